@@ -1,0 +1,286 @@
+// Api: the http::Handler over the router and the read-through cache; see api.h.
+#include "api/api.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "api/status_http.h"
+
+namespace shoal::api {
+namespace {
+
+constexpr std::string_view kHealthPath = "/_shoal/health";
+constexpr std::string_view kMetricsPath = "/_shoal/metrics";
+constexpr std::string_view kAllowHeader = "Allow: GET, HEAD\r\n";
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// QualityIsZero reads the parameters after a coding ("; q=0.5") and reports whether they
+// set q to zero (RFC 9110 12.4.2: "0", "0.", "0.0", "0.00", "0.000").
+bool QualityIsZero(std::string_view params) {
+  while (!params.empty()) {
+    const size_t semi = params.find(';');
+    std::string_view p = TrimSpace(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
+    if (p.size() < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=') continue;
+    p = TrimSpace(p.substr(2));
+    if (p.empty() || p[0] != '0') return false;
+    for (char c : p.substr(1)) {
+      if (c != '.' && c != '0') return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+bool IsGetOrHead(const http::Request& request) {
+  return request.method == http::Method::kGet || request.method == http::Method::kHead;
+}
+
+void Inc(metrics::Counter* counter) {
+  if (counter != nullptr) counter->Add();
+}
+
+int64_t WholeSeconds(Duration d) {
+  if (d <= Duration::zero()) return 0;
+  return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
+
+}  // namespace
+
+bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  std::string_view rest = TrimSpace(if_none_match);
+  if (rest == "*") return true;
+  while (true) {
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == ','))
+      rest.remove_prefix(1);
+    if (rest.empty()) return false;
+    if (rest.starts_with("W/")) rest.remove_prefix(2);
+    if (rest.empty() || rest.front() != '"') return false;  // malformed: match nothing
+    const size_t close = rest.find('"', 1);
+    if (close == std::string_view::npos) return false;
+    if (rest.substr(0, close + 1) == etag) return true;
+    rest.remove_prefix(close + 1);
+  }
+}
+
+bool AcceptsGzip(std::string_view accept_encoding) {
+  int gzip = -1, star = -1;  // -1 not listed, 0 refused (q=0), 1 accepted
+  while (!accept_encoding.empty()) {
+    const size_t comma = accept_encoding.find(',');
+    const std::string_view item = accept_encoding.substr(0, comma);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
+    const size_t semi = item.find(';');
+    const std::string_view coding = TrimSpace(item.substr(0, semi));
+    const std::string_view params =
+        semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1);
+    const int accepted = QualityIsZero(params) ? 0 : 1;
+    if (EqualsIgnoreCase(coding, "gzip") || EqualsIgnoreCase(coding, "x-gzip")) {
+      gzip = accepted;
+    } else if (coding == "*") {
+      star = accepted;
+    }
+  }
+  if (gzip >= 0) return gzip == 1;
+  return star == 1;
+}
+
+// Shared is everything a request needs, immutable once the constructor has filled it. Load
+// callbacks hold it by shared_ptr; the borrowed pointers outlive every load (see api.h).
+struct Api::Shared {
+  std::shared_ptr<const Router> router;
+  cache::ReadThrough* read_through;
+  cache::Cache* cache;
+  const Clock* clock;
+  metrics::Registry* registry;
+
+  // Bodies that never change, made once so that these answers allocate nothing.
+  Bytes health_body;
+  Bytes not_found_body;
+
+  metrics::Counter* requests_endpoint = nullptr;
+  metrics::Counter* requests_internal = nullptr;
+  metrics::Counter* requests_unrouted = nullptr;
+  metrics::Counter* hits = nullptr;
+  metrics::Counter* stale = nullptr;
+  metrics::Counter* misses = nullptr;
+  metrics::Counter* not_modified = nullptr;
+  metrics::Counter* client_errors = nullptr;
+  metrics::Counter* server_errors = nullptr;
+  metrics::Histogram* miss_latency = nullptr;
+
+  http::Response NotFound() const {
+    http::Response r;
+    r.status = 404;
+    r.body = not_found_body;
+    return r;
+  }
+
+  http::Response MethodNotAllowed() const {
+    http::Response r = http::ErrorResponse(405, "method not allowed");
+    r.extra_headers.append(kAllowHeader);
+    return r;
+  }
+
+  http::Response Error(const Status& status) const {
+    http::Response r = ErrorResponseFor(status);
+    Inc(r.status >= 500 ? server_errors : client_errors);
+    return r;
+  }
+
+  // FromEntry builds the answer for `entry`. Nothing here allocates: the body is a shared
+  // buffer, the ETag a view kept alive by `owner`, the other strings static.
+  http::Response FromEntry(const cache::EntryPtr& entry, cache::Source source, bool gzip_ok,
+                           std::string_view if_none_match) const {
+    const TimePoint now = clock->Now();
+    http::Response r;
+    r.status = entry->not_found() ? 404 : 200;
+    r.etag = entry->etag();
+    r.max_age = WholeSeconds(entry->fresh_until() - now);
+    r.age = WholeSeconds(now - entry->created());
+    r.vary_accept_encoding = true;
+    switch (source) {
+      case cache::Source::kHit:
+        r.cache_status = "HIT";
+        break;
+      case cache::Source::kMiss:
+        r.cache_status = "MISS";
+        break;
+      case cache::Source::kStale:
+      case cache::Source::kStaleIfError:
+        r.cache_status = "STALE";
+        break;
+    }
+    if (r.status == 200 && !if_none_match.empty() && EtagMatches(if_none_match, r.etag)) {
+      Inc(not_modified);
+      r.status = 304;
+      r.owner = entry;
+      return r;
+    }
+    r.body = entry->body();
+    if (gzip_ok && r.body.size() >= kMinGzipBytes) {
+      bool made = false;
+      const Bytes& gz = entry->GzipBody(&made);
+      if (made && !gz.empty()) cache->AddCharge(*entry, gz.size() + Bytes::kOverhead);
+      if (!gz.empty()) {  // empty only if zlib failed: send the plain body then
+        r.body = gz;
+        r.content_encoding = "gzip";
+      }
+    }
+    r.owner = entry;
+    return r;
+  }
+};
+
+Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
+         cache::Cache& cache, const Clock& clock, metrics::Registry* metrics) {
+  auto s = std::make_shared<Shared>();
+  s->router = std::move(router);
+  s->read_through = &read_through;
+  s->cache = &cache;
+  s->clock = &clock;
+  s->registry = metrics;
+  s->health_body = Bytes::Copy(R"({"status":"ok"})");
+  s->not_found_body = http::ErrorBody(404, "not found");
+  if (metrics != nullptr) {
+    s->requests_endpoint = metrics->GetCounter("shoal_api_requests_endpoint_total",
+                                               "Requests for a configured endpoint.");
+    s->requests_internal = metrics->GetCounter("shoal_api_requests_internal_total",
+                                               "Requests for /_shoal/ health and metrics.");
+    s->requests_unrouted =
+        metrics->GetCounter("shoal_api_requests_unrouted_total", "Requests matching no route.");
+    s->hits = metrics->GetCounter("shoal_api_hits_total", "Requests answered by a fresh entry.");
+    s->stale = metrics->GetCounter("shoal_api_stale_total",
+                                   "Requests answered by a stale entry while it refreshes.");
+    s->misses = metrics->GetCounter("shoal_api_misses_total", "Requests that waited for a load.");
+    s->not_modified =
+        metrics->GetCounter("shoal_api_not_modified_total", "304 answers to If-None-Match.");
+    s->client_errors =
+        metrics->GetCounter("shoal_api_client_errors_total", "4xx answers for bad requests.");
+    s->server_errors = metrics->GetCounter("shoal_api_server_errors_total", "5xx answers.");
+    s->miss_latency = metrics->GetHistogram("shoal_api_miss_latency_seconds",
+                                            "Time from request to answer for misses.");
+  }
+  shared_ = std::move(s);
+}
+
+Api::~Api() = default;
+
+void Api::Handle(const http::Request& request, http::Exchange& exchange) {
+  const Shared& s = *shared_;
+  const std::string_view path = request.path;
+
+  if (path == kHealthPath || path == kMetricsPath) {
+    Inc(s.requests_internal);
+    if (!IsGetOrHead(request)) return exchange.Reply(s.MethodNotAllowed());
+    http::Response r;
+    if (path == kHealthPath) {
+      r.body = s.health_body;
+    } else {
+      r.content_type = "text/plain; version=0.0.4";
+      if (s.registry != nullptr) r.body = Bytes::Copy(s.registry->Expose());
+    }
+    return exchange.Reply(std::move(r));
+  }
+
+  if (!s.router->FindRoute(path)) {
+    Inc(s.requests_unrouted);
+    return exchange.Reply(s.NotFound());
+  }
+  if (!IsGetOrHead(request)) {
+    Inc(s.requests_unrouted);
+    return exchange.Reply(s.MethodNotAllowed());
+  }
+  Inc(s.requests_endpoint);
+
+  Result<RouteMatch> match = s.router->Match(path, request.query, /*bind=*/false);
+  if (!match.ok()) return exchange.Reply(s.Error(match.status()));
+
+  const bool gzip_ok = AcceptsGzip(request.HeaderValue("Accept-Encoding"));
+  const std::string_view if_none_match = request.HeaderValue("If-None-Match");
+
+  cache::Source source = cache::Source::kMiss;
+  if (cache::EntryPtr entry = s.read_through->Lookup(match->key, &source)) {
+    Inc(source == cache::Source::kHit ? s.hits : s.stale);
+    return exchange.Reply(s.FromEntry(entry, source, gzip_ok, if_none_match));
+  }
+
+  Inc(s.misses);
+  // Latency is real elapsed time, whatever Clock dates the entries.
+  const TimePoint start = std::chrono::steady_clock::now();
+  // The callback may run on a store thread after Handle returns: it owns the shared state,
+  // the reply and a copy of If-None-Match (the request's views die with Handle).
+  s.read_through->Load(match->key, [shared = shared_, reply = exchange.Defer(), gzip_ok,
+                                    inm = std::string(if_none_match),
+                                    start](Result<cache::EntryPtr> result, cache::Source src) {
+    const Shared& sh = *shared;
+    if (sh.miss_latency != nullptr) {
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start);
+      sh.miss_latency->ObserveUs(static_cast<uint64_t>(std::max<int64_t>(0, us.count())));
+    }
+    if (!result.ok()) return reply(sh.Error(result.status()));
+    reply(sh.FromEntry(*result, src, gzip_ok, inm));
+  });
+}
+
+}  // namespace shoal::api

@@ -1,0 +1,71 @@
+// Api: the http::Handler that serves the configured endpoints from the cache.
+//
+// Request path (DESIGN.md): match the route (router.h) -> parameters checked and the
+// canonical key built -> ReadThrough::Lookup. A hit (fresh or stale) is answered at once from
+// the Entry: the response points at the entry's body and ETag and keeps the entry alive
+// through Response::owner, so a hit allocates nothing beyond the key string. A miss defers
+// the reply and goes through ReadThrough::Load (singleflight); its callback answers later.
+//
+// Answers:
+//   GET/HEAD on a route   200 with the entry's body, or 404 for a negative entry; ETag,
+//                         Cache-Control: max-age (whole seconds of freshness left, 0 when
+//                         stale), Age, X-Cache HIT|MISS|STALE, Vary: Accept-Encoding; gzip when
+//                         the client accepts it and the body is at least kMinGzipBytes;
+//                         304 when If-None-Match matches the ETag (weak comparison).
+//   other methods         405 with Allow: GET, HEAD (on a known route or /_shoal/*).
+//   /_shoal/health        200 {"status":"ok"}.
+//   /_shoal/metrics       the Registry's Prometheus text exposition.
+//   anything else         404 {"error":"not found","status":404}.
+//   errors                via status_http.h (400 bad parameter, 503 store trouble, ...).
+//
+// Metrics (when a Registry is given): shoal_api_requests_{endpoint,internal,unrouted}_total,
+// shoal_api_{hits,stale,misses}_total, shoal_api_not_modified_total,
+// shoal_api_{client,server}_errors_total and the histogram shoal_api_miss_latency_seconds.
+//
+// Ownership: the Api shares the Router and borrows the ReadThrough, Cache, Clock and Registry,
+// which must outlive it and every load it starts (ReadThrough::Shutdown waits for those).
+// A deferred reply's callback owns a shared state block, never the Api itself.
+// Thread-safety: thread-safe; one Api serves every connection.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "api/router.h"
+#include "base/clock.h"
+#include "cache/cache.h"
+#include "cache/read_through.h"
+#include "http/handler.h"
+#include "metrics/metrics.h"
+
+namespace shoal::api {
+
+// kMinGzipBytes: smaller bodies are sent as they are; gzip's 18-byte frame and the deflate
+// block header make a 100-byte JSON body hardly smaller, and no faster to send.
+inline constexpr size_t kMinGzipBytes = 128;
+
+// EtagMatches reports whether an If-None-Match header value matches `etag` (a quoted strong
+// tag): "*", or any tag of the comma-separated list after dropping W/ (weak comparison).
+bool EtagMatches(std::string_view if_none_match, std::string_view etag);
+
+// AcceptsGzip reports whether an Accept-Encoding header value allows gzip: gzip or x-gzip
+// listed with q > 0, or else '*' with q > 0.
+bool AcceptsGzip(std::string_view accept_encoding);
+
+class Api final : public http::Handler {
+ public:
+  Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through, cache::Cache& cache,
+      const Clock& clock, metrics::Registry* metrics);
+  ~Api() override;
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  void Handle(const http::Request& request, http::Exchange& exchange) override;
+
+ private:
+  struct Shared;
+  std::shared_ptr<const Shared> shared_;
+};
+
+}  // namespace shoal::api

@@ -1,0 +1,584 @@
+// Tests for Api (with StoreLoader, Router and status_http) over real parts: a SqliteStore on
+// a small catalog file, a real Cache and ReadThrough, a ManualClock. The Api is driven
+// directly through a recording Exchange; no sockets.
+#include "api/api.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include "api/json_writer.h"
+#include "api/status_http.h"
+#include "api/store_loader.h"
+#include "api/test_catalog.h"
+#include "base/mutex.h"
+#include "cache/cache.h"
+#include "cache/read_through.h"
+#include "metrics/metrics.h"
+#include "store/sqlite/sqlite_store.h"
+
+// Counting allocations on this thread, to show that a hit allocates only its key. Replacing
+// operator new would hide allocations from the sanitizers' own allocator, so the count (and
+// the test using it) exists only in plain builds.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define SHOAL_COUNT_ALLOCATIONS 1
+namespace {
+thread_local bool counting_allocations = false;
+thread_local int allocations = 0;
+}  // namespace
+
+void* operator new(size_t size) {
+  if (counting_allocations) ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+#endif
+
+namespace shoal::api {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CatalogApiOptions;
+using testing::TestCatalog;
+
+// Exact bodies of the known rows of test_catalog.cc.
+constexpr std::string_view kItem1 =
+    R"({"id":1,"sku":"SKU-0000002A","title":"Café \"quoted\" kit 😀 back\\slash",)"
+    R"("category":"tools","price_cents":1999,"stock":5,"rating":4.5,)"
+    R"("tags":["new","🔥","say \"hi\""],"updated_at":"2024-03-01T12:00:00Z"})";
+constexpr std::string_view kItem2 =
+    R"({"id":2,"sku":"SKU-0000002B","title":"Plain book","category":"books","price_cents":500,)"
+    R"("stock":0,"rating":null,"tags":[],"updated_at":"2024-01-02T03:04:05Z"})";
+constexpr std::string_view kItem3 =
+    R"({"id":3,"sku":"SKU-0000002C","title":"Größe\ntwo lines","category":"tools",)"
+    R"("price_cents":99999,"stock":12,"rating":3.0,"tags":"not json [",)"
+    R"("updated_at":"2024-12-31T23:59:59Z"})";
+constexpr std::string_view kReviews1 =
+    R"([{"review_id":3,"author":"Q\\R","stars":1,"body":"broke","created_at":"2024-04-03T00:00:00Z"},)"
+    R"({"review_id":2,"author":"O'Brien","stars":3,"body":"works\t\"ok\"",)"
+    R"("created_at":"2024-04-02T00:00:00Z"},)"
+    R"({"review_id":1,"author":"Zoë 😀","stars":5,"body":"love it\nwould buy again",)"
+    R"("created_at":"2024-04-01T00:00:00Z"}])";
+constexpr std::string_view kTools =
+    R"([{"id":1,"title":"Café \"quoted\" kit 😀 back\\slash","price_cents":1999},)"
+    R"({"id":3,"title":"Größe\ntwo lines","price_cents":99999},)"
+    R"({"id":4,"title":"Grand deluxe edition of a classic portable wireless travel kit, vintage",)"
+    R"("price_cents":12345}])";
+constexpr std::string_view kNotFoundBody = R"({"error":"not found","status":404})";
+
+// Answer is where one request's response lands, now or later, from any thread.
+class Answer {
+ public:
+  void Set(http::Response r) {
+    MutexLock lock(mu_);
+    EXPECT_FALSE(response_.has_value()) << "answered twice";
+    response_ = std::move(r);
+    cv_.NotifyAll();
+  }
+  std::optional<http::Response> Wait(Duration timeout) {
+    MutexLock lock(mu_);
+    cv_.WaitFor(mu_, timeout, [this]() SHOAL_REQUIRES(mu_) { return response_.has_value(); });
+    return response_;
+  }
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  std::optional<http::Response> response_ SHOAL_GUARDED_BY(mu_);
+};
+
+class RecordingExchange final : public http::Exchange {
+ public:
+  void Reply(http::Response r) override {
+    ++calls_;
+    answer_->Set(std::move(r));
+  }
+  http::ReplyLater Defer() override {
+    ++calls_;
+    deferred_ = true;
+    return [answer = answer_](http::Response r) { answer->Set(std::move(r)); };
+  }
+  bool deferred() const { return deferred_; }
+  int calls() const { return calls_; }
+  const std::shared_ptr<Answer>& answer() const { return answer_; }
+
+ private:
+  std::shared_ptr<Answer> answer_ = std::make_shared<Answer>();
+  bool deferred_ = false;
+  int calls_ = 0;
+};
+
+struct Reply {
+  http::Response response;
+  bool deferred = false;
+  std::string_view body() const { return response.body.view(); }
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::SqliteStore::Open({catalog_.path(), 2, 4096});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    options_ = CatalogApiOptions();
+    options_.grace = 5min;
+    options_.negative_ttl = 5s;
+    auto router = Router::Build(options_, *store_);
+    ASSERT_TRUE(router.ok()) << router.status().ToString();
+    router_ = *router;
+    loader_ = std::make_unique<StoreLoader>(router_, *store_, clock_, options_);
+    read_through_ = std::make_unique<cache::ReadThrough>(cache_, *loader_, clock_);
+    api_ = std::make_unique<Api>(router_, *read_through_, cache_, clock_, &registry_);
+  }
+
+  Reply Get(std::string_view path, std::string_view query = "",
+            std::vector<http::Header> headers = {}, http::Method method = http::Method::kGet) {
+    http::Request req;
+    req.method = method;
+    req.path = path;
+    req.query = query;
+    req.headers = headers;
+    RecordingExchange ex;
+    api_->Handle(req, ex);
+    EXPECT_EQ(ex.calls(), 1);
+    auto r = ex.answer()->Wait(10s);
+    EXPECT_TRUE(r.has_value()) << "no answer for " << path;
+    return Reply{r ? *r : http::Response{}, ex.deferred()};
+  }
+
+  // WaitFor polls `pred` for up to 10 s (background refreshes run on store threads).
+  template <typename Pred>
+  bool WaitFor(Pred pred) {
+    for (int i = 0; i < 2000; ++i) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return pred();
+  }
+
+  TestCatalog catalog_;
+  std::unique_ptr<store::SqliteStore> store_;
+  ManualClock clock_;
+  ApiOptions options_;
+  std::shared_ptr<const Router> router_;
+  cache::Cache cache_{cache::CacheOptions{64u << 20}};
+  std::unique_ptr<StoreLoader> loader_;
+  metrics::Registry registry_;
+  std::unique_ptr<cache::ReadThrough> read_through_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(ApiTest, ItemIsAnObjectThenAHit) {
+  Reply miss = Get("/v1/items/1");
+  EXPECT_TRUE(miss.deferred);
+  EXPECT_EQ(miss.response.status, 200);
+  EXPECT_EQ(miss.body(), kItem1);
+  EXPECT_EQ(miss.response.content_type, "application/json");
+  EXPECT_EQ(miss.response.etag, cache::StrongEtag(kItem1));
+  EXPECT_EQ(miss.response.max_age, 60);
+  EXPECT_EQ(miss.response.age, 0);
+  EXPECT_EQ(miss.response.cache_status, "MISS");
+  EXPECT_TRUE(miss.response.vary_accept_encoding);
+  EXPECT_TRUE(miss.response.content_encoding.empty());
+  EXPECT_NE(miss.response.owner, nullptr);
+
+  clock_.Advance(7s);
+  Reply hit = Get("/v1/items/001");  // same canonical key
+  EXPECT_FALSE(hit.deferred);
+  EXPECT_EQ(hit.response.status, 200);
+  EXPECT_EQ(hit.body(), kItem1);
+  EXPECT_EQ(hit.response.cache_status, "HIT");
+  EXPECT_EQ(hit.response.max_age, 53);
+  EXPECT_EQ(hit.response.age, 7);
+  EXPECT_EQ(hit.response.etag, miss.response.etag);
+  // The hit shares the cached buffer: no copy was made.
+  EXPECT_EQ(hit.response.body.data(), miss.response.body.data());
+  EXPECT_EQ(store_->queries(), 1u);
+}
+
+TEST_F(ApiTest, NullsNewlinesAndColumnsThatAreNotJson) {
+  EXPECT_EQ(Get("/v1/items/2").body(), kItem2);
+  // tags of item 3 is not valid JSON: it is sent as a string, so the body stays valid.
+  EXPECT_EQ(Get("/v1/items/3").body(), kItem3);
+  EXPECT_TRUE(IsValidJson(kItem3));
+}
+
+TEST_F(ApiTest, ReviewsAreAnArrayNewestFirst) {
+  Reply all = Get("/v1/items/1/reviews");
+  EXPECT_EQ(all.response.status, 200);
+  EXPECT_EQ(all.body(), kReviews1);
+  EXPECT_EQ(all.response.max_age, 30);
+  Reply two = Get("/v1/items/1/reviews", "limit=2");
+  EXPECT_EQ(two.body(),
+            std::string(kReviews1.substr(0, kReviews1.find(",{\"review_id\":1"))) + "]");
+  // Reviews of an item that does not exist are an empty array, not a 404.
+  Reply none = Get("/v1/items/999/reviews");
+  EXPECT_EQ(none.response.status, 200);
+  EXPECT_EQ(none.body(), "[]");
+}
+
+TEST_F(ApiTest, CategoryListingIsAnArrayByIdAscending) {
+  Reply tools = Get("/v1/categories/tools/items");
+  EXPECT_EQ(tools.response.status, 200);
+  EXPECT_EQ(tools.body(), kTools);
+  EXPECT_EQ(tools.response.max_age, 10);
+  EXPECT_EQ(Get("/v1/categories/tools/items", "limit=1").body(),
+            R"([{"id":1,"title":"Café \"quoted\" kit 😀 back\\slash","price_cents":1999}])");
+  EXPECT_EQ(Get("/v1/categories/no%20such/items").body(), "[]");
+}
+
+TEST_F(ApiTest, MissingItemIsANegativelyCached404) {
+  Reply first = Get("/v1/items/999");
+  EXPECT_TRUE(first.deferred);
+  EXPECT_EQ(first.response.status, 404);
+  EXPECT_EQ(first.body(), kNotFoundBody);
+  EXPECT_EQ(first.response.max_age, 5);  // min(ttl 60 s, negative_ttl 5 s)
+  Reply second = Get("/v1/items/999");
+  EXPECT_FALSE(second.deferred);
+  EXPECT_EQ(second.response.status, 404);
+  EXPECT_EQ(second.body(), kNotFoundBody);
+  EXPECT_EQ(second.response.cache_status, "HIT");
+  EXPECT_EQ(store_->queries(), 1u);
+  // A 404 never becomes a 304.
+  Reply conditional = Get("/v1/items/999", "", {{"If-None-Match", "*"}});
+  EXPECT_EQ(conditional.response.status, 404);
+}
+
+TEST_F(ApiTest, UnknownPathsAndMethods) {
+  for (const char* path : {"/", "/v1/items", "/v1/items/1/", "/nope", "/v1/items/1/reviewz"}) {
+    Reply r = Get(path);
+    EXPECT_FALSE(r.deferred);
+    EXPECT_EQ(r.response.status, 404) << path;
+    EXPECT_EQ(r.body(), kNotFoundBody) << path;
+  }
+  Reply post = Get("/v1/items/1", "", {}, http::Method::kPost);
+  EXPECT_EQ(post.response.status, 405);
+  EXPECT_EQ(post.response.extra_headers, "Allow: GET, HEAD\r\n");
+  EXPECT_EQ(Get("/nope", "", {}, http::Method::kPost).response.status, 404);
+  EXPECT_EQ(Get("/_shoal/health", "", {}, http::Method::kDelete).response.status, 405);
+  Reply head = Get("/v1/items/2", "", {}, http::Method::kHead);
+  EXPECT_EQ(head.response.status, 200);
+  EXPECT_EQ(head.body(), kItem2);  // the http layer drops it but keeps its Content-Length
+  EXPECT_EQ(store_->queries(), 1u);
+}
+
+TEST_F(ApiTest, BadParametersAre400WithAJsonError) {
+  Reply bad = Get("/v1/items/abc");
+  EXPECT_FALSE(bad.deferred);
+  EXPECT_EQ(bad.response.status, 400);
+  EXPECT_EQ(bad.body(),
+            R"js({"error":"parameter 'id' must be an integer (int64)","status":400})js");
+  EXPECT_EQ(Get("/v1/items/1/reviews", "limit=51").body(),
+            R"({"error":"parameter 'limit' must be at most 50","status":400})");
+  EXPECT_EQ(Get("/v1/items/1/reviews", "limit=0").body(),
+            R"({"error":"parameter 'limit' must be at least 1","status":400})");
+  EXPECT_EQ(Get("/v1/items/1/reviews", "limit=ten").response.status, 400);
+  EXPECT_EQ(Get("/v1/categories/tools/items", "limit=101").response.status, 400);
+  Reply typo = Get("/v1/items/1/reviews", "limt=5");
+  EXPECT_EQ(typo.response.status, 400);
+  EXPECT_NE(typo.body().find("limt"), std::string_view::npos);
+  EXPECT_EQ(Get("/v1/categories/%zz/items").response.status, 400);
+  EXPECT_EQ(store_->queries(), 0u);
+}
+
+TEST_F(ApiTest, IfNoneMatchGivesA304) {
+  Reply first = Get("/v1/items/1");
+  const std::string etag(first.response.etag);
+  ASSERT_FALSE(etag.empty());
+  for (const std::string& inm : {etag, "W/" + etag, "\"other\", " + etag, std::string("*"),
+                                 "\"x\",W/" + etag + " , \"y\""}) {
+    Reply r = Get("/v1/items/1", "", {{"If-None-Match", inm}});
+    EXPECT_EQ(r.response.status, 304) << inm;
+    EXPECT_TRUE(r.response.body.empty()) << inm;
+    EXPECT_EQ(r.response.etag, etag);
+    EXPECT_EQ(r.response.max_age, 60);
+    EXPECT_EQ(r.response.age, 0);
+  }
+  for (const std::string& inm : {std::string("\"other\""), etag.substr(1), std::string("W/")}) {
+    Reply r = Get("/v1/items/1", "", {{"If-None-Match", inm}});
+    EXPECT_EQ(r.response.status, 200) << inm;
+    EXPECT_EQ(r.body(), kItem1);
+  }
+  // A miss answers If-None-Match too, once the entry is loaded.
+  const std::string etag2 = cache::StrongEtag(kItem2);
+  Reply miss = Get("/v1/items/2", "", {{"If-None-Match", etag2}});
+  EXPECT_TRUE(miss.deferred);
+  EXPECT_EQ(miss.response.status, 304);
+}
+
+std::string Gunzip(std::string_view in) {
+  z_stream zs{};
+  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+  std::string out(64 * 1024, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));  // NOLINT
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  inflateEnd(&zs);
+  return out;
+}
+
+TEST_F(ApiTest, GzipWhenAcceptedAndChargedToTheCache) {
+  Get("/v1/items/1");  // load it
+  const uint64_t bytes_before = cache_.Stats().bytes;
+  Reply gz = Get("/v1/items/1", "", {{"Accept-Encoding", "deflate, gzip;q=0.8, br"}});
+  EXPECT_EQ(gz.response.status, 200);
+  EXPECT_EQ(gz.response.content_encoding, "gzip");
+  EXPECT_TRUE(gz.response.vary_accept_encoding);
+  EXPECT_EQ(Gunzip(gz.body()), kItem1);
+  const uint64_t bytes_after = cache_.Stats().bytes;
+  EXPECT_GE(bytes_after, bytes_before + gz.response.body.size());
+  // The variant is made once and shared.
+  Reply again = Get("/v1/items/1", "", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(again.response.body.data(), gz.response.body.data());
+  EXPECT_EQ(cache_.Stats().bytes, bytes_after);
+
+  for (const char* refused : {"gzip;q=0", "identity", "gzip; q=0.000, deflate", "*;q=0", ""}) {
+    Reply plain = Get("/v1/items/1", "", {{"Accept-Encoding", refused}});
+    EXPECT_TRUE(plain.response.content_encoding.empty()) << refused;
+    EXPECT_EQ(plain.body(), kItem1) << refused;
+  }
+  EXPECT_EQ(Get("/v1/items/1", "", {{"Accept-Encoding", "*"}}).response.content_encoding, "gzip");
+  // Small bodies are not worth compressing.
+  Reply small = Get("/v1/items/999/reviews", "", {{"Accept-Encoding", "gzip"}});
+  EXPECT_TRUE(small.response.content_encoding.empty());
+  EXPECT_EQ(small.body(), "[]");
+}
+
+TEST_F(ApiTest, StaleIsServedWhileOneRefreshRuns) {
+  Get("/v1/items/1");
+  ASSERT_EQ(store_->queries(), 1u);
+  clock_.Advance(61s);  // past the 60 s ttl, within the 5 min grace
+  Reply stale = Get("/v1/items/1");
+  EXPECT_FALSE(stale.deferred);
+  EXPECT_EQ(stale.response.status, 200);
+  EXPECT_EQ(stale.response.cache_status, "STALE");
+  EXPECT_EQ(stale.response.max_age, 0);
+  EXPECT_EQ(stale.response.age, 61);
+  EXPECT_EQ(stale.body(), kItem1);
+  // One refresh, started by the stale hit, replaces the entry.
+  const TimePoint now = clock_.Now();
+  ASSERT_TRUE(WaitFor([&] {
+    auto e = cache_.Lookup("/v1/items/1");
+    return e && e->created() == now;
+  }));
+  EXPECT_EQ(store_->queries(), 2u);
+  Reply fresh = Get("/v1/items/1");
+  EXPECT_EQ(fresh.response.cache_status, "HIT");
+  EXPECT_EQ(fresh.response.max_age, 60);
+  EXPECT_EQ(fresh.response.age, 0);
+  EXPECT_EQ(store_->queries(), 2u);
+}
+
+TEST_F(ApiTest, PastGraceIsAMissAgain) {
+  Get("/v1/items/2");
+  clock_.Advance(60s + 5min + 1s);
+  Reply r = Get("/v1/items/2");
+  EXPECT_TRUE(r.deferred);
+  EXPECT_EQ(r.response.cache_status, "MISS");
+  EXPECT_EQ(r.body(), kItem2);
+  EXPECT_EQ(store_->queries(), 2u);
+}
+
+TEST_F(ApiTest, StaleIfErrorServesTheOldEntryWhenTheStoreFails) {
+  Get("/v1/items/1");
+  Get("/v1/items/2");
+  store_->Shutdown();  // every query now fails with Cancelled
+  // Within grace: served stale; the failed refresh does not remove it.
+  clock_.Advance(61s);
+  EXPECT_EQ(Get("/v1/items/1").body(), kItem1);
+  EXPECT_TRUE(WaitFor([&] { return read_through_->Stats().load_errors >= 1; }));
+  EXPECT_EQ(Get("/v1/items/1").response.status, 200);
+  // Past grace: the load fails, and the older entry is served instead of an error.
+  clock_.Advance(5min);
+  Reply r = Get("/v1/items/2");
+  EXPECT_EQ(r.response.status, 200);
+  EXPECT_EQ(r.response.cache_status, "STALE");
+  EXPECT_EQ(r.body(), kItem2);
+  // Nothing to fall back on: the error is a 503.
+  Reply none = Get("/v1/items/3");
+  EXPECT_EQ(none.response.status, 503);
+  EXPECT_EQ(none.body(), R"({"error":"shutting down","status":503})");
+}
+
+TEST_F(ApiTest, AFailingStoreIsA503WithRetryAfter) {
+  ASSERT_EQ(catalog_.Exec("DROP TABLE reviews"), "");
+  Reply r = Get("/v1/items/1/reviews");
+  EXPECT_EQ(r.response.status, 503);
+  EXPECT_EQ(r.response.extra_headers, "Retry-After: 1\r\n");
+  EXPECT_NE(r.body().find("\"status\":503"), std::string_view::npos);
+  EXPECT_EQ(r.body().find("sqlite"), std::string_view::npos) << "internal details leaked";
+}
+
+TEST_F(ApiTest, ConcurrentIdenticalMissesQueryTheStoreOnce) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::atomic<int> ready{0};
+  std::vector<std::shared_ptr<Answer>> answers(kThreads * kPerThread);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
+      for (int i = 0; i < kPerThread; ++i) {
+        http::Request req;
+        req.method = http::Method::kGet;
+        req.path = "/v1/items/4";
+        RecordingExchange ex;
+        api_->Handle(req, ex);
+        answers[static_cast<size_t>(t * kPerThread + i)] = ex.answer();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int misses = 0;
+  for (const auto& a : answers) {
+    auto r = a->Wait(10s);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body.view().substr(0, 8), R"({"id":4,)");
+    if (r->cache_status == "MISS") ++misses;
+  }
+  EXPECT_GE(misses, 1);
+  EXPECT_EQ(store_->queries(), 1u);
+}
+
+TEST_F(ApiTest, HealthAndMetrics) {
+  Reply health = Get("/_shoal/health");
+  EXPECT_EQ(health.response.status, 200);
+  EXPECT_EQ(health.body(), R"({"status":"ok"})");
+  Get("/v1/items/1");
+  Get("/v1/items/1");
+  Reply metrics = Get("/_shoal/metrics");
+  EXPECT_EQ(metrics.response.status, 200);
+  EXPECT_EQ(metrics.response.content_type, "text/plain; version=0.0.4");
+  EXPECT_NE(metrics.body().find("shoal_api_hits_total 1\n"), std::string_view::npos)
+      << metrics.body();
+  EXPECT_NE(metrics.body().find("shoal_api_misses_total 1\n"), std::string_view::npos);
+  EXPECT_NE(metrics.body().find("shoal_api_requests_endpoint_total 2\n"), std::string_view::npos);
+  EXPECT_NE(metrics.body().find("shoal_api_miss_latency_seconds_count 1\n"),
+            std::string_view::npos);
+}
+
+TEST_F(ApiTest, WorksWithoutARegistry) {
+  Api bare(router_, *read_through_, cache_, clock_, nullptr);
+  http::Request req;
+  req.method = http::Method::kGet;
+  req.path = "/v1/items/2";
+  RecordingExchange ex;
+  bare.Handle(req, ex);
+  auto r = ex.answer()->Wait(10s);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->body.view(), kItem2);
+  req.path = "/_shoal/metrics";
+  RecordingExchange ex2;
+  bare.Handle(req, ex2);
+  EXPECT_EQ(ex2.answer()->Wait(1s)->status, 200);
+}
+
+#if defined(SHOAL_COUNT_ALLOCATIONS)
+// SinkExchange keeps the response without allocating.
+class SinkExchange final : public http::Exchange {
+ public:
+  void Reply(http::Response r) override { response = std::move(r); }
+  http::ReplyLater Defer() override {
+    ADD_FAILURE() << "a hit must not defer";
+    return [](http::Response) {};
+  }
+  http::Response response;
+};
+
+TEST_F(ApiTest, AHitAllocatesOnlyItsKey) {
+  // Load both and make their gzip variants (made once, on the first request that wants it).
+  Get("/v1/items/1/reviews", "limit=3", {{"Accept-Encoding", "gzip"}});
+  Get("/v1/items/1", "", {{"Accept-Encoding", "gzip"}});
+  const std::vector<http::Header> headers = {{"Accept-Encoding", "gzip, br"},
+                                             {"If-None-Match", "\"nope\""}};
+  struct Case {
+    std::string_view path, query;
+    int max_allocations;
+  };
+  // The one allocation is the key's buffer (reserved once, at its largest possible size).
+  for (const Case& c : {Case{"/v1/items/1", "", 1}, Case{"/v1/items/1/reviews", "limit=3", 1}}) {
+    http::Request req;
+    req.method = http::Method::kGet;
+    req.path = c.path;
+    req.query = c.query;
+    req.headers = headers;
+    SinkExchange ex;
+    allocations = 0;
+    counting_allocations = true;
+    api_->Handle(req, ex);
+    counting_allocations = false;
+    EXPECT_EQ(ex.response.status, 200);
+    EXPECT_EQ(ex.response.cache_status, "HIT");
+    EXPECT_EQ(allocations, c.max_allocations) << c.path;
+  }
+}
+#endif
+
+TEST(StatusHttpTest, MapsEveryCode) {
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kDeadlineExceeded), 503);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 503);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kCancelled), 503);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInternal), 500);
+  EXPECT_EQ(ErrorResponseFor(Status::DeadlineExceeded("x")).extra_headers, "Retry-After: 1\r\n");
+  EXPECT_EQ(ErrorResponseFor(Status::Unavailable("x")).extra_headers, "Retry-After: 1\r\n");
+  EXPECT_EQ(ErrorResponseFor(Status::ResourceExhausted("x")).extra_headers, "");
+  const http::Response internal = ErrorResponseFor(Status::Internal("secret detail"));
+  EXPECT_EQ(internal.status, 500);
+  EXPECT_EQ(internal.body.view().find("secret"), std::string_view::npos);
+  EXPECT_EQ(ErrorResponseFor(Status::InvalidArgument("bad \"x\"")).body.view(),
+            R"({"error":"bad \"x\"","status":400})");
+}
+
+TEST(HeaderParsingTest, EtagMatches) {
+  const std::string_view etag = "\"abc\"";
+  EXPECT_TRUE(EtagMatches("\"abc\"", etag));
+  EXPECT_TRUE(EtagMatches("W/\"abc\"", etag));
+  EXPECT_TRUE(EtagMatches(" * ", etag));
+  EXPECT_TRUE(EtagMatches("\"a\", \"abc\"", etag));
+  EXPECT_TRUE(EtagMatches("\"a\",W/\"abc\"", etag));
+  EXPECT_FALSE(EtagMatches("\"abcd\"", etag));
+  EXPECT_FALSE(EtagMatches("abc", etag));
+  EXPECT_FALSE(EtagMatches("\"abc", etag));
+  EXPECT_FALSE(EtagMatches("", etag));
+  EXPECT_FALSE(EtagMatches("\"a\", *", etag));  // '*' only alone
+}
+
+TEST(HeaderParsingTest, AcceptsGzip) {
+  EXPECT_TRUE(AcceptsGzip("gzip"));
+  EXPECT_TRUE(AcceptsGzip("GZIP"));
+  EXPECT_TRUE(AcceptsGzip("x-gzip"));
+  EXPECT_TRUE(AcceptsGzip("gzip, deflate, br"));
+  EXPECT_TRUE(AcceptsGzip("br;q=1.0, gzip;q=0.5"));
+  EXPECT_TRUE(AcceptsGzip("gzip;q=0.001"));
+  EXPECT_TRUE(AcceptsGzip("*"));
+  EXPECT_TRUE(AcceptsGzip("identity, *;q=0.1"));
+  EXPECT_FALSE(AcceptsGzip(""));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("gzip; q=0.0"));
+  EXPECT_FALSE(AcceptsGzip("gzip;Q=0.000"));
+  EXPECT_FALSE(AcceptsGzip("deflate, br"));
+  EXPECT_FALSE(AcceptsGzip("*, gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("gzipx"));
+}
+
+}  // namespace
+}  // namespace shoal::api

@@ -1,0 +1,58 @@
+// EndpointOptions: one endpoint as the operator declared it in the config.
+//
+// Plain structs, one documented field per knob (leveldb's options.h). cli/config.cc fills them
+// from YAML; api/router.h compiles and checks them against the store.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace shoal::api {
+
+enum class ParamType : unsigned char { kInt, kString };
+
+// ParamSpec is one query-string parameter (path parameters are declared in the route itself:
+// {id:int} or {name}, which is a string).
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::kString;
+  // Used when the request does not give the parameter; without one the parameter is required.
+  std::optional<std::string> default_value;
+  // Bounds, inclusive. For kInt the value; for kString the length in bytes.
+  std::optional<int64_t> min;
+  std::optional<int64_t> max;
+  int line = 0;  // config line, for error messages
+};
+
+enum class ResultShape : unsigned char {
+  kOne,   // the first row as a JSON object; no row is a 404
+  kMany,  // every row, as a JSON array (possibly empty)
+};
+
+struct EndpointOptions {
+  std::string route;  // e.g. "/v1/items/{id:int}/reviews"
+  std::string query;  // SQL (or CQL) with :name markers for path and query parameters
+  std::vector<ParamSpec> params;
+  ResultShape result = ResultShape::kOne;
+  std::vector<std::string> json_columns;  // columns holding JSON text, embedded as JSON
+  Duration ttl = std::chrono::seconds(60);
+  int line = 0;  // config line of the endpoint, for error messages
+};
+
+struct ApiOptions {
+  std::vector<EndpointOptions> endpoints;
+  std::string config_file;  // named in error messages as file:line
+  // Past ttl, an entry is served stale for this long while one refresh runs.
+  Duration grace = std::chrono::minutes(5);
+  // How long "no such row" is remembered (capped by the endpoint's ttl).
+  Duration negative_ttl = std::chrono::seconds(5);
+  // How long one store query may take, queueing included, before the request gets a 503.
+  Duration store_timeout = std::chrono::seconds(2);
+};
+
+}  // namespace shoal::api

@@ -1,0 +1,122 @@
+// Router: the endpoint table compiled from ApiOptions, and the canonical cache key.
+//
+// Build checks every endpoint of the config against the store (routes, parameter names,
+// types, defaults, bounds, json columns, the query itself through Store::Prepare) and refuses
+// a config that does not hold together with a message naming file:line. The result is an
+// immutable snapshot, shared as std::shared_ptr<const Router>.
+//
+// Routes are literal segments and parameters: /v1/items/{id:int}/reviews. A parameter is
+// {name} (a string) or {name:int}. Query-string parameters are declared in ParamSpec. Every
+// parameter must be used by the query as :name and every :name must be a parameter.
+//
+// Matching a request: the path selects at most one endpoint (a literal segment beats a
+// parameter at the first place where two routes differ; identical shapes are refused at
+// Build). Path segments and query values are percent-decoded ('+' is a plus sign, not a
+// space: this is RFC 3986, not HTML form encoding). Bad input is InvalidArgument (a 400)
+// with a message naming the parameter; no route is NotFound.
+//
+// The canonical key is a canonical request target, and the cache key of the request:
+//   the route with each parameter in canonical form, then, when the endpoint declares query
+//   parameters, '?' and every one of them (defaults filled in) as name=value, sorted by
+//   name, joined by '&'.
+// Canonical values: an int in plain decimal (no '+', no leading zeros, "-0" is "0"); a string
+// percent-encoded with every byte outside A-Z a-z 0-9 - . _ ~ written %XX in upper case. So
+// /v1/items/042 and /v1/items/+42 both have the key /v1/items/42, and
+// /v1/items/42/reviews has the key /v1/items/42/reviews?limit=10. A key is itself a valid
+// request target, so MatchKey can load it anywhere in the cluster from the key alone.
+//
+// Purging one endpoint: a key belongs to the endpoint whose route its path matches, decided
+// by KeyBelongsTo. LiteralPrefix gives the route's text before its first parameter, which
+// every key of the endpoint starts with; it is not unique (/v1/items/ is the prefix of both
+// the item and the reviews routes), so a caller purging by prefix must filter with
+// KeyBelongsTo.
+//
+// Thread-safety: immutable after Build; every const method may be called concurrently.
+// Match allocates only the key string (and the bound values when asked for them).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/endpoint.h"
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/store.h"
+
+namespace shoal::api {
+
+// kMaxParams bounds the parameters (path and query together) of one endpoint, so matching
+// can keep per-parameter state in fixed arrays on the stack.
+inline constexpr size_t kMaxParams = 16;
+// kMaxSegments bounds a route's segments.
+inline constexpr size_t kMaxSegments = 32;
+
+// EndpointInfo is what the rest of the api needs to know about a compiled endpoint.
+struct EndpointInfo {
+  std::string route;  // as configured
+  ResultShape result = ResultShape::kOne;
+  Duration ttl{};
+  size_t statement = 0;              // StatementInfo::id, for Store::Query
+  std::vector<std::string> columns;  // result columns, in order
+  std::vector<bool> json_column;     // parallel to columns: holds JSON text
+  int line = 0;                      // config line
+};
+
+// RouteMatch is one matched request.
+struct RouteMatch {
+  size_t endpoint = 0;
+  // Bound values in the statement's parameter order (StatementInfo::params); empty when
+  // Match was asked not to bind.
+  std::vector<store::Value> values;
+  std::string key;  // the canonical key
+};
+
+class Router {
+ public:
+  // Build compiles and checks `options` against `store` (each query is prepared there).
+  static Result<std::shared_ptr<const Router>> Build(const ApiOptions& options,
+                                                     store::Store& store);
+
+  // FindRoute returns the endpoint whose route the (still percent-encoded) path matches by
+  // shape and literals, without looking at parameter values; nullopt when none does. Used
+  // to tell a 405 (known route, wrong method) from a 404. Allocates nothing.
+  std::optional<size_t> FindRoute(std::string_view path) const;
+
+  // Match checks a request's path and query string (both as sent) and builds its key, and,
+  // when `bind` is set, the values to bind. NotFound when no route matches; InvalidArgument
+  // for bad percent-encoding, a malformed or out-of-bounds value, a missing required
+  // parameter, an unknown or repeated query parameter.
+  Result<RouteMatch> Match(std::string_view path, std::string_view query, bool bind = true) const;
+
+  // MatchKey parses a canonical key back into a match with bound values. A key that is not
+  // exactly canonical (e.g. /v1/items/042) is InvalidArgument: keys come from Match.
+  Result<RouteMatch> MatchKey(std::string_view key) const;
+
+  // KeyBelongsTo reports whether `key` is a key of endpoint `endpoint`. Allocates nothing.
+  bool KeyBelongsTo(std::string_view key, size_t endpoint) const;
+
+  // LiteralPrefix is the route's text up to its first parameter (the whole route when it has
+  // none). Every key of the endpoint starts with it; keys of other endpoints may too.
+  std::string_view LiteralPrefix(size_t endpoint) const;
+
+  size_t endpoint_count() const { return endpoints_.size(); }
+  // REQUIRES: i < endpoint_count()
+  const EndpointInfo& endpoint(size_t i) const;
+
+  // Private representation, public only so that router.cc's helpers can name it.
+  struct Compiled;
+  explicit Router(std::vector<std::unique_ptr<const Compiled>> endpoints);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+ private:
+  std::vector<std::unique_ptr<const Compiled>> endpoints_;
+};
+
+}  // namespace shoal::api

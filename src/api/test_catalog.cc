@@ -1,0 +1,126 @@
+// TestCatalog; see test_catalog.h. Test code only: the api library never includes sqlite3.h.
+#include "api/test_catalog.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+namespace shoal::api::testing {
+namespace {
+
+// The schema of /work/shared/workload/gen_catalog.py (SCHEMA), with its category index.
+constexpr char kSchema[] = R"sql(
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY, sku TEXT NOT NULL, title TEXT NOT NULL,
+  category TEXT NOT NULL, price_cents INTEGER NOT NULL, stock INTEGER NOT NULL,
+  rating REAL, tags TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE reviews (
+  item_id INTEGER NOT NULL, review_id INTEGER NOT NULL, author TEXT NOT NULL,
+  stars INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
+  PRIMARY KEY (item_id, review_id));
+CREATE INDEX items_category_id ON items (category, id);
+)sql";
+
+// Known rows; the api tests spell out the JSON each one must render to.
+constexpr char kRows[] = R"sql(
+INSERT INTO items VALUES
+  (1, 'SKU-0000002A', 'Café "quoted" kit 😀 back\slash', 'tools', 1999, 5, 4.5,
+   '["new","🔥","say \"hi\""]', '2024-03-01T12:00:00Z'),
+  (2, 'SKU-0000002B', 'Plain book', 'books', 500, 0, NULL, '[]', '2024-01-02T03:04:05Z'),
+  (3, 'SKU-0000002C', 'Größe
+two lines', 'tools', 99999, 12, 3.0, 'not json [', '2024-12-31T23:59:59Z'),
+  (4, 'SKU-0000002D', 'Grand deluxe edition of a classic portable wireless travel kit, vintage',
+   'tools', 12345, 7, 1.0, '["gift","bio","handmade","eco"]', '2024-06-15T08:30:00Z');
+INSERT INTO reviews VALUES
+  (1, 1, 'Zoë 😀', 5, 'love it
+would buy again', '2024-04-01T00:00:00Z'),
+  (1, 2, 'O''Brien', 3, 'works	"ok"', '2024-04-02T00:00:00Z'),
+  (1, 3, 'Q\R', 1, 'broke', '2024-04-03T00:00:00Z'),
+  (2, 1, 'Ana', 4, 'fine', '2024-02-01T00:00:00Z');
+)sql";
+
+}  // namespace
+
+ApiOptions CatalogApiOptions() {
+  ApiOptions o;
+  o.config_file = "catalog.yaml";
+  EndpointOptions item;
+  item.route = "/v1/items/{id:int}";
+  item.query =
+      "SELECT id, sku, title, category, price_cents, stock, rating, tags, updated_at FROM items "
+      "WHERE id = :id";
+  item.result = ResultShape::kOne;
+  item.json_columns = {"tags"};
+  item.ttl = std::chrono::seconds(60);
+  item.line = 10;
+  o.endpoints.push_back(item);
+
+  EndpointOptions reviews;
+  reviews.route = "/v1/items/{id:int}/reviews";
+  reviews.query =
+      "SELECT review_id, author, stars, body, created_at FROM reviews WHERE item_id = :id "
+      "ORDER BY review_id DESC LIMIT :limit";
+  reviews.params.push_back(ParamSpec{"limit", ParamType::kInt, "10", 1, 50, 22});
+  reviews.result = ResultShape::kMany;
+  reviews.ttl = std::chrono::seconds(30);
+  reviews.line = 20;
+  o.endpoints.push_back(reviews);
+
+  EndpointOptions category;
+  category.route = "/v1/categories/{name}/items";
+  category.query =
+      "SELECT id, title, price_cents FROM items WHERE category = :name ORDER BY id LIMIT :limit";
+  category.params.push_back(ParamSpec{"limit", ParamType::kInt, "20", 1, 100, 32});
+  category.result = ResultShape::kMany;
+  category.ttl = std::chrono::seconds(10);
+  category.line = 30;
+  o.endpoints.push_back(category);
+  return o;
+}
+
+TestCatalog::TestCatalog() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "shoal-api-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    std::perror("mkdtemp");
+    std::abort();
+  }
+  dir_ = pattern;
+  db_path_ = dir_ + "/catalog.db";
+  for (const char* sql : {kSchema, kRows}) {
+    const std::string error = Exec(sql);
+    if (!error.empty()) {
+      std::fprintf(stderr, "TestCatalog: %s\n", error.c_str());
+      std::abort();
+    }
+  }
+}
+
+TestCatalog::~TestCatalog() {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string TestCatalog::Exec(std::string_view sql) const {
+  sqlite3* db = nullptr;
+  std::string error;
+  if (sqlite3_open_v2(db_path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    error = db != nullptr ? sqlite3_errmsg(db) : "cannot open";
+  } else {
+    sqlite3_busy_timeout(db, 5000);
+    char* message = nullptr;
+    if (sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      error = message != nullptr ? message : "sqlite3_exec failed";
+    }
+    sqlite3_free(message);
+  }
+  sqlite3_close(db);
+  return error;
+}
+
+}  // namespace shoal::api::testing

@@ -1,0 +1,38 @@
+// TestCatalog: a small catalog database (the schema of the shared workload's gen_catalog.py)
+// in a fresh temporary directory, for the api tests. Test code only.
+//
+// The rows are few and known, chosen to exercise JSON rendering: quotes, backslashes,
+// newlines, non-ASCII text and emoji, a NULL rating, tags that are valid JSON and tags that
+// are not. Exec runs SQL on a read-write connection so that a test can change or break the
+// database under a running store. The directory and its files go with the object.
+// Thread-safety: not thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/endpoint.h"
+
+namespace shoal::api::testing {
+
+// CatalogApiOptions returns the three catalog endpoints of the shared workload's SPEC.md, as
+// examples/catalog configures them (lines 10, 20 and 30 of "catalog.yaml").
+ApiOptions CatalogApiOptions();
+
+class TestCatalog {
+ public:
+  TestCatalog();  // creates the directory and catalog.db with the known rows
+  ~TestCatalog();
+  TestCatalog(const TestCatalog&) = delete;
+  TestCatalog& operator=(const TestCatalog&) = delete;
+
+  const std::string& path() const { return db_path_; }
+  // Exec runs `sql` on a new read-write connection; returns "" or SQLite's error message.
+  std::string Exec(std::string_view sql) const;
+
+ private:
+  std::string dir_;
+  std::string db_path_;
+};
+
+}  // namespace shoal::api::testing

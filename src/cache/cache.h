@@ -1,0 +1,70 @@
+// Cache: a sharded LRU map from key to Entry with a byte budget.
+//
+// Every entry is charged its bytes (Entry::BaseCharge, plus its gzip variant once made) and
+// the cache evicts least-recently-used entries of a shard until the shard is within its share
+// of the budget, like leveldb's charge. An entry larger than a shard's share is not admitted.
+// The cache knows nothing of deadlines except that Lookup never returns an entry whose
+// stale_until has passed... unless asked to (stale-if-error); see ReadThrough for lifetimes.
+//
+// Thread-safety: thread-safe. 16 shards by the key hash, each with its own mutex held only
+// for the map and list updates (no allocation of entries or bodies under a lock).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "cache/entry.h"
+
+namespace shoal::cache {
+
+struct CacheOptions {
+  size_t capacity_bytes = 256u << 20;  // the whole budget, all shards together
+};
+
+struct CacheStats {
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+  uint64_t evictions = 0;
+};
+
+class Cache {
+ public:
+  explicit Cache(CacheOptions options);
+  ~Cache();
+  Cache(const Cache&) = delete;
+  Cache& operator=(const Cache&) = delete;
+
+  // Lookup returns the entry for `key`, or null, and marks it recently used. It returns
+  // entries in any state (fresh, stale, past grace): the caller decides what to serve.
+  EntryPtr Lookup(std::string_view key);
+
+  // Insert adds or replaces the entry under entry->key() and evicts as needed. Returns false
+  // (and keeps nothing) when the entry alone exceeds a shard's share of the budget.
+  bool Insert(EntryPtr entry);
+
+  // Erase removes `key`; returns whether it was there.
+  bool Erase(std::string_view key);
+
+  // ErasePrefix removes every key starting with `prefix`; returns how many went.
+  size_t ErasePrefix(std::string_view prefix);
+
+  // AddCharge bills `bytes` more to `entry` if it is still the cached entry for its key (used
+  // when its gzip variant is made), evicting as needed.
+  void AddCharge(const Entry& entry, size_t bytes);
+
+  CacheStats Stats() const;
+  size_t capacity_bytes() const { return capacity_; }
+
+ private:
+  class Shard;
+  static constexpr size_t kShards = 16;
+  Shard& ShardFor(std::string_view key);
+
+  size_t capacity_;
+  std::unique_ptr<Shard[]> shards_;
+};
+
+}  // namespace shoal::cache

@@ -1,0 +1,155 @@
+#include "cache/cache.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+namespace shoal::cache {
+namespace {
+
+EntryPtr MakeEntry(std::string key, size_t body_size, char fill = 'x') {
+  EntryOptions o;
+  o.key = std::move(key);
+  o.body = Bytes::Copy(std::string(body_size, fill));
+  o.created = TimePoint();
+  o.fresh_until = o.created + std::chrono::seconds(60);
+  o.stale_until = o.fresh_until + std::chrono::seconds(60);
+  return Entry::Make(std::move(o));
+}
+
+std::string Gunzip(std::string_view in) {
+  z_stream zs{};
+  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+  std::string out(1 << 20, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));  // NOLINT
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  inflateEnd(&zs);
+  return out;
+}
+
+TEST(EntryTest, OwnsExactlyItsBodyAndChargesIt) {
+  EntryPtr e = MakeEntry("k", 1000);
+  EXPECT_EQ(e->body().size(), 1000u);
+  EXPECT_GE(e->BaseCharge(), 1000u + sizeof(Entry));
+  EXPECT_LT(e->BaseCharge(), 1000u + sizeof(Entry) + 128u);
+}
+
+TEST(EntryTest, EtagIsStrongQuotedAndFollowsTheBody) {
+  EntryPtr a = MakeEntry("a", 10, 'x');
+  EntryPtr b = MakeEntry("b", 10, 'x');
+  EntryPtr c = MakeEntry("c", 10, 'y');
+  EXPECT_EQ(a->etag(), b->etag());
+  EXPECT_NE(a->etag(), c->etag());
+  ASSERT_EQ(a->etag().size(), 18u);
+  EXPECT_EQ(a->etag().front(), '"');
+  EXPECT_EQ(a->etag().back(), '"');
+}
+
+TEST(EntryTest, GzipBodyIsMadeOnceAndDecompressesToTheBody) {
+  EntryPtr e = MakeEntry("k", 5000, 'z');
+  bool made = false;
+  const Bytes& first = e->GzipBody(&made);
+  EXPECT_TRUE(made);
+  EXPECT_LT(first.size(), 200u);
+  const Bytes& second = e->GzipBody(&made);
+  EXPECT_FALSE(made);
+  EXPECT_EQ(first.data(), second.data());
+  EXPECT_EQ(Gunzip(first.view()), std::string(5000, 'z'));
+}
+
+TEST(CacheTest, LookupFindsWhatWasInserted) {
+  Cache cache({.capacity_bytes = 1 << 20});
+  EntryPtr e = MakeEntry("/v1/items/1", 100);
+  ASSERT_TRUE(cache.Insert(e));
+  EXPECT_EQ(cache.Lookup("/v1/items/1"), e);
+  EXPECT_EQ(cache.Lookup("/v1/items/2"), nullptr);
+  EXPECT_EQ(cache.Stats().entries, 1u);
+}
+
+TEST(CacheTest, InsertReplacesAndRechargesTheKey) {
+  Cache cache({.capacity_bytes = 1 << 20});
+  ASSERT_TRUE(cache.Insert(MakeEntry("k", 100)));
+  const uint64_t small = cache.Stats().bytes;
+  EntryPtr big = MakeEntry("k", 1000);
+  ASSERT_TRUE(cache.Insert(big));
+  EXPECT_EQ(cache.Lookup("k"), big);
+  EXPECT_EQ(cache.Stats().entries, 1u);
+  EXPECT_EQ(cache.Stats().bytes, small + 900u);
+}
+
+TEST(CacheTest, StaysWithinBudgetByEvictingLeastRecentlyUsed) {
+  // 16 shards of 64 KiB; 1 KiB bodies. Insert far more than fits.
+  Cache cache({.capacity_bytes = 1 << 20});
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_TRUE(cache.Insert(MakeEntry("key" + std::to_string(i), 1024)));
+    EXPECT_LE(cache.Stats().bytes, cache.capacity_bytes());
+  }
+  CacheStats s = cache.Stats();
+  EXPECT_GT(s.evictions, 0u);
+  EXPECT_GT(s.bytes, cache.capacity_bytes() * 8 / 10);  // the budget is actually used
+  EXPECT_EQ(cache.Lookup("key0"), nullptr);             // oldest went first
+  EXPECT_NE(cache.Lookup("key4999"), nullptr);          // newest stays
+}
+
+TEST(CacheTest, RecentlyUsedEntrySurvivesEviction) {
+  Cache cache({.capacity_bytes = 16 * 8 * 1024});  // 8 KiB a shard
+  // Fill one shard's worth of keys in all shards, touching "keep" all along.
+  ASSERT_TRUE(cache.Insert(MakeEntry("keep", 1000)));
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_NE(cache.Lookup("keep"), nullptr) << i;
+    ASSERT_TRUE(cache.Insert(MakeEntry("k" + std::to_string(i), 1000)));
+  }
+  EXPECT_NE(cache.Lookup("keep"), nullptr);
+}
+
+TEST(CacheTest, EntryLargerThanAShardIsRefused) {
+  Cache cache({.capacity_bytes = 16 * 1024});  // 1 KiB a shard
+  EXPECT_FALSE(cache.Insert(MakeEntry("big", 4096)));
+  EXPECT_EQ(cache.Lookup("big"), nullptr);
+  EXPECT_EQ(cache.Stats().bytes, 0u);
+}
+
+TEST(CacheTest, ZeroBudgetKeepsNothing) {
+  Cache cache({.capacity_bytes = 0});
+  EXPECT_FALSE(cache.Insert(MakeEntry("k", 1)));
+  EXPECT_EQ(cache.Stats().entries, 0u);
+}
+
+TEST(CacheTest, EraseAndErasePrefix) {
+  Cache cache({.capacity_bytes = 1 << 20});
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(cache.Insert(MakeEntry("/a/" + std::to_string(i), 10)));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(cache.Insert(MakeEntry("/b/" + std::to_string(i), 10)));
+  EXPECT_TRUE(cache.Erase("/a/7"));
+  EXPECT_FALSE(cache.Erase("/a/7"));
+  EXPECT_EQ(cache.ErasePrefix("/a/"), 49u);
+  CacheStats s = cache.Stats();
+  EXPECT_EQ(s.entries, 20u);
+  EXPECT_NE(cache.Lookup("/b/3"), nullptr);
+}
+
+TEST(CacheTest, AddChargeBillsTheGzipVariantAndEvicts) {
+  Cache cache({.capacity_bytes = 1 << 20});
+  EntryPtr e = MakeEntry("k", 100);
+  ASSERT_TRUE(cache.Insert(e));
+  const uint64_t before = cache.Stats().bytes;
+  cache.AddCharge(*e, 40);
+  EXPECT_EQ(cache.Stats().bytes, before + 40);
+  // A replaced entry is not billed any more.
+  EntryPtr replaced = MakeEntry("k", 100);
+  ASSERT_TRUE(cache.Insert(replaced));
+  const uint64_t now = cache.Stats().bytes;
+  cache.AddCharge(*e, 40);
+  EXPECT_EQ(cache.Stats().bytes, now);
+  // A charge that exceeds the shard evicts the entry.
+  cache.AddCharge(*replaced, 1 << 20);
+  EXPECT_EQ(cache.Lookup("k"), nullptr);
+  EXPECT_EQ(cache.Stats().bytes, 0u);
+}
+
+}  // namespace
+}  // namespace shoal::cache

@@ -1,0 +1,77 @@
+#include "cache/entry.h"
+
+#include <cstdio>
+#include <string>
+
+#include <zlib.h>
+
+#include "base/hash.h"
+
+namespace shoal::cache {
+namespace {
+
+// Gzip compresses `in` into a gzip member (RFC 1952) at zlib's default level: made once per
+// entry, so the better ratio is worth more than the CPU.
+Bytes Gzip(std::string_view in) {
+  z_stream zs{};
+  // windowBits 15 + 16 asks zlib for the gzip wrapper instead of the zlib one.
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    return {};
+  }
+  std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
+  // zlib's API takes non-const pointers but does not write through next_in.
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));  // NOLINT
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  const size_t written = zs.total_out;
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return {};
+  return Bytes::Copy(std::string_view(out.data(), written));
+}
+
+}  // namespace
+
+std::string StrongEtag(std::string_view body) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(Hash64(body)));
+  return buf;
+}
+
+Entry::Entry(EntryOptions&& o)
+    : key_(std::move(o.key)),
+      kind_(o.kind),
+      body_(std::move(o.body)),
+      etag_(o.etag.empty() ? StrongEtag(body_.view()) : std::move(o.etag)),
+      created_(o.created),
+      fresh_until_(o.fresh_until),
+      stale_until_(o.stale_until) {}
+
+std::shared_ptr<const Entry> Entry::Make(EntryOptions options) {
+  return std::make_shared<const Entry>(std::move(options));
+}
+
+const Bytes& Entry::GzipBody(bool* made) const {
+  if (made != nullptr) *made = false;
+  std::call_once(gzip_once_, [this, made] {
+    gzip_ = Gzip(body_.view());
+    if (made != nullptr) *made = true;
+  });
+  return gzip_;
+}
+
+size_t Entry::BaseCharge() const {
+  // The Entry object with its make_shared control block (~16 bytes), the heap parts of the
+  // key and ETag strings (when longer than the small-string buffer), and the body's buffer.
+  constexpr size_t kControlBlock = 16;
+  const auto heap = [](const std::string& s) {
+    return s.size() > 15 ? s.capacity() + 1 : size_t{0};
+  };
+  size_t charge = sizeof(Entry) + kControlBlock + heap(key_) + heap(etag_);
+  if (!body_.empty()) charge += body_.size() + Bytes::kOverhead;
+  return charge;
+}
+
+}  // namespace shoal::cache

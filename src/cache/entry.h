@@ -1,0 +1,82 @@
+// Entry: one cached answer, immutable once made, shared by every reader.
+//
+// An Entry owns exactly its bytes: the key, the body (one exactly-sized Bytes), its ETag and,
+// once someone asks for it, a gzip variant. It is never a view into a socket or row buffer.
+// Deadlines are steady_clock points: fresh until fresh_until, then stale (servable while one
+// refresh runs) until stale_until. A negative entry records that the key has no row, so that
+// repeated asks for it do not reach the store.
+//
+// Thread-safety: all const methods may be called concurrently; GzipBody compresses at most once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/clock.h"
+
+namespace shoal::cache {
+
+enum class EntryKind : unsigned char {
+  kValue,     // the body is the answer
+  kNotFound,  // negative entry: the row does not exist; the body is the 404 JSON
+};
+
+struct EntryOptions {
+  std::string key;
+  EntryKind kind = EntryKind::kValue;
+  Bytes body;
+  TimePoint created;      // when the answer was loaded from the store (Age counts from here)
+  TimePoint fresh_until;  // created + ttl
+  TimePoint stale_until;  // fresh_until + grace
+  std::string etag;       // quoted strong ETag; computed from the body when empty
+};
+
+class Entry {
+ public:
+  // Make builds a shared, immutable entry. The only way to make one.
+  static std::shared_ptr<const Entry> Make(EntryOptions options);
+
+  const std::string& key() const { return key_; }
+  EntryKind kind() const { return kind_; }
+  bool not_found() const { return kind_ == EntryKind::kNotFound; }
+  const Bytes& body() const { return body_; }
+  const std::string& etag() const { return etag_; }
+  TimePoint created() const { return created_; }
+  TimePoint fresh_until() const { return fresh_until_; }
+  TimePoint stale_until() const { return stale_until_; }
+
+  bool IsFresh(TimePoint now) const { return now < fresh_until_; }
+  // IsServable is true while fresh or within the grace period.
+  bool IsServable(TimePoint now) const { return now < stale_until_; }
+
+  // GzipBody returns the gzip-compressed body, compressing it on the first call (one caller
+  // compresses, concurrent callers wait for it). `*made` is set when this call did the work,
+  // so that the caller can charge the new bytes to the cache.
+  const Bytes& GzipBody(bool* made = nullptr) const;
+
+  // Charge is what the entry costs the cache without a gzip variant: key, body, ETag, the
+  // object itself and allocator overhead.
+  size_t BaseCharge() const;
+
+  explicit Entry(EntryOptions&& options);  // use Make
+
+ private:
+  std::string key_;
+  EntryKind kind_;
+  Bytes body_;
+  std::string etag_;
+  TimePoint created_, fresh_until_, stale_until_;
+  mutable std::once_flag gzip_once_;
+  mutable Bytes gzip_;
+};
+
+using EntryPtr = std::shared_ptr<const Entry>;
+
+// StrongEtag returns the quoted ETag that Make derives from a body, e.g. "\"9f2c...\"".
+std::string StrongEtag(std::string_view body);
+
+}  // namespace shoal::cache

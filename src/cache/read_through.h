@@ -1,0 +1,115 @@
+// ReadThrough: the cache's read path: hits, singleflight misses, stale-while-revalidate,
+// stale-if-error.
+//
+// Lookup answers from memory: a fresh entry as is; a stale one (past fresh_until, before
+// stale_until) as is too, after starting one background refresh for its key. A miss goes
+// through Load: the first caller for a key starts one Loader::Load; every later caller for
+// the same key, until that load completes, waits for the same result (singleflight). A
+// waiter that stops waiting (its request timed out) simply ignores its callback; the load
+// goes on for the others. When a load fails and the cache still holds an entry for the key
+// within `stale_if_error` past its freshness, that entry is served instead of the error.
+//
+// Ownership: ReadThrough borrows the Cache, Loader and Clock, which must outlive it. Every
+// load it starts is counted; Shutdown (and the destructor) waits for them all.
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/mutex.h"
+#include "base/status.h"
+#include "cache/cache.h"
+#include "cache/loader.h"
+
+namespace shoal::cache {
+
+// Source says how an answer was found; the http layer reports it as X-Cache.
+enum class Source : unsigned char {
+  kHit,           // fresh entry in memory
+  kStale,         // stale entry in memory; a refresh was started or is running
+  kMiss,          // loaded (or joined a load) just now
+  kStaleIfError,  // the load failed; an older entry was served instead
+};
+
+struct ReadThroughOptions {
+  // How long past fresh_until an entry may still be served when the store fails.
+  Duration stale_if_error = std::chrono::hours(1);
+};
+
+struct ReadThroughStats {
+  uint64_t hits = 0;            // fresh hits
+  uint64_t stale_hits = 0;      // stale hits (each may start a refresh)
+  uint64_t misses = 0;          // Load calls
+  uint64_t loads = 0;           // Loader::Load calls actually made (misses + refreshes)
+  uint64_t dedup_waits = 0;     // Load calls that joined a load already in flight
+  uint64_t load_errors = 0;     // loads that failed
+  uint64_t stale_if_error = 0;  // errors answered with an older entry
+};
+
+class ReadThrough {
+ public:
+  using Callback = std::function<void(Result<EntryPtr>, Source)>;
+
+  ReadThrough(Cache& cache, Loader& loader, const Clock& clock, ReadThroughOptions options = {});
+  ~ReadThrough();  // calls Shutdown
+  ReadThrough(const ReadThrough&) = delete;
+  ReadThrough& operator=(const ReadThrough&) = delete;
+
+  // Lookup returns a servable entry (fresh or stale) and sets *source, or null on a miss.
+  // A stale entry starts a background refresh unless one is already running for the key.
+  // Allocates nothing on a fresh hit.
+  EntryPtr Lookup(std::string_view key, Source* source);
+
+  // Load is the miss path: it calls `done` exactly once, on the loading thread or (when
+  // the entry arrived meanwhile, or after Shutdown) on the caller's, possibly before
+  // returning. The result is the entry (possibly negative) or the load's error.
+  void Load(std::string_view key, Callback done);
+
+  // Shutdown stops starting loads (new ones fail with Cancelled) and waits for those in
+  // flight. Idempotent.
+  void Shutdown();
+
+  ReadThroughStats Stats() const;
+
+ private:
+  struct Flight {
+    std::vector<Callback> waiters;
+  };
+  // Transparent hashing lets Load find a flight by string_view without building a string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  using FlightMap = std::unordered_map<std::string, Flight, KeyHash, std::equal_to<>>;
+
+  // StartLoad calls the loader for a flight already registered under `key`.
+  void StartLoad(std::string key);
+  // Finish stores a load's result, serves every waiter of the flight and ends it.
+  void Finish(const std::string& key, Result<EntryPtr> result);
+
+  Cache& cache_;
+  Loader& loader_;
+  const Clock& clock_;
+  const ReadThroughOptions options_;
+
+  mutable Mutex mu_;
+  CondVar idle_;
+  FlightMap flights_ SHOAL_GUARDED_BY(mu_);
+  // Loads started and not yet finished (their Finish may still be running after the flight
+  // left flights_); Shutdown waits for zero.
+  size_t active_loads_ SHOAL_GUARDED_BY(mu_) = 0;
+  bool shut_down_ SHOAL_GUARDED_BY(mu_) = false;
+
+  std::atomic<uint64_t> hits_{0}, stale_hits_{0}, misses_{0}, loads_{0}, dedup_waits_{0},
+      load_errors_{0}, stale_if_error_{0};
+};
+
+}  // namespace shoal::cache

@@ -1,0 +1,240 @@
+// ReadThrough against a scripted Loader. The loader is a test double on purpose: the real
+// loaders (api::StoreLoader over SQLite) are exercised through ReadThrough in api_test and in
+// the process tests; here we need to hold loads open and fail them at will.
+#include "cache/read_through.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace shoal::cache {
+namespace {
+
+using std::chrono::seconds;
+
+class ScriptedLoader final : public Loader {
+ public:
+  explicit ScriptedLoader(const Clock& clock) : clock_(clock) {}
+
+  void Load(std::string key, LoadCallback done) override {
+    loads_.fetch_add(1);
+    MutexLock lock(mu_);
+    pending_.push_back({std::move(key), std::move(done)});
+    cv_.NotifyAll();
+  }
+
+  // CompleteNext waits for one pending load and finishes it with a body (or `error`).
+  void CompleteNext(const std::string& body, Status error = Status::Ok()) {
+    Pending p;
+    {
+      MutexLock lock(mu_);
+      cv_.Wait(mu_, [this]() SHOAL_REQUIRES(mu_) { return !pending_.empty(); });
+      p = std::move(pending_.front());
+      pending_.erase(pending_.begin());
+    }
+    if (!error.ok()) {
+      p.done(error);
+      return;
+    }
+    EntryOptions o;
+    o.key = p.key;
+    o.body = Bytes::Copy(body);
+    o.created = clock_.Now();
+    o.fresh_until = o.created + seconds(10);
+    o.stale_until = o.fresh_until + seconds(5);
+    p.done(Entry::Make(std::move(o)));
+  }
+
+  int loads() const { return loads_.load(); }
+
+  // FailPending fails every load still open, so that ReadThrough's shutdown can finish.
+  void FailPending() {
+    std::vector<Pending> open;
+    {
+      MutexLock lock(mu_);
+      open.swap(pending_);
+    }
+    for (auto& p : open) p.done(Status::Cancelled("test over"));
+  }
+
+ private:
+  struct Pending {
+    std::string key;
+    LoadCallback done;
+  };
+  const Clock& clock_;
+  std::atomic<int> loads_{0};
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<Pending> pending_ SHOAL_GUARDED_BY(mu_);
+};
+
+struct Answer {
+  std::atomic<int> calls{0};
+  Result<EntryPtr> result{Status::Internal("unset")};
+  Source source = Source::kHit;
+};
+
+ReadThrough::Callback Record(Answer* a) {
+  return [a](Result<EntryPtr> r, Source s) {
+    a->result = std::move(r);
+    a->source = s;
+    a->calls.fetch_add(1);
+  };
+}
+
+class ReadThroughTest : public ::testing::Test {
+ protected:
+  ManualClock clock_;
+  Cache cache_{{.capacity_bytes = 1 << 20}};
+  ScriptedLoader loader_{clock_};
+  ReadThrough rt_{cache_, loader_, clock_, {.stale_if_error = seconds(60)}};
+
+  void TearDown() override { loader_.FailPending(); }
+
+  // Fill loads `key` with `body` through the miss path.
+  void Fill(const std::string& key, const std::string& body) {
+    Answer a;
+    rt_.Load(key, Record(&a));
+    loader_.CompleteNext(body);
+    ASSERT_EQ(a.calls.load(), 1);
+    ASSERT_TRUE(a.result.ok());
+  }
+};
+
+TEST_F(ReadThroughTest, MissLoadsOnceThenHits) {
+  Source s;
+  EXPECT_EQ(rt_.Lookup("k", &s), nullptr);
+  Fill("k", "v1");
+  EntryPtr e = rt_.Lookup("k", &s);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(s, Source::kHit);
+  EXPECT_EQ(e->body().view(), "v1");
+  EXPECT_EQ(loader_.loads(), 1);
+}
+
+TEST_F(ReadThroughTest, TwoHundredConcurrentMissesMakeOneLoad) {
+  constexpr int kCallers = 200;
+  std::vector<Answer> answers(kCallers);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t, &answers] {
+      for (int i = t; i < kCallers; i += 4)
+        rt_.Load("hot", Record(&answers[static_cast<size_t>(i)]));
+    });
+  }
+  for (auto& t : threads) t.join();
+  loader_.CompleteNext("body");
+  EXPECT_EQ(loader_.loads(), 1);
+  for (auto& a : answers) {
+    ASSERT_EQ(a.calls.load(), 1);
+    ASSERT_TRUE(a.result.ok());
+    EXPECT_EQ((*a.result)->body().view(), "body");
+    EXPECT_EQ(a.source, Source::kMiss);
+  }
+  EXPECT_EQ(rt_.Stats().dedup_waits, kCallers - 1u);
+}
+
+TEST_F(ReadThroughTest, LoadAfterAnotherLoadFinishedUsesTheCacheNotTheStore) {
+  Fill("k", "v");
+  Answer a;
+  rt_.Load("k", Record(&a));  // a caller whose Lookup missed just before the fill
+  EXPECT_EQ(a.calls.load(), 1);
+  EXPECT_EQ(a.source, Source::kHit);
+  EXPECT_EQ(loader_.loads(), 1);
+}
+
+TEST_F(ReadThroughTest, StaleHitIsServedAtOnceAndStartsOneRefresh) {
+  Fill("k", "old");
+  clock_.Advance(seconds(11));  // past ttl (10 s), within grace (5 s)
+  Source s;
+  for (int i = 0; i < 10; ++i) {
+    EntryPtr e = rt_.Lookup("k", &s);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(s, Source::kStale);
+    EXPECT_EQ(e->body().view(), "old");
+  }
+  EXPECT_EQ(loader_.loads(), 2);  // the fill and one refresh
+  loader_.CompleteNext("new");
+  EntryPtr e = rt_.Lookup("k", &s);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(s, Source::kHit);
+  EXPECT_EQ(e->body().view(), "new");
+}
+
+TEST_F(ReadThroughTest, PastGraceIsAMiss) {
+  Fill("k", "old");
+  clock_.Advance(seconds(16));
+  Source s;
+  EXPECT_EQ(rt_.Lookup("k", &s), nullptr);
+  EXPECT_EQ(loader_.loads(), 1);
+}
+
+TEST_F(ReadThroughTest, StoreErrorServesTheOlderEntry) {
+  Fill("k", "old");
+  clock_.Advance(seconds(30));  // past grace, within stale_if_error (60 s past ttl)
+  Answer a;
+  rt_.Load("k", Record(&a));
+  loader_.CompleteNext("", Status::Unavailable("store down"));
+  ASSERT_EQ(a.calls.load(), 1);
+  ASSERT_TRUE(a.result.ok());
+  EXPECT_EQ(a.source, Source::kStaleIfError);
+  EXPECT_EQ((*a.result)->body().view(), "old");
+  EXPECT_EQ(rt_.Stats().stale_if_error, 1u);
+}
+
+TEST_F(ReadThroughTest, StoreErrorWithoutAnOlderEntryIsTheError) {
+  Answer a;
+  rt_.Load("k", Record(&a));
+  loader_.CompleteNext("", Status::Unavailable("store down"));
+  ASSERT_EQ(a.calls.load(), 1);
+  ASSERT_FALSE(a.result.ok());
+  EXPECT_EQ(a.result.status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(ReadThroughTest, StoreErrorTooLongAfterFreshnessIsTheError) {
+  Fill("k", "old");
+  clock_.Advance(seconds(100));  // 90 s past ttl: beyond stale_if_error
+  Answer a;
+  rt_.Load("k", Record(&a));
+  loader_.CompleteNext("", Status::Unavailable("store down"));
+  ASSERT_FALSE(a.result.ok());
+}
+
+TEST_F(ReadThroughTest, FailedRefreshKeepsServingTheStaleEntry) {
+  Fill("k", "old");
+  clock_.Advance(seconds(11));
+  Source s;
+  ASSERT_NE(rt_.Lookup("k", &s), nullptr);
+  loader_.CompleteNext("", Status::Unavailable("store down"));
+  EntryPtr e = rt_.Lookup("k", &s);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(s, Source::kStale);
+  EXPECT_EQ(e->body().view(), "old");
+  EXPECT_EQ(loader_.loads(), 3);  // the fill, the failed refresh, and a new one
+}
+
+TEST_F(ReadThroughTest, ShutdownWaitsForLoadsInFlightAndRefusesNewOnes) {
+  Answer a;
+  rt_.Load("k", Record(&a));
+  std::atomic<bool> done{false};
+  std::thread stopper([this, &done] {
+    rt_.Shutdown();
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(done.load());  // the load is still in flight
+  loader_.CompleteNext("v");
+  stopper.join();
+  EXPECT_TRUE(done.load());
+  EXPECT_EQ(a.calls.load(), 1);
+  Answer b;
+  rt_.Load("other", Record(&b));
+  ASSERT_EQ(b.calls.load(), 1);
+  EXPECT_EQ(b.result.status().code(), StatusCode::kCancelled);
+}
+
+}  // namespace
+}  // namespace shoal::cache

@@ -1,0 +1,94 @@
+// Request, Response and Handler: what the http layer hands to the application and takes back.
+//
+// No Asio here: the api layer implements Handler without knowing about sockets.
+//
+// Lifetimes: a Request's views point into the connection's read buffer and are valid only
+// during the Handler::Handle call. A handler that answers later copies what it needs.
+// A Response owns (or keeps alive through `owner`) everything it points to until written.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+
+namespace shoal::http {
+
+enum class Method : unsigned char { kGet, kHead, kPost, kPut, kDelete, kOptions, kPatch, kOther };
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct Request {
+  Method method = Method::kOther;
+  std::string_view method_name;  // as sent, e.g. "GET"
+  std::string_view target;       // as sent: path and query, e.g. "/v1/items/7?x=1"
+  std::string_view path;         // target before '?', still percent-encoded
+  std::string_view query;        // target after '?', without it; empty when none
+  std::span<const Header> headers;
+  std::string_view body;
+  bool keep_alive = true;
+
+  // HeaderValue returns the first value of header `name` (ASCII case-insensitive), or "".
+  std::string_view HeaderValue(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  // Static strings only (string literals): the writer keeps no copy.
+  std::string_view content_type = "application/json";
+  std::string_view content_encoding;  // "" or e.g. "gzip"
+  Bytes body;                         // not sent for HEAD, but Content-Length still is
+  // Optional cache headers, written when set.
+  std::string_view etag;  // including its quotes; kept alive by `owner`
+  int64_t max_age = -1;   // Cache-Control: max-age=N, when >= 0
+  int64_t age = -1;       // Age: N, when >= 0
+  bool vary_accept_encoding = false;
+  std::string_view cache_status;  // X-Cache: HIT|MISS|STALE, when set; static
+  // Rare extra header lines, each "Name: value\r\n" (Allow, Retry-After, ...).
+  std::string extra_headers;
+  // Keeps what the views above point into alive until the response is written.
+  std::shared_ptr<const void> owner;
+};
+
+// ReplyLater answers a request after Handle has returned. It may be called from any thread,
+// exactly once. Calling it after the connection has gone is harmless.
+using ReplyLater = std::function<void(Response)>;
+
+// Exchange is one request's way back to its connection, valid only during Handle.
+// Exactly one of Reply or Defer must be called, once.
+class Exchange {
+ public:
+  // Reply answers now; the cheapest path (no allocation of its own).
+  virtual void Reply(Response response) = 0;
+  // Defer returns a callback that answers later and keeps the connection alive until then.
+  virtual ReplyLater Defer() = 0;
+
+ protected:
+  ~Exchange() = default;
+};
+
+// Handler is the application: one instance serves every connection on every loop, so it must
+// be thread-safe.
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual void Handle(const Request& request, Exchange& exchange) = 0;
+};
+
+// StatusText returns the reason phrase for an HTTP status code, e.g. "Not Found".
+std::string_view StatusText(int status);
+
+// ErrorBody returns {"error": message, "status": status} as JSON (message escaped).
+Bytes ErrorBody(int status, std::string_view message);
+
+// ErrorResponse builds a JSON error response.
+Response ErrorResponse(int status, std::string_view message);
+
+}  // namespace shoal::http

@@ -1,0 +1,106 @@
+// Server: accepts HTTP/1.1 connections and hands each request to a Handler.
+//
+// One event loop (an Asio io_context) per thread; each connection lives its whole life on one
+// loop and is never touched by another thread, so sessions need no locks. Connections are
+// keep-alive with pipelining: requests are parsed as they arrive (up to pipeline_limit
+// awaiting their answers), answered in order, and ready answers leave in one write.
+//
+// Lifecycle: construct, Start() (binds), then Run() on some thread; Stop() from anywhere
+// begins a drain after which Run() returns. The Handler must outlive the Server. Every
+// ReplyLater a handler obtained must be called or destroyed before the Server is destroyed.
+//
+// Thread-safety: Stop() and stats() may be called from any thread once Start() has returned
+// (Stop also before Start). Start, Run and StopOnSignals are called once each, in that order
+// (StopOnSignals before Run). Asio stays out of this header (pimpl).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "http/handler.h"
+
+namespace shoal::http {
+
+struct ServerOptions {
+  // Address to listen on (an IP literal, or "localhost"); port 0 picks a free port.
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  // Event loops, one thread each; 0 means std::thread::hardware_concurrency().
+  int threads = 0;
+
+  // Request limits (see http/parser.h for what each one bounds and the status it gives).
+  size_t max_request_line = 8192;   // 414 beyond
+  size_t max_header_bytes = 16384;  // 431 beyond
+  size_t max_headers = 64;          // 431 beyond
+  size_t max_body = 1 << 20;        // 413 beyond
+
+  // Open connections over all loops; one more is answered 503 and closed.
+  size_t max_connections = 10000;
+
+  // A keep-alive connection with no request in progress is closed after this long.
+  Duration idle_timeout = std::chrono::seconds(60);
+  // Time to receive a whole request once its first byte came; then 408 and close.
+  Duration header_timeout = std::chrono::seconds(10);
+  // The handler must answer by then, or the client gets 503 and the late answer is dropped.
+  Duration request_timeout = std::chrono::seconds(5);
+  // Requests of one connection awaiting their answers; reading pauses while this many are.
+  size_t pipeline_limit = 16;
+};
+
+// Stats are totals since Start, summed over loops; each field is read atomically, but the
+// set is not one snapshot.
+struct Stats {
+  uint64_t connections_accepted = 0;  // including rejected ones
+  uint64_t connections_rejected = 0;  // over max_connections (answered 503)
+  uint64_t connections_open = 0;      // open now, not counting rejected ones
+  uint64_t requests = 0;              // complete requests handed to the handler
+  uint64_t responses_1xx = 0;
+  uint64_t responses_2xx = 0;
+  uint64_t responses_3xx = 0;
+  uint64_t responses_4xx = 0;
+  uint64_t responses_5xx = 0;
+  uint64_t parse_errors = 0;      // requests refused by the parser (4xx/5xx, then close)
+  uint64_t request_timeouts = 0;  // answers the handler did not give in time (503)
+  uint64_t header_timeouts = 0;   // requests not received in time (408)
+};
+
+class Server {
+ public:
+  // `handler` must outlive the Server.
+  Server(ServerOptions options, Handler& handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Start creates the loops and binds every listening socket; an error Status (Unavailable
+  // when the address is in use, InvalidArgument for a bad host) if that fails.
+  Status Start();
+
+  // port is the bound port (useful after binding port 0); 0 before Start.
+  uint16_t port() const;
+
+  // Run runs the loops, the calling thread being one of them, until a drain has finished.
+  void Run();
+
+  // Stop begins the drain: stop accepting, close idle connections, let requests in flight
+  // be answered and written (with Connection: close), then close; Run then returns.
+  // Not async-signal-safe: from a signal handler, use StopOnSignals instead.
+  void Stop();
+
+  // StopOnSignals makes SIGINT and SIGTERM call Stop (an Asio signal_set on the first loop).
+  // Call after Start and before Run.
+  void StopOnSignals();
+
+  Stats stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shoal::http

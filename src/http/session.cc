@@ -1,0 +1,462 @@
+// Session: one HTTP/1.1 connection (see session_internal.h for ownership and threading).
+//
+// Life of a request: OnRead appends bytes to the buffer; Process parses every complete
+// request (while a pipeline slot is free), reserves a slot for each and calls the handler;
+// the answer lands in its slot, now (Reply) or later (a ReplyLater posted to this loop);
+// Flush writes the ready slots at the head of the ring, in order, in one gathered write.
+// Reading pauses while every slot is taken, so a connection's memory stays bounded.
+//
+// On the synchronous path nothing is allocated per request: the buffer, header vector, slot
+// strings and write buffer list keep their capacity; handler memory for the read and write
+// operations comes from Asio's per-thread recycling allocator.
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
+
+#include "http/session_internal.h"
+
+namespace shoal::http::internal {
+namespace {
+
+constexpr size_t kInitialBuffer = 4096;
+// A buffer that grew for a large request is given back once empty, beyond this size.
+constexpr size_t kKeepBuffer = 64 * 1024;
+// After a server-initiated close we half-close and read what the client still sends for at
+// most this long, so that its unread data does not make the kernel send a reset that could
+// destroy our last answer in the client's receive buffer (nginx's lingering close).
+constexpr auto kLinger = std::chrono::seconds(1);
+
+void AppendUint(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  (void)ec;  // 24 bytes always suffice for a uint64_t
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+// HttpDate returns the current time as an IMF-fixdate, cached per thread per second.
+std::string_view HttpDate() {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local time_t cached_second = -1;
+  thread_local char text[40];
+  thread_local size_t length = 0;
+  time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    int n = std::snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                          kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],
+                          tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    length = n > 0 ? std::min(static_cast<size_t>(n), sizeof(text) - 1) : 0;
+    cached_second = now;
+  }
+  return {text, length};
+}
+
+// Statuses whose responses never carry a body (RFC 9110 sections 6.4.1 and 15.4.5).
+bool HasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+void ResetResponse(Response& r) {
+  r.status = 200;
+  r.content_type = "application/json";
+  r.content_encoding = {};
+  r.body = Bytes();
+  r.etag = {};
+  r.max_age = -1;
+  r.age = -1;
+  r.vary_accept_encoding = false;
+  r.cache_status = {};
+  r.extra_headers.clear();  // keeps its capacity
+  r.owner.reset();
+}
+
+// SessionExchange is the Exchange a handler gets for one request; it lives on the stack of
+// Session::Process for the duration of Handle.
+class SessionExchange final : public Exchange {
+ public:
+  SessionExchange(Session* session, uint64_t seq) : session_(session), seq_(seq) {}
+  void Reply(Response response) override {
+    used_ = true;
+    session_->SetResponse(seq_, std::move(response));
+  }
+  ReplyLater Defer() override {
+    used_ = true;
+    return session_->MakeReplyLater(seq_);
+  }
+  bool used() const { return used_; }
+
+ private:
+  Session* session_;  // the session whose Process is running Handle
+  uint64_t seq_;
+  bool used_ = false;
+};
+
+}  // namespace
+
+Session::Session(Loop* loop, asio::ip::tcp::socket socket, bool counted)
+    : loop_(loop),
+      socket_(std::move(socket)),
+      executor_(loop->io.get_executor()),
+      open_connections_(loop->open_connections),
+      counted_(counted),
+      slots_(std::max<size_t>(1, loop->options.pipeline_limit)) {
+  const ServerOptions& o = loop->options;
+  // Room for the largest request the parser can accept (a chunked body may carry framing
+  // up to its own size again, see parser.cc), plus slack for the next request's start.
+  max_buffer_ = o.max_request_line + o.max_header_bytes + 2 * o.max_body + 16384;
+  write_bufs_.reserve(2 * slots_.size());
+}
+
+Session::~Session() {
+  if (counted_) open_connections_->fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Session::Start() {
+  now_ = std::chrono::steady_clock::now();
+  last_activity_ = now_;
+  Read();
+}
+
+void Session::StartRejected() {
+  now_ = std::chrono::steady_clock::now();
+  last_activity_ = now_;
+  no_more_requests_ = true;
+  Slot& slot = Push();
+  slot.state = SlotState::kReady;
+  slot.close_after = true;
+  slot.response.status = 503;
+  slot.response.body = loop_->overload_body;
+  Flush();
+}
+
+Session::Slot& Session::Push() {
+  // REQUIRES: count_ < slots_.size()
+  Slot& slot = SlotFor(head_seq_ + count_);
+  ++count_;
+  slot.state = SlotState::kWaiting;
+  slot.head_request = false;
+  slot.close_after = false;
+  slot.http_1_0 = false;
+  slot.deadline = now_ + loop_->options.request_timeout;
+  return slot;
+}
+
+void Session::PushError(int status, std::string_view message) {
+  Slot& slot = Push();
+  slot.state = SlotState::kReady;
+  slot.close_after = true;
+  slot.response = ErrorResponse(status, message);
+  no_more_requests_ = true;
+  parse_pos_ = end_;  // whatever follows is not trusted
+}
+
+void Session::Read() {
+  if (reading_ || closed_) return;
+  if (!lingering_ && (no_more_requests_ || count_ >= slots_.size())) return;
+  if (lingering_) {
+    parse_pos_ = end_ = 0;  // discarding
+  } else if (parse_pos_ > 0) {
+    std::memmove(buf_.get(), buf_.get() + parse_pos_, end_ - parse_pos_);
+    end_ -= parse_pos_;
+    parse_pos_ = 0;
+  }
+  if (buf_ == nullptr || end_ == cap_) {
+    if (cap_ >= max_buffer_) {
+      // The parser refuses any request this large before it gets here; be safe anyway.
+      PushError(413, "request too large");
+      Flush();
+      return;
+    }
+    size_t new_cap = std::min(max_buffer_, std::max(kInitialBuffer, 2 * cap_));
+    auto bigger = std::make_unique_for_overwrite<char[]>(new_cap);
+    if (end_ > 0) std::memcpy(bigger.get(), buf_.get(), end_);
+    buf_ = std::move(bigger);
+    cap_ = new_cap;
+  }
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(buf_.get() + end_, cap_ - end_),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->OnRead(ec, n); });
+}
+
+void Session::OnRead(const boost::system::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  now_ = std::chrono::steady_clock::now();
+  if (lingering_) {
+    if (ec) {
+      Close();
+    } else {
+      Read();
+    }
+    return;
+  }
+  if (ec) {
+    // A client may half-close after sending its requests: still answer those.
+    if (ec == asio::error::eof && count_ > 0) {
+      no_more_requests_ = true;
+    } else {
+      Close();
+    }
+    return;
+  }
+  end_ += n;
+  if (no_more_requests_) return;  // draining: the bytes are not looked at
+  Process();
+}
+
+void Session::Process() {
+  processing_ = true;
+  bool completed = false;
+  while (!no_more_requests_ && count_ < slots_.size() && parse_pos_ < end_) {
+    std::string_view pending(buf_.get() + parse_pos_, end_ - parse_pos_);
+    ParseResult r = Parse(pending, loop_->limits, &request_, &headers_, &chunk_body_);
+    if (r.state == ParseState::kNeedMore) break;
+    if (r.state == ParseState::kError) {
+      Bump(loop_->counters.parse_errors);
+      PushError(r.status, r.message);
+      break;
+    }
+    Bump(loop_->counters.requests);
+    const uint64_t seq = head_seq_ + count_;
+    Slot& slot = Push();
+    slot.head_request = request_.method == Method::kHead;
+    slot.close_after = !request_.keep_alive;
+    slot.http_1_0 = r.http_1_0;
+    parse_pos_ += r.consumed;
+    completed = true;
+    if (!request_.keep_alive) no_more_requests_ = true;
+    SessionExchange exchange(this, seq);
+    loop_->handler.Handle(request_, exchange);
+    if (!exchange.used()) SetResponse(seq, ErrorResponse(500, "handler gave no answer"));
+  }
+  processing_ = false;
+  if (parse_pos_ == end_) {
+    parse_pos_ = end_ = 0;
+    partial_since_ = {};
+    if (cap_ > kKeepBuffer) {
+      buf_.reset();
+      cap_ = 0;
+    }
+  } else if (completed || partial_since_ == TimePoint{}) {
+    partial_since_ = now_;
+  }
+  Flush();
+  Read();
+}
+
+void Session::SetResponse(uint64_t seq, Response&& response) {
+  if (closed_ || seq < head_seq_ || seq >= head_seq_ + count_) return;  // gone
+  Slot& slot = SlotFor(seq);
+  if (slot.state != SlotState::kWaiting) return;  // answered already, or timed out
+  slot.response = std::move(response);
+  slot.state = SlotState::kReady;
+  if (!processing_) Flush();
+}
+
+ReplyLater Session::MakeReplyLater(uint64_t seq) {
+  std::weak_ptr<Session> weak = weak_from_this();
+  return [weak, seq](Response response) {
+    std::shared_ptr<Session> self = weak.lock();
+    if (self == nullptr) return;
+    asio::io_context::executor_type ex = self->executor_;
+    // Runs inline when already on the session's loop, else queued to it.
+    asio::dispatch(ex, [self = std::move(self), seq, r = std::move(response)]() mutable {
+      self->SetResponse(seq, std::move(r));
+    });
+  };
+}
+
+void Session::SerializeHead(Slot& slot, bool close) {
+  const Response& r = slot.response;
+  std::string& h = slot.head;
+  h.clear();
+  h += "HTTP/1.1 ";
+  AppendUint(h, static_cast<uint64_t>(r.status));
+  h += ' ';
+  h += StatusText(r.status);
+  h += "\r\nDate: ";
+  h += HttpDate();
+  h += "\r\n";
+  if (!r.content_type.empty()) {
+    h += "Content-Type: ";
+    h += r.content_type;
+    h += "\r\n";
+  }
+  if (!HasNoBody(r.status)) {
+    h += "Content-Length: ";
+    AppendUint(h, r.body.size());
+    h += "\r\n";
+  }
+  if (!r.content_encoding.empty()) {
+    h += "Content-Encoding: ";
+    h += r.content_encoding;
+    h += "\r\n";
+  }
+  if (!r.etag.empty()) {
+    h += "ETag: ";
+    h += r.etag;
+    h += "\r\n";
+  }
+  if (r.max_age >= 0) {
+    h += "Cache-Control: max-age=";
+    AppendUint(h, static_cast<uint64_t>(r.max_age));
+    h += "\r\n";
+  }
+  if (r.age >= 0) {
+    h += "Age: ";
+    AppendUint(h, static_cast<uint64_t>(r.age));
+    h += "\r\n";
+  }
+  if (r.vary_accept_encoding) h += "Vary: Accept-Encoding\r\n";
+  if (!r.cache_status.empty()) {
+    h += "X-Cache: ";
+    h += r.cache_status;
+    h += "\r\n";
+  }
+  h += r.extra_headers;
+  if (close) {
+    h += "Connection: close\r\n";
+  } else if (slot.http_1_0) {
+    h += "Connection: keep-alive\r\n";
+  }
+  h += "\r\n";
+}
+
+void Session::Flush() {
+  if (writing_ > 0 || closed_ || lingering_) return;
+  write_bufs_.clear();
+  size_t n = 0;
+  while (n < count_) {
+    Slot& slot = SlotFor(head_seq_ + n);
+    if (slot.state != SlotState::kReady) break;
+    ++n;
+    // The last answer a connection will send says so.
+    const bool last = slot.close_after || (no_more_requests_ && n == count_);
+    slot.close_after = last;
+    SerializeHead(slot, last);
+    write_bufs_.push_back(asio::buffer(slot.head));
+    const int status = slot.response.status;
+    if (!slot.head_request && !HasNoBody(status) && !slot.response.body.empty()) {
+      write_bufs_.push_back(asio::buffer(slot.response.body.data(), slot.response.body.size()));
+    }
+    const int cls = std::clamp(status / 100, 1, 5);
+    Bump(loop_->counters.responses[static_cast<size_t>(cls - 1)]);
+    if (last) break;
+  }
+  if (n == 0) return;
+  writing_ = n;
+  write_started_ = now_;
+  // A span, not the vector, is handed to async_write: the operation copies its buffer
+  // sequence, and copying a span allocates nothing. The vector and the slots' strings and
+  // bodies stay untouched until OnWrite.
+  std::span<const asio::const_buffer> bufs(write_bufs_.data(), write_bufs_.size());
+  asio::async_write(socket_, bufs,
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                      self->OnWrite(ec);
+                    });
+}
+
+void Session::OnWrite(const boost::system::error_code& ec) {
+  if (closed_) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  now_ = std::chrono::steady_clock::now();
+  // Time spent with every slot taken was not the client's: restart its request clock.
+  if (count_ == slots_.size()) partial_since_ = {};
+  bool close = false;
+  for (size_t i = 0; i < writing_; ++i) {
+    Slot& slot = SlotFor(head_seq_);
+    close = close || slot.close_after;
+    ResetResponse(slot.response);
+    ++head_seq_;
+    --count_;
+  }
+  writing_ = 0;
+  last_activity_ = now_;
+  if (close) {
+    LingerClose();
+    return;
+  }
+  if (no_more_requests_ && count_ == 0) {
+    Close();
+    return;
+  }
+  // Slots came free: requests waiting in the buffer can be parsed, and reading resumes.
+  Process();
+}
+
+void Session::Drain() {
+  if (closed_) return;
+  no_more_requests_ = true;
+  if (count_ == 0 && writing_ == 0) Close();
+  // Otherwise Flush marks the last answer "Connection: close" and OnWrite closes.
+}
+
+void Session::Tick(TimePoint now) {
+  if (closed_) return;
+  if (lingering_) {
+    if (now >= linger_until_) Close();
+    return;
+  }
+  const ServerOptions& o = loop_->options;
+  bool any = false;
+  for (size_t i = writing_; i < count_; ++i) {
+    Slot& slot = SlotFor(head_seq_ + i);
+    if (slot.state == SlotState::kWaiting && now >= slot.deadline) {
+      ResetResponse(slot.response);
+      slot.response.status = 503;
+      slot.response.body = loop_->timeout_body;
+      slot.state = SlotState::kReady;
+      Bump(loop_->counters.request_timeouts);
+      any = true;
+    }
+  }
+  if (any) Flush();
+  if (writing_ > 0) {
+    // A client that stops reading must not hold the connection (or a drain) forever.
+    if (now - write_started_ >= o.idle_timeout) Close();
+    return;
+  }
+  if (!no_more_requests_ && count_ < slots_.size() && parse_pos_ < end_ &&
+      partial_since_ != TimePoint{} && now - partial_since_ >= o.header_timeout) {
+    Bump(loop_->counters.header_timeouts);
+    now_ = now;
+    PushError(408, "request timed out");
+    Flush();
+    return;
+  }
+  if (count_ == 0 && parse_pos_ == end_ && now - last_activity_ >= o.idle_timeout) Close();
+}
+
+void Session::LingerClose() {
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  lingering_ = true;
+  linger_until_ = now_ + kLinger;
+  Read();  // discards until the client closes or the linger time is over
+}
+
+void Session::Close() {
+  if (closed_) return;
+  std::shared_ptr<Session> keep = shared_from_this();  // Remove may drop the last reference
+  closed_ = true;
+  if (counted_) {
+    open_connections_->fetch_sub(1, std::memory_order_relaxed);
+    counted_ = false;
+  }
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  loop_->Remove(this);
+}
+
+}  // namespace shoal::http::internal

@@ -1,0 +1,197 @@
+// Loop and Session: the insides of Server (internal to src/http; Asio lives here).
+//
+// A Loop is one io_context run by one thread, with its own listening socket (SO_REUSEPORT),
+// its sessions, and a ticker that enforces every timeout of its sessions. A Session is one
+// connection. Everything in a Loop and its Sessions runs on that loop's thread; the only
+// ways in from other threads are posting to the io_context (Server::Stop, a ReplyLater) and
+// the counters, which are atomics written by the loop thread alone.
+//
+// Ownership: the Loop's registry holds a shared_ptr to each open Session, and each pending
+// operation holds one too (shared_from_this), so a Session lives while it is open or has an
+// operation in flight. It leaves the registry when it closes. A ReplyLater holds only a
+// weak_ptr: an answer to a connection that has gone is dropped.
+//
+// Timeouts: instead of a timer per connection re-armed per request (a heap operation each
+// time), each session records deadlines as plain time points and the loop's ticker walks
+// its sessions a few times per shortest timeout. A request then costs no timer work at all,
+// at the price of timeouts firing up to one tick (at most 250 ms) late.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "http/handler.h"
+#include "http/parser.h"
+#include "http/server.h"
+
+namespace shoal::http::internal {
+
+namespace asio = boost::asio;
+
+// Counters of one loop. Only the loop thread writes them (Bump: a relaxed load and store,
+// no locked instruction); any thread may read. Cache-line aligned so loops do not share one.
+struct alignas(64) LoopCounters {
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> requests{0};
+  std::array<std::atomic<uint64_t>, 5> responses{};  // by class: 1xx .. 5xx
+  std::atomic<uint64_t> parse_errors{0};
+  std::atomic<uint64_t> request_timeouts{0};
+  std::atomic<uint64_t> header_timeouts{0};
+};
+
+inline void Bump(std::atomic<uint64_t>& c) {
+  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+class Session;
+
+// Loop: one event loop and what belongs to it. Created by Server::Start, destroyed by
+// ~Server after its thread has finished.
+class Loop {
+ public:
+  Loop(const ServerOptions& options, Handler& handler, std::atomic<size_t>* open_connections);
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // Listen opens, binds and listens; with SO_REUSEPORT so that every loop can bind the
+  // same port.
+  boost::system::error_code Listen(const asio::ip::tcp::endpoint& endpoint);
+  // Begin queues the first accept and the ticker; they run once the io_context runs.
+  void Begin();
+  // BeginDrain stops accepting and asks every session to drain; loop thread only.
+  void BeginDrain();
+
+  // Add and Remove maintain the registry of open sessions; loop thread only.
+  void Add(const std::shared_ptr<Session>& session);
+  void Remove(Session* session);
+
+  // The members below are used by sessions; all fixed after construction except where noted.
+  asio::io_context io;  // declared first: destroyed last, after everything that uses it
+  const ServerOptions& options;
+  const Limits limits;
+  Handler& handler;
+  std::atomic<size_t>* const open_connections;  // shared by all loops; owned by Server
+  LoopCounters counters;
+  const Duration tick;  // ticker period
+  // Premade bodies for answers that must not depend on allocation going well.
+  const Bytes timeout_body;
+  const Bytes overload_body;
+  asio::ip::tcp::acceptor acceptor;
+  // Set on loop 0 by StopOnSignals; cancelled by BeginDrain.
+  std::unique_ptr<asio::signal_set> signals;
+
+ private:
+  void Accept();
+  void OnAccept(const boost::system::error_code& ec, asio::ip::tcp::socket socket);
+  void Tick();
+
+  asio::steady_timer ticker_;
+  asio::steady_timer accept_retry_;
+  bool draining_ = false;
+  std::vector<std::shared_ptr<Session>> sessions_;  // registry; index kept in each session
+};
+
+// Session: one client connection. Loop thread only, except MakeReplyLater's callback.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Loop* loop, asio::ip::tcp::socket socket, bool counted);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Start begins reading requests.
+  void Start();
+  // StartRejected answers 503 (too many connections) and closes.
+  void StartRejected();
+  // Drain: no new requests; close now when idle, else after the answers in flight.
+  void Drain();
+  // Tick enforces the timeouts at time `now`.
+  void Tick(TimePoint now);
+
+  // Used by the Exchange handed to the handler.
+  void SetResponse(uint64_t seq, Response&& response);
+  ReplyLater MakeReplyLater(uint64_t seq);
+
+  size_t registry_index = 0;  // position in the loop's registry; owned by Loop
+
+ private:
+  enum class SlotState : unsigned char { kWaiting, kReady };
+  // One request awaiting or holding its answer. Slots form a ring indexed by seq % size;
+  // their strings keep their capacity, so a steady connection allocates nothing.
+  struct Slot {
+    SlotState state = SlotState::kWaiting;
+    bool head_request = false;  // HEAD: headers only
+    bool close_after = false;   // close the connection once this answer is written
+    bool http_1_0 = false;
+    TimePoint deadline;  // for the handler's answer
+    Response response;
+    std::string head;  // serialized status line and headers
+  };
+
+  Slot& SlotFor(uint64_t seq) { return slots_[seq % slots_.size()]; }
+  Slot& Push();
+  void PushError(int status, std::string_view message);
+  void Read();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  void Process();
+  void Flush();
+  void OnWrite(const boost::system::error_code& ec);
+  void SerializeHead(Slot& slot, bool close);
+  void LingerClose();
+  void Close();
+
+  Loop* const loop_;  // outlives the session's operations (it owns the io_context)
+  asio::ip::tcp::socket socket_;
+  const asio::io_context::executor_type executor_;  // immutable: read by other threads
+  std::atomic<size_t>* const open_connections_;     // owned by Server, outlives sessions
+  bool counted_;                                    // holds one of max_connections until closed
+
+  // Read buffer: [parse_pos_, end_) are received bytes not yet parsed.
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t parse_pos_ = 0;
+  size_t end_ = 0;
+  size_t max_buffer_ = 0;
+
+  // Parser output, reused for every request of the connection.
+  Request request_;
+  std::vector<Header> headers_;
+  std::string chunk_body_;
+
+  // Pipeline: slots for seq in [head_seq_, head_seq_ + count_), the first `writing_` of
+  // which are being written.
+  std::vector<Slot> slots_;
+  uint64_t head_seq_ = 0;
+  size_t count_ = 0;
+  size_t writing_ = 0;
+  std::vector<asio::const_buffer> write_bufs_;
+
+  bool reading_ = false;
+  bool processing_ = false;        // inside Process: answers wait for its single Flush
+  bool no_more_requests_ = false;  // after an error, a close, EOF or a drain
+  bool lingering_ = false;
+  bool closed_ = false;
+
+  TimePoint now_;            // time of the latest read or write completion
+  TimePoint last_activity_;  // for the idle timeout
+  TimePoint partial_since_;  // first byte of the incomplete request in the buffer, or {}
+  TimePoint write_started_;
+  TimePoint linger_until_;
+};
+
+}  // namespace shoal::http::internal

@@ -1,0 +1,81 @@
+// Metrics: counters, gauges and latency histograms with a Prometheus-style text exposition.
+//
+// A Registry owns its metrics; callers keep plain pointers to them (the registry outlives
+// every user: cli creates it first and destroys it last). Updating a metric is one relaxed
+// atomic add, so it is safe and cheap on every hot path. Thread-safety: thread-safe.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/mutex.h"
+
+namespace shoal::metrics {
+
+class Counter {
+ public:
+  void Add(uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t value() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+class Gauge {
+ public:
+  void Set(int64_t v) { v_.store(v, std::memory_order_relaxed); }
+  void Add(int64_t d) { v_.fetch_add(d, std::memory_order_relaxed); }
+  int64_t value() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> v_{0};
+};
+
+// Histogram counts observations (in microseconds) into fixed exponential buckets:
+// 50us, 100us, 250us, 500us, 1ms, 2.5ms, 5ms, 10ms, 25ms, 50ms, 100ms, 250ms, 1s, +Inf.
+class Histogram {
+ public:
+  static constexpr std::array<uint64_t, 13> kBoundsUs = {
+      50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
+  void ObserveUs(uint64_t us);
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  uint64_t sum_us() const { return sum_.load(std::memory_order_relaxed); }
+  uint64_t bucket(size_t i) const { return buckets_[i].load(std::memory_order_relaxed); }
+
+ private:
+  std::array<std::atomic<uint64_t>, kBoundsUs.size() + 1> buckets_{};
+  std::atomic<uint64_t> count_{0}, sum_{0};
+};
+
+class Registry {
+ public:
+  // Each returns the metric registered under `name` (creating it once); `help` is one line.
+  Counter* GetCounter(std::string_view name, std::string_view help);
+  Gauge* GetGauge(std::string_view name, std::string_view help);
+  Histogram* GetHistogram(std::string_view name, std::string_view help);
+  // AddCallback registers a gauge read at exposition time (e.g. cache bytes).
+  void AddCallback(std::string_view name, std::string_view help, std::function<int64_t()> read);
+
+  // Expose writes every metric in the Prometheus text format, sorted by name.
+  std::string Expose() const;
+
+ private:
+  struct Item {
+    std::string name, help;
+    std::unique_ptr<Counter> counter;
+    std::unique_ptr<Gauge> gauge;
+    std::unique_ptr<Histogram> histogram;
+    std::function<int64_t()> callback;
+  };
+  Item* FindLocked(std::string_view name) SHOAL_REQUIRES(mu_);
+  mutable Mutex mu_;
+  std::vector<std::unique_ptr<Item>> items_ SHOAL_GUARDED_BY(mu_);
+};
+
+}  // namespace shoal::metrics

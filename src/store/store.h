@@ -1,0 +1,69 @@
+// Store: the one asynchronous query interface that every database adapter implements.
+//
+// A query is prepared once at start (Prepare), which checks it against the database and reports
+// the named parameters it uses and the columns it returns, so a config that does not hold
+// together is refused before serving. At run time Query binds values to those parameters (never
+// splicing them into the text) and calls back with all rows, on a thread of the store's own,
+// never on the caller's stack: callers must not hold locks that the callback takes.
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace shoal::store {
+
+// Blob holds raw bytes from a BLOB column; it renders to JSON as base64.
+struct Blob {
+  std::string bytes;
+  bool operator==(const Blob&) const = default;
+};
+
+// Value is one cell or one bound parameter. monostate is SQL NULL.
+using Value = std::variant<std::monostate, int64_t, double, std::string, Blob>;
+
+using Row = std::vector<Value>;
+
+struct Rows {
+  std::vector<std::string> columns;  // as named by the query
+  std::vector<Row> rows;             // each row has columns.size() values
+};
+
+// StatementInfo describes a prepared query.
+struct StatementInfo {
+  size_t id = 0;                     // pass to Query
+  std::vector<std::string> params;   // named parameters (without ':'), in binding order
+  std::vector<std::string> columns;  // result column names, in order
+};
+
+using QueryCallback = std::function<void(Result<Rows>)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Prepare checks `query` (named parameters written :name) and registers it. Call before the
+  // first Query; not on a hot path. Errors carry the database's message.
+  virtual Result<StatementInfo> Prepare(std::string_view query) = 0;
+
+  // Query runs statement `id` with `params` bound in StatementInfo::params order and calls
+  // `done` exactly once, on a store thread. When `deadline` passes first (waiting in the
+  // queue or running), `done` gets DeadlineExceeded; a full queue gives ResourceExhausted;
+  // an unreachable or locked database gives Unavailable; after Shutdown, Cancelled.
+  virtual void Query(size_t id, std::vector<Value> params, TimePoint deadline,
+                     QueryCallback done) = 0;
+
+  // Shutdown fails queued queries with Cancelled, waits for running ones, and stops the
+  // store's threads. Idempotent; the destructor calls it.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace shoal::store
