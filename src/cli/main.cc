@@ -1,7 +1,230 @@
-// shoal: the command line. Placeholder until the subcommands are wired.
+// shoal: the command line. Subcommands parse their flags, load or build a Config and hand it
+// to RunServe; no logic of its own beyond argument handling lives here.
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
 
-int main() {
-  std::puts("shoal");
+#include "cli/config.h"
+#include "cli/demo_catalog.h"
+#include "cli/demo_config.h"
+#include "cli/serve.h"
+
+namespace shoal::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: shoal COMMAND [options]\n"
+    "\n"
+    "shoal serves the JSON endpoints a config file declares, straight from a database,\n"
+    "answering from memory when it can.\n"
+    "\n"
+    "commands:\n"
+    "  serve -c FILE         serve the endpoints of FILE (YAML)\n"
+    "  check-config -c FILE  check FILE (and its queries against the database) and exit\n"
+    "  demo                  generate a demo catalog in SQLite and serve it\n"
+    "  help [COMMAND]        this text, or a command's options\n"
+    "\n"
+    "Run 'shoal COMMAND --help' for a command's options.\n";
+
+constexpr char kServeUsage[] =
+    "usage: shoal serve -c FILE\n"
+    "\n"
+    "Serve the endpoints declared in FILE until SIGTERM or SIGINT, which stop accepting,\n"
+    "answer the requests in flight and exit 0. README.md has the config reference.\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   the YAML config (required)\n"
+    "  -h, --help          this text\n";
+
+constexpr char kCheckUsage[] =
+    "usage: shoal check-config -c FILE\n"
+    "\n"
+    "Check FILE: its syntax, every key and value, and every endpoint's query against the\n"
+    "database it names (columns, parameters). Prints 'FILE: ok' and exits 0, or prints\n"
+    "each problem as FILE:LINE: message and exits 1.\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   the YAML config (required)\n"
+    "  -h, --help          this text\n";
+
+constexpr char kDemoUsage[] =
+    "usage: shoal demo [options]\n"
+    "\n"
+    "Write a demo catalog (items and reviews) to a SQLite file unless it exists, then serve\n"
+    "the three catalog endpoints from it, exactly as 'shoal serve' would with the config\n"
+    "that --print-config shows.\n"
+    "\n"
+    "options:\n"
+    "  --dir DIR         where the catalog goes (default: data)\n"
+    "  --items N         items to generate (default: 10000)\n"
+    "  --seed N          generator seed (default: 42)\n"
+    "  --listen H:P      address to serve on (default: 127.0.0.1:8080)\n"
+    "  --regenerate      write the catalog even if it exists\n"
+    "  --print-config    print the config the demo serves and exit\n"
+    "  -h, --help        this text\n";
+
+int Usage(const char* text, int code) {
+  std::fputs(text, code == 0 ? stdout : stderr);
+  return code;
+}
+
+// FlagValue reads "--flag VALUE" or "--flag=VALUE" at args[*i]; advances *i past it.
+bool FlagValue(const std::vector<std::string_view>& args, size_t* i, std::string_view name,
+               std::string* out) {
+  std::string_view a = args[*i];
+  if (a == name) {
+    if (*i + 1 >= args.size()) return false;
+    *out = std::string(args[++*i]);
+    return true;
+  }
+  if (a.size() > name.size() && a.substr(0, name.size()) == name && a[name.size()] == '=') {
+    *out = std::string(a.substr(name.size() + 1));
+    return true;
+  }
+  return false;
+}
+
+int BadFlag(std::string_view command, std::string_view flag, const char* usage) {
+  std::fprintf(stderr, "shoal %.*s: unknown or incomplete option '%.*s'\n\n",
+               static_cast<int>(command.size()), command.data(), static_cast<int>(flag.size()),
+               flag.data());
+  return Usage(usage, 2);
+}
+
+// ConfigFlags parses the flags of serve and check-config into *path. Returns false when the
+// command is over (help shown, or a bad flag), with its exit code in *exit_code.
+bool ConfigFlags(std::string_view command, const std::vector<std::string_view>& args,
+                 const char* usage, std::string* path, int* exit_code) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "-h" || args[i] == "--help") {
+      *exit_code = Usage(usage, 0);
+      return false;
+    }
+    if (FlagValue(args, &i, "-c", path) || FlagValue(args, &i, "--config", path)) continue;
+    *exit_code = BadFlag(command, args[i], usage);
+    return false;
+  }
+  if (path->empty()) {
+    std::fprintf(stderr, "shoal %.*s: -c FILE is required\n\n", static_cast<int>(command.size()),
+                 command.data());
+    *exit_code = Usage(usage, 2);
+    return false;
+  }
+  return true;
+}
+
+int Serve(const std::vector<std::string_view>& args) {
+  std::string path;
+  int exit_code = 0;
+  if (!ConfigFlags("serve", args, kServeUsage, &path, &exit_code)) return exit_code;
+  Result<Config> config = LoadConfig(path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "shoal: %s\n", std::string(config.status().message()).c_str());
+    return 1;
+  }
+  return RunServe(*config, nullptr);
+}
+
+int CheckConfig(const std::vector<std::string_view>& args) {
+  std::string path;
+  int exit_code = 0;
+  if (!ConfigFlags("check-config", args, kCheckUsage, &path, &exit_code)) return exit_code;
+  Result<Config> config = LoadConfig(path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(config.status().message()).c_str());
+    return 1;
+  }
+  if (Status s = CheckAgainstStore(*config); !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  std::printf("%s: ok (%zu endpoints)\n", path.c_str(), config->api.endpoints.size());
   return 0;
 }
+
+int Demo(const std::vector<std::string_view>& args) {
+  std::string dir = "data", items = "10000", seed = "42", listen = "127.0.0.1:8080";
+  bool regenerate = false, print = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "-h" || args[i] == "--help") return Usage(kDemoUsage, 0);
+    if (args[i] == "--regenerate") {
+      regenerate = true;
+      continue;
+    }
+    if (args[i] == "--print-config") {
+      print = true;
+      continue;
+    }
+    if (FlagValue(args, &i, "--dir", &dir) || FlagValue(args, &i, "--items", &items) ||
+        FlagValue(args, &i, "--seed", &seed) || FlagValue(args, &i, "--listen", &listen)) {
+      continue;
+    }
+    return BadFlag("demo", args[i], kDemoUsage);
+  }
+  char* end = nullptr;
+  const long n_items = std::strtol(items.c_str(), &end, 10);
+  if (*end != '\0' || n_items < 1 || n_items > 10000000) {
+    std::fprintf(stderr, "shoal demo: --items: expected 1..10000000, got '%s'\n", items.c_str());
+    return 2;
+  }
+  const unsigned long long n_seed = std::strtoull(seed.c_str(), &end, 10);
+  if (*end != '\0') {
+    std::fprintf(stderr, "shoal demo: --seed: expected an integer, got '%s'\n", seed.c_str());
+    return 2;
+  }
+  const std::string db = (std::filesystem::path(dir) / "catalog.db").string();
+  const std::string text = DemoConfigText(listen, db);
+  if (print) {
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
+  Result<Config> config = ParseConfig(text, "(demo config)");
+  if (!config.ok()) {
+    std::fprintf(stderr, "shoal demo: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  config->sqlite.path = db;  // as given: relative to the working directory
+  std::error_code ec;
+  if (regenerate || !std::filesystem::exists(db, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    std::fprintf(stderr, "shoal demo: writing %ld items to %s\n", n_items, db.c_str());
+    if (Status s = WriteDemoCatalog(db, static_cast<int>(n_items), n_seed); !s.ok()) {
+      std::fprintf(stderr, "shoal demo: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+  return RunServe(*config, [](const std::string& url) {
+    std::fprintf(stderr,
+                 "try:\n  curl -s %s/v1/items/1\n  curl -s '%s/v1/items/1/reviews?limit=3'\n"
+                 "  curl -s '%s/v1/categories/books/items?limit=5'\n  curl -s %s/_shoal/metrics\n",
+                 url.c_str(), url.c_str(), url.c_str(), url.c_str());
+  });
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) return Usage(kUsage, 2);
+  const std::string_view command = args.front();
+  args.erase(args.begin());
+  if (command == "serve") return Serve(args);
+  if (command == "check-config") return CheckConfig(args);
+  if (command == "demo") return Demo(args);
+  if (command == "-h" || command == "--help") return Usage(kUsage, 0);
+  if (command == "help") {
+    if (args.empty()) return Usage(kUsage, 0);
+    if (args[0] == "serve") return Usage(kServeUsage, 0);
+    if (args[0] == "check-config") return Usage(kCheckUsage, 0);
+    if (args[0] == "demo") return Usage(kDemoUsage, 0);
+  }
+  std::fprintf(stderr, "shoal: unknown command '%.*s'\n\n", static_cast<int>(command.size()),
+               command.data());
+  return Usage(kUsage, 2);
+}
+
+}  // namespace
+}  // namespace shoal::cli
+
+int main(int argc, char** argv) { return shoal::cli::Main(argc, argv); }

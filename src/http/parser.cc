@@ -59,7 +59,7 @@ ParseResult Fail(int status, std::string_view message) {
 
 ParseResult NeedMore() { return ParseResult{}; }
 
-// CheckPartial reports whether the unterminated tail `s` of a line can still become valid:
+// PartialLineOk reports whether the unterminated tail `s` of a line can still become valid:
 // only allowed bytes, and a CR only as its very last byte (the CRLF may be half there).
 template <typename Pred>
 bool PartialLineOk(std::string_view s, Pred allowed) {

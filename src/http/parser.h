@@ -7,8 +7,8 @@
 // and buys a parser with no resumable state machine to get wrong.
 //
 // What it accepts (RFC 9112, strictly; anything else is an error, never guessed at):
-//   - request-line: token SP origin-form-or-* SP HTTP/1.x CRLF; at most one run of empty
-//     lines (CRLF) before it is skipped, as RFC 9112 section 2.2 allows.
+//   - request-line: token SP origin-form-or-* SP HTTP/1.x CRLF; empty lines (CRLF) before
+//     it are skipped, as RFC 9112 section 2.2 allows (at most max_request_line bytes of them).
 //   - lines end in CRLF only: a bare LF or a bare CR is 400 (no smuggling through lenient
 //     line endings), and so are NUL and other control bytes.
 //   - no obs-fold, no whitespace between a field name and its colon.

@@ -1,0 +1,45 @@
+// Config: the YAML file an operator writes, turned into each layer's Options.
+//
+// LoadConfig reads and checks the file's shape: known keys only, types, durations ("60s",
+// "5m", "250ms"), sizes ("256MiB"), addresses. Every error names the file and line
+// ("shoal.yaml:12: cache.memory: expected a size such as 256MiB, got 'lots'"). Whether the
+// endpoints hold together with the database (columns, parameters) is checked later, when
+// api::Router::Build prepares them against the store; its errors also name file:line.
+//
+// Relative paths in the file (store.sqlite.path) are relative to the file's directory.
+// Thread-compatible: plain data.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "api/endpoint.h"
+#include "base/status.h"
+#include "cache/read_through.h"
+#include "http/server.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace shoal::cli {
+
+struct Config {
+  std::string file;  // as given, for messages
+  http::ServerOptions http;
+  store::SqliteOptions sqlite;
+  size_t cache_memory = 256u << 20;  // bytes
+  cache::ReadThroughOptions read_through;
+  api::ApiOptions api;  // endpoints, grace, negative_ttl, store_timeout
+};
+
+// LoadConfig parses the YAML file at `path`.
+Result<Config> LoadConfig(const std::string& path);
+
+// ParseConfig parses YAML text; `file` names it in messages and anchors relative paths.
+Result<Config> ParseConfig(std::string_view text, const std::string& file);
+
+// ParseDuration accepts an integer followed by ms, s, m, h or d ("90s", "5m").
+Result<Duration> ParseDuration(std::string_view text);
+// ParseSize accepts an integer with an optional B, KiB, MiB, GiB (or KB/MB/GB = powers of 1000).
+Result<size_t> ParseSize(std::string_view text);
+
+}  // namespace shoal::cli

@@ -1,0 +1,176 @@
+#include "cli/config.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "cli/demo_config.h"
+
+namespace shoal::cli {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr char kMinimal[] = R"(listen: 127.0.0.1:9090
+store:
+  sqlite: { path: db/catalog.db }
+endpoints:
+  - route: /v1/items/{id:int}
+    query: SELECT id FROM items WHERE id = :id
+    ttl: 60s
+)";
+
+std::string Error(std::string_view text) {
+  Result<Config> c = ParseConfig(text, "conf/shoal.yaml");
+  EXPECT_FALSE(c.ok());
+  return c.ok() ? "" : std::string(c.status().message());
+}
+
+TEST(ConfigTest, MinimalConfigGetsDefaults) {
+  Result<Config> c = ParseConfig(kMinimal, "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.host, "127.0.0.1");
+  EXPECT_EQ(c->http.port, 9090);
+  EXPECT_EQ(c->sqlite.path, "conf/db/catalog.db");  // relative to the file
+  EXPECT_EQ(c->cache_memory, 256u << 20);
+  ASSERT_EQ(c->api.endpoints.size(), 1u);
+  EXPECT_EQ(c->api.endpoints[0].route, "/v1/items/{id:int}");
+  EXPECT_EQ(c->api.endpoints[0].ttl, seconds(60));
+  EXPECT_EQ(c->api.endpoints[0].line, 5);
+  EXPECT_EQ(c->api.config_file, "conf/shoal.yaml");
+}
+
+TEST(ConfigTest, EveryKnobIsRead) {
+  Result<Config> c = ParseConfig(R"(listen: "[::1]:0"
+http: { threads: 3, max_connections: 50, idle_timeout: 2m, header_timeout: 3s,
+        request_timeout: 750ms, max_request_line: 4KiB, max_header_bytes: 1MB,
+        max_headers: 10, max_body: 2MiB, pipeline_limit: 4 }
+store:
+  sqlite: { path: /abs/x.db, threads: 5, queue: 77 }
+  timeout: 1500ms
+cache: { memory: 1GiB, grace: 0s, negative_ttl: 1s, stale_if_error: 2h }
+endpoints:
+  - route: /r/{name}
+    query: SELECT a FROM t WHERE b = :name AND c < :limit
+    params:
+      limit: { type: int, default: 5, min: 1, max: 9 }
+    result: many
+    json: [a]
+    ttl: 1d
+)",
+                                 "x.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.host, "::1");
+  EXPECT_EQ(c->http.port, 0);
+  EXPECT_EQ(c->http.threads, 3);
+  EXPECT_EQ(c->http.max_connections, 50u);
+  EXPECT_EQ(c->http.idle_timeout, seconds(120));
+  EXPECT_EQ(c->http.header_timeout, seconds(3));
+  EXPECT_EQ(c->http.request_timeout, milliseconds(750));
+  EXPECT_EQ(c->http.max_request_line, 4096u);
+  EXPECT_EQ(c->http.max_header_bytes, 1000000u);
+  EXPECT_EQ(c->http.max_headers, 10u);
+  EXPECT_EQ(c->http.max_body, 2u << 20);
+  EXPECT_EQ(c->http.pipeline_limit, 4u);
+  EXPECT_EQ(c->sqlite.path, "/abs/x.db");
+  EXPECT_EQ(c->sqlite.threads, 5);
+  EXPECT_EQ(c->sqlite.queue_limit, 77u);
+  EXPECT_EQ(c->api.store_timeout, milliseconds(1500));
+  EXPECT_EQ(c->cache_memory, 1u << 30);
+  EXPECT_EQ(c->api.grace, seconds(0));
+  EXPECT_EQ(c->api.negative_ttl, seconds(1));
+  EXPECT_EQ(c->read_through.stale_if_error, seconds(7200));
+  const api::EndpointOptions& e = c->api.endpoints[0];
+  EXPECT_EQ(e.result, api::ResultShape::kMany);
+  EXPECT_EQ(e.ttl, seconds(86400));
+  ASSERT_EQ(e.json_columns.size(), 1u);
+  ASSERT_EQ(e.params.size(), 1u);
+  EXPECT_EQ(e.params[0].name, "limit");
+  EXPECT_EQ(e.params[0].type, api::ParamType::kInt);
+  EXPECT_EQ(e.params[0].default_value, "5");
+  EXPECT_EQ(e.params[0].min, 1);
+  EXPECT_EQ(e.params[0].max, 9);
+  EXPECT_EQ(e.params[0].line, 13);
+}
+
+TEST(ConfigTest, ErrorsNameFileAndLine) {
+  std::string text = kMinimal;
+  EXPECT_EQ(Error(text + "cache: { memory: lots }\n"),
+            "conf/shoal.yaml:8: cache.memory: expected a size such as 256MiB, got 'lots'");
+  EXPECT_EQ(Error(text + "cache:\n  grace: 5 minutes\n"),
+            "conf/shoal.yaml:9: cache.grace: expected a duration unit ms, s, m, h or d in '5 "
+            "minutes'");
+  EXPECT_EQ(Error(text + "cahce: {}\n"),
+            "conf/shoal.yaml:8: config: unknown key 'cahce' (known: listen, http, store, cache, "
+            "endpoints)");
+  EXPECT_EQ(Error("listen: nowhere\n" + text.substr(text.find('\n') + 1)),
+            "conf/shoal.yaml:1: listen: expected HOST:PORT such as 127.0.0.1:8080, got 'nowhere'");
+  EXPECT_EQ(Error(text + "http: { threads: -1 }\n"),
+            "conf/shoal.yaml:8: http.threads: -1 is outside 0..256");
+}
+
+TEST(ConfigTest, EndpointErrorsNameTheirLine) {
+  const std::string head = "store:\n  sqlite: { path: x.db }\nendpoints:\n";
+  EXPECT_EQ(Error(head + "  - route: /a\n    query: SELECT 1\n"),
+            "conf/shoal.yaml:4: endpoint /a: needs 'ttl' (how long an answer stays fresh)");
+  EXPECT_EQ(Error(head + "  - route: /a\n    query: SELECT 1\n    ttl: 1s\n    result: few\n"),
+            "conf/shoal.yaml:7: result: expected one or many, got 'few'");
+  EXPECT_EQ(Error(head + "  - route: /a\n    query: SELECT 1\n    ttl: 1s\n    params:\n"
+                         "      n: { type: float }\n"),
+            "conf/shoal.yaml:8: params.n.type: expected int or string, got 'float'");
+  EXPECT_EQ(Error(head + "  - route: /a\n    query: SELECT 1\n    ttl: 0s\n"),
+            "conf/shoal.yaml:6: ttl: must be above zero");
+  EXPECT_EQ(Error("store:\n  sqlite: { path: x.db }\n"),
+            "conf/shoal.yaml:1: endpoints: expected a list of at least one endpoint");
+}
+
+TEST(ConfigTest, YamlSyntaxErrorNamesItsLine) {
+  const std::string msg = Error("listen: 1.2.3.4:80\nstore: [unclosed\n");
+  EXPECT_EQ(msg.rfind("conf/shoal.yaml:", 0), 0u) << msg;
+}
+
+TEST(ConfigTest, MissingFileIsAClearError) {
+  Result<Config> c = LoadConfig("/nonexistent/shoal.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "/nonexistent/shoal.yaml: cannot read the config file");
+}
+
+TEST(ConfigTest, DurationsAndSizes) {
+  EXPECT_EQ(*ParseDuration("250ms"), milliseconds(250));
+  EXPECT_EQ(*ParseDuration("5m"), seconds(300));
+  EXPECT_FALSE(ParseDuration("5").ok());
+  EXPECT_FALSE(ParseDuration("-5s").ok());
+  EXPECT_FALSE(ParseDuration("99999999999999d").ok());
+  EXPECT_EQ(*ParseSize("0"), 0u);
+  EXPECT_EQ(*ParseSize("3KiB"), 3072u);
+  EXPECT_FALSE(ParseSize("3 MiB").ok());
+  EXPECT_FALSE(ParseSize("1000000000GiB").ok());
+}
+
+// The demo serves exactly the endpoints that examples/catalog ships.
+TEST(ConfigTest, DemoConfigMatchesTheExampleFile) {
+  const std::string path = std::string(SHOAL_SOURCE_DIR) + "/examples/catalog/shoal.yaml";
+  Result<Config> example = LoadConfig(path);
+  ASSERT_TRUE(example.ok()) << example.status().ToString();
+  Result<Config> demo = ParseConfig(DemoConfigText("127.0.0.1:8080", "data/catalog.db"), "demo");
+  ASSERT_TRUE(demo.ok()) << demo.status().ToString();
+  ASSERT_EQ(example->api.endpoints.size(), demo->api.endpoints.size());
+  for (size_t i = 0; i < demo->api.endpoints.size(); ++i) {
+    const auto& a = example->api.endpoints[i];
+    const auto& b = demo->api.endpoints[i];
+    EXPECT_EQ(a.route, b.route);
+    EXPECT_EQ(a.query, b.query);
+    EXPECT_EQ(a.ttl, b.ttl);
+    EXPECT_EQ(a.result, b.result);
+    EXPECT_EQ(a.json_columns, b.json_columns);
+    ASSERT_EQ(a.params.size(), b.params.size());
+  }
+  EXPECT_EQ(example->cache_memory, demo->cache_memory);
+  EXPECT_EQ(example->api.grace, demo->api.grace);
+}
+
+}  // namespace
+}  // namespace shoal::cli

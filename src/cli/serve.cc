@@ -1,0 +1,117 @@
+#include "cli/serve.h"
+
+#include <cstdio>
+#include <memory>
+
+#include "api/api.h"
+#include "api/router.h"
+#include "api/store_loader.h"
+#include "cache/cache.h"
+#include "cache/read_through.h"
+#include "http/server.h"
+#include "metrics/metrics.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace shoal::cli {
+namespace {
+
+int64_t AsGauge(uint64_t v) { return static_cast<int64_t>(v); }
+
+// ExposeStats publishes the counters each layer keeps as metrics read at scrape time. The
+// registry and the objects it reads live in RunServe's frame and are destroyed together.
+void ExposeStats(metrics::Registry& reg, const cache::Cache& cache, const cache::ReadThrough& rt,
+                 const store::SqliteStore& store, const http::Server& server) {
+  reg.AddCallback("shoal_cache_bytes", "Bytes charged to the cache",
+                  [&cache] { return AsGauge(cache.Stats().bytes); });
+  reg.AddCallback("shoal_cache_entries", "Entries in the cache",
+                  [&cache] { return AsGauge(cache.Stats().entries); });
+  reg.AddCallback("shoal_cache_evictions_total", "Entries evicted to stay within the budget",
+                  [&cache] { return AsGauge(cache.Stats().evictions); });
+  reg.AddCallback("shoal_cache_budget_bytes", "The cache's byte budget",
+                  [&cache] { return AsGauge(cache.capacity_bytes()); });
+  reg.AddCallback("shoal_cache_hits_total", "Fresh hits",
+                  [&rt] { return AsGauge(rt.Stats().hits); });
+  reg.AddCallback("shoal_cache_stale_hits_total", "Stale hits (served while refreshing)",
+                  [&rt] { return AsGauge(rt.Stats().stale_hits); });
+  reg.AddCallback("shoal_cache_misses_total", "Requests that had to wait for a load",
+                  [&rt] { return AsGauge(rt.Stats().misses); });
+  reg.AddCallback("shoal_loads_total", "Loads started (misses and refreshes, deduplicated)",
+                  [&rt] { return AsGauge(rt.Stats().loads); });
+  reg.AddCallback("shoal_load_dedup_total", "Misses that joined a load already in flight",
+                  [&rt] { return AsGauge(rt.Stats().dedup_waits); });
+  reg.AddCallback("shoal_load_errors_total", "Loads that failed",
+                  [&rt] { return AsGauge(rt.Stats().load_errors); });
+  reg.AddCallback("shoal_stale_if_error_total", "Failed loads answered with an older entry",
+                  [&rt] { return AsGauge(rt.Stats().stale_if_error); });
+  reg.AddCallback("shoal_store_queries_total", "Queries sent to the store",
+                  [&store] { return AsGauge(store.queries()); });
+  reg.AddCallback("shoal_http_connections_open", "Open client connections",
+                  [&server] { return AsGauge(server.stats().connections_open); });
+  reg.AddCallback("shoal_http_connections_total", "Client connections accepted",
+                  [&server] { return AsGauge(server.stats().connections_accepted); });
+  reg.AddCallback("shoal_http_requests_total", "Requests handed to the api",
+                  [&server] { return AsGauge(server.stats().requests); });
+  reg.AddCallback("shoal_http_responses_5xx_total", "5xx answers",
+                  [&server] { return AsGauge(server.stats().responses_5xx); });
+  reg.AddCallback("shoal_http_responses_4xx_total", "4xx answers",
+                  [&server] { return AsGauge(server.stats().responses_4xx); });
+  reg.AddCallback("shoal_http_request_timeouts_total", "Requests answered 503 for lack of time",
+                  [&server] { return AsGauge(server.stats().request_timeouts); });
+}
+
+}  // namespace
+
+Status CheckAgainstStore(const Config& config) {
+  Result<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(config.sqlite);
+  if (!store.ok()) {
+    return Status::InvalidArgument(config.file +
+                                   ": store.sqlite.path: " + std::string(store.status().message()));
+  }
+  Result<std::shared_ptr<const api::Router>> router = api::Router::Build(config.api, **store);
+  return router.ok() ? Status::Ok() : router.status();
+}
+
+int RunServe(const Config& config, const std::function<void(const std::string& url)>& ready) {
+  Result<std::unique_ptr<store::SqliteStore>> opened = store::SqliteStore::Open(config.sqlite);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "shoal: %s: store.sqlite.path: %s\n", config.file.c_str(),
+                 std::string(opened.status().message()).c_str());
+    return 1;
+  }
+  std::unique_ptr<store::SqliteStore> store = std::move(opened).value();
+  Result<std::shared_ptr<const api::Router>> router = api::Router::Build(config.api, *store);
+  if (!router.ok()) {
+    std::fprintf(stderr, "shoal: %s\n", std::string(router.status().message()).c_str());
+    return 1;
+  }
+
+  const Clock& clock = SystemClock::Get();
+  metrics::Registry registry;
+  cache::Cache cache({.capacity_bytes = config.cache_memory});
+  api::StoreLoader loader(*router, *store, clock, config.api);
+  cache::ReadThrough read_through(cache, loader, clock, config.read_through);
+  api::Api api(*router, read_through, cache, clock, &registry);
+  http::Server server(config.http, api);
+  if (Status s = server.Start(); !s.ok()) {
+    std::fprintf(stderr, "shoal: listen %s:%u: %s\n", config.http.host.c_str(), config.http.port,
+                 std::string(s.message()).c_str());
+    return 1;
+  }
+  ExposeStats(registry, cache, read_through, *store, server);
+  server.StopOnSignals();
+
+  const std::string url = "http://" + config.http.host + ":" + std::to_string(server.port());
+  std::fprintf(stderr, "shoal: serving %zu endpoints from %s on %s\n", config.api.endpoints.size(),
+               config.sqlite.path.c_str(), url.c_str());
+  if (ready) ready(url);
+  std::fflush(stderr);
+  std::fflush(stdout);
+
+  server.Run();  // returns after SIGTERM/SIGINT once every request in flight was answered
+  read_through.Shutdown();
+  store->Shutdown();
+  std::fprintf(stderr, "shoal: stopped\n");
+  return 0;
+}
+
+}  // namespace shoal::cli

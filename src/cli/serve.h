@@ -1,0 +1,26 @@
+// Serve: wires one node from a Config and runs it until SIGTERM or SIGINT.
+//
+// Composition (STYLE.md, "Miss handling is wired by composition"):
+//   SqliteStore -> api::Router (endpoints checked against the store)
+//   Cache + api::StoreLoader -> cache::ReadThrough -> api::Api (the http::Handler)
+//   http::Server(Api)
+// Shutdown order: the server drains (requests in flight are answered), then ReadThrough waits
+// for its loads, then the store stops its threads; objects are destroyed after that.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "cli/config.h"
+
+namespace shoal::cli {
+
+// CheckAgainstStore opens the store and compiles the endpoints against it, as RunServe
+// would, then closes it. The error names file:line.
+Status CheckAgainstStore(const Config& config);
+
+// RunServe serves `config` until a signal; returns the process exit code. `ready` is called
+// once the port is bound, with the URL being served (the demo prints curl lines from it).
+int RunServe(const Config& config, const std::function<void(const std::string& url)>& ready);
+
+}  // namespace shoal::cli
