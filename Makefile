@@ -1,0 +1,43 @@
+# The two commands of the README, and a few more. Every target installs what it needs first.
+#   make demo   build a Release binary, generate the demo catalog, serve it on 127.0.0.1:8080
+#   make test   format and layer checks, then the dev, asan and tsan workflows (build + ctest)
+.PHONY: demo test deps build release test-dev test-asan test-tsan check bench format clean
+
+SHELL := /bin/bash
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+
+deps:
+	@scripts/install-deps.sh
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target shoal
+
+demo: release
+	./build/release/src/cli/shoal demo $(DEMO_ARGS)
+
+check: deps
+	scripts/format.sh --check
+	scripts/check-layers.sh
+
+test-dev: deps
+	cmake --workflow --preset dev
+
+test-asan: deps
+	cmake --workflow --preset asan
+
+test-tsan: deps
+	cmake --workflow --preset tsan
+
+test: check test-dev test-asan test-tsan
+	@echo "make test: dev, asan and tsan suites passed"
+
+bench: deps
+	scripts/install-deps.sh --bench
+	bench/run.sh $(BENCH_ARGS)
+
+format: deps
+	scripts/format.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks the include graph of STYLE.md: each folder of src/ may include only the folders listed
+# for it. Test files (*_test.cc, test_*) may also include what their tests need.
+set -euo pipefail
+cd "$(dirname "$0")/../src"
+
+declare -A allowed=(
+  [base]="base"
+  [metrics]="metrics base"
+  [store]="store base metrics"
+  [store/sqlite]="store/sqlite store base metrics"
+  [cache]="cache base metrics"
+  [http]="http base metrics"
+  [api]="api http/handler.h cache store/store.h base metrics"
+  [cli]="cli api http cache store metrics base"
+)
+
+status=0
+for dir in "${!allowed[@]}"; do
+  for f in "$dir"/*.h "$dir"/*.cc; do
+    [ -e "$f" ] || continue
+    case "$f" in *_test.cc | */test_* | *_bench.cc) continue ;; esac
+    while IFS= read -r inc; do
+      ok=0
+      for a in ${allowed[$dir]}; do
+        case "$inc" in "$a"/* | "$a") ok=1 ;; esac
+      done
+      if [ $ok -eq 0 ]; then
+        echo "check-layers: src/$f includes \"$inc\", which $dir may not use"
+        status=1
+      fi
+    done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
+  done
+done
+[ $status -eq 0 ] && echo "check-layers: ok"
+exit $status

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages shoal builds, tests and benchmarks with, when any is missing.
+# Idempotent and quiet when everything is there. Needs root (or sudo) only to install.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache make pkg-config
+  libboost1.81-dev libsqlite3-dev sqlite3 libyaml-cpp-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format-14 python3 curl
+)
+if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
