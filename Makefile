@@ -1,7 +1,7 @@
 # The two commands of the README, and a few more. Every target installs what it needs first.
 #   make demo   build a Release binary, generate the demo catalog, serve it on 127.0.0.1:8080
-#   make test   format and layer checks, then the dev, asan and tsan workflows (build + ctest)
-.PHONY: demo test deps build release test-dev test-asan test-tsan check bench format clean
+#   make test   format and layer checks, then the dev, asan, tsan and fuzz workflows (build + ctest)
+.PHONY: demo test deps release test-dev test-asan test-tsan test-fuzz check bench format clean
 
 SHELL := /bin/bash
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
@@ -29,8 +29,11 @@ test-asan: deps
 test-tsan: deps
 	cmake --workflow --preset tsan
 
-test: check test-dev test-asan test-tsan
-	@echo "make test: dev, asan and tsan suites passed"
+test-fuzz: deps
+	cmake --workflow --preset fuzz
+
+test: check test-dev test-asan test-tsan test-fuzz
+	@echo "make test: dev, asan, tsan and fuzz suites passed"
 
 bench: deps
 	scripts/install-deps.sh --bench
