@@ -140,6 +140,7 @@ void ParseStore(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(s, "store.sqlite", {"path", "threads", "queue"});
   if (!s["path"]) w.Fail(s, "store.sqlite: needs 'path'");
   std::filesystem::path path = w.Scalar(s["path"], "store.sqlite.path");
+  c->sqlite_path_line = w.Line(s["path"]);
   if (path.is_relative()) {
     path = std::filesystem::path(w.file()).parent_path() / path;
   }
@@ -317,6 +318,11 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   return c;
+}
+
+std::string StorePathError(const Config& config, std::string_view message) {
+  return config.file + ":" + std::to_string(config.sqlite_path_line) +
+         ": store.sqlite.path: " + std::string(message);
 }
 
 Result<Config> LoadConfig(const std::string& path) {

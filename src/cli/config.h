@@ -26,6 +26,7 @@ struct Config {
   std::string file;  // as given, for messages
   http::ServerOptions http;
   store::SqliteOptions sqlite;
+  int sqlite_path_line = 0;          // line of store.sqlite.path, for errors found when opening it
   size_t cache_memory = 256u << 20;  // bytes
   cache::ReadThroughOptions read_through;
   api::ApiOptions api;  // endpoints, grace, negative_ttl, store_timeout
@@ -36,6 +37,9 @@ Result<Config> LoadConfig(const std::string& path);
 
 // ParseConfig parses YAML text; `file` names it in messages and anchors relative paths.
 Result<Config> ParseConfig(std::string_view text, const std::string& file);
+
+// StorePathError prefixes a store-opening error with the file and line of store.sqlite.path.
+std::string StorePathError(const Config& config, std::string_view message);
 
 // ParseDuration accepts an integer followed by ms, s, m, h or d ("90s", "5m").
 Result<Duration> ParseDuration(std::string_view text);

@@ -59,38 +59,42 @@ void ExposeStats(metrics::Registry& reg, const cache::Cache& cache, const cache:
                   [&server] { return AsGauge(server.stats().request_timeouts); });
 }
 
-}  // namespace
+// Backend is the part of a node that the config's store section and endpoints make.
+struct Backend {
+  std::unique_ptr<store::SqliteStore> store;
+  std::shared_ptr<const api::Router> router;
+};
 
-Status CheckAgainstStore(const Config& config) {
+// OpenBackend opens the store and compiles the endpoints against it; errors name file:line.
+Result<Backend> OpenBackend(const Config& config) {
   Result<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(config.sqlite);
   if (!store.ok()) {
-    return Status::InvalidArgument(config.file +
-                                   ": store.sqlite.path: " + std::string(store.status().message()));
+    return Status::InvalidArgument(StorePathError(config, store.status().message()));
   }
   Result<std::shared_ptr<const api::Router>> router = api::Router::Build(config.api, **store);
-  return router.ok() ? Status::Ok() : router.status();
+  if (!router.ok()) return router.status();
+  return Backend{std::move(store).value(), std::move(router).value()};
 }
 
+}  // namespace
+
+Status CheckAgainstStore(const Config& config) { return OpenBackend(config).status(); }
+
 int RunServe(const Config& config, const std::function<void(const std::string& url)>& ready) {
-  Result<std::unique_ptr<store::SqliteStore>> opened = store::SqliteStore::Open(config.sqlite);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "shoal: %s: store.sqlite.path: %s\n", config.file.c_str(),
-                 std::string(opened.status().message()).c_str());
+  Result<Backend> backend = OpenBackend(config);
+  if (!backend.ok()) {
+    std::fprintf(stderr, "shoal: %s\n", std::string(backend.status().message()).c_str());
     return 1;
   }
-  std::unique_ptr<store::SqliteStore> store = std::move(opened).value();
-  Result<std::shared_ptr<const api::Router>> router = api::Router::Build(config.api, *store);
-  if (!router.ok()) {
-    std::fprintf(stderr, "shoal: %s\n", std::string(router.status().message()).c_str());
-    return 1;
-  }
+  std::unique_ptr<store::SqliteStore> store = std::move(backend->store);
+  std::shared_ptr<const api::Router> router = std::move(backend->router);
 
   const Clock& clock = SystemClock::Get();
   metrics::Registry registry;
   cache::Cache cache({.capacity_bytes = config.cache_memory});
-  api::StoreLoader loader(*router, *store, clock, config.api);
+  api::StoreLoader loader(router, *store, clock, config.api);
   cache::ReadThrough read_through(cache, loader, clock, config.read_through);
-  api::Api api(*router, read_through, cache, clock, &registry);
+  api::Api api(router, read_through, cache, clock, &registry);
   http::Server server(config.http, api);
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "shoal: listen %s:%u: %s\n", config.http.host.c_str(), config.http.port,

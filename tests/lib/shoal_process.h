@@ -1,0 +1,117 @@
+// Process helpers for tests that run the real `shoal` binary (SHOAL_BINARY): a temporary
+// directory, a one-shot run that captures the exit code and output, and a running server.
+//
+// ShoalProcess starts `shoal serve -c FILE` (or any argument list that serves), reads its
+// stdout and stderr through one pipe on a reader thread, waits for the line
+// "shoal: serving ... on http://HOST:PORT" and parses the port. Stop sends SIGTERM to the pid
+// and waits for the exit code. Every wait has a deadline. The destructor kills (SIGKILL) a
+// child still running, so a failed test never leaves a server behind; the child also gets
+// SIGKILL if the thread that started it dies (PR_SET_PDEATHSIG), which covers a test binary
+// that crashes. So start processes from the test's main thread, never from a helper thread
+// that ends first.
+//
+// Ownership: a ShoalProcess owns its child (reaps it), the pipe and the reader thread.
+// TempDir owns its directory tree and removes it. Thread-safety: Output, WaitForOutput and
+// port are safe from any thread; the lifecycle calls (Signal, WaitExit, Stop, destructor)
+// belong to the thread that started the process.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace shoal::testing {
+
+// TempDir is a fresh directory under $TMPDIR (or /tmp), removed with its contents.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // File returns path()/name (without creating it).
+  std::string File(std::string_view name) const;
+  // Write writes `text` to path()/name and returns that path.
+  std::string Write(std::string_view name, std::string_view text) const;
+
+ private:
+  std::string path_;
+};
+
+// ReadFile returns the contents of `path` ("" if it cannot be read).
+std::string ReadFile(const std::string& path);
+
+struct RunResult {
+  int exit_code = -1;  // 128 + signal if killed by one; -1 if it did not finish in time
+  std::string out;     // stdout
+  std::string err;     // stderr
+};
+
+// RunShoal runs SHOAL_BINARY with `args` to completion (SIGKILL after `timeout`).
+RunResult RunShoal(const std::vector<std::string>& args,
+                   Duration timeout = std::chrono::seconds(60));
+
+class ShoalProcess {
+ public:
+  // Serve starts `shoal serve -c config_path` and waits up to `timeout` for it to serve.
+  static Result<std::unique_ptr<ShoalProcess>> Serve(const std::string& config_path,
+                                                     Duration timeout = std::chrono::seconds(60));
+  // Start runs SHOAL_BINARY with `args` (e.g. {"demo", "--listen", "127.0.0.1:0"}) and waits
+  // for the serving line. Unavailable (with the output so far) if the process exits first,
+  // DeadlineExceeded if the line does not come in time.
+  static Result<std::unique_ptr<ShoalProcess>> Start(const std::vector<std::string>& args,
+                                                     Duration timeout);
+
+  ~ShoalProcess();
+  ShoalProcess(const ShoalProcess&) = delete;
+  ShoalProcess& operator=(const ShoalProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  uint16_t port() const { return port_; }
+
+  // Signal sends `sig` to the child if it has not been reaped yet.
+  void Signal(int sig);
+  // Running reports whether the child has not exited yet (reaping it if it has).
+  bool Running();
+  // WaitExit waits up to `timeout` for the child to exit; its exit code (128 + signal if a
+  // signal ended it), or nullopt if it is still running.
+  std::optional<int> WaitExit(Duration timeout);
+  // Stop sends SIGTERM and waits for the exit code, as WaitExit.
+  std::optional<int> Stop(Duration timeout = std::chrono::seconds(60));
+
+  // Output is everything the child wrote to stdout and stderr so far.
+  std::string Output() const;
+  // WaitForOutput waits until Output() contains `text`; false at the deadline or at EOF
+  // without it.
+  bool WaitForOutput(std::string_view text, Duration timeout) const;
+
+ private:
+  ShoalProcess() = default;
+  void ReadLoop(int fd);
+
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;  // set once reaped
+  uint16_t port_ = 0;
+  std::thread reader_;
+
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::string output_;  // guarded by mu_
+  bool eof_ = false;    // guarded by mu_
+};
+
+}  // namespace shoal::testing
