@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# bench/run.sh: the end-to-end benchmark of shoal over the shared catalog workload.
+#
+#   bench/run.sh          full runs (20 s each), about 4 minutes plus the build
+#   bench/run.sh quick    5 s runs and a smaller cold sample: a smoke test
+#
+# Steps: build the release binary; generate the 100,000-item catalog and the request mix
+# (../shared/workload, kept in bench/out/ and reused); then, each against a fresh shoal
+# on a free 127.0.0.1 port:
+#   warm   - lifetimes 24 h, one pass over the mix's distinct paths, then wrk -c50 and -c1000
+#   cold   - an empty cache, wrk -c50 over the mix for 10 s (5 s quick)
+#   first  - an empty cache, N distinct first-time keys one by one (python client), then again
+#   memory - cache.memory 256MiB, every key of the catalog loaded once; peak RSS checked
+# and print one summary table. Results and logs go to bench/out/last/.
+#
+# Environment:
+#   SHOAL_WORKLOAD            the workload directory (default: <repo>/../shared/workload)
+#   SHOAL_BIN                 use this shoal binary and skip the build
+#   SHOAL_BENCH_BUILD_DIR     build there (cmake -S <repo> -B DIR, RelWithDebInfo) instead of
+#                             the 'release' preset (build/release)
+#   SHOAL_BENCH_OUT           data and results (default: <repo>/bench/out)
+#   SHOAL_BENCH_HTTP_THREADS  http.threads of the server (default 0: one loop per core)
+#   SHOAL_BENCH_PERF=1        also record a perf profile (cpu-clock) of one warm -c50 run
+#   SHOAL_BENCH_STEPS         which steps to run (default: "warm cold memory")
+#   SHOAL_BENCH_REPEAT=N      repeat each warm and cold wrk run N times (default 1); the
+#                             summary then shows every run and their median
+#
+# The server is stopped (by its pid) on every exit. Every step is bounded by `timeout`.
+set -euo pipefail
+
+MODE=${1:-full}
+case "$MODE" in
+  full | quick) ;;
+  *)
+    echo "usage: bench/run.sh [quick]" >&2
+    exit 2
+    ;;
+esac
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/.." && pwd))
+WORKLOAD=${SHOAL_WORKLOAD:-$ROOT/../shared/workload}
+OUT=${SHOAL_BENCH_OUT:-$ROOT/bench/out}
+RUN=$OUT/last
+TOOL=(python3 "$HERE/bench_tool.py")
+ITEMS=100000
+HTTP_THREADS=${SHOAL_BENCH_HTTP_THREADS:-0}
+REPEAT=${SHOAL_BENCH_REPEAT:-1}
+
+if [[ $MODE == quick ]]; then
+  DURATION=5 COLD_DURATION=5 FIRST_COUNT=300
+else
+  DURATION=20 COLD_DURATION=10 FIRST_COUNT=2000
+fi
+
+log() { printf '\n== %s\n' "$*" >&2; }
+die() {
+  printf 'bench/run.sh: %s\n' "$*" >&2
+  exit 1
+}
+
+# --- tools ------------------------------------------------------------------------------
+
+ensure_tools() {
+  if ! command -v wrk >/dev/null; then
+    log "installing wrk"
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    timeout 300 "${sudo[@]}" apt-get install -y wrk >&2 || die "wrk is missing and apt-get install wrk failed"
+  fi
+  local t
+  for t in python3 curl cmake timeout; do
+    command -v "$t" >/dev/null || die "$t is required"
+  done
+  [[ -f $WORKLOAD/gen_catalog.py && -f $WORKLOAD/wrk.lua ]] ||
+    die "no workload in $WORKLOAD (set SHOAL_WORKLOAD)"
+  # wrk -c1000 and the server's 1000 sockets: raise the descriptor limit as far as allowed.
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+  if (($(ulimit -n) < 2100)); then
+    echo "bench/run.sh: warning: ulimit -n is $(ulimit -n); -c1000 may fail" >&2
+  fi
+}
+
+# --- build and data ---------------------------------------------------------------------
+
+build() {
+  if [[ -n ${SHOAL_BIN:-} ]]; then
+    BIN=$SHOAL_BIN
+  elif [[ -n ${SHOAL_BENCH_BUILD_DIR:-} ]]; then
+    log "building shoal in $SHOAL_BENCH_BUILD_DIR"
+    timeout 1800 cmake -S "$ROOT" -B "$SHOAL_BENCH_BUILD_DIR" -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHOAL_TESTS=OFF >&2
+    timeout 1800 cmake --build "$SHOAL_BENCH_BUILD_DIR" --target shoal -j2 >&2
+    BIN=$SHOAL_BENCH_BUILD_DIR/src/cli/shoal
+  else
+    log "building shoal (preset release)"
+    (cd "$ROOT" && timeout 1800 cmake --preset release >&2 &&
+      timeout 1800 cmake --build --preset release --target shoal >&2)
+    BIN=$ROOT/build/release/src/cli/shoal
+  fi
+  [[ -x $BIN ]] || die "no shoal binary at $BIN"
+}
+
+make_data() {
+  mkdir -p "$OUT"
+  if [[ ! -s $OUT/catalog.db ]]; then
+    log "generating the $ITEMS-item catalog"
+    timeout 900 python3 "$WORKLOAD/gen_catalog.py" --items "$ITEMS" --seed 42 --out "$OUT" >&2
+  fi
+  if [[ ! -s $OUT/paths.txt ]]; then
+    timeout 300 python3 "$WORKLOAD/gen_requests.py" --items "$ITEMS" --count 100000 --seed 7 \
+      --out "$OUT/paths.txt"
+  fi
+  [[ -s $OUT/distinct.txt ]] || "${TOOL[@]}" unique-paths "$OUT/paths.txt" "$OUT/distinct.txt"
+  [[ -s $OUT/fill.txt ]] || "${TOOL[@]}" fill-paths --workload "$WORKLOAD" --items "$ITEMS" \
+    --out "$OUT/fill.txt"
+}
+
+# write_config FILE TTL_ITEMS TTL_REVIEWS TTL_CATEGORIES: the three endpoints of
+# examples/catalog/shoal.yaml over bench/out/catalog.db. negative_ttl follows the item
+# lifetime so that, with 24 h, the mix's 404s are hits too.
+write_config() {
+  cat >"$1" <<EOF
+# Written by bench/run.sh.
+listen: 127.0.0.1:0
+http: { threads: $HTTP_THREADS }
+store:
+  sqlite: { path: $OUT/catalog.db }
+  timeout: 2s
+cache:
+  memory: 256MiB
+  grace: 5m
+  negative_ttl: $2
+endpoints:
+  - route: /v1/items/{id:int}
+    query: >-
+      SELECT id, sku, title, category, price_cents, stock, rating, tags, updated_at
+      FROM items WHERE id = :id
+    result: one
+    json: [tags]
+    ttl: $2
+  - route: /v1/items/{id:int}/reviews
+    query: >-
+      SELECT review_id, author, stars, body, created_at
+      FROM reviews WHERE item_id = :id ORDER BY review_id DESC LIMIT :limit
+    params:
+      limit: { type: int, default: 10, min: 1, max: 50 }
+    result: many
+    ttl: $3
+  - route: /v1/categories/{name}/items
+    query: >-
+      SELECT id, title, price_cents
+      FROM items WHERE category = :name ORDER BY id LIMIT :limit
+    params:
+      limit: { type: int, default: 20, min: 1, max: 100 }
+    result: many
+    ttl: $4
+EOF
+}
+
+# --- the server -------------------------------------------------------------------------
+
+PID=""
+URL=""
+
+stop_server() {
+  [[ -n $PID ]] || return 0
+  if kill -0 "$PID" 2>/dev/null; then
+    kill -TERM "$PID" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$PID" 2>/dev/null; then
+      echo "bench/run.sh: shoal $PID ignored SIGTERM for 10 s; killing it" >&2
+      kill -KILL "$PID" 2>/dev/null || true
+    fi
+  fi
+  wait "$PID" 2>/dev/null || true
+  PID=""
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+# start_server CONFIG LOG: starts shoal, waits (30 s at most) for its "serving ... on URL".
+start_server() {
+  stop_server
+  : >"$2"
+  "$BIN" serve -c "$1" >"$2" 2>&1 &
+  PID=$!
+  local i
+  for ((i = 0; i < 300; i++)); do
+    URL=$(grep -o 'on http://127\.0\.0\.1:[0-9]*' "$2" | head -1 | sed 's/^on //' || true)
+    [[ -n $URL ]] && return 0
+    kill -0 "$PID" 2>/dev/null || {
+      cat "$2" >&2
+      die "shoal exited at start"
+    }
+    sleep 0.1
+  done
+  die "shoal did not report its address within 30 s (see $2)"
+}
+
+metric() { # metric NAME: the value of one line of /_shoal/metrics
+  curl -sf --max-time 5 "$URL/_shoal/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { print (v == "" ? 0 : v) }'
+}
+cpu_ticks() { # utime + stime of the server, in clock ticks (fields 14 and 15 of stat)
+  sed 's/^.*) //' "/proc/$PID/stat" | awk '{ print $12 + $13 }'
+}
+status_kib() { # status_kib VmRSS|VmHWM
+  awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+# once LABEL PATHS CONNECTIONS: every path of PATHS once (bench/once.lua); wrk output to
+# $RUN/LABEL.wrk, the wall time in ONCE_US.
+ONCE_US=0
+once() {
+  local t0 t1
+  t0=$(date +%s%N)
+  timeout 960 wrk -t1 -c"$3" -d900s -s "$HERE/once.lua" "$URL" -- "$2" >"$RUN/$1.wrk" 2>&1 ||
+    die "wrk ($1) failed: $(tail -5 "$RUN/$1.wrk")"
+  t1=$(date +%s%N)
+  ONCE_US=$(((t1 - t0) / 1000))
+  grep -q '"complete":true' "$RUN/$1.wrk" ||
+    echo "bench/run.sh: warning: $1 did not get every answer: $(grep ONCE_RESULT "$RUN/$1.wrk")" >&2
+  echo "$1: $(grep ONCE_RESULT "$RUN/$1.wrk") in $((ONCE_US / 1000)) ms" >&2
+}
+
+# measure LABEL CONNECTIONS SECONDS: wrk with the shared wrk.lua over the mix, and the
+# server's side of it (CPU, 5xx, hits); appends one JSON line to $RUN/results.jsonl.
+measure() {
+  local label=$1 conns=$2 secs=$3
+  local t0 r0 h0 e0 f0
+  e0=$(metric shoal_http_responses_5xx_total)
+  r0=$(metric shoal_api_requests_endpoint_total)
+  h0=$(metric shoal_api_hits_total)
+  f0=$(metric shoal_load_errors_total)
+  t0=$(cpu_ticks)
+  local out=$RUN/${label//\//-}.wrk
+  log "$label: wrk -t1 -c$conns -d${secs}s"
+  timeout $((secs + 60)) wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$WORKLOAD/wrk.lua" \
+    "$URL" -- "$OUT/paths.txt" >"$out" 2>&1 ||
+    die "wrk ($label) failed: $(tail -5 "$out")"
+  local t1 r1 h1 e1 f1
+  t1=$(cpu_ticks)
+  e1=$(metric shoal_http_responses_5xx_total)
+  r1=$(metric shoal_api_requests_endpoint_total)
+  h1=$(metric shoal_api_hits_total)
+  f1=$(metric shoal_load_errors_total)
+  "${TOOL[@]}" record --label "$label" --wrk-out "$out" \
+    connections="$conns" cpu_ticks=$((t1 - t0)) clk_tck="$CLK_TCK" d5xx=$((e1 - e0)) \
+    dreq=$((r1 - r0)) dhits=$((h1 - h0)) dload_errors=$((f1 - f0)) | tee -a "$RUN/results.jsonl" >&2
+}
+
+# --- the runs ---------------------------------------------------------------------------
+
+warm_runs() {
+  write_config "$RUN/warm.yaml" 24h 24h 24h
+  start_server "$RUN/warm.yaml" "$RUN/warm.log"
+  log "warm: one pass over $(wc -l <"$OUT/distinct.txt") distinct mix paths ($URL, pid $PID)"
+  once warm-up "$OUT/distinct.txt" 32
+  local i
+  for ((i = 1; i <= REPEAT; i++)); do
+    measure "warm-c50/$i" 50 "$DURATION"
+    measure "warm-c1000/$i" 1000 "$DURATION"
+  done
+  if [[ ${SHOAL_BENCH_PERF:-0} == 1 ]]; then
+    profile
+  fi
+  stop_server
+}
+
+# profile: perf record (software cpu-clock, call graphs) of the server over a warm -c50 run.
+profile() {
+  command -v perf >/dev/null || {
+    echo "bench/run.sh: no perf; skipping the profile" >&2
+    return 0
+  }
+  log "profile: perf record -e cpu-clock over a warm -c50 run of ${DURATION}s"
+  timeout $((DURATION + 60)) perf record -e cpu-clock -F 999 -p "$PID" -o "$RUN/perf.data" \
+    -- sleep "$DURATION" 2>"$RUN/perf-record.log" &
+  local perf_pid=$!
+  timeout $((DURATION + 60)) wrk -t1 -c50 -d"${DURATION}s" -s "$WORKLOAD/wrk.lua" "$URL" -- \
+    "$OUT/paths.txt" >"$RUN/perf.wrk" 2>&1 || true
+  wait "$perf_pid" || true
+  timeout 300 perf report -i "$RUN/perf.data" --sort dso,symbol --stdio 2>/dev/null |
+    grep '%' | head -60 | cut -c1-200 >"$RUN/perf-top.txt" || true
+  timeout 300 perf report -i "$RUN/perf.data" --sort dso --stdio 2>/dev/null |
+    grep '%' | head -15 >"$RUN/perf-dso.txt" || true
+  echo "where the server's time goes, by object ($RUN/perf-dso.txt):" >&2
+  head -6 "$RUN/perf-dso.txt" >&2 || true
+  echo "top user-space symbols (self time; all symbols in $RUN/perf-top.txt):" >&2
+  grep -v '\[kernel' "$RUN/perf-top.txt" | head -10 >&2 || true
+}
+
+cold_runs() {
+  write_config "$RUN/cold.yaml" 24h 24h 24h
+  local i
+  for ((i = 1; i <= REPEAT; i++)); do
+    start_server "$RUN/cold.yaml" "$RUN/cold.log"
+    measure "cold-c50/$i" 50 "$COLD_DURATION"
+    echo "cold-c50/$i: $(metric shoal_loads_total) loads from the store" >&2
+    stop_server
+  done
+
+  start_server "$RUN/cold.yaml" "$RUN/first.log"
+  log "first: $FIRST_COUNT distinct first-time keys, one connection, then the same again"
+  timeout 600 "${TOOL[@]}" first-requests --url "$URL" --paths "$OUT/paths.txt" \
+    --count "$FIRST_COUNT" | tee -a "$RUN/results.jsonl" >&2
+  echo "first: misses counted by shoal: $(metric shoal_api_misses_total)" >&2
+  stop_server
+}
+
+memory_run() {
+  write_config "$RUN/memory.yaml" 24h 24h 24h
+  start_server "$RUN/memory.yaml" "$RUN/memory.log"
+  sleep 0.5
+  local empty_rss budget
+  empty_rss=$(status_kib VmRSS)
+  budget=$(metric shoal_cache_budget_bytes)
+  log "memory: loading $(wc -l <"$OUT/fill.txt") paths into a $((budget >> 20)) MiB cache" \
+    "(empty RSS ${empty_rss} KiB)"
+  local e0
+  e0=$(metric shoal_http_responses_5xx_total)
+  once memory-fill "$OUT/fill.txt" 32
+  local hwm rss bytes entries evictions e1 bound verdict
+  hwm=$(status_kib VmHWM)
+  rss=$(status_kib VmRSS)
+  bytes=$(metric shoal_cache_bytes)
+  entries=$(metric shoal_cache_entries)
+  evictions=$(metric shoal_cache_evictions_total)
+  e1=$(metric shoal_http_responses_5xx_total)
+  # 1.25 x budget + empty RSS, in KiB.
+  bound=$((budget * 5 / 4 / 1024 + empty_rss))
+  verdict=PASS
+  ((hwm <= bound)) || verdict=FAIL
+  "${TOOL[@]}" record --label memory --wrk-out "$RUN/memory-fill.wrk" \
+    fill_paths="$(wc -l <"$OUT/fill.txt")" budget="$budget" empty_rss_kib="$empty_rss" \
+    hwm_kib="$hwm" rss_kib="$rss" bound_kib="$bound" cache_bytes="$bytes" \
+    cache_entries="$entries" evictions="$evictions" d5xx=$((e1 - e0)) verdict="$verdict" \
+    duration_us="$ONCE_US" |
+    tee -a "$RUN/results.jsonl" >&2
+  stop_server
+}
+
+main() {
+  ensure_tools
+  build
+  make_data
+  rm -rf "$RUN"
+  mkdir -p "$RUN"
+  {
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "mode: $MODE"
+    echo "binary: $BIN"
+    echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+      "($(git -C "$ROOT" status --porcelain 2>/dev/null | wc -l) paths changed or new)"
+    echo "nproc: $(nproc)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+    echo "kernel: $(uname -r)"
+    echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  } | tee "$RUN/machine.txt" >&2
+  local steps=" ${SHOAL_BENCH_STEPS:-warm cold memory} "
+  [[ $steps == *" warm "* ]] && warm_runs
+  [[ $steps == *" cold "* ]] && cold_runs
+  [[ $steps == *" memory "* ]] && memory_run
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RUN/machine.txt" >&2
+  "${TOOL[@]}" summary "$RUN/results.jsonl" --title "$MODE, $(date -u +%Y-%m-%d), $(nproc) cores" |
+    tee "$RUN/summary.txt"
+  grep -q '"verdict": "FAIL"' "$RUN/results.jsonl" && return 1
+  return 0
+}
+
+main
