@@ -47,8 +47,8 @@ constexpr std::string_view kItemBody =
 // NeverLoader answers every load with an error; the hit benchmarks never reach it.
 class NeverLoader final : public cache::Loader {
  public:
-  void Load(std::string /*key*/, cache::LoadCallback done) override {
-    done(Status::Unavailable("the benchmark loads nothing"));
+  void Load(std::string /*key*/, cache::Scope /*scope*/, cache::LoadCallback done) override {
+    done(Status::Unavailable("the benchmark loads nothing"), cache::Keep::kMain);
   }
 };
 

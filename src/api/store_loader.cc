@@ -64,10 +64,10 @@ StoreLoader::StoreLoader(std::shared_ptr<const Router> router, store::Store& sto
       clock_(clock),
       timing_{options.grace, options.negative_ttl, options.store_timeout} {}
 
-void StoreLoader::Load(std::string key, cache::LoadCallback done) {
+void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallback done) {
   Result<RouteMatch> match = router_->MatchKey(key);
   if (!match.ok()) {
-    done(match.status());
+    done(match.status(), cache::Keep::kMain);
     return;
   }
   const size_t endpoint = match->endpoint;
@@ -81,7 +81,7 @@ void StoreLoader::Load(std::string key, cache::LoadCallback done) {
                [router = router_, endpoint, clock = &clock_, timing = timing_, key = std::move(key),
                 done = std::move(done)](Result<store::Rows> rows) mutable {
                  if (!rows.ok()) {
-                   done(rows.status());
+                   done(rows.status(), cache::Keep::kMain);
                    return;
                  }
                  const EndpointInfo& info = router->endpoint(endpoint);
@@ -99,7 +99,7 @@ void StoreLoader::Load(std::string key, cache::LoadCallback done) {
                  }
                  o.fresh_until = o.created + ttl;
                  o.stale_until = o.fresh_until + timing.grace;
-                 done(cache::Entry::Make(std::move(o)));
+                 done(cache::Entry::Make(std::move(o)), cache::Keep::kMain);
                });
 }
 

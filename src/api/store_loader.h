@@ -42,7 +42,7 @@ class StoreLoader final : public cache::Loader {
   StoreLoader(std::shared_ptr<const Router> router, store::Store& store, const Clock& clock,
               const ApiOptions& options);
 
-  void Load(std::string key, cache::LoadCallback done) override;
+  void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
 
  private:
   struct Timing {

@@ -57,11 +57,12 @@ class Cache::Shard {
     return true;
   }
 
-  size_t ErasePrefix(std::string_view prefix, std::vector<EntryPtr>* released) {
+  size_t ErasePrefix(std::string_view prefix, const std::function<bool(std::string_view)>& filter,
+                     std::vector<EntryPtr>* released) {
     MutexLock lock(mu_);
     size_t n = 0;
     for (auto it = index_.begin(); it != index_.end();) {
-      if (it->first.substr(0, prefix.size()) == prefix) {
+      if (it->first.starts_with(prefix) && (!filter || filter(it->first))) {
         auto next = std::next(it);
         RemoveLocked(it, released);
         it = next;
@@ -145,10 +146,11 @@ bool Cache::Erase(std::string_view key) {
   return ShardFor(key).Erase(key, &released);
 }
 
-size_t Cache::ErasePrefix(std::string_view prefix) {
+size_t Cache::ErasePrefix(std::string_view prefix,
+                          const std::function<bool(std::string_view)>& filter) {
   std::vector<EntryPtr> released;
   size_t n = 0;
-  for (size_t i = 0; i < kShards; ++i) n += shards_[i].ErasePrefix(prefix, &released);
+  for (size_t i = 0; i < kShards; ++i) n += shards_[i].ErasePrefix(prefix, filter, &released);
   return n;
 }
 

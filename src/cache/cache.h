@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -48,8 +49,11 @@ class Cache {
   // Erase removes `key`; returns whether it was there.
   bool Erase(std::string_view key);
 
-  // ErasePrefix removes every key starting with `prefix`; returns how many went.
-  size_t ErasePrefix(std::string_view prefix);
+  // ErasePrefix removes every key that starts with `prefix` and, when `filter` is given, for
+  // which filter(key) is true; returns how many went. It walks every shard: for purges, not
+  // for a request path. `filter` runs under a shard mutex and must not call the Cache.
+  size_t ErasePrefix(std::string_view prefix,
+                     const std::function<bool(std::string_view)>& filter = nullptr);
 
   // AddCharge bills `bytes` more to `entry` if it is still the cached entry for its key (used
   // when its gzip variant is made), evicting as needed.

@@ -130,6 +130,12 @@ TEST(CacheTest, EraseAndErasePrefix) {
   CacheStats s = cache.Stats();
   EXPECT_EQ(s.entries, 20u);
   EXPECT_NE(cache.Lookup("/b/3"), nullptr);
+  // With a filter: only the keys under the prefix that it accepts (here: odd numbers).
+  EXPECT_EQ(cache.ErasePrefix("/b/", [](std::string_view k) { return (k.back() - '0') % 2 == 1; }),
+            10u);
+  EXPECT_EQ(cache.Stats().entries, 10u);
+  EXPECT_NE(cache.Lookup("/b/4"), nullptr);
+  EXPECT_EQ(cache.Lookup("/b/13"), nullptr);
 }
 
 TEST(CacheTest, AddChargeBillsTheGzipVariantAndEvicts) {

@@ -1,28 +1,50 @@
 // Loader: the seam through which a cache miss becomes an Entry (groupcache's Getter).
 //
-// The api implements it against a Store (query, rows, JSON, Entry); the cluster layer will
-// wrap one Loader in another that sends the key to its owner. A Loader knows how to load any
-// key of the key space from the key alone, so a key can travel between nodes.
+// The api implements it against a Store (query, rows, JSON, Entry); the cluster layer wraps
+// that Loader in one that sends the key to its owner node. A Loader knows how to load any key
+// of the key space from the key alone, so a key can travel between nodes.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "cache/entry.h"
 
 namespace shoal::cache {
 
+// Scope says how far a load may go for its key.
+enum class Scope : unsigned char {
+  kCluster,  // wherever the key is owned: this node's store, or its owner node
+  kLocal,    // this node's own store only: the request came from a peer and must not be
+             // forwarded again, or two nodes that disagree about the owner would wait on
+             // each other (a known hang in groupcache's forks)
+};
+
+// Keep says where ReadThrough keeps a loaded entry on this node.
+enum class Keep : unsigned char {
+  kMain,  // the main cache: keys this node owns, or had to load itself
+  kHot,   // the hot cache: a copy of another node's key that is asked for often here
+  kNone,  // nowhere: the answer goes to the waiters only (another node owns the key)
+};
+
 // LoadCallback receives the loaded entry (a negative entry when the row does not exist) or
-// the error that prevented loading.
-using LoadCallback = std::function<void(Result<EntryPtr>)>;
+// the error that prevented loading, and where to keep the entry.
+using LoadCallback = std::function<void(Result<EntryPtr>, Keep)>;
 
 class Loader {
  public:
   virtual ~Loader() = default;
+
+  // IsLocal reports whether a kCluster load of `key` would use this node's own store. A single
+  // node always does; a cluster node does for the keys it owns. Cheap; takes no lock that a
+  // LoadCallback may hold.
+  virtual bool IsLocal(std::string_view /*key*/) const { return true; }
+
   // Load calls `done` exactly once, on any thread, possibly before returning.
   // Thread-safe: called concurrently for different keys.
-  virtual void Load(std::string key, LoadCallback done) = 0;
+  virtual void Load(std::string key, Scope scope, LoadCallback done) = 0;
 };
 
 }  // namespace shoal::cache

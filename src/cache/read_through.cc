@@ -5,73 +5,103 @@
 namespace shoal::cache {
 
 ReadThrough::ReadThrough(Cache& cache, Loader& loader, const Clock& clock,
-                         ReadThroughOptions options)
-    : cache_(cache), loader_(loader), clock_(clock), options_(options) {}
+                         ReadThroughOptions options, Cache* hot)
+    : cache_(cache), hot_(hot), loader_(loader), clock_(clock), options_(options) {}
 
 ReadThrough::~ReadThrough() { Shutdown(); }
 
 EntryPtr ReadThrough::Lookup(std::string_view key, Source* source) {
   EntryPtr entry = cache_.Lookup(key);
+  bool hot = false;
+  if (!entry && hot_ != nullptr) {
+    entry = hot_->Lookup(key);
+    hot = true;
+  }
   if (!entry) return nullptr;
   const TimePoint now = clock_.Now();
   if (entry->IsFresh(now)) {
     hits_.fetch_add(1, std::memory_order_relaxed);
+    if (hot) hot_hits_.fetch_add(1, std::memory_order_relaxed);
     *source = Source::kHit;
     return entry;
   }
   if (!entry->IsServable(now)) return nullptr;  // kept only for stale-if-error
   stale_hits_.fetch_add(1, std::memory_order_relaxed);
   *source = Source::kStale;
+  const bool local = loader_.IsLocal(key);
   bool start = false;
   {
     MutexLock lock(mu_);
     if (!shut_down_ && flights_.find(key) == flights_.end()) {
-      flights_.emplace(std::string(key), Flight{});  // a refresh nobody waits for
+      flights_.emplace(std::string(key), Flight{local, {}});  // a refresh nobody waits for
       ++active_loads_;
       start = true;
     }
   }
-  if (start) StartLoad(std::string(key));
+  if (start) StartLoad(std::string(key), Scope::kCluster, /*side=*/false);
   return entry;
 }
 
-void ReadThrough::Load(std::string_view key, Callback done) {
+EntryPtr ReadThrough::FindServable(std::string_view key, TimePoint now) const {
+  EntryPtr entry = cache_.Lookup(key);
+  if (!entry && hot_ != nullptr) entry = hot_->Lookup(key);
+  if (entry && entry->IsServable(now)) return entry;
+  return nullptr;
+}
+
+void ReadThrough::Load(std::string_view key, Callback done, Scope scope) {
   misses_.fetch_add(1, std::memory_order_relaxed);
-  enum class Next { kJoined, kStart, kArrived, kCancelled } next;
+  // Asked outside the lock: the loader may take locks of its own.
+  const bool local = scope == Scope::kLocal || loader_.IsLocal(key);
+  enum class Next { kJoined, kStart, kStartSide, kArrived, kCancelled } next;
   EntryPtr arrived;
   Source arrived_source = Source::kHit;
   {
     MutexLock lock(mu_);
+    auto it = flights_.find(key);
+    FlightMap::iterator side = side_flights_.end();
+    if (!shut_down_ && it != flights_.end() && scope == Scope::kLocal && !it->second.local) {
+      side = side_flights_.find(key);
+    }
     if (shut_down_) {
       next = Next::kCancelled;
-    } else if (auto it = flights_.find(key); it != flights_.end()) {
+    } else if (it != flights_.end() && (scope == Scope::kCluster || it->second.local)) {
       dedup_waits_.fetch_add(1, std::memory_order_relaxed);
       it->second.waiters.push_back(std::move(done));
       next = Next::kJoined;
-    } else {
+    } else if (side != side_flights_.end()) {
+      dedup_waits_.fetch_add(1, std::memory_order_relaxed);
+      side->second.waiters.push_back(std::move(done));
+      next = Next::kJoined;
+    } else if (EntryPtr entry = FindServable(key, clock_.Now())) {
       // Look again inside the critical section: between the caller's Lookup and this lock,
       // another caller's load may have finished and left its flight. Without this recheck
       // that key would be loaded (and counted) twice, as groupcache's Group.load explains.
-      // Finish inserts into the cache before it erases the flight, under this same lock.
-      EntryPtr entry = cache_.Lookup(key);
-      const TimePoint now = clock_.Now();
-      if (entry && entry->IsServable(now)) {
-        arrived_source = entry->IsFresh(now) ? Source::kHit : Source::kStale;
-        arrived = std::move(entry);
-        next = Next::kArrived;
-      } else {
-        flights_.emplace(std::string(key), Flight{})
-            .first->second.waiters.push_back(std::move(done));
-        ++active_loads_;
-        next = Next::kStart;
-      }
+      // Finish keeps the entry before it erases the flight, under this same lock.
+      arrived_source = entry->IsFresh(clock_.Now()) ? Source::kHit : Source::kStale;
+      arrived = std::move(entry);
+      next = Next::kArrived;
+    } else if (it == flights_.end()) {
+      flights_.emplace(std::string(key), Flight{local, {}})
+          .first->second.waiters.push_back(std::move(done));
+      ++active_loads_;
+      next = Next::kStart;
+    } else {
+      // A peer's request while this node forwards the key elsewhere: load it here, beside.
+      side_flights_.emplace(std::string(key), Flight{true, {}})
+          .first->second.waiters.push_back(std::move(done));
+      ++active_loads_;
+      next = Next::kStartSide;
     }
   }
   switch (next) {
     case Next::kJoined:
       return;
     case Next::kStart:
-      StartLoad(std::string(key));
+      StartLoad(std::string(key), local ? Scope::kLocal : Scope::kCluster, /*side=*/false);
+      return;
+    case Next::kStartSide:
+      StartLoad(std::string(key), Scope::kLocal, /*side=*/true);
       return;
     case Next::kArrived:
       done(std::move(arrived), arrived_source);
@@ -82,21 +112,29 @@ void ReadThrough::Load(std::string_view key, Callback done) {
   }
 }
 
-void ReadThrough::StartLoad(std::string key) {
+void ReadThrough::StartLoad(std::string key, Scope scope, bool side) {
   loads_.fetch_add(1, std::memory_order_relaxed);
   // `this` outlives the load: Shutdown (run by the destructor) waits for active_loads_ == 0,
   // which Finish reaches only as its very last step.
-  loader_.Load(key, [this, key](Result<EntryPtr> result) { Finish(key, std::move(result)); });
+  loader_.Load(key, scope, [this, key, side](Result<EntryPtr> result, Keep keep) {
+    Finish(key, side, std::move(result), keep);
+  });
 }
 
-void ReadThrough::Finish(const std::string& key, Result<EntryPtr> result) {
+void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep) {
   Source source = Source::kMiss;
   if (result.ok()) {
-    cache_.Insert(*result);  // may refuse an entry over budget; the waiters still get it
+    // Insert may refuse an entry over budget; the waiters still get it.
+    if (keep == Keep::kMain) {
+      cache_.Insert(*result);
+    } else if (hot_ != nullptr && (keep == Keep::kHot || hot_->Lookup(key) != nullptr)) {
+      hot_->Insert(*result);  // a refresh of a hot copy keeps it current
+    }
   } else {
     load_errors_.fetch_add(1, std::memory_order_relaxed);
     // Stale-if-error: an older answer beats an error, within the configured window.
     EntryPtr old = cache_.Lookup(key);
+    if (!old && hot_ != nullptr) old = hot_->Lookup(key);
     if (old && clock_.Now() < old->fresh_until() + options_.stale_if_error) {
       stale_if_error_.fetch_add(1, std::memory_order_relaxed);
       source = Source::kStaleIfError;
@@ -106,10 +144,11 @@ void ReadThrough::Finish(const std::string& key, Result<EntryPtr> result) {
   std::vector<Callback> waiters;
   {
     MutexLock lock(mu_);
-    auto it = flights_.find(key);
-    if (it != flights_.end()) {
+    FlightMap& map = side ? side_flights_ : flights_;
+    auto it = map.find(key);
+    if (it != map.end()) {
       waiters = std::move(it->second.waiters);
-      flights_.erase(it);
+      map.erase(it);
     }
   }
   for (auto& waiter : waiters) waiter(result, source);
@@ -126,6 +165,7 @@ void ReadThrough::Shutdown() {
 ReadThroughStats ReadThrough::Stats() const {
   ReadThroughStats s;
   s.hits = hits_.load(std::memory_order_relaxed);
+  s.hot_hits = hot_hits_.load(std::memory_order_relaxed);
   s.stale_hits = stale_hits_.load(std::memory_order_relaxed);
   s.misses = misses_.load(std::memory_order_relaxed);
   s.loads = loads_.load(std::memory_order_relaxed);

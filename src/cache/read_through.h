@@ -1,5 +1,5 @@
 // ReadThrough: the cache's read path: hits, singleflight misses, stale-while-revalidate,
-// stale-if-error.
+// stale-if-error, and the hot cache of a cluster node.
 //
 // Lookup answers from memory: a fresh entry as is; a stale one (past fresh_until, before
 // stale_until) as is too, after starting one background refresh for its key. A miss goes
@@ -9,7 +9,19 @@
 // goes on for the others. When a load fails and the cache still holds an entry for the key
 // within `stale_if_error` past its freshness, that entry is served instead of the error.
 //
-// Ownership: ReadThrough borrows the Cache, Loader and Clock, which must outlive it. Every
+// In a cluster, the Loader sends a key that another node owns to that node, and says where
+// the answer is kept here (Keep): the main cache for keys loaded from this node's store, the
+// optional hot cache for copies of other nodes' keys that are asked for often, or nowhere.
+// Lookup looks in the main cache, then in the hot cache.
+//
+// Flights and scopes. A request from a peer loads with Scope::kLocal: it must be answered
+// from this node's store, never forwarded again. It joins a flight already loading the key
+// from this store, but not one that forwards the key to another node (if two nodes briefly
+// disagree about the owner, each would wait on the other until a deadline): it then starts a
+// second, local flight beside it. Every other load joins whatever flight exists for the key.
+// So a key normally has one flight per node, and at most two while the ring changes.
+//
+// Ownership: ReadThrough borrows the caches, Loader and Clock, which must outlive it. Every
 // load it starts is counted; Shutdown (and the destructor) waits for them all.
 // Thread-safety: thread-safe.
 #pragma once
@@ -45,7 +57,8 @@ struct ReadThroughOptions {
 };
 
 struct ReadThroughStats {
-  uint64_t hits = 0;            // fresh hits
+  uint64_t hits = 0;            // fresh hits (hot_hits included)
+  uint64_t hot_hits = 0;        // fresh hits found in the hot cache
   uint64_t stale_hits = 0;      // stale hits (each may start a refresh)
   uint64_t misses = 0;          // Load calls
   uint64_t loads = 0;           // Loader::Load calls actually made (misses + refreshes)
@@ -58,7 +71,9 @@ class ReadThrough {
  public:
   using Callback = std::function<void(Result<EntryPtr>, Source)>;
 
-  ReadThrough(Cache& cache, Loader& loader, const Clock& clock, ReadThroughOptions options = {});
+  // `hot` is the hot cache for copies of other nodes' keys; null on a single node.
+  ReadThrough(Cache& cache, Loader& loader, const Clock& clock, ReadThroughOptions options = {},
+              Cache* hot = nullptr);
   ~ReadThrough();  // calls Shutdown
   ReadThrough(const ReadThrough&) = delete;
   ReadThrough& operator=(const ReadThrough&) = delete;
@@ -71,7 +86,7 @@ class ReadThrough {
   // Load is the miss path: it calls `done` exactly once, on the loading thread or (when
   // the entry arrived meanwhile, or after Shutdown) on the caller's, possibly before
   // returning. The result is the entry (possibly negative) or the load's error.
-  void Load(std::string_view key, Callback done);
+  void Load(std::string_view key, Callback done, Scope scope = Scope::kCluster);
 
   // Shutdown stops starting loads (new ones fail with Cancelled) and waits for those in
   // flight. Idempotent.
@@ -81,6 +96,7 @@ class ReadThrough {
 
  private:
   struct Flight {
+    bool local = true;  // loading from this node's store (else: forwarded to the owner)
     std::vector<Callback> waiters;
   };
   // Transparent hashing lets Load find a flight by string_view without building a string.
@@ -90,12 +106,18 @@ class ReadThrough {
   };
   using FlightMap = std::unordered_map<std::string, Flight, KeyHash, std::equal_to<>>;
 
-  // StartLoad calls the loader for a flight already registered under `key`.
-  void StartLoad(std::string key);
-  // Finish stores a load's result, serves every waiter of the flight and ends it.
-  void Finish(const std::string& key, Result<EntryPtr> result);
+  // FindServable looks in the main cache, then the hot cache; null when neither holds a
+  // servable entry for `key`.
+  EntryPtr FindServable(std::string_view key, TimePoint now) const;
+  // StartLoad calls the loader for a flight already registered under `key` in flights_ or,
+  // when `side` is set, in side_flights_.
+  void StartLoad(std::string key, Scope scope, bool side);
+  // Finish keeps a load's result where the loader said, serves every waiter of the flight
+  // and ends it.
+  void Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep);
 
   Cache& cache_;
+  Cache* const hot_;
   Loader& loader_;
   const Clock& clock_;
   const ReadThroughOptions options_;
@@ -103,13 +125,15 @@ class ReadThrough {
   mutable Mutex mu_;
   CondVar idle_;
   FlightMap flights_ SHOAL_GUARDED_BY(mu_);
+  // Local flights started by peers' requests for keys whose flight in flights_ is forwarded.
+  FlightMap side_flights_ SHOAL_GUARDED_BY(mu_);
   // Loads started and not yet finished (their Finish may still be running after the flight
   // left flights_); Shutdown waits for zero.
   size_t active_loads_ SHOAL_GUARDED_BY(mu_) = 0;
   bool shut_down_ SHOAL_GUARDED_BY(mu_) = false;
 
-  std::atomic<uint64_t> hits_{0}, stale_hits_{0}, misses_{0}, loads_{0}, dedup_waits_{0},
-      load_errors_{0}, stale_if_error_{0};
+  std::atomic<uint64_t> hits_{0}, hot_hits_{0}, stale_hits_{0}, misses_{0}, loads_{0},
+      dedup_waits_{0}, load_errors_{0}, stale_if_error_{0};
 };
 
 }  // namespace shoal::cache

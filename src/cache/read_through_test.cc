@@ -18,15 +18,26 @@ class ScriptedLoader final : public Loader {
  public:
   explicit ScriptedLoader(const Clock& clock) : clock_(clock) {}
 
-  void Load(std::string key, LoadCallback done) override {
+  // Keys starting with "remote/" are owned by another node, as a cluster's loader would say.
+  bool IsLocal(std::string_view key) const override { return !key.starts_with("remote/"); }
+
+  void Load(std::string key, Scope scope, LoadCallback done) override {
     loads_.fetch_add(1);
     MutexLock lock(mu_);
-    pending_.push_back({std::move(key), std::move(done)});
+    pending_.push_back({std::move(key), scope, std::move(done)});
     cv_.NotifyAll();
   }
 
-  // CompleteNext waits for one pending load and finishes it with a body (or `error`).
-  void CompleteNext(const std::string& body, Status error = Status::Ok()) {
+  // NextScope waits for a pending load and returns its scope without completing it.
+  Scope NextScope() {
+    MutexLock lock(mu_);
+    cv_.Wait(mu_, [this]() SHOAL_REQUIRES(mu_) { return !pending_.empty(); });
+    return pending_.front().scope;
+  }
+
+  // CompleteNext waits for one pending load and finishes it with a body (or `error`), to be
+  // kept where `keep` says.
+  void CompleteNext(const std::string& body, Status error = Status::Ok(), Keep keep = Keep::kMain) {
     Pending p;
     {
       MutexLock lock(mu_);
@@ -35,7 +46,7 @@ class ScriptedLoader final : public Loader {
       pending_.erase(pending_.begin());
     }
     if (!error.ok()) {
-      p.done(error);
+      p.done(error, keep);
       return;
     }
     EntryOptions o;
@@ -44,7 +55,7 @@ class ScriptedLoader final : public Loader {
     o.created = clock_.Now();
     o.fresh_until = o.created + seconds(10);
     o.stale_until = o.fresh_until + seconds(5);
-    p.done(Entry::Make(std::move(o)));
+    p.done(Entry::Make(std::move(o)), keep);
   }
 
   int loads() const { return loads_.load(); }
@@ -56,12 +67,13 @@ class ScriptedLoader final : public Loader {
       MutexLock lock(mu_);
       open.swap(pending_);
     }
-    for (auto& p : open) p.done(Status::Cancelled("test over"));
+    for (auto& p : open) p.done(Status::Cancelled("test over"), Keep::kNone);
   }
 
  private:
   struct Pending {
     std::string key;
+    Scope scope = Scope::kCluster;
     LoadCallback done;
   };
   const Clock& clock_;
@@ -89,8 +101,9 @@ class ReadThroughTest : public ::testing::Test {
  protected:
   ManualClock clock_;
   Cache cache_{{.capacity_bytes = 1 << 20}};
+  Cache hot_{{.capacity_bytes = 1 << 18}};
   ScriptedLoader loader_{clock_};
-  ReadThrough rt_{cache_, loader_, clock_, {.stale_if_error = seconds(60)}};
+  ReadThrough rt_{cache_, loader_, clock_, {.stale_if_error = seconds(60)}, &hot_};
 
   void TearDown() override { loader_.FailPending(); }
 
@@ -214,6 +227,75 @@ TEST_F(ReadThroughTest, FailedRefreshKeepsServingTheStaleEntry) {
   EXPECT_EQ(s, Source::kStale);
   EXPECT_EQ(e->body().view(), "old");
   EXPECT_EQ(loader_.loads(), 3);  // the fill, the failed refresh, and a new one
+}
+
+TEST_F(ReadThroughTest, RemoteKeysGoWhereTheLoaderSays) {
+  Answer a;
+  rt_.Load("remote/rare", Record(&a));
+  EXPECT_EQ(loader_.NextScope(), Scope::kCluster);
+  loader_.CompleteNext("r", Status::Ok(), Keep::kNone);
+  ASSERT_TRUE(a.result.ok());
+  Source s;
+  EXPECT_EQ(rt_.Lookup("remote/rare", &s), nullptr);  // kept nowhere: asked again next time
+  EXPECT_EQ(cache_.Lookup("remote/rare"), nullptr);
+
+  Answer b;
+  rt_.Load("remote/popular", Record(&b));
+  loader_.CompleteNext("p", Status::Ok(), Keep::kHot);
+  EXPECT_EQ(cache_.Lookup("remote/popular"), nullptr);
+  ASSERT_NE(hot_.Lookup("remote/popular"), nullptr);
+  EntryPtr e = rt_.Lookup("remote/popular", &s);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(s, Source::kHit);
+  EXPECT_EQ(e->body().view(), "p");
+  EXPECT_EQ(rt_.Stats().hot_hits, 1u);
+}
+
+TEST_F(ReadThroughTest, RefreshOfAHotCopyKeepsItInTheHotCache) {
+  Answer a;
+  rt_.Load("remote/k", Record(&a));
+  loader_.CompleteNext("old", Status::Ok(), Keep::kHot);
+  clock_.Advance(seconds(11));
+  Source s;
+  ASSERT_NE(rt_.Lookup("remote/k", &s), nullptr);
+  EXPECT_EQ(s, Source::kStale);
+  // The loader no longer asks to keep it (its frequency decayed), but the copy is refreshed.
+  loader_.CompleteNext("new", Status::Ok(), Keep::kNone);
+  EntryPtr e = rt_.Lookup("remote/k", &s);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(s, Source::kHit);
+  EXPECT_EQ(e->body().view(), "new");
+}
+
+TEST_F(ReadThroughTest, PeerRequestJoinsALocalFlight) {
+  Answer a, b;
+  rt_.Load("k", Record(&a));  // owned here: loads from this node's store
+  EXPECT_EQ(loader_.NextScope(), Scope::kLocal);
+  rt_.Load("k", Record(&b), Scope::kLocal);  // a peer asks for the same key meanwhile
+  loader_.CompleteNext("v");
+  EXPECT_EQ(loader_.loads(), 1);
+  EXPECT_EQ(a.calls.load(), 1);
+  EXPECT_EQ(b.calls.load(), 1);
+}
+
+TEST_F(ReadThroughTest, PeerRequestNeverWaitsOnAForwardedFlight) {
+  Answer a, b, c;
+  rt_.Load("remote/k", Record(&a));  // forwarded to its owner
+  EXPECT_EQ(loader_.NextScope(), Scope::kCluster);
+  // A peer that thinks this node owns the key asks for it: it must be loaded here, not
+  // joined to the forwarded flight (the two nodes would wait on each other).
+  rt_.Load("remote/k", Record(&b), Scope::kLocal);
+  rt_.Load("remote/k", Record(&c), Scope::kLocal);  // joins the side flight
+  EXPECT_EQ(loader_.loads(), 2);
+  loader_.CompleteNext("forwarded", Status::Ok(), Keep::kNone);
+  ASSERT_EQ(a.calls.load(), 1);
+  EXPECT_EQ(b.calls.load(), 0);
+  EXPECT_EQ(loader_.NextScope(), Scope::kLocal);
+  loader_.CompleteNext("local");
+  ASSERT_EQ(b.calls.load(), 1);
+  ASSERT_EQ(c.calls.load(), 1);
+  EXPECT_EQ((*b.result)->body().view(), "local");
+  EXPECT_EQ((*c.result)->body().view(), "local");
 }
 
 TEST_F(ReadThroughTest, ShutdownWaitsForLoadsInFlightAndRefusesNewOnes) {
