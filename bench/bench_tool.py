@@ -210,6 +210,25 @@ def summary(args):
                   f"{r['verdict']}")
 
 
+def spread(args):
+    """Adds up wrk runs made at the same time against different nodes: total req/s, the
+    worst p99 and max, and all socket errors."""
+    runs = []
+    for path in args.wrk_outs:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("WRK_RESULT "):
+                    runs.append(json.loads(line[len("WRK_RESULT "):]))
+    if len(runs) != len(args.wrk_outs):
+        sys.exit(f"bench_tool: {len(args.wrk_outs) - len(runs)} wrk runs gave no WRK_RESULT")
+    rps = sum(r["rps"] for r in runs)
+    errors = sum(r.get(k, 0) for r in runs for k in ("connect", "read", "write", "timeout"))
+    print(f"{args.label:<14} {rps:>10.0f} req/s  p50 max {ms(max(r['p50_us'] for r in runs))} ms"
+          f"  p99 max {ms(max(r['p99_us'] for r in runs))} ms"
+          f"  max {ms(max(r['max_us'] for r in runs))} ms  socket errors {errors}"
+          f"  ({len(runs)} wrk: " + ", ".join(f"{r['rps']:.0f}" for r in runs) + ")")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -233,6 +252,10 @@ def main():
     p.add_argument("--wrk-out", required=True)
     p.add_argument("extra", nargs="*", help="key=value, e.g. d5xx=0 cpu_ticks=123")
     p.set_defaults(fn=record)
+    p = sub.add_parser("spread")
+    p.add_argument("--label", required=True)
+    p.add_argument("wrk_outs", nargs="+")
+    p.set_defaults(fn=spread)
     p = sub.add_parser("summary")
     p.add_argument("results")
     p.add_argument("--title", default="")

@@ -11,6 +11,8 @@
 #   cold   - an empty cache, wrk -c50 over the mix for 10 s (5 s quick)
 #   first  - an empty cache, N distinct first-time keys one by one (python client), then again
 #   memory - cache.memory 256MiB, every key of the catalog loaded once; peak RSS checked
+#   cluster - (only when asked: SHOAL_BENCH_STEPS=cluster) warm hits of one node against a
+#            3-node cluster on this machine, the load spread by 3 wrk (one per node)
 # and print one summary table. Results and logs go to bench/out/last/.
 #
 # Environment:
@@ -345,6 +347,82 @@ memory_run() {
   stop_server
 }
 
+# --- cluster: one node against three, warm hits, load spread over the nodes ---------------
+
+# cluster_config FILE HTTP_PORT SELF_PORT PEERS...: write_config plus a cluster section.
+cluster_config() {
+  local file=$1 http=$2 self=$3
+  shift 3
+  write_config "$file" 24h 24h 24h
+  sed -i "s/^listen: 127.0.0.1:0/listen: 127.0.0.1:$http/; s/^http: { threads: .* }/http: { threads: 1 }/" "$file"
+  local peers
+  peers=$(printf '127.0.0.1:%s, ' "$@")
+  printf 'cluster:\n  self: 127.0.0.1:%s\n  peers: [%s]\n  secret: bench-secret-0123456789abcdef\n' \
+    "$self" "${peers%, }" >>"$file"
+}
+
+# spread LABEL SECONDS URL...: one wrk -t1 -c17 per URL at once (about 50 connections in all);
+# prints "LABEL req/s p99_ms_max errors" and keeps each wrk's output in $RUN.
+spread() {
+  local label=$1 secs=$2
+  shift 2
+  local pids=() i=0 url
+  for url in "$@"; do
+    timeout $((secs + 60)) wrk -t1 -c17 -d"${secs}s" --latency -s "$WORKLOAD/wrk.lua" "$url" -- \
+      "$OUT/paths.txt" >"$RUN/$label-$i.wrk" 2>&1 &
+    pids+=($!)
+    i=$((i + 1))
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || die "wrk ($label) failed"; done
+  "${TOOL[@]}" spread --label "$label" "$RUN/$label"-*.wrk | tee -a "$RUN/cluster.txt" >&2
+}
+
+CLUSTER_PIDS=()
+stop_cluster() {
+  local pid
+  for pid in "${CLUSTER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${CLUSTER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  CLUSTER_PIDS=()
+}
+
+cluster_runs() {
+  local base=$((20000 + RANDOM % 20000))
+  local h=($((base)) $((base + 1)) $((base + 2))) p=($((base + 10)) $((base + 11)) $((base + 12)))
+  local urls=() i
+  # One node, three wrk: the reference.
+  write_config "$RUN/single.yaml" 24h 24h 24h
+  start_server "$RUN/single.yaml" "$RUN/single.log"
+  once cluster-warm-single "$OUT/distinct.txt" 32
+  spread "one-node" "$DURATION" "$URL" "$URL" "$URL"
+  stop_server
+  # Three nodes owning a third of the keys each.
+  for i in 0 1 2; do
+    cluster_config "$RUN/node$i.yaml" "${h[$i]}" "${p[$i]}" "${p[@]}"
+    "$BIN" serve -c "$RUN/node$i.yaml" >"$RUN/node$i.log" 2>&1 &
+    CLUSTER_PIDS+=($!)
+    urls+=("http://127.0.0.1:${h[$i]}")
+  done
+  trap 'stop_cluster; stop_server' EXIT
+  for url in "${urls[@]}"; do
+    for ((i = 0; i < 100; i++)); do curl -sf "$url/_shoal/health" >/dev/null && break; sleep 0.1; done
+  done
+  # Warm every node: each asks the owners once per key, and the hot caches fill from the
+  # second pass on (hot_min_hits 3 by default, so three passes).
+  local n=0 pass
+  for url in "${urls[@]}"; do
+    URL=$url
+    for pass in 1 2 3; do once "cluster-warm-$n-$pass" "$OUT/distinct.txt" 32; done
+    n=$((n + 1))
+  done
+  spread "three-nodes" "$DURATION" "${urls[@]}"
+  for url in "${urls[@]}"; do
+    echo "$url: peer gets $(curl -sf "$url/_shoal/metrics" | awk '$1 == "shoal_cluster_peer_gets_total" { print $2 }')," \
+      "hot hits $(curl -sf "$url/_shoal/metrics" | awk '$1 == "shoal_cache_hot_hits_total" { print $2 }')" |
+      tee -a "$RUN/cluster.txt" >&2
+  done
+  stop_cluster
+}
+
 main() {
   ensure_tools
   build
@@ -366,7 +444,10 @@ main() {
   [[ $steps == *" warm "* ]] && warm_runs
   [[ $steps == *" cold "* ]] && cold_runs
   [[ $steps == *" memory "* ]] && memory_run
+  [[ $steps == *" cluster "* ]] && cluster_runs
   echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RUN/machine.txt" >&2
+  [[ -s $RUN/cluster.txt ]] && cat "$RUN/cluster.txt"
+  [[ -s $RUN/results.jsonl ]] || return 0
   "${TOOL[@]}" summary "$RUN/results.jsonl" --title "$MODE, $(date -u +%Y-%m-%d), $(nproc) cores" |
     tee "$RUN/summary.txt"
   grep -q '"verdict": "FAIL"' "$RUN/results.jsonl" && return 1

@@ -11,8 +11,10 @@ declare -A allowed=(
   [store/sqlite]="store/sqlite store base metrics"
   [cache]="cache base metrics"
   [http]="http base metrics"
+  [rpc]="rpc base metrics"
+  [cluster]="cluster cache rpc base metrics"
   [api]="api http/handler.h cache store/store.h base metrics"
-  [cli]="cli api http cache store metrics base"
+  [cli]="cli api http cluster rpc cache store metrics base"
 )
 
 status=0

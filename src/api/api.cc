@@ -112,6 +112,7 @@ struct Api::Shared {
   cache::Cache* cache;
   const Clock* clock;
   metrics::Registry* registry;
+  const Admin* admin;
 
   // Bodies that never change, made once so that these answers allocate nothing.
   Bytes health_body;
@@ -192,13 +193,14 @@ struct Api::Shared {
 };
 
 Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
-         cache::Cache& cache, const Clock& clock, metrics::Registry* metrics) {
+         cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin) {
   auto s = std::make_shared<Shared>();
   s->router = std::move(router);
   s->read_through = &read_through;
   s->cache = &cache;
   s->clock = &clock;
   s->registry = metrics;
+  s->admin = admin;
   s->health_body = Bytes::Copy(R"({"status":"ok"})");
   s->not_found_body = http::ErrorBody(404, "not found");
   if (metrics != nullptr) {
@@ -240,6 +242,11 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
       if (s.registry != nullptr) r.body = Bytes::Copy(s.registry->Expose());
     }
     return exchange.Reply(std::move(r));
+  }
+  if (Admin::Handles(path)) {
+    Inc(s.requests_internal);
+    if (s.admin == nullptr) return exchange.Reply(s.NotFound());
+    return s.admin->Handle(request, exchange);
   }
 
   if (!s.router->FindRoute(path)) {

@@ -15,6 +15,8 @@
 //   other methods         405 with Allow: GET, HEAD (on a known route or /_shoal/*).
 //   /_shoal/health        200 {"status":"ok"}.
 //   /_shoal/metrics       the Registry's Prometheus text exposition.
+//   /_shoal/purge, /_shoal/peers   the operator's endpoints (admin.h), when an Admin is given;
+//                         404 otherwise.
 //   anything else         404 {"error":"not found","status":404}.
 //   errors                via status_http.h (400 bad parameter, 503 store trouble, ...).
 //
@@ -32,6 +34,7 @@
 #include <memory>
 #include <string_view>
 
+#include "api/admin.h"
 #include "api/router.h"
 #include "base/clock.h"
 #include "cache/cache.h"
@@ -55,8 +58,9 @@ bool AcceptsGzip(std::string_view accept_encoding);
 
 class Api final : public http::Handler {
  public:
+  // `admin` (optional) serves purge and the peer list; borrowed, it must outlive the Api.
   Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through, cache::Cache& cache,
-      const Clock& clock, metrics::Registry* metrics);
+      const Clock& clock, metrics::Registry* metrics, const Admin* admin = nullptr);
   ~Api() override;
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;

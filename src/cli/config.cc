@@ -163,6 +163,71 @@ void ParseCache(const Walker& w, const YAML::Node& node, Config* c) {
   }
 }
 
+void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
+  w.Map(node, "cluster",
+        {"self", "peers", "listen", "secret", "peer_timeout", "probe_interval", "connections",
+         "threads", "hot_memory", "hot_min_hits", "ring_points"});
+  c->clustered = true;
+  cluster::ClusterOptions& o = c->cluster;
+  if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");
+  o.self = w.Scalar(node["self"], "cluster.self");
+  const YAML::Node peers = node["peers"];
+  if (!peers || !peers.IsSequence()) {
+    w.Fail(peers ? peers : node, "cluster.peers: expected a list of HOST:PORT (the key owners)");
+  }
+  for (const auto& p : peers) o.peers.push_back(w.Scalar(p, "cluster.peers"));
+  if (auto n = node["secret"]) {
+    o.secret = w.Scalar(n, "cluster.secret");
+    if (o.secret.size() < 16) {
+      w.Fail(n, "cluster.secret: use at least 16 characters (it authenticates every peer)");
+    }
+  }
+  if (auto n = node["listen"]) {
+    o.listen_host = w.Scalar(n, "cluster.listen");
+  } else if (o.secret.empty()) {
+    // Without a secret anyone who reaches the peer port can read the cache and purge it.
+    o.listen_host = "127.0.0.1";
+    c->peer_listen_defaulted = true;
+  }
+  if (auto n = node["peer_timeout"]) o.peer_timeout = w.Dur(n, "cluster.peer_timeout");
+  if (auto n = node["probe_interval"]) o.probe_interval = w.Dur(n, "cluster.probe_interval");
+  if (auto n = node["connections"]) {
+    o.connections = static_cast<size_t>(w.Int(n, "cluster.connections", 1, 64));
+  }
+  if (auto n = node["threads"]) {
+    c->rpc_threads = static_cast<size_t>(w.Int(n, "cluster.threads", 1, 64));
+  }
+  if (auto n = node["hot_min_hits"]) {
+    o.hot_min_hits = static_cast<uint32_t>(w.Int(n, "cluster.hot_min_hits", 1, 15));
+  }
+  if (auto n = node["ring_points"]) {
+    o.ring_points = static_cast<size_t>(w.Int(n, "cluster.ring_points", 1, 4096));
+  }
+  c->hot_memory = c->cache_memory / 8;
+  if (auto n = node["hot_memory"]) {
+    c->hot_memory = w.Size(n, "cluster.hot_memory");
+    if (c->cache_memory > 0 && c->hot_memory >= c->cache_memory) {
+      w.Fail(n, "cluster.hot_memory: must be below cache.memory (it is taken out of it)");
+    }
+  }
+  if (c->cache_memory == 0) c->hot_memory = 0;  // a node without memory keeps no copies
+  o.hot_cache = c->hot_memory > 0;
+  if (Status s = cluster::Cluster::ValidateOptions(o, c->cache_memory > 0); !s.ok()) {
+    const bool about_self = std::string_view(s.message()).starts_with("self:");
+    w.Fail(about_self ? node["self"] : peers, "cluster: " + std::string(s.message()));
+  }
+}
+
+void ParseAdmin(const Walker& w, const YAML::Node& node, Config* c) {
+  w.Map(node, "admin", {"token"});
+  if (auto n = node["token"]) {
+    c->admin.token = w.Scalar(n, "admin.token");
+    if (c->admin.token.size() < 16) {
+      w.Fail(n, "admin.token: use at least 16 characters (it guards purge and the peer list)");
+    }
+  }
+}
+
 api::ParamSpec ParseParam(const Walker& w, const YAML::Node& name, const YAML::Node& node) {
   api::ParamSpec p;
   p.name = w.Scalar(name, "params");
@@ -300,12 +365,14 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
                                      ":1: expected a mapping with listen, store, cache, "
                                      "endpoints");
     }
-    w.Map(root, "config", {"listen", "http", "store", "cache", "endpoints"});
+    w.Map(root, "config", {"listen", "http", "store", "cache", "cluster", "admin", "endpoints"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c.http);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
     ParseStore(w, root["store"], &c);
     if (auto n = root["cache"]) ParseCache(w, n, &c);
+    if (auto n = root["cluster"]) ParseCluster(w, n, &c);  // after cache: it reads the memory
+    if (auto n = root["admin"]) ParseAdmin(w, n, &c);
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {
       w.Fail(eps ? eps : root, "endpoints: expected a list of at least one endpoint");

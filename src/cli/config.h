@@ -14,9 +14,11 @@
 #include <cstdint>
 #include <string>
 
+#include "api/admin.h"
 #include "api/endpoint.h"
 #include "base/status.h"
 #include "cache/read_through.h"
+#include "cluster/cluster.h"
 #include "http/server.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -30,6 +32,15 @@ struct Config {
   size_t cache_memory = 256u << 20;  // bytes
   cache::ReadThroughOptions read_through;
   api::ApiOptions api;  // endpoints, grace, negative_ttl, store_timeout
+
+  // The cluster section; absent: a single node.
+  bool clustered = false;
+  cluster::ClusterOptions cluster;
+  size_t hot_memory = 0;               // the hot cache's share of cache_memory (default: an eighth)
+  size_t rpc_threads = 1;              // threads for peer connections
+  bool peer_listen_defaulted = false;  // no secret and no cluster.listen: loopback only
+
+  api::AdminOptions admin;  // admin.token
 };
 
 // LoadConfig parses the YAML file at `path`.

@@ -105,7 +105,7 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
             "minutes'");
   EXPECT_EQ(Error(text + "cahce: {}\n"),
             "conf/shoal.yaml:8: config: unknown key 'cahce' (known: listen, http, store, cache, "
-            "endpoints)");
+            "cluster, admin, endpoints)");
   EXPECT_EQ(Error("listen: nowhere\n" + text.substr(text.find('\n') + 1)),
             "conf/shoal.yaml:1: listen: expected HOST:PORT such as 127.0.0.1:8080, got 'nowhere'");
   EXPECT_EQ(Error(text + "http: { threads: -1 }\n"),
@@ -151,6 +151,66 @@ TEST(ConfigTest, DurationsAndSizes) {
 }
 
 // The demo serves exactly the endpoints that examples/catalog ships.
+TEST(ConfigTest, ClusterAndAdminSections) {
+  const std::string text = std::string(kMinimal) + R"(cache: { memory: 64MiB }
+cluster:
+  self: 127.0.0.1:7071
+  peers: [127.0.0.1:7071, 127.0.0.1:7072]
+  secret: 0123456789abcdef0123
+  peer_timeout: 250ms
+  connections: 3
+  threads: 2
+  hot_min_hits: 4
+admin: { token: abcdefghijklmnopqrst }
+)";
+  Result<Config> c = ParseConfig(text, "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->clustered);
+  EXPECT_EQ(c->cluster.self, "127.0.0.1:7071");
+  EXPECT_EQ(c->cluster.peers.size(), 2u);
+  EXPECT_EQ(c->cluster.peer_timeout, milliseconds(250));
+  EXPECT_EQ(c->cluster.connections, 3u);
+  EXPECT_EQ(c->rpc_threads, 2u);
+  EXPECT_EQ(c->cluster.hot_min_hits, 4u);
+  EXPECT_EQ(c->hot_memory, (64u << 20) / 8);  // an eighth of the budget by default
+  EXPECT_TRUE(c->cluster.hot_cache);
+  EXPECT_EQ(c->cluster.listen_host, "");  // with a secret: self's host
+  EXPECT_FALSE(c->peer_listen_defaulted);
+  EXPECT_EQ(c->admin.token, "abcdefghijklmnopqrst");
+}
+
+TEST(ConfigTest, ClusterErrorsNameTheirLine) {
+  const std::string base = std::string(kMinimal) + "cluster:\n  self: 127.0.0.1:7071\n";
+  // Line 8 is "cluster:", line 9 "self", line 10 "peers".
+  EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7072]\n"),
+            "conf/shoal.yaml:10: cluster: this node (127.0.0.1:7071) has cache memory, so it "
+            "owns keys and must be one of the peers; a node that owns nothing has cache.memory 0");
+  EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7071, nohost]\n"),
+            "conf/shoal.yaml:10: cluster: expected host:port, got 'nohost'");
+  EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7071]\n  secret: short\n"),
+            "conf/shoal.yaml:11: cluster.secret: use at least 16 characters (it authenticates "
+            "every peer)");
+  EXPECT_EQ(Error(std::string(kMinimal) + "cluster:\n  peers: []\n"),
+            "conf/shoal.yaml:9: cluster: needs 'self: HOST:PORT' (this node's peer address)");
+  EXPECT_EQ(Error(std::string(kMinimal) +
+                  "cache: { memory: 0 }\ncluster:\n  self: 127.0.0.1:7071\n  peers: "
+                  "[127.0.0.1:7071]\n"),
+            "conf/shoal.yaml:11: cluster: this node (127.0.0.1:7071) has cache.memory 0, so it "
+            "owns no keys and must not be one of the peers");
+  EXPECT_EQ(Error(std::string(kMinimal) + "admin: { token: x }\n"),
+            "conf/shoal.yaml:8: admin.token: use at least 16 characters (it guards purge and "
+            "the peer list)");
+}
+
+TEST(ConfigTest, WithoutASecretThePeerPortListensOnLoopback) {
+  Result<Config> c = ParseConfig(
+      std::string(kMinimal) + "cluster:\n  self: 10.0.0.5:7071\n  peers: [10.0.0.5:7071]\n",
+      "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->cluster.listen_host, "127.0.0.1");
+  EXPECT_TRUE(c->peer_listen_defaulted);
+}
+
 TEST(ConfigTest, DemoConfigMatchesTheExampleFile) {
   const std::string path = std::string(SHOAL_SOURCE_DIR) + "/examples/catalog/shoal.yaml";
   Result<Config> example = LoadConfig(path);

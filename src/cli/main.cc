@@ -63,6 +63,7 @@ constexpr char kDemoUsage[] =
     "  --seed N          generator seed (default: 42)\n"
     "  --listen H:P      address to serve on (default: 127.0.0.1:8080)\n"
     "  --regenerate      write the catalog even if it exists\n"
+    "  --generate-only   write the catalog (unless it exists) and exit without serving\n"
     "  --print-config    print the config the demo serves and exit\n"
     "  -h, --help        this text\n";
 
@@ -147,11 +148,15 @@ int CheckConfig(const std::vector<std::string_view>& args) {
 
 int Demo(const std::vector<std::string_view>& args) {
   std::string dir = "data", items = "10000", seed = "42", listen = "127.0.0.1:8080";
-  bool regenerate = false, print = false;
+  bool regenerate = false, print = false, generate_only = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "-h" || args[i] == "--help") return Usage(kDemoUsage, 0);
     if (args[i] == "--regenerate") {
       regenerate = true;
+      continue;
+    }
+    if (args[i] == "--generate-only") {
+      generate_only = true;
       continue;
     }
     if (args[i] == "--print-config") {
@@ -195,6 +200,10 @@ int Demo(const std::vector<std::string_view>& args) {
       std::fprintf(stderr, "shoal demo: %s\n", s.ToString().c_str());
       return 1;
     }
+  }
+  if (generate_only) {
+    std::fprintf(stderr, "shoal demo: the catalog is %s\n", db.c_str());
+    return 0;
   }
   return RunServe(*config, [](const std::string& url) {
     std::fprintf(stderr,

@@ -3,13 +3,17 @@
 #include <cstdio>
 #include <memory>
 
+#include "api/admin.h"
 #include "api/api.h"
 #include "api/router.h"
 #include "api/store_loader.h"
 #include "cache/cache.h"
 #include "cache/read_through.h"
+#include "cli/control.h"
+#include "cluster/cluster.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
+#include "rpc/runtime.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace shoal::cli {
@@ -59,6 +63,49 @@ void ExposeStats(metrics::Registry& reg, const cache::Cache& cache, const cache:
                   [&server] { return AsGauge(server.stats().request_timeouts); });
 }
 
+// ExposeClusterStats publishes a cluster member's counters and its hot cache.
+void ExposeClusterStats(metrics::Registry& reg, const cluster::Cluster& cl, const cache::Cache* hot,
+                        const cache::ReadThrough& rt) {
+  struct Counter {
+    const char* name;
+    const char* help;
+    uint64_t cluster::ClusterStats::*field;
+  };
+  static constexpr Counter kCounters[] = {
+      {"shoal_cluster_peer_gets_total", "Misses sent to their owner node",
+       &cluster::ClusterStats::peer_gets},
+      {"shoal_cluster_peer_errors_total", "Peer GETs that failed in transport",
+       &cluster::ClusterStats::peer_errors},
+      {"shoal_cluster_local_fallbacks_total",
+       "Loads done here because the owner was down or failed",
+       &cluster::ClusterStats::local_fallbacks},
+      {"shoal_cluster_hot_admissions_total", "Other nodes' answers kept in the hot cache",
+       &cluster::ClusterStats::hot_admissions},
+      {"shoal_cluster_served_gets_total", "GETs answered for other nodes",
+       &cluster::ClusterStats::served_gets},
+      {"shoal_cluster_served_purges_total", "PURGEs applied for other nodes",
+       &cluster::ClusterStats::served_purges},
+      {"shoal_cluster_ring_changes_total", "Peer list replacements",
+       &cluster::ClusterStats::ring_changes},
+  };
+  for (const Counter& c : kCounters) {
+    reg.AddCallback(c.name, c.help, [&cl, f = c.field] { return AsGauge(cl.Stats().*f); });
+  }
+  reg.AddCallback("shoal_cluster_peers_up", "Peers (this node included) not marked down", [&cl] {
+    int64_t up = 0;
+    for (const auto& p : cl.Peers()) up += p.up ? 1 : 0;
+    return up;
+  });
+  reg.AddCallback("shoal_cache_hot_hits_total", "Fresh hits found in the hot cache",
+                  [&rt] { return AsGauge(rt.Stats().hot_hits); });
+  if (hot != nullptr) {
+    reg.AddCallback("shoal_hot_cache_bytes", "Bytes charged to the hot cache",
+                    [hot] { return AsGauge(hot->Stats().bytes); });
+    reg.AddCallback("shoal_hot_cache_entries", "Entries in the hot cache",
+                    [hot] { return AsGauge(hot->Stats().entries); });
+  }
+}
+
 // Backend is the part of a node that the config's store section and endpoints make.
 struct Backend {
   std::unique_ptr<store::SqliteStore> store;
@@ -91,10 +138,42 @@ int RunServe(const Config& config, const std::function<void(const std::string& u
 
   const Clock& clock = SystemClock::Get();
   metrics::Registry registry;
-  cache::Cache cache({.capacity_bytes = config.cache_memory});
-  api::StoreLoader loader(router, *store, clock, config.api);
-  cache::ReadThrough read_through(cache, loader, clock, config.read_through);
-  api::Api api(router, read_through, cache, clock, &registry);
+  // The hot cache's bytes come out of the budget: cache.memory is the whole.
+  cache::Cache cache({.capacity_bytes = config.cache_memory - config.hot_memory});
+  std::unique_ptr<cache::Cache> hot;
+  if (config.hot_memory > 0) {
+    hot = std::make_unique<cache::Cache>(cache::CacheOptions{.capacity_bytes = config.hot_memory});
+  }
+  api::StoreLoader store_loader(router, *store, clock, config.api);
+  cache::Loader* loader = &store_loader;
+  std::unique_ptr<rpc::Runtime> runtime;
+  std::unique_ptr<cluster::Cluster> cluster;
+  if (config.clustered) {
+    runtime = std::make_unique<rpc::Runtime>(config.rpc_threads);
+    cluster = std::make_unique<cluster::Cluster>(config.cluster, *runtime, store_loader, clock,
+                                                 LocalPurgeFor(router, cache, hot.get()));
+    loader = cluster.get();
+  }
+  cache::ReadThrough read_through(cache, *loader, clock, config.read_through, hot.get());
+  NodeControl control(router, cache, hot.get(), cluster.get());
+  api::Admin admin(config.admin, router, control);
+  api::Api api(router, read_through, cache, clock, &registry, &admin);
+  if (cluster) {
+    if (Status s = cluster->Start(read_through); !s.ok()) {
+      std::fprintf(stderr, "shoal: cluster: peer port for %s: %s\n", config.cluster.self.c_str(),
+                   std::string(s.message()).c_str());
+      return 1;
+    }
+    if (config.peer_listen_defaulted) {
+      std::fprintf(stderr,
+                   "shoal: cluster: no cluster.secret, so the peer port listens on 127.0.0.1 "
+                   "only; set a secret (or cluster.listen) for peers on other hosts\n");
+    }
+    std::fprintf(stderr, "shoal: cluster member %s (%s), %zu peers, peer port %u\n",
+                 config.cluster.self.c_str(),
+                 config.cache_memory > 0 ? "owns keys" : "owns no keys: forwards every miss",
+                 config.cluster.peers.size(), cluster->peer_port());
+  }
   http::Server server(config.http, api);
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "shoal: listen %s:%u: %s\n", config.http.host.c_str(), config.http.port,
@@ -102,6 +181,7 @@ int RunServe(const Config& config, const std::function<void(const std::string& u
     return 1;
   }
   ExposeStats(registry, cache, read_through, *store, server);
+  if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
   server.StopOnSignals();
 
   const std::string url = "http://" + config.http.host + ":" + std::to_string(server.port());
@@ -113,6 +193,8 @@ int RunServe(const Config& config, const std::function<void(const std::string& u
 
   server.Run();  // returns after SIGTERM/SIGINT once every request in flight was answered
   read_through.Shutdown();
+  if (cluster) cluster->Stop();  // before the caches and the ReadThrough it serves from go
+  if (runtime) runtime->Stop();
   store->Shutdown();
   std::fprintf(stderr, "shoal: stopped\n");
   return 0;

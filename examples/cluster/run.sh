@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# examples/cluster/run.sh: a shoal cluster on loopback, over the demo catalog.
+#
+#   examples/cluster/run.sh start [--two-tier]   3 data nodes (http 8081-8083, peers 7071-7073);
+#                                                 with --two-tier also 2 front nodes (8091, 8092)
+#                                                 that own nothing and forward every miss
+#   examples/cluster/run.sh status               which nodes run, and each node's peer view
+#   examples/cluster/run.sh stop                 SIGTERM to each node by its pid, then wait
+#
+# Builds the release binary when missing (or uses $SHOAL_BIN), writes data/catalog.db with
+# `shoal demo --generate-only` when missing, and keeps pids and logs in data/cluster/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+run="$top/data/cluster"
+bin=${SHOAL_BIN:-$top/build/release/src/cli/shoal}
+token=example-admin-token-change-me
+
+build() {
+  if [ ! -x "$bin" ]; then
+    (cd "$top" && cmake --preset release >/dev/null && cmake --build --preset release --target shoal)
+  fi
+  if [ ! -f "$top/data/catalog.db" ]; then
+    (cd "$top" && "$bin" demo --dir data --generate-only)
+  fi
+}
+
+start_node() {
+  local name=$1 port=$2
+  local pidfile="$run/$name.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "$name already runs (pid $(cat "$pidfile"))"
+    return
+  fi
+  "$bin" serve -c "$here/$name.yaml" >"$run/$name.log" 2>&1 &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$port/_shoal/health" >/dev/null 2>&1; then
+      echo "$name: http://127.0.0.1:$port (pid $(cat "$pidfile"), log $run/$name.log)"
+      return
+    fi
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "$name failed to start:" >&2
+      cat "$run/$name.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "$name did not answer on port $port within 10 s; see $run/$name.log" >&2
+  exit 1
+}
+
+case "${1:-}" in
+  start)
+    build
+    mkdir -p "$run"
+    start_node node1 8081
+    start_node node2 8082
+    start_node node3 8083
+    if [ "${2:-}" = "--two-tier" ]; then
+      start_node front1 8091
+      start_node front2 8092
+    fi
+    ;;
+  status)
+    for pidfile in "$run"/*.pid; do
+      [ -e "$pidfile" ] || { echo "no node started"; exit 0; }
+      name=$(basename "$pidfile" .pid)
+      if kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        port=$(sed -n 's/^listen: 127.0.0.1:\([0-9]*\).*/\1/p' "$here/$name.yaml")
+        echo "$name: running, pid $(cat "$pidfile"), http $port"
+        curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/_shoal/peers" || true
+        echo
+      else
+        echo "$name: not running"
+      fi
+    done
+    ;;
+  stop)
+    pids=()
+    for pidfile in "$run"/*.pid; do
+      [ -e "$pidfile" ] || continue
+      pid=$(cat "$pidfile")
+      if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" && pids+=("$pid"); fi
+      rm -f "$pidfile"
+    done
+    for pid in "${pids[@]}"; do
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    done
+    echo "stopped ${#pids[@]} nodes"
+    ;;
+  *)
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

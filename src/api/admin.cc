@@ -1,0 +1,210 @@
+// Admin: purge and the peer list; see admin.h.
+#include "api/admin.h"
+
+#include <utility>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "api/json_writer.h"
+#include "api/status_http.h"
+
+namespace shoal::api {
+namespace {
+
+constexpr std::string_view kPurgePath = "/_shoal/purge";
+constexpr std::string_view kPeersPath = "/_shoal/peers";
+
+// SameSecret compares in time that depends only on the lengths, not on where they differ.
+bool SameSecret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+http::Response Json(int status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.body = Bytes::Copy(body);
+  return r;
+}
+
+// ParseBody parses a JSON object body into `doc`; the error is a 400's message.
+Status ParseBody(std::string_view body, rapidjson::Document* doc) {
+  if (body.empty()) return Status::InvalidArgument("expected a JSON object in the body");
+  if (body.size() > kMaxAdminBody) {
+    return Status::InvalidArgument("body over " + std::to_string(kMaxAdminBody) + " bytes");
+  }
+  doc->Parse(body.data(), body.size());
+  if (doc->HasParseError()) {
+    return Status::InvalidArgument(std::string("body is not JSON: ") +
+                                   rapidjson::GetParseError_En(doc->GetParseError()) +
+                                   " at offset " + std::to_string(doc->GetErrorOffset()));
+  }
+  if (!doc->IsObject()) return Status::InvalidArgument("expected a JSON object in the body");
+  return Status::Ok();
+}
+
+std::string PeersBody(const Control& control) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("self");
+  w.String(control.Self());
+  w.Key("peers");
+  w.BeginArray();
+  for (const PeerView& p : control.Peers()) {
+    w.BeginObject();
+    w.Key("address");
+    w.String(p.address);
+    w.Key("self");
+    w.Bool(p.self);
+    w.Key("up");
+    w.Bool(p.up);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
+}  // namespace
+
+Result<uint64_t> PurgeLocal(const Router& router, cache::Cache& main, cache::Cache* hot,
+                            PurgeScope scope, std::string_view text) {
+  if (scope == PurgeScope::kKey) {
+    uint64_t n = main.Erase(text) ? 1 : 0;
+    if (hot != nullptr && hot->Erase(text)) ++n;
+    return n;
+  }
+  for (size_t i = 0; i < router.endpoint_count(); ++i) {
+    if (router.endpoint(i).route != text) continue;
+    auto belongs = [&router, i](std::string_view key) { return router.KeyBelongsTo(key, i); };
+    uint64_t n = main.ErasePrefix(router.LiteralPrefix(i), belongs);
+    if (hot != nullptr) n += hot->ErasePrefix(router.LiteralPrefix(i), belongs);
+    return n;
+  }
+  return Status::NotFound("no endpoint has the route '" + std::string(text) + "'");
+}
+
+Admin::Admin(AdminOptions options, std::shared_ptr<const Router> router, Control& control)
+    : options_(std::move(options)), router_(std::move(router)), control_(control) {}
+
+bool Admin::Handles(std::string_view path) { return path == kPurgePath || path == kPeersPath; }
+
+void Admin::Handle(const http::Request& request, http::Exchange& exchange) const {
+  if (options_.token.empty()) {
+    return exchange.Reply(
+        http::ErrorResponse(403, "the admin endpoints are off: set admin.token in the config"));
+  }
+  std::string_view auth = request.HeaderValue("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!auth.starts_with(kBearer) || !SameSecret(auth.substr(kBearer.size()), options_.token)) {
+    http::Response r = http::ErrorResponse(401, "a valid bearer token is required");
+    r.extra_headers = "WWW-Authenticate: Bearer\r\n";
+    return exchange.Reply(std::move(r));
+  }
+  if (request.path == kPurgePath) return Purge(request, exchange);
+  return Peers(request, exchange);
+}
+
+void Admin::Purge(const http::Request& request, http::Exchange& exchange) const {
+  if (request.method != http::Method::kPost) {
+    http::Response r = http::ErrorResponse(405, "method not allowed");
+    r.extra_headers = "Allow: POST\r\n";
+    return exchange.Reply(std::move(r));
+  }
+  rapidjson::Document doc;
+  if (Status s = ParseBody(request.body, &doc); !s.ok()) {
+    return exchange.Reply(ErrorResponseFor(s));
+  }
+  const bool has_key = doc.HasMember("key"), has_endpoint = doc.HasMember("endpoint");
+  if (has_key == has_endpoint || doc.MemberCount() != 1) {
+    return exchange.Reply(http::ErrorResponse(
+        400, "expected exactly one of {\"key\": \"/target\"} or {\"endpoint\": \"/route\"}"));
+  }
+  const rapidjson::Value& v = has_key ? doc["key"] : doc["endpoint"];
+  if (!v.IsString() || v.GetStringLength() == 0) {
+    return exchange.Reply(http::ErrorResponse(
+        400, has_key ? "key: expected a request target" : "endpoint: expected a route"));
+  }
+  const std::string_view text(v.GetString(), v.GetStringLength());
+  std::string target;
+  PurgeScope scope = PurgeScope::kKey;
+  if (has_key) {
+    // Canonicalise as a request would be, so that /v1/items/42?limit=10&x= and the key the
+    // cache holds are the same string.
+    const size_t q = text.find('?');
+    const std::string_view path = text.substr(0, q);
+    const std::string_view query = q == std::string_view::npos ? "" : text.substr(q + 1);
+    Result<RouteMatch> match = router_->Match(path, query, /*bind=*/false);
+    if (!match.ok()) return exchange.Reply(ErrorResponseFor(match.status()));
+    target = std::move(match->key);
+  } else {
+    scope = PurgeScope::kEndpoint;
+    bool known = false;
+    for (size_t i = 0; i < router_->endpoint_count() && !known; ++i) {
+      known = router_->endpoint(i).route == text;
+    }
+    if (!known) {
+      return exchange.Reply(http::ErrorResponse(
+          404, "no endpoint has the route '" + std::string(text) + "' (give it as configured)"));
+    }
+    target = std::string(text);
+  }
+  control_.Purge(scope, std::move(target), [reply = exchange.Defer()](PurgeOutcome outcome) {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("purged");
+    w.Int(static_cast<int64_t>(outcome.removed));
+    w.Key("nodes");
+    w.Int(static_cast<int64_t>(outcome.nodes));
+    w.Key("failed");
+    w.BeginArray();
+    for (const auto& f : outcome.failed) w.String(f);
+    w.EndArray();
+    const int status = outcome.failed.empty() ? 200 : 502;
+    if (status != 200) {
+      w.Key("error");
+      w.String("some nodes did not confirm the purge");
+      w.Key("status");
+      w.Int(status);
+    }
+    w.EndObject();
+    reply(Json(status, std::move(out)));
+  });
+}
+
+void Admin::Peers(const http::Request& request, http::Exchange& exchange) const {
+  if (!control_.Clustered()) {
+    return exchange.Reply(http::ErrorResponse(404, "this node is not in a cluster"));
+  }
+  if (request.method == http::Method::kGet) return exchange.Reply(Json(200, PeersBody(control_)));
+  if (request.method != http::Method::kPut) {
+    http::Response r = http::ErrorResponse(405, "method not allowed");
+    r.extra_headers = "Allow: GET, PUT\r\n";
+    return exchange.Reply(std::move(r));
+  }
+  rapidjson::Document doc;
+  if (Status s = ParseBody(request.body, &doc); !s.ok()) {
+    return exchange.Reply(ErrorResponseFor(s));
+  }
+  if (!doc.HasMember("peers") || !doc["peers"].IsArray() || doc.MemberCount() != 1) {
+    return exchange.Reply(http::ErrorResponse(400, "expected {\"peers\": [\"host:port\", ...]}"));
+  }
+  std::vector<std::string> peers;
+  for (const rapidjson::Value& p : doc["peers"].GetArray()) {
+    if (!p.IsString()) {
+      return exchange.Reply(http::ErrorResponse(400, "peers: expected strings \"host:port\""));
+    }
+    peers.emplace_back(p.GetString(), p.GetStringLength());
+  }
+  if (Status s = control_.SetPeers(std::move(peers)); !s.ok()) {
+    return exchange.Reply(http::ErrorResponse(400, "peers: " + std::string(s.message())));
+  }
+  return exchange.Reply(Json(200, PeersBody(control_)));
+}
+
+}  // namespace shoal::api

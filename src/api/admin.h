@@ -1,0 +1,94 @@
+// The operator's endpoints under /_shoal/ that change things: purge and the peer list.
+//
+//   POST /_shoal/purge   {"key": "/v1/items/42"} or {"endpoint": "/v1/items/{id:int}"}
+//                        removes one key (given as a request target; it is canonicalised
+//                        like a request) or every key of one configured route, on every node
+//                        of the cluster, main and hot caches alike. 200 with
+//                        {"purged": N, "nodes": K, "failed": []}; 502 with the same body and an
+//                        "error" when a node did not answer.
+//   GET  /_shoal/peers   {"self": "...", "peers": [{"address": "...", "self": b, "up": b}]}
+//   PUT  /_shoal/peers   {"peers": ["host:port", ...]} replaces the owners at run time; 200
+//                        with the new view, 400 naming what is wrong.
+//
+// Every one needs `Authorization: Bearer <admin.token>`: 401 without it or with another
+// token (compared in constant time), 403 when the config sets no token. Bodies over
+// kMaxAdminBody or not JSON of the expected shape are 400.
+//
+// The api cannot see the cluster (STYLE.md: api never includes cluster), so the work is done
+// through Control, which cli implements over cluster::Cluster, or over this node alone.
+//
+// Thread-safety: Admin is immutable after construction; Handle may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/router.h"
+#include "base/status.h"
+#include "cache/cache.h"
+#include "http/handler.h"
+
+namespace shoal::api {
+
+enum class PurgeScope : unsigned char { kKey, kEndpoint };
+
+struct PurgeOutcome {
+  uint64_t removed = 0;
+  size_t nodes = 0;
+  std::vector<std::string> failed;  // "host:port: reason"
+};
+
+struct PeerView {
+  std::string address;
+  bool self = false;
+  bool up = true;
+};
+
+class Control {
+ public:
+  virtual ~Control() = default;
+  // Purge removes a canonical key, or every key of the endpoint whose route is `text`, here
+  // and on every peer; `done` runs once, on any thread.
+  virtual void Purge(PurgeScope scope, std::string text,
+                     std::function<void(PurgeOutcome)> done) = 0;
+  // Clustered is false for a single node: the peer endpoints then answer 404.
+  virtual bool Clustered() const = 0;
+  virtual std::string Self() const = 0;
+  virtual std::vector<PeerView> Peers() const = 0;
+  virtual Status SetPeers(std::vector<std::string> peers) = 0;
+};
+
+// PurgeLocal removes a canonical key or the keys of the endpoint whose route is `text` from
+// `main` and, when given, `hot`. NotFound for a route that is not configured.
+Result<uint64_t> PurgeLocal(const Router& router, cache::Cache& main, cache::Cache* hot,
+                            PurgeScope scope, std::string_view text);
+
+struct AdminOptions {
+  std::string token;  // empty: the admin endpoints answer 403
+};
+
+inline constexpr size_t kMaxAdminBody = 64 * 1024;
+
+class Admin {
+ public:
+  // Borrows `control`, which must outlive every purge it starts.
+  Admin(AdminOptions options, std::shared_ptr<const Router> router, Control& control);
+
+  // Handles reports whether `path` is one of the admin endpoints.
+  static bool Handles(std::string_view path);
+  void Handle(const http::Request& request, http::Exchange& exchange) const;
+
+ private:
+  void Purge(const http::Request& request, http::Exchange& exchange) const;
+  void Peers(const http::Request& request, http::Exchange& exchange) const;
+
+  const AdminOptions options_;
+  const std::shared_ptr<const Router> router_;
+  Control& control_;
+};
+
+}  // namespace shoal::api

@@ -1,0 +1,55 @@
+#include "cli/control.h"
+
+#include <utility>
+
+namespace shoal::cli {
+
+cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<const api::Router> router,
+                                           cache::Cache& main, cache::Cache* hot) {
+  return [router = std::move(router), &main, hot](const cluster::PurgeTarget& t) {
+    const api::PurgeScope scope =
+        t.kind == cluster::PurgeKind::kKey ? api::PurgeScope::kKey : api::PurgeScope::kEndpoint;
+    return api::PurgeLocal(*router, main, hot, scope, t.text);
+  };
+}
+
+NodeControl::NodeControl(std::shared_ptr<const api::Router> router, cache::Cache& main,
+                         cache::Cache* hot, cluster::Cluster* cluster)
+    : local_purge_(LocalPurgeFor(std::move(router), main, hot)), cluster_(cluster) {}
+
+void NodeControl::Purge(api::PurgeScope scope, std::string text,
+                        std::function<void(api::PurgeOutcome)> done) {
+  cluster::PurgeTarget target{
+      scope == api::PurgeScope::kKey ? cluster::PurgeKind::kKey : cluster::PurgeKind::kEndpoint,
+      std::move(text)};
+  if (cluster_ == nullptr) {
+    api::PurgeOutcome outcome;
+    Result<uint64_t> n = local_purge_(target);
+    if (n.ok()) {
+      outcome.removed = *n;
+      outcome.nodes = 1;
+    } else {
+      outcome.failed.push_back("this node: " + std::string(n.status().message()));
+    }
+    return done(std::move(outcome));
+  }
+  cluster_->Purge(std::move(target), [done = std::move(done)](cluster::PurgeSummary s) {
+    done(api::PurgeOutcome{s.removed, s.nodes, std::move(s.failed)});
+  });
+}
+
+std::string NodeControl::Self() const { return cluster_ ? cluster_->self() : std::string(); }
+
+std::vector<api::PeerView> NodeControl::Peers() const {
+  std::vector<api::PeerView> out;
+  if (cluster_ == nullptr) return out;
+  for (const cluster::PeerInfo& p : cluster_->Peers()) out.push_back({p.address, p.self, p.up});
+  return out;
+}
+
+Status NodeControl::SetPeers(std::vector<std::string> peers) {
+  if (cluster_ == nullptr) return Status::InvalidArgument("this node is not in a cluster");
+  return cluster_->SetPeers(std::move(peers));
+}
+
+}  // namespace shoal::cli

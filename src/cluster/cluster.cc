@@ -1,0 +1,410 @@
+#include "cluster/cluster.h"
+
+#include <atomic>
+#include <cstdio>
+#include <utility>
+
+#include "base/hash.h"
+#include "base/mutex.h"
+#include "cluster/frequency_sketch.h"
+#include "cluster/hash_ring.h"
+#include "rpc/client.h"
+#include "rpc/server.h"
+
+namespace shoal::cluster {
+namespace {
+
+struct Address {
+  std::string host;
+  uint16_t port = 0;
+};
+
+// ParseAddress accepts host:port with a port in 1..65535.
+Result<Address> ParseAddress(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return Status::InvalidArgument("expected host:port, got '" + std::string(text) + "'");
+  }
+  unsigned port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) {
+      return Status::InvalidArgument("bad port in '" + std::string(text) + "'");
+    }
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port == 0 || port > 65535) {
+    return Status::InvalidArgument("port out of range in '" + std::string(text) + "'");
+  }
+  return Address{std::string(text.substr(0, colon)), static_cast<uint16_t>(port)};
+}
+
+bool Contains(const std::vector<std::string>& v, std::string_view s) {
+  for (const auto& x : v) {
+    if (x == s) return true;
+  }
+  return false;
+}
+
+Status CheckPeers(const std::string& self, const std::vector<std::string>& peers, bool has_memory) {
+  for (const auto& p : peers) {
+    if (Result<Address> a = ParseAddress(p); !a.ok()) return a.status();
+  }
+  const bool listed = Contains(peers, self);
+  if (has_memory && !listed) {
+    return Status::InvalidArgument("this node (" + self +
+                                   ") has cache memory, so it owns keys and must be one of the "
+                                   "peers; a node that owns nothing has cache.memory 0");
+  }
+  if (!has_memory && listed) {
+    return Status::InvalidArgument("this node (" + self +
+                                   ") has cache.memory 0, so it owns no keys and must not be "
+                                   "one of the peers");
+  }
+  return Status::Ok();
+}
+
+// Peer is one owner node as this node sees it.
+struct Peer {
+  std::string address;
+  bool self = false;
+  std::shared_ptr<rpc::Client> client;  // null for self
+  std::atomic<bool> down{false};
+  std::atomic<bool> retired{false};  // left the peer list; its client is closed
+};
+
+// Membership is one immutable snapshot of the peer list and its ring.
+struct Membership {
+  explicit Membership(std::vector<std::string> names, size_t points)
+      : ring(std::move(names), points) {}
+  HashRing ring;
+  std::vector<std::shared_ptr<Peer>> peers;  // by ring node index
+  size_t self_index = HashRing::kNoOwner;
+
+  // Owner returns the key's owner, or null when the ring is empty.
+  const std::shared_ptr<Peer>* Owner(std::string_view key) const {
+    const size_t i = ring.OwnerIndex(key);
+    return i == HashRing::kNoOwner ? nullptr : &peers[i];
+  }
+};
+
+}  // namespace
+
+struct Cluster::State final : rpc::Handler, std::enable_shared_from_this<State> {
+  State(ClusterOptions o, rpc::Runtime& rt, cache::Loader& in, const Clock& c, LocalPurge lp)
+      : options(std::move(o)),
+        runtime(rt),
+        inner(in),
+        clock(c),
+        local_purge(std::move(lp)),
+        sketch({.expected_keys = options.hot_expected_keys}) {}
+
+  const ClusterOptions options;
+  rpc::Runtime& runtime;
+  cache::Loader& inner;
+  const Clock& clock;
+  const LocalPurge local_purge;
+  bool has_memory = true;  // set by the constructor from the peer list
+
+  std::atomic<std::shared_ptr<const Membership>> membership;
+  Mutex set_mu;  // serialises SetPeers and Stop
+  bool stopped SHOAL_GUARDED_BY(set_mu) = false;
+  std::atomic<bool> stopping{false};
+
+  FrequencySketch sketch;
+  std::unique_ptr<rpc::Server> server;
+  cache::ReadThrough* read_through = nullptr;
+
+  std::atomic<uint64_t> peer_gets{0}, peer_errors{0}, local_fallbacks{0}, hot_admissions{0},
+      served_gets{0}, served_purges{0}, ring_changes{0};
+
+  std::shared_ptr<Peer> MakePeer(const std::string& address) const {
+    auto peer = std::make_shared<Peer>();
+    peer->address = address;
+    peer->self = address == options.self;
+    if (!peer->self) {
+      Address a = *ParseAddress(address);  // checked before
+      rpc::ClientOptions co;
+      co.host = a.host;
+      co.port = a.port;
+      co.connections = options.connections;
+      co.secret = options.secret;
+      co.connect_timeout = options.peer_timeout;
+      peer->client = std::make_shared<rpc::Client>(runtime, std::move(co));
+    }
+    return peer;
+  }
+
+  // Build makes the snapshot for `names`, reusing the peers of `old` that stay.
+  std::shared_ptr<const Membership> Build(std::vector<std::string> names,
+                                          const Membership* old) const {
+    auto m = std::make_shared<Membership>(std::move(names), options.ring_points);
+    for (const std::string& name : m->ring.nodes()) {
+      std::shared_ptr<Peer> peer;
+      if (old != nullptr) {
+        if (auto i = old->ring.IndexOf(name)) peer = old->peers[*i];
+      }
+      m->peers.push_back(peer ? std::move(peer) : MakePeer(name));
+    }
+    if (auto i = m->ring.IndexOf(options.self)) m->self_index = *i;
+    return m;
+  }
+
+  void LoadHere(std::string key, cache::LoadCallback done) {
+    inner.Load(std::move(key), cache::Scope::kLocal, std::move(done));
+  }
+
+  void MarkDown(const std::shared_ptr<Peer>& peer, const Status& why) {
+    if (peer->down.exchange(true)) return;
+    std::fprintf(stderr, "shoal: peer %s down (%s); loading its keys here until it answers\n",
+                 peer->address.c_str(), std::string(why.message()).c_str());
+    Probe(peer);
+  }
+
+  // Probe pings a down peer every probe_interval until it answers.
+  void Probe(const std::shared_ptr<Peer>& peer) {
+    std::weak_ptr<State> weak = weak_from_this();
+    runtime.PostAfter(options.probe_interval, [weak, peer] {
+      std::shared_ptr<State> s = weak.lock();
+      if (!s || s->stopping || peer->retired) return;
+      peer->client->Ping(s->options.peer_timeout, [weak, peer](Status status) {
+        std::shared_ptr<State> st = weak.lock();
+        if (!st || st->stopping || peer->retired) return;
+        if (!status.ok()) return st->Probe(peer);
+        peer->down = false;
+        std::fprintf(stderr, "shoal: peer %s up again\n", peer->address.c_str());
+      });
+    });
+  }
+
+  void Forward(std::string key, const std::shared_ptr<Peer>& peer, cache::LoadCallback done) {
+    peer_gets.fetch_add(1, std::memory_order_relaxed);
+    std::weak_ptr<State> weak = weak_from_this();
+    std::string payload = EncodeGet(key);
+    peer->client->Call(
+        static_cast<uint8_t>(Method::kGet), std::move(payload), options.peer_timeout,
+        [weak, peer, key = std::move(key), done = std::move(done)](Result<std::string> r) mutable {
+          std::shared_ptr<State> s = weak.lock();
+          if (!s) return done(Status::Cancelled("shutting down"), cache::Keep::kNone);
+          s->Answered(std::move(key), peer, std::move(r), std::move(done));
+        });
+  }
+
+  void Answered(std::string key, const std::shared_ptr<Peer>& peer, Result<std::string> reply,
+                cache::LoadCallback done) {
+    Status failure;
+    if (reply.ok()) {
+      Result<cache::EntryPtr> entry = DecodeGetReply(*reply, key, clock.Now());
+      if (entry.ok()) {
+        cache::Keep keep = cache::Keep::kNone;
+        if (options.hot_cache && sketch.RecordAndAdmit(Hash64(key), options.hot_min_hits)) {
+          keep = cache::Keep::kHot;
+          hot_admissions.fetch_add(1, std::memory_order_relaxed);
+        }
+        return done(std::move(entry), keep);
+      }
+      const Status& st = entry.status();
+      const bool malformed =
+          st.code() == StatusCode::kInvalidArgument && st.message().starts_with(kMalformedPrefix);
+      // The owner's own answer (its store failed): pass it on, unless the owner is merely
+      // shutting down, which is a transport matter for us.
+      if (!malformed && st.code() != StatusCode::kCancelled) return done(st, cache::Keep::kNone);
+      failure = st;
+    } else {
+      failure = reply.status();
+    }
+    peer_errors.fetch_add(1, std::memory_order_relaxed);
+    local_fallbacks.fetch_add(1, std::memory_order_relaxed);
+    if (!stopping) MarkDown(peer, failure);
+    LoadHere(std::move(key), std::move(done));
+  }
+
+  // rpc::Handler: other nodes' calls.
+  Status Handle(uint8_t method, std::string_view payload, rpc::Responder respond) override {
+    switch (static_cast<Method>(method)) {
+      case Method::kGet: {
+        Result<std::string_view> key = DecodeGet(payload);
+        if (!key.ok()) return key.status();
+        served_gets.fetch_add(1, std::memory_order_relaxed);
+        cache::Source source;
+        if (cache::EntryPtr e = read_through->Lookup(*key, &source)) {
+          respond(EncodeEntryReply(*e, clock.Now()));
+          return Status::Ok();
+        }
+        const Clock* c = &clock;
+        read_through->Load(
+            *key,
+            [c, respond = std::move(respond)](Result<cache::EntryPtr> r, cache::Source) {
+              respond(r.ok() ? EncodeEntryReply(**r, c->Now()) : EncodeErrorReply(r.status()));
+            },
+            cache::Scope::kLocal);
+        return Status::Ok();
+      }
+      case Method::kPurge: {
+        Result<PurgeTarget> target = DecodePurge(payload);
+        if (!target.ok()) return target.status();
+        served_purges.fetch_add(1, std::memory_order_relaxed);
+        respond(EncodePurgeReply(local_purge(*target)));
+        return Status::Ok();
+      }
+    }
+    return Status::InvalidArgument("unknown method " + std::to_string(method));
+  }
+};
+
+Status Cluster::ValidateOptions(const ClusterOptions& options, bool has_memory) {
+  Result<Address> self = ParseAddress(options.self);
+  if (!self.ok()) return Status::InvalidArgument("self: " + std::string(self.status().message()));
+  return CheckPeers(options.self, options.peers, has_memory);
+}
+
+Cluster::Cluster(ClusterOptions options, rpc::Runtime& runtime, cache::Loader& inner,
+                 const Clock& clock, LocalPurge local_purge)
+    : state_(std::make_shared<State>(std::move(options), runtime, inner, clock,
+                                     std::move(local_purge))) {
+  State& s = *state_;
+  s.has_memory = Contains(s.options.peers, s.options.self);
+  s.membership.store(s.Build(s.options.peers, nullptr));
+}
+
+Cluster::~Cluster() { Stop(); }
+
+Status Cluster::Start(cache::ReadThrough& read_through) {
+  State& s = *state_;
+  s.read_through = &read_through;
+  Address self = *ParseAddress(s.options.self);
+  rpc::ServerOptions so;
+  so.host = s.options.listen_host.empty() ? self.host : s.options.listen_host;
+  so.port = self.port;
+  so.secret = s.options.secret;
+  s.server = std::make_unique<rpc::Server>(s.runtime, std::move(so), s);
+  return s.server->Start();
+}
+
+uint16_t Cluster::peer_port() const { return state_->server ? state_->server->port() : 0; }
+
+void Cluster::Stop() {
+  State& s = *state_;
+  {
+    MutexLock lock(s.set_mu);
+    if (s.stopped) return;
+    s.stopped = true;
+  }
+  s.stopping = true;
+  if (s.server) s.server->Stop();
+  std::shared_ptr<const Membership> m = s.membership.load();
+  for (const auto& peer : m->peers) {
+    peer->retired = true;
+    if (peer->client) peer->client->Close();
+  }
+}
+
+bool Cluster::IsLocal(std::string_view key) const {
+  std::shared_ptr<const Membership> m = state_->membership.load();
+  const std::shared_ptr<Peer>* owner = m->Owner(key);
+  return owner == nullptr || (*owner)->self;
+}
+
+void Cluster::Load(std::string key, cache::Scope scope, cache::LoadCallback done) {
+  State& s = *state_;
+  if (scope == cache::Scope::kLocal) return s.LoadHere(std::move(key), std::move(done));
+  std::shared_ptr<const Membership> m = s.membership.load();
+  const std::shared_ptr<Peer>* owner = m->Owner(key);
+  if (owner == nullptr || (*owner)->self) return s.LoadHere(std::move(key), std::move(done));
+  if ((*owner)->down) {
+    s.local_fallbacks.fetch_add(1, std::memory_order_relaxed);
+    return s.LoadHere(std::move(key), std::move(done));
+  }
+  s.Forward(std::move(key), *owner, std::move(done));
+}
+
+Status Cluster::SetPeers(std::vector<std::string> peers) {
+  State& s = *state_;
+  if (Status st = CheckPeers(s.options.self, peers, s.has_memory); !st.ok()) return st;
+  MutexLock lock(s.set_mu);
+  if (s.stopped) return Status::Cancelled("shutting down");
+  std::shared_ptr<const Membership> old = s.membership.load();
+  std::shared_ptr<const Membership> next = s.Build(std::move(peers), old.get());
+  s.membership.store(next);
+  s.ring_changes.fetch_add(1, std::memory_order_relaxed);
+  std::string list;
+  for (const auto& name : next->ring.nodes()) list += (list.empty() ? "" : ", ") + name;
+  std::fprintf(stderr, "shoal: peers now [%s]\n", list.c_str());
+  // Peers that left: their clients close now; calls in flight on them fail with Cancelled
+  // and are loaded here.
+  for (const auto& peer : old->peers) {
+    if (next->ring.IndexOf(peer->address)) continue;
+    peer->retired = true;
+    if (peer->client) peer->client->Close();
+  }
+  return Status::Ok();
+}
+
+std::vector<PeerInfo> Cluster::Peers() const {
+  std::shared_ptr<const Membership> m = state_->membership.load();
+  std::vector<PeerInfo> out;
+  for (const auto& peer : m->peers) out.push_back({peer->address, peer->self, !peer->down});
+  return out;
+}
+
+const std::string& Cluster::self() const { return state_->options.self; }
+
+void Cluster::Purge(PurgeTarget target, std::function<void(PurgeSummary)> done) {
+  State& s = *state_;
+  struct Gather {
+    Mutex mu;
+    PurgeSummary summary SHOAL_GUARDED_BY(mu);
+    size_t pending SHOAL_GUARDED_BY(mu) = 0;
+    std::function<void(PurgeSummary)> done;
+
+    void Add(const std::string& node, const Result<uint64_t>& r) {
+      PurgeSummary finished;
+      {
+        MutexLock lock(mu);
+        if (r.ok()) {
+          summary.removed += *r;
+          ++summary.nodes;
+        } else {
+          summary.failed.push_back(node + ": " + std::string(r.status().message()));
+        }
+        if (--pending != 0) return;
+        finished = std::move(summary);
+      }
+      done(std::move(finished));
+    }
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->done = std::move(done);
+  std::shared_ptr<const Membership> m = s.membership.load();
+  std::vector<std::shared_ptr<Peer>> others;
+  for (const auto& peer : m->peers) {
+    if (!peer->self) others.push_back(peer);
+  }
+  {
+    MutexLock lock(gather->mu);
+    gather->pending = others.size() + 1;  // + this node
+  }
+  const std::string payload = EncodePurge(target);
+  for (const auto& peer : others) {
+    peer->client->Call(static_cast<uint8_t>(Method::kPurge), payload, s.options.peer_timeout,
+                       [gather, node = peer->address](Result<std::string> r) {
+                         gather->Add(node,
+                                     r.ok() ? DecodePurgeReply(*r) : Result<uint64_t>(r.status()));
+                       });
+  }
+  gather->Add(s.options.self, s.local_purge(target));
+}
+
+ClusterStats Cluster::Stats() const {
+  const State& s = *state_;
+  ClusterStats st;
+  st.peer_gets = s.peer_gets.load(std::memory_order_relaxed);
+  st.peer_errors = s.peer_errors.load(std::memory_order_relaxed);
+  st.local_fallbacks = s.local_fallbacks.load(std::memory_order_relaxed);
+  st.hot_admissions = s.hot_admissions.load(std::memory_order_relaxed);
+  st.served_gets = s.served_gets.load(std::memory_order_relaxed);
+  st.served_purges = s.served_purges.load(std::memory_order_relaxed);
+  st.ring_changes = s.ring_changes.load(std::memory_order_relaxed);
+  return st;
+}
+
+}  // namespace shoal::cluster

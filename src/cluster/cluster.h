@@ -1,0 +1,129 @@
+// Cluster: this node's place among its peers. Membership, key ownership, the routing Loader,
+// peer health, the hot cache's admission, the peer service and purge broadcast.
+//
+// Ownership of keys: a HashRing over `peers` (consistent hashing; hash_ring.h names the hash
+// and the points per node). `peers` lists the nodes that own keys. A node whose cache has no
+// memory (the original system's web tier) is not among them: it owns nothing and sends every
+// miss to the owners. The membership (ring + peer table) is an immutable snapshot swapped
+// atomically by SetPeers, so requests keep routing while the peer list changes.
+//
+// The miss path (RoutingLoader, this class's Loader):
+//   - the key is owned here, or the load came from a peer (Scope::kLocal): the inner Loader
+//     (the store) loads it, kept in the main cache;
+//   - otherwise: one GET to the owner over the peer's pooled, multiplexed rpc::Client, with
+//     the peer deadline. The owner runs the same ReadThrough, so its singleflight makes the
+//     whole cluster load the key once. The answer keeps the owner's deadlines and goes into
+//     the hot cache when this node has asked for the key often (a FrequencySketch, counted on
+//     every remote fetch; admission at `hot_min_hits`), else nowhere;
+//   - the owner refuses, times out or breaks: it is marked down and probed with PING every
+//     `probe_interval` until it answers; meanwhile this node loads the keys it would have
+//     sent there itself (kept in the main cache). No request waits longer than the peer
+//     deadline because of a peer.
+//   - the owner answered with an error of its own (its store failed): that error, as is.
+//
+// The peer service answers other nodes' GETs from this node's ReadThrough with
+// Scope::kLocal (never forwarded again: two nodes that briefly disagree about the ring
+// cannot wait on each other), and their PURGEs with the local purge function.
+//
+// Ownership: borrows the rpc::Runtime, the inner Loader and the Clock, which outlive it. It
+// owns the peer clients and the peer server. Start borrows the ReadThrough, which must stay
+// alive until Stop. Stop before destroying the ReadThrough's caches.
+// Thread-safety: thread-safe after Start.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "cache/loader.h"
+#include "cache/read_through.h"
+#include "cluster/messages.h"
+#include "rpc/runtime.h"
+
+namespace shoal::cluster {
+
+struct ClusterOptions {
+  std::string self;                // this node's peer address, host:port
+  std::vector<std::string> peers;  // the nodes that own keys, host:port each
+  std::string listen_host;         // where the peer server binds (port: self's); default self's
+  std::string secret;              // shared by all nodes; empty: no peer authentication
+  Duration peer_timeout = std::chrono::milliseconds(500);
+  Duration probe_interval = std::chrono::milliseconds(500);
+  size_t connections = 2;            // per peer
+  size_t ring_points = 160;          // virtual nodes per peer
+  bool hot_cache = true;             // keep often-asked copies of other nodes' keys
+  uint32_t hot_min_hits = 3;         // remote fetches of a key (recently) before it is kept
+  size_t hot_expected_keys = 32768;  // sizes the frequency sketch (about the hot entries)
+};
+
+// PurgeSummary is what a cluster-wide purge did.
+struct PurgeSummary {
+  uint64_t removed = 0;             // entries removed, all nodes together
+  size_t nodes = 0;                 // nodes that answered (this one included)
+  std::vector<std::string> failed;  // "host:port: reason" of each node that did not
+};
+
+struct PeerInfo {
+  std::string address;
+  bool self = false;
+  bool up = true;
+};
+
+struct ClusterStats {
+  uint64_t peer_gets = 0;        // GETs sent to owners
+  uint64_t peer_errors = 0;      // of which failed in transport (the key was loaded here)
+  uint64_t local_fallbacks = 0;  // loads done here because the owner was down or failed
+  uint64_t hot_admissions = 0;   // remote answers kept in the hot cache
+  uint64_t served_gets = 0;      // GETs answered for other nodes
+  uint64_t served_purges = 0;
+  uint64_t ring_changes = 0;
+};
+
+class Cluster final : public cache::Loader {
+ public:
+  // LocalPurge removes a purge target from this node's caches and says how many went.
+  using LocalPurge = std::function<Result<uint64_t>(const PurgeTarget&)>;
+
+  // ValidateOptions checks addresses and the rule that a node with memory owns keys (is in
+  // `peers`) and one without does not.
+  static Status ValidateOptions(const ClusterOptions& options, bool has_memory);
+
+  Cluster(ClusterOptions options, rpc::Runtime& runtime, cache::Loader& inner, const Clock& clock,
+          LocalPurge local_purge);
+  ~Cluster() override;  // Stop()
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  // Start listens for peers on self's port and serves their calls from `read_through`.
+  Status Start(cache::ReadThrough& read_through);
+  uint16_t peer_port() const;
+  // Stop closes the peer server and every client; calls in flight fail. Idempotent.
+  void Stop();
+
+  // cache::Loader: the routing described above.
+  bool IsLocal(std::string_view key) const override;
+  void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
+
+  // SetPeers replaces the owners; the ring is rebuilt and swapped atomically. Clients of
+  // peers that stay are kept. Errors (a bad address, self missing) change nothing.
+  Status SetPeers(std::vector<std::string> peers);
+  std::vector<PeerInfo> Peers() const;
+  const std::string& self() const;
+
+  // Purge removes the target here and on every peer; `done` runs once, on any thread, when
+  // all answered or failed (each within the peer deadline).
+  void Purge(PurgeTarget target, std::function<void(PurgeSummary)> done);
+
+  ClusterStats Stats() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace shoal::cluster

@@ -1,0 +1,239 @@
+#include "cluster/messages.h"
+
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+namespace shoal::cluster {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+void PutU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+void PutI64(std::string& out, int64_t v) {
+  const auto u = static_cast<uint64_t>(v);
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(u >> shift));
+}
+
+void PutString(std::string& out, std::string_view s) {
+  PutU32(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+// Reader consumes a payload front to back; any read past the end sets `bad` and yields zeros,
+// so a decoder checks once at the end.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+
+  uint8_t U8() {
+    if (!Need(1)) return 0;
+    const auto v = static_cast<uint8_t>(data_[0]);
+    data_.remove_prefix(1);
+    return v;
+  }
+  uint32_t U32() {
+    if (!Need(4)) return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(data_[static_cast<size_t>(i)]);
+    data_.remove_prefix(4);
+    return v;
+  }
+  int64_t I64() {
+    if (!Need(8)) return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(data_[static_cast<size_t>(i)]);
+    data_.remove_prefix(8);
+    return static_cast<int64_t>(v);
+  }
+  std::string_view String(size_t max) {
+    const uint32_t n = U32();
+    if (n > max || !Need(n)) {
+      bad_ = true;
+      return {};
+    }
+    std::string_view s = data_.substr(0, n);
+    data_.remove_prefix(n);
+    return s;
+  }
+  // Done reports whether everything read was there and nothing is left over.
+  bool Done() const { return !bad_ && data_.empty(); }
+
+ private:
+  bool Need(size_t n) {
+    if (bad_ || data_.size() < n) {
+      bad_ = true;
+      return false;
+    }
+    return true;
+  }
+  std::string_view data_;
+  bool bad_ = false;
+};
+
+Status Malformed(std::string_view what) {
+  return Status::InvalidArgument(std::string(kMalformedPrefix) + ": " + std::string(what));
+}
+
+int64_t Millis(Duration d) { return duration_cast<milliseconds>(d).count(); }
+
+// Deadlines in a reply are bounded so that a hostile or broken peer cannot overflow a
+// TimePoint: 10 years is far beyond any ttl + grace.
+constexpr int64_t kMaxMillis = int64_t{10} * 365 * 24 * 3600 * 1000;
+
+constexpr size_t kMaxEtag = 256;
+constexpr size_t kMaxBody = size_t{1} << 30;
+constexpr size_t kMaxMessage = 4096;
+
+void PutStatus(std::string& out, const Status& status) {
+  PutU8(out, static_cast<uint8_t>(status.code()));
+  PutString(out, status.message().substr(0, kMaxMessage));
+}
+
+Status MakeStatus(uint8_t code, std::string_view message) {
+  std::string m(message);
+  switch (static_cast<StatusCode>(code)) {
+    case StatusCode::kInvalidArgument:
+      return Status::InvalidArgument(std::move(m));
+    case StatusCode::kNotFound:
+      return Status::NotFound(std::move(m));
+    case StatusCode::kDeadlineExceeded:
+      return Status::DeadlineExceeded(std::move(m));
+    case StatusCode::kUnavailable:
+      return Status::Unavailable(std::move(m));
+    case StatusCode::kResourceExhausted:
+      return Status::ResourceExhausted(std::move(m));
+    case StatusCode::kCancelled:
+      return Status::Cancelled(std::move(m));
+    case StatusCode::kInternal:
+      return Status::Internal(std::move(m));
+    case StatusCode::kOk:
+      break;
+  }
+  return Malformed("unknown status code");
+}
+
+bool KnownErrorCode(uint8_t code) {
+  return code > static_cast<uint8_t>(StatusCode::kOk) &&
+         code <= static_cast<uint8_t>(StatusCode::kInternal);
+}
+
+}  // namespace
+
+std::string EncodeGet(std::string_view key) {
+  std::string out;
+  PutString(out, key);
+  return out;
+}
+
+Result<std::string_view> DecodeGet(std::string_view payload) {
+  Reader r(payload);
+  std::string_view key = r.String(kMaxKey);
+  if (!r.Done() || key.empty()) return Malformed("GET: expected one non-empty key");
+  return key;
+}
+
+std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now) {
+  std::string out;
+  out.reserve(64 + entry.etag().size() + entry.body().size());
+  PutU8(out, static_cast<uint8_t>(StatusCode::kOk));
+  PutU8(out, static_cast<uint8_t>(entry.kind()));
+  PutI64(out, Millis(now - entry.created()));
+  PutI64(out, Millis(entry.fresh_until() - now));
+  PutI64(out, Millis(entry.stale_until() - now));
+  PutString(out, entry.etag());
+  PutString(out, entry.body().view());
+  return out;
+}
+
+std::string EncodeErrorReply(const Status& status) {
+  std::string out;
+  PutStatus(out, status);
+  return out;
+}
+
+Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_view key,
+                                       TimePoint now) {
+  Reader r(payload);
+  const uint8_t code = r.U8();
+  if (code != static_cast<uint8_t>(StatusCode::kOk)) {
+    std::string_view message = r.String(kMaxMessage);
+    if (!r.Done() || !KnownErrorCode(code)) return Malformed("GET reply: bad error");
+    return MakeStatus(code, message);
+  }
+  const uint8_t kind = r.U8();
+  const int64_t age = r.I64();
+  const int64_t fresh = r.I64();
+  const int64_t stale = r.I64();
+  std::string_view etag = r.String(kMaxEtag);
+  std::string_view body = r.String(kMaxBody);
+  if (!r.Done()) return Malformed("GET reply: truncated or trailing bytes");
+  if (kind != static_cast<uint8_t>(cache::EntryKind::kValue) &&
+      kind != static_cast<uint8_t>(cache::EntryKind::kNotFound)) {
+    return Malformed("GET reply: unknown entry kind");
+  }
+  if (age < 0 || age > kMaxMillis || fresh < -kMaxMillis || fresh > kMaxMillis || stale < fresh ||
+      stale > kMaxMillis || etag.empty()) {
+    return Malformed("GET reply: deadlines or ETag out of range");
+  }
+  cache::EntryOptions o;
+  o.key = std::string(key);
+  o.kind = static_cast<cache::EntryKind>(kind);
+  o.body = Bytes::Copy(body);
+  o.created = now - milliseconds(age);
+  o.fresh_until = now + milliseconds(fresh);
+  o.stale_until = now + milliseconds(stale);
+  o.etag = std::string(etag);
+  return cache::Entry::Make(std::move(o));
+}
+
+std::string EncodePurge(const PurgeTarget& target) {
+  std::string out;
+  PutU8(out, static_cast<uint8_t>(target.kind));
+  PutString(out, target.text);
+  return out;
+}
+
+Result<PurgeTarget> DecodePurge(std::string_view payload) {
+  Reader r(payload);
+  const uint8_t kind = r.U8();
+  std::string_view text = r.String(kMaxKey);
+  if (!r.Done() || text.empty()) return Malformed("PURGE: truncated or trailing bytes");
+  if (kind != static_cast<uint8_t>(PurgeKind::kKey) &&
+      kind != static_cast<uint8_t>(PurgeKind::kEndpoint)) {
+    return Malformed("PURGE: unknown target kind");
+  }
+  return PurgeTarget{static_cast<PurgeKind>(kind), std::string(text)};
+}
+
+std::string EncodePurgeReply(Result<uint64_t> removed) {
+  std::string out;
+  if (!removed.ok()) {
+    PutStatus(out, removed.status());
+    return out;
+  }
+  PutU8(out, static_cast<uint8_t>(StatusCode::kOk));
+  PutI64(out, static_cast<int64_t>(*removed));
+  return out;
+}
+
+Result<uint64_t> DecodePurgeReply(std::string_view payload) {
+  Reader r(payload);
+  const uint8_t code = r.U8();
+  if (code != static_cast<uint8_t>(StatusCode::kOk)) {
+    std::string_view message = r.String(kMaxMessage);
+    if (!r.Done() || !KnownErrorCode(code)) return Malformed("PURGE reply: bad error");
+    return MakeStatus(code, message);
+  }
+  const int64_t n = r.I64();
+  if (!r.Done() || n < 0) return Malformed("PURGE reply: truncated or trailing bytes");
+  return static_cast<uint64_t>(n);
+}
+
+}  // namespace shoal::cluster

@@ -1,0 +1,121 @@
+#include "cluster/messages.h"
+
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+namespace shoal::cluster {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+cache::EntryPtr MakeEntry(TimePoint now, cache::EntryKind kind = cache::EntryKind::kValue) {
+  cache::EntryOptions o;
+  o.key = "/v1/items/7";
+  o.kind = kind;
+  o.body = Bytes::Copy(R"({"id":7,"title":"caf\u00e9"})");
+  o.created = now - seconds(3);
+  o.fresh_until = now + seconds(57);
+  o.stale_until = now + seconds(117);
+  return cache::Entry::Make(std::move(o));
+}
+
+TEST(MessagesTest, GetRoundTrip) {
+  const std::string payload = EncodeGet("/v1/items/7?x=1");
+  Result<std::string_view> key = DecodeGet(payload);  // a view into payload
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(*key, "/v1/items/7?x=1");
+}
+
+TEST(MessagesTest, EntryKeepsTheOwnersDeadlinesAcrossClocks) {
+  const TimePoint owner_now = TimePoint() + seconds(1000);
+  cache::EntryPtr e = MakeEntry(owner_now);
+  const std::string reply = EncodeEntryReply(*e, owner_now);
+  // The receiver's steady clock has another origin; only durations travel.
+  const TimePoint here = TimePoint() + seconds(5);
+  Result<cache::EntryPtr> got = DecodeGetReply(reply, "/v1/items/7", here);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  const cache::Entry& g = **got;
+  EXPECT_EQ(g.key(), "/v1/items/7");
+  EXPECT_EQ(g.body().view(), e->body().view());
+  EXPECT_EQ(g.etag(), e->etag());
+  EXPECT_EQ(g.kind(), cache::EntryKind::kValue);
+  EXPECT_EQ(g.created(), here - seconds(3));
+  EXPECT_EQ(g.fresh_until(), here + seconds(57));
+  EXPECT_EQ(g.stale_until(), here + seconds(117));
+}
+
+TEST(MessagesTest, NegativeAndStaleEntriesTravel) {
+  const TimePoint now = TimePoint() + seconds(1000);
+  cache::EntryPtr e = MakeEntry(now, cache::EntryKind::kNotFound);
+  // Encoded 60 s later: stale (fresh_until passed), still within grace.
+  const std::string reply = EncodeEntryReply(*e, now + seconds(60));
+  Result<cache::EntryPtr> got = DecodeGetReply(reply, "/v1/items/7", now);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE((*got)->not_found());
+  EXPECT_FALSE((*got)->IsFresh(now));
+  EXPECT_TRUE((*got)->IsServable(now));
+}
+
+TEST(MessagesTest, OwnerErrorsKeepTheirCode) {
+  Result<cache::EntryPtr> got = DecodeGetReply(
+      EncodeErrorReply(Status::DeadlineExceeded("store timeout")), "/k", TimePoint());
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(got.status().message(), "store timeout");
+}
+
+TEST(MessagesTest, PurgeRoundTrip) {
+  Result<PurgeTarget> t = DecodePurge(EncodePurge({PurgeKind::kEndpoint, "/v1/items/{id:int}"}));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->kind, PurgeKind::kEndpoint);
+  EXPECT_EQ(t->text, "/v1/items/{id:int}");
+  Result<uint64_t> n = DecodePurgeReply(EncodePurgeReply(uint64_t{42}));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 42u);
+  Result<uint64_t> bad = DecodePurgeReply(EncodePurgeReply(Status::NotFound("no route")));
+  EXPECT_EQ(bad.status().code(), StatusCode::kNotFound);
+}
+
+bool IsMalformed(const Status& s) {
+  return s.code() == StatusCode::kInvalidArgument && s.message().starts_with(kMalformedPrefix);
+}
+
+TEST(MessagesTest, EveryTruncationAndTrailingByteIsRejected) {
+  const TimePoint now = TimePoint() + seconds(1000);
+  const std::string reply = EncodeEntryReply(*MakeEntry(now), now);
+  for (size_t n = 0; n < reply.size(); ++n) {
+    EXPECT_TRUE(IsMalformed(DecodeGetReply(reply.substr(0, n), "/k", now).status())) << n;
+  }
+  EXPECT_TRUE(IsMalformed(DecodeGetReply(reply + "x", "/k", now).status()));
+  const std::string get = EncodeGet("/k");
+  for (size_t n = 0; n < get.size(); ++n) EXPECT_FALSE(DecodeGet(get.substr(0, n)).ok());
+  EXPECT_FALSE(DecodeGet(get + "x").ok());
+  const std::string purge = EncodePurge({PurgeKind::kKey, "/k"});
+  for (size_t n = 0; n < purge.size(); ++n) EXPECT_FALSE(DecodePurge(purge.substr(0, n)).ok());
+}
+
+TEST(MessagesTest, HostileValuesAreRejected) {
+  const TimePoint now = TimePoint() + seconds(1000);
+  std::string reply = EncodeEntryReply(*MakeEntry(now), now);
+  std::string bad_kind = reply;
+  bad_kind[1] = 9;
+  EXPECT_TRUE(IsMalformed(DecodeGetReply(bad_kind, "/k", now).status()));
+  std::string huge_age = reply;
+  for (size_t i = 2; i < 10; ++i) huge_age[i] = '\x7f';
+  EXPECT_TRUE(IsMalformed(DecodeGetReply(huge_age, "/k", now).status()));
+  std::string bad_status = EncodeErrorReply(Status::Internal("x"));
+  bad_status[0] = 99;
+  EXPECT_TRUE(IsMalformed(DecodeGetReply(bad_status, "/k", now).status()));
+  std::string purge = EncodePurge({PurgeKind::kKey, "/k"});
+  purge[0] = 7;
+  EXPECT_FALSE(DecodePurge(purge).ok());
+  // A length field claiming more than the message holds.
+  std::string long_key = EncodeGet("/k");
+  long_key[0] = '\x7f';
+  EXPECT_FALSE(DecodeGet(long_key).ok());
+}
+
+}  // namespace
+}  // namespace shoal::cluster

@@ -1,0 +1,120 @@
+// rpc frames: the wire format of peer connections, and an incremental decoder for it.
+//
+// docs/rpc-format.md is the prose specification; this header and frame.cc are its only code.
+// Every frame is a 14-byte header and a payload, integers big-endian:
+//
+//   offset  size  field
+//   0       4     length   bytes after this field: 10 + payload size (so at least 10)
+//   4       1     type     FrameType below; any other value is a protocol error
+//   5       1     method   CALL: the application's method byte; 0 in every other frame
+//   6       8     id       request id (CALL/REPLY, PING/PONG); 0 in the handshake frames
+//   14      n     payload  length - 10 bytes, opaque to this layer
+//
+// A receiver refuses a frame whose length field exceeds its max_frame, is below 10, or whose
+// type is unknown, as soon as it has seen the first 5 bytes: it never buffers a frame it
+// will refuse.
+//
+// Ownership: FrameDecoder owns its buffer; a Frame it returns views that buffer (zero copy)
+// and stays valid until the next Prepare or Feed. Thread-safety: thread-compatible.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace shoal::rpc {
+
+inline constexpr size_t kFrameHeaderSize = 14;
+// kMinFrameLength is the smallest valid length field: type, method and id, no payload.
+inline constexpr uint32_t kMinFrameLength = 10;
+
+// FrameType: who sends each, and what its payload holds (docs/rpc-format.md, "Frames").
+enum class FrameType : uint8_t {
+  kCall = 1,       // client -> server: method byte, fresh id, the call's payload
+  kReply = 2,      // server -> client: the CALL's id, the reply payload
+  kPing = 3,       // client -> server: fresh id, any payload (echoed)
+  kPong = 4,       // server -> client: the PING's id and payload
+  kHello = 5,      // client -> server, first frame: version byte [+ 32-byte client nonce]
+  kChallenge = 6,  // server -> client: 32-byte server nonce
+  kAuth = 7,       // client -> server: 32-byte client proof
+  kAuthOk = 8,     // server -> client, handshake done: empty, or the 32-byte server proof
+  kError = 9,      // server -> client before closing: a reason in UTF-8
+};
+
+// IsFrameType says whether `byte` names a FrameType.
+inline bool IsFrameType(uint8_t byte) { return byte >= 1 && byte <= 9; }
+// FrameTypeName returns "CALL", "REPLY", ... for logs.
+std::string_view FrameTypeName(FrameType type);
+
+struct Frame {
+  FrameType type = FrameType::kCall;
+  uint8_t method = 0;
+  uint64_t id = 0;
+  std::string_view payload;
+};
+
+// AppendFrameHeader appends the 14-byte header of a frame whose payload is `payload_size`
+// bytes; the caller appends (or separately writes) the payload.
+// REQUIRES: payload_size <= UINT32_MAX - kMinFrameLength.
+void AppendFrameHeader(std::string& out, FrameType type, uint8_t method, uint64_t id,
+                       size_t payload_size);
+// AppendFrame appends a whole frame.
+void AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
+                 std::string_view payload);
+inline void AppendFrame(std::string& out, const Frame& frame) {
+  AppendFrame(out, frame.type, frame.method, frame.id, frame.payload);
+}
+
+// FrameDecoder turns a byte stream into frames. Bytes go in either straight from a socket
+// (Prepare, then read into the span, then Commit) or by copy (Feed); Next yields the
+// complete frames in order. After an error the decoder is finished: every later Next
+// returns the same error, and the caller drops the connection.
+class FrameDecoder {
+ public:
+  // The buffer starts at kInitialBuffer and grows only to hold one frame whole, so a
+  // connection costs 16 KiB until a large frame arrives.
+  static constexpr size_t kInitialBuffer = 16 << 10;
+  // Once empty, a buffer grown past kKeepBuffer is released, so that one 50 MiB reply does
+  // not pin 50 MiB for the connection's life.
+  static constexpr size_t kKeepBuffer = 1 << 20;
+
+  // `max_frame` bounds the length field (so a frame is at most max_frame + 4 bytes).
+  explicit FrameDecoder(uint32_t max_frame);
+
+  // Prepare returns writable space after the buffered bytes: at least `min` bytes, and
+  // enough for the rest of the frame being received when its header is known. It may move
+  // the buffered bytes, so it invalidates every Frame returned before.
+  std::span<char> Prepare(size_t min = kInitialBuffer);
+  // Commit appends the first `n` bytes of the last Prepare's span to the buffered bytes.
+  void Commit(size_t n);
+  // Feed copies `bytes` in (tests and fuzzing); invalidates earlier Frames like Prepare.
+  void Feed(std::string_view bytes);
+
+  // Next returns the next complete frame, std::nullopt when more bytes are needed, or
+  // InvalidArgument naming what is wrong (length over max_frame, length under 10, unknown
+  // type). The frame's payload views the buffer.
+  Result<std::optional<Frame>> Next();
+
+  // buffered is how many received bytes are not yet returned as frames.
+  size_t buffered() const { return end_ - begin_; }
+  size_t capacity() const { return cap_; }
+
+ private:
+  // Check validates the header bytes that are in; sets error_ on a refusal.
+  bool Check();
+
+  uint32_t max_frame_;
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t begin_ = 0;  // first byte not yet returned as a frame
+  size_t end_ = 0;    // one past the last received byte
+  Status error_;
+};
+
+}  // namespace shoal::rpc

@@ -1,0 +1,41 @@
+// rpc::Runtime: the threads that run peer connections, both directions.
+//
+// One io_context run by `threads` threads (default 1). Peer traffic is small next to client
+// traffic (one frame per miss that another node owns), so it gets its own thread rather than
+// a share of the HTTP event loops; no Asio type appears in this header.
+//
+// Ownership: owns its threads; Clients and Servers borrow it and must be destroyed (or Closed
+// / Stopped) before it. Thread-safety: Start and Stop from one thread, not a Runtime thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "base/clock.h"
+
+namespace shoal::rpc {
+
+class Runtime {
+ public:
+  explicit Runtime(size_t threads = 1);
+  ~Runtime();  // Stop()
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Post runs `fn` on a Runtime thread.
+  void Post(std::function<void()> fn);
+  // PostAfter runs `fn` on a Runtime thread once `delay` has passed (timers for probes and
+  // backoff). Work not yet run when Stop is called is dropped.
+  void PostAfter(Duration delay, std::function<void()> fn);
+  // Stop ends the threads after the work already posted; idempotent.
+  void Stop();
+
+  struct Impl;  // the io_context; defined in rpc/runtime_internal.h for client.cc/server.cc
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shoal::rpc

@@ -1,0 +1,82 @@
+// rpc::Server: accepts peer connections and hands each CALL frame to a Handler.
+//
+// One Server listens on one address. Each connection reads frames, answers PING with PONG
+// itself, and gives CALLs to the Handler, which may answer from any thread, in any order, at
+// any later time: the reply carries the call's request id. A connection that sends a
+// malformed frame (a length over max_frame, an unknown frame type, a frame that cannot be
+// parsed) is dropped; others go on. A Handler that rejects a call's content (returns an
+// error) also gets that connection dropped, with a log line naming the peer.
+//
+// With a secret set, every connection must pass the HMAC-SHA256 challenge-response
+// (docs/rpc-format.md) before its first CALL; a peer that fails is logged to stderr and
+// dropped. Without one, the server accepts any peer and does not authenticate itself.
+//
+// Ownership: borrows the Runtime and the Handler, which must outlive it. Stop (and the
+// destructor) closes the listener and every connection; replies given after that are dropped.
+// Thread-safety: Start/Stop from one thread that is not a Runtime thread; Handler calls come
+// from Runtime threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "rpc/runtime.h"
+
+namespace shoal::rpc {
+
+// Responder sends one call's reply payload. Call it exactly once, from any thread; calling it
+// after the connection has gone is harmless.
+using Responder = std::function<void(std::string payload)>;
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Handle receives one CALL. `payload` is valid only during the call. Returning an error
+  // means the content was malformed: the connection is dropped and `respond` is not used.
+  virtual Status Handle(uint8_t method, std::string_view payload, Responder respond) = 0;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port (see port())
+  std::string secret;  // empty: no authentication
+  uint32_t max_frame = 64u << 20;
+  size_t max_connections = 1024;
+  Duration auth_timeout = std::chrono::seconds(5);  // a peer silent this long at connect goes
+};
+
+struct ServerStats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_open = 0;
+  uint64_t auth_failures = 0;
+  uint64_t malformed = 0;  // connections dropped for a malformed frame or rejected content
+  uint64_t calls = 0;
+};
+
+class Server {
+ public:
+  Server(Runtime& runtime, ServerOptions options, Handler& handler);
+  ~Server();  // Stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Start binds and listens; the error names the address.
+  Status Start();
+  uint16_t port() const;
+  // Stop closes the listener and every connection and waits for their handlers on the
+  // Runtime to finish. Idempotent.
+  void Stop();
+
+  ServerStats Stats() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace shoal::rpc
