@@ -165,8 +165,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s [seconds per run > 0] [payload bytes >= 0]\n", argv[0]);
     return 2;
   }
-  const auto duration = std::chrono::duration_cast<SteadyClock::duration>(
-      std::chrono::duration<double>(seconds));
+  const auto duration =
+      std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
   const std::string payload(static_cast<size_t>(payload_bytes), 'p');
 
   shoal::rpc::Runtime server_rt(1);

@@ -320,19 +320,24 @@ void Cluster::Load(std::string key, cache::Scope scope, cache::LoadCallback done
 Status Cluster::SetPeers(std::vector<std::string> peers) {
   State& s = *state_;
   if (Status st = CheckPeers(s.options.self, peers, s.has_memory); !st.ok()) return st;
-  MutexLock lock(s.set_mu);
-  if (s.stopped) return Status::Cancelled("shutting down");
-  std::shared_ptr<const Membership> old = s.membership.load();
-  std::shared_ptr<const Membership> next = s.Build(std::move(peers), old.get());
-  s.membership.store(next);
-  s.ring_changes.fetch_add(1, std::memory_order_relaxed);
+  std::vector<std::shared_ptr<Peer>> retired;
   std::string list;
-  for (const auto& name : next->ring.nodes()) list += (list.empty() ? "" : ", ") + name;
+  {
+    MutexLock lock(s.set_mu);
+    if (s.stopped) return Status::Cancelled("shutting down");
+    std::shared_ptr<const Membership> old = s.membership.load();
+    std::shared_ptr<const Membership> next = s.Build(std::move(peers), old.get());
+    s.membership.store(next);
+    s.ring_changes.fetch_add(1, std::memory_order_relaxed);
+    for (const auto& name : next->ring.nodes()) list += (list.empty() ? "" : ", ") + name;
+    for (const auto& peer : old->peers) {
+      if (!next->ring.IndexOf(peer->address)) retired.push_back(peer);
+    }
+  }
   std::fprintf(stderr, "shoal: peers now [%s]\n", list.c_str());
-  // Peers that left: their clients close now; calls in flight on them fail with Cancelled
-  // and are loaded here.
-  for (const auto& peer : old->peers) {
-    if (next->ring.IndexOf(peer->address)) continue;
+  // Peers that left: their clients close now, outside set_mu (Close waits for callbacks);
+  // calls in flight on them fail with Cancelled and are loaded here.
+  for (const auto& peer : retired) {
     peer->retired = true;
     if (peer->client) peer->client->Close();
   }

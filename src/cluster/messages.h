@@ -1,7 +1,7 @@
 // The cluster's messages inside rpc frames: what one node asks another and what it answers.
 //
 // The rpc layer carries opaque payloads with a method byte; this file says what is inside
-// (docs/rpc-format.md has the byte-by-byte table). Integers are big-endian.
+// (docs/rpc-format.md, "Cluster messages", has the byte-by-byte table). Big-endian.
 //
 //   GET    request: the key.            reply: a status byte, then an entry or an error message
 //   PURGE  request: a target (a key, or every key of one endpoint's route).

@@ -1,7 +1,8 @@
 // Client: pooled, multiplexed calls to one peer.
 //
 // Pieces:
-//   - Client::State (ClientCore): the pool (`slots`, one per configured connection, null while none is
+//   - Client::State (ClientCore): the pool (`slots`, one per configured connection, null while none
+//   is
 //     open), the backoff, the closed flag, the stats, and the bookkeeping that lets Close
 //     wait for callbacks.
 //   - ClientConn: one TCP connection. Its socket, timer and decoder are touched only on its
@@ -243,7 +244,7 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
 // ---- ClientCore ----------------------------------------------------------------------
 
 void ClientCore::Call(FrameType type, uint8_t method, std::string payload, Duration timeout,
-                         CallCallback done) {
+                      CallCallback done) {
   calls.fetch_add(1, std::memory_order_relaxed);
   if (payload.size() > options.max_frame - kMinFrameLength) {
     return Refuse(std::move(done),
@@ -294,9 +295,8 @@ void ClientCore::Call(FrameType type, uint8_t method, std::string payload, Durat
       }
       if (chosen == n) {
         if (full) {
-          refusal = Status::ResourceExhausted(
-              std::to_string(options.max_in_flight) + " calls in flight on every connection to " +
-              peer);
+          refusal = Status::ResourceExhausted(std::to_string(options.max_in_flight) +
+                                              " calls in flight on every connection to " + peer);
         } else {
           refusal = Status::Unavailable("peer " + peer + " down: " + last_error + " (next try in " +
                                         internal::MillisText(retry_at - now) + ")");
@@ -344,16 +344,16 @@ void ClientCore::Refuse(CallCallback done, Status why) {
     return Deliver(batch);
   }
   posted.fetch_add(1);
-  asio::post(impl.io, [self = shared_from_this(), done = std::move(done),
-                       why = std::move(why)]() mutable {
-    // Count the claim before dropping the post, so Close never sees both at zero early.
-    self->active.fetch_add(1);
-    AddClaims(self.get(), 1);
-    self->posted.fetch_sub(1);
-    std::vector<Completion> batch;
-    batch.push_back(Completion{std::move(done), std::move(why)});
-    self->Deliver(batch);
-  });
+  asio::post(impl.io,
+             [self = shared_from_this(), done = std::move(done), why = std::move(why)]() mutable {
+               // Count the claim before dropping the post, so Close never sees both at zero early.
+               self->active.fetch_add(1);
+               AddClaims(self.get(), 1);
+               self->posted.fetch_sub(1);
+               std::vector<Completion> batch;
+               batch.push_back(Completion{std::move(done), std::move(why)});
+               self->Deliver(batch);
+             });
 }
 
 void ClientCore::Deliver(std::vector<Completion>& batch) {
@@ -486,9 +486,9 @@ void ClientConn::Dial() {
       [self = shared_from_this()](const boost::system::error_code& rec,
                                   const tcp::resolver::results_type& results) {
         if (rec) {
-          return self->Fail(Status::Unavailable("peer " + self->state->peer +
-                                                " down: resolve: " + rec.message()),
-                            true);
+          return self->Fail(
+              Status::Unavailable("peer " + self->state->peer + " down: resolve: " + rec.message()),
+              true);
         }
         self->endpoints_.assign(results.begin(), results.end());
         self->Connect();
@@ -498,9 +498,7 @@ void ClientConn::Dial() {
 void ClientConn::Connect() {
   asio::async_connect(socket_, endpoints_,
                       [self = shared_from_this()](const boost::system::error_code& ec,
-                                                  const tcp::endpoint&) {
-                        self->OnConnected(ec);
-                      });
+                                                  const tcp::endpoint&) { self->OnConnected(ec); });
 }
 
 void ClientConn::OnConnected(const boost::system::error_code& ec) {
@@ -606,8 +604,7 @@ bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
     std::string reason(frame.payload.substr(0, 512));
     if (stage_ != Stage::kReady) {
       internal::Log("peer " + peer + " refused the connection: " + reason);
-      Fail(Status::Unavailable("peer " + peer + " down: refused the connection: " + reason),
-           true);
+      Fail(Status::Unavailable("peer " + peer + " down: refused the connection: " + reason), true);
     } else {
       Fail(Status::Unavailable("peer " + peer + " closed the connection: " + reason), false);
     }
@@ -617,8 +614,7 @@ bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
     case Stage::kHello:
       if (frame.type == FrameType::kChallenge && !secret.empty()) {
         if (frame.payload.size() != auth::kNonceSize) {
-          return protocol_error("CHALLENGE of " + std::to_string(frame.payload.size()) +
-                                " bytes");
+          return protocol_error("CHALLENGE of " + std::to_string(frame.payload.size()) + " bytes");
         }
         stage_ = Stage::kAuthSent;
         server_nonce_ = std::string(frame.payload);
@@ -745,8 +741,7 @@ void ClientConn::WriteNext() {
                       self->writing_q_.Clear();
                       if (ec) {
                         return self->Fail(Status::Unavailable("peer " + self->state->peer +
-                                                              ": connection lost: " +
-                                                              ec.message()),
+                                                              ": connection lost: " + ec.message()),
                                           false);
                       }
                       self->WriteNext();

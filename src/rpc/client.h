@@ -14,18 +14,28 @@
 // calls fail at once with Unavailable instead of waiting, so that a dead peer costs its
 // callers nothing. Ping sends a PING frame and completes on the PONG.
 //
-// With a secret set, every connection first authenticates the server and itself to the
-// server (HMAC-SHA256 challenge-response; docs/rpc-format.md); a server that fails it, or
-// that asks for no authentication, is refused (PermissionDenied-like: Unavailable with a
-// message naming authentication), and its calls fail.
+// With a secret set, every connection first authenticates itself to the server and the
+// server to itself (HMAC-SHA256 challenge-response; docs/rpc-format.md); a server that
+// fails it, or that asks for no authentication, is refused (PermissionDenied-like:
+// Unavailable with a message naming authentication), and its calls fail. connect_timeout
+// covers the TCP connect and the handshake together.
+//
+// Connections are dialled lazily: an empty slot of the pool is dialled by the next Call once
+// the backoff allows. Calls go round-robin over the ready connections; a call made while
+// none is ready waits on one being dialled. Request ids, the deadline sweep (every 5 ms,
+// one timer per connection, none per call) and gathered writes are in client.cc.
 //
 // The payload of a call and of its reply are opaque bytes to this layer: the cluster layer
-// defines what is inside (cluster/peer_service.h).
+// defines what is inside (cluster/messages.h).
 //
 // Ownership: a Client borrows its Runtime, which must outlive it. Callbacks run on a Runtime
-// thread, exactly once per call, possibly before Call returns (on a refusal).
-// Thread-safety: thread-safe. Close (and the destructor) may be called from any thread except
-// a Runtime thread; after it returns, no callback of this client is running or will run.
+// thread, exactly once per call, possibly before Call returns (on a refusal; and if the
+// Runtime has already been stopped, a refusal's callback runs inside Call).
+// Thread-safety: thread-safe. Close (and the destructor) may be called from any thread; after
+// it returns, no callback of this client is running or will run. One exception: Close called
+// on a Runtime thread from inside a callback of this same client (say, the callback dropped
+// the last reference to the client) cannot wait for the callback it is part of, nor for the
+// rest of the batch of replies that thread is delivering; those may run after it returns.
 #pragma once
 
 #include <cstddef>
@@ -48,18 +58,20 @@ struct ClientOptions {
   Duration connect_timeout = std::chrono::seconds(1);
   Duration backoff_initial = std::chrono::milliseconds(50);
   Duration backoff_max = std::chrono::seconds(2);
-  std::string secret;                // empty: no authentication
-  uint32_t max_frame = 64u << 20;    // a reply frame longer than this breaks the connection
-  size_t max_in_flight = 4096;       // per connection; more calls fail with ResourceExhausted
+  std::string secret;  // empty: no authentication
+  // A reply frame whose length field exceeds this breaks the connection; a call whose payload
+  // exceeds max_frame - 10 is refused with ResourceExhausted (it would break the server's).
+  uint32_t max_frame = 64u << 20;
+  size_t max_in_flight = 4096;  // per connection; more calls fail with ResourceExhausted
 };
 
 struct ClientStats {
-  uint64_t calls = 0;        // Call and Ping invocations
-  uint64_t failures = 0;     // calls that completed with an error
-  uint64_t timeouts = 0;     // of which DeadlineExceeded
-  uint64_t connects = 0;     // connections established (after authentication)
+  uint64_t calls = 0;     // Call and Ping invocations
+  uint64_t failures = 0;  // calls that completed with an error
+  uint64_t timeouts = 0;  // of which DeadlineExceeded
+  uint64_t connects = 0;  // connections established (after authentication)
   uint64_t connect_failures = 0;
-  uint64_t in_flight = 0;    // calls sent and not yet answered (gauge)
+  uint64_t in_flight = 0;  // calls queued or sent and not yet answered (gauge)
 };
 
 // CallCallback receives the reply's payload, or why there is none: DeadlineExceeded,
@@ -82,7 +94,10 @@ class Client {
   void Ping(Duration timeout, std::function<void(Status)> done);
 
   // Close fails every pending call with Cancelled, closes the connections and waits until no
-  // callback of this client runs. Idempotent.
+  // callback of this client runs. Idempotent. From a non-Runtime thread it posts its work to
+  // the Runtime and waits for it, so that the Cancelled callbacks too run on a Runtime thread
+  // (if the Runtime has been stopped, it does the work itself). Calls made afterwards fail
+  // with Cancelled.
   void Close();
 
   ClientStats Stats() const;

@@ -70,8 +70,7 @@ void AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
   out.append(payload);
 }
 
-FrameDecoder::FrameDecoder(uint32_t max_frame)
-    : max_frame_(std::max(max_frame, kMinFrameLength)) {}
+FrameDecoder::FrameDecoder(uint32_t max_frame) : max_frame_(std::max(max_frame, kMinFrameLength)) {}
 
 std::span<char> FrameDecoder::Prepare(size_t min) {
   if (begin_ == end_) {

@@ -33,12 +33,13 @@ std::vector<std::string> Drain(FrameDecoder& d) {
 
 TEST(FrameTest, HeaderIsBigEndianByteForByte) {
   const std::string f = Encode(FrameType::kCall, 7, 0x0102030405060708ull, "abc");
-  const std::string want("\x00\x00\x00\x0d"  // length: 10 + 3
-                         "\x01"              // CALL
-                         "\x07"              // method
-                         "\x01\x02\x03\x04\x05\x06\x07\x08"
-                         "abc",
-                         17);
+  const std::string want(
+      "\x00\x00\x00\x0d"  // length: 10 + 3
+      "\x01"              // CALL
+      "\x07"              // method
+      "\x01\x02\x03\x04\x05\x06\x07\x08"
+      "abc",
+      17);
   EXPECT_EQ(f, want);
   EXPECT_EQ(f.size(), kFrameHeaderSize + 3);
 }

@@ -130,8 +130,8 @@ class Results {
 };
 
 // CallAndWait makes one call and waits up to `limit` for its outcome; nullopt if none came.
-std::optional<Result<std::string>> CallAndWait(Client& client, uint8_t method,
-                                               std::string payload, Duration timeout,
+std::optional<Result<std::string>> CallAndWait(Client& client, uint8_t method, std::string payload,
+                                               Duration timeout,
                                                std::chrono::milliseconds limit = 5000ms) {
   // Shared with the callback: it may still come after we gave up waiting.
   auto r = std::make_shared<Results>();
@@ -173,7 +173,8 @@ bool ClosedByPeer(int fd, std::chrono::milliseconds limit, std::string* received
   char buf[4096];
   while (SteadyClock::now() < end) {
     pollfd p{fd, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - SteadyClock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(end - SteadyClock::now());
     if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, left.count()))) <= 0) continue;
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) return true;
@@ -238,7 +239,8 @@ TEST_F(RpcTest, RepliesOutOfOrderAreMatchedById) {
   Results results;
   Client client(client_rt_, Options(1));
   constexpr int kCalls = 64;
-  for (int i = 0; i < kCalls; ++i) client.Call(2, "req" + std::to_string(i), 5s, results.Callback(i));
+  for (int i = 0; i < kCalls; ++i)
+    client.Call(2, "req" + std::to_string(i), 5s, results.Callback(i));
   std::vector<HeldCall> held = handler_.Take(kCalls);
   ASSERT_EQ(held.size(), static_cast<size_t>(kCalls));
   // Answer last-first: each reply must still reach the call it belongs to.

@@ -5,11 +5,12 @@
 // io.stop() behind the work already queued, which therefore runs first, and joins.
 #include "rpc/runtime.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <memory>
 #include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "rpc/runtime_internal.h"
 
@@ -114,8 +115,7 @@ std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
 }
 
 std::string MillisText(Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) +
-         " ms";
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
 }
 
 }  // namespace internal

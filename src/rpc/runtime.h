@@ -4,8 +4,9 @@
 // traffic (one frame per miss that another node owns), so it gets its own thread rather than
 // a share of the HTTP event loops; no Asio type appears in this header.
 //
-// Ownership: owns its threads; Clients and Servers borrow it and must be destroyed (or Closed
-// / Stopped) before it. Thread-safety: Start and Stop from one thread, not a Runtime thread.
+// Ownership: owns its threads, which the constructor starts; Clients and Servers borrow it
+// and must be destroyed (or Closed / Stopped) before it. Thread-safety: Post and PostAfter
+// from any thread; Stop (and the destructor) from a thread that is not a Runtime thread.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +29,8 @@ class Runtime {
   // PostAfter runs `fn` on a Runtime thread once `delay` has passed (timers for probes and
   // backoff). Work not yet run when Stop is called is dropped.
   void PostAfter(Duration delay, std::function<void()> fn);
-  // Stop ends the threads after the work already posted; idempotent.
+  // Stop ends the threads after the work already posted; idempotent. Connections still open
+  // do not hold it up (their pending reads are dropped), and nothing posted after it runs.
   void Stop();
 
   struct Impl;  // the io_context; defined in rpc/runtime_internal.h for client.cc/server.cc

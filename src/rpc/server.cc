@@ -83,7 +83,7 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
   CondVar cv;  // Stop waits here
 
   std::atomic<bool> stopped{false};
-  std::atomic<int64_t> handling{0};       // Handler calls running
+  std::atomic<int64_t> handling{0};        // Handler calls running
   std::atomic<int64_t> closes_pending{0};  // closes Stop posted and waits for
   std::atomic<uint16_t> port{0};
 
@@ -160,7 +160,7 @@ void ServerCore::Accept() {
 }
 
 void ServerCore::OnAccept(const std::shared_ptr<ServerConn>& conn,
-                             const boost::system::error_code& ec) {
+                          const boost::system::error_code& ec) {
   if (ec == asio::error::operation_aborted || stopped.load()) return;
   if (ec) {
     // Out of descriptors or similar: retrying at once would spin; wait a little.
@@ -188,8 +188,7 @@ void ServerCore::OnAccept(const std::shared_ptr<ServerConn>& conn,
     boost::system::error_code ignored;
     internal::Log("refusing a connection from " +
                   internal::EndpointText(conn->socket.remote_endpoint(ignored)) + ": " +
-                  std::to_string(options.max_connections) +
-                  " connections open (max_connections)");
+                  std::to_string(options.max_connections) + " connections open (max_connections)");
     conn->socket.close(ignored);
   }
   Accept();

@@ -11,10 +11,16 @@
 // (docs/rpc-format.md) before its first CALL; a peer that fails is logged to stderr and
 // dropped. Without one, the server accepts any peer and does not authenticate itself.
 //
+// Handler calls come from Runtime threads. The CALLs of one connection are handed over one
+// at a time, in the order they arrived; those of different connections may run at the same
+// time when the Runtime has several threads. The replies to the calls of one read leave in
+// one write.
+//
 // Ownership: borrows the Runtime and the Handler, which must outlive it. Stop (and the
 // destructor) closes the listener and every connection; replies given after that are dropped.
-// Thread-safety: Start/Stop from one thread that is not a Runtime thread; Handler calls come
-// from Runtime threads.
+// Thread-safety: Start/Stop from one thread that is not a Runtime thread. (A destructor that
+// runs on a Runtime thread, from a callback, is tolerated: Stop then starts the closes and
+// returns without waiting, since it may be running on one of the strands it would wait for.)
 #pragma once
 
 #include <cstddef>
@@ -29,8 +35,9 @@
 
 namespace shoal::rpc {
 
-// Responder sends one call's reply payload. Call it exactly once, from any thread; calling it
-// after the connection has gone is harmless.
+// Responder sends one call's reply payload. Call it exactly once, from any thread, during
+// Handle or at any later time; calling it after the connection has gone is harmless (the
+// reply is dropped).
 using Responder = std::function<void(std::string payload)>;
 
 class Handler {
@@ -43,18 +50,18 @@ class Handler {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;  // 0: any free port (see port())
-  std::string secret;  // empty: no authentication
-  uint32_t max_frame = 64u << 20;
-  size_t max_connections = 1024;
+  uint16_t port = 0;               // 0: any free port (see port())
+  std::string secret;              // empty: no authentication
+  uint32_t max_frame = 64u << 20;  // the largest length field accepted (docs/rpc-format.md)
+  size_t max_connections = 1024;   // connections beyond it are closed at once
   Duration auth_timeout = std::chrono::seconds(5);  // a peer silent this long at connect goes
 };
 
 struct ServerStats {
-  uint64_t connections_accepted = 0;
+  uint64_t connections_accepted = 0;  // admitted (not those refused by max_connections)
   uint64_t connections_open = 0;
-  uint64_t auth_failures = 0;
-  uint64_t malformed = 0;  // connections dropped for a malformed frame or rejected content
+  uint64_t auth_failures = 0;  // handshakes refused or timed out (auth_timeout)
+  uint64_t malformed = 0;      // connections dropped for a malformed frame or rejected content
   uint64_t calls = 0;
 };
 
