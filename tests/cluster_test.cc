@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "catalog_db.h"
+#include "catalog_suite.h"
 #include "cluster/hash_ring.h"
 #include "http_client.h"
 #include "shoal_process.h"
@@ -64,19 +65,8 @@ struct NodeSpec {
   std::string secret = std::string(kSecret);
 };
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public CatalogSuite<kItems> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    db_ = dir_->File("catalog.db");
-    Status s = MakeCatalog(db_, kItems);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-
   void TearDown() override {
     for (auto& n : nodes_) {
       if (n && n->Running()) {
@@ -192,14 +182,9 @@ class ClusterTest : public ::testing::Test {
     return false;
   }
 
-  static TempDir* dir_;
-  static std::string db_;
   std::vector<uint16_t> ports_;
   std::vector<std::unique_ptr<ShoalProcess>> nodes_;
 };
-
-TempDir* ClusterTest::dir_ = nullptr;
-std::string ClusterTest::db_;
 
 // Load drives `threads` keep-alive clients; client t sends to node ports[t % size] the
 // targets target(t, i) for i in [0, per_thread), counting answers by class.

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 
 #include "catalog_db.h"
+#include "catalog_suite.h"
 #include "http_client.h"
 #include "shoal_process.h"
 
@@ -103,19 +104,8 @@ WaveResult RunWave(uint16_t port, const Wave& wave) {
   return result;
 }
 
-class LoadTest : public ::testing::Test {
+class LoadTest : public CatalogSuite<kItems> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    db_ = dir_->File("catalog.db");
-    Status s = MakeCatalog(db_, kItems);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-
   // StartServer serves the example config plus the slow endpoint.
   void StartServer() {
     ASSERT_NE(dir_, nullptr);
@@ -139,8 +129,6 @@ class LoadTest : public ::testing::Test {
     return v.ok() ? *v : -1;
   }
 
-  inline static TempDir* dir_ = nullptr;
-  inline static std::string db_;
   std::unique_ptr<ShoalProcess> server_;
 };
 

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog_db.h"
+#include "catalog_suite.h"
 #include "http_client.h"
 #include "shoal_process.h"
 
@@ -25,19 +26,8 @@ using std::chrono::seconds;
 
 constexpr int kItems = 2000;
 
-class ServeTest : public ::testing::Test {
+class ServeTest : public CatalogSuite<kItems> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    db_ = dir_->File("catalog.db");
-    Status s = MakeCatalog(db_, kItems);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-
   void SetUp() override {
     ASSERT_NE(dir_, nullptr);
     Result<std::string> config = ExampleConfig(db_);
@@ -100,8 +90,6 @@ class ServeTest : public ::testing::Test {
     EXPECT_EQ(o.at("status"), json::value(status)) << r.body;
   }
 
-  inline static TempDir* dir_ = nullptr;
-  inline static std::string db_;
   std::unique_ptr<ShoalProcess> server_;
 };
 

@@ -224,6 +224,23 @@ class RpcTest : public ::testing::Test {
     if (server_) server_->Stop();
   }
 
+  // ExpectAuthRefusal makes one call with `client_secret` to a server started with
+  // `server_secret`, checks that it fails for authentication before reaching the handler,
+  // and returns the client's stats.
+  ClientStats ExpectAuthRefusal(std::string server_secret, std::string client_secret) {
+    StartServer(std::move(server_secret));
+    Client client(client_rt_, Options(1, std::move(client_secret)));
+    auto r = CallAndWait(client, 1, "hi", 5s, 3000ms);
+    EXPECT_TRUE(r.has_value());
+    if (r.has_value()) {
+      EXPECT_EQ(r->status().code(), StatusCode::kUnavailable);
+      EXPECT_NE(Message(*r).find("authentication"), std::string::npos) << Message(*r);
+    }
+    EXPECT_EQ(handler_.handled(), 0);
+    EXPECT_EQ(client.Stats().connects, 0u);
+    return client.Stats();
+  }
+
   Duration auth_timeout_ = 2s;
   Runtime server_rt_{2};
   Runtime client_rt_{2};
@@ -494,39 +511,17 @@ TEST_F(RpcTest, SameSecretAuthenticatesBothWays) {
 }
 
 TEST_F(RpcTest, WrongSecretIsRefusedOnBothSides) {
-  StartServer("the-secret");
-  Client client(client_rt_, Options(1, "another-secret"));
-  auto r = CallAndWait(client, 1, "hi", 5s, 3000ms);
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(Message(*r).find("authentication"), std::string::npos) << Message(*r);
+  const ClientStats stats = ExpectAuthRefusal("the-secret", "another-secret");
   EXPECT_EQ(server_->Stats().auth_failures, 1u);
-  EXPECT_EQ(handler_.handled(), 0);
-  EXPECT_EQ(client.Stats().connects, 0u);
-  EXPECT_EQ(client.Stats().connect_failures, 1u);
+  EXPECT_EQ(stats.connect_failures, 1u);
 }
 
 TEST_F(RpcTest, ClientWithoutSecretIsRefusedByServerWithOne) {
-  StartServer("the-secret");
-  Client client(client_rt_, Options(1, ""));
-  auto r = CallAndWait(client, 1, "hi", 5s, 3000ms);
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(Message(*r).find("authentication"), std::string::npos) << Message(*r);
+  ExpectAuthRefusal("the-secret", "");
   EXPECT_EQ(server_->Stats().auth_failures, 1u);
-  EXPECT_EQ(handler_.handled(), 0);
 }
 
-TEST_F(RpcTest, ClientWithSecretRefusesServerWithout) {
-  StartServer("");
-  Client client(client_rt_, Options(1, "the-secret"));
-  auto r = CallAndWait(client, 1, "hi", 5s, 3000ms);
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(Message(*r).find("authentication"), std::string::npos) << Message(*r);
-  EXPECT_EQ(handler_.handled(), 0);  // the call never left the client
-  EXPECT_EQ(client.Stats().connects, 0u);
-}
+TEST_F(RpcTest, ClientWithSecretRefusesServerWithout) { ExpectAuthRefusal("", "the-secret"); }
 
 TEST_F(RpcTest, CallBeforeTheHandshakeIsRefused) {
   StartServer("the-secret");
