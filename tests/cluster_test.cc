@@ -63,6 +63,8 @@ struct NodeSpec {
   std::vector<uint16_t> peers;  // peer ports of the owners
   bool memory = true;           // false: cache.memory 0, owns nothing
   std::string secret = std::string(kSecret);
+  std::string peer_timeout = "2s";  // generous: the TSan build runs these tests too
+  int ring_points = 160;
 };
 
 class ClusterTest : public CatalogSuite<kItems> {
@@ -85,7 +87,9 @@ class ClusterTest : public CatalogSuite<kItems> {
     for (size_t i = 0; i < spec.peers.size(); ++i) {
       text += (i ? ", " : "") + Addr(spec.peers[i]);
     }
-    text += "]\n  peer_timeout: 1s\n  probe_interval: 100ms\n  hot_min_hits: 2\n";
+    text += "]\n  peer_timeout: " + spec.peer_timeout +
+            "\n  probe_interval: 100ms\n  hot_min_hits: 2\n  ring_points: " +
+            std::to_string(spec.ring_points) + "\n";
     if (!spec.secret.empty()) text += "  secret: " + spec.secret + "\n";
     text += "admin:\n  token: " + std::string(kToken) + "\n";
     return dir_->Write("node-" + std::to_string(spec.peer_port) + ".yaml", text);
@@ -164,8 +168,8 @@ class ClusterTest : public CatalogSuite<kItems> {
     return order;
   }
 
-  // WaitPeerUp polls node i's peer list until `address` is up.
-  bool WaitPeerUp(size_t i, const std::string& address, Duration timeout) {
+  // WaitPeerUp polls node i's peer list until `address` is up (or, with `up` false, down).
+  bool WaitPeerUp(size_t i, const std::string& address, Duration timeout, bool up = true) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       Result<HttpResponse> r = Admin(i, "GET", "/_shoal/peers", "");
@@ -173,7 +177,7 @@ class ClusterTest : public CatalogSuite<kItems> {
         Result<boost::json::value> v = ParseJson(r->body);
         if (v.ok()) {
           for (const auto& p : v->at("peers").as_array()) {
-            if (p.at("address").as_string() == address && p.at("up").as_bool()) return true;
+            if (p.at("address").as_string() == address && p.at("up").as_bool() == up) return true;
           }
         }
       }
@@ -323,7 +327,7 @@ TEST_F(ClusterTest, KillNineOfOneNodeUnderLoadCostsNoServerErrorAndItRejoins) {
   for (int id : ids) {
     Result<HttpClient> c = HttpClient::Connect(Http(0));
     ASSERT_TRUE(c.ok());
-    // A page size nobody asked for yet: a miss on node 0, owned by node 2.
+    // An item nobody asked for yet: a miss on node 0, owned by node 2.
     Result<HttpResponse> r = c->Get("/v1/items/" + std::to_string(id));
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, 200);
@@ -485,6 +489,66 @@ TEST_F(ClusterTest, ANodeWithoutMemoryForwardsEveryMissToTheOwners) {
   EXPECT_EQ(Metric(0, "shoal_cache_entries"), 0);
   EXPECT_EQ(Metric(1, "shoal_store_queries_total") + Metric(2, "shoal_store_queries_total"), 20);
   EXPECT_EQ(Metric(0, "shoal_cluster_peer_gets_total"), 40);
+}
+
+TEST_F(ClusterTest, AHungPeerCostsAtMostThePeerDeadlineAndComesBack) {
+  ports_ = {FreePort(), FreePort(), FreePort()};
+  for (size_t i = 0; i < 3; ++i) {
+    NodeSpec spec{ports_[i], ports_};
+    spec.peer_timeout = "300ms";
+    Start(spec);
+  }
+  for (const auto& n : nodes_) ASSERT_NE(n, nullptr);
+  const std::vector<int> ids = ItemsOwnedBy(ports_[2], ports_, 1, 6);
+  ASSERT_EQ(ids.size(), 6u);
+  nodes_[2]->Signal(SIGSTOP);  // alive to the kernel (connections open), silent to its peers
+  Result<HttpClient> c = HttpClient::Connect(Http(0));
+  ASSERT_TRUE(c.ok());
+  for (int id : ids) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Result<HttpResponse> r = c->Get("/v1/items/" + std::to_string(id));
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200);  // loaded by node 0 itself
+    // The deadline (300 ms) plus the local query: far below the http request_timeout (5 s)
+    // that a request stuck on the peer would reach.
+    EXPECT_LT(waited, seconds(2)) << "item " << id;
+  }
+  EXPECT_TRUE(WaitPeerUp(0, Addr(ports_[2]), seconds(10), /*up=*/false));
+  EXPECT_GE(Metric(0, "shoal_cluster_local_fallbacks_total"), 6);
+  nodes_[2]->Signal(SIGCONT);
+  EXPECT_TRUE(WaitPeerUp(0, Addr(ports_[2]), seconds(20)));
+}
+
+TEST_F(ClusterTest, TwoNodesThatDisagreeAboutAnOwnerNeverWaitOnEachOther) {
+  // Different ring_points give the two nodes different rings over the same peers, so some
+  // keys are owned by node 1 in node 0's view and by node 0 in node 1's: each forwards them
+  // to the other. A peer's request is loaded where it lands, so no call waits on another.
+  ports_ = {FreePort(), FreePort()};
+  NodeSpec a{ports_[0], ports_};
+  NodeSpec b{ports_[1], ports_};
+  b.ring_points = 3;
+  Start(a);
+  Start(b);
+  for (const auto& n : nodes_) ASSERT_NE(n, nullptr);
+  std::vector<std::string> names = {Addr(ports_[0]), Addr(ports_[1])};
+  cluster::HashRing ring_a(names, 160), ring_b(names, 3);
+  std::vector<std::string> crossed;
+  for (int id = 1; id <= kItems && crossed.size() < 20; ++id) {
+    const std::string key = "/v1/items/" + std::to_string(id) + "/reviews?limit=7";
+    if (ring_a.Owner(key) == names[1] && ring_b.Owner(key) == names[0]) crossed.push_back(key);
+  }
+  ASSERT_GE(crossed.size(), 5u);
+  LoadResult result;
+  // Every key asked on both nodes at once, many times.
+  RunLoad(
+      {Http(0), Http(1)}, 8, static_cast<int>(crossed.size()) * 3,
+      [&crossed](int, int i) { return crossed[static_cast<size_t>(i) % crossed.size()]; }, &result);
+  EXPECT_EQ(result.server_errors.load(), 0) << result.Errors();
+  EXPECT_EQ(result.transport.load(), 0) << result.Errors();
+  EXPECT_EQ(Sum("shoal_cluster_peer_errors_total"), 0);  // no call ran into its deadline
+  EXPECT_GT(Metric(0, "shoal_cluster_served_gets_total"), 0);
+  EXPECT_GT(Metric(1, "shoal_cluster_served_gets_total"), 0);
 }
 
 }  // namespace

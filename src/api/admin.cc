@@ -71,19 +71,14 @@ std::string PeersBody(const Control& control) {
 
 }  // namespace
 
-Result<uint64_t> PurgeLocal(const Router& router, cache::Cache& main, cache::Cache* hot,
+Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_through,
                             PurgeScope scope, std::string_view text) {
-  if (scope == PurgeScope::kKey) {
-    uint64_t n = main.Erase(text) ? 1 : 0;
-    if (hot != nullptr && hot->Erase(text)) ++n;
-    return n;
-  }
+  if (scope == PurgeScope::kKey) return read_through.Erase(text);
   for (size_t i = 0; i < router.endpoint_count(); ++i) {
     if (router.endpoint(i).route != text) continue;
-    auto belongs = [&router, i](std::string_view key) { return router.KeyBelongsTo(key, i); };
-    uint64_t n = main.ErasePrefix(router.LiteralPrefix(i), belongs);
-    if (hot != nullptr) n += hot->ErasePrefix(router.LiteralPrefix(i), belongs);
-    return n;
+    return read_through.ErasePrefix(router.LiteralPrefix(i), [&router, i](std::string_view key) {
+      return router.KeyBelongsTo(key, i);
+    });
   }
   return Status::NotFound("no endpoint has the route '" + std::string(text) + "'");
 }

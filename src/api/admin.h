@@ -29,7 +29,7 @@
 
 #include "api/router.h"
 #include "base/status.h"
-#include "cache/cache.h"
+#include "cache/read_through.h"
 #include "http/handler.h"
 
 namespace shoal::api {
@@ -63,8 +63,9 @@ class Control {
 };
 
 // PurgeLocal removes a canonical key or the keys of the endpoint whose route is `text` from
-// `main` and, when given, `hot`. NotFound for a route that is not configured.
-Result<uint64_t> PurgeLocal(const Router& router, cache::Cache& main, cache::Cache* hot,
+// this node's caches, through `read_through` so that no load in flight puts them back.
+// NotFound for a route that is not configured.
+Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_through,
                             PurgeScope scope, std::string_view text);
 
 struct AdminOptions {

@@ -33,12 +33,14 @@ EntryPtr ReadThrough::Lookup(std::string_view key, Source* source) {
   {
     MutexLock lock(mu_);
     if (!shut_down_ && flights_.find(key) == flights_.end()) {
-      flights_.emplace(std::string(key), Flight{local, {}});  // a refresh nobody waits for
+      flights_.emplace(std::string(key), Flight{local, purges_, {}});  // a refresh nobody awaits
       ++active_loads_;
       start = true;
     }
   }
-  if (start) StartLoad(std::string(key), Scope::kCluster, /*side=*/false);
+  // The scope is the one the flight was registered with: a peer's request may join a local
+  // flight, so it must stay local even if the ring changes before the loader routes it.
+  if (start) StartLoad(std::string(key), local ? Scope::kLocal : Scope::kCluster, /*side=*/false);
   return entry;
 }
 
@@ -82,13 +84,13 @@ void ReadThrough::Load(std::string_view key, Callback done, Scope scope) {
       arrived = std::move(entry);
       next = Next::kArrived;
     } else if (it == flights_.end()) {
-      flights_.emplace(std::string(key), Flight{local, {}})
+      flights_.emplace(std::string(key), Flight{local, purges_, {}})
           .first->second.waiters.push_back(std::move(done));
       ++active_loads_;
       next = Next::kStart;
     } else {
       // A peer's request while this node forwards the key elsewhere: load it here, beside.
-      side_flights_.emplace(std::string(key), Flight{true, {}})
+      side_flights_.emplace(std::string(key), Flight{true, purges_, {}})
           .first->second.waiters.push_back(std::move(done));
       ++active_loads_;
       next = Next::kStartSide;
@@ -123,14 +125,8 @@ void ReadThrough::StartLoad(std::string key, Scope scope, bool side) {
 
 void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep) {
   Source source = Source::kMiss;
-  if (result.ok()) {
-    // Insert may refuse an entry over budget; the waiters still get it.
-    if (keep == Keep::kMain) {
-      cache_.Insert(*result);
-    } else if (hot_ != nullptr && (keep == Keep::kHot || hot_->Lookup(key) != nullptr)) {
-      hot_->Insert(*result);  // a refresh of a hot copy keeps it current
-    }
-  } else {
+  const bool loaded = result.ok();  // else result may become an older entry, kept as it is
+  if (!loaded) {
     load_errors_.fetch_add(1, std::memory_order_relaxed);
     // Stale-if-error: an older answer beats an error, within the configured window.
     EntryPtr old = cache_.Lookup(key);
@@ -146,6 +142,11 @@ void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> res
     MutexLock lock(mu_);
     FlightMap& map = side ? side_flights_ : flights_;
     auto it = map.find(key);
+    // Keep the entry under mu_, before the flight leaves the table: a Load that finds no
+    // flight then finds the entry (its recheck), and a purge that began after the flight
+    // started (purges_ moved) wins over the answer it may have been too late to see.
+    const bool purged = it != map.end() && it->second.purges != purges_;
+    if (loaded && !purged) StoreLocked(*result, keep);
     if (it != map.end()) {
       waiters = std::move(it->second.waiters);
       map.erase(it);
@@ -154,6 +155,41 @@ void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> res
   for (auto& waiter : waiters) waiter(result, source);
   MutexLock lock(mu_);
   if (--active_loads_ == 0) idle_.NotifyAll();
+}
+
+void ReadThrough::StoreLocked(const EntryPtr& entry, Keep keep) {
+  // Insert may refuse an entry over budget; the waiters still get it.
+  if (keep == Keep::kMain) {
+    cache_.Insert(entry);
+    return;
+  }
+  if (hot_ != nullptr && (keep == Keep::kHot || hot_->Lookup(entry->key()) != nullptr)) {
+    hot_->Insert(entry);  // a refresh of a hot copy keeps it current
+  }
+  // An older copy in the main cache (loaded here while the owner was down) would otherwise
+  // keep being found first, stale, for its whole grace period.
+  cache_.Erase(entry->key());
+}
+
+size_t ReadThrough::Erase(std::string_view key) {
+  {
+    MutexLock lock(mu_);
+    ++purges_;
+  }
+  size_t n = cache_.Erase(key) ? 1 : 0;
+  if (hot_ != nullptr && hot_->Erase(key)) ++n;
+  return n;
+}
+
+size_t ReadThrough::ErasePrefix(std::string_view prefix,
+                                const std::function<bool(std::string_view)>& filter) {
+  {
+    MutexLock lock(mu_);
+    ++purges_;
+  }
+  size_t n = cache_.ErasePrefix(prefix, filter);
+  if (hot_ != nullptr) n += hot_->ErasePrefix(prefix, filter);
+  return n;
 }
 
 void ReadThrough::Shutdown() {

@@ -21,6 +21,11 @@
 // second, local flight beside it. Every other load joins whatever flight exists for the key.
 // So a key normally has one flight per node, and at most two while the ring changes.
 //
+// Purges go through ReadThrough (Erase, ErasePrefix), not straight to the caches, so that a
+// load already in flight when a purge runs cannot put the purged answer back: each flight
+// remembers the purge count when it starts, and Finish keeps its entry only if no purge ran
+// meanwhile (the waiters still get it).
+//
 // Ownership: ReadThrough borrows the caches, Loader and Clock, which must outlive it. Every
 // load it starts is counted; Shutdown (and the destructor) waits for them all.
 // Thread-safety: thread-safe.
@@ -88,6 +93,12 @@ class ReadThrough {
   // returning. The result is the entry (possibly negative) or the load's error.
   void Load(std::string_view key, Callback done, Scope scope = Scope::kCluster);
 
+  // Erase removes `key` from the main and hot caches; returns how many entries went.
+  size_t Erase(std::string_view key);
+  // ErasePrefix removes every key under `prefix` that `filter` accepts (Cache::ErasePrefix)
+  // from both caches; returns how many entries went.
+  size_t ErasePrefix(std::string_view prefix, const std::function<bool(std::string_view)>& filter);
+
   // Shutdown stops starting loads (new ones fail with Cancelled) and waits for those in
   // flight. Idempotent.
   void Shutdown();
@@ -96,7 +107,8 @@ class ReadThrough {
 
  private:
   struct Flight {
-    bool local = true;  // loading from this node's store (else: forwarded to the owner)
+    bool local = true;    // loading from this node's store (else: forwarded to the owner)
+    uint64_t purges = 0;  // purges_ when the flight started
     std::vector<Callback> waiters;
   };
   // Transparent hashing lets Load find a flight by string_view without building a string.
@@ -115,6 +127,9 @@ class ReadThrough {
   // Finish keeps a load's result where the loader said, serves every waiter of the flight
   // and ends it.
   void Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep);
+  // StoreLocked puts a loaded entry where `keep` says (and drops an older main copy of a key
+  // kept elsewhere). Called with mu_ held, so that it is ordered with purges.
+  void StoreLocked(const EntryPtr& entry, Keep keep) SHOAL_REQUIRES(mu_);
 
   Cache& cache_;
   Cache* const hot_;
@@ -131,6 +146,8 @@ class ReadThrough {
   // left flights_); Shutdown waits for zero.
   size_t active_loads_ SHOAL_GUARDED_BY(mu_) = 0;
   bool shut_down_ SHOAL_GUARDED_BY(mu_) = false;
+  // Purges begun; bumped under mu_ before the caches are erased (see Erase).
+  uint64_t purges_ SHOAL_GUARDED_BY(mu_) = 0;
 
   std::atomic<uint64_t> hits_{0}, hot_hits_{0}, stale_hits_{0}, misses_{0}, loads_{0},
       dedup_waits_{0}, load_errors_{0}, stale_if_error_{0};

@@ -298,6 +298,52 @@ TEST_F(ReadThroughTest, PeerRequestNeverWaitsOnAForwardedFlight) {
   EXPECT_EQ((*c.result)->body().view(), "local");
 }
 
+TEST_F(ReadThroughTest, AnAnswerKeptElsewhereReplacesAnOlderMainCopy) {
+  // "remote/k" was loaded here while its owner was down: it sits in the main cache.
+  Answer a;
+  rt_.Load("remote/k", Record(&a));
+  loader_.CompleteNext("old", Status::Ok(), Keep::kMain);
+  clock_.Advance(seconds(11));  // stale: the refresh goes to the owner, which is back
+  Source s;
+  ASSERT_NE(rt_.Lookup("remote/k", &s), nullptr);
+  loader_.CompleteNext("new", Status::Ok(), Keep::kHot);
+  EXPECT_EQ(cache_.Lookup("remote/k"), nullptr);  // the old main copy no longer hides it
+  EntryPtr e = rt_.Lookup("remote/k", &s);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(s, Source::kHit);
+  EXPECT_EQ(e->body().view(), "new");
+  EXPECT_EQ(loader_.loads(), 2);
+}
+
+TEST_F(ReadThroughTest, APurgeWinsOverALoadAlreadyInFlight) {
+  Fill("k", "v1");
+  Answer a;
+  rt_.Load("gone", Record(&a));      // its query ran before the purge...
+  EXPECT_EQ(rt_.Erase("gone"), 0u);  // ...the purge comes...
+  EXPECT_EQ(rt_.Erase("k"), 1u);
+  loader_.CompleteNext("pre-purge");  // ...and the answer arrives after it
+  ASSERT_EQ(a.calls.load(), 1);
+  EXPECT_EQ((*a.result)->body().view(), "pre-purge");  // the waiter still gets it
+  Source s;
+  EXPECT_EQ(rt_.Lookup("gone", &s), nullptr);  // but it is not kept
+  // A load that starts after the purge is kept as usual.
+  Fill("gone", "post-purge");
+  EXPECT_NE(rt_.Lookup("gone", &s), nullptr);
+}
+
+TEST_F(ReadThroughTest, ErasePrefixPurgesBothCaches) {
+  Fill("/a/1", "x");
+  Answer b;
+  rt_.Load("remote/a/2", Record(&b));
+  loader_.CompleteNext("y", Status::Ok(), Keep::kHot);
+  Fill("/b/1", "z");
+  EXPECT_EQ(rt_.ErasePrefix("/a/", nullptr), 1u);
+  EXPECT_EQ(rt_.ErasePrefix("remote/", nullptr), 1u);
+  Source s;
+  EXPECT_EQ(rt_.Lookup("remote/a/2", &s), nullptr);
+  EXPECT_NE(rt_.Lookup("/b/1", &s), nullptr);
+}
+
 TEST_F(ReadThroughTest, ShutdownWaitsForLoadsInFlightAndRefusesNewOnes) {
   Answer a;
   rt_.Load("k", Record(&a));

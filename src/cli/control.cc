@@ -4,18 +4,19 @@
 
 namespace shoal::cli {
 
-cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<const api::Router> router,
-                                           cache::Cache& main, cache::Cache* hot) {
-  return [router = std::move(router), &main, hot](const cluster::PurgeTarget& t) {
+cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<const api::Router> router) {
+  return [router = std::move(router)](cache::ReadThrough& rt, const cluster::PurgeTarget& t) {
     const api::PurgeScope scope =
         t.kind == cluster::PurgeKind::kKey ? api::PurgeScope::kKey : api::PurgeScope::kEndpoint;
-    return api::PurgeLocal(*router, main, hot, scope, t.text);
+    return api::PurgeLocal(*router, rt, scope, t.text);
   };
 }
 
-NodeControl::NodeControl(std::shared_ptr<const api::Router> router, cache::Cache& main,
-                         cache::Cache* hot, cluster::Cluster* cluster)
-    : local_purge_(LocalPurgeFor(std::move(router), main, hot)), cluster_(cluster) {}
+NodeControl::NodeControl(std::shared_ptr<const api::Router> router,
+                         cache::ReadThrough& read_through, cluster::Cluster* cluster)
+    : local_purge_(LocalPurgeFor(std::move(router))),
+      read_through_(read_through),
+      cluster_(cluster) {}
 
 void NodeControl::Purge(api::PurgeScope scope, std::string text,
                         std::function<void(api::PurgeOutcome)> done) {
@@ -24,7 +25,7 @@ void NodeControl::Purge(api::PurgeScope scope, std::string text,
       std::move(text)};
   if (cluster_ == nullptr) {
     api::PurgeOutcome outcome;
-    Result<uint64_t> n = local_purge_(target);
+    Result<uint64_t> n = local_purge_(read_through_, target);
     if (n.ok()) {
       outcome.removed = *n;
       outcome.nodes = 1;

@@ -5,7 +5,7 @@
 // joins them here: a purge's target is checked and canonicalised by api::Admin, spread by
 // the cluster, and applied on each node by api::PurgeLocal (LocalPurgeFor).
 //
-// Ownership: borrows the caches and the cluster, which outlive it. Thread-safety: thread-safe.
+// Ownership: borrows the ReadThrough and the cluster, which outlive it. Thread-safety: thread-safe.
 #pragma once
 
 #include <memory>
@@ -14,19 +14,18 @@
 
 #include "api/admin.h"
 #include "api/router.h"
-#include "cache/cache.h"
+#include "cache/read_through.h"
 #include "cluster/cluster.h"
 
 namespace shoal::cli {
 
 // LocalPurgeFor returns the function a Cluster calls to purge this node's caches.
-cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<const api::Router> router,
-                                           cache::Cache& main, cache::Cache* hot);
+cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<const api::Router> router);
 
 class NodeControl final : public api::Control {
  public:
   // `cluster` is null on a single node.
-  NodeControl(std::shared_ptr<const api::Router> router, cache::Cache& main, cache::Cache* hot,
+  NodeControl(std::shared_ptr<const api::Router> router, cache::ReadThrough& read_through,
               cluster::Cluster* cluster);
 
   void Purge(api::PurgeScope scope, std::string text,
@@ -38,6 +37,7 @@ class NodeControl final : public api::Control {
 
  private:
   const cluster::Cluster::LocalPurge local_purge_;
+  cache::ReadThrough& read_through_;
   cluster::Cluster* const cluster_;
 };
 

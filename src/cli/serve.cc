@@ -151,11 +151,11 @@ int RunServe(const Config& config, const std::function<void(const std::string& u
   if (config.clustered) {
     runtime = std::make_unique<rpc::Runtime>(config.rpc_threads);
     cluster = std::make_unique<cluster::Cluster>(config.cluster, *runtime, store_loader, clock,
-                                                 LocalPurgeFor(router, cache, hot.get()));
+                                                 LocalPurgeFor(router));
     loader = cluster.get();
   }
   cache::ReadThrough read_through(cache, *loader, clock, config.read_through, hot.get());
-  NodeControl control(router, cache, hot.get(), cluster.get());
+  NodeControl control(router, read_through, cluster.get());
   api::Admin admin(config.admin, router, control);
   api::Api api(router, read_through, cache, clock, &registry, &admin);
   if (cluster) {
@@ -178,6 +178,8 @@ int RunServe(const Config& config, const std::function<void(const std::string& u
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "shoal: listen %s:%u: %s\n", config.http.host.c_str(), config.http.port,
                  std::string(s.message()).c_str());
+    // The peer service already serves from read_through, which goes before the cluster.
+    if (cluster) cluster->Stop();
     return 1;
   }
   ExposeStats(registry, cache, read_through, *store, server);

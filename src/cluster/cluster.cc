@@ -69,7 +69,8 @@ struct Peer {
   bool self = false;
   std::shared_ptr<rpc::Client> client;  // null for self
   std::atomic<bool> down{false};
-  std::atomic<bool> retired{false};  // left the peer list; its client is closed
+  std::atomic<bool> checking{false};  // a PING is asking whether a slow peer is alive
+  std::atomic<bool> retired{false};   // left the peer list; its client is closed
 };
 
 // Membership is one immutable snapshot of the peer list and its ring.
@@ -160,19 +161,37 @@ struct Cluster::State final : rpc::Handler, std::enable_shared_from_this<State> 
     Probe(peer);
   }
 
-  // Probe pings a down peer every probe_interval until it answers.
+  // Probe pings a down peer every probe_interval until it answers. The timer holds the peer
+  // weakly: a peer that left the list (or a Cluster that is gone) ends the probing.
   void Probe(const std::shared_ptr<Peer>& peer) {
     std::weak_ptr<State> weak = weak_from_this();
-    runtime.PostAfter(options.probe_interval, [weak, peer] {
+    std::weak_ptr<Peer> weak_peer = peer;
+    runtime.PostAfter(options.probe_interval, [weak, weak_peer] {
       std::shared_ptr<State> s = weak.lock();
-      if (!s || s->stopping || peer->retired) return;
-      peer->client->Ping(s->options.peer_timeout, [weak, peer](Status status) {
+      std::shared_ptr<Peer> p = weak_peer.lock();
+      if (!s || !p || s->stopping || p->retired) return;
+      p->client->Ping(s->options.peer_timeout, [weak, weak_peer](Status status) {
         std::shared_ptr<State> st = weak.lock();
-        if (!st || st->stopping || peer->retired) return;
-        if (!status.ok()) return st->Probe(peer);
-        peer->down = false;
-        std::fprintf(stderr, "shoal: peer %s up again\n", peer->address.c_str());
+        std::shared_ptr<Peer> pr = weak_peer.lock();
+        if (!st || !pr || st->stopping || pr->retired) return;
+        if (!status.ok()) return st->Probe(pr);
+        pr->down = false;
+        std::fprintf(stderr, "shoal: peer %s up again\n", pr->address.c_str());
       });
+    });
+  }
+
+  // Suspect asks a peer whose call timed out whether it is alive: a peer that answers PING
+  // is merely slow (its store, say) and stays up, so one slow query does not send every
+  // node's share of its keys to every node's store; one that does not is marked down.
+  void Suspect(const std::shared_ptr<Peer>& peer, const Status& why) {
+    if (peer->down || peer->checking.exchange(true)) return;
+    std::weak_ptr<State> weak = weak_from_this();
+    peer->client->Ping(options.peer_timeout, [weak, peer, why](Status status) {
+      peer->checking = false;
+      std::shared_ptr<State> s = weak.lock();
+      if (!s || s->stopping || peer->retired || status.ok()) return;
+      s->MarkDown(peer, why);
     });
   }
 
@@ -214,7 +233,13 @@ struct Cluster::State final : rpc::Handler, std::enable_shared_from_this<State> 
     }
     peer_errors.fetch_add(1, std::memory_order_relaxed);
     local_fallbacks.fetch_add(1, std::memory_order_relaxed);
-    if (!stopping) MarkDown(peer, failure);
+    if (!stopping) {
+      if (failure.code() == StatusCode::kDeadlineExceeded) {
+        Suspect(peer, failure);
+      } else {
+        MarkDown(peer, failure);
+      }
+    }
     LoadHere(std::move(key), std::move(done));
   }
 
@@ -243,7 +268,7 @@ struct Cluster::State final : rpc::Handler, std::enable_shared_from_this<State> 
         Result<PurgeTarget> target = DecodePurge(payload);
         if (!target.ok()) return target.status();
         served_purges.fetch_add(1, std::memory_order_relaxed);
-        respond(EncodePurgeReply(local_purge(*target)));
+        respond(EncodePurgeReply(local_purge(*read_through, *target)));
         return Status::Ok();
       }
     }
@@ -309,7 +334,11 @@ void Cluster::Load(std::string key, cache::Scope scope, cache::LoadCallback done
   if (scope == cache::Scope::kLocal) return s.LoadHere(std::move(key), std::move(done));
   std::shared_ptr<const Membership> m = s.membership.load();
   const std::shared_ptr<Peer>* owner = m->Owner(key);
-  if (owner == nullptr || (*owner)->self) return s.LoadHere(std::move(key), std::move(done));
+  // A key too long for a GET frame is loaded here: the owner would refuse it and drop the
+  // connection, and every call on it.
+  if (owner == nullptr || (*owner)->self || key.size() > kMaxKey) {
+    return s.LoadHere(std::move(key), std::move(done));
+  }
   if ((*owner)->down) {
     s.local_fallbacks.fetch_add(1, std::memory_order_relaxed);
     return s.LoadHere(std::move(key), std::move(done));
@@ -396,7 +425,9 @@ void Cluster::Purge(PurgeTarget target, std::function<void(PurgeSummary)> done) 
                                      r.ok() ? DecodePurgeReply(*r) : Result<uint64_t>(r.status()));
                        });
   }
-  gather->Add(s.options.self, s.local_purge(target));
+  gather->Add(s.options.self, s.read_through != nullptr
+                                  ? s.local_purge(*s.read_through, target)
+                                  : Result<uint64_t>(Status::Unavailable("not started")));
 }
 
 ClusterStats Cluster::Stats() const {

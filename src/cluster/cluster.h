@@ -86,8 +86,9 @@ struct ClusterStats {
 
 class Cluster final : public cache::Loader {
  public:
-  // LocalPurge removes a purge target from this node's caches and says how many went.
-  using LocalPurge = std::function<Result<uint64_t>(const PurgeTarget&)>;
+  // LocalPurge removes a purge target from this node's caches (those of the ReadThrough given
+  // to Start) and says how many went.
+  using LocalPurge = std::function<Result<uint64_t>(cache::ReadThrough&, const PurgeTarget&)>;
 
   // ValidateOptions checks addresses and the rule that a node with memory owns keys (is in
   // `peers`) and one without does not.

@@ -507,7 +507,11 @@ TEST_F(RpcTest, SameSecretAuthenticatesBothWays) {
     ASSERT_TRUE(r->ok()) << r->status().ToString();
   }
   EXPECT_EQ(server_->Stats().auth_failures, 0u);
+  // Both slots were dialled by the first call; the second may still be in its handshake
+  // when the calls are done (they went to the first), so give it a moment.
+  for (int i = 0; i < 200 && client.Stats().connects < 2; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(client.Stats().connects, 2u);
+  EXPECT_EQ(server_->Stats().auth_failures, 0u);
 }
 
 TEST_F(RpcTest, WrongSecretIsRefusedOnBothSides) {
