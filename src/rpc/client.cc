@@ -126,6 +126,9 @@ struct ClientCore : std::enable_shared_from_this<ClientCore> {
   // Deliver runs the callbacks of `batch`, whose claims the caller has counted (active and
   // tls), then releases the claims.
   void Deliver(std::vector<Completion>& batch);
+  // DeliverFailures delivers a batch of failed calls taken out of the pending tables (and
+  // already added to `active`), with their counters.
+  void DeliverFailures(std::vector<Completion>& batch);
   // Released drops `n` claims of this thread after their callbacks ran.
   void Released(int64_t n);
 
@@ -407,6 +410,10 @@ void ClientCore::ConnDied(ClientConn& conn, const Status& why, bool connect_fail
     conn.queued.Clear();
     active.fetch_add(static_cast<int64_t>(batch.size()));
   }
+  DeliverFailures(batch);
+}
+
+void ClientCore::DeliverFailures(std::vector<Completion>& batch) {
   const auto n = static_cast<int64_t>(batch.size());
   AddClaims(this, n);
   in_flight.fetch_sub(n, std::memory_order_relaxed);
@@ -454,11 +461,7 @@ void ClientCore::Shutdown() {
     }
     active.fetch_add(static_cast<int64_t>(batch.size()));
   }
-  const auto n = static_cast<int64_t>(batch.size());
-  AddClaims(this, n);
-  in_flight.fetch_sub(n, std::memory_order_relaxed);
-  failures.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
-  Deliver(batch);
+  DeliverFailures(batch);
   for (auto& c : conns) {
     if (impl.stopped.load()) {
       c->CloseSocket();  // no thread runs the strands any more
