@@ -580,5 +580,21 @@ TEST(HeaderParsingTest, AcceptsGzip) {
   EXPECT_FALSE(AcceptsGzip("gzipx"));
 }
 
+// Every Value alternative renders as the api promises; a store's Json cell goes out as is.
+TEST(RenderRowsTest, EveryValueKind) {
+  EndpointInfo info;
+  info.result = ResultShape::kOne;
+  store::Rows rows;
+  rows.columns = {"n", "i", "d", "s", "b", "j", "t"};
+  rows.rows.push_back({store::Value(), int64_t{-7}, 2.5, std::string("a\"b"), store::Blob{"foobar"},
+                       store::Json{"[1,{\"x\":null}]"}, store::Json{"\"2024-05-01\""}});
+  EXPECT_EQ(RenderRows(info, rows),
+            "{\"n\":null,\"i\":-7,\"d\":2.5,\"s\":\"a\\\"b\",\"b\":\"Zm9vYmFy\","
+            "\"j\":[1,{\"x\":null}],\"t\":\"2024-05-01\"}");
+  info.result = ResultShape::kMany;
+  rows.rows.clear();
+  EXPECT_EQ(RenderRows(info, rows), "[]");
+}
+
 }  // namespace
 }  // namespace shoal::api

@@ -27,6 +27,8 @@ void WriteCell(JsonWriter& w, const store::Value& v, bool json_column) {
     }
   } else if (const auto* b = std::get_if<store::Blob>(&v)) {
     w.Base64(b->bytes);
+  } else if (const auto* j = std::get_if<store::Json>(&v)) {
+    w.Raw(j->text);
   }
 }
 

@@ -27,8 +27,17 @@ struct Blob {
   bool operator==(const Blob&) const = default;
 };
 
+// Json holds a cell the store has already rendered as JSON text, for types that have no JSON
+// scalar of their own: Cassandra's collections, UUIDs, timestamps, decimals (cql_types.h
+// says how each renders). The api writes it into the response as is. It is a result value
+// only; as a bound parameter SQLite binds its text and Cassandra refuses it.
+struct Json {
+  std::string text;
+  bool operator==(const Json&) const = default;
+};
+
 // Value is one cell or one bound parameter. monostate is SQL NULL.
-using Value = std::variant<std::monostate, int64_t, double, std::string, Blob>;
+using Value = std::variant<std::monostate, int64_t, double, std::string, Blob, Json>;
 
 using Row = std::vector<Value>;
 

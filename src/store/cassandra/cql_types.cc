@@ -669,6 +669,8 @@ Status AppendBoundValue(std::string& out, const CqlType& type, const Value& valu
     } else {
       s = Refuse("a blob", type);
     }
+  } else {
+    s = Refuse("a JSON value", type);  // a result-only alternative (store.h)
   }
   const size_t length = out.size() - start - 4;
   if (s.ok() && length > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {

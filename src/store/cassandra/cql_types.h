@@ -44,6 +44,7 @@
 //                   integer types, double, float from their decimal text; boolean from
 //                   "true"/"false"; inet from its text form
 //   Blob            blob, custom
+//   Json            nothing: it is a result value only (store.h)
 //
 // Ownership: both functions append to a caller's string and keep nothing. Thread-safety:
 // pure functions.

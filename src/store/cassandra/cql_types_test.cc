@@ -463,6 +463,9 @@ TEST(CqlBoundValueTest, NullAndBlobs) {
   EXPECT_EQ(Bound(Type(T(TypeId::kList) + T(TypeId::kInt)), std::monostate()), H("ffffffff"));
   EXPECT_EQ(Bound(TypeId::kBlob, Blob{"\xff"}), H("00000001 ff"));
   EXPECT_NE(Bound(TypeId::kInt, Blob{"\xff"}).find("cannot bind a blob"), std::string::npos);
+  // Json is a result value only (store.h): never bound.
+  EXPECT_NE(Bound(TypeId::kVarchar, shoal::store::Json{"1"}).find("cannot bind a JSON value"),
+            std::string::npos);
 }
 
 TEST(CqlBoundValueTest, ValuesReadBackAsTheSameJson) {

@@ -146,10 +146,13 @@ int Bind(sqlite3_stmt* stmt, int index, const Value& value) {
         } else if constexpr (std::is_same_v<T, std::string>) {
           return sqlite3_bind_text64(stmt, index, v.data(), v.size(), kBytesOutliveBinding,
                                      SQLITE_UTF8);
-        } else {
-          static_assert(std::is_same_v<T, Blob>);
+        } else if constexpr (std::is_same_v<T, Blob>) {
           return sqlite3_bind_blob64(stmt, index, v.bytes.data(), v.bytes.size(),
                                      kBytesOutliveBinding);
+        } else {
+          static_assert(std::is_same_v<T, Json>);
+          return sqlite3_bind_text64(stmt, index, v.text.data(), v.text.size(),
+                                     kBytesOutliveBinding, SQLITE_UTF8);
         }
       },
       value);
