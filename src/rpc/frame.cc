@@ -73,40 +73,16 @@ void AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
 FrameDecoder::FrameDecoder(uint32_t max_frame) : max_frame_(std::max(max_frame, kMinFrameLength)) {}
 
 std::span<char> FrameDecoder::Prepare(size_t min) {
-  if (begin_ == end_) {
-    begin_ = end_ = 0;
-    if (cap_ > kKeepBuffer) {
-      buf_.reset();
-      cap_ = 0;
-    }
+  size_t want = min;
+  // With the length field in, make room for the whole frame (read_buffer.h says why).
+  if (buf_.size() >= 4 && error_.ok() && Check()) {
+    const size_t whole = 4 + size_t{GetU32(buf_.data().data())};
+    if (whole > buf_.size()) want = std::max(want, whole - buf_.size());
   }
-  size_t want = std::max<size_t>(min, 1);
-  // With the length field in, make room for the whole frame so that a large frame arrives
-  // in as few reads as the kernel allows and is never copied piecewise.
-  if (end_ - begin_ >= 4 && error_.ok() && Check()) {
-    const size_t whole = 4 + size_t{GetU32(buf_.get() + begin_)};
-    if (whole > end_ - begin_) want = std::max(want, whole - (end_ - begin_));
-  }
-  if (cap_ - end_ >= want) return {buf_.get() + end_, cap_ - end_};
-  const size_t used = end_ - begin_;
-  if (begin_ > 0 && cap_ - used >= want) {
-    std::memmove(buf_.get(), buf_.get() + begin_, used);
-  } else {
-    const size_t new_cap = std::max({kInitialBuffer, used + want, 2 * used});
-    auto bigger = std::make_unique_for_overwrite<char[]>(new_cap);
-    if (used > 0) std::memcpy(bigger.get(), buf_.get() + begin_, used);
-    buf_ = std::move(bigger);
-    cap_ = new_cap;
-  }
-  begin_ = 0;
-  end_ = used;
-  return {buf_.get() + end_, cap_ - end_};
+  return buf_.Reserve(want);
 }
 
-void FrameDecoder::Commit(size_t n) {
-  assert(n <= cap_ - end_);
-  end_ += n;
-}
+void FrameDecoder::Commit(size_t n) { buf_.Commit(n); }
 
 void FrameDecoder::Feed(std::string_view bytes) {
   if (bytes.empty()) return;
@@ -116,9 +92,10 @@ void FrameDecoder::Feed(std::string_view bytes) {
 }
 
 bool FrameDecoder::Check() {
-  const size_t have = end_ - begin_;
+  const std::string_view in = buf_.data();
+  const size_t have = in.size();
   if (have < 4) return true;
-  const uint32_t length = GetU32(buf_.get() + begin_);
+  const uint32_t length = GetU32(in.data());
   if (length > max_frame_) {
     error_ = Status::InvalidArgument("frame length " + std::to_string(length) +
                                      " is over the limit of " + std::to_string(max_frame_));
@@ -130,7 +107,7 @@ bool FrameDecoder::Check() {
     return false;
   }
   if (have < 5) return true;
-  const auto type = static_cast<uint8_t>(buf_[begin_ + 4]);
+  const auto type = static_cast<uint8_t>(in[4]);
   if (!IsFrameType(type)) {
     error_ = Status::InvalidArgument("unknown frame type " + std::to_string(type));
     return false;
@@ -141,9 +118,9 @@ bool FrameDecoder::Check() {
 Result<std::optional<Frame>> FrameDecoder::Next() {
   if (!error_.ok()) return error_;
   if (!Check()) return error_;
-  const size_t have = end_ - begin_;
+  const size_t have = buf_.size();
   if (have < kFrameHeaderSize) return std::optional<Frame>();
-  const char* p = buf_.get() + begin_;
+  const char* p = buf_.data().data();
   const size_t whole = 4 + size_t{GetU32(p)};
   if (have < whole) return std::optional<Frame>();
   Frame frame;
@@ -151,7 +128,7 @@ Result<std::optional<Frame>> FrameDecoder::Next() {
   frame.method = static_cast<uint8_t>(p[5]);
   frame.id = GetU64(p + 6);
   frame.payload = std::string_view(p + kFrameHeaderSize, whole - kFrameHeaderSize);
-  begin_ += whole;
+  buf_.Consume(whole);
   return std::optional<Frame>(frame);
 }
 

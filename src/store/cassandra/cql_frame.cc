@@ -458,8 +458,8 @@ FrameDecoder::FrameDecoder(Options options) : options_(options) {
 }
 
 bool FrameDecoder::Check() {
-  const size_t have = end_ - begin_;
-  const char* p = buf_.get() + begin_;
+  const size_t have = buf_.size();
+  const char* p = buf_.data().data();
   if (have < 1) return true;
   const auto version = static_cast<uint8_t>(p[0]);
   const bool response = (version & kResponseBit) != 0;
@@ -506,40 +506,16 @@ bool FrameDecoder::Check() {
 }
 
 std::span<char> FrameDecoder::Prepare(size_t min) {
-  if (begin_ == end_) {
-    begin_ = end_ = 0;
-    if (cap_ > kKeepBuffer) {
-      buf_.reset();
-      cap_ = 0;
-    }
+  size_t want = min;
+  // With the header in, make room for the whole frame (base/read_buffer.h says why).
+  if (buf_.size() >= kFrameHeaderSize && error_.ok() && Check()) {
+    const size_t whole = kFrameHeaderSize + size_t{GetU32(buf_.data().data() + 5)};
+    if (whole > buf_.size()) want = std::max(want, whole - buf_.size());
   }
-  const size_t used = end_ - begin_;
-  size_t want = std::max<size_t>(min, 1);
-  // With the header in, make room for the whole frame: a large page then arrives in as few
-  // reads as the kernel allows and is never regrown piecewise.
-  if (used >= kFrameHeaderSize && error_.ok() && Check()) {
-    const size_t whole = kFrameHeaderSize + size_t{GetU32(buf_.get() + begin_ + 5)};
-    if (whole > used) want = std::max(want, whole - used);
-  }
-  if (cap_ - end_ >= want) return {buf_.get() + end_, cap_ - end_};
-  if (begin_ > 0 && cap_ - used >= want) {
-    std::memmove(buf_.get(), buf_.get() + begin_, used);
-  } else {
-    const size_t new_cap = std::max({kInitialBuffer, used + want, 2 * used});
-    auto bigger = std::make_unique_for_overwrite<char[]>(new_cap);
-    if (used > 0) std::memcpy(bigger.get(), buf_.get() + begin_, used);
-    buf_ = std::move(bigger);
-    cap_ = new_cap;
-  }
-  begin_ = 0;
-  end_ = used;
-  return {buf_.get() + end_, cap_ - end_};
+  return buf_.Reserve(want);
 }
 
-void FrameDecoder::Commit(size_t n) {
-  assert(n <= cap_ - end_);
-  end_ += n;
-}
+void FrameDecoder::Commit(size_t n) { buf_.Commit(n); }
 
 void FrameDecoder::Feed(std::string_view bytes) {
   if (bytes.empty()) return;
@@ -551,15 +527,15 @@ void FrameDecoder::Feed(std::string_view bytes) {
 Result<std::optional<Frame>> FrameDecoder::Next() {
   if (!error_.ok()) return error_;
   if (!Check()) return error_;
-  const size_t have = end_ - begin_;
+  const size_t have = buf_.size();
   if (have < kFrameHeaderSize) return std::optional<Frame>();
-  const char* p = buf_.get() + begin_;
+  const char* p = buf_.data().data();
   Frame frame;
   frame.header = ParseFrameHeader(std::string_view(p, kFrameHeaderSize));
   const size_t whole = kFrameHeaderSize + size_t{frame.header.length};
   if (have < whole) return std::optional<Frame>();
   frame.body = std::string_view(p + kFrameHeaderSize, frame.header.length);
-  begin_ += whole;
+  buf_.Consume(whole);
   return std::optional<Frame>(frame);
 }
 

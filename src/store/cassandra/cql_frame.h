@@ -40,6 +40,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/read_buffer.h"
 #include "base/status.h"
 
 namespace shoal::store::cassandra {
@@ -149,18 +150,15 @@ class FrameDecoder {
   Result<std::optional<Frame>> Next();
 
   // buffered is how many received bytes are not yet returned as frames.
-  size_t buffered() const { return end_ - begin_; }
-  size_t capacity() const { return cap_; }
+  size_t buffered() const { return buf_.size(); }
+  size_t capacity() const { return buf_.capacity(); }
 
  private:
   // Check judges the header bytes that are in; on a refusal sets error_ and returns false.
   bool Check();
 
   Options options_;
-  std::unique_ptr<char[]> buf_;
-  size_t cap_ = 0;
-  size_t begin_ = 0;  // first byte not yet returned as a frame
-  size_t end_ = 0;    // one past the last received byte
+  ReadBuffer buf_{kInitialBuffer, kKeepBuffer};
   Status error_;
 };
 
