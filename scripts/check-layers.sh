@@ -9,6 +9,7 @@ declare -A allowed=(
   [metrics]="metrics base"
   [store]="store base metrics"
   [store/sqlite]="store/sqlite store base metrics"
+  [store/cassandra]="store/cassandra store base metrics"
   [cache]="cache base metrics"
   [http]="http base metrics"
   [rpc]="rpc base metrics"

@@ -1,0 +1,97 @@
+// CassandraStore: the Store adapter for Apache Cassandra, over shoal's own CQL client
+// (cql_session.h: pools, token-aware routing, re-prepare, retries, reconnect).
+//
+// Each endpoint's query is CQL with named bind markers (`SELECT ... WHERE id = :id`),
+// prepared at start: a statement the server refuses fails Prepare with the server's message,
+// and one that returns no columns (not a SELECT) is refused. Query binds the parameters by the
+// types the server reported for the markers (cql_types.h's AppendBoundValue), reads every
+// page of the result (page_size rows at a time, continuing with the paging state until the
+// server says there are no more), and hands back the rows with each cell as the Value of the
+// same meaning SQLite would give: text as string, the integer types as int64, double as
+// double, blob as Blob, and every other type (uuid, timestamp, decimal, varint beyond 64
+// bits, float, boolean, collections, UDTs) already rendered as JSON (store::Json), so an
+// endpoint answers the same JSON whichever database serves it.
+//
+// Errors (store.h's vocabulary): a server that is down, overloaded or timed out, or no node
+// reachable, is Unavailable; the deadline passing is DeadlineExceeded; more than queue_limit
+// queries in flight is ResourceExhausted; a statement the server refuses at run time is
+// InvalidArgument; after Shutdown, Cancelled.
+//
+// Ownership: owns its Session. Callbacks run on a session I/O thread, never on the caller's
+// stack, except after Shutdown, when Query calls back with Cancelled before returning.
+// Thread-safety: thread-safe; Shutdown must not be called from a query callback.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/mutex.h"
+#include "base/status.h"
+#include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_session.h"
+#include "store/store.h"
+
+namespace shoal::store {
+
+struct CassandraOptions {
+  cassandra::SessionOptions session;
+  // Every read's consistency; LOCAL_ONE answers from the nearest replica, which is what a
+  // read-through cache in front of Cassandra usually wants (the cache is the staleness budget).
+  cassandra::Consistency consistency = cassandra::Consistency::kLocalOne;
+  // Rows per page; results larger than this take several round trips.
+  int32_t page_size = 5000;
+  // Queries in flight at once; one more is refused with ResourceExhausted.
+  size_t queue_limit = 4096;
+  Duration prepare_timeout = std::chrono::seconds(10);
+};
+
+class CassandraStore final : public Store {
+ public:
+  // Open opens the session (cql_session.h's Session::Open). Errors: InvalidArgument for a bad
+  // option, a refused login or keyspace; Unavailable when no node answers.
+  static Result<std::unique_ptr<CassandraStore>> Open(CassandraOptions options);
+
+  ~CassandraStore() override;
+  CassandraStore(const CassandraStore&) = delete;
+  CassandraStore& operator=(const CassandraStore&) = delete;
+
+  // Prepare prepares `query` on the cluster. params are the bind markers' names in order of
+  // first appearance (a name used twice is one parameter); columns the result's columns.
+  Result<StatementInfo> Prepare(std::string_view query) override;
+
+  void Query(size_t id, std::vector<Value> params, TimePoint deadline, QueryCallback done) override;
+
+  void Shutdown() override;
+
+  uint64_t queries() const { return queries_.load(std::memory_order_relaxed); }
+  cassandra::Session& session() { return *session_; }
+
+  // CellValue converts one cell of `type` to the Value described above (exposed for tests).
+  static Result<Value> CellValue(const cassandra::CqlType& type,
+                                 std::optional<std::string_view> cell);
+
+ private:
+  struct Statement;
+  struct Pages;
+
+  CassandraStore(CassandraOptions options, std::unique_ptr<cassandra::Session> session);
+  std::shared_ptr<const Statement> StatementFor(size_t id) SHOAL_EXCLUDES(mu_);
+  void Fetch(std::shared_ptr<Pages> pages);
+
+  const CassandraOptions options_;
+  std::unique_ptr<cassandra::Session> session_;
+
+  mutable Mutex mu_;
+  std::vector<std::shared_ptr<const Statement>> statements_ SHOAL_GUARDED_BY(mu_);
+
+  std::atomic<bool> stopped_{false};
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<uint64_t> queries_{0};
+};
+
+}  // namespace shoal::store

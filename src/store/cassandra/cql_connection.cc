@@ -1,0 +1,513 @@
+// cql_connection: see cql_connection.h.
+//
+// Everything a connection does runs on its strand: the handshake, writes, reads, the ticker,
+// and every callback. Send and Close only post there, so the connection's state (the stream
+// table, the write queue, the decoder) needs no lock; the atomics in Connection are the only
+// state other threads read.
+//
+// Stream ids: `next_unused_` hands out ids 0, 1, 2, ... the first time, then ids come back
+// through `free_`, so a connection with 10 requests in flight uses ids 0..9 and never walks
+// 32768 slots. A request that times out keeps its id (quarantined) until its answer comes,
+// because the server may still send it; the answer is then dropped and the id freed.
+//
+// The ticker: while requests are in flight (or the handshake runs) it ticks every kTick and
+// fails requests past their deadlines; when idle it sleeps until the next heartbeat is due.
+// A Send into an idle connection pulls the next tick in.
+#include "store/cassandra/cql_connection.h"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+
+namespace shoal::store::cassandra {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+namespace {
+
+constexpr Duration kTick = std::chrono::milliseconds(5);
+
+bool ValidKeyspace(std::string_view ks) {
+  if (ks.empty() || ks.size() > 48) return false;
+  return std::all_of(ks.begin(), ks.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+TimePoint Now() { return std::chrono::steady_clock::now(); }
+
+}  // namespace
+
+struct Connection::Impl {
+  enum class State { kConnecting, kReady, kClosed };
+
+  struct Pending {
+    ResponseCallback done;  // empty once quarantined
+    TimePoint deadline;
+  };
+
+  Impl(asio::io_context& io, ConnectionOptions o)
+      : options(std::move(o)),
+        strand(asio::make_strand(io)),
+        socket(strand),
+        resolver(strand),
+        timer(strand),
+        decoder(FrameDecoder::Options{
+            .version = kProtocolVersion, .expect_responses = true, .max_body = options.max_body}) {}
+
+  const ConnectionOptions options;
+  Strand strand;
+  tcp::socket socket;
+  tcp::resolver resolver;
+  asio::steady_timer timer;
+  FrameDecoder decoder;
+
+  State state = State::kConnecting;
+  TimePoint connect_deadline;
+  ConnectCallback connected;                    // until the handshake ends
+  std::function<void(const Status&)> on_close;  // once ready
+
+  std::unordered_map<int16_t, Pending> pending;
+  std::vector<int16_t> free_ids;
+  size_t next_unused = 0;
+  size_t quarantined = 0;
+
+  std::string out;      // frames waiting for the next write
+  std::string writing;  // the frames of the write in progress
+  bool write_busy = false;
+
+  TimePoint last_read;
+  bool heartbeat_out = false;
+  TimePoint heartbeat_sent;
+  TimePoint timer_due = TimePoint::max();
+};
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  address_ = impl_->options.host + ":" + std::to_string(impl_->options.port);
+}
+
+Connection::~Connection() = default;
+
+// The connection's logic lives in these free functions over a shared_ptr, so every pending
+// handler keeps the connection alive.
+namespace {
+
+using ConnPtr = std::shared_ptr<Connection>;
+
+}  // namespace
+
+class ConnectionOps {
+ public:
+  static void Start(const ConnPtr& c);
+  static void Fail(const ConnPtr& c, const Status& cause);
+  static void Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint deadline,
+                      ResponseCallback done);
+  static void Kick(const ConnPtr& c);
+  static void Read(const ConnPtr& c);
+  static void Dispatch(const ConnPtr& c, const Frame& frame);
+  static void ArmTimer(const ConnPtr& c, Duration delay);
+  static void Tick(const ConnPtr& c);
+  static void Startup(const ConnPtr& c);
+  static void Authenticate(const ConnPtr& c, std::string_view authenticator);
+  static void UseKeyspace(const ConnPtr& c);
+  static void Ready(const ConnPtr& c);
+  static Status HandshakeError(const Connection& c, std::string_view step, const Frame& frame);
+  static Connection::Impl& I(const ConnPtr& c) { return *c->impl_; }
+  static void SetInFlight(const ConnPtr& c) {
+    c->in_flight_.store(I(c).pending.size() - I(c).quarantined, std::memory_order_relaxed);
+  }
+  static void MarkClosed(const ConnPtr& c) { c->closed_.store(true, std::memory_order_release); }
+  static const std::string& Address(const ConnPtr& c) { return c->address_; }
+  static ConnPtr Make(asio::io_context& io, ConnectionOptions options) {
+    return ConnPtr(new Connection(std::make_unique<Connection::Impl>(io, std::move(options))));
+  }
+};
+
+void Connection::Connect(asio::io_context& io, ConnectionOptions options,
+                         std::function<void(const Status&)> on_close, ConnectCallback done) {
+  ConnPtr c = ConnectionOps::Make(io, std::move(options));
+  Impl& s = *c->impl_;
+  s.on_close = std::move(on_close);
+  s.connected = std::move(done);
+  asio::post(s.strand, [c] { ConnectionOps::Start(c); });
+}
+
+void Connection::Send(FrameBuilder build, TimePoint deadline, ResponseCallback done) {
+  ConnPtr self = shared_from_this();
+  asio::post(impl_->strand,
+             [self, build = std::move(build), deadline, done = std::move(done)]() mutable {
+               ConnectionOps::Enqueue(self, std::move(build), deadline, std::move(done));
+             });
+}
+
+void Connection::Close() {
+  ConnPtr self = shared_from_this();
+  asio::post(impl_->strand, [self] {
+    ConnectionOps::Fail(self, Status::Unavailable("cassandra: " + self->address_ + ": closed"));
+  });
+}
+
+void ConnectionOps::Start(const ConnPtr& c) {
+  Connection::Impl& s = I(c);
+  s.connect_deadline = Now() + s.options.connect_timeout;
+  if (!s.options.keyspace.empty() && !ValidKeyspace(s.options.keyspace)) {
+    Fail(c, Status::InvalidArgument("cassandra: keyspace '" + s.options.keyspace +
+                                    "' is not a valid name (letters, digits, _)"));
+    return;
+  }
+  ArmTimer(c, kTick);
+  s.resolver.async_resolve(
+      s.options.host, std::to_string(s.options.port),
+      [c](const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
+        if (I(c).state == Connection::Impl::State::kClosed) return;
+        if (ec) {
+          Fail(c, Status::Unavailable("cassandra: " + Address(c) +
+                                      ": cannot resolve: " + ec.message()));
+          return;
+        }
+        asio::async_connect(I(c).socket, results,
+                            [c](const boost::system::error_code& ec2, const tcp::endpoint&) {
+                              if (I(c).state == Connection::Impl::State::kClosed) return;
+                              if (ec2) {
+                                Fail(c, Status::Unavailable("cassandra: " + Address(c) +
+                                                            ": connect: " + ec2.message()));
+                                return;
+                              }
+                              boost::system::error_code ignored;
+                              I(c).socket.set_option(tcp::no_delay(true), ignored);
+                              I(c).last_read = Now();
+                              Read(c);
+                              Startup(c);
+                            });
+      });
+}
+
+Status ConnectionOps::HandshakeError(const Connection& c, std::string_view step,
+                                     const Frame& frame) {
+  std::string where = "cassandra: " + c.address() + ": " + std::string(step) + ": ";
+  if (frame.header.opcode != Opcode::kError) {
+    return Status::Unavailable(where + "unexpected " +
+                               std::string(OpcodeName(frame.header.opcode)));
+  }
+  Result<ResponseBody> body = SplitResponseBody(frame);
+  Result<ErrorResponse> error =
+      body.ok() ? ParseError(body->message) : Result<ErrorResponse>(body.status());
+  if (!error.ok()) return Status::Unavailable(where + "bad ERROR frame");
+  std::string text = std::string(ErrorCodeName(error->code)) + ": " + std::string(error->message);
+  switch (error->code) {
+    case error_code::kBadCredentials:
+      return Status::InvalidArgument(where + "authentication failed: " + text);
+    case error_code::kProtocolError:
+      return Status::InvalidArgument(where + "the server refused protocol v4: " + text);
+    case error_code::kInvalid:
+    case error_code::kUnauthorized:
+    case error_code::kSyntaxError:
+    case error_code::kConfigError:
+      return Status::InvalidArgument(where + text);
+    default:
+      return Status::Unavailable(where + text);
+  }
+}
+
+void ConnectionOps::Startup(const ConnPtr& c) {
+  const TimePoint deadline = I(c).connect_deadline;
+  Enqueue(
+      c,
+      [](std::string& out, int16_t stream) {
+        static constexpr StartupOption kDriver[] = {{"DRIVER_NAME", "shoal"}};
+        return AppendStartup(out, stream, kDriver);
+      },
+      deadline,
+      [c](Result<Frame> r) {
+        if (!r.ok()) return Fail(c, r.status());
+        if (r->header.opcode == Opcode::kReady) return UseKeyspace(c);
+        if (r->header.opcode == Opcode::kAuthenticate) {
+          Result<ResponseBody> body = SplitResponseBody(*r);
+          Result<std::string_view> authenticator = body.ok()
+                                                       ? ParseAuthenticate(body->message)
+                                                       : Result<std::string_view>(body.status());
+          if (!authenticator.ok()) {
+            return Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": bad AUTHENTICATE"));
+          }
+          return Authenticate(c, *authenticator);
+        }
+        Fail(c, HandshakeError(*c, "STARTUP", *r));
+      });
+}
+
+void ConnectionOps::Authenticate(const ConnPtr& c, std::string_view authenticator) {
+  Connection::Impl& s = I(c);
+  if (s.options.user.empty()) {
+    Fail(c, Status::InvalidArgument("cassandra: " + Address(c) + " asks for credentials (" +
+                                    std::string(authenticator) +
+                                    "): set store.cassandra.user and password"));
+    return;
+  }
+  Enqueue(
+      c,
+      [c](std::string& out, int16_t stream) {
+        return AppendPasswordAuthResponse(out, stream, I(c).options.user, I(c).options.password);
+      },
+      s.connect_deadline,
+      [c](Result<Frame> r) {
+        if (!r.ok()) return Fail(c, r.status());
+        if (r->header.opcode == Opcode::kAuthSuccess) return UseKeyspace(c);
+        if (r->header.opcode == Opcode::kAuthChallenge) {
+          // PasswordAuthenticator answers one response; a challenge means another SASL
+          // mechanism, which shoal does not speak.
+          return Fail(c, Status::InvalidArgument("cassandra: " + Address(c) +
+                                                 ": the authenticator asked for a second round "
+                                                 "(only PasswordAuthenticator is supported)"));
+        }
+        Fail(c, HandshakeError(*c, "authentication", *r));
+      });
+}
+
+void ConnectionOps::UseKeyspace(const ConnPtr& c) {
+  Connection::Impl& s = I(c);
+  if (s.options.keyspace.empty()) return Ready(c);
+  Enqueue(
+      c,
+      [c](std::string& out, int16_t stream) {
+        const std::string use = "USE \"" + I(c).options.keyspace + "\"";
+        return AppendQuery(out, stream, use, QueryParameters{});
+      },
+      s.connect_deadline,
+      [c](Result<Frame> r) {
+        if (!r.ok()) return Fail(c, r.status());
+        if (r->header.opcode == Opcode::kResult) return Ready(c);
+        Fail(c, HandshakeError(*c, "USE " + I(c).options.keyspace, *r));
+      });
+}
+
+void ConnectionOps::Ready(const ConnPtr& c) {
+  Connection::Impl& s = I(c);
+  if (s.state != Connection::Impl::State::kConnecting) return;
+  s.state = Connection::Impl::State::kReady;
+  ConnectCallback done = std::move(s.connected);
+  s.connected = nullptr;
+  done(c);
+}
+
+void ConnectionOps::Fail(const ConnPtr& c, const Status& cause) {
+  Connection::Impl& s = I(c);
+  if (s.state == Connection::Impl::State::kClosed) return;
+  const bool was_ready = s.state == Connection::Impl::State::kReady;
+  s.state = Connection::Impl::State::kClosed;
+  MarkClosed(c);
+  boost::system::error_code ignored;
+  s.resolver.cancel();
+  s.socket.close(ignored);
+  s.timer.cancel();
+  std::unordered_map<int16_t, Connection::Impl::Pending> pending;
+  pending.swap(s.pending);
+  s.quarantined = 0;
+  SetInFlight(c);
+  const Status failed = cause.code() == StatusCode::kUnavailable
+                            ? cause
+                            : Status::Unavailable(std::string(cause.message()));
+  for (auto& [id, p] : pending) {
+    if (p.done) p.done(failed);
+  }
+  if (!was_ready) {
+    if (s.connected) {
+      ConnectCallback done = std::move(s.connected);
+      s.connected = nullptr;
+      done(cause);
+    }
+    return;
+  }
+  if (s.on_close) {
+    auto on_close = std::move(s.on_close);
+    s.on_close = nullptr;
+    on_close(cause);
+  }
+}
+
+void ConnectionOps::Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint deadline,
+                            ResponseCallback done) {
+  Connection::Impl& s = I(c);
+  if (s.state == Connection::Impl::State::kClosed) {
+    done(Status::Unavailable("cassandra: " + Address(c) + ": connection closed"));
+    return;
+  }
+  if (Now() >= deadline) {  // spent before it could be sent: no stream id for it
+    done(Status::DeadlineExceeded("cassandra: " + Address(c) + ": deadline passed before sending"));
+    return;
+  }
+  int16_t id = 0;
+  if (!s.free_ids.empty()) {
+    id = s.free_ids.back();
+    s.free_ids.pop_back();
+  } else if (s.next_unused < Connection::kMaxStreams) {
+    id = static_cast<int16_t>(s.next_unused++);
+  } else {
+    done(Status::ResourceExhausted("cassandra: " + Address(c) +
+                                   ": all 32768 stream ids are in use"));
+    return;
+  }
+  const size_t before = s.out.size();
+  if (Status st = build(s.out, id); !st.ok()) {
+    s.out.resize(before);
+    s.free_ids.push_back(id);
+    done(st);
+    return;
+  }
+  s.pending.emplace(id, Connection::Impl::Pending{std::move(done), deadline});
+  SetInFlight(c);
+  if (s.timer_due > Now() + kTick) ArmTimer(c, kTick);
+  Kick(c);
+}
+
+void ConnectionOps::Kick(const ConnPtr& c) {
+  Connection::Impl& s = I(c);
+  if (s.write_busy || s.out.empty() || s.state == Connection::Impl::State::kClosed) return;
+  s.write_busy = true;
+  s.writing.swap(s.out);
+  s.out.clear();
+  asio::async_write(
+      s.socket, asio::buffer(s.writing), [c](const boost::system::error_code& ec, size_t) {
+        Connection::Impl& st = I(c);
+        st.write_busy = false;
+        st.writing.clear();
+        if (ec) {
+          Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": write: " + ec.message()));
+          return;
+        }
+        Kick(c);
+      });
+}
+
+void ConnectionOps::Read(const ConnPtr& c) {
+  Connection::Impl& s = I(c);
+  std::span<char> space = s.decoder.Prepare();
+  s.socket.async_read_some(
+      asio::buffer(space.data(), space.size()), [c](const boost::system::error_code& ec, size_t n) {
+        Connection::Impl& st = I(c);
+        if (st.state == Connection::Impl::State::kClosed) return;
+        if (ec) {
+          Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": " +
+                                      (ec == asio::error::eof ? std::string("closed by the server")
+                                                              : "read: " + ec.message())));
+          return;
+        }
+        st.decoder.Commit(n);
+        st.last_read = Now();
+        for (;;) {
+          Result<std::optional<Frame>> f = st.decoder.Next();
+          if (!f.ok()) {
+            const Status cause = st.state == Connection::Impl::State::kConnecting
+                                     ? Status::InvalidArgument("cassandra: " + Address(c) + ": " +
+                                                               std::string(f.status().message()))
+                                     : Status::Unavailable("cassandra: " + Address(c) + ": " +
+                                                           std::string(f.status().message()));
+            Fail(c, cause);
+            return;
+          }
+          if (!*f) break;
+          Dispatch(c, **f);
+          if (st.state == Connection::Impl::State::kClosed) return;
+        }
+        Read(c);
+      });
+}
+
+void ConnectionOps::Dispatch(const ConnPtr& c, const Frame& frame) {
+  Connection::Impl& s = I(c);
+  if (frame.header.stream < 0) return;  // an EVENT: shoal never registers, so ignore it
+  auto it = s.pending.find(frame.header.stream);
+  if (it == s.pending.end()) return;  // not ours (a server bug): nothing waits for it
+  ResponseCallback done = std::move(it->second.done);
+  const bool was_quarantined = !done;
+  s.pending.erase(it);
+  s.free_ids.push_back(frame.header.stream);
+  if (was_quarantined) --s.quarantined;
+  SetInFlight(c);
+  if (done) done(frame);
+}
+
+void ConnectionOps::ArmTimer(const ConnPtr& c, Duration delay) {
+  Connection::Impl& s = I(c);
+  if (s.state == Connection::Impl::State::kClosed) return;
+  s.timer_due = Now() + delay;
+  s.timer.expires_after(delay);
+  s.timer.async_wait([c](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed or closed
+    Tick(c);
+  });
+}
+
+void ConnectionOps::Tick(const ConnPtr& c) {
+  Connection::Impl& s = I(c);
+  if (s.state == Connection::Impl::State::kClosed) return;
+  const TimePoint now = Now();
+  s.timer_due = TimePoint::max();
+  if (s.state == Connection::Impl::State::kConnecting && now >= s.connect_deadline) {
+    Fail(c, Status::Unavailable(
+                "cassandra: " + Address(c) + ": no answer within the connect " + "timeout of " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(s.options.connect_timeout)
+                        .count()) +
+                " ms"));
+    return;
+  }
+  // Deadlines. Collect first: a callback may Send, which changes the table.
+  std::vector<ResponseCallback> expired;
+  for (auto& [id, p] : s.pending) {
+    if (p.done && now >= p.deadline) {
+      expired.push_back(std::move(p.done));
+      p.done = nullptr;
+      ++s.quarantined;
+    }
+  }
+  SetInFlight(c);
+  for (auto& done : expired) {
+    done(Status::DeadlineExceeded("cassandra: " + Address(c) + ": no answer in time"));
+  }
+  if (s.state == Connection::Impl::State::kClosed) return;
+  if (s.quarantined > Connection::kMaxQuarantined) {
+    Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": " + std::to_string(s.quarantined) +
+                                " requests unanswered past their deadlines; reconnecting"));
+    return;
+  }
+  // Heartbeat.
+  if (s.state == Connection::Impl::State::kReady) {
+    if (s.heartbeat_out) {
+      if (now - s.heartbeat_sent >= s.options.heartbeat_timeout) {
+        Fail(c, Status::Unavailable("cassandra: " + Address(c) +
+                                    ": no answer to a heartbeat; the connection is dead"));
+        return;
+      }
+    } else if (now - s.last_read >= s.options.heartbeat_interval) {
+      s.heartbeat_out = true;
+      s.heartbeat_sent = now;
+      Enqueue(
+          c,
+          [](std::string& out, int16_t stream) {
+            AppendOptions(out, stream);
+            return Status();
+          },
+          TimePoint::max(), [c](Result<Frame>) { I(c).heartbeat_out = false; });
+    }
+  }
+  Duration next = kTick;
+  if (s.pending.empty() && s.state == Connection::Impl::State::kReady) {
+    const TimePoint due = s.heartbeat_out ? s.heartbeat_sent + s.options.heartbeat_timeout
+                                          : s.last_read + s.options.heartbeat_interval;
+    next = std::max<Duration>(kTick, due - now);
+  }
+  ArmTimer(c, next);
+}
+
+}  // namespace shoal::store::cassandra

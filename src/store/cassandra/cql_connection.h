@@ -1,0 +1,133 @@
+// cql_connection: one TCP connection to one Cassandra node, speaking CQL native protocol v4,
+// with many requests in flight at once, told apart by stream id.
+//
+// Internal to store/cassandra: the session (cql_session.h) keeps a small pool of these per node;
+// nothing outside this folder sees Asio. The wire format is cql_frame.h's.
+//
+// Life of a connection:
+//   Connect  TCP connect (connect_timeout covers the whole handshake below), then
+//            STARTUP -> READY, or AUTHENTICATE -> AUTH_RESPONSE (PasswordAuthenticator,
+//            SASL PLAIN) -> AUTH_SUCCESS; an AUTH_CHALLENGE after the one response is refused.
+//            Then, when options.keyspace is set, QUERY "USE <keyspace>" -> SetKeyspace.
+//            The callback gets the ready connection, or a Status saying which step failed
+//            and the server's message: bad credentials are PermissionDenied-like
+//            (Status::InvalidArgument naming "authentication"), as is a keyspace that does not
+//            exist; a refused or unreachable socket, or no answer within connect_timeout,
+//            Unavailable; a server that answers in another protocol version (a v3-only server
+//            answers a v4 frame with a PROTOCOL_ERROR in its own version) InvalidArgument
+//            naming the versions. shoal always speaks v4 and never asks for v5: Cassandra 4
+//            and 5 both answer v4 frames in v4.
+//   Send     assigns a free stream id (0..32767), lets the caller's builder write the whole
+//            frame with it, queues it; frames queued between two socket writes go out in one
+//            gathered write. Every request has a deadline; when it passes first the callback
+//            gets DeadlineExceeded and the stream id is QUARANTINED (not reused) until its late
+//            response arrives or the connection closes, so a late answer can never be
+//            delivered to another request. When more than kMaxQuarantined ids are stuck the
+//            connection is presumed wedged and closed.
+//   Idle     after heartbeat_interval without any frame read, an OPTIONS is sent; no answer
+//            within heartbeat_timeout closes the connection (a half-open TCP connection is
+//            found within interval + timeout, not at the next real request).
+//   Close    by Close(), a socket error, an undecodable frame, or the heartbeat: every request
+//            in flight gets Unavailable (naming the node and the cause), on_close runs once,
+//            and every later Send fails with Unavailable at once.
+//
+// Callbacks: run on the connection's strand (a thread of the io_context), exactly once per
+// request, never inside Send (a Send that is refused, because the connection is closed or
+// all 32768 ids are in use, posts its callback). The Frame handed to a ResponseCallback views
+// the connection's read buffer and is valid only during the call: parse it there, copy what
+// must outlive it. Callbacks must not block; they may call Send (on this or another
+// connection) and Close.
+//
+// Ownership: Connect creates the connection as a shared_ptr; pending socket operations and
+// timers hold a reference, so it lives until it is closed and its handlers have run, even if
+// the caller drops its pointer. The io_context must outlive every connection (run it until
+// they have all closed, or destroy them by stopping it and then destroying the io_context).
+// Thread-safety: Send, Close and the accessors may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/cassandra/cql_frame.h"
+
+namespace shoal::store::cassandra {
+
+struct ConnectionOptions {
+  std::string host;  // an address or a name to resolve
+  uint16_t port = 9042;
+  // PasswordAuthenticator credentials; used only if the server asks (AUTHENTICATE). A server
+  // that asks while user is empty fails Connect with a message saying credentials are needed.
+  std::string user;
+  std::string password;
+  // Sent as "USE <keyspace>" after READY when not empty. Must be a valid CQL identifier
+  // (letters, digits, underscore); anything else fails Connect with InvalidArgument.
+  std::string keyspace;
+  Duration connect_timeout = std::chrono::seconds(5);
+  Duration heartbeat_interval = std::chrono::seconds(5);
+  Duration heartbeat_timeout = std::chrono::seconds(5);
+  // Frames with a larger body are refused and close the connection.
+  uint32_t max_body = kMaxBodyLimit;
+};
+
+class Connection;
+
+// ResponseCallback gets the response frame (ERROR frames included: the caller decides what
+// an ERROR means) or a Status: DeadlineExceeded, Unavailable (connection closed or refused),
+// ResourceExhausted (no stream id free).
+using ResponseCallback = std::function<void(Result<Frame>)>;
+// FrameBuilder appends one whole request frame (header included) for `stream` to `out`, e.g.
+// by calling AppendExecute(out, stream, ...). An error Status fails the request with it
+// (nothing may have been appended).
+using FrameBuilder = std::function<Status(std::string& out, int16_t stream)>;
+using ConnectCallback = std::function<void(Result<std::shared_ptr<Connection>>)>;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  static constexpr size_t kMaxStreams = 32768;
+  static constexpr size_t kMaxQuarantined = 1024;
+
+  // Connect dials `options` on `io` and completes the handshake; `done` runs once on an `io`
+  // thread. `on_close` (may be empty) runs once when the ready connection later closes, with
+  // the cause, on an `io` thread; it does not run if Connect itself fails.
+  static void Connect(boost::asio::io_context& io, ConnectionOptions options,
+                      std::function<void(const Status&)> on_close, ConnectCallback done);
+
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Send queues one request (see above). `build` runs before Send returns or on the strand;
+  // it must not capture views that die before then.
+  void Send(FrameBuilder build, TimePoint deadline, ResponseCallback done);
+
+  // Close closes the socket and fails everything in flight with Unavailable; idempotent.
+  void Close();
+
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+  // in_flight counts requests sent and not yet answered, failed or timed out (quarantined ids
+  // not included). The session picks the least loaded connection of a node by it.
+  size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // address is "host:port" as given, for messages.
+  const std::string& address() const { return address_; }
+
+  struct Impl;  // cql_connection.cc
+
+ private:
+  friend class ConnectionOps;  // cql_connection.cc: the strand-side logic
+  explicit Connection(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+  std::string address_;
+  std::atomic<bool> closed_{false};
+  std::atomic<size_t> in_flight_{0};
+};
+
+}  // namespace shoal::store::cassandra

@@ -1,0 +1,147 @@
+// cql_session: a Cassandra cluster as one client: its nodes, a pool of connections to each,
+// prepared statements, and the routing and retry rules of a careful driver.
+//
+// Internal to store/cassandra (the adapter, cassandra_store.h, and `shoal load` use it).
+//
+//   Open       connects to the first contact point that answers (each tried in order; a bad
+//              password stops the search: it would fail everywhere), reads the ring from
+//              system.local and system.peers_v2 (system.peers on servers older than 4.0),
+//              then opens connections_per_node connections to every node it found. A node
+//              that cannot be reached now is kept, marked down, and redialled in the
+//              background, so a cluster with one node down still opens.
+//   Routing    EXECUTE of a statement whose partition key is fully bound goes to the node
+//              owning the key's Murmur3 token first, then to the next distinct nodes around
+//              the ring (SimpleStrategy placement; a fair approximation under
+//              NetworkTopologyStrategy); other requests go round-robin. Within a node, the
+//              connection with the fewest requests in flight takes the request.
+//   Retries    only for requests marked idempotent (every read shoal serves is), at most one
+//              per request, as cql_frame.h's AdviseRetry says: another node for a node that is
+//              bootstrapping, unavailable, overloaded or whose connection broke; the same node
+//              for a read timeout where the data replica alone was late. Unprepared is not a
+//              retry: the statement is prepared again on that connection and resent, once.
+//   Reconnect  a connection that closes is redialled after a backoff that doubles from
+//              reconnect_initial to reconnect_max (with jitter); a node with no connection
+//              open is down and is skipped by routing until one comes back.
+//   Timeouts   every request carries a deadline, enforced by its connection (cql_connection.h).
+//
+// Not done (ARCHITECTURE.md): schema-change and topology events (the ring is read once, at
+// Open), schema agreement after DDL, speculative execution, data-centre awareness,
+// compression, protocol v5 framing.
+//
+// Callbacks run on a session I/O thread, exactly once (Execute after Shutdown is the exception:
+// it calls back with Cancelled before returning); a ResultCallback's message views the
+// response frame and is valid only during the call. Ownership: the session owns its
+// io_context, its threads, its connections and its prepared statements (shared with callers
+// by shared_ptr). Thread-safety: thread-safe; Shutdown and the destructor must not be called
+// from a session callback.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/cassandra/cql_frame.h"
+#include "store/store.h"
+
+namespace shoal::store::cassandra {
+
+struct SessionOptions {
+  // "host" or "host:port" (the port defaults to `port`). At least one.
+  std::vector<std::string> contact_points;
+  uint16_t port = 9042;
+  // Every connection starts with USE keyspace; empty leaves statements to name theirs.
+  std::string keyspace;
+  std::string user;  // PasswordAuthenticator credentials, sent only if the server asks
+  std::string password;
+  size_t connections_per_node = 2;
+  size_t io_threads = 1;
+  // Read system.peers_v2 and connect to every node; false keeps to the contact points.
+  bool discover_peers = true;
+  Duration connect_timeout = std::chrono::seconds(5);
+  Duration heartbeat_interval = std::chrono::seconds(5);
+  Duration reconnect_initial = std::chrono::milliseconds(100);
+  Duration reconnect_max = std::chrono::seconds(10);
+};
+
+// PreparedStatement is a PREPARE's answer, kept for the session's life.
+struct PreparedStatement {
+  std::string query;
+  std::string message;    // the RESULT message; `result` views it
+  PreparedResult result;  // id, bind columns (name and type), pk_indexes, result columns
+};
+
+struct ExecuteOptions {
+  Consistency consistency = Consistency::kLocalOne;
+  int32_t page_size = 0;  // 0: the whole result in one frame
+  std::optional<std::string> paging_state;
+  // A request that may safely run twice (every SELECT; an INSERT without IF or counters).
+  bool idempotent = false;
+  // The partition key bytes (BindValues computes them); empty routes round-robin.
+  std::string routing_key;
+};
+
+// ResultCallback gets a RESULT (Rows, Void, ...) or the request's error: DeadlineExceeded,
+// Unavailable (no node reachable, a broken connection, a server-side timeout or overload),
+// InvalidArgument (the server refused the statement: syntax, invalid, unauthorized), Cancelled
+// (after Shutdown). Server errors carry "cassandra: HOST:PORT: <Error_name>: <message>".
+using ResultCallback = std::function<void(Result<ResultMessage>)>;
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>> Open(SessionOptions options);
+  ~Session();  // Shutdown()
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Prepare prepares `query` on a node and waits for the answer (not for hot paths). Other
+  // nodes learn it on first use (Unprepared, then PREPARE, then the request again).
+  Result<std::shared_ptr<const PreparedStatement>> Prepare(std::string_view query,
+                                                           Duration timeout);
+
+  // Run executes an unprepared statement (DDL, tools, tests) and waits for the answer; the
+  // returned string is the RESULT message, to be parsed with ParseResult.
+  Result<std::string> Run(std::string_view query, Duration timeout,
+                          Consistency consistency = Consistency::kLocalOne);
+
+  // BindValues encodes `values` for `statement`'s bind markers, in order, as [value]s into
+  // `encoded`, and the routing key (the partition key's bytes) into `routing_key` when the
+  // statement binds the whole key (else leaves it empty). Errors name the marker.
+  static Status BindValues(const PreparedStatement& statement, std::span<const Value> values,
+                           std::string* encoded, std::string* routing_key);
+
+  // Execute runs `statement` with `values` (BindValues' `encoded`, `count` of them).
+  void Execute(std::shared_ptr<const PreparedStatement> statement, std::string values,
+               uint16_t count, ExecuteOptions options, TimePoint deadline, ResultCallback done);
+
+  // Post runs `fn` on a session I/O thread (for callers that must answer their own callers
+  // off their stack, as store.h asks). Dropped after Shutdown.
+  void Post(std::function<void()> fn);
+
+  // Shutdown refuses new requests with Cancelled, gives those in flight up to `drain` to
+  // finish, closes every connection and joins the I/O threads. Idempotent.
+  void Shutdown(Duration drain = std::chrono::seconds(2));
+
+  // Counters for metrics and tests.
+  size_t nodes() const;
+  size_t nodes_up() const;
+  uint64_t reprepares() const;  // Unprepared answered by a new PREPARE
+  uint64_t retries() const;     // requests sent a second time
+  uint64_t reconnects() const;  // connections dialled after the first
+
+  struct Impl;  // cql_session.cc
+
+ private:
+  explicit Session(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shoal::store::cassandra
