@@ -1,7 +1,9 @@
 # The two commands of the README, and a few more. Every target installs what it needs first.
 #   make demo   build a Release binary, generate the demo catalog, serve it on 127.0.0.1:8080
+#   make demo-cassandra   the same catalog loaded into and served from a local Cassandra
 #   make test   format and layer checks, then the dev, asan, tsan and fuzz workflows (build + ctest)
-.PHONY: demo test deps release test-dev test-asan test-tsan test-fuzz check bench format clean
+#               with a real Cassandra up (scripts/with-cassandra.sh)
+.PHONY: demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz check bench format clean
 
 SHELL := /bin/bash
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
@@ -15,6 +17,10 @@ release: deps
 
 demo: release
 	./build/release/src/cli/shoal demo $(DEMO_ARGS)
+
+# The same catalog served from a real Cassandra (started, schema applied, loaded with shoal load).
+demo-cassandra: release
+	scripts/demo-cassandra.sh
 
 check: deps
 	scripts/format.sh --check
@@ -32,7 +38,9 @@ test-tsan: deps
 test-fuzz: deps
 	cmake --workflow --preset fuzz
 
-test: check test-dev test-asan test-tsan test-fuzz
+# One Cassandra for every suite's `cassandra` tests: started once, stopped at the end.
+test: check
+	scripts/with-cassandra.sh $(MAKE) --no-print-directory test-dev test-asan test-tsan test-fuzz
 	@echo "make test: dev, asan, tsan and fuzz suites passed"
 
 bench: deps

@@ -1,6 +1,7 @@
 #include "cli/config.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -130,17 +131,105 @@ void ParseHttp(const Walker& w, const YAML::Node& node, http::ServerOptions* o) 
   }
 }
 
+// ParseConsistency reads a CQL consistency level by its name, as cqlsh spells it.
+store::cassandra::Consistency ParseConsistency(const Walker& w, const YAML::Node& node) {
+  using store::cassandra::Consistency;
+  const std::string s = w.Scalar(node, "store.cassandra.consistency");
+  static constexpr Consistency kReads[] = {Consistency::kOne,        Consistency::kTwo,
+                                           Consistency::kThree,      Consistency::kQuorum,
+                                           Consistency::kAll,        Consistency::kLocalQuorum,
+                                           Consistency::kEachQuorum, Consistency::kLocalOne,
+                                           Consistency::kSerial,     Consistency::kLocalSerial};
+  for (Consistency c : kReads) {
+    if (s == store::cassandra::ConsistencyName(static_cast<uint16_t>(c))) return c;
+  }
+  w.Fail(node, "store.cassandra.consistency: '" + s +
+                   "' is not one of ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, "
+                   "LOCAL_ONE, SERIAL, LOCAL_SERIAL");
+  return Consistency::kOne;  // not reached: Fail throws
+}
+
+void ParseCassandra(const Walker& w, const YAML::Node& s, Config* c) {
+  w.Map(s, "store.cassandra",
+        {"contact_points", "port", "keyspace", "user", "password", "password_env", "consistency",
+         "connections", "threads", "page_size", "queue", "connect_timeout", "discover_peers"});
+  c->store_kind = Config::StoreKind::kCassandra;
+  c->store_line = w.Line(s);
+  store::CassandraOptions& o = c->cassandra;
+  const YAML::Node points = s["contact_points"];
+  if (!points) w.Fail(s, "store.cassandra: needs 'contact_points: [HOST:PORT, ...]'");
+  if (points.IsScalar()) {
+    o.session.contact_points.push_back(w.Scalar(points, "store.cassandra.contact_points"));
+  } else if (points.IsSequence() && points.size() > 0) {
+    for (const auto& p : points) {
+      o.session.contact_points.push_back(w.Scalar(p, "store.cassandra.contact_points"));
+    }
+  } else {
+    w.Fail(points, "store.cassandra.contact_points: expected HOST:PORT or a list of them");
+  }
+  if (auto n = s["port"]) {
+    o.session.port = static_cast<uint16_t>(w.Int(n, "store.cassandra.port", 1, 65535));
+  }
+  if (!s["keyspace"]) w.Fail(s, "store.cassandra: needs 'keyspace'");
+  o.session.keyspace = w.Scalar(s["keyspace"], "store.cassandra.keyspace");
+  if (auto n = s["user"]) o.session.user = w.Scalar(n, "store.cassandra.user");
+  if (s["password"] && s["password_env"]) {
+    w.Fail(s["password_env"], "store.cassandra: give 'password' or 'password_env', not both");
+  }
+  if (auto n = s["password"]) o.session.password = w.Scalar(n, "store.cassandra.password");
+  if (auto n = s["password_env"]) {
+    const std::string name = w.Scalar(n, "store.cassandra.password_env");
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+      w.Fail(n, "store.cassandra.password_env: the environment has no " + name);
+    }
+    o.session.password = value;
+  }
+  if ((s["password"] || s["password_env"]) && o.session.user.empty()) {
+    w.Fail(s, "store.cassandra: a password needs a 'user'");
+  }
+  if (auto n = s["consistency"]) o.consistency = ParseConsistency(w, n);
+  if (auto n = s["connections"]) {
+    o.session.connections_per_node =
+        static_cast<size_t>(w.Int(n, "store.cassandra.connections", 1, 64));
+  }
+  if (auto n = s["threads"]) {
+    o.session.io_threads = static_cast<size_t>(w.Int(n, "store.cassandra.threads", 1, 64));
+  }
+  if (auto n = s["page_size"]) {
+    o.page_size = static_cast<int32_t>(w.Int(n, "store.cassandra.page_size", 1, 1000000));
+  }
+  if (auto n = s["queue"]) {
+    o.queue_limit = static_cast<size_t>(w.Int(n, "store.cassandra.queue", 1, 1000000));
+  }
+  if (auto n = s["connect_timeout"]) {
+    o.session.connect_timeout = w.Dur(n, "store.cassandra.connect_timeout");
+  }
+  if (auto n = s["discover_peers"]) {
+    const std::string v = w.Scalar(n, "store.cassandra.discover_peers");
+    if (v != "true" && v != "false") {
+      w.Fail(n, "store.cassandra.discover_peers: expected true or false");
+    }
+    o.session.discover_peers = v == "true";
+  }
+}
+
 void ParseStore(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "store", {"sqlite", "cassandra", "timeout"});
+  if (node["sqlite"] && node["cassandra"]) {
+    w.Fail(node["cassandra"], "store: give 'sqlite' or 'cassandra', not both");
+  }
+  if (auto n = node["timeout"]) c->api.store_timeout = w.Dur(n, "store.timeout");
   if (node["cassandra"]) {
-    w.Fail(node["cassandra"], "store.cassandra: not supported yet in this build (use sqlite)");
+    ParseCassandra(w, node["cassandra"], c);
+    return;
   }
   const YAML::Node s = node["sqlite"];
-  if (!s) w.Fail(node, "store: needs 'sqlite: { path: FILE }'");
+  if (!s) w.Fail(node, "store: needs 'sqlite: { path: FILE }' or 'cassandra: { ... }'");
   w.Map(s, "store.sqlite", {"path", "threads", "queue"});
   if (!s["path"]) w.Fail(s, "store.sqlite: needs 'path'");
   std::filesystem::path path = w.Scalar(s["path"], "store.sqlite.path");
-  c->sqlite_path_line = w.Line(s["path"]);
+  c->store_line = w.Line(s["path"]);
   if (path.is_relative()) {
     path = std::filesystem::path(w.file()).parent_path() / path;
   }
@@ -150,7 +239,6 @@ void ParseStore(const Walker& w, const YAML::Node& node, Config* c) {
   if (auto n = s["queue"]) {
     c->sqlite.queue_limit = static_cast<size_t>(w.Int(n, "store.sqlite.queue", 1, 1000000));
   }
-  if (auto n = node["timeout"]) c->api.store_timeout = w.Dur(n, "store.timeout");
 }
 
 void ParseCache(const Walker& w, const YAML::Node& node, Config* c) {
@@ -388,8 +476,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
 }
 
 std::string StorePathError(const Config& config, std::string_view message) {
-  return config.file + ":" + std::to_string(config.sqlite_path_line) +
-         ": store.sqlite.path: " + std::string(message);
+  const char* where =
+      config.store_kind == Config::StoreKind::kCassandra ? "store.cassandra" : "store.sqlite.path";
+  return config.file + ":" + std::to_string(config.store_line) + ": " + where + ": " +
+         std::string(message);
 }
 
 Result<Config> LoadConfig(const std::string& path) {

@@ -20,6 +20,7 @@
 #include "cache/read_through.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
+#include "store/cassandra/cassandra_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace shoal::cli {
@@ -27,8 +28,13 @@ namespace shoal::cli {
 struct Config {
   std::string file;  // as given, for messages
   http::ServerOptions http;
+  // The store section names exactly one database.
+  enum class StoreKind { kSqlite, kCassandra };
+  StoreKind store_kind = StoreKind::kSqlite;
   store::SqliteOptions sqlite;
-  int sqlite_path_line = 0;          // line of store.sqlite.path, for errors found when opening it
+  store::CassandraOptions cassandra;
+  // Line of store.sqlite.path or store.cassandra, for errors found when opening the store.
+  int store_line = 0;
   size_t cache_memory = 256u << 20;  // bytes
   cache::ReadThroughOptions read_through;
   api::ApiOptions api;  // endpoints, grace, negative_ttl, store_timeout
@@ -49,7 +55,8 @@ Result<Config> LoadConfig(const std::string& path);
 // ParseConfig parses YAML text; `file` names it in messages and anchors relative paths.
 Result<Config> ParseConfig(std::string_view text, const std::string& file);
 
-// StorePathError prefixes a store-opening error with the file and line of store.sqlite.path.
+// StorePathError prefixes a store-opening error with the file and line of store.sqlite.path
+// (or of store.cassandra).
 std::string StorePathError(const Config& config, std::string_view message);
 
 // ParseDuration accepts an integer followed by ms, s, m, h or d ("90s", "5m").

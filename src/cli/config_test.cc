@@ -202,6 +202,73 @@ TEST(ConfigTest, ClusterErrorsNameTheirLine) {
             "the peer list)");
 }
 
+constexpr char kCassandra[] = R"(listen: 127.0.0.1:9090
+store:
+  cassandra:
+    contact_points: [10.0.0.1:9043, "[::1]"]
+    keyspace: shop
+    user: reader
+    password: s3cret
+    consistency: LOCAL_QUORUM
+    connections: 3
+    threads: 2
+    page_size: 100
+    queue: 64
+    connect_timeout: 2s
+    discover_peers: false
+  timeout: 250ms
+endpoints:
+  - route: /v1/items/{id:int}
+    query: SELECT id FROM items WHERE id = :id
+    ttl: 60s
+)";
+
+TEST(ConfigTest, CassandraStoreSection) {
+  Result<Config> c = ParseConfig(kCassandra, "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->store_kind, Config::StoreKind::kCassandra);
+  const store::CassandraOptions& o = c->cassandra;
+  EXPECT_EQ(o.session.contact_points, (std::vector<std::string>{"10.0.0.1:9043", "[::1]"}));
+  EXPECT_EQ(o.session.keyspace, "shop");
+  EXPECT_EQ(o.session.user, "reader");
+  EXPECT_EQ(o.session.password, "s3cret");
+  EXPECT_EQ(o.consistency, store::cassandra::Consistency::kLocalQuorum);
+  EXPECT_EQ(o.session.connections_per_node, 3u);
+  EXPECT_EQ(o.session.io_threads, 2u);
+  EXPECT_EQ(o.page_size, 100);
+  EXPECT_EQ(o.queue_limit, 64u);
+  EXPECT_EQ(o.session.connect_timeout, seconds(2));
+  EXPECT_FALSE(o.session.discover_peers);
+  EXPECT_EQ(c->api.store_timeout, milliseconds(250));
+  EXPECT_EQ(c->store_line, 4);  // a block mapping is marked at its first key
+  EXPECT_EQ(StorePathError(*c, "no node answered"),
+            "conf/shoal.yaml:4: store.cassandra: no node answered");
+}
+
+TEST(ConfigTest, CassandraErrorsNameTheirLine) {
+  const std::string tail = "endpoints:\n  - route: /a\n    query: SELECT 1 AS x\n    ttl: 1s\n";
+  EXPECT_EQ(Error("store:\n  cassandra:\n    keyspace: k\n" + tail),
+            "conf/shoal.yaml:3: store.cassandra: needs 'contact_points: [HOST:PORT, ...]'");
+  EXPECT_EQ(Error("store:\n  cassandra:\n    contact_points: [h]\n" + tail),
+            "conf/shoal.yaml:3: store.cassandra: needs 'keyspace'");
+  EXPECT_EQ(Error("store:\n  cassandra:\n    contact_points: [h]\n    keyspace: k\n"
+                  "    consistency: MOST\n" +
+                  tail),
+            "conf/shoal.yaml:5: store.cassandra.consistency: 'MOST' is not one of ONE, TWO, THREE, "
+            "QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE, SERIAL, LOCAL_SERIAL");
+  EXPECT_EQ(Error("store:\n  cassandra:\n    contact_points: [h]\n    keyspace: k\n"
+                  "    password: x\n" +
+                  tail),
+            "conf/shoal.yaml:3: store.cassandra: a password needs a 'user'");
+  EXPECT_EQ(Error("store:\n  cassandra:\n    contact_points: [h]\n    keyspace: k\n"
+                  "    user: u\n    password_env: SHOAL_TEST_SURELY_UNSET_VARIABLE\n" +
+                  tail),
+            "conf/shoal.yaml:6: store.cassandra.password_env: the environment has no "
+            "SHOAL_TEST_SURELY_UNSET_VARIABLE");
+  EXPECT_EQ(Error("store:\n  sqlite: { path: x }\n  cassandra: { keyspace: k }\n" + tail),
+            "conf/shoal.yaml:3: store: give 'sqlite' or 'cassandra', not both");
+}
+
 TEST(ConfigTest, WithoutASecretThePeerPortListensOnLoopback) {
   Result<Config> c = ParseConfig(
       std::string(kMinimal) + "cluster:\n  self: 10.0.0.5:7071\n  peers: [10.0.0.5:7071]\n",

@@ -1,6 +1,7 @@
 #include "cli/serve.h"
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include "api/admin.h"
@@ -14,6 +15,7 @@
 #include "http/server.h"
 #include "metrics/metrics.h"
 #include "rpc/runtime.h"
+#include "store/cassandra/cassandra_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace shoal::cli {
@@ -24,7 +26,7 @@ int64_t AsGauge(uint64_t v) { return static_cast<int64_t>(v); }
 // ExposeStats publishes the counters each layer keeps as metrics read at scrape time. The
 // registry and the objects it reads live in RunServe's frame and are destroyed together.
 void ExposeStats(metrics::Registry& reg, const cache::Cache& cache, const cache::ReadThrough& rt,
-                 const store::SqliteStore& store, const http::Server& server) {
+                 const std::function<uint64_t()>& store_queries, const http::Server& server) {
   reg.AddCallback("shoal_cache_bytes", "Bytes charged to the cache",
                   [&cache] { return AsGauge(cache.Stats().bytes); });
   reg.AddCallback("shoal_cache_entries", "Entries in the cache",
@@ -48,7 +50,7 @@ void ExposeStats(metrics::Registry& reg, const cache::Cache& cache, const cache:
   reg.AddCallback("shoal_stale_if_error_total", "Failed loads answered with an older entry",
                   [&rt] { return AsGauge(rt.Stats().stale_if_error); });
   reg.AddCallback("shoal_store_queries_total", "Queries sent to the store",
-                  [&store] { return AsGauge(store.queries()); });
+                  [store_queries] { return AsGauge(store_queries()); });
   reg.AddCallback("shoal_http_connections_open", "Open client connections",
                   [&server] { return AsGauge(server.stats().connections_open); });
   reg.AddCallback("shoal_http_connections_total", "Client connections accepted",
@@ -108,19 +110,47 @@ void ExposeClusterStats(metrics::Registry& reg, const cluster::Cluster& cl, cons
 
 // Backend is the part of a node that the config's store section and endpoints make.
 struct Backend {
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Store> store;
+  std::function<uint64_t()> queries;  // the store's query counter, for metrics
+  std::string description;            // "FILE" or "cassandra KEYSPACE at HOST:PORT"
   std::shared_ptr<const api::Router> router;
 };
 
-// OpenBackend opens the store and compiles the endpoints against it; errors name file:line.
-Result<Backend> OpenBackend(const Config& config) {
+// OpenStore opens the database the config names; errors name file:line.
+Result<Backend> OpenStore(const Config& config) {
+  Backend b;
+  if (config.store_kind == Config::StoreKind::kCassandra) {
+    Result<std::unique_ptr<store::CassandraStore>> store =
+        store::CassandraStore::Open(config.cassandra);
+    if (!store.ok()) {
+      return Status::InvalidArgument(StorePathError(config, store.status().message()));
+    }
+    const store::CassandraStore* raw = store->get();
+    b.queries = [raw] { return raw->queries(); };
+    b.description = "cassandra keyspace " + config.cassandra.session.keyspace + " at " +
+                    config.cassandra.session.contact_points.front();
+    b.store = std::move(store).value();
+    return b;
+  }
   Result<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(config.sqlite);
   if (!store.ok()) {
     return Status::InvalidArgument(StorePathError(config, store.status().message()));
   }
-  Result<std::shared_ptr<const api::Router>> router = api::Router::Build(config.api, **store);
+  const store::SqliteStore* raw = store->get();
+  b.queries = [raw] { return raw->queries(); };
+  b.description = config.sqlite.path;
+  b.store = std::move(store).value();
+  return b;
+}
+
+// OpenBackend opens the store and compiles the endpoints against it; errors name file:line.
+Result<Backend> OpenBackend(const Config& config) {
+  Result<Backend> b = OpenStore(config);
+  if (!b.ok()) return b.status();
+  Result<std::shared_ptr<const api::Router>> router = api::Router::Build(config.api, *b->store);
   if (!router.ok()) return router.status();
-  return Backend{std::move(store).value(), std::move(router).value()};
+  b->router = std::move(router).value();
+  return b;
 }
 
 }  // namespace
@@ -133,7 +163,7 @@ int RunServe(const Config& config, const std::function<void(const std::string& u
     std::fprintf(stderr, "shoal: %s\n", std::string(backend.status().message()).c_str());
     return 1;
   }
-  std::unique_ptr<store::SqliteStore> store = std::move(backend->store);
+  std::unique_ptr<store::Store> store = std::move(backend->store);
   std::shared_ptr<const api::Router> router = std::move(backend->router);
 
   const Clock& clock = SystemClock::Get();
@@ -182,13 +212,13 @@ int RunServe(const Config& config, const std::function<void(const std::string& u
     if (cluster) cluster->Stop();
     return 1;
   }
-  ExposeStats(registry, cache, read_through, *store, server);
+  ExposeStats(registry, cache, read_through, backend->queries, server);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
   server.StopOnSignals();
 
   const std::string url = "http://" + config.http.host + ":" + std::to_string(server.port());
   std::fprintf(stderr, "shoal: serving %zu endpoints from %s on %s\n", config.api.endpoints.size(),
-               config.sqlite.path.c_str(), url.c_str());
+               backend->description.c_str(), url.c_str());
   if (ready) ready(url);
   std::fflush(stderr);
   std::fflush(stdout);

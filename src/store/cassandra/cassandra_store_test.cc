@@ -279,7 +279,8 @@ TEST_F(CassandraStoreTest, ManyQueriesInFlightAllAnswerTheirOwnKey) {
   constexpr size_t kQueries = 500;
   std::vector<std::promise<Result<Rows>>> promises(kQueries);
   for (size_t i = 0; i < kQueries; ++i) {
-    (*store)->Query(info->id, {int64_t{1}, static_cast<int64_t>(i % 21)}, std::chrono::steady_clock::now() + 20s,
+    (*store)->Query(info->id, {int64_t{1}, static_cast<int64_t>(i % 21)},
+                    std::chrono::steady_clock::now() + 20s,
                     [&promises, i](Result<Rows> r) { promises[i].set_value(std::move(r)); });
   }
   for (size_t i = 0; i < kQueries; ++i) {

@@ -1,0 +1,327 @@
+// shoal serving from a real Cassandra (label cassandra): the catalog routes answer byte for
+// byte what they answer from SQLite, and a Cassandra that stops gives 503s (or the stale
+// entry) within the store timeout, then serves again once it is back.
+//
+// The shared server (scripts/cassandra.sh, SHOAL_CASSANDRA_PORT) holds the catalog copied from
+// the same SQLite file the other server reads. The stop test starts a Cassandra of its own on
+// another port, because stopping the shared one would break every test that runs beside it.
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "catalog_suite.h"
+#include "http_client.h"
+#include "store/cassandra/cassandra_test_util.h"
+#include "store/cassandra/cql_session.h"
+
+namespace shoal::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace cql = store::cassandra;
+namespace json = boost::json;
+
+std::string SourceFile(const std::string& relative) {
+  return ReadFile(std::string(SHOAL_SOURCE_DIR) + "/" + relative);
+}
+
+// SchemaStatements reads examples/catalog/schema.cql with its keyspace renamed, as separate
+// statements (comments dropped).
+std::vector<std::string> SchemaStatements(const std::string& keyspace) {
+  std::string text;
+  const std::string source = SourceFile("examples/catalog/schema.cql");
+  size_t at = 0;
+  while (at < source.size()) {
+    size_t eol = source.find('\n', at);
+    if (eol == std::string::npos) eol = source.size();
+    std::string line = source.substr(at, eol - at);
+    if (const size_t dash = line.find("--"); dash != std::string::npos) line.resize(dash);
+    text += line + "\n";
+    at = eol + 1;
+  }
+  for (size_t p = text.find("shoal_catalog"); p != std::string::npos;
+       p = text.find("shoal_catalog", p + keyspace.size())) {
+    text.replace(p, std::string("shoal_catalog").size(), keyspace);
+  }
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t semi = text.find(';'); semi != std::string::npos; semi = text.find(';', start)) {
+    std::string statement = text.substr(start, semi - start);
+    if (statement.find_first_not_of(" \n\t") != std::string::npos) out.push_back(statement);
+    start = semi + 1;
+  }
+  return out;
+}
+
+// CassandraConfig is examples/catalog/shoal-cassandra.yaml pointed at `port` and `keyspace`,
+// listening on an ephemeral port; `extra_store` and `cache` replace those lines' values.
+std::string CassandraConfig(uint16_t port, const std::string& keyspace,
+                            const std::string& timeout = "2s",
+                            const std::string& cache_extra = "") {
+  std::string text = SourceFile("examples/catalog/shoal-cassandra.yaml");
+  const auto replace_line = [&text](std::string_view prefix, const std::string& line) {
+    const size_t at = text.find(prefix);
+    if (at == std::string::npos) return;
+    const size_t eol = text.find('\n', at);
+    text.replace(at, eol - at, line);
+  };
+  replace_line("listen:", "listen: 127.0.0.1:0");
+  replace_line("    contact_points:",
+               "    contact_points: [127.0.0.1:" + std::to_string(port) + "]");
+  replace_line("    keyspace:", "    keyspace: " + keyspace);
+  replace_line("  timeout:", "  timeout: " + timeout);
+  if (!cache_extra.empty()) replace_line("  grace:", cache_extra);
+  return text;
+}
+
+std::unique_ptr<cql::Session> OpenSession(uint16_t port) {
+  cql::SessionOptions o;
+  o.contact_points = {"127.0.0.1:" + std::to_string(port)};
+  o.connections_per_node = 2;
+  auto s = cql::Session::Open(o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+store::Value FromJson(const json::value& v) {
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_double()) return v.as_double();
+  if (v.is_string()) return std::string(v.as_string());
+  return store::Value();
+}
+
+// CopyTable inserts every row of `select` (SQLite, at `db`) into `table` (Cassandra),
+// columns by name, with at most 256 inserts in flight.
+Status CopyTable(cql::Session& session, const std::string& db, const std::string& select,
+                 const std::string& keyspace, const std::string& table,
+                 const std::vector<std::string>& columns) {
+  Result<json::array> rows = QueryJson(db, select);
+  if (!rows.ok()) return rows.status();
+  std::string cql = "INSERT INTO " + keyspace + "." + table + " (";
+  std::string marks;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    cql += (i ? ", " : "") + columns[i];
+    marks += i ? ", ?" : "?";
+  }
+  cql += ") VALUES (" + marks + ")";
+  auto prepared = session.Prepare(cql, 30s);
+  if (!prepared.ok()) return prepared.status();
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t in_flight = 0;
+  Status first_error;
+  for (const json::value& row : *rows) {
+    std::vector<store::Value> values;
+    for (const std::string& c : columns) values.push_back(FromJson(row.as_object().at(c)));
+    std::string encoded, routing;
+    if (Status s = cql::Session::BindValues(**prepared, values, &encoded, &routing); !s.ok()) {
+      return s;
+    }
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return in_flight < 256; });
+      ++in_flight;
+    }
+    cql::ExecuteOptions options;
+    options.idempotent = true;
+    options.routing_key = routing;
+    session.Execute(*prepared, std::move(encoded), static_cast<uint16_t>(values.size()), options,
+                    std::chrono::steady_clock::now() + 30s, [&](Result<cql::ResultMessage> r) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      if (!r.ok() && first_error.ok()) first_error = r.status();
+                      --in_flight;
+                      cv.notify_all();
+                    });
+  }
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return in_flight == 0; });
+  return first_error;
+}
+
+constexpr int kItems = 600;
+
+class CassandraCatalogTest : public CatalogSuite<kItems> {
+ protected:
+  static void SetUpTestSuite() {
+    CatalogSuite<kItems>::SetUpTestSuite();
+    if (!store::cassandra::testing::Listening(store::cassandra::testing::CassandraPort())) {
+      return;
+    }
+    keyspace_ = store::cassandra::testing::UniqueKeyspace("shoal_catalog_test");
+    auto session = OpenSession(store::cassandra::testing::CassandraPort());
+    ASSERT_NE(session, nullptr);
+    ASSERT_TRUE(session->Run("DROP KEYSPACE IF EXISTS " + keyspace_, 60s).ok());
+    for (const std::string& statement : SchemaStatements(keyspace_)) {
+      auto r = session->Run(statement, 60s);
+      ASSERT_TRUE(r.ok()) << statement << ": " << r.status().ToString();
+    }
+    const std::vector<std::string> item_columns = {
+        "id", "sku", "title", "category", "price_cents", "stock", "rating", "tags", "updated_at"};
+    Status s = CopyTable(*session, db_, "SELECT * FROM items", keyspace_, "items", item_columns);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    s = CopyTable(*session, db_, "SELECT category, id, title, price_cents FROM items", keyspace_,
+                  "items_by_category", {"category", "id", "title", "price_cents"});
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    s = CopyTable(*session, db_, "SELECT * FROM reviews", keyspace_, "reviews",
+                  {"item_id", "review_id", "author", "stars", "body", "created_at"});
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  static void TearDownTestSuite() {
+    if (!keyspace_.empty()) {
+      if (auto session = OpenSession(store::cassandra::testing::CassandraPort())) {
+        (void)session->Run("DROP KEYSPACE IF EXISTS " + keyspace_, 60s);
+      }
+    }
+    CatalogSuite<kItems>::TearDownTestSuite();
+  }
+  void SetUp() override { SHOAL_NEED_CASSANDRA(); }
+
+  inline static std::string keyspace_;
+};
+
+TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
+  Result<std::string> sqlite_yaml = ExampleConfig(db_);
+  ASSERT_TRUE(sqlite_yaml.ok());
+  auto from_sqlite = ShoalProcess::Serve(dir_->Write("sqlite.yaml", *sqlite_yaml));
+  ASSERT_TRUE(from_sqlite.ok()) << from_sqlite.status().ToString();
+  auto from_cassandra = ShoalProcess::Serve(dir_->Write(
+      "cassandra.yaml", CassandraConfig(store::cassandra::testing::CassandraPort(), keyspace_)));
+  ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
+  auto a = HttpClient::Connect((*from_sqlite)->port());
+  auto b = HttpClient::Connect((*from_cassandra)->port());
+  ASSERT_TRUE(a.ok() && b.ok());
+
+  std::vector<std::string> targets;
+  for (int id = 1; id <= 500; ++id) {
+    targets.push_back("/v1/items/" + std::to_string(id));
+    targets.push_back("/v1/items/" + std::to_string(id) + "/reviews?limit=50");
+    if (id % 50 == 0) targets.push_back("/v1/items/" + std::to_string(id) + "/reviews");
+  }
+  targets.push_back("/v1/items/" + std::to_string(kItems + 1));  // absent: 404 from both
+  Result<json::array> categories = QueryJson(db_, "SELECT DISTINCT category FROM items");
+  ASSERT_TRUE(categories.ok());
+  for (const json::value& c : *categories) {
+    const std::string name(c.as_object().at("category").as_string());
+    targets.push_back("/v1/categories/" + name + "/items?limit=100");
+    targets.push_back("/v1/categories/" + name + "/items");
+  }
+  targets.push_back("/v1/categories/no-such-category/items");
+  size_t nonempty = 0;
+  for (const std::string& target : targets) {
+    auto x = a->Get(target);
+    auto y = b->Get(target);
+    ASSERT_TRUE(x.ok() && y.ok()) << target;
+    EXPECT_EQ(x->status, y->status)
+        << target << "\nsqlite: " << x->body << "\ncassandra: " << y->body;
+    EXPECT_EQ(x->body, y->body) << target;
+    if (x->status == 200 && x->body != "[]") ++nonempty;
+  }
+  // The comparison is worth something only if most answers hold data.
+  EXPECT_GT(nonempty, targets.size() / 2);
+}
+
+// A Cassandra of the test's own: scripts/cassandra.sh on another port and data directory.
+class OwnCassandra {
+ public:
+  OwnCassandra(uint16_t port, std::string data) : port_(port), data_(std::move(data)) {}
+  ~OwnCassandra() {
+    if (started_) Script("stop");
+  }
+  // Script runs scripts/cassandra.sh `verb` for this instance; returns its exit code.
+  int Script(const std::string& verb) {
+    const std::string command = "SHOAL_CASSANDRA_PORT=" + std::to_string(port_) +
+                                " SHOAL_CASSANDRA_DATA='" + data_ +
+                                "' SHOAL_CASSANDRA_HEAP=512M '" + std::string(SHOAL_SOURCE_DIR) +
+                                "/scripts/cassandra.sh' " + verb + " >'" + data_ + ".log' 2>&1";
+    const int rc = std::system(command.c_str());
+    const int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
+    if (verb == "start" && code == 0) started_ = true;
+    if (verb == "stop") started_ = false;
+    return code;
+  }
+  std::string log() const { return ReadFile(data_ + ".log"); }
+
+ private:
+  uint16_t port_;
+  std::string data_;
+  bool started_ = false;
+};
+
+TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
+  constexpr uint16_t kPort = 9342;  // storage port 7300
+  TempDir own_dir;
+  OwnCassandra own(kPort, own_dir.File("node"));
+  const int rc = own.Script("start");
+  if (rc == 3) GTEST_SKIP() << "SKIPPED: Maven Central unreachable: " << own.log();
+  ASSERT_EQ(rc, 0) << own.log();
+  {
+    auto session = OpenSession(kPort);
+    ASSERT_NE(session, nullptr);
+    for (const std::string& statement : SchemaStatements("shoal_catalog")) {
+      auto r = session->Run(statement, 60s);
+      ASSERT_TRUE(r.ok()) << statement << ": " << r.status().ToString();
+    }
+    for (int id = 1; id <= 3; ++id) {
+      auto r = session->Run("INSERT INTO shoal_catalog.items (id, sku, title) VALUES (" +
+                                std::to_string(id) + ", 'sku" + std::to_string(id) + "', 't')",
+                            30s);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+    }
+  }
+  // Entries live 1 s; a failed refresh may serve the old entry for 60 s.
+  std::string yaml =
+      CassandraConfig(kPort, "shoal_catalog", "1s", "  grace: 0s\n  stale_if_error: 60s");
+  for (size_t p = yaml.find("ttl: 60s"); p != std::string::npos; p = yaml.find("ttl: 60s")) {
+    yaml.replace(p, 8, "ttl: 1s");
+  }
+  auto server = ShoalProcess::Serve(own_dir.Write("shoal.yaml", yaml));
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto client = HttpClient::Connect((*server)->port());
+  ASSERT_TRUE(client.ok());
+  auto first = client->Get("/v1/items/1");
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->status, 200) << first->body;
+
+  ASSERT_EQ(own.Script("stop"), 0) << own.log();
+  std::this_thread::sleep_for(1100ms);  // item 1 is now expired
+  // Never loaded: a 503 with a JSON body, within the store timeout (plus slack).
+  auto start = std::chrono::steady_clock::now();
+  auto missing = client->Get("/v1/items/2");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status, 503) << missing->body;
+  EXPECT_TRUE(ParseJson(missing->body).ok()) << missing->body;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  // Loaded before: the stale entry, rather than an error.
+  start = std::chrono::steady_clock::now();
+  auto stale = client->Get("/v1/items/1");
+  ASSERT_TRUE(stale.ok());
+  EXPECT_EQ(stale->status, 200) << stale->body;
+  EXPECT_EQ(stale->body, first->body);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+
+  ASSERT_EQ(own.Script("start"), 0) << own.log();
+  // Reconnection backs off up to 10 s; allow it a generous margin.
+  const auto until = std::chrono::steady_clock::now() + 40s;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    auto r = client->Get("/v1/items/2");
+    ASSERT_TRUE(r.ok());
+    status = r->status;
+    if (status == 200) {
+      EXPECT_NE(r->body.find("\"sku2\""), std::string::npos) << r->body;
+      break;
+    }
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_EQ(status, 200) << "shoal did not recover after Cassandra came back";
+}
+
+}  // namespace
+}  // namespace shoal::testing
