@@ -227,6 +227,69 @@ TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
   EXPECT_GT(nonempty, targets.size() / 2);
 }
 
+// CountRows runs SELECT count(*) on `table` and returns the count (-1 on an error).
+int64_t CountRows(cql::Session& session, const std::string& table) {
+  auto r = session.Run("SELECT count(*) FROM " + table, 60s);
+  if (!r.ok()) return -1;
+  auto m = cql::ParseResult(*r);
+  if (!m.ok()) return -1;
+  const auto* rows = std::get_if<cql::RowsResult>(&*m);
+  if (rows == nullptr || rows->row_count != 1) return -1;
+  cql::CellCursor cells = rows->cells();
+  auto cell = cells.Next();
+  if (!cell || cell->size() != 8) return -1;
+  int64_t n = 0;
+  for (char c : *cell) n = (n << 8) | static_cast<unsigned char>(c);
+  return n;
+}
+
+TEST_F(CassandraCatalogTest, ShoalLoadUpsertsJsonlAndCsvAndReportsRejects) {
+  const std::string ks = keyspace_ + "_load";
+  auto session = OpenSession(store::cassandra::testing::CassandraPort());
+  ASSERT_NE(session, nullptr);
+  ASSERT_TRUE(session->Run("DROP KEYSPACE IF EXISTS " + ks, 60s).ok());
+  for (const std::string& statement : SchemaStatements(ks)) {
+    ASSERT_TRUE(session->Run(statement, 60s).ok()) << statement;
+  }
+  Result<json::array> items = QueryJson(db_, "SELECT * FROM items");
+  ASSERT_TRUE(items.ok());
+  std::string jsonl;
+  for (const json::value& row : *items) jsonl += json::serialize(row) + "\n";
+  const std::string file = dir_->Write("items.jsonl", jsonl);
+  const std::string target =
+      "cassandra:127.0.0.1:" + std::to_string(store::cassandra::testing::CassandraPort()) + "/" +
+      ks;
+  RunResult run = RunShoal({"load", "--to", target, "--table", "items", "--from", file});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("load: 600 rows written, 0 rejected"), std::string::npos) << run.out;
+  EXPECT_EQ(CountRows(*session, ks + ".items"), kItems);
+  // Again: upserts, so the same rows.
+  run = RunShoal({"load", "--to", target, "--table", "items", "--from", file});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(CountRows(*session, ks + ".items"), kItems);
+  // A subset of the fields into the category table.
+  run = RunShoal({"load", "--to", target, "--table", "items_by_category", "--columns",
+                  "category,id,title,price_cents", "--from", file});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(CountRows(*session, ks + ".items_by_category"), kItems);
+  // CSV with rows the server or the binder refuses: reported by line, the rest written.
+  const std::string csv =
+      dir_->Write("reviews.csv",
+                  "item_id,review_id,author,stars,body,created_at\n1,1,a,5,good,2024\n"
+                  "x,2,b,4,bad id,2024\n1,3,c,not-a-number,bad stars,2024\n1,4,d,3,fine,2024\n");
+  run = RunShoal({"load", "--to", target, "--table", "reviews", "--from", csv});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("2 rows written, 2 rejected"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("line 3:"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("line 4:"), std::string::npos) << run.out;
+  EXPECT_EQ(CountRows(*session, ks + ".reviews"), 2);
+  // A table that does not exist stops the load before the first row, naming it.
+  run = RunShoal({"load", "--to", target, "--table", "itemz", "--from", file});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("itemz"), std::string::npos) << run.err;
+  (void)session->Run("DROP KEYSPACE IF EXISTS " + ks, 60s);
+}
+
 // A Cassandra of the test's own: scripts/cassandra.sh on another port and data directory.
 class OwnCassandra {
  public:

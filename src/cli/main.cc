@@ -10,6 +10,7 @@
 #include "cli/config.h"
 #include "cli/demo_catalog.h"
 #include "cli/demo_config.h"
+#include "cli/load.h"
 #include "cli/serve.h"
 
 namespace shoal::cli {
@@ -25,6 +26,7 @@ constexpr char kUsage[] =
     "  serve -c FILE         serve the endpoints of FILE (YAML)\n"
     "  check-config -c FILE  check FILE (and its queries against the database) and exit\n"
     "  demo                  generate a demo catalog in SQLite and serve it\n"
+    "  load --to T --table T --from FILE   upsert JSONL or CSV rows into SQLite or Cassandra\n"
     "  help [COMMAND]        this text, or a command's options\n"
     "\n"
     "Run 'shoal COMMAND --help' for a command's options.\n";
@@ -221,12 +223,17 @@ int Main(int argc, char** argv) {
   if (command == "serve") return Serve(args);
   if (command == "check-config") return CheckConfig(args);
   if (command == "demo") return Demo(args);
+  if (command == "load") return LoadCommand(args);
   if (command == "-h" || command == "--help") return Usage(kUsage, 0);
   if (command == "help") {
     if (args.empty()) return Usage(kUsage, 0);
     if (args[0] == "serve") return Usage(kServeUsage, 0);
     if (args[0] == "check-config") return Usage(kCheckUsage, 0);
     if (args[0] == "demo") return Usage(kDemoUsage, 0);
+    if (args[0] == "load") {
+      const std::string_view help[] = {"--help"};
+      return LoadCommand(help);
+    }
   }
   std::fprintf(stderr, "shoal: unknown command '%.*s'\n\n", static_cast<int>(command.size()),
                command.data());
