@@ -269,8 +269,16 @@ TEST_F(CassandraStoreTest, OpenNamesWhatIsWrong) {
   EXPECT_NE(refused.status().message().find("127.0.0.1:1"), std::string::npos)
       << refused.status().ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+
+  // A dead contact point before a live one: the next one is tried.
+  CassandraOptions second = Options();
+  second.session.contact_points = {"127.0.0.1:1", "127.0.0.1:" + std::to_string(CassandraPort())};
+  auto opened = CassandraStore::Open(second);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ((*opened)->session().nodes_up(), 1u);
 }
 
+// Options() keeps one connection per node: the 500 queries share one connection's streams.
 TEST_F(CassandraStoreTest, ManyQueriesInFlightAllAnswerTheirOwnKey) {
   auto store = CassandraStore::Open(Options());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
