@@ -16,6 +16,9 @@
 #   SHOAL_CASSANDRA_HEAP          default 1G
 #   SHOAL_CASSANDRA_FAST          1 (default): skip fsyncs and schema flushes; 0 for durability
 #   SHOAL_CASSANDRA_CDS           1 (default): class-data-sharing archive, ~2 s faster warm starts
+#   SHOAL_CASSANDRA_AUTH          1: PasswordAuthenticator (superuser cassandra/cassandra);
+#                                 `cql` then logs in as SHOAL_CASSANDRA_USER/_PASSWORD
+#                                 (default cassandra/cassandra). Default 0: no authentication
 #   SHOAL_CASSANDRA_START_TIMEOUT seconds, default 180
 #   SHOAL_CASSANDRA_STOP_TIMEOUT  seconds before SIGKILL, default 60
 #   SHOAL_JAVA17                  java binary, default /usr/lib/jvm/java-17-openjdk-amd64/bin/java
@@ -249,7 +252,10 @@ cmd_start() {
   dl_secs=$(since "$t_dl")
 
   mkdir -p "$data/conf/triggers" "$data/storage" "$log_dir" "$data/tmp"
+  local authenticator=AllowAllAuthenticator
+  [ "${SHOAL_CASSANDRA_AUTH:-0}" = 1 ] && authenticator=PasswordAuthenticator
   sed -e "s/@PORT@/$port/g" -e "s/@STORAGE_PORT@/$storage_port/g" \
+    -e "s/^authenticator: .*/authenticator: $authenticator/" \
     "$helpers/cassandra.yaml.in" >"$data/conf/cassandra.yaml"
   cp "$helpers/logback.xml" "$data/conf/logback.xml"
   [ -f "$log_dir/system.log" ] && mv -f "$log_dir/system.log" "$log_dir/system.log.1"

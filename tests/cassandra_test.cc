@@ -81,9 +81,12 @@ std::string CassandraConfig(uint16_t port, const std::string& keyspace,
   return text;
 }
 
-std::unique_ptr<cql::Session> OpenSession(uint16_t port) {
+std::unique_ptr<cql::Session> OpenSession(uint16_t port, const std::string& user = "",
+                                          const std::string& password = "") {
   cql::SessionOptions o;
   o.contact_points = {"127.0.0.1:" + std::to_string(port)};
+  o.user = user;
+  o.password = password;
   o.connections_per_node = 2;
   auto s = cql::Session::Open(o);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -290,7 +293,8 @@ TEST_F(CassandraCatalogTest, ShoalLoadUpsertsJsonlAndCsvAndReportsRejects) {
   (void)session->Run("DROP KEYSPACE IF EXISTS " + ks, 60s);
 }
 
-// A Cassandra of the test's own: scripts/cassandra.sh on another port and data directory.
+// A Cassandra of the test's own: scripts/cassandra.sh on another port and data directory, with
+// PasswordAuthenticator (user cassandra, password cassandra).
 class OwnCassandra {
  public:
   OwnCassandra(uint16_t port, std::string data) : port_(port), data_(std::move(data)) {}
@@ -299,10 +303,11 @@ class OwnCassandra {
   }
   // Script runs scripts/cassandra.sh `verb` for this instance; returns its exit code.
   int Script(const std::string& verb) {
-    const std::string command = "SHOAL_CASSANDRA_PORT=" + std::to_string(port_) +
-                                " SHOAL_CASSANDRA_DATA='" + data_ +
-                                "' SHOAL_CASSANDRA_HEAP=512M '" + std::string(SHOAL_SOURCE_DIR) +
-                                "/scripts/cassandra.sh' " + verb + " >'" + data_ + ".log' 2>&1";
+    const std::string command =
+        "SHOAL_CASSANDRA_AUTH=1 SHOAL_CASSANDRA_PORT=" + std::to_string(port_) +
+        " SHOAL_CASSANDRA_DATA='" + data_ + "' SHOAL_CASSANDRA_HEAP=512M '" +
+        std::string(SHOAL_SOURCE_DIR) + "/scripts/cassandra.sh' " + verb + " >'" + data_ +
+        ".log' 2>&1";
     const int rc = std::system(command.c_str());
     const int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
     if (verb == "start" && code == 0) started_ = true;
@@ -317,6 +322,8 @@ class OwnCassandra {
   bool started_ = false;
 };
 
+// With its own server (it must stop it) that also asks for a password: a wrong one is a clear
+// start-up error.
 TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   constexpr uint16_t kPort = 9342;  // storage port 7300
   TempDir own_dir;
@@ -325,7 +332,7 @@ TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   if (rc == 3) GTEST_SKIP() << "SKIPPED: Maven Central unreachable: " << own.log();
   ASSERT_EQ(rc, 0) << own.log();
   {
-    auto session = OpenSession(kPort);
+    auto session = OpenSession(kPort, "cassandra", "cassandra");
     ASSERT_NE(session, nullptr);
     for (const std::string& statement : SchemaStatements("shoal_catalog")) {
       auto r = session->Run(statement, 60s);
@@ -344,6 +351,22 @@ TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   for (size_t p = yaml.find("ttl: 60s"); p != std::string::npos; p = yaml.find("ttl: 60s")) {
     yaml.replace(p, 8, "ttl: 1s");
   }
+  const size_t keyspace_line = yaml.find("    keyspace:");
+  ASSERT_NE(keyspace_line, std::string::npos);
+  std::string wrong = yaml;
+  wrong.insert(keyspace_line, "    user: cassandra\n    password: not-the-password\n");
+  yaml.insert(keyspace_line, "    user: cassandra\n    password: cassandra\n");
+  // A wrong password: shoal refuses to start, naming the config line and the server's reason.
+  RunResult refused = RunShoal({"serve", "-c", own_dir.Write("wrong.yaml", wrong)}, 30s);
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("store.cassandra"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("authentication failed"), std::string::npos) << refused.err;
+  // No password at all: the same, saying that one is needed.
+  RunResult anonymous = RunShoal(
+      {"check-config", "-c", own_dir.Write("anon.yaml", CassandraConfig(kPort, "shoal_catalog"))},
+      30s);
+  EXPECT_EQ(anonymous.exit_code, 1) << anonymous.err;
+  EXPECT_NE(anonymous.err.find("asks for credentials"), std::string::npos) << anonymous.err;
   auto server = ShoalProcess::Serve(own_dir.Write("shoal.yaml", yaml));
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   auto client = HttpClient::Connect((*server)->port());

@@ -23,6 +23,7 @@ import argparse
 import datetime
 import decimal
 import ipaddress
+import os
 import socket
 import struct
 import sys
@@ -31,6 +32,7 @@ import uuid
 VERSION = 0x04
 RESPONSE = 0x84
 OP_ERROR, OP_STARTUP, OP_READY, OP_AUTHENTICATE = 0x00, 0x01, 0x02, 0x03
+OP_AUTH_RESPONSE, OP_AUTH_SUCCESS = 0x0F, 0x10
 OP_OPTIONS, OP_SUPPORTED, OP_QUERY, OP_RESULT = 0x05, 0x06, 0x07, 0x08
 CONSISTENCY_ONE = 0x0001
 PAGE_SIZE = 5000
@@ -172,7 +174,14 @@ class Connection:
     def startup(self):
         op, _ = self.request(OP_STARTUP, enc_string_map({"CQL_VERSION": "3.0.0"}))
         if op == OP_AUTHENTICATE:
-            raise ConnectionError("server requires authentication; this helper speaks none")
+            # PasswordAuthenticator (SASL PLAIN): "\0user\0password", from the environment.
+            user = os.environ.get("SHOAL_CASSANDRA_USER", "cassandra").encode()
+            password = os.environ.get("SHOAL_CASSANDRA_PASSWORD", "cassandra").encode()
+            token = b"\0" + user + b"\0" + password
+            op, _ = self.request(OP_AUTH_RESPONSE, struct.pack(">i", len(token)) + token)
+            if op != OP_AUTH_SUCCESS:
+                raise ConnectionError("AUTH_RESPONSE answered opcode 0x%02x, not AUTH_SUCCESS" % op)
+            return
         if op != OP_READY:
             raise ConnectionError("STARTUP answered opcode 0x%02x, not READY" % op)
 

@@ -439,7 +439,10 @@ Result<std::vector<std::string>> JsonlColumns(std::string_view line) {
   rapidjson::Document doc;
   if (Status s = ParseObject(line, &doc); !s.ok()) return s;
   std::vector<std::string> columns;
-  for (const auto& m : doc.GetObject()) {
+  // Indexed, not a range for: clang's C++20 mode finds RapidJSON's iterator != ambiguous.
+  const auto members = doc.MemberBegin();
+  for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+    const auto& m = members[i];
     columns.emplace_back(m.name.GetString(), m.name.GetStringLength());
   }
   if (columns.empty()) return Status::InvalidArgument("the first object has no keys");
@@ -452,7 +455,10 @@ Result<std::vector<store::Value>> JsonlRow(std::string_view line,
   rapidjson::Document doc;
   if (Status s = ParseObject(line, &doc); !s.ok()) return s;
   std::vector<store::Value> row(columns.size());
-  for (const auto& m : doc.GetObject()) {
+  // Indexed, not a range for: clang's C++20 mode finds RapidJSON's iterator != ambiguous.
+  const auto members = doc.MemberBegin();
+  for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+    const auto& m = members[i];
     const std::string_view key(m.name.GetString(), m.name.GetStringLength());
     const auto it = std::find(columns.begin(), columns.end(), key);
     if (it == columns.end()) {
