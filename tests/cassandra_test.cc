@@ -228,6 +228,9 @@ TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
   }
   // The comparison is worth something only if most answers hold data.
   EXPECT_GT(nonempty, targets.size() / 2);
+  auto metrics = b->Get("/_shoal/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("shoal_cassandra_nodes_up 1\n"), std::string::npos) << metrics->body;
 }
 
 // CountRows runs SELECT count(*) on `table` and returns the count (-1 on an error).

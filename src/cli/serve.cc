@@ -112,7 +112,9 @@ void ExposeClusterStats(metrics::Registry& reg, const cluster::Cluster& cl, cons
 struct Backend {
   std::unique_ptr<store::Store> store;
   std::function<uint64_t()> queries;  // the store's query counter, for metrics
-  std::string description;            // "FILE" or "cassandra KEYSPACE at HOST:PORT"
+  // Registers the store's own metrics (the Cassandra client's); may be empty.
+  std::function<void(metrics::Registry&)> expose;
+  std::string description;  // "FILE" or "cassandra KEYSPACE at HOST:PORT"
   std::shared_ptr<const api::Router> router;
 };
 
@@ -125,8 +127,24 @@ Result<Backend> OpenStore(const Config& config) {
     if (!store.ok()) {
       return Status::InvalidArgument(StorePathError(config, store.status().message()));
     }
-    const store::CassandraStore* raw = store->get();
+    store::CassandraStore* raw = store->get();
     b.queries = [raw] { return raw->queries(); };
+    b.expose = [raw](metrics::Registry& reg) {
+      store::cassandra::Session& session = raw->session();
+      reg.AddCallback("shoal_cassandra_nodes", "Cassandra nodes known (from the ring)",
+                      [&session] { return AsGauge(session.nodes()); });
+      reg.AddCallback("shoal_cassandra_nodes_up", "Cassandra nodes with a connection open",
+                      [&session] { return AsGauge(session.nodes_up()); });
+      reg.AddCallback("shoal_cassandra_retries_total",
+                      "Reads sent again (another node or the same)",
+                      [&session] { return AsGauge(session.retries()); });
+      reg.AddCallback("shoal_cassandra_reprepares_total",
+                      "Statements prepared again after Unprepared",
+                      [&session] { return AsGauge(session.reprepares()); });
+      reg.AddCallback("shoal_cassandra_reconnects_total",
+                      "Connections dialled again after a failure",
+                      [&session] { return AsGauge(session.reconnects()); });
+    };
     b.description = "cassandra keyspace " + config.cassandra.session.keyspace + " at " +
                     config.cassandra.session.contact_points.front();
     b.store = std::move(store).value();
@@ -213,6 +231,7 @@ int RunServe(const Config& config, const std::function<void(const std::string& u
     return 1;
   }
   ExposeStats(registry, cache, read_through, backend->queries, server);
+  if (backend->expose) backend->expose(registry);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
   server.StopOnSignals();
 
