@@ -413,6 +413,13 @@ TEST_F(ClusterTest, PeerListChangesUnderLoadWithoutErrors) {
         },
         &result, &progress);
   });
+  // A failed ASSERT below returns early: join the load first, or ~thread terminates the test.
+  struct Joiner {
+    std::thread& thread;
+    ~Joiner() {
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{load};
   auto peers_json = [this](const std::vector<uint16_t>& ports) {
     std::string s = R"({"peers":[)";
     for (size_t i = 0; i < ports.size(); ++i) s += (i ? "," : "") + ("\"" + Addr(ports[i]) + "\"");
@@ -421,7 +428,7 @@ TEST_F(ClusterTest, PeerListChangesUnderLoadWithoutErrors) {
   while (progress.load() < 600) std::this_thread::sleep_for(milliseconds(5));
   for (size_t i = 0; i < 2; ++i) {
     Result<HttpResponse> r = Admin(i, "PUT", "/_shoal/peers", peers_json(ports_));
-    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r.ok()) << r.status().ToString() << "\nnode " << i << ":\n" << nodes_[i]->Output();
     EXPECT_EQ(r->status, 200) << r->body;
   }
   while (progress.load() < 1600) std::this_thread::sleep_for(milliseconds(5));

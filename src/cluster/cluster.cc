@@ -90,6 +90,30 @@ struct Membership {
 
 }  // namespace
 
+// MembershipSlot holds the current membership snapshot. A mutex, not
+// std::atomic<std::shared_ptr>: libstdc++ 12 builds that on a lock bit inside the control
+// pointer that ThreadSanitizer cannot see, so every SetPeers under load was reported as a
+// data race (and TSan stopped the node). The critical section is one reference-count
+// increment, taken once per miss and never on a hit.
+class MembershipSlot {
+ public:
+  std::shared_ptr<const Membership> load() const SHOAL_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return current_;
+  }
+  // store swaps in `next`; the old snapshot is released after the lock, by the caller's copy.
+  void store(std::shared_ptr<const Membership> next) SHOAL_EXCLUDES(mu_) {
+    {
+      MutexLock lock(mu_);
+      current_.swap(next);
+    }
+  }
+
+ private:
+  mutable Mutex mu_;
+  std::shared_ptr<const Membership> current_ SHOAL_GUARDED_BY(mu_);
+};
+
 struct Cluster::State final : rpc::Handler, std::enable_shared_from_this<State> {
   State(ClusterOptions o, rpc::Runtime& rt, cache::Loader& in, const Clock& c, LocalPurge lp)
       : options(std::move(o)),
@@ -106,7 +130,7 @@ struct Cluster::State final : rpc::Handler, std::enable_shared_from_this<State> 
   const LocalPurge local_purge;
   bool has_memory = true;  // set by the constructor from the peer list
 
-  std::atomic<std::shared_ptr<const Membership>> membership;
+  MembershipSlot membership;
   Mutex set_mu;  // serialises SetPeers and Stop
   bool stopped SHOAL_GUARDED_BY(set_mu) = false;
   std::atomic<bool> stopping{false};
