@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# bench/compare.sh: shoal against what users would put in its place, side by side, in one run.
+#
+#   bench/compare.sh          20 s per measurement, 2 rounds (about 8 minutes plus the build)
+#   bench/compare.sh quick    5 s, 1 round: a smoke test
+#
+# Four systems over the shared catalog workload (../shared/workload, 100,000 items), each on
+# its own loopback port, all running at once:
+#   shoal          shoal alone (the release build, SQLite)
+#   nginx-cache    nginx (1 worker) with proxy_cache in front of that shoal
+#   varnish        Varnish in front of that shoal (malloc storage, 256 MiB)
+#   nginx-fixed    nginx (1 worker) answering one fixed ~600-byte JSON to every request: the
+#                  fastest HTTP server on the box, so wrk's own ceiling
+# Lifetimes are 24 h (shoal's, which the proxies obey through Cache-Control), so after the
+# warm-up every measured request is a hit. Each system is warmed for 10 s (one pass over the
+# mix's distinct paths first, so the proxies hold every key), then measured at wrk -t1 -c50
+# and -c1000, round after round. The server CPU per request is utime+stime of every process
+# of the system (for the proxies: the proxy's processes and the shoal behind it) over the
+# run, divided by the requests. nginx and Varnish are installed from Debian when missing.
+#
+# Results: bench/out/compare/results.jsonl and one summary table, with shoal's ratio to each.
+set -euo pipefail
+
+MODE=${1:-full}
+case "$MODE" in
+  full) DURATION=20 WARM=10 ROUNDS=${SHOAL_COMPARE_ROUNDS:-2} ;;
+  quick) DURATION=5 WARM=3 ROUNDS=1 ;;
+  *)
+    echo "usage: bench/compare.sh [quick]" >&2
+    exit 2
+    ;;
+esac
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/.." && pwd))
+WORKLOAD=${SHOAL_WORKLOAD:-$ROOT/../shared/workload}
+OUT=${SHOAL_BENCH_OUT:-$ROOT/bench/out}
+RUN=$OUT/compare
+TOOL=(python3 "$HERE/bench_tool.py")
+ITEMS=100000
+HTTP_THREADS=${SHOAL_BENCH_HTTP_THREADS:-0}
+SCRIPT=bench/compare.sh
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
+
+NGINX_CACHE_PORT=18081
+VARNISH_PORT=18082
+NGINX_FIXED_PORT=18083
+EXTRA_PIDS=()
+
+stop_all() {
+  local p
+  for p in "${EXTRA_PIDS[@]}"; do
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "${EXTRA_PIDS[@]}"; do
+    for _ in $(seq 50); do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  EXTRA_PIDS=()
+  stop_server
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+ensure_servers() {
+  if ! command -v nginx >/dev/null || ! command -v varnishd >/dev/null; then
+    log "installing nginx-light and varnish (Debian)"
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    DEBIAN_FRONTEND=noninteractive timeout 600 "${sudo[@]}" apt-get install -y nginx-light \
+      varnish >&2 || die "apt-get install nginx-light varnish failed"
+  fi
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_port PORT NAME LOG: until something answers HTTP on PORT (10 s at most).
+wait_port() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/_shoal/health" && return 0
+    sleep 0.1
+  done
+  cat "$3" >&2 || true
+  die "$2 did not answer on port $1"
+}
+
+# The fixed answer: an item-sized JSON object (~600 bytes, like the mix's average answer).
+fixed_body() {
+  python3 -c '
+import json
+body = {"id": 1, "sku": "SKU-00000001", "title": "A fixed answer the size of a catalog item",
+        "category": "books", "price_cents": 1999, "stock": 42, "rating": 4.5,
+        "tags": ["fixed", "reference", "nginx"], "updated_at": "2024-01-01T00:00:00Z"}
+body["padding"] = "x" * (600 - len(json.dumps(body)) - 14)
+print(json.dumps(body), end="")'
+}
+
+start_nginx() { # start_nginx NAME PORT LOCATION_BLOCK
+  local dir=$RUN/$1
+  rm -rf "$dir" && mkdir -p "$dir/cache" "$dir/tmp"
+  cat >"$dir/nginx.conf" <<EOF
+# Written by bench/compare.sh.
+worker_processes 1;
+user '$(id -un)';
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_rlimit_nofile 65536;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp;
+  proxy_temp_path $dir/tmp;
+  fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp;
+  scgi_temp_path $dir/tmp;
+  keepalive_requests 1000000;
+  proxy_cache_path $dir/cache levels=1:2 keys_zone=shoal:64m max_size=1g inactive=24h;
+  upstream shoal { server ${URL#http://}; keepalive 64; }
+  server {
+    listen 127.0.0.1:$2 reuseport backlog=4096;
+    $3
+  }
+}
+EOF
+  nginx -p "$dir" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 &
+  EXTRA_PIDS+=($!)
+  eval "${1//-/_}_PID=$!"
+}
+
+start_varnish() {
+  local dir=$RUN/varnish
+  rm -rf "$dir" && mkdir -p "$dir"
+  # -F: foreground, so that its pid is ours; -j none: no privilege separation (we own the
+  # directory); default.vcl behaviour: cache what the backend's Cache-Control allows.
+  varnishd -F -j none -n "$dir" -a "127.0.0.1:$VARNISH_PORT" -b "${URL#http://}" \
+    -s malloc,256m -p thread_pool_min=50 -p thread_pool_max=1000 >"$dir/varnishd.log" 2>&1 &
+  EXTRA_PIDS+=($!)
+  varnish_PID=$!
+}
+
+# tree_ticks PID...: utime+stime (clock ticks) of the processes and all their descendants.
+tree_ticks() {
+  local total=0 p kids
+  for p in "$@"; do
+    [[ -r /proc/$p/stat ]] || continue
+    total=$((total + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+    kids=$(cat /proc/"$p"/task/*/children 2>/dev/null | tr '\n' ' ')
+    if [[ -n ${kids// /} ]]; then
+      # shellcheck disable=SC2086
+      total=$((total + $(tree_ticks $kids)))
+    fi
+  done
+  echo "$total"
+}
+
+# run_wrk LABEL PORT CONNECTIONS SECONDS PIDS...: one measurement, appended to results.jsonl.
+run_wrk() {
+  local label=$1 port=$2 conns=$3 secs=$4
+  shift 4
+  local t0 t1 out=$RUN/${label//\//-}.wrk
+  t0=$(tree_ticks "$@")
+  timeout $((secs + 60)) wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$WORKLOAD/wrk.lua" \
+    "http://127.0.0.1:$port" -- "$OUT/paths.txt" >"$out" 2>&1 ||
+    die "wrk ($label) failed: $(tail -5 "$out")"
+  t1=$(tree_ticks "$@")
+  "${TOOL[@]}" record --label "$label" --wrk-out "$out" connections="$conns" \
+    cpu_ticks=$((t1 - t0)) clk_tck="$CLK_TCK" | tee -a "$RUN/results.jsonl" >&2
+}
+
+main() {
+  ensure_tools
+  ensure_servers
+  build
+  make_data
+  mkdir -p "$RUN"
+  : >"$RUN/results.jsonl"
+  local p
+  for p in $NGINX_CACHE_PORT $VARNISH_PORT $NGINX_FIXED_PORT; do
+    port_free "$p" || die "port $p is taken"
+  done
+
+  write_config "$RUN/shoal.yaml" 24h 24h 24h
+  start_server "$RUN/shoal.yaml" "$RUN/shoal.log"
+  log "shoal $URL (pid $PID)"
+  start_nginx nginx-cache $NGINX_CACHE_PORT "location / {
+      proxy_pass http://shoal;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_cache shoal;
+      proxy_cache_lock on;
+    }"
+  start_nginx nginx-fixed $NGINX_FIXED_PORT "location / {
+      default_type application/json;
+      return 200 '$(fixed_body)';
+    }"
+  start_varnish
+  wait_port $NGINX_CACHE_PORT nginx-cache "$RUN/nginx-cache/error.log"
+  wait_port $VARNISH_PORT varnish "$RUN/varnish/varnishd.log"
+  wait_port $NGINX_FIXED_PORT nginx-fixed "$RUN/nginx-fixed/error.log"
+
+  # name port pids...
+  local -a systems=(
+    "shoal ${URL##*:} $PID"
+    "nginx-cache $NGINX_CACHE_PORT $nginx_cache_PID $PID"
+    "varnish $VARNISH_PORT $varnish_PID $PID"
+    "nginx-fixed $NGINX_FIXED_PORT $nginx_fixed_PID"
+  )
+  local s name port pids
+  for s in "${systems[@]}"; do
+    read -r name port pids <<<"$s"
+    log "$name: one pass over the distinct paths, then ${WARM}s of warm-up"
+    timeout 960 wrk -t1 -c32 -d900s -s "$HERE/once.lua" "http://127.0.0.1:$port" -- \
+      "$OUT/distinct.txt" >"$RUN/$name-fill.wrk" 2>&1 || die "filling $name failed"
+    timeout $((WARM + 60)) wrk -t1 -c50 -d"${WARM}s" -s "$WORKLOAD/wrk.lua" \
+      "http://127.0.0.1:$port" -- "$OUT/paths.txt" >/dev/null 2>&1 || die "warming $name failed"
+  done
+  local round
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for s in "${systems[@]}"; do
+      read -r name port pids <<<"$s"
+      log "round $round: $name"
+      # shellcheck disable=SC2086
+      run_wrk "$name-c50/$round" "$port" 50 "$DURATION" $pids
+      # shellcheck disable=SC2086
+      run_wrk "$name-c1000/$round" "$port" 1000 "$DURATION" $pids
+    done
+  done
+  "${TOOL[@]}" summary "$RUN/results.jsonl" \
+    --title "compare, $MODE, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores" | tee "$RUN/summary.txt"
+  python3 - "$RUN/results.jsonl" <<'PY' | tee -a "$RUN/summary.txt"
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    runs.setdefault(r["label"].split("/")[0], []).append(r)
+def med(name, key):
+    return statistics.median(r[key] for r in runs[name])
+print("\nshoal's ratio to each (medians; req/s: higher is better for shoal above 1;"
+      " CPU and p99: lower is better for shoal below 1)")
+for conns in ("c50", "c1000"):
+    me = f"shoal-{conns}"
+    for other in ("nginx-cache", "varnish", "nginx-fixed"):
+        o = f"{other}-{conns}"
+        if me in runs and o in runs:
+            print(f"  {conns:>5} vs {other:<12} req/s {med(me, 'rps') / med(o, 'rps'):5.2f}x"
+                  f"   p99 {med(me, 'p99_us') / max(med(o, 'p99_us'), 1):5.2f}x"
+                  f"   CPU/req {med(me, 'cpu_us_per_req') / max(med(o, 'cpu_us_per_req'), 1e-9):5.2f}x")
+PY
+}
+
+main "$@"

@@ -1,0 +1,162 @@
+# bench/lib.sh: what bench/run.sh and bench/compare.sh share: logging, the tools, the build,
+# the workload data, the catalog config, and one shoal server (start, stop, metrics, CPU).
+#
+# Source it after setting ROOT, HERE, WORKLOAD, OUT, RUN, ITEMS, TOOL and HTTP_THREADS, and
+# SCRIPT (the name messages carry). The caller sets its own traps (stop_server on EXIT).
+log() { printf '\n== %s\n' "$*" >&2; }
+die() {
+  printf '%s: %s\n' "$SCRIPT" "$*" >&2
+  exit 1
+}
+
+# --- tools ------------------------------------------------------------------------------
+
+ensure_tools() {
+  if ! command -v wrk >/dev/null; then
+    log "installing wrk"
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    timeout 300 "${sudo[@]}" apt-get install -y wrk >&2 || die "wrk is missing and apt-get install wrk failed"
+  fi
+  local t
+  for t in python3 curl cmake timeout; do
+    command -v "$t" >/dev/null || die "$t is required"
+  done
+  [[ -f $WORKLOAD/gen_catalog.py && -f $WORKLOAD/wrk.lua ]] ||
+    die "no workload in $WORKLOAD (set SHOAL_WORKLOAD)"
+  # wrk -c1000 and the server's 1000 sockets: raise the descriptor limit as far as allowed.
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+  if (($(ulimit -n) < 2100)); then
+    echo "$SCRIPT: warning: ulimit -n is $(ulimit -n); -c1000 may fail" >&2
+  fi
+}
+
+# --- build and data ---------------------------------------------------------------------
+
+build() {
+  if [[ -n ${SHOAL_BIN:-} ]]; then
+    BIN=$SHOAL_BIN
+  elif [[ -n ${SHOAL_BENCH_BUILD_DIR:-} ]]; then
+    log "building shoal in $SHOAL_BENCH_BUILD_DIR"
+    timeout 1800 cmake -S "$ROOT" -B "$SHOAL_BENCH_BUILD_DIR" -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHOAL_TESTS=OFF >&2
+    timeout 1800 cmake --build "$SHOAL_BENCH_BUILD_DIR" --target shoal -j2 >&2
+    BIN=$SHOAL_BENCH_BUILD_DIR/src/cli/shoal
+  else
+    log "building shoal (preset release)"
+    (cd "$ROOT" && timeout 1800 cmake --preset release >&2 &&
+      timeout 1800 cmake --build --preset release --target shoal >&2)
+    BIN=$ROOT/build/release/src/cli/shoal
+  fi
+  [[ -x $BIN ]] || die "no shoal binary at $BIN"
+}
+
+make_data() {
+  mkdir -p "$OUT"
+  if [[ ! -s $OUT/catalog.db ]]; then
+    log "generating the $ITEMS-item catalog"
+    timeout 900 python3 "$WORKLOAD/gen_catalog.py" --items "$ITEMS" --seed 42 --out "$OUT" >&2
+  fi
+  if [[ ! -s $OUT/paths.txt ]]; then
+    timeout 300 python3 "$WORKLOAD/gen_requests.py" --items "$ITEMS" --count 100000 --seed 7 \
+      --out "$OUT/paths.txt"
+  fi
+  [[ -s $OUT/distinct.txt ]] || "${TOOL[@]}" unique-paths "$OUT/paths.txt" "$OUT/distinct.txt"
+  [[ -s $OUT/fill.txt ]] || "${TOOL[@]}" fill-paths --workload "$WORKLOAD" --items "$ITEMS" \
+    --out "$OUT/fill.txt"
+}
+
+# write_config FILE TTL_ITEMS TTL_REVIEWS TTL_CATEGORIES: the three endpoints of
+# examples/catalog/shoal.yaml over bench/out/catalog.db. negative_ttl follows the item
+# lifetime so that, with 24 h, the mix's 404s are hits too.
+write_config() {
+  cat >"$1" <<EOF
+# Written by $SCRIPT.
+listen: 127.0.0.1:0
+http: { threads: $HTTP_THREADS }
+store:
+  sqlite: { path: $OUT/catalog.db }
+  timeout: 2s
+cache:
+  memory: 256MiB
+  grace: 5m
+  negative_ttl: $2
+endpoints:
+  - route: /v1/items/{id:int}
+    query: >-
+      SELECT id, sku, title, category, price_cents, stock, rating, tags, updated_at
+      FROM items WHERE id = :id
+    result: one
+    json: [tags]
+    ttl: $2
+  - route: /v1/items/{id:int}/reviews
+    query: >-
+      SELECT review_id, author, stars, body, created_at
+      FROM reviews WHERE item_id = :id ORDER BY review_id DESC LIMIT :limit
+    params:
+      limit: { type: int, default: 10, min: 1, max: 50 }
+    result: many
+    ttl: $3
+  - route: /v1/categories/{name}/items
+    query: >-
+      SELECT id, title, price_cents
+      FROM items WHERE category = :name ORDER BY id LIMIT :limit
+    params:
+      limit: { type: int, default: 20, min: 1, max: 100 }
+    result: many
+    ttl: $4
+EOF
+}
+
+# --- the server -------------------------------------------------------------------------
+
+PID=""
+URL=""
+
+stop_server() {
+  [[ -n $PID ]] || return 0
+  if kill -0 "$PID" 2>/dev/null; then
+    kill -TERM "$PID" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$PID" 2>/dev/null; then
+      echo "$SCRIPT: shoal $PID ignored SIGTERM for 10 s; killing it" >&2
+      kill -KILL "$PID" 2>/dev/null || true
+    fi
+  fi
+  wait "$PID" 2>/dev/null || true
+  PID=""
+}
+
+# start_server CONFIG LOG: starts shoal, waits (30 s at most) for its "serving ... on URL".
+start_server() {
+  stop_server
+  : >"$2"
+  "$BIN" serve -c "$1" >"$2" 2>&1 &
+  PID=$!
+  local i
+  for ((i = 0; i < 300; i++)); do
+    URL=$(grep -o 'on http://127\.0\.0\.1:[0-9]*' "$2" | head -1 | sed 's/^on //' || true)
+    [[ -n $URL ]] && return 0
+    kill -0 "$PID" 2>/dev/null || {
+      cat "$2" >&2
+      die "shoal exited at start"
+    }
+    sleep 0.1
+  done
+  die "shoal did not report its address within 30 s (see $2)"
+}
+
+metric() { # metric NAME: the value of one line of /_shoal/metrics
+  curl -sf --max-time 5 "$URL/_shoal/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { print (v == "" ? 0 : v) }'
+}
+cpu_ticks() { # utime + stime of the server, in clock ticks (fields 14 and 15 of stat)
+  sed 's/^.*) //' "/proc/$PID/stat" | awk '{ print $12 + $13 }'
+}
+status_kib() { # status_kib VmRSS|VmHWM
+  awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"
+}
+CLK_TCK=$(getconf CLK_TCK)
