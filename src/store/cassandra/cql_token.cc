@@ -38,6 +38,9 @@ uint64_t TailByte(unsigned char b, int shift) {
 }  // namespace
 
 int64_t Murmur3Token(std::string_view key) {
+  // Murmur3Partitioner.getToken answers the ring's minimum for an empty key without hashing
+  // it. A table rejects such a key ("Key may not be empty"), but match the server anyway.
+  if (key.empty()) return std::numeric_limits<int64_t>::min();
   const auto* data = reinterpret_cast<const unsigned char*>(key.data());
   const size_t len = key.size();
   const size_t blocks = len / 16;

@@ -25,7 +25,8 @@
 
 namespace shoal::store::cassandra {
 
-// Murmur3Token returns the token of a partition key's bytes (see above).
+// Murmur3Token returns the token of a partition key's bytes (see above). An empty key gets
+// the minimum token, as in Cassandra (which never stores one: a partition key may not be empty).
 int64_t Murmur3Token(std::string_view routing_key);
 
 // RoutingKey returns the bytes hashed for a partition key: one component as is; several as
