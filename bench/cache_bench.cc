@@ -12,6 +12,7 @@
 // through the thread-safe Cache and ReadThrough.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
@@ -22,6 +23,7 @@
 #include "api/json_writer.h"
 #include "api/router.h"
 #include "api/store_loader.h"
+#include "api/test_catalog.h"
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/status.h"
@@ -29,6 +31,7 @@
 #include "cache/entry.h"
 #include "cache/loader.h"
 #include "cache/read_through.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace shoal::bench {
@@ -255,6 +258,60 @@ void BM_JsonString(benchmark::State& state) {
   state.SetLabel(state.range(0) == 0 ? "ascii" : "escapes+utf8");
 }
 BENCHMARK(BM_JsonString)->Arg(0)->Arg(1);
+
+}  // namespace
+}  // namespace shoal::bench
+
+namespace shoal::bench {
+namespace {
+
+// The router of the catalog's three endpoints, compiled against a small real SQLite catalog.
+struct RouterFixture {
+  RouterFixture() {
+    store::SqliteOptions o;
+    o.path = catalog.path();
+    o.threads = 1;
+    auto opened = store::SqliteStore::Open(o);
+    if (!opened.ok()) std::abort();
+    store = std::move(opened).value();
+    auto built = api::Router::Build(api::testing::CatalogApiOptions(), *store);
+    if (!built.ok()) std::abort();
+    router = std::move(built).value();
+  }
+  api::testing::TestCatalog catalog;
+  std::unique_ptr<store::SqliteStore> store;
+  std::shared_ptr<const api::Router> router;
+};
+
+RouterFixture& Routes() {
+  static RouterFixture* fixture = new RouterFixture();  // never destroyed, like Shared()
+  return *fixture;
+}
+
+// Route matching and key building for a hit: Router::Match without binding values, as
+// Api::Handle calls it (the key is the one allocation).
+void BM_RouterMatch(benchmark::State& state) {
+  const api::Router& router = *Routes().router;
+  const std::string_view path = state.range(0) == 0 ? "/v1/items/12345" : "/v1/items/12345/reviews";
+  const std::string_view query = state.range(0) == 0 ? "" : "limit=20";
+  for (auto _ : state) {
+    Result<api::RouteMatch> m = router.Match(path, query, /*bind=*/false);
+    benchmark::DoNotOptimize(m);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RouterMatch)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
+
+// A key back to its bound values, as StoreLoader does on a miss (and a peer on a forward).
+void BM_RouterMatchKey(benchmark::State& state) {
+  const api::Router& router = *Routes().router;
+  for (auto _ : state) {
+    Result<api::RouteMatch> m = router.MatchKey("/v1/items/12345/reviews?limit=20");
+    benchmark::DoNotOptimize(m);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RouterMatchKey);
 
 }  // namespace
 }  // namespace shoal::bench
