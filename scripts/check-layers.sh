@@ -15,7 +15,8 @@ declare -A allowed=(
   [rpc]="rpc base metrics"
   [cluster]="cluster cache rpc base metrics"
   [api]="api http/handler.h cache store/store.h base metrics"
-  [cli]="cli api http cluster rpc cache store metrics base"
+  [loadgen]="loadgen base"
+  [cli]="cli api http cluster rpc cache store loadgen metrics base"
 )
 
 status=0

@@ -12,6 +12,7 @@
 #include "cli/demo_config.h"
 #include "cli/load.h"
 #include "cli/serve.h"
+#include "loadgen/loadgen.h"
 
 namespace shoal::cli {
 namespace {
@@ -27,6 +28,7 @@ constexpr char kUsage[] =
     "  check-config -c FILE  check FILE (and its queries against the database) and exit\n"
     "  demo                  generate a demo catalog in SQLite and serve it\n"
     "  load --to T --table T --from FILE   upsert JSONL or CSV rows into SQLite or Cassandra\n"
+    "  bench URL --paths FILE  ramp virtual users against a server and report each step\n"
     "  help [COMMAND]        this text, or a command's options\n"
     "\n"
     "Run 'shoal COMMAND --help' for a command's options.\n";
@@ -224,12 +226,15 @@ int Main(int argc, char** argv) {
   if (command == "check-config") return CheckConfig(args);
   if (command == "demo") return Demo(args);
   if (command == "load") return LoadCommand(args);
+  if (command == "bench")
+    return loadgen::Command(std::vector<std::string>(args.begin(), args.end()));
   if (command == "-h" || command == "--help") return Usage(kUsage, 0);
   if (command == "help") {
     if (args.empty()) return Usage(kUsage, 0);
     if (args[0] == "serve") return Usage(kServeUsage, 0);
     if (args[0] == "check-config") return Usage(kCheckUsage, 0);
     if (args[0] == "demo") return Usage(kDemoUsage, 0);
+    if (args[0] == "bench") return loadgen::Command({"--help"});
     if (args[0] == "load") {
       const std::string_view help[] = {"--help"};
       return LoadCommand(help);
