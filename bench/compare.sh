@@ -3,6 +3,9 @@
 #
 #   bench/compare.sh          20 s per measurement, 2 rounds (about 8 minutes plus the build)
 #   bench/compare.sh quick    5 s, 1 round: a smoke test
+#   bench/compare.sh expiry   as full, but with the catalog's own lifetimes (items 60 s,
+#                             reviews 30 s, categories 10 s): expiry waves, refreshes and
+#                             the proxies' revalidation are part of the measurement
 #
 # Four systems over the shared catalog workload (../shared/workload, 100,000 items), each on
 # its own loopback port, all running at once:
@@ -18,15 +21,16 @@
 # of the system (for the proxies: the proxy's processes and the shoal behind it) over the
 # run, divided by the requests. nginx and Varnish are installed from Debian when missing.
 #
-# Results: bench/out/compare/results.jsonl and one summary table, with shoal's ratio to each.
+# Results: bench/out/compare/results.jsonl (compare-MODE/) and one summary table, with shoal's ratio to each.
 set -euo pipefail
 
 MODE=${1:-full}
 case "$MODE" in
-  full) DURATION=20 WARM=10 ROUNDS=${SHOAL_COMPARE_ROUNDS:-2} ;;
-  quick) DURATION=5 WARM=3 ROUNDS=1 ;;
+  full) DURATION=20 WARM=10 ROUNDS=${SHOAL_COMPARE_ROUNDS:-2} TTLS="24h 24h 24h" ;;
+  quick) DURATION=5 WARM=3 ROUNDS=1 TTLS="24h 24h 24h" ;;
+  expiry) DURATION=20 WARM=10 ROUNDS=${SHOAL_COMPARE_ROUNDS:-2} TTLS="60s 30s 10s" ;;
   *)
-    echo "usage: bench/compare.sh [quick]" >&2
+    echo "usage: bench/compare.sh [quick|expiry]" >&2
     exit 2
     ;;
 esac
@@ -35,7 +39,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/.." && pwd))
 WORKLOAD=${SHOAL_WORKLOAD:-$ROOT/../shared/workload}
 OUT=${SHOAL_BENCH_OUT:-$ROOT/bench/out}
-RUN=$OUT/compare
+RUN=$OUT/compare-$MODE
 TOOL=(python3 "$HERE/bench_tool.py")
 ITEMS=100000
 HTTP_THREADS=${SHOAL_BENCH_HTTP_THREADS:-0}
@@ -186,7 +190,8 @@ main() {
     port_free "$p" || die "port $p is taken"
   done
 
-  write_config "$RUN/shoal.yaml" 24h 24h 24h
+  # shellcheck disable=SC2086
+  write_config "$RUN/shoal.yaml" $TTLS
   start_server "$RUN/shoal.yaml" "$RUN/shoal.log"
   log "shoal $URL (pid $PID)"
   start_nginx nginx-cache $NGINX_CACHE_PORT "location / {
