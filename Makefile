@@ -43,8 +43,14 @@ test: check
 	scripts/with-cassandra.sh $(MAKE) --no-print-directory test-dev test-asan test-tsan test-fuzz
 	@echo "make test: dev, asan, tsan and fuzz suites passed"
 
+# The micro-benchmarks (Google Benchmark, release build), then the end-to-end run.
 bench: deps
 	scripts/install-deps.sh --bench
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target shoal shoal_micro_bench shoal_ring_bench
+	mkdir -p bench/out
+	build/release/bench/shoal_micro_bench --benchmark_min_time=0.2 | tee bench/out/micro.txt
+	build/release/bench/shoal_ring_bench --benchmark_min_time=0.2 | tee bench/out/ring.txt
 	bench/run.sh $(BENCH_ARGS)
 
 format: deps
