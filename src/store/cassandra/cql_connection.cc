@@ -1,18 +1,23 @@
 // cql_connection: see cql_connection.h.
 //
 // Everything a connection does runs on its strand: the handshake, writes, reads, the ticker,
-// and every callback. Send and Close only post there, so the connection's state (the stream
-// table, the write queue, the decoder) needs no lock; the atomics in Connection are the only
-// state other threads read.
+// and every callback. Send and Close called elsewhere only post there, so the connection's
+// state (the stream table, the write queue, the decoder) needs no lock; the atomics in
+// Connection are the only state other threads read. Send called on the strand (from one of
+// this connection's callbacks) enqueues at once, which is safe because every loop that runs
+// callbacks (Dispatch, Tick, Fail) takes its entries out of the table before calling them.
+// Refusals are always posted, so no callback ever runs inside Send.
 //
-// Stream ids: `next_unused_` hands out ids 0, 1, 2, ... the first time, then ids come back
-// through `free_`, so a connection with 10 requests in flight uses ids 0..9 and never walks
-// 32768 slots. A request that times out keeps its id (quarantined) until its answer comes,
-// because the server may still send it; the answer is then dropped and the id freed.
+// Stream ids: `next_unused` hands out ids 0, 1, 2, ... the first time, then ids come back
+// through `free_ids`, so a connection with 10 requests in flight uses ids 0..9 and never walks
+// 32768 slots. A request that times out keeps its id (quarantined: its entry stays in
+// `pending` with an empty callback) until its answer comes, because the server may still send
+// it; the answer is then dropped and the id freed.
 //
-// The ticker: while requests are in flight (or the handshake runs) it ticks every kTick and
-// fails requests past their deadlines; when idle it sleeps until the next heartbeat is due.
-// A Send into an idle connection pulls the next tick in.
+// The ticker (one steady_timer): while requests are in flight (or the handshake runs) it
+// ticks every kTick and fails requests past their deadlines, scanning the table only once
+// the earliest recorded deadline has passed; when idle it sleeps until the next heartbeat is
+// due. A Send into an idle connection pulls the next tick in.
 #include "store/cassandra/cql_connection.h"
 
 #include <algorithm>
@@ -82,6 +87,9 @@ struct Connection::Impl {
   std::vector<int16_t> free_ids;
   size_t next_unused = 0;
   size_t quarantined = 0;
+  // A lower bound of the live deadlines in `pending` (not raised when a request leaves), so a
+  // tick scans the table only when some request may really have expired.
+  TimePoint min_deadline = TimePoint::max();
 
   std::string out;      // frames waiting for the next write
   std::string writing;  // the frames of the write in progress
@@ -113,6 +121,8 @@ class ConnectionOps {
   static void Fail(const ConnPtr& c, const Status& cause);
   static void Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint deadline,
                       ResponseCallback done);
+  // Refuse completes a request that got no stream id, from a later strand turn.
+  static void Refuse(const ConnPtr& c, ResponseCallback done, Status why);
   static void Kick(const ConnPtr& c);
   static void Read(const ConnPtr& c);
   static void Dispatch(const ConnPtr& c, const Frame& frame);
@@ -145,6 +155,10 @@ void Connection::Connect(asio::io_context& io, ConnectionOptions options,
 
 void Connection::Send(FrameBuilder build, TimePoint deadline, ResponseCallback done) {
   ConnPtr self = shared_from_this();
+  if (impl_->strand.running_in_this_thread()) {
+    ConnectionOps::Enqueue(self, std::move(build), deadline, std::move(done));
+    return;
+  }
   asio::post(impl_->strand,
              [self, build = std::move(build), deadline, done = std::move(done)]() mutable {
                ConnectionOps::Enqueue(self, std::move(build), deadline, std::move(done));
@@ -154,7 +168,8 @@ void Connection::Send(FrameBuilder build, TimePoint deadline, ResponseCallback d
 void Connection::Close() {
   ConnPtr self = shared_from_this();
   asio::post(impl_->strand, [self] {
-    ConnectionOps::Fail(self, Status::Unavailable("cassandra: " + self->address_ + ": closed"));
+    ConnectionOps::Fail(self, Status::Unavailable("cassandra: " + self->address_ +
+                                                  ": connection closed by the client"));
   });
 }
 
@@ -313,6 +328,7 @@ void ConnectionOps::Fail(const ConnPtr& c, const Status& cause) {
   std::unordered_map<int16_t, Connection::Impl::Pending> pending;
   pending.swap(s.pending);
   s.quarantined = 0;
+  s.min_deadline = TimePoint::max();
   SetInFlight(c);
   const Status failed = cause.code() == StatusCode::kUnavailable
                             ? cause
@@ -339,12 +355,13 @@ void ConnectionOps::Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint dead
                             ResponseCallback done) {
   Connection::Impl& s = I(c);
   if (s.state == Connection::Impl::State::kClosed) {
-    done(Status::Unavailable("cassandra: " + Address(c) + ": connection closed"));
-    return;
+    return Refuse(c, std::move(done),
+                  Status::Unavailable("cassandra: " + Address(c) + ": connection closed"));
   }
   if (Now() >= deadline) {  // spent before it could be sent: no stream id for it
-    done(Status::DeadlineExceeded("cassandra: " + Address(c) + ": deadline passed before sending"));
-    return;
+    return Refuse(
+        c, std::move(done),
+        Status::DeadlineExceeded("cassandra: " + Address(c) + ": deadline passed before sending"));
   }
   int16_t id = 0;
   if (!s.free_ids.empty()) {
@@ -353,21 +370,27 @@ void ConnectionOps::Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint dead
   } else if (s.next_unused < Connection::kMaxStreams) {
     id = static_cast<int16_t>(s.next_unused++);
   } else {
-    done(Status::ResourceExhausted("cassandra: " + Address(c) +
-                                   ": all 32768 stream ids are in use"));
-    return;
+    return Refuse(c, std::move(done),
+                  Status::ResourceExhausted("cassandra: " + Address(c) + ": all " +
+                                            std::to_string(Connection::kMaxStreams) +
+                                            " stream ids are in use (" +
+                                            std::to_string(s.quarantined) + " quarantined)"));
   }
   const size_t before = s.out.size();
   if (Status st = build(s.out, id); !st.ok()) {
     s.out.resize(before);
     s.free_ids.push_back(id);
-    done(st);
-    return;
+    return Refuse(c, std::move(done), std::move(st));
   }
   s.pending.emplace(id, Connection::Impl::Pending{std::move(done), deadline});
+  s.min_deadline = std::min(s.min_deadline, deadline);
   SetInFlight(c);
   if (s.timer_due > Now() + kTick) ArmTimer(c, kTick);
   Kick(c);
+}
+
+void ConnectionOps::Refuse(const ConnPtr& c, ResponseCallback done, Status why) {
+  asio::post(I(c).strand, [done = std::move(done), why = std::move(why)] { done(why); });
 }
 
 void ConnectionOps::Kick(const ConnPtr& c) {
@@ -463,19 +486,26 @@ void ConnectionOps::Tick(const ConnPtr& c) {
     return;
   }
   // Deadlines. Collect first: a callback may Send, which changes the table.
-  std::vector<ResponseCallback> expired;
-  for (auto& [id, p] : s.pending) {
-    if (p.done && now >= p.deadline) {
-      expired.push_back(std::move(p.done));
-      p.done = nullptr;
-      ++s.quarantined;
+  if (now >= s.min_deadline) {
+    std::vector<ResponseCallback> expired;
+    TimePoint next_min = TimePoint::max();
+    for (auto& [id, p] : s.pending) {
+      if (!p.done) continue;  // quarantined already
+      if (now >= p.deadline) {
+        expired.push_back(std::move(p.done));
+        p.done = nullptr;
+        ++s.quarantined;
+      } else {
+        next_min = std::min(next_min, p.deadline);
+      }
     }
+    s.min_deadline = next_min;
+    SetInFlight(c);
+    for (auto& done : expired) {
+      done(Status::DeadlineExceeded("cassandra: " + Address(c) + ": no answer in time"));
+    }
+    if (s.state == Connection::Impl::State::kClosed) return;
   }
-  SetInFlight(c);
-  for (auto& done : expired) {
-    done(Status::DeadlineExceeded("cassandra: " + Address(c) + ": no answer in time"));
-  }
-  if (s.state == Connection::Impl::State::kClosed) return;
   if (s.quarantined > Connection::kMaxQuarantined) {
     Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": " + std::to_string(s.quarantined) +
                                 " requests unanswered past their deadlines; reconnecting"));

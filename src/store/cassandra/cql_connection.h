@@ -23,7 +23,10 @@
 //            gets DeadlineExceeded and the stream id is QUARANTINED (not reused) until its late
 //            response arrives or the connection closes, so a late answer can never be
 //            delivered to another request. When more than kMaxQuarantined ids are stuck the
-//            connection is presumed wedged and closed.
+//            connection is presumed wedged and closed. Deadlines are checked by a sweep every
+//            5 ms, so DeadlineExceeded may come up to 5 ms late, and an answer read before the
+//            sweep saw its deadline pass is still delivered. A request whose deadline has
+//            passed by the time it reaches the strand is failed without being sent (no id).
 //   Idle     after heartbeat_interval without any frame read, an OPTIONS is sent; no answer
 //            within heartbeat_timeout closes the connection (a half-open TCP connection is
 //            found within interval + timeout, not at the next real request).
@@ -67,8 +70,9 @@ struct ConnectionOptions {
   // that asks while user is empty fails Connect with a message saying credentials are needed.
   std::string user;
   std::string password;
-  // Sent as "USE <keyspace>" after READY when not empty. Must be a valid CQL identifier
-  // (letters, digits, underscore); anything else fails Connect with InvalidArgument.
+  // Sent as USE "<keyspace>" after READY when not empty. Must be a valid CQL identifier
+  // (letters, digits, underscore, at most 48); anything else fails Connect with
+  // InvalidArgument. It is quoted, as gocql does, so it is case-sensitive.
   std::string keyspace;
   Duration connect_timeout = std::chrono::seconds(5);
   Duration heartbeat_interval = std::chrono::seconds(5);
@@ -105,7 +109,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection& operator=(const Connection&) = delete;
 
   // Send queues one request (see above). `build` runs before Send returns or on the strand;
-  // it must not capture views that die before then.
+  // it must not capture views that die before then. Called on the connection's strand (from
+  // one of its callbacks), Send takes the stream id and runs `build` before it returns.
   void Send(FrameBuilder build, TimePoint deadline, ResponseCallback done);
 
   // Close closes the socket and fails everything in flight with Unavailable; idempotent.
@@ -113,7 +118,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool closed() const { return closed_.load(std::memory_order_acquire); }
   // in_flight counts requests sent and not yet answered, failed or timed out (quarantined ids
-  // not included). The session picks the least loaded connection of a node by it.
+  // not included; a heartbeat's OPTIONS included while it waits). The session picks the least
+  // loaded connection of a node by it.
   size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
   // address is "host:port" as given, for messages.
   const std::string& address() const { return address_; }

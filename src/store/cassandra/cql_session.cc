@@ -198,7 +198,7 @@ struct Session::Impl {
     c.keyspace = options.keyspace;
     c.connect_timeout = options.connect_timeout;
     c.heartbeat_interval = options.heartbeat_interval;
-    c.heartbeat_timeout = options.heartbeat_interval;
+    c.heartbeat_timeout = options.heartbeat_timeout;
     return c;
   }
 

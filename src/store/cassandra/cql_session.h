@@ -66,7 +66,10 @@ struct SessionOptions {
   // Read system.peers_v2 and connect to every node; false keeps to the contact points.
   bool discover_peers = true;
   Duration connect_timeout = std::chrono::seconds(5);
+  // An idle connection sends OPTIONS after heartbeat_interval; no answer within
+  // heartbeat_timeout closes it (cql_connection.h).
   Duration heartbeat_interval = std::chrono::seconds(5);
+  Duration heartbeat_timeout = std::chrono::seconds(5);
   Duration reconnect_initial = std::chrono::milliseconds(100);
   Duration reconnect_max = std::chrono::seconds(10);
 };
