@@ -273,7 +273,6 @@ struct Session::Impl {
   std::vector<std::thread> threads;
 
   // Fixed by Open before any request; read without the lock afterwards.
-  std::vector<int64_t> ring_tokens;
   TokenRing ring;
 
   mutable Mutex mu;
@@ -635,22 +634,18 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
   control->Close();
   if (!discovered.ok()) return discovered;
 
-  size_t dials = 0;
+  // Dial every slot of every node, then wait for the first round (each slot's first
+  // outcome) so that Open returns with the pools as full as the cluster allows.
+  std::vector<std::pair<size_t, size_t>> slots;
   {
     MutexLock lock(s.mu);
-    for (const auto& n : s.nodes) dials += n.slots.size();
-    s.open_dials_left = dials;
-  }
-  size_t node_count = 0;
-  {
-    MutexLock lock(s.mu);
-    node_count = s.nodes.size();
-  }
-  for (size_t node = 0; node < node_count; ++node) {
-    for (size_t slot = 0; slot < std::max<size_t>(1, s.options.connections_per_node); ++slot) {
-      s.Dial(node, slot);
+    for (size_t node = 0; node < s.nodes.size(); ++node) {
+      for (size_t slot = 0; slot < s.nodes[node].slots.size(); ++slot)
+        slots.emplace_back(node, slot);
     }
+    s.open_dials_left = slots.size();
   }
+  for (const auto& [node, slot] : slots) s.Dial(node, slot);
   {
     MutexLock lock(s.mu);
     s.open_cv.WaitFor(s.mu, s.options.connect_timeout + std::chrono::seconds(1),
