@@ -26,7 +26,7 @@ bool SameSecret(std::string_view a, std::string_view b) {
 http::Response Json(int status, std::string body) {
   http::Response r;
   r.status = status;
-  r.body = Bytes::Copy(body);
+  r.SetBody(Bytes::Copy(body));
   return r;
 }
 

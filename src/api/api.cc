@@ -132,7 +132,7 @@ struct Api::Shared {
   http::Response NotFound() const {
     http::Response r;
     r.status = 404;
-    r.body = not_found_body;
+    r.SetBody(not_found_body);
     return r;
   }
 
@@ -148,11 +148,11 @@ struct Api::Shared {
     return r;
   }
 
-  // FromEntry builds the answer for `entry`. Nothing here allocates: the body is a shared
-  // buffer, the ETag a view kept alive by `owner`, the other strings static.
-  http::Response FromEntry(const cache::EntryPtr& entry, cache::Source source, bool gzip_ok,
-                           std::string_view if_none_match) const {
-    const TimePoint now = clock->Now();
+  // FromEntry builds the answer for `entry` as of `now`. Nothing here allocates or touches a
+  // reference count: the body and the ETag are views into the entry, which `owner` keeps
+  // alive (the reference the lookup returned moves there); the other strings are static.
+  http::Response FromEntry(cache::EntryPtr entry, cache::Source source, bool gzip_ok,
+                           std::string_view if_none_match, TimePoint now) const {
     http::Response r;
     r.status = entry->not_found() ? 404 : 200;
     r.etag = entry->etag();
@@ -174,20 +174,20 @@ struct Api::Shared {
     if (r.status == 200 && !if_none_match.empty() && EtagMatches(if_none_match, r.etag)) {
       Inc(not_modified);
       r.status = 304;
-      r.owner = entry;
+      r.owner = std::move(entry);
       return r;
     }
-    r.body = entry->body();
+    r.body = entry->body().view();
     if (gzip_ok && r.body.size() >= kMinGzipBytes) {
       bool made = false;
       const Bytes& gz = entry->GzipBody(&made);
       if (made && !gz.empty()) cache->AddCharge(*entry, gz.size() + Bytes::kOverhead);
       if (!gz.empty()) {  // empty only if zlib failed: send the plain body then
-        r.body = gz;
+        r.body = gz.view();
         r.content_encoding = "gzip";
       }
     }
-    r.owner = entry;
+    r.owner = std::move(entry);
     return r;
   }
 };
@@ -236,10 +236,10 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     if (!IsGetOrHead(request)) return exchange.Reply(s.MethodNotAllowed());
     http::Response r;
     if (path == kHealthPath) {
-      r.body = s.health_body;
+      r.SetBody(s.health_body);
     } else {
       r.content_type = "text/plain; version=0.0.4";
-      if (s.registry != nullptr) r.body = Bytes::Copy(s.registry->Expose());
+      if (s.registry != nullptr) r.SetBody(Bytes::Copy(s.registry->Expose()));
     }
     return exchange.Reply(std::move(r));
   }
@@ -249,7 +249,8 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     return s.admin->Handle(request, exchange);
   }
 
-  if (!s.router->FindRoute(path)) {
+  const std::optional<size_t> route = s.router->FindRoute(path);
+  if (!route) {
     Inc(s.requests_unrouted);
     return exchange.Reply(s.NotFound());
   }
@@ -259,16 +260,21 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   }
   Inc(s.requests_endpoint);
 
-  Result<RouteMatch> match = s.router->Match(path, request.query, /*bind=*/false);
-  if (!match.ok()) return exchange.Reply(s.Error(match.status()));
+  // The key is built into this thread's reused string, so a hit allocates nothing once it
+  // has grown to the longest key seen; the route is walked once (FindRoute above).
+  thread_local std::string key;
+  if (Status st = s.router->KeyFor(*route, path, request.query, &key); !st.ok()) {
+    return exchange.Reply(s.Error(st));
+  }
 
   const bool gzip_ok = AcceptsGzip(request.HeaderValue("Accept-Encoding"));
   const std::string_view if_none_match = request.HeaderValue("If-None-Match");
 
   cache::Source source = cache::Source::kMiss;
-  if (cache::EntryPtr entry = s.read_through->Lookup(match->key, &source)) {
+  TimePoint now;
+  if (cache::EntryPtr entry = s.read_through->Lookup(key, &source, &now)) {
     Inc(source == cache::Source::kHit ? s.hits : s.stale);
-    return exchange.Reply(s.FromEntry(entry, source, gzip_ok, if_none_match));
+    return exchange.Reply(s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now));
   }
 
   Inc(s.misses);
@@ -276,7 +282,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const TimePoint start = std::chrono::steady_clock::now();
   // The callback may run on a store thread after Handle returns: it owns the shared state,
   // the reply and a copy of If-None-Match (the request's views die with Handle).
-  s.read_through->Load(match->key, [shared = shared_, reply = exchange.Defer(), gzip_ok,
+  s.read_through->Load(key, [shared = shared_, reply = exchange.Defer(), gzip_ok,
                                     inm = std::string(if_none_match),
                                     start](Result<cache::EntryPtr> result, cache::Source src) {
     const Shared& sh = *shared;
@@ -286,7 +292,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
       sh.miss_latency->ObserveUs(static_cast<uint64_t>(std::max<int64_t>(0, us.count())));
     }
     if (!result.ok()) return reply(sh.Error(result.status()));
-    reply(sh.FromEntry(*result, src, gzip_ok, inm));
+    reply(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()));
   });
 }
 

@@ -505,7 +505,20 @@ bool Router::KeyBelongsTo(std::string_view key, size_t endpoint) const {
 Result<RouteMatch> Router::Match(std::string_view path, std::string_view query, bool bind) const {
   const std::optional<size_t> found = FindRoute(path);
   if (!found) return Status::NotFound("no route for this path");
-  const Compiled& e = *endpoints_[*found];
+  RouteMatch m;
+  m.endpoint = *found;
+  if (Status s = Build(*found, path, query, &m.key, bind ? &m.values : nullptr); !s.ok()) return s;
+  return m;
+}
+
+Status Router::KeyFor(size_t endpoint, std::string_view path, std::string_view query,
+                      std::string* key) const {
+  return Build(endpoint, path, query, key, nullptr);
+}
+
+Status Router::Build(size_t endpoint, std::string_view path, std::string_view query,
+                     std::string* key_out, std::vector<store::Value>* values) const {
+  const Compiled& e = *endpoints_[endpoint];
   const size_t n = e.params.size();
 
   // The raw (still encoded) value of each parameter, from the path or the query string.
@@ -566,10 +579,9 @@ Result<RouteMatch> Router::Match(std::string_view path, std::string_view query, 
     key_size += p.name.size() + 2 + (p.type == ParamType::kInt ? 20 : 3 * raw[i].size());
   }
 
-  RouteMatch m;
-  m.endpoint = *found;
-  std::string& key = m.key;
-  key.reserve(key_size);
+  std::string& key = *key_out;
+  key.clear();
+  key.reserve(key_size);  // no allocation when a reused string is large enough already
   const auto append_value = [&](size_t i) {
     if (e.params[i].type == ParamType::kInt) {
       AppendInt(key, ints[i]);
@@ -594,17 +606,18 @@ Result<RouteMatch> Router::Match(std::string_view path, std::string_view query, 
     append_value(i);
   }
 
-  if (bind) {
-    m.values.reserve(e.bindings.size());
+  if (values != nullptr) {
+    values->clear();
+    values->reserve(e.bindings.size());
     for (size_t i : e.bindings) {
       if (e.params[i].type == ParamType::kInt) {
-        m.values.emplace_back(ints[i]);
+        values->emplace_back(ints[i]);
       } else {
-        m.values.emplace_back(Decode(raw[i]));
+        values->emplace_back(Decode(raw[i]));
       }
     }
   }
-  return m;
+  return Status::Ok();
 }
 
 Result<RouteMatch> Router::MatchKey(std::string_view key) const {

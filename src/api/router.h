@@ -93,6 +93,12 @@ class Router {
   // parameter, an unknown or repeated query parameter.
   Result<RouteMatch> Match(std::string_view path, std::string_view query, bool bind = true) const;
 
+  // KeyFor is Match for the hot path: for a path that FindRoute gave `endpoint` (REQUIRES),
+  // it checks the parameters and writes the canonical key into *key, replacing its content.
+  // With a reused string that has grown to the largest key, it allocates nothing.
+  Status KeyFor(size_t endpoint, std::string_view path, std::string_view query,
+                std::string* key) const;
+
   // MatchKey parses a canonical key back into a match with bound values. A key that is not
   // exactly canonical (e.g. /v1/items/042) is InvalidArgument: keys come from Match.
   Result<RouteMatch> MatchKey(std::string_view key) const;
@@ -116,6 +122,11 @@ class Router {
   Router& operator=(const Router&) = delete;
 
  private:
+  // Build is Match after FindRoute: the key into *key, the bound values into *values (when
+  // not null).
+  Status Build(size_t endpoint, std::string_view path, std::string_view query, std::string* key,
+               std::vector<store::Value>* values) const;
+
   std::vector<std::unique_ptr<const Compiled>> endpoints_;
 };
 

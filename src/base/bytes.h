@@ -38,6 +38,8 @@ class Bytes {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   std::string_view view() const { return {data_.get(), size_}; }
+  // Share returns the buffer's owning reference, for a holder that keeps a view() alive.
+  std::shared_ptr<const void> Share() const { return data_; }
 
   // Overhead is what one buffer costs beyond its bytes: the shared control block (an
   // estimate of libstdc++'s _Sp_counted_ptr_inplace) and malloc's header.

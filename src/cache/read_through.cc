@@ -10,7 +10,7 @@ ReadThrough::ReadThrough(Cache& cache, Loader& loader, const Clock& clock,
 
 ReadThrough::~ReadThrough() { Shutdown(); }
 
-EntryPtr ReadThrough::Lookup(std::string_view key, Source* source) {
+EntryPtr ReadThrough::Lookup(std::string_view key, Source* source, TimePoint* now_out) {
   EntryPtr entry = cache_.Lookup(key);
   bool hot = false;
   if (!entry && hot_ != nullptr) {
@@ -19,6 +19,7 @@ EntryPtr ReadThrough::Lookup(std::string_view key, Source* source) {
   }
   if (!entry) return nullptr;
   const TimePoint now = clock_.Now();
+  if (now_out != nullptr) *now_out = now;
   if (entry->IsFresh(now)) {
     hits_.fetch_add(1, std::memory_order_relaxed);
     if (hot) hot_hits_.fetch_add(1, std::memory_order_relaxed);

@@ -86,7 +86,7 @@ class ReadThrough {
   // Lookup returns a servable entry (fresh or stale) and sets *source, or null on a miss.
   // A stale entry starts a background refresh unless one is already running for the key.
   // Allocates nothing on a fresh hit.
-  EntryPtr Lookup(std::string_view key, Source* source);
+  EntryPtr Lookup(std::string_view key, Source* source, TimePoint* now = nullptr);
 
   // Load is the miss path: it calls `done` exactly once, on the loading thread or (when
   // the entry arrived meanwhile, or after Shutdown) on the caller's, possibly before

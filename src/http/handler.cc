@@ -121,7 +121,7 @@ Response ErrorResponse(int status, std::string_view message) {
   Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = ErrorBody(status, message);
+  r.SetBody(ErrorBody(status, message));
   return r;
 }
 

@@ -44,7 +44,9 @@ struct Response {
   // Static strings only (string literals): the writer keeps no copy.
   std::string_view content_type = "application/json";
   std::string_view content_encoding;  // "" or e.g. "gzip"
-  Bytes body;                         // not sent for HEAD, but Content-Length still is
+  // Not sent for HEAD, but Content-Length still is. A view, kept alive by `owner` (a cached
+  // entry's body is sent from the entry itself: no copy, no reference count of its own).
+  std::string_view body;
   // Optional cache headers, written when set.
   std::string_view etag;  // including its quotes; kept alive by `owner`
   int64_t max_age = -1;   // Cache-Control: max-age=N, when >= 0
@@ -55,6 +57,12 @@ struct Response {
   std::string extra_headers;
   // Keeps what the views above point into alive until the response is written.
   std::shared_ptr<const void> owner;
+
+  // SetBody makes `bytes` the body and its owner (replacing any other owner).
+  void SetBody(const Bytes& bytes) {
+    body = bytes.view();
+    owner = bytes.Share();
+  }
 };
 
 // ReplyLater answers a request after Handle has returned. It may be called from any thread,

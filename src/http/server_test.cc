@@ -96,7 +96,7 @@ class TestHandler : public Handler {
   void Handle(const Request& request, Exchange& exchange) override {
     if (request.path == "/sync") {
       Response r;
-      r.body = Bytes::Copy("sync " + std::string(request.query));
+      r.SetBody(Bytes::Copy("sync " + std::string(request.query)));
       r.etag = "\"e1\"";
       r.max_age = 60;
       r.age = 3;
@@ -111,7 +111,7 @@ class TestHandler : public Handler {
       if (request.query.starts_with("slow")) delay = 400ms;
       worker_->At(Clock::now() + delay, [later, body] {
         Response r;
-        r.body = Bytes::Copy(body);
+        r.SetBody(Bytes::Copy(body));
         later(std::move(r));
       });
     } else if (request.path == "/never") {

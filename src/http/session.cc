@@ -67,7 +67,7 @@ void ResetResponse(Response& r) {
   r.status = 200;
   r.content_type = "application/json";
   r.content_encoding = {};
-  r.body = Bytes();
+  r.body = {};
   r.etag = {};
   r.max_age = -1;
   r.age = -1;
@@ -132,7 +132,7 @@ void Session::StartRejected() {
   slot.state = SlotState::kReady;
   slot.close_after = true;
   slot.response.status = 503;
-  slot.response.body = loop_->overload_body;
+  slot.response.SetBody(loop_->overload_body);
   Flush();
 }
 
@@ -415,7 +415,7 @@ void Session::Tick(TimePoint now) {
     if (slot.state == SlotState::kWaiting && now >= slot.deadline) {
       ResetResponse(slot.response);
       slot.response.status = 503;
-      slot.response.body = loop_->timeout_body;
+      slot.response.SetBody(loop_->timeout_body);
       slot.state = SlotState::kReady;
       Bump(loop_->counters.request_timeouts);
       any = true;

@@ -32,7 +32,7 @@ class Handler : public http::Handler {
     }
     http::Response r;
     r.status = request.path == "/ok" ? 200 : request.path == "/gone" ? 404 : 503;
-    r.body = Bytes::Copy("{\"ok\":true}");
+    r.SetBody(Bytes::Copy("{\"ok\":true}"));
     exchange.Reply(std::move(r));
   }
   std::atomic<uint64_t> requests{0};
