@@ -10,10 +10,12 @@
 // run; each benchmark owns everything else it makes. Not a test: nothing here can fail.
 // Thread-safety: the fixture is built once (static initialisation) and only read afterwards
 // through the thread-safe Cache and ReadThrough.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -112,6 +114,36 @@ void BM_CacheLookupHitSameKey(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CacheLookupHitSameKey)->Threads(1)->Threads(2)->UseRealTime();
+
+// Keys drawn Zipf(s = 1.0) over the kKeys items, as the workload's item ids are
+// (../shared/workload/SPEC.md): a few keys take most hits, as in production.
+const std::vector<uint32_t>& ZipfSequence() {
+  static const std::vector<uint32_t> seq = [] {
+    std::vector<double> cdf(kKeys);
+    double sum = 0;
+    for (size_t i = 0; i < kKeys; ++i) cdf[i] = (sum += 1.0 / static_cast<double>(i + 1));
+    std::mt19937_64 rng(42);
+    std::uniform_real_distribution<double> u(0, sum);
+    std::vector<uint32_t> out(1 << 16);
+    for (uint32_t& v : out) {
+      v = static_cast<uint32_t>(std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin());
+    }
+    return out;
+  }();
+  return seq;
+}
+
+void BM_CacheLookupHitZipf(benchmark::State& state) {
+  Fixture& f = Shared();
+  const std::vector<uint32_t>& seq = ZipfSequence();
+  size_t i = static_cast<size_t>(state.thread_index()) * 4099;
+  for (auto _ : state) {
+    cache::EntryPtr e = f.cache.Lookup(f.keys[seq[i++ & (seq.size() - 1)]]);
+    benchmark::DoNotOptimize(e);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CacheLookupHitZipf)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_ReadThroughLookupHit(benchmark::State& state) {
   Fixture& f = Shared();

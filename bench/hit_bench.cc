@@ -115,7 +115,7 @@ Fixture& Shared() {
 void BM_ApiHit(benchmark::State& state) {
   Fixture& f = Shared();
   static const std::vector<http::Header> kBrowser = {{"Accept-Encoding", "gzip, deflate, br"},
-                                                    {"If-None-Match", "\"old\""}};
+                                                     {"If-None-Match", "\"old\""}};
   http::Request request;
   request.method = http::Method::kGet;
   request.path = state.range(0) == 1 ? "/v1/items/1/reviews" : "/v1/items/1";
@@ -140,8 +140,8 @@ void BM_ApiHit(benchmark::State& state) {
                      sink.response.body.data() == e->GzipBody().data();
     body_copies = own ? 0 : 1;
   }
-  state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocated),
-                                                benchmark::Counter::kAvgIterations);
+  state.counters["allocs"] =
+      benchmark::Counter(static_cast<double>(allocated), benchmark::Counter::kAvgIterations);
   state.counters["body_copies"] = static_cast<double>(body_copies);
   state.SetItemsProcessed(state.iterations());
 }

@@ -282,18 +282,18 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const TimePoint start = std::chrono::steady_clock::now();
   // The callback may run on a store thread after Handle returns: it owns the shared state,
   // the reply and a copy of If-None-Match (the request's views die with Handle).
-  s.read_through->Load(key, [shared = shared_, reply = exchange.Defer(), gzip_ok,
-                                    inm = std::string(if_none_match),
-                                    start](Result<cache::EntryPtr> result, cache::Source src) {
-    const Shared& sh = *shared;
-    if (sh.miss_latency != nullptr) {
-      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - start);
-      sh.miss_latency->ObserveUs(static_cast<uint64_t>(std::max<int64_t>(0, us.count())));
-    }
-    if (!result.ok()) return reply(sh.Error(result.status()));
-    reply(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()));
-  });
+  s.read_through->Load(
+      key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
+            start](Result<cache::EntryPtr> result, cache::Source src) {
+        const Shared& sh = *shared;
+        if (sh.miss_latency != nullptr) {
+          const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now() - start);
+          sh.miss_latency->ObserveUs(static_cast<uint64_t>(std::max<int64_t>(0, us.count())));
+        }
+        if (!result.ok()) return reply(sh.Error(result.status()));
+        reply(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()));
+      });
 }
 
 }  // namespace shoal::api

@@ -8,6 +8,9 @@
 // Entries leaving the cache are released after the mutex is dropped: the last reference to
 // an entry frees its body, which is work we keep out of the critical section.
 
+#include <array>
+#include <atomic>
+#include <iterator>
 #include <list>
 #include <string_view>
 #include <unordered_map>
@@ -28,11 +31,16 @@ class Cache::Shard {
  public:
   void set_capacity(size_t capacity) { capacity_ = capacity; }
 
-  EntryPtr Lookup(std::string_view key) {
+  // version is what a front slot compares with; see cache.h.
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+  // Lookup also reports the shard's version at the time of the find.
+  EntryPtr Lookup(std::string_view key, uint64_t* version) {
     MutexLock lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
     lru_.splice(lru_.begin(), lru_, it->second);
+    *version = version_.load(std::memory_order_relaxed);
     return it->second->entry;
   }
 
@@ -100,6 +108,8 @@ class Cache::Shard {
 
   void RemoveLocked(Index::iterator it, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
     List::iterator node = it->second;
+    // Every front slot taken from this shard so far may hold this entry: void them all.
+    version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     index_.erase(it);  // before the node: the map's key views the entry's key
     bytes_ -= node->charge;
     released->push_back(std::move(node->entry));
@@ -107,14 +117,23 @@ class Cache::Shard {
   }
 
   void EvictLocked(std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
+    size_t second_chances = 0;  // at most one lap of the list per call
     while (bytes_ > capacity_ && !lru_.empty()) {
+      if (second_chances < lru_.size() && lru_.back().entry->TakeUsed()) {
+        // Hit through a front table since it was last here: it is not the least recent.
+        lru_.splice(lru_.begin(), lru_, std::prev(lru_.end()));
+        ++second_chances;
+        continue;
+      }
       auto it = index_.find(std::string_view(lru_.back().entry->key()));
       RemoveLocked(it, released);
       ++evictions_;
     }
   }
 
-  Mutex mu_;
+  // On a line of its own: front hits on every thread read it; the rest is written under mu_.
+  alignas(64) std::atomic<uint64_t> version_{0};
+  alignas(64) Mutex mu_;
   size_t capacity_ = 0;
   List lru_ SHOAL_GUARDED_BY(mu_);
   Index index_ SHOAL_GUARDED_BY(mu_);
@@ -122,8 +141,31 @@ class Cache::Shard {
   uint64_t evictions_ SHOAL_GUARDED_BY(mu_) = 0;
 };
 
+namespace {
+
+// One thread's front table (see cache.h). The slot is chosen by the low bits of the key's
+// hash, the shard by the top bits.
+struct FrontSlot {
+  uint64_t cache_id = 0;  // 0: empty (ids start at 1)
+  uint64_t hash = 0;
+  uint64_t version = 0;
+  EntryPtr entry;
+  // Hits since the slot was filled, capped; a lookup of another key that lands here takes
+  // one off and takes the slot only at zero, so the long tail of keys does not keep evicting
+  // a hot one (and paying to release the old entry's reference each time).
+  unsigned score = 0;
+};
+constexpr unsigned kMaxScore = 3;
+thread_local std::array<FrontSlot, Cache::kFrontSlots> front_table;
+
+std::atomic<uint64_t> next_cache_id{1};
+
+}  // namespace
+
 Cache::Cache(CacheOptions options)
-    : capacity_(options.capacity_bytes), shards_(std::make_unique<Shard[]>(kShards)) {
+    : id_(next_cache_id.fetch_add(1, std::memory_order_relaxed)),
+      capacity_(options.capacity_bytes),
+      shards_(std::make_unique<Shard[]>(kShards)) {
   for (size_t i = 0; i < kShards; ++i) shards_[i].set_capacity(capacity_ / kShards);
 }
 
@@ -133,7 +175,30 @@ Cache::Shard& Cache::ShardFor(std::string_view key) {
   return shards_[Hash64(key) >> 60];  // top 4 bits: 16 shards
 }
 
-EntryPtr Cache::Lookup(std::string_view key) { return ShardFor(key).Lookup(key); }
+EntryPtr Cache::Lookup(std::string_view key) {
+  const uint64_t hash = Hash64(key);
+  Shard& shard = shards_[hash >> 60];
+  FrontSlot& slot = front_table[hash % kFrontSlots];
+  if (slot.cache_id == id_ && slot.hash == hash && slot.version == shard.version() &&
+      slot.entry->key() == key) {
+    if (slot.score < kMaxScore) ++slot.score;
+    slot.entry->MarkUsed();
+    return slot.entry;
+  }
+  uint64_t version = 0;
+  EntryPtr entry = shard.Lookup(key, &version);
+  if (entry != nullptr && entry->BaseCharge() <= kFrontMaxCharge) {
+    if (slot.score > 0) {
+      --slot.score;
+    } else {
+      slot.cache_id = id_;
+      slot.hash = hash;
+      slot.version = version;
+      slot.entry = entry;  // may release the slot's previous entry, outside every lock
+    }
+  }
+  return entry;
+}
 
 bool Cache::Insert(EntryPtr entry) {
   std::vector<EntryPtr> released;

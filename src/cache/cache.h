@@ -8,6 +8,19 @@
 //
 // Thread-safety: thread-safe. 16 shards by the key hash, each with its own mutex held only
 // for the map and list updates (no allocation of entries or bodies under a lock).
+//
+// Front tables: a hit must not take a lock that the other event loops take too, nor write a
+// line they read (on a hot key, two loops would pass the shard's mutex and LRU list back and
+// forth on every request). So each thread keeps a small direct-mapped table of the entries
+// it found (kFrontSlots, keyed by the key's hash, tagged with the cache's id and the shard's
+// version). A shard's version changes whenever the shard lets go of an entry (erase, purge,
+// replacement, eviction), which invalidates every front slot taken from it before; a slot
+// whose version still matches holds an entry that is still the cached one for its key, and
+// is served with no lock and no shared write. A hit served so sets the entry's used bit
+// instead of moving it in the LRU list, and eviction gives an entry with the bit set a second
+// chance (CLOCK-style), so hot keys stay cached. Memory: a thread's table may keep up to
+// kFrontSlots entries of at most kFrontMaxCharge bytes alive after the cache dropped them
+// (4 MiB per thread that looks up, at most; far less in practice), until the slots are reused.
 #pragma once
 
 #include <atomic>
@@ -40,7 +53,11 @@ class Cache {
 
   // Lookup returns the entry for `key`, or null, and marks it recently used. It returns
   // entries in any state (fresh, stale, past grace): the caller decides what to serve.
+  // Served from this thread's front table when it can (see above): no lock taken then.
   EntryPtr Lookup(std::string_view key);
+
+  static constexpr size_t kFrontSlots = 1024;
+  static constexpr size_t kFrontMaxCharge = 4 * 1024;
 
   // Insert adds or replaces the entry under entry->key() and evicts as needed. Returns false
   // (and keeps nothing) when the entry alone exceeds a shard's share of the budget.
@@ -67,6 +84,7 @@ class Cache {
   static constexpr size_t kShards = 16;
   Shard& ShardFor(std::string_view key);
 
+  const uint64_t id_;  // unique for the process's life: tags front slots (an address may recur)
   size_t capacity_;
   std::unique_ptr<Shard[]> shards_;
 };

@@ -7,8 +7,10 @@
 // repeated asks for it do not reach the store.
 //
 // Thread-safety: all const methods may be called concurrently; GzipBody compresses at most once.
+// The one mutable state besides the gzip variant is the cache's used bit (MarkUsed/TakeUsed).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -62,6 +64,15 @@ class Entry {
   // object itself and allocator overhead.
   size_t BaseCharge() const;
 
+  // The cache's "used since it last looked" bit (see cache.cc: a hit from a thread's front
+  // table sets it instead of moving the entry in the LRU list; eviction gives an entry with
+  // the bit a second chance). MarkUsed writes only when the bit is clear, so a hot entry's
+  // line stays shared between cores.
+  void MarkUsed() const {
+    if (!used_.load(std::memory_order_relaxed)) used_.store(true, std::memory_order_relaxed);
+  }
+  bool TakeUsed() const { return used_.exchange(false, std::memory_order_relaxed); }
+
   explicit Entry(EntryOptions&& options);  // use Make
 
  private:
@@ -72,6 +83,7 @@ class Entry {
   TimePoint created_, fresh_until_, stale_until_;
   mutable std::once_flag gzip_once_;
   mutable Bytes gzip_;
+  mutable std::atomic<bool> used_{false};
 };
 
 using EntryPtr = std::shared_ptr<const Entry>;

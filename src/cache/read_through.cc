@@ -21,13 +21,13 @@ EntryPtr ReadThrough::Lookup(std::string_view key, Source* source, TimePoint* no
   const TimePoint now = clock_.Now();
   if (now_out != nullptr) *now_out = now;
   if (entry->IsFresh(now)) {
-    hits_.fetch_add(1, std::memory_order_relaxed);
-    if (hot) hot_hits_.fetch_add(1, std::memory_order_relaxed);
+    hits_.Add();
+    if (hot) hot_hits_.Add();
     *source = Source::kHit;
     return entry;
   }
   if (!entry->IsServable(now)) return nullptr;  // kept only for stale-if-error
-  stale_hits_.fetch_add(1, std::memory_order_relaxed);
+  stale_hits_.Add();
   *source = Source::kStale;
   const bool local = loader_.IsLocal(key);
   bool start = false;
@@ -201,9 +201,9 @@ void ReadThrough::Shutdown() {
 
 ReadThroughStats ReadThrough::Stats() const {
   ReadThroughStats s;
-  s.hits = hits_.load(std::memory_order_relaxed);
-  s.hot_hits = hot_hits_.load(std::memory_order_relaxed);
-  s.stale_hits = stale_hits_.load(std::memory_order_relaxed);
+  s.hits = hits_.value();
+  s.hot_hits = hot_hits_.value();
+  s.stale_hits = stale_hits_.value();
   s.misses = misses_.load(std::memory_order_relaxed);
   s.loads = loads_.load(std::memory_order_relaxed);
   s.dedup_waits = dedup_waits_.load(std::memory_order_relaxed);

@@ -43,6 +43,7 @@
 #include "base/clock.h"
 #include "base/mutex.h"
 #include "base/status.h"
+#include "base/striped_counter.h"
 #include "cache/cache.h"
 #include "cache/loader.h"
 
@@ -149,8 +150,9 @@ class ReadThrough {
   // Purges begun; bumped under mu_ before the caches are erased (see Erase).
   uint64_t purges_ SHOAL_GUARDED_BY(mu_) = 0;
 
-  std::atomic<uint64_t> hits_{0}, hot_hits_{0}, stale_hits_{0}, misses_{0}, loads_{0},
-      dedup_waits_{0}, load_errors_{0}, stale_if_error_{0};
+  // Bumped by every hit on every event loop: striped, so the loops do not share a line.
+  StripedCounter hits_, hot_hits_, stale_hits_;
+  std::atomic<uint64_t> misses_{0}, loads_{0}, dedup_waits_{0}, load_errors_{0}, stale_if_error_{0};
 };
 
 }  // namespace shoal::cache

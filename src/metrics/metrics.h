@@ -2,7 +2,8 @@
 //
 // A Registry owns its metrics; callers keep plain pointers to them (the registry outlives
 // every user: cli creates it first and destroys it last). Updating a metric is one relaxed
-// atomic add, so it is safe and cheap on every hot path. Thread-safety: thread-safe.
+// atomic add (a counter's into a per-thread cell), so it is safe and cheap on every hot path.
+// Thread-safety: thread-safe.
 #pragma once
 
 #include <array>
@@ -15,16 +16,19 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/striped_counter.h"
 
 namespace shoal::metrics {
 
+// Counter is striped (base/striped_counter.h): the per-request counters are bumped by every
+// event loop, and a shared line would bounce between the cores on each request.
 class Counter {
  public:
-  void Add(uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
-  uint64_t value() const { return v_.load(std::memory_order_relaxed); }
+  void Add(uint64_t n = 1) { v_.Add(n); }
+  uint64_t value() const { return v_.value(); }
 
  private:
-  std::atomic<uint64_t> v_{0};
+  StripedCounter v_;
 };
 
 class Gauge {
