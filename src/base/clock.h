@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 
 namespace shoal {
 
@@ -27,6 +28,16 @@ class SystemClock final : public Clock {
     return clock;
   }
 };
+
+// CoarseNow is steady_clock's time (CLOCK_MONOTONIC) at the kernel tick's resolution (1 to 4
+// ms behind), without reading the hardware counter: for deadlines that tolerate that, such as
+// a connection's timeouts, read twice per request.
+inline TimePoint CoarseNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::seconds(ts.tv_sec) +
+                                                        std::chrono::nanoseconds(ts.tv_nsec)));
+}
 
 // ManualClock starts at an arbitrary fixed point and moves only when told.
 class ManualClock final : public Clock {

@@ -25,6 +25,25 @@ namespace {
 // What a node costs beyond its entry: the list node (two pointers + payload) and the hash
 // map node with its bucket slot, measured from libstdc++'s layouts.
 constexpr size_t kNodeOverhead = 96;
+
+// A key with its Hash64, which Cache computes once per call (it also picks the shard). The
+// index hashes with Hash64 too and looks up by HashedKey (C++20 heterogeneous lookup), so a
+// lookup never hashes the key a second time.
+struct HashedKey {
+  std::string_view key;
+  uint64_t hash;
+};
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view k) const { return static_cast<size_t>(Hash64(k)); }
+  size_t operator()(const HashedKey& k) const { return static_cast<size_t>(k.hash); }
+};
+struct KeyEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  bool operator()(const HashedKey& a, std::string_view b) const { return a.key == b; }
+  bool operator()(std::string_view a, const HashedKey& b) const { return a == b.key; }
+};
 }  // namespace
 
 class Cache::Shard {
@@ -35,7 +54,7 @@ class Cache::Shard {
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   // Lookup also reports the shard's version at the time of the find.
-  EntryPtr Lookup(std::string_view key, uint64_t* version) {
+  EntryPtr Lookup(HashedKey key, uint64_t* version) {
     MutexLock lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
@@ -44,11 +63,11 @@ class Cache::Shard {
     return it->second->entry;
   }
 
-  bool Insert(EntryPtr entry, std::vector<EntryPtr>* released) {
+  bool Insert(EntryPtr entry, uint64_t hash, std::vector<EntryPtr>* released) {
     const size_t charge = entry->BaseCharge() + kNodeOverhead;
     MutexLock lock(mu_);
     if (charge > capacity_) return false;
-    auto it = index_.find(std::string_view(entry->key()));
+    auto it = index_.find(HashedKey{entry->key(), hash});
     if (it != index_.end()) RemoveLocked(it, released);
     lru_.push_front(Node{std::move(entry), charge});
     index_.emplace(std::string_view(lru_.front().entry->key()), lru_.begin());
@@ -57,7 +76,7 @@ class Cache::Shard {
     return true;
   }
 
-  bool Erase(std::string_view key, std::vector<EntryPtr>* released) {
+  bool Erase(HashedKey key, std::vector<EntryPtr>* released) {
     MutexLock lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return false;
@@ -104,7 +123,7 @@ class Cache::Shard {
     size_t charge;
   };
   using List = std::list<Node>;
-  using Index = std::unordered_map<std::string_view, List::iterator>;
+  using Index = std::unordered_map<std::string_view, List::iterator, KeyHash, KeyEq>;
 
   void RemoveLocked(Index::iterator it, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
     List::iterator node = it->second;
@@ -171,13 +190,13 @@ Cache::Cache(CacheOptions options)
 
 Cache::~Cache() = default;
 
-Cache::Shard& Cache::ShardFor(std::string_view key) {
-  return shards_[Hash64(key) >> 60];  // top 4 bits: 16 shards
+Cache::Shard& Cache::ShardFor(uint64_t hash) {
+  return shards_[hash >> 60];  // top 4 bits: 16 shards
 }
 
 EntryPtr Cache::Lookup(std::string_view key) {
   const uint64_t hash = Hash64(key);
-  Shard& shard = shards_[hash >> 60];
+  Shard& shard = ShardFor(hash);
   FrontSlot& slot = front_table[hash % kFrontSlots];
   if (slot.cache_id == id_ && slot.hash == hash && slot.version == shard.version() &&
       slot.entry->key() == key) {
@@ -186,7 +205,7 @@ EntryPtr Cache::Lookup(std::string_view key) {
     return slot.entry;
   }
   uint64_t version = 0;
-  EntryPtr entry = shard.Lookup(key, &version);
+  EntryPtr entry = shard.Lookup(HashedKey{key, hash}, &version);
   if (entry != nullptr && entry->BaseCharge() <= kFrontMaxCharge) {
     if (slot.score > 0) {
       --slot.score;
@@ -202,13 +221,15 @@ EntryPtr Cache::Lookup(std::string_view key) {
 
 bool Cache::Insert(EntryPtr entry) {
   std::vector<EntryPtr> released;
-  Shard& shard = ShardFor(entry->key());
-  return shard.Insert(std::move(entry), &released);
+  const uint64_t hash = Hash64(entry->key());
+  Shard& shard = ShardFor(hash);
+  return shard.Insert(std::move(entry), hash, &released);
 }
 
 bool Cache::Erase(std::string_view key) {
   std::vector<EntryPtr> released;
-  return ShardFor(key).Erase(key, &released);
+  const uint64_t hash = Hash64(key);
+  return ShardFor(hash).Erase(HashedKey{key, hash}, &released);
 }
 
 size_t Cache::ErasePrefix(std::string_view prefix,
@@ -221,7 +242,7 @@ size_t Cache::ErasePrefix(std::string_view prefix,
 
 void Cache::AddCharge(const Entry& entry, size_t bytes) {
   std::vector<EntryPtr> released;
-  ShardFor(entry.key()).AddCharge(entry, bytes, &released);
+  ShardFor(Hash64(entry.key())).AddCharge(entry, bytes, &released);
 }
 
 CacheStats Cache::Stats() const {

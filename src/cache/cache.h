@@ -82,7 +82,7 @@ class Cache {
  private:
   class Shard;
   static constexpr size_t kShards = 16;
-  Shard& ShardFor(std::string_view key);
+  Shard& ShardFor(uint64_t hash);  // by the key's Hash64
 
   const uint64_t id_;  // unique for the process's life: tags front slots (an address may recur)
   size_t capacity_;

@@ -119,13 +119,13 @@ Session::~Session() {
 }
 
 void Session::Start() {
-  now_ = std::chrono::steady_clock::now();
+  now_ = CoarseNow();
   last_activity_ = now_;
   Read();
 }
 
 void Session::StartRejected() {
-  now_ = std::chrono::steady_clock::now();
+  now_ = CoarseNow();
   last_activity_ = now_;
   no_more_requests_ = true;
   Slot& slot = Push();
@@ -189,7 +189,7 @@ void Session::Read() {
 void Session::OnRead(const boost::system::error_code& ec, size_t n) {
   reading_ = false;
   if (closed_) return;
-  now_ = std::chrono::steady_clock::now();
+  now_ = CoarseNow();
   if (lingering_) {
     if (ec) {
       Close();
@@ -370,7 +370,7 @@ void Session::OnWrite(const boost::system::error_code& ec) {
     Close();
     return;
   }
-  now_ = std::chrono::steady_clock::now();
+  now_ = CoarseNow();
   // Time spent with every slot taken was not the client's: restart its request clock.
   if (count_ == slots_.size()) partial_since_ = {};
   bool close = false;

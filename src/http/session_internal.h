@@ -187,7 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool lingering_ = false;
   bool closed_ = false;
 
-  TimePoint now_;            // time of the latest read or write completion
+  TimePoint now_;            // time of the latest read or write completion (CoarseNow)
   TimePoint last_activity_;  // for the idle timeout
   TimePoint partial_since_;  // first byte of the incomplete request in the buffer, or {}
   TimePoint write_started_;
