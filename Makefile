@@ -47,9 +47,10 @@ test: check
 bench: deps
 	scripts/install-deps.sh --bench
 	cmake --preset release >/dev/null
-	cmake --build --preset release --target shoal shoal_micro_bench shoal_ring_bench
+	cmake --build --preset release --target shoal shoal_micro_bench shoal_hit_bench shoal_ring_bench
 	mkdir -p bench/out
 	build/release/bench/shoal_micro_bench --benchmark_min_time=0.2 | tee bench/out/micro.txt
+	build/release/bench/shoal_hit_bench --benchmark_min_time=0.2 | tee bench/out/hit.txt
 	build/release/bench/shoal_ring_bench --benchmark_min_time=0.2 | tee bench/out/ring.txt
 	bench/run.sh $(BENCH_ARGS)
 
