@@ -4,7 +4,8 @@
 //  - every node of lru_ is in index_ under the key of its entry, and the reverse;
 //  - index_'s string_view keys point into node.entry->key(), which lives as long as the node;
 //  - bytes_ is the sum of the nodes' charges; after every public call bytes_ <= capacity_;
-//  - lru_ runs from most (front) to least (back) recently used.
+//  - lru_ runs from newest (front) to oldest (back), in insertion order except for the entries
+//    that eviction passed with their used bit set and moved to the front (CLOCK).
 // Entries leaving the cache are released after the mutex is dropped: the last reference to
 // an entry frees its body, which is work we keep out of the critical section.
 
@@ -58,7 +59,7 @@ class Cache::Shard {
     MutexLock lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
-    lru_.splice(lru_.begin(), lru_, it->second);
+    it->second->entry->MarkUsed();  // no list move: see CLOCK in cache.h
     *version = version_.load(std::memory_order_relaxed);
     return it->second->entry;
   }
@@ -139,7 +140,7 @@ class Cache::Shard {
     size_t second_chances = 0;  // at most one lap of the list per call
     while (bytes_ > capacity_ && !lru_.empty()) {
       if (second_chances < lru_.size() && lru_.back().entry->TakeUsed()) {
-        // Hit through a front table since it was last here: it is not the least recent.
+        // Used since eviction last passed it: it goes round again.
         lru_.splice(lru_.begin(), lru_, std::prev(lru_.end()));
         ++second_chances;
         continue;

@@ -1,26 +1,29 @@
-// Cache: a sharded LRU map from key to Entry with a byte budget.
+// Cache: a sharded map from key to Entry with a byte budget and CLOCK eviction.
 //
 // Every entry is charged its bytes (Entry::BaseCharge, plus its gzip variant once made) and
-// the cache evicts least-recently-used entries of a shard until the shard is within its share
-// of the budget, like leveldb's charge. An entry larger than a shard's share is not admitted.
-// The cache knows nothing of deadlines except that Lookup never returns an entry whose
-// stale_until has passed... unless asked to (stale-if-error); see ReadThrough for lifetimes.
+// the cache evicts entries of a shard until the shard is within its share of the budget, like
+// leveldb's charge. An entry larger than a shard's share is not admitted. The cache knows
+// nothing of deadlines: Lookup returns entries in any state; see ReadThrough for lifetimes.
+//
+// Eviction is CLOCK, the usual approximation of LRU: a shard keeps its entries in insertion
+// order, a hit only sets the entry's used bit (Entry::MarkUsed: a write only when the bit is
+// clear), and eviction takes the oldest entry whose bit is clear, clearing the bits it passes
+// and moving those entries to the front. A hit thus writes no list node and no neighbour, and
+// an entry used at least once per lap of the list stays.
 //
 // Thread-safety: thread-safe. 16 shards by the key hash, each with its own mutex held only
 // for the map and list updates (no allocation of entries or bodies under a lock).
 //
-// Front tables: a hit must not take a lock that the other event loops take too, nor write a
-// line they read (on a hot key, two loops would pass the shard's mutex and LRU list back and
-// forth on every request). So each thread keeps a small direct-mapped table of the entries
-// it found (kFrontSlots, keyed by the key's hash, tagged with the cache's id and the shard's
-// version). A shard's version changes whenever the shard lets go of an entry (erase, purge,
-// replacement, eviction), which invalidates every front slot taken from it before; a slot
-// whose version still matches holds an entry that is still the cached one for its key, and
-// is served with no lock and no shared write. A hit served so sets the entry's used bit
-// instead of moving it in the LRU list, and eviction gives an entry with the bit set a second
-// chance (CLOCK-style), so hot keys stay cached. Memory: a thread's table may keep up to
-// kFrontSlots entries of at most kFrontMaxCharge bytes alive after the cache dropped them
-// (4 MiB per thread that looks up, at most; far less in practice), until the slots are reused.
+// Front tables: a hit must not take a lock that the other event loops take too (on a hot key,
+// two loops would pass the shard's mutex back and forth on every request). So each thread
+// keeps a small direct-mapped table of the entries it found (kFrontSlots, keyed by the key's
+// hash, tagged with the cache's id and the shard's version). A shard's version changes
+// whenever the shard lets go of an entry (erase, purge, replacement, eviction), which voids
+// every front slot taken from it before; a slot whose version still matches holds an entry
+// that is still the cached one for its key, and is served with no lock and no shared write
+// (it sets the used bit too). Memory: a thread's table may keep up to kFrontSlots entries of
+// at most kFrontMaxCharge bytes alive after the cache dropped them (4 MiB per thread that
+// looks up, at most; far less in practice), until the slots are reused.
 #pragma once
 
 #include <atomic>
@@ -51,7 +54,7 @@ class Cache {
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
 
-  // Lookup returns the entry for `key`, or null, and marks it recently used. It returns
+  // Lookup returns the entry for `key`, or null, and marks it used. It returns
   // entries in any state (fresh, stale, past grace): the caller decides what to serve.
   // Served from this thread's front table when it can (see above): no lock taken then.
   EntryPtr Lookup(std::string_view key);

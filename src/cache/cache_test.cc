@@ -107,6 +107,16 @@ TEST(CacheTest, RecentlyUsedEntrySurvivesEviction) {
   EXPECT_NE(cache.Lookup("keep"), nullptr);
 }
 
+TEST(CacheTest, AnEntryUsedOnceLeavesAfterOneMoreLap) {
+  Cache cache({.capacity_bytes = 16 * 8 * 1024});  // 8 KiB a shard: about 7 entries of 1 KB
+  ASSERT_TRUE(cache.Insert(MakeEntry("once", 1000)));
+  ASSERT_NE(cache.Lookup("once"), nullptr);  // sets its used bit: one more lap, no more
+  for (int i = 0; i < 2000; ++i)
+    ASSERT_TRUE(cache.Insert(MakeEntry("k" + std::to_string(i), 1000)));
+  EXPECT_EQ(cache.Lookup("once"), nullptr);
+  EXPECT_NE(cache.Lookup("k1999"), nullptr);
+}
+
 TEST(CacheTest, EntryLargerThanAShardIsRefused) {
   Cache cache({.capacity_bytes = 16 * 1024});  // 1 KiB a shard
   EXPECT_FALSE(cache.Insert(MakeEntry("big", 4096)));

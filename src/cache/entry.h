@@ -64,10 +64,9 @@ class Entry {
   // object itself and allocator overhead.
   size_t BaseCharge() const;
 
-  // The cache's "used since it last looked" bit (see cache.cc: a hit from a thread's front
-  // table sets it instead of moving the entry in the LRU list; eviction gives an entry with
-  // the bit a second chance). MarkUsed writes only when the bit is clear, so a hot entry's
-  // line stays shared between cores.
+  // The cache's "used since eviction last passed it" bit (CLOCK, see cache.h: a hit sets it,
+  // eviction clears it and gives the entry another lap). MarkUsed writes only when the bit is
+  // clear, so a hot entry's line stays shared between cores.
   void MarkUsed() const {
     if (!used_.load(std::memory_order_relaxed)) used_.store(true, std::memory_order_relaxed);
   }
