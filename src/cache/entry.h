@@ -75,14 +75,15 @@ class Entry {
   explicit Entry(EntryOptions&& options);  // use Make
 
  private:
+  // The key and the used bit first: a lookup reads both, so they share the first line.
   std::string key_;
   EntryKind kind_;
+  mutable std::atomic<bool> used_{false};
   Bytes body_;
   std::string etag_;
   TimePoint created_, fresh_until_, stale_until_;
   mutable std::once_flag gzip_once_;
   mutable Bytes gzip_;
-  mutable std::atomic<bool> used_{false};
 };
 
 using EntryPtr = std::shared_ptr<const Entry>;
