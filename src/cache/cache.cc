@@ -208,13 +208,18 @@ EntryPtr Cache::Lookup(std::string_view key) {
   uint64_t version = 0;
   EntryPtr entry = shard.Lookup(HashedKey{key, hash}, &version);
   if (entry != nullptr && entry->BaseCharge() <= kFrontMaxCharge) {
-    if (slot.score > 0) {
+    if (slot.cache_id == id_ && slot.hash == hash) {
+      // The same key, voided by a change elsewhere in its shard: renew it, keeping its score.
+      slot.version = version;
+      slot.entry = entry;
+    } else if (slot.score > 0) {
       --slot.score;
     } else {
       slot.cache_id = id_;
       slot.hash = hash;
       slot.version = version;
       slot.entry = entry;  // may release the slot's previous entry, outside every lock
+      slot.score = 0;
     }
   }
   return entry;

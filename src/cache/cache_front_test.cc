@@ -51,6 +51,19 @@ TEST(CacheFrontTest, ReplacementIsSeenAtOnce) {
   EXPECT_EQ(e->body().view()[0], 'b');
 }
 
+TEST(CacheFrontTest, AReplacedHotEntryTakesOverItsSlotAtOnce) {
+  Cache cache({.capacity_bytes = 1 << 20});
+  ASSERT_TRUE(cache.Insert(MakeEntry("/hot", 100, 'a')));
+  for (int i = 0; i < 3; ++i) ASSERT_NE(cache.Lookup("/hot"), nullptr);  // in the slot, hit twice
+  ASSERT_TRUE(cache.Insert(MakeEntry("/hot", 100, 'b')));                // voids the slot
+  EntryPtr e = cache.Lookup("/hot");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->body().view()[0], 'b');
+  // Held by the cache, this thread's front slot and `e`: the slot renewed at once, although
+  // its hits would have kept another key out of it.
+  EXPECT_EQ(e.use_count(), 3);
+}
+
 TEST(CacheFrontTest, PurgeByPrefixEndsTheSlots) {
   Cache cache({.capacity_bytes = 1 << 20});
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(cache.Insert(MakeEntry("/a/" + std::to_string(i), 10)));
