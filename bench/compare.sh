@@ -14,6 +14,10 @@
 #   varnish        Varnish in front of that shoal (malloc storage, 256 MiB)
 #   nginx-fixed    nginx (1 worker) answering one fixed ~600-byte JSON to every request: the
 #                  fastest HTTP server on the box, so wrk's own ceiling
+#   shoal-cluster  three shoal nodes (one event loop each) owning a third of the keys each,
+#                  wrk on the first: it answers its own keys and its hot cache's, and asks the
+#                  owner for the rest over the peer protocol (SHOAL_COMPARE_CLUSTER=0 leaves
+#                  it out); its CPU is all three nodes'.
 # Lifetimes are 24 h (shoal's, which the proxies obey through Cache-Control), so after the
 # warm-up every measured request is a hit. Each system is warmed for 10 s (one pass over the
 # mix's distinct paths first, so the proxies hold every key), then measured at wrk -t1 -c50
@@ -53,6 +57,10 @@ source "$HERE/lib.sh"
 NGINX_CACHE_PORT=18081
 VARNISH_PORT=18082
 NGINX_FIXED_PORT=18083
+CLUSTER_HTTP_PORTS=(18084 18085 18086)
+CLUSTER_PEER_PORTS=(18094 18095 18096)
+CLUSTER=${SHOAL_COMPARE_CLUSTER:-1}
+CLUSTER_TTLS=$TTLS
 EXTRA_PIDS=()
 
 stop_all() {
@@ -189,7 +197,8 @@ main() {
   mkdir -p "$RUN"
   : >"$RUN/results.jsonl"
   local p
-  for p in $NGINX_CACHE_PORT $VARNISH_PORT $NGINX_FIXED_PORT; do
+  for p in $NGINX_CACHE_PORT $VARNISH_PORT $NGINX_FIXED_PORT "${CLUSTER_HTTP_PORTS[@]}" \
+    "${CLUSTER_PEER_PORTS[@]}"; do
     port_free "$p" || die "port $p is taken"
   done
 
@@ -212,6 +221,17 @@ main() {
   wait_port $NGINX_CACHE_PORT nginx-cache "$RUN/nginx-cache/error.log"
   wait_port $VARNISH_PORT varnish "$RUN/varnish/varnishd.log"
   wait_port $NGINX_FIXED_PORT nginx-fixed "$RUN/nginx-fixed/error.log"
+  local cluster_pids=() i
+  if [[ $CLUSTER == 1 ]]; then
+    for i in 0 1 2; do
+      cluster_config "$RUN/node$i.yaml" "${CLUSTER_HTTP_PORTS[$i]}" "${CLUSTER_PEER_PORTS[$i]}" \
+        "${CLUSTER_PEER_PORTS[@]}"
+      "$BIN" serve -c "$RUN/node$i.yaml" >"$RUN/node$i.log" 2>&1 &
+      EXTRA_PIDS+=($!)
+      cluster_pids+=($!)
+    done
+    for i in 0 1 2; do wait_port "${CLUSTER_HTTP_PORTS[$i]}" "cluster node $i" "$RUN/node$i.log"; done
+  fi
 
   # name port pids...
   local -a systems=(
@@ -220,12 +240,18 @@ main() {
     "varnish $VARNISH_PORT $varnish_PID $PID"
     "nginx-fixed $NGINX_FIXED_PORT $nginx_fixed_PID"
   )
+  [[ $CLUSTER == 1 ]] && systems+=("shoal-cluster ${CLUSTER_HTTP_PORTS[0]} ${cluster_pids[*]}")
   local s name port pids
   for s in "${systems[@]}"; do
     read -r name port pids <<<"$s"
     log "$name: one pass over the distinct paths, then ${WARM}s of warm-up"
-    timeout 960 wrk -t1 -c32 -d900s -s "$HERE/once.lua" "http://127.0.0.1:$port" -- \
-      "$OUT/distinct.txt" >"$RUN/$name-fill.wrk" 2>&1 || die "filling $name failed"
+    # The cluster's hot caches admit a key on its third ask (cluster.hot_min_hits): 3 passes.
+    local passes=1 pass
+    [[ $name == shoal-cluster ]] && passes=3
+    for ((pass = 1; pass <= passes; pass++)); do
+      timeout 960 wrk -t1 -c32 -d900s -s "$HERE/once.lua" "http://127.0.0.1:$port" -- \
+        "$OUT/distinct.txt" >"$RUN/$name-fill.wrk" 2>&1 || die "filling $name failed"
+    done
     timeout $((WARM + 60)) wrk -t1 -c50 -d"${WARM}s" -s "$WORKLOAD/wrk.lua" \
       "http://127.0.0.1:$port" -- "$OUT/paths.txt" >/dev/null 2>&1 || die "warming $name failed"
   done
@@ -240,6 +266,13 @@ main() {
       run_wrk "$name-c1000/$round" "$port" 1000 "$DURATION" $pids
     done
   done
+  if [[ $CLUSTER == 1 ]]; then
+    # How node 0 answered: from its hot cache, or by asking the owners.
+    local m="http://127.0.0.1:${CLUSTER_HTTP_PORTS[0]}/_shoal/metrics"
+    echo "shoal-cluster node 0 after the runs: peer gets $(curl -sf "$m" | awk '$1 == "shoal_cluster_peer_gets_total" { print $2 }')," \
+      "hot hits $(curl -sf "$m" | awk '$1 == "shoal_cache_hot_hits_total" { print $2 }')," \
+      "hits $(curl -sf "$m" | awk '$1 == "shoal_api_hits_total" { print $2 }')" >"$RUN/cluster.txt"
+  fi
   "${TOOL[@]}" summary "$RUN/results.jsonl" \
     --title "compare, $MODE, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores" | tee "$RUN/summary.txt"
   python3 - "$RUN/results.jsonl" <<'PY' | tee -a "$RUN/summary.txt"
@@ -252,15 +285,19 @@ def med(name, key):
     return statistics.median(r[key] for r in runs[name])
 print("\nshoal's ratio to each (medians; req/s: higher is better for shoal above 1;"
       " CPU and p99: lower is better for shoal below 1)")
-for conns in ("c50", "c1000"):
-    me = f"shoal-{conns}"
-    for other in ("nginx-cache", "varnish", "nginx-fixed"):
-        o = f"{other}-{conns}"
-        if me in runs and o in runs:
-            print(f"  {conns:>5} vs {other:<12} req/s {med(me, 'rps') / med(o, 'rps'):5.2f}x"
-                  f"   p99 {med(me, 'p99_us') / max(med(o, 'p99_us'), 1):5.2f}x"
-                  f"   CPU/req {med(me, 'cpu_us_per_req') / max(med(o, 'cpu_us_per_req'), 1e-9):5.2f}x")
+for mine in ("shoal", "shoal-cluster"):
+    for conns in ("c50", "c1000"):
+        me = f"{mine}-{conns}"
+        for other in ("nginx-cache", "varnish", "nginx-fixed"):
+            o = f"{other}-{conns}"
+            if me in runs and o in runs:
+                print(f"  {mine:<13} {conns:>5} vs {other:<12}"
+                      f" req/s {med(me, 'rps') / med(o, 'rps'):5.2f}x"
+                      f"   p99 {med(me, 'p99_us') / max(med(o, 'p99_us'), 1):5.2f}x"
+                      f"   CPU/req {med(me, 'cpu_us_per_req') / max(med(o, 'cpu_us_per_req'), 1e-9):5.2f}x")
 PY
+  [[ -s $RUN/cluster.txt ]] && tee -a "$RUN/summary.txt" <"$RUN/cluster.txt"
+  return 0
 }
 
 main "$@"

@@ -108,6 +108,20 @@ endpoints:
 EOF
 }
 
+# cluster_config FILE HTTP_PORT SELF_PORT PEERS...: write_config (lifetimes $CLUSTER_TTLS,
+# default 24 h) plus a cluster section; one event loop per node.
+cluster_config() {
+  local file=$1 http=$2 self=$3
+  shift 3
+  # shellcheck disable=SC2086
+  write_config "$file" ${CLUSTER_TTLS:-24h 24h 24h}
+  sed -i "s/^listen: 127.0.0.1:0/listen: 127.0.0.1:$http/; s/^http: { threads: .* }/http: { threads: 1 }/" "$file"
+  local peers
+  peers=$(printf '127.0.0.1:%s, ' "$@")
+  printf 'cluster:\n  self: 127.0.0.1:%s\n  peers: [%s]\n  secret: bench-secret-0123456789abcdef\n' \
+    "$self" "${peers%, }" >>"$file"
+}
+
 # --- the server -------------------------------------------------------------------------
 
 PID=""

@@ -195,18 +195,6 @@ memory_run() {
 
 # --- cluster: one node against three, warm hits, load spread over the nodes ---------------
 
-# cluster_config FILE HTTP_PORT SELF_PORT PEERS...: write_config plus a cluster section.
-cluster_config() {
-  local file=$1 http=$2 self=$3
-  shift 3
-  write_config "$file" 24h 24h 24h
-  sed -i "s/^listen: 127.0.0.1:0/listen: 127.0.0.1:$http/; s/^http: { threads: .* }/http: { threads: 1 }/" "$file"
-  local peers
-  peers=$(printf '127.0.0.1:%s, ' "$@")
-  printf 'cluster:\n  self: 127.0.0.1:%s\n  peers: [%s]\n  secret: bench-secret-0123456789abcdef\n' \
-    "$self" "${peers%, }" >>"$file"
-}
-
 # spread LABEL SECONDS URL...: one wrk -t1 -c17 per URL at once (about 50 connections in all);
 # prints "LABEL req/s p99_ms_max errors" and keeps each wrk's output in $RUN.
 spread() {
