@@ -1,10 +1,10 @@
 #include "cache/cache.h"
 
 // Invariants, per shard, under the shard's mutex:
-//  - every node of lru_ is in index_ under the key of its entry, and the reverse;
+//  - every node of order_ (the CLOCK list) is in index_ under its entry's key, and the reverse;
 //  - index_'s string_view keys point into node.entry->key(), which lives as long as the node;
 //  - bytes_ is the sum of the nodes' charges; after every public call bytes_ <= capacity_;
-//  - lru_ runs from newest (front) to oldest (back), in insertion order except for the entries
+//  - order_ runs from newest (front) to oldest (back), in insertion order except for the entries
 //    that eviction passed with their used bit set and moved to the front (CLOCK).
 // Entries leaving the cache are released after the mutex is dropped: the last reference to
 // an entry frees its body, which is work we keep out of the critical section.
@@ -70,8 +70,8 @@ class Cache::Shard {
     if (charge > capacity_) return false;
     auto it = index_.find(HashedKey{entry->key(), hash});
     if (it != index_.end()) RemoveLocked(it, released);
-    lru_.push_front(Node{std::move(entry), charge});
-    index_.emplace(std::string_view(lru_.front().entry->key()), lru_.begin());
+    order_.push_front(Node{std::move(entry), charge});
+    index_.emplace(std::string_view(order_.front().entry->key()), order_.begin());
     bytes_ += charge;
     EvictLocked(released);
     return true;
@@ -133,19 +133,19 @@ class Cache::Shard {
     index_.erase(it);  // before the node: the map's key views the entry's key
     bytes_ -= node->charge;
     released->push_back(std::move(node->entry));
-    lru_.erase(node);
+    order_.erase(node);
   }
 
   void EvictLocked(std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
     size_t second_chances = 0;  // at most one lap of the list per call
-    while (bytes_ > capacity_ && !lru_.empty()) {
-      if (second_chances < lru_.size() && lru_.back().entry->TakeUsed()) {
+    while (bytes_ > capacity_ && !order_.empty()) {
+      if (second_chances < order_.size() && order_.back().entry->TakeUsed()) {
         // Used since eviction last passed it: it goes round again.
-        lru_.splice(lru_.begin(), lru_, std::prev(lru_.end()));
+        order_.splice(order_.begin(), order_, std::prev(order_.end()));
         ++second_chances;
         continue;
       }
-      auto it = index_.find(std::string_view(lru_.back().entry->key()));
+      auto it = index_.find(std::string_view(order_.back().entry->key()));
       RemoveLocked(it, released);
       ++evictions_;
     }
@@ -155,7 +155,7 @@ class Cache::Shard {
   alignas(64) std::atomic<uint64_t> version_{0};
   alignas(64) Mutex mu_;
   size_t capacity_ = 0;
-  List lru_ SHOAL_GUARDED_BY(mu_);
+  List order_ SHOAL_GUARDED_BY(mu_);
   Index index_ SHOAL_GUARDED_BY(mu_);
   size_t bytes_ SHOAL_GUARDED_BY(mu_) = 0;
   uint64_t evictions_ SHOAL_GUARDED_BY(mu_) = 0;
