@@ -2,9 +2,11 @@
 //
 // A plain std::atomic counter bumped on every request by two event loops bounces its cache
 // line between the cores on every bump (each fetch_add needs the line exclusively). Here each
-// thread adds into one of kStripes cells, each on its own cache line, picked once per thread
-// (round-robin in order of first use), and a read sums the cells: writes stay core-local, reads
-// (a metrics scrape, a stats call) pay for the sum. Same idea as Java's LongAdder.
+// thread adds into one of kStripes cells, each on its own cache line, and a read sums the
+// cells: writes stay core-local, reads (a metrics scrape, a stats call) pay for the sum. Same
+// idea as Java's LongAdder. A thread takes, on its first add, the stripe that the fewest live
+// threads hold, and gives it back when it exits: up to kStripes threads alive at once never
+// share a cell, however many threads came and went before (a round-robin pick would wrap).
 //
 // value() is exact once the writers are quiet, and otherwise a sum of per-cell snapshots that
 // never runs backwards for one reader. Thread-safety: thread-safe.
@@ -31,12 +33,43 @@ class StripedCounter {
 
   // Stripe is this thread's cell index, the same for every StripedCounter.
   static size_t Stripe() {
-    static std::atomic<size_t> next{0};
-    thread_local const size_t stripe = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
-    return stripe;
+    thread_local const Holder holder;
+    return holder.stripe;
   }
 
  private:
+  // Holder takes a stripe for its thread and gives it back at thread exit.
+  struct Holder {
+    Holder() {
+      auto& holders = Holders();
+      while (true) {
+        size_t best = 0;
+        uint32_t least = holders[0].load(std::memory_order_relaxed);
+        for (size_t i = 1; i < kStripes; ++i) {
+          const uint32_t n = holders[i].load(std::memory_order_relaxed);
+          if (n < least) {
+            best = i;
+            least = n;
+          }
+        }
+        // Only one of two threads racing for the same count wins; the other looks again.
+        if (holders[best].compare_exchange_weak(least, least + 1, std::memory_order_relaxed)) {
+          stripe = best;
+          return;
+        }
+      }
+    }
+    ~Holder() { Holders()[stripe].fetch_sub(1, std::memory_order_relaxed); }
+    Holder(const Holder&) = delete;
+    Holder& operator=(const Holder&) = delete;
+    size_t stripe = 0;
+  };
+  // Holders counts the live threads holding each stripe.
+  static std::array<std::atomic<uint32_t>, kStripes>& Holders() {
+    static std::array<std::atomic<uint32_t>, kStripes> holders{};
+    return holders;
+  }
+
   struct alignas(64) Cell {
     std::atomic<uint64_t> v{0};
   };

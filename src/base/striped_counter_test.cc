@@ -1,5 +1,7 @@
 #include "base/striped_counter.h"
 
+#include <cstddef>
+#include <latch>
 #include <set>
 #include <thread>
 #include <vector>
@@ -22,15 +24,37 @@ TEST(StripedCounterTest, SumsEveryThreadsAdds) {
   EXPECT_EQ(c.value(), 4u * 20000u * (1 + 2 + 3));
 }
 
-TEST(StripedCounterTest, ThreadsStartedTogetherGetDifferentCells) {
-  std::vector<size_t> stripes(StripedCounter::kStripes);
+// Stripes of `n` threads alive at the same time (each waits until all have taken theirs).
+std::vector<size_t> StripesOfLiveThreads(size_t n) {
+  std::vector<size_t> stripes(n);
+  std::latch taken(static_cast<std::ptrdiff_t>(n));
   std::vector<std::thread> threads;
-  for (size_t t = 0; t < stripes.size(); ++t) {
-    threads.emplace_back([&stripes, t] { stripes[t] = StripedCounter::Stripe(); });
+  for (size_t t = 0; t < n; ++t) {
+    threads.emplace_back([&stripes, &taken, t] {
+      stripes[t] = StripedCounter::Stripe();
+      taken.arrive_and_wait();
+    });
   }
   for (std::thread& t : threads) t.join();
-  EXPECT_EQ(std::set<size_t>(stripes.begin(), stripes.end()).size(), stripes.size());
-  EXPECT_EQ(StripedCounter::Stripe(), StripedCounter::Stripe());  // fixed per thread
+  return stripes;
+}
+
+TEST(StripedCounterTest, LiveThreadsGetDifferentCells) {
+  const size_t mine = StripedCounter::Stripe();
+  EXPECT_EQ(StripedCounter::Stripe(), mine);  // fixed per thread
+  // This thread and kStripes - 1 others: every cell taken once.
+  std::vector<size_t> stripes = StripesOfLiveThreads(StripedCounter::kStripes - 1);
+  stripes.push_back(mine);
+  EXPECT_EQ(std::set<size_t>(stripes.begin(), stripes.end()).size(), StripedCounter::kStripes);
+}
+
+TEST(StripedCounterTest, ThreadsThatLeftGiveTheirCellBack) {
+  const size_t mine = StripedCounter::Stripe();
+  // Many threads come and go; a newcomer still never lands on this thread's cell.
+  for (int round = 0; round < 3; ++round) {
+    for (size_t s : StripesOfLiveThreads(StripedCounter::kStripes - 1)) EXPECT_NE(s, mine);
+  }
+  for (size_t s : StripesOfLiveThreads(1)) EXPECT_NE(s, mine);
 }
 
 }  // namespace
