@@ -22,8 +22,9 @@
 // every front slot taken from it before; a slot whose version still matches holds an entry
 // that is still the cached one for its key, and is served with no lock and no shared write
 // (it sets the used bit too). Memory: a thread's table may keep up to kFrontSlots entries of
-// at most kFrontMaxCharge bytes alive after the cache dropped them (4 MiB per thread that
-// looks up, at most; far less in practice), until the slots are reused.
+// at most kFrontMaxCharge bytes (BaseCharge: their gzip variants, when made, come on top) alive
+// after the cache dropped them, until the slots are reused: 4 MiB per thread that looks up,
+// 8 MiB at the very worst, far less in practice.
 #pragma once
 
 #include <atomic>
