@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -333,6 +334,22 @@ void BM_RouterMatch(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RouterMatch)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
+
+// What a hit does since issue 5: FindRoute, then the key into a reused string (no allocation).
+void BM_RouterFindRouteKeyFor(benchmark::State& state) {
+  const api::Router& router = *Routes().router;
+  const std::string_view path = state.range(0) == 0 ? "/v1/items/12345" : "/v1/items/12345/reviews";
+  const std::string_view query = state.range(0) == 0 ? "" : "limit=20";
+  std::string key;
+  for (auto _ : state) {
+    const std::optional<size_t> route = router.FindRoute(path);
+    Status s = router.KeyFor(*route, path, query, &key);
+    benchmark::DoNotOptimize(s);
+    benchmark::DoNotOptimize(key);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RouterFindRouteKeyFor)->Arg(0)->Arg(1);
 
 // A key back to its bound values, as StoreLoader does on a miss (and a peer on a forward).
 void BM_RouterMatchKey(benchmark::State& state) {
