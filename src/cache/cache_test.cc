@@ -5,18 +5,12 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include "cache/test_entries.h"
+
 namespace shoal::cache {
 namespace {
 
-EntryPtr MakeEntry(std::string key, size_t body_size, char fill = 'x') {
-  EntryOptions o;
-  o.key = std::move(key);
-  o.body = Bytes::Copy(std::string(body_size, fill));
-  o.created = TimePoint();
-  o.fresh_until = o.created + std::chrono::seconds(60);
-  o.stale_until = o.fresh_until + std::chrono::seconds(60);
-  return Entry::Make(std::move(o));
-}
+using testing::MakeEntry;
 
 std::string Gunzip(std::string_view in) {
   z_stream zs{};
