@@ -40,12 +40,6 @@ case "$MODE" in
 esac
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/.." && pwd))
-WORKLOAD=${SHOAL_WORKLOAD:-$ROOT/../shared/workload}
-OUT=${SHOAL_BENCH_OUT:-$ROOT/bench/out}
-RUN=$OUT/compare-$MODE
-TOOL=(python3 "$HERE/bench_tool.py")
-ITEMS=100000
 # One event loop, as nginx runs one worker here: wrk -t1 needs the other core, and a second
 # loop would only fight it for that core (measured: about 1.3x the CPU per request and a p99
 # of 4 ms at -c50, from context switches). SHOAL_BENCH_HTTP_THREADS=0 gives one loop per core.
@@ -53,6 +47,7 @@ HTTP_THREADS=${SHOAL_BENCH_HTTP_THREADS:-1}
 SCRIPT=bench/compare.sh
 # shellcheck source=bench/lib.sh
 source "$HERE/lib.sh"
+RUN=$OUT/compare-$MODE
 
 NGINX_CACHE_PORT=18081
 VARNISH_PORT=18082

@@ -1,8 +1,15 @@
 # bench/lib.sh: what bench/run.sh and bench/compare.sh share: logging, the tools, the build,
 # the workload data, the catalog config, and one shoal server (start, stop, metrics, CPU).
 #
-# Source it after setting ROOT, HERE, WORKLOAD, OUT, RUN, ITEMS, TOOL and HTTP_THREADS, and
-# SCRIPT (the name messages carry). The caller sets its own traps (stop_server on EXIT).
+# Source it after setting HERE (bench/), HTTP_THREADS and SCRIPT (the name messages carry); it
+# sets ROOT, WORKLOAD, OUT, TOOL and ITEMS. The caller then sets RUN (its results directory)
+# and its own traps (stop_server on EXIT).
+ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/.." && pwd))
+WORKLOAD=${SHOAL_WORKLOAD:-$ROOT/../shared/workload}
+OUT=${SHOAL_BENCH_OUT:-$ROOT/bench/out}
+TOOL=(python3 "$HERE/bench_tool.py")
+ITEMS=100000
+
 log() { printf '\n== %s\n' "$*" >&2; }
 die() {
   printf '%s: %s\n' "$SCRIPT" "$*" >&2

@@ -40,12 +40,6 @@ case "$MODE" in
 esac
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/.." && pwd))
-WORKLOAD=${SHOAL_WORKLOAD:-$ROOT/../shared/workload}
-OUT=${SHOAL_BENCH_OUT:-$ROOT/bench/out}
-RUN=$OUT/last
-TOOL=(python3 "$HERE/bench_tool.py")
-ITEMS=100000
 HTTP_THREADS=${SHOAL_BENCH_HTTP_THREADS:-0}
 REPEAT=${SHOAL_BENCH_REPEAT:-1}
 
@@ -58,6 +52,7 @@ fi
 SCRIPT=bench/run.sh
 # shellcheck source=bench/lib.sh
 source "$HERE/lib.sh"
+RUN=$OUT/last
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
