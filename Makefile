@@ -7,6 +7,9 @@
 
 SHELL := /bin/bash
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+# Paths relative to the checkout, so that clones and worktrees at other paths share the cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= true
 
 deps:
 	@scripts/install-deps.sh
