@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "base/host_port.h"
+
 namespace shoal::cli {
 namespace {
 
@@ -91,22 +93,13 @@ class Walker {
 
 void ParseListen(const Walker& w, const YAML::Node& node, http::ServerOptions* out) {
   const std::string s = w.Scalar(node, "listen");
-  const size_t colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    w.Fail(node, "listen: expected HOST:PORT such as 127.0.0.1:8080, got '" + s + "'");
+  Result<HostPort> hp =
+      ParseHostPort(s, HostPortRules{.default_port = std::nullopt, .allow_port_zero = true});
+  if (!hp.ok()) {
+    w.Fail(node, "listen: " + std::string(hp.status().message()) + " (such as 127.0.0.1:8080)");
   }
-  std::string host = s.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);  // [::1]:8080
-  }
-  int port = 0;
-  const std::string p = s.substr(colon + 1);
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  if (ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535) {
-    w.Fail(node, "listen: bad port '" + p + "' (0..65535)");
-  }
-  out->host = host;
-  out->port = static_cast<uint16_t>(port);
+  out->host = hp->host;
+  out->port = hp->port;
 }
 
 void ParseHttp(const Walker& w, const YAML::Node& node, http::ServerOptions* o) {
@@ -306,6 +299,22 @@ void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   }
 }
 
+void ParseLog(const Walker& w, const YAML::Node& node, LogOptions* o) {
+  w.Map(node, "log", {"level", "format"});
+  if (auto n = node["level"]) {
+    const std::string s = w.Scalar(n, "log.level");
+    const std::optional<LogLevel> level = ParseLogLevel(s);
+    if (!level) w.Fail(n, "log.level: expected debug, info, warn, error or off, got '" + s + "'");
+    o->level = *level;
+  }
+  if (auto n = node["format"]) {
+    const std::string s = w.Scalar(n, "log.format");
+    const std::optional<LogFormat> format = ParseLogFormat(s);
+    if (!format) w.Fail(n, "log.format: expected text or json, got '" + s + "'");
+    o->format = *format;
+  }
+}
+
 void ParseAdmin(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "admin", {"token"});
   if (auto n = node["token"]) {
@@ -453,7 +462,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
                                      ":1: expected a mapping with listen, store, cache, "
                                      "endpoints");
     }
-    w.Map(root, "config", {"listen", "http", "store", "cache", "cluster", "admin", "endpoints"});
+    w.Map(root, "config",
+          {"listen", "http", "store", "cache", "cluster", "admin", "log", "endpoints"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c.http);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
@@ -461,6 +471,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     if (auto n = root["cache"]) ParseCache(w, n, &c);
     if (auto n = root["cluster"]) ParseCluster(w, n, &c);  // after cache: it reads the memory
     if (auto n = root["admin"]) ParseAdmin(w, n, &c);
+    if (auto n = root["log"]) ParseLog(w, n, &c.log);
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {
       w.Fail(eps ? eps : root, "endpoints: expected a list of at least one endpoint");

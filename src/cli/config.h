@@ -18,6 +18,7 @@
 #include "api/endpoint.h"
 #include "base/status.h"
 #include "cache/read_through.h"
+#include "cli/spdlog_logger.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
 #include "store/cassandra/cassandra_store.h"
@@ -47,6 +48,7 @@ struct Config {
   bool peer_listen_defaulted = false;  // no secret and no cluster.listen: loopback only
 
   api::AdminOptions admin;  // admin.token
+  LogOptions log;           // log.level, log.format (--log-level overrides the level)
 };
 
 // LoadConfig parses the YAML file at `path`.

@@ -105,11 +105,32 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
             "minutes'");
   EXPECT_EQ(Error(text + "cahce: {}\n"),
             "conf/shoal.yaml:8: config: unknown key 'cahce' (known: listen, http, store, cache, "
-            "cluster, admin, endpoints)");
+            "cluster, admin, log, endpoints)");
   EXPECT_EQ(Error("listen: nowhere\n" + text.substr(text.find('\n') + 1)),
-            "conf/shoal.yaml:1: listen: expected HOST:PORT such as 127.0.0.1:8080, got 'nowhere'");
+            "conf/shoal.yaml:1: listen: bad address 'nowhere': expected HOST:PORT, the port is "
+            "missing (such as 127.0.0.1:8080)");
+  EXPECT_EQ(Error("listen: \"::1:80\"\n" + text.substr(text.find('\n') + 1)),
+            "conf/shoal.yaml:1: listen: bad address '::1:80': an IPv6 address goes in brackets, as "
+            "[::1:80]:PORT (such as 127.0.0.1:8080)");
   EXPECT_EQ(Error(text + "http: { threads: -1 }\n"),
             "conf/shoal.yaml:8: http.threads: -1 is outside 0..256");
+}
+
+TEST(ConfigTest, LogSection) {
+  Result<Config> c = ParseConfig(std::string(kMinimal) + "log: { level: debug, format: json }\n",
+                                 "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->log.level, LogLevel::kDebug);
+  EXPECT_EQ(c->log.format, LogFormat::kJson);
+  Result<Config> d = ParseConfig(kMinimal, "conf/shoal.yaml");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->log.level, LogLevel::kInfo);
+  EXPECT_EQ(d->log.format, LogFormat::kText);
+  std::string text = kMinimal;
+  EXPECT_EQ(Error(text + "log:\n  level: loud\n"),
+            "conf/shoal.yaml:9: log.level: expected debug, info, warn, error or off, got 'loud'");
+  EXPECT_EQ(Error(text + "log: { format: xml }\n"),
+            "conf/shoal.yaml:8: log.format: expected text or json, got 'xml'");
 }
 
 TEST(ConfigTest, EndpointErrorsNameTheirLine) {

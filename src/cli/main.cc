@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,7 @@ constexpr char kServeUsage[] =
     "\n"
     "options:\n"
     "  -c, --config FILE   the YAML config (required)\n"
+    "  --log-level LEVEL   debug, info, warn, error or off (overrides log.level)\n"
     "  -h, --help          this text\n";
 
 constexpr char kCheckUsage[] =
@@ -52,6 +54,7 @@ constexpr char kCheckUsage[] =
     "\n"
     "options:\n"
     "  -c, --config FILE   the YAML config (required)\n"
+    "  --log-level LEVEL   debug, info, warn, error or off (overrides log.level)\n"
     "  -h, --help          this text\n";
 
 constexpr char kDemoUsage[] =
@@ -69,6 +72,7 @@ constexpr char kDemoUsage[] =
     "  --regenerate      write the catalog even if it exists\n"
     "  --generate-only   write the catalog (unless it exists) and exit without serving\n"
     "  --print-config    print the config the demo serves and exit\n"
+    "  --log-level LEVEL debug, info, warn, error or off (default: info)\n"
     "  -h, --help        this text\n";
 
 int Usage(const char* text, int code) {
@@ -99,16 +103,31 @@ int BadFlag(std::string_view command, std::string_view flag, const char* usage) 
   return Usage(usage, 2);
 }
 
-// ConfigFlags parses the flags of serve and check-config into *path. Returns false when the
-// command is over (help shown, or a bad flag), with its exit code in *exit_code.
+// LogLevelFlag checks the value of --log-level; empty means "not given".
+bool LogLevelFlag(std::string_view command, const std::string& value,
+                  std::optional<LogLevel>* out) {
+  if (value.empty()) return true;
+  *out = ParseLogLevel(value);
+  if (*out) return true;
+  std::fprintf(stderr,
+               "shoal %.*s: --log-level: expected debug, info, warn, error or off, got '%s'\n",
+               static_cast<int>(command.size()), command.data(), value.c_str());
+  return false;
+}
+
+// ConfigFlags parses the flags of serve and check-config into *path and *log_level. Returns
+// false when the command is over (help shown, or a bad flag), with its exit code in *exit_code.
 bool ConfigFlags(std::string_view command, const std::vector<std::string_view>& args,
-                 const char* usage, std::string* path, int* exit_code) {
+                 const char* usage, std::string* path, std::optional<LogLevel>* log_level,
+                 int* exit_code) {
+  std::string level;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "-h" || args[i] == "--help") {
       *exit_code = Usage(usage, 0);
       return false;
     }
     if (FlagValue(args, &i, "-c", path) || FlagValue(args, &i, "--config", path)) continue;
+    if (FlagValue(args, &i, "--log-level", &level)) continue;
     *exit_code = BadFlag(command, args[i], usage);
     return false;
   }
@@ -118,30 +137,40 @@ bool ConfigFlags(std::string_view command, const std::vector<std::string_view>& 
     *exit_code = Usage(usage, 2);
     return false;
   }
+  if (!LogLevelFlag(command, level, log_level)) {
+    *exit_code = 2;
+    return false;
+  }
   return true;
 }
 
 int Serve(const std::vector<std::string_view>& args) {
   std::string path;
+  std::optional<LogLevel> log_level;
   int exit_code = 0;
-  if (!ConfigFlags("serve", args, kServeUsage, &path, &exit_code)) return exit_code;
+  if (!ConfigFlags("serve", args, kServeUsage, &path, &log_level, &exit_code)) return exit_code;
   Result<Config> config = LoadConfig(path);
   if (!config.ok()) {
     std::fprintf(stderr, "shoal: %s\n", std::string(config.status().message()).c_str());
     return 1;
   }
+  if (log_level) config->log.level = *log_level;
   return RunServe(*config, nullptr);
 }
 
 int CheckConfig(const std::vector<std::string_view>& args) {
   std::string path;
+  std::optional<LogLevel> log_level;
   int exit_code = 0;
-  if (!ConfigFlags("check-config", args, kCheckUsage, &path, &exit_code)) return exit_code;
+  if (!ConfigFlags("check-config", args, kCheckUsage, &path, &log_level, &exit_code)) {
+    return exit_code;
+  }
   Result<Config> config = LoadConfig(path);
   if (!config.ok()) {
     std::fprintf(stderr, "%s\n", std::string(config.status().message()).c_str());
     return 1;
   }
+  if (log_level) config->log.level = *log_level;
   if (Status s = CheckAgainstStore(*config); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 1;
@@ -151,7 +180,7 @@ int CheckConfig(const std::vector<std::string_view>& args) {
 }
 
 int Demo(const std::vector<std::string_view>& args) {
-  std::string dir = "data", items = "10000", seed = "42", listen = "127.0.0.1:8080";
+  std::string dir = "data", items = "10000", seed = "42", listen = "127.0.0.1:8080", level;
   bool regenerate = false, print = false, generate_only = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "-h" || args[i] == "--help") return Usage(kDemoUsage, 0);
@@ -168,7 +197,8 @@ int Demo(const std::vector<std::string_view>& args) {
       continue;
     }
     if (FlagValue(args, &i, "--dir", &dir) || FlagValue(args, &i, "--items", &items) ||
-        FlagValue(args, &i, "--seed", &seed) || FlagValue(args, &i, "--listen", &listen)) {
+        FlagValue(args, &i, "--seed", &seed) || FlagValue(args, &i, "--listen", &listen) ||
+        FlagValue(args, &i, "--log-level", &level)) {
       continue;
     }
     return BadFlag("demo", args[i], kDemoUsage);
@@ -184,6 +214,8 @@ int Demo(const std::vector<std::string_view>& args) {
     std::fprintf(stderr, "shoal demo: --seed: expected an integer, got '%s'\n", seed.c_str());
     return 2;
   }
+  std::optional<LogLevel> log_level;
+  if (!LogLevelFlag("demo", level, &log_level)) return 2;
   const std::string db = (std::filesystem::path(dir) / "catalog.db").string();
   const std::string text = DemoConfigText(listen, db);
   if (print) {
@@ -196,6 +228,7 @@ int Demo(const std::vector<std::string_view>& args) {
     return 2;
   }
   config->sqlite.path = db;  // as given: relative to the working directory
+  if (log_level) config->log.level = *log_level;
   std::error_code ec;
   if (regenerate || !std::filesystem::exists(db, ec)) {
     std::filesystem::create_directories(dir, ec);
