@@ -293,9 +293,12 @@ void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   }
   if (c->cache_memory == 0) c->hot_memory = 0;  // a node without memory keeps no copies
   o.hot_cache = c->hot_memory > 0;
+  // self is checked here, at its own line; what ValidateOptions finds is about the peer list.
+  if (Result<HostPort> self = ParseHostPort(o.self); !self.ok()) {
+    w.Fail(node["self"], "cluster: self: " + std::string(self.status().message()));
+  }
   if (Status s = cluster::Cluster::ValidateOptions(o, c->cache_memory > 0); !s.ok()) {
-    const bool about_self = std::string_view(s.message()).starts_with("self:");
-    w.Fail(about_self ? node["self"] : peers, "cluster: " + std::string(s.message()));
+    w.Fail(peers, "cluster: " + std::string(s.message()));
   }
 }
 

@@ -211,6 +211,9 @@ TEST(ConfigTest, ClusterErrorsNameTheirLine) {
   EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7071]\n  secret: short\n"),
             "conf/shoal.yaml:11: cluster.secret: use at least 16 characters (it authenticates "
             "every peer)");
+  EXPECT_EQ(Error(std::string(kMinimal) + "cluster:\n  self: nohost\n  peers: [nohost]\n"),
+            "conf/shoal.yaml:9: cluster: self: bad address 'nohost': expected HOST:PORT, the port "
+            "is missing");
   EXPECT_EQ(Error(std::string(kMinimal) + "cluster:\n  peers: []\n"),
             "conf/shoal.yaml:9: cluster: needs 'self: HOST:PORT' (this node's peer address)");
   EXPECT_EQ(Error(std::string(kMinimal) +

@@ -1,9 +1,9 @@
 #include "cli/spdlog_logger.h"
 
+#include <string>
+
 #include <spdlog/logger.h>
 #include <spdlog/sinks/stdout_sinks.h>
-
-#include <string>
 
 #include "base/json.h"
 

@@ -1,9 +1,9 @@
 #include "cli/spdlog_logger.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-
-#include <string>
 
 namespace shoal::cli {
 namespace {
@@ -24,9 +24,9 @@ TEST(SpdLoggerTest, TextLinesCarryLevelAndComponent) {
 
 TEST(SpdLoggerTest, LevelFiltersLines) {
   EXPECT_EQ(Written({}, LogLevel::kDebug, "rpc", "noise"), "");
-  EXPECT_EQ(Written({.level = LogLevel::kOff, .format = LogFormat::kText}, LogLevel::kError,
-                    "rpc", "x"),
-            "");
+  EXPECT_EQ(
+      Written({.level = LogLevel::kOff, .format = LogFormat::kText}, LogLevel::kError, "rpc", "x"),
+      "");
   EXPECT_NE(Written({.level = LogLevel::kDebug, .format = LogFormat::kText}, LogLevel::kDebug,
                     "rpc", "detail"),
             "");
