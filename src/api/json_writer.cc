@@ -1,12 +1,11 @@
 // JsonWriter and the strict JSON checker; see json_writer.h. Pure code, no shared state.
 #include "api/json_writer.h"
 
-#include <charconv>
-#include <cmath>
 #include <cstddef>
-#include <system_error>
 
+#include "base/base64.h"
 #include "base/json.h"
+#include "base/numbers.h"
 
 namespace shoal::api {
 namespace {
@@ -249,45 +248,6 @@ class Checker {
 
 bool IsValidJson(std::string_view text) { return Checker(text).Document(); }
 
-void AppendJsonDouble(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out.append("null");
-    return;
-  }
-  char buf[32];  // the longest shortest form of a double is 24 characters
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  if (ec != std::errc()) {  // cannot happen with 32 bytes; stay valid JSON regardless
-    out.append("null");
-    return;
-  }
-  const std::string_view text(buf, static_cast<size_t>(end - buf));
-  out.append(text);
-  if (text.find_first_of(".e") == std::string_view::npos) out.append(".0");
-}
-
-void AppendBase64(std::string& out, std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const auto byte = [&data](size_t i) { return static_cast<unsigned char>(data[i]); };
-  out.reserve(out.size() + (data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    const unsigned v = (unsigned{byte(i)} << 16) | (unsigned{byte(i + 1)} << 8) | byte(i + 2);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
-  }
-  const size_t rest = data.size() - i;
-  if (rest == 0) return;
-  unsigned v = unsigned{byte(i)} << 16;
-  if (rest == 2) v |= unsigned{byte(i + 1)} << 8;
-  out.push_back(kAlphabet[(v >> 18) & 63]);
-  out.push_back(kAlphabet[(v >> 12) & 63]);
-  out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
-  out.push_back('=');
-}
-
 void JsonWriter::BeforeValue() {
   if (need_comma_) out_.push_back(',');
   need_comma_ = true;
@@ -334,10 +294,7 @@ void JsonWriter::Bool(bool v) {
 
 void JsonWriter::Int(int64_t v) {
   BeforeValue();
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;  // 24 bytes always hold an int64
-  out_.append(buf, static_cast<size_t>(end - buf));
+  AppendInt(out_, v);
 }
 
 void JsonWriter::Double(double v) {
