@@ -119,14 +119,5 @@ TEST_F(LoadgenTest, ServerErrorsAndTimeoutsAreReported) {
   EXPECT_FALSE(r->total.first_error.empty());
 }
 
-TEST(LoadgenCommandTest, UsageErrors) {
-  EXPECT_EQ(Command({}), 2);
-  EXPECT_EQ(Command({"http://127.0.0.1:1"}), 2);  // no --paths
-  EXPECT_EQ(Command({"ftp://x", "--paths", "p"}), 2);
-  EXPECT_EQ(Command({"http://127.0.0.1:1", "--paths", "p", "--ramp", "soon"}), 2);
-  EXPECT_EQ(Command({"http://127.0.0.1:1", "--paths", "/nonexistent/paths.txt"}), 1);
-  EXPECT_EQ(Command({"--help"}), 0);
-}
-
 }  // namespace
 }  // namespace shoal::loadgen
