@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/json_writer.h"
+#include "api/json_check.h"
 #include "api/status_http.h"
 #include "api/store_loader.h"
 #include "api/test_catalog.h"

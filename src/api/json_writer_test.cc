@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "api/json_check.h"
 #include "base/base64.h"
 #include "base/numbers.h"
 

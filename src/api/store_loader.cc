@@ -8,6 +8,7 @@
 #include <utility>
 #include <variant>
 
+#include "api/json_check.h"
 #include "api/json_writer.h"
 #include "base/logger.h"
 #include "http/handler.h"

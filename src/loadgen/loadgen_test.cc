@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/json_writer.h"
+#include "api/json_check.h"
 #include "base/bytes.h"
 #include "http/handler.h"
 #include "http/server.h"
