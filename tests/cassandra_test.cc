@@ -233,6 +233,62 @@ TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
   EXPECT_NE(metrics->body.find("shoal_cassandra_nodes_up 1\n"), std::string::npos) << metrics->body;
 }
 
+// A request that Cassandra refuses at execution (LIMIT 0, which prepares but is invalid to run;
+// a table dropped after start, so the re-prepare fails) is a 500 or 503 whose body holds
+// nothing of the database: not the node, not the query, not the server's message.
+TEST_F(CassandraCatalogTest, ACassandraErrorShowsNothingOfTheDatabase) {
+  auto session = OpenSession(store::cassandra::testing::CassandraPort());
+  ASSERT_NE(session, nullptr);
+  const std::string scratch = keyspace_ + ".scratch_items";
+  ASSERT_TRUE(session->Run("DROP TABLE IF EXISTS " + scratch, 60s).ok());
+  ASSERT_TRUE(
+      session->Run("CREATE TABLE " + scratch + " (id int PRIMARY KEY, title text)", 60s).ok());
+  ASSERT_TRUE(session->Run("INSERT INTO " + scratch + " (id, title) VALUES (1, 'one')", 60s).ok());
+  // The limit has no min: the operator forgot it, and Cassandra refuses LIMIT 0.
+  const std::string yaml =
+      CassandraConfig(store::cassandra::testing::CassandraPort(), keyspace_) +
+      "  - route: /v1/unbounded/{id:int}\n"
+      "    query: SELECT review_id, stars FROM reviews WHERE item_id = :id LIMIT :\"limit\"\n"
+      "    params:\n"
+      "      limit: { type: int }\n"
+      "    result: many\n"
+      "    ttl: 60s\n"
+      "  - route: /v1/scratch/{id:int}\n"
+      "    query: SELECT id, title FROM scratch_items WHERE id = :id\n"
+      "    result: one\n"
+      "    ttl: 60s\n";
+  auto server = ShoalProcess::Serve(dir_->Write("cassandra-errors.yaml", yaml));
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto client = HttpClient::Connect((*server)->port());
+  ASSERT_TRUE(client.ok());
+  const auto expect_nothing_of_the_database = [](const std::string& target, int status,
+                                                 const std::string& body) {
+    EXPECT_TRUE(status == 500 || status == 503) << target << ": " << status << " " << body;
+    EXPECT_TRUE(ParseJson(body).ok()) << body;
+    for (const char* leak : {"cassandra", "Cassandra", "127.0.0.1", "9042", "SELECT", "LIMIT",
+                             "limit", "scratch", "strictly", "nvalid"}) {
+      EXPECT_EQ(body.find(leak), std::string::npos) << target << ": " << leak << " in " << body;
+    }
+  };
+
+  auto ok = client->Get("/v1/unbounded/1?limit=5");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  for (const std::string target : {"/v1/unbounded/1?limit=0", "/v1/unbounded/1?limit=-1"}) {
+    auto r = client->Get(target);
+    ASSERT_TRUE(r.ok()) << target;
+    expect_nothing_of_the_database(target, r->status, r->body);
+  }
+
+  auto before = client->Get("/v1/scratch/1");
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->status, 200) << before->body;
+  ASSERT_TRUE(session->Run("DROP TABLE " + scratch, 60s).ok());
+  auto after = client->Get("/v1/scratch/2");  // not cached: goes to the dropped table
+  ASSERT_TRUE(after.ok());
+  expect_nothing_of_the_database("/v1/scratch/2", after->status, after->body);
+}
+
 // CountRows runs SELECT count(*) on `table` and returns the count (-1 on an error).
 int64_t CountRows(cql::Session& session, const std::string& table) {
   auto r = session.Run("SELECT count(*) FROM " + table, 60s);

@@ -14,15 +14,15 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
-#include "api/json_writer.h"
+#include "api/json_check.h"
 #include "api/status_http.h"
 #include "api/store_loader.h"
 #include "api/test_catalog.h"
 #include "base/mutex.h"
 #include "cache/cache.h"
 #include "cache/read_through.h"
+#include "cache/test_gzip.h"
 #include "metrics/metrics.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -49,6 +49,7 @@ namespace shoal::api {
 namespace {
 
 using namespace std::chrono_literals;
+using cache::testing::Gunzip;
 using testing::CatalogApiOptions;
 using testing::TestCatalog;
 
@@ -315,20 +316,6 @@ TEST_F(ApiTest, IfNoneMatchGivesA304) {
   Reply miss = Get("/v1/items/2", "", {{"If-None-Match", etag2}});
   EXPECT_TRUE(miss.deferred);
   EXPECT_EQ(miss.response.status, 304);
-}
-
-std::string Gunzip(std::string_view in) {
-  z_stream zs{};
-  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
-  std::string out(64 * 1024, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));  // NOLINT
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
-  return out;
 }
 
 TEST_F(ApiTest, GzipWhenAcceptedAndChargedToTheCache) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/logger.h"
 
 namespace shoal::api {
 
@@ -53,6 +54,10 @@ struct ApiOptions {
   Duration negative_ttl = std::chrono::seconds(5);
   // How long one store query may take, queueing included, before the request gets a 503.
   Duration store_timeout = std::chrono::seconds(2);
+  // Where the api logs faults an operator must fix (component "api"): a query that the store
+  // refuses at execution time, with its route, query text and the store's message. Not owned;
+  // must outlive the Router's users (StoreLoader). The default drops everything.
+  Logger* logger = &NullLogger();
 };
 
 }  // namespace shoal::api

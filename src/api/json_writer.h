@@ -1,16 +1,12 @@
-// JsonWriter: appends compact JSON to a caller's std::string; IsValidJson: a strict checker.
+// JsonWriter: appends compact JSON to a caller's std::string.
 //
 // The api renders query rows with JsonWriter: objects, arrays, keys and scalars, with the
 // commas placed by the writer. Strings go through shoal::AppendJsonString (base/json.h), so
-// the output is valid UTF-8 whatever bytes a database returns. Doubles use the shortest form
-// that reads back to the same value; NaN and infinities, which JSON cannot express, become
-// null. The writer does not check that Begin/End calls pair up: that is the caller's job
-// (a bug there is ours, not the client's).
-//
-// IsValidJson accepts exactly RFC 8259 JSON text (any value at top level, surrounding
-// whitespace allowed), valid UTF-8 only, no unpaired \u surrogate escapes, nesting at most
-// kMaxJsonDepth deep. The api uses it to decide whether a `json:` column's text may be
-// embedded as is or must be sent as a JSON string instead.
+// the output is valid UTF-8 whatever bytes a database returns. Doubles go through
+// shoal::AppendJsonDouble (base/numbers.h): the shortest form that reads back to the same value,
+// ".0" kept on integral values; NaN and infinities, which JSON cannot express, become null.
+// Blobs go through shoal::AppendBase64 (base/base64.h). The writer does not check that Begin/End
+// calls pair up: that is the caller's job (a bug there is ours, not the client's).
 //
 // Ownership: a JsonWriter borrows the string it appends to, which must outlive it.
 // Thread-safety: a JsonWriter is not thread-safe; the free functions are pure.
@@ -21,19 +17,6 @@
 #include <string_view>
 
 namespace shoal::api {
-
-// kMaxJsonDepth bounds nesting in IsValidJson (the checker recurses once per level).
-inline constexpr int kMaxJsonDepth = 64;
-
-// IsValidJson reports whether `text` is one complete, strict RFC 8259 JSON text.
-bool IsValidJson(std::string_view text);
-
-// AppendJsonDouble appends `v` in its shortest round-trip form, or null for NaN/Inf. An
-// integral value keeps a ".0" (4.0, not 4) so that clients keep reading it as a float.
-void AppendJsonDouble(std::string& out, double v);
-
-// AppendBase64 appends `data` in standard base64 (RFC 4648, with '=' padding).
-void AppendBase64(std::string& out, std::string_view data);
 
 class JsonWriter {
  public:
@@ -54,7 +37,7 @@ class JsonWriter {
   void Double(double v);
   void String(std::string_view v);     // escaped; invalid UTF-8 becomes U+FFFD
   void Base64(std::string_view data);  // a string holding `data` in base64
-  // Raw appends `json` as a value without checking it. REQUIRES: IsValidJson(json).
+  // Raw appends `json` as a value without checking it. REQUIRES: IsValidJson(json) (json_check.h).
   void Raw(std::string_view json);
 
  private:

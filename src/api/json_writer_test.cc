@@ -1,4 +1,4 @@
-// Tests for JsonWriter, AppendJsonDouble, AppendBase64 and IsValidJson.
+// Tests for JsonWriter, AppendJsonDouble, AppendBase64 (as JsonWriter uses them) and IsValidJson.
 #include "api/json_writer.h"
 
 #include <cmath>
@@ -7,6 +7,10 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "api/json_check.h"
+#include "base/base64.h"
+#include "base/numbers.h"
 
 namespace shoal::api {
 namespace {

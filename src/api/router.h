@@ -59,6 +59,7 @@ inline constexpr size_t kMaxSegments = 32;
 // EndpointInfo is what the rest of the api needs to know about a compiled endpoint.
 struct EndpointInfo {
   std::string route;  // as configured
+  std::string query;  // as configured; for the operator's log only, never for a client
   ResultShape result = ResultShape::kOne;
   Duration ttl{};
   size_t statement = 0;              // StatementInfo::id, for Store::Query

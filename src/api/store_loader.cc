@@ -3,10 +3,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <string>
 #include <utility>
 #include <variant>
 
+#include "api/json_check.h"
 #include "api/json_writer.h"
+#include "base/logger.h"
 #include "http/handler.h"
 
 namespace shoal::api {
@@ -45,6 +49,40 @@ void WriteRow(JsonWriter& w, const EndpointInfo& info, const store::Rows& rows,
 
 }  // namespace
 
+Status StoreErrorForClient(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+    case StatusCode::kUnavailable:
+    case StatusCode::kDeadlineExceeded:
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kCancelled:
+    case StatusCode::kInternal:
+      return status;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+      break;
+  }
+  return Status::Internal(std::string(status.message()));
+}
+
+StoreLoader::Faults::Faults(Logger* logger, size_t endpoints) : log(logger, "api") {
+  limiters.reserve(endpoints);
+  for (size_t i = 0; i < endpoints; ++i) {
+    limiters.push_back(std::make_unique<LogLimiter>(kLogInterval, 1));
+  }
+}
+
+Status StoreLoader::Faults::ForClient(const EndpointInfo& info, size_t endpoint,
+                                      const Status& status) {
+  Status out = StoreErrorForClient(status);
+  if (out.code() == StatusCode::kInternal && log.Enabled(LogLevel::kError)) {
+    limiters[endpoint]->Write(log, LogLevel::kError,
+                              "query of endpoint " + info.route + " failed: " +
+                                  std::string(out.message()) + "; query: " + info.query);
+  }
+  return out;
+}
+
 std::string RenderRows(const EndpointInfo& info, const store::Rows& rows) {
   std::string out;
   JsonWriter w(out);
@@ -64,7 +102,8 @@ StoreLoader::StoreLoader(std::shared_ptr<const Router> router, store::Store& sto
     : router_(std::move(router)),
       store_(store),
       clock_(clock),
-      timing_{options.grace, options.negative_ttl, options.store_timeout} {}
+      timing_{options.grace, options.negative_ttl, options.store_timeout},
+      faults_(std::make_shared<Faults>(options.logger, router_->endpoint_count())) {}
 
 void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallback done) {
   Result<RouteMatch> match = router_->MatchKey(key);
@@ -78,12 +117,13 @@ void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallb
   // governs entry lifetimes and, in tests, stands still at an arbitrary point).
   const TimePoint deadline = std::chrono::steady_clock::now() + timing_.store_timeout;
   // The callback runs on a store thread, possibly after this call returns: it owns the
-  // router, the key and `done`, and borrows only the clock.
+  // router, the key, `done` and the fault log, and borrows only the clock.
   store_.Query(statement, std::move(match->values), deadline,
-               [router = router_, endpoint, clock = &clock_, timing = timing_, key = std::move(key),
-                done = std::move(done)](Result<store::Rows> rows) mutable {
+               [router = router_, endpoint, clock = &clock_, timing = timing_, faults = faults_,
+                key = std::move(key), done = std::move(done)](Result<store::Rows> rows) mutable {
                  if (!rows.ok()) {
-                   done(rows.status(), cache::Keep::kMain);
+                   done(faults->ForClient(router->endpoint(endpoint), endpoint, rows.status()),
+                        cache::Keep::kMain);
                    return;
                  }
                  const EndpointInfo& info = router->endpoint(endpoint);

@@ -12,7 +12,14 @@
 // text is a string, a blob is a base64 string. A `json:` column's text is embedded as is when
 // it is valid JSON and sent as a string when not, so the body is always valid JSON.
 // Deadlines: created = now, fresh_until = now + ttl, stale_until = fresh_until + grace.
-// Store errors are passed through unchanged; a key that does not parse is InvalidArgument.
+// Store errors: Unavailable, DeadlineExceeded, ResourceExhausted and Cancelled pass through
+// (a 503, or the stale entry). Every other code (Internal, and InvalidArgument or NotFound,
+// which at query time mean a query or schema the operator must fix, or our bug, never the
+// client's input: the values were checked by the Router) becomes Internal, which reaches the
+// client as a bare 500 (status_http.h), and is logged at error level with the route, the query
+// text and the store's message (which names the node), at most once per kLogInterval per
+// endpoint, since a broken query fails on every request. A key that does not parse is
+// InvalidArgument (keys come from the Router, so that is a peer's or our bug).
 //
 // Ownership: shares the Router; borrows the Store and the Clock, which must outlive every
 // load (ReadThrough::Shutdown waits for loads, and cli destroys it before the store and
@@ -22,11 +29,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/endpoint.h"
 #include "api/router.h"
 #include "base/bytes.h"
 #include "base/clock.h"
+#include "base/logger.h"
+#include "base/status.h"
 #include "cache/loader.h"
 #include "store/store.h"
 
@@ -36,9 +46,19 @@ namespace shoal::api {
 // many) and returns the JSON text. For result one with no row it returns "" (not found).
 std::string RenderRows(const EndpointInfo& info, const store::Rows& rows);
 
+// StoreErrorForClient is what a store's query error becomes on its way to the cache: the
+// codes of a store that is down, slow or shutting down stay; every other one is Internal
+// (same message, which is for the log only).
+Status StoreErrorForClient(const Status& status);
+
 class StoreLoader final : public cache::Loader {
  public:
-  // Only the timing knobs of `options` are used (grace, negative_ttl, store_timeout).
+  // kLogInterval: a failing endpoint's query is logged at most once per interval (the first
+  // line after a quiet stretch says how many were dropped).
+  static constexpr Duration kLogInterval = std::chrono::seconds(10);
+
+  // Only the timing knobs and the logger of `options` are used (grace, negative_ttl,
+  // store_timeout, logger).
   StoreLoader(std::shared_ptr<const Router> router, store::Store& store, const Clock& clock,
               const ApiOptions& options);
 
@@ -55,6 +75,16 @@ class StoreLoader final : public cache::Loader {
   store::Store& store_;
   const Clock& clock_;
   const Timing timing_;
+  // Shared with the query callbacks, which may run after a Load returns (never after the
+  // StoreLoader is gone: see Ownership above; shared anyway so the callback owns what it uses).
+  struct Faults {
+    Faults(Logger* logger, size_t endpoints);
+    // ForClient is StoreErrorForClient(status), logging an Internal one (rate-limited).
+    Status ForClient(const EndpointInfo& info, size_t endpoint, const Status& status);
+    Log log;
+    std::vector<std::unique_ptr<LogLimiter>> limiters;  // one per endpoint
+  };
+  const std::shared_ptr<Faults> faults_;
 };
 
 }  // namespace shoal::api

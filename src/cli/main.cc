@@ -8,12 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/bench.h"
 #include "cli/config.h"
 #include "cli/demo_catalog.h"
 #include "cli/demo_config.h"
 #include "cli/load.h"
 #include "cli/serve.h"
-#include "loadgen/loadgen.h"
 
 namespace shoal::cli {
 namespace {
@@ -259,15 +259,14 @@ int Main(int argc, char** argv) {
   if (command == "check-config") return CheckConfig(args);
   if (command == "demo") return Demo(args);
   if (command == "load") return LoadCommand(args);
-  if (command == "bench")
-    return loadgen::Command(std::vector<std::string>(args.begin(), args.end()));
+  if (command == "bench") return BenchCommand(std::vector<std::string>(args.begin(), args.end()));
   if (command == "-h" || command == "--help") return Usage(kUsage, 0);
   if (command == "help") {
     if (args.empty()) return Usage(kUsage, 0);
     if (args[0] == "serve") return Usage(kServeUsage, 0);
     if (args[0] == "check-config") return Usage(kCheckUsage, 0);
     if (args[0] == "demo") return Usage(kDemoUsage, 0);
-    if (args[0] == "bench") return loadgen::Command({"--help"});
+    if (args[0] == "bench") return BenchCommand({"--help"});
     if (args[0] == "load") {
       const std::string_view help[] = {"--help"};
       return LoadCommand(help);

@@ -57,7 +57,8 @@ Loop::Loop(const ServerOptions& opts, Handler& h, std::atomic<size_t>* open)
       overload_body(ErrorBody(503, "too many connections")),
       acceptor(io),
       ticker_(io),
-      accept_retry_(io) {}
+      accept_retry_(io),
+      log_(opts.logger, "http") {}
 
 Loop::~Loop() {
   // Sessions hold sockets of `io`: let them go while it still exists.
@@ -102,6 +103,8 @@ void Loop::OnAccept(const boost::system::error_code& ec, asio::ip::tcp::socket s
   if (draining_ || ec == asio::error::operation_aborted) return;
   if (ec) {
     // Out of file descriptors (or similar): retrying at once would spin; wait a little.
+    accept_errors_.Write(log_, LogLevel::kWarn,
+                         "accept failed: " + ec.message() + "; retrying every 50 ms");
     accept_retry_.expires_after(std::chrono::milliseconds(50));
     accept_retry_.async_wait([this](const boost::system::error_code& wait_ec) {
       if (!wait_ec) Accept();

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "base/logger.h"
 #include "base/status.h"
 #include "http/handler.h"
 
@@ -50,6 +51,11 @@ struct ServerOptions {
   Duration request_timeout = std::chrono::seconds(5);
   // Requests of one connection awaiting their answers; reading pauses while this many are.
   size_t pipeline_limit = 16;
+
+  // Where the server logs faults an operator should see (component "http"): accept failures
+  // such as running out of file descriptors (EMFILE), at most one line per 10 s per loop. Not
+  // owned; must outlive the Server. The default drops everything.
+  Logger* logger = &NullLogger();
 };
 
 // Stats are totals since Start, summed over loops; each field is read atomically, but the

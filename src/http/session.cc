@@ -19,6 +19,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/numbers.h"
 #include "http/session_internal.h"
 
 namespace shoal::http::internal {
@@ -31,13 +32,6 @@ constexpr size_t kKeepBuffer = 64 * 1024;
 // most this long, so that its unread data does not make the kernel send a reset that could
 // destroy our last answer in the client's receive buffer (nginx's lingering close).
 constexpr auto kLinger = std::chrono::seconds(1);
-
-void AppendUint(std::string& out, uint64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  (void)ec;  // 24 bytes always suffice for a uint64_t
-  out.append(buf, static_cast<size_t>(end - buf));
-}
 
 // HttpDate returns the current time as an IMF-fixdate, cached per thread per second.
 std::string_view HttpDate() {

@@ -33,6 +33,7 @@
 
 #include "base/bytes.h"
 #include "base/clock.h"
+#include "base/logger.h"
 #include "http/handler.h"
 #include "http/parser.h"
 #include "http/server.h"
@@ -102,6 +103,8 @@ class Loop {
 
   asio::steady_timer ticker_;
   asio::steady_timer accept_retry_;
+  Log log_;
+  LogLimiter accept_errors_{std::chrono::seconds(10), 1};  // EMFILE repeats every retry
   bool draining_ = false;
   std::vector<std::shared_ptr<Session>> sessions_;  // registry; index kept in each session
 };

@@ -1,5 +1,7 @@
-// loadgen: `shoal bench`, a load generator that ramps virtual users, the way the original
-// system was judged (0 to 1,000 concurrent users over a minute).
+// loadgen: the load generator behind `shoal bench` (whose command line and printing are
+// cli/bench.cc; this library prints nothing and returns values), a load generator that ramps
+// virtual users, the way the original system was judged (0 to 1,000 concurrent users over a
+// minute).
 //
 // Each virtual user is one keep-alive HTTP/1.1 connection that asks for the next path of a
 // shared list (round-robin over the file), waits for the whole answer, pauses `think`, and
@@ -73,9 +75,5 @@ std::string ToJson(const Options& options, const Report& report);
 // ToSvg draws response time (average and p99, left axis) and answers per second (right axis)
 // against the users active, one point per step, as a standalone SVG document.
 std::string ToSvg(const Report& report, const std::string& title);
-
-// Command runs `shoal bench` with its arguments (after the word "bench"); returns the exit
-// status: 0 when the run had no errors and no timeouts, 1 otherwise, 2 for a usage error.
-int Command(const std::vector<std::string>& args);
 
 }  // namespace shoal::loadgen

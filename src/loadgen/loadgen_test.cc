@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/json_writer.h"
+#include "api/json_check.h"
 #include "base/bytes.h"
 #include "http/handler.h"
 #include "http/server.h"
@@ -117,15 +117,6 @@ TEST_F(LoadgenTest, ServerErrorsAndTimeoutsAreReported) {
   EXPECT_GT(r->total.timeouts, 0u);
   EXPECT_EQ(r->total.hits, 0u);
   EXPECT_FALSE(r->total.first_error.empty());
-}
-
-TEST(LoadgenCommandTest, UsageErrors) {
-  EXPECT_EQ(Command({}), 2);
-  EXPECT_EQ(Command({"http://127.0.0.1:1"}), 2);  // no --paths
-  EXPECT_EQ(Command({"ftp://x", "--paths", "p"}), 2);
-  EXPECT_EQ(Command({"http://127.0.0.1:1", "--paths", "p", "--ramp", "soon"}), 2);
-  EXPECT_EQ(Command({"http://127.0.0.1:1", "--paths", "/nonexistent/paths.txt"}), 1);
-  EXPECT_EQ(Command({"--help"}), 0);
 }
 
 }  // namespace

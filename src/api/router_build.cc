@@ -1,0 +1,258 @@
+// Router::Build: compiles ApiOptions into the endpoint table and checks the config against the
+// store (routes, parameter names, types, defaults, bounds, json columns, the query itself
+// through Store::Prepare). Errors are InvalidArgument naming file:line. See router.h.
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "api/percent_encoding.h"
+#include "api/router.h"
+#include "api/router_internal.h"
+#include "base/numbers.h"
+
+namespace shoal::api {
+namespace {
+
+using Compiled = Router::Compiled;
+
+bool IsIdentifier(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// IsLiteralChar: RFC 3986 pchar without percent-encoding.
+bool IsLiteralChar(char c) {
+  return IsUnreserved(c) || std::string_view("!$&'()*+,;=:@").find(c) != std::string_view::npos;
+}
+
+std::string Where(const ApiOptions& options, int line) {
+  std::string out = options.config_file.empty() ? std::string("line ") : options.config_file + ":";
+  out += std::to_string(line);
+  return out;
+}
+
+class EndpointBuilder {
+ public:
+  EndpointBuilder(const ApiOptions& options, const EndpointOptions& ep)
+      : options_(options), ep_(ep) {}
+
+  Result<std::unique_ptr<const Compiled>> Build(store::Store& store) {
+    auto c = std::make_unique<Compiled>();
+    c->info.route = ep_.route;
+    c->info.query = ep_.query;
+    c->info.result = ep_.result;
+    c->info.ttl = ep_.ttl;
+    c->info.line = ep_.line;
+    if (ep_.ttl <= Duration::zero()) return Error(ep_.line, "ttl must be positive");
+    if (Status s = ParseRoute(*c); !s.ok()) return s;
+    if (Status s = AddDeclaredParams(*c); !s.ok()) return s;
+    if (c->params.size() > kMaxParams) {
+      return Error(ep_.line, "more than " + std::to_string(kMaxParams) + " parameters");
+    }
+    Result<store::StatementInfo> stmt = store.Prepare(ep_.query);
+    if (!stmt.ok()) {
+      return Error(ep_.line, "query does not prepare: " + std::string(stmt.status().message()));
+    }
+    if (Status s = Bind(*c, *stmt); !s.ok()) return s;
+    if (Status s = MarkJsonColumns(*c, *stmt); !s.ok()) return s;
+    c->info.statement = stmt->id;
+    for (size_t i = 0; i < c->params.size(); ++i) {
+      if (!c->params[i].in_path) c->query_params_sorted.push_back(i);
+    }
+    std::sort(c->query_params_sorted.begin(), c->query_params_sorted.end(),
+              [&c](size_t a, size_t b) { return c->params[a].name < c->params[b].name; });
+    return std::unique_ptr<const Compiled>(std::move(c));
+  }
+
+ private:
+  Status Error(int line, std::string_view message) const {
+    return Status::InvalidArgument(Where(options_, line) + ": endpoint " + Quoted(ep_.route) +
+                                   ": " + std::string(message));
+  }
+
+  Status ParseRoute(Compiled& c) const {
+    const std::string& route = ep_.route;
+    if (route.empty() || route[0] != '/') return Error(ep_.line, "route must start with '/'");
+    if (route.starts_with("/_shoal/") || route == "/_shoal") {
+      return Error(ep_.line, "routes under /_shoal/ are reserved");
+    }
+    SegmentIterator it(route);
+    std::string_view seg;
+    bool prefix_done = false;
+    c.literal_prefix = "/";
+    while (it.Next(&seg)) {
+      if (c.segments.size() == kMaxSegments) {
+        return Error(ep_.line, "more than " + std::to_string(kMaxSegments) + " segments");
+      }
+      if (seg.empty()) return Error(ep_.line, "malformed route: empty segment");
+      Compiled::Segment s;
+      if (seg.front() == '{') {
+        if (seg.back() != '}' || seg.size() < 3) {
+          return Error(ep_.line, "malformed route: bad parameter segment " + Quoted(seg));
+        }
+        const std::string_view inner = seg.substr(1, seg.size() - 2);
+        const size_t colon = inner.find(':');
+        const std::string_view name = inner.substr(0, colon);
+        ParamType type = ParamType::kString;
+        if (colon != std::string_view::npos) {
+          const std::string_view t = inner.substr(colon + 1);
+          if (t == "int") {
+            type = ParamType::kInt;
+          } else if (t != "string") {
+            return Error(ep_.line, "malformed route: unknown parameter type " + Quoted(t) +
+                                       " (int or string)");
+          }
+        }
+        if (!IsIdentifier(name)) {
+          return Error(ep_.line, "malformed route: bad parameter name " + Quoted(name));
+        }
+        for (const auto& p : c.params) {
+          if (p.name == name) return Error(ep_.line, "duplicate parameter " + Quoted(name));
+        }
+        s.param = true;
+        s.index = c.params.size();
+        Compiled::Param p;
+        p.name = std::string(name);
+        p.type = type;
+        p.in_path = true;
+        p.line = ep_.line;
+        c.params.push_back(std::move(p));
+        prefix_done = true;
+      } else {
+        if (seg == "." || seg == "..") return Error(ep_.line, "malformed route: dot segment");
+        if (!std::all_of(seg.begin(), seg.end(), IsLiteralChar)) {
+          return Error(ep_.line,
+                       "malformed route: character not allowed in segment " + Quoted(seg));
+        }
+        s.literal = std::string(seg);
+        c.literal_mask |= uint32_t{1} << (kMaxSegments - 1 - c.segments.size());
+        if (!prefix_done) {
+          c.literal_prefix += seg;
+          c.literal_prefix += '/';
+        }
+      }
+      c.segments.push_back(std::move(s));
+    }
+    // A route without parameters is its own prefix (no trailing slash).
+    if (!prefix_done) c.literal_prefix.pop_back();
+    return Status::Ok();
+  }
+
+  Status AddDeclaredParams(Compiled& c) const {
+    for (const ParamSpec& spec : ep_.params) {
+      const int line = spec.line != 0 ? spec.line : ep_.line;
+      if (!IsIdentifier(spec.name)) return Error(line, "bad parameter name " + Quoted(spec.name));
+      for (const auto& p : c.params) {
+        if (p.name != spec.name) continue;
+        return Error(line, p.in_path ? "query parameter " + Quoted(spec.name) +
+                                           " has the name of a route parameter"
+                                     : "duplicate parameter " + Quoted(spec.name));
+      }
+      if (spec.min && spec.max && *spec.min > *spec.max) {
+        return Error(line, "parameter " + Quoted(spec.name) + ": min is greater than max");
+      }
+      if (spec.type == ParamType::kString &&
+          ((spec.min && *spec.min < 0) || (spec.max && *spec.max < 0))) {
+        return Error(line, "parameter " + Quoted(spec.name) +
+                               ": a string's bounds are lengths and cannot be negative");
+      }
+      Compiled::Param p;
+      p.name = spec.name;
+      p.type = spec.type;
+      p.min = spec.min;
+      p.max = spec.max;
+      p.line = line;
+      if (spec.default_value) {
+        // Defaults are plain text, not percent-encoded: encode, then check like a request.
+        std::string encoded;
+        for (char ch : *spec.default_value) AppendEncodedByte(encoded, ch);
+        int64_t default_int;
+        if (Status s = CheckValue(p, encoded, &default_int); !s.ok()) {
+          return Error(line, "bad default: " + std::string(s.message()));
+        }
+        std::string canonical;
+        if (p.type == ParamType::kInt) {
+          AppendInt(canonical, default_int);
+        } else {
+          canonical = std::move(encoded);
+        }
+        p.default_value = std::move(canonical);
+      }
+      c.params.push_back(std::move(p));
+    }
+    return Status::Ok();
+  }
+
+  Status Bind(Compiled& c, const store::StatementInfo& stmt) const {
+    std::vector<bool> used(c.params.size(), false);
+    for (const std::string& name : stmt.params) {
+      size_t i = 0;
+      while (i < c.params.size() && c.params[i].name != name) ++i;
+      if (i == c.params.size()) {
+        return Error(ep_.line, "query uses :" + name +
+                                   ", which is neither a route parameter nor a declared one");
+      }
+      used[i] = true;
+      c.bindings.push_back(i);
+    }
+    for (size_t i = 0; i < c.params.size(); ++i) {
+      if (!used[i]) {
+        return Error(c.params[i].line,
+                     "parameter " + Quoted(c.params[i].name) + " is not used by the query");
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status MarkJsonColumns(Compiled& c, const store::StatementInfo& stmt) const {
+    c.info.columns = stmt.columns;
+    c.info.json_column.assign(stmt.columns.size(), false);
+    for (const std::string& name : ep_.json_columns) {
+      auto it = std::find(stmt.columns.begin(), stmt.columns.end(), name);
+      if (it == stmt.columns.end()) {
+        std::string have;
+        for (const auto& col : stmt.columns) have += (have.empty() ? "" : ", ") + col;
+        return Error(ep_.line, "json column " + Quoted(name) +
+                                   " is not a result column of the query (" + have + ")");
+      }
+      c.info.json_column[static_cast<size_t>(it - stmt.columns.begin())] = true;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const ApiOptions& options_;
+  const EndpointOptions& ep_;
+};
+
+bool SameShape(const Compiled& a, const Compiled& b) {
+  if (a.segments.size() != b.segments.size() || a.literal_mask != b.literal_mask) return false;
+  for (size_t i = 0; i < a.segments.size(); ++i) {
+    if (a.segments[i].literal != b.segments[i].literal) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Router>> Router::Build(const ApiOptions& options,
+                                                    store::Store& store) {
+  std::vector<std::unique_ptr<const Compiled>> compiled;
+  for (const EndpointOptions& ep : options.endpoints) {
+    Result<std::unique_ptr<const Compiled>> c = EndpointBuilder(options, ep).Build(store);
+    if (!c.ok()) return c.status();
+    for (const auto& earlier : compiled) {
+      if (SameShape(*earlier, **c)) {
+        return Status::InvalidArgument(Where(options, ep.line) + ": endpoint " + Quoted(ep.route) +
+                                       ": duplicates the route " + Quoted(earlier->info.route) +
+                                       " at " + Where(options, earlier->info.line));
+      }
+    }
+    compiled.push_back(std::move(c).value());
+  }
+  return std::make_shared<const Router>(std::move(compiled));
+}
+
+}  // namespace shoal::api
