@@ -171,11 +171,25 @@ Result<Backend> OpenBackend(const Config& config) {
   return b;
 }
 
+// WithLogger returns `config` with `logger` set in every layer's Options: the one place where
+// the process's Logger is handed out.
+Config WithLogger(const Config& config, Logger* logger) {
+  Config c = config;
+  c.http.logger = logger;
+  c.api.logger = logger;
+  return c;
+}
+
 }  // namespace
 
-Status CheckAgainstStore(const Config& config) { return OpenBackend(config).status(); }
+Status CheckAgainstStore(const Config& config) {
+  const std::unique_ptr<Logger> logger = MakeLogger(config.log);
+  return OpenBackend(WithLogger(config, logger.get())).status();
+}
 
-int RunServe(const Config& config, const std::function<void(const std::string& url)>& ready) {
+int RunServe(const Config& file_config, const std::function<void(const std::string& url)>& ready) {
+  const std::unique_ptr<Logger> logger = MakeLogger(file_config.log);
+  const Config config = WithLogger(file_config, logger.get());
   Result<Backend> backend = OpenBackend(config);
   if (!backend.ok()) {
     std::fprintf(stderr, "shoal: %s\n", std::string(backend.status().message()).c_str());
