@@ -236,7 +236,8 @@ struct Cluster::State final : rpc::Handler, std::enable_shared_from_this<State> 
                 cache::LoadCallback done) {
     Status failure;
     if (reply.ok()) {
-      Result<cache::EntryPtr> entry = DecodeGetReply(*reply, key, clock.Now());
+      bool malformed = false;
+      Result<cache::EntryPtr> entry = DecodeGetReply(*reply, key, clock.Now(), &malformed);
       if (entry.ok()) {
         cache::Keep keep = cache::Keep::kNone;
         if (options.hot_cache && sketch.RecordAndAdmit(Hash64(key), options.hot_min_hits)) {
@@ -246,8 +247,6 @@ struct Cluster::State final : rpc::Handler, std::enable_shared_from_this<State> 
         return done(std::move(entry), keep);
       }
       const Status& st = entry.status();
-      const bool malformed =
-          st.code() == StatusCode::kInvalidArgument && st.message().starts_with(kMalformedPrefix);
       // The owner's own answer (its store failed): pass it on, unless the owner is merely
       // shutting down, which is a transport matter for us.
       if (!malformed && st.code() != StatusCode::kCancelled) return done(st, cache::Keep::kNone);
