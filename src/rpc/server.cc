@@ -32,6 +32,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/host_port.h"
+#include "base/logger.h"
 #include "base/mutex.h"
 #include "rpc/auth.h"
 #include "rpc/frame.h"
@@ -47,6 +49,9 @@ using Strand = asio::strand<asio::io_context::executor_type>;
 // entries, far above what a healthy peer leaves unread.
 constexpr size_t kMaxUnsent = 8 << 20;
 
+constexpr Duration kFaultInterval = std::chrono::seconds(10);
+constexpr uint32_t kFaultBurst = 5;
+
 }  // namespace
 
 class ServerConn;
@@ -59,7 +64,8 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
         handler(h),
         strand(asio::make_strand(impl.io)),
         acceptor(strand),
-        accept_retry(strand) {}
+        accept_retry(strand),
+        log(options.logger, "rpc") {}
 
   void Accept();
   void OnAccept(const std::shared_ptr<ServerConn>& conn, const boost::system::error_code& ec);
@@ -76,6 +82,12 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
   const Strand strand;  // the acceptor's
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
+  const Log log;
+  // Refused connections and handshakes, and malformed frames, can repeat once per connection
+  // attempt of a misconfigured or hostile peer: each kind logs at most kFaultBurst lines per
+  // kFaultInterval and counts the rest.
+  LogLimiter refusal_log{kFaultInterval, kFaultBurst};
+  LogLimiter malformed_log{kFaultInterval, kFaultBurst};
 
   Mutex mu;
   std::unordered_map<ServerConn*, std::shared_ptr<ServerConn>> conns SHOAL_GUARDED_BY(mu);
@@ -130,7 +142,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   bool OnFrame(const Frame& frame);
   bool OnHandshake(const Frame& frame);
   bool HandleCall(const Frame& frame);
-  // Refuse logs, answers ERROR with `reason` and closes after writing it.
+  // Refuse logs (rate-limited), answers ERROR with `reason` and closes after writing it.
   void Refuse(const std::string& log_line, const std::string& reason);
   void WriteNext();
   size_t Unsent();
@@ -186,9 +198,11 @@ void ServerCore::OnAccept(const std::shared_ptr<ServerConn>& conn,
     asio::post(conn->strand, [conn] { conn->Start(); });
   } else if (!stopped.load()) {
     boost::system::error_code ignored;
-    internal::Log("refusing a connection from " +
-                  internal::EndpointText(conn->socket.remote_endpoint(ignored)) + ": " +
-                  std::to_string(options.max_connections) + " connections open (max_connections)");
+    refusal_log.Write(log, LogLevel::kWarn,
+                      "refusing a connection from " +
+                          internal::EndpointText(conn->socket.remote_endpoint(ignored)) + ": " +
+                          std::to_string(options.max_connections) +
+                          " connections open (max_connections)");
     conn->socket.close(ignored);
   }
   Accept();
@@ -228,9 +242,11 @@ void ServerConn::Start() {
   auth_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& tec) {
     if (tec || self->closed_here_ || self->stage_ == Stage::kReady) return;
     self->state->auth_failures.fetch_add(1, std::memory_order_relaxed);
-    internal::Log("connection from " + self->remote_ + ": no handshake within " +
-                  internal::MillisText(self->state->options.auth_timeout) +
-                  "; dropping the connection");
+    ServerCore& s = *self->state;
+    s.refusal_log.Write(s.log, LogLevel::kWarn,
+                        "connection from " + self->remote_ + ": no handshake within " +
+                            internal::MillisText(s.options.auth_timeout) +
+                            "; dropping the connection");
     self->Close();
   });
   Read();
@@ -251,8 +267,10 @@ void ServerConn::OnRead(const boost::system::error_code& ec, size_t n) {
     Result<std::optional<Frame>> next = decoder_.Next();
     if (!next.ok()) {
       state->malformed.fetch_add(1, std::memory_order_relaxed);
-      internal::Log("malformed frame from " + remote_ + ": " +
-                    std::string(next.status().message()) + "; dropping the connection");
+      state->malformed_log.Write(state->log, LogLevel::kWarn,
+                                 "malformed frame from " + remote_ + ": " +
+                                     std::string(next.status().message()) +
+                                     "; dropping the connection");
       return Close();
     }
     if (!next->has_value()) break;
@@ -275,8 +293,10 @@ bool ServerConn::OnFrame(const Frame& frame) {
       return true;
     default:
       state->malformed.fetch_add(1, std::memory_order_relaxed);
-      internal::Log("malformed frame from " + remote_ + ": unexpected " +
-                    std::string(FrameTypeName(frame.type)) + " frame; dropping the connection");
+      state->malformed_log.Write(state->log, LogLevel::kWarn,
+                                 "malformed frame from " + remote_ + ": unexpected " +
+                                     std::string(FrameTypeName(frame.type)) +
+                                     " frame; dropping the connection");
       Close();
       return false;
   }
@@ -360,9 +380,10 @@ bool ServerConn::HandleCall(const Frame& frame) {
   s.HandlerDone();
   if (!st.ok()) {
     s.malformed.fetch_add(1, std::memory_order_relaxed);
-    internal::Log("connection from " + remote_ + ": handler rejected a call (method " +
-                  std::to_string(frame.method) + "): " + std::string(st.message()) +
-                  "; dropping the connection");
+    s.malformed_log.Write(s.log, LogLevel::kWarn,
+                          "connection from " + remote_ + ": handler rejected a call (method " +
+                              std::to_string(frame.method) + "): " + std::string(st.message()) +
+                              "; dropping the connection");
     Close();
     return false;
   }
@@ -370,7 +391,7 @@ bool ServerConn::HandleCall(const Frame& frame) {
 }
 
 void ServerConn::Refuse(const std::string& log_line, const std::string& reason) {
-  internal::Log(log_line);
+  state->refusal_log.Write(state->log, LogLevel::kWarn, log_line);
   stage_ = Stage::kRefused;
   auth_timer_.cancel();
   close_after_write_ = true;
@@ -454,7 +475,7 @@ Status Server::Start() {
     s.started = true;
   }
   const ServerOptions& o = s.options;
-  const std::string where = o.host + ":" + std::to_string(o.port);
+  const std::string where = FormatHostPort(o.host, o.port);
   boost::system::error_code ec;
   tcp::endpoint endpoint;
   const asio::ip::address address =
