@@ -96,27 +96,9 @@ void PutStatus(std::string& out, const Status& status) {
   PutString(out, status.message().substr(0, kMaxMessage));
 }
 
+// MakeStatus rebuilds an error the peer sent. REQUIRES: KnownErrorCode(code).
 Status MakeStatus(uint8_t code, std::string_view message) {
-  std::string m(message);
-  switch (static_cast<StatusCode>(code)) {
-    case StatusCode::kInvalidArgument:
-      return Status::InvalidArgument(std::move(m));
-    case StatusCode::kNotFound:
-      return Status::NotFound(std::move(m));
-    case StatusCode::kDeadlineExceeded:
-      return Status::DeadlineExceeded(std::move(m));
-    case StatusCode::kUnavailable:
-      return Status::Unavailable(std::move(m));
-    case StatusCode::kResourceExhausted:
-      return Status::ResourceExhausted(std::move(m));
-    case StatusCode::kCancelled:
-      return Status::Cancelled(std::move(m));
-    case StatusCode::kInternal:
-      return Status::Internal(std::move(m));
-    case StatusCode::kOk:
-      break;
-  }
-  return Malformed("unknown status code");
+  return Status(static_cast<StatusCode>(code), std::string(message));
 }
 
 bool KnownErrorCode(uint8_t code) {
