@@ -145,6 +145,22 @@ std::optional<Result<std::string>> CallAndWait(Client& client, uint8_t method, s
 
 std::string Message(const Result<std::string>& r) { return std::string(r.status().message()); }
 
+// CallsSucceedAgain calls every 10 ms until a call succeeds (the client has redialled after
+// its backoff) or 3 s have passed; every call must complete.
+bool CallsSucceedAgain(Client& client) {
+  const auto end = SteadyClock::now() + 3s;
+  while (SteadyClock::now() < end) {
+    auto r = CallAndWait(client, 1, "c", 2s);
+    if (!r.has_value()) {
+      ADD_FAILURE() << "a call waited for its deadline";
+      return false;
+    }
+    if (r->ok()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 // ---- raw sockets ---------------------------------------------------------------------------
 
 int RawConnect(uint16_t port) {
@@ -432,15 +448,7 @@ TEST_F(RpcTest, StoppedServerFailsCallsFastThenRestartedServerIsReconnected) {
   StartServer("", port);
   ASSERT_EQ(port_, port);
   // Once the backoff (at most 100 ms here) has passed, the next call dials again.
-  bool ok = false;
-  const auto end = SteadyClock::now() + 3s;
-  while (!ok && SteadyClock::now() < end) {
-    auto r = CallAndWait(client, 1, "c", 2s);
-    ASSERT_TRUE(r.has_value());
-    ok = r->ok();
-    if (!ok) std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_TRUE(ok);
+  EXPECT_TRUE(CallsSucceedAgain(client));
   EXPECT_EQ(client.Stats().connects, 2u);
 }
 
@@ -469,15 +477,7 @@ TEST_F(RpcTest, APeerDownThenUpLogsOneLineEachWayHoweverManyCallsRan) {
   EXPECT_GE(failed, 20);
   EXPECT_GE(client.Stats().connect_failures, 2u);
   StartServer("", port);
-  bool ok = false;
-  const auto end = SteadyClock::now() + 3s;
-  while (!ok && SteadyClock::now() < end) {
-    auto r = CallAndWait(client, 1, "c", 2s);
-    ASSERT_TRUE(r.has_value());
-    ok = r->ok();
-    if (!ok) std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(ok);
+  ASSERT_TRUE(CallsSucceedAgain(client));
   for (int i = 0; i < 10; ++i) {
     auto r = CallAndWait(client, 1, "d", 2s);
     ASSERT_TRUE(r.has_value() && r->ok());
