@@ -10,23 +10,28 @@
 // The miss path (RoutingLoader, this class's Loader):
 //   - the key is owned here, or the load came from a peer (Scope::kLocal): the inner Loader
 //     (the store) loads it, kept in the main cache;
-//   - otherwise: one GET to the owner over the peer's pooled, multiplexed rpc::Client, with
-//     the peer deadline. The owner runs the same ReadThrough, so its singleflight makes the
-//     whole cluster load the key once. The answer keeps the owner's deadlines and goes into
-//     the hot cache when this node has asked for the key often (a FrequencySketch, counted on
-//     every remote fetch; admission at `hot_min_hits`), else nowhere;
+//   - otherwise: one GET to the owner through the PeerTransport (peer_transport.h; by default
+//     the rpc one: a pooled, multiplexed rpc::Client per peer), with the peer deadline. The owner
+//     runs the same ReadThrough, so its singleflight makes the whole cluster load the key once. The
+//     answer keeps the owner's deadlines and goes into the hot cache when this node has asked for
+//     the key often (a FrequencySketch, counted on every remote fetch; admission at
+//     `hot_min_hits`), else nowhere;
 //   - the owner refuses, times out or breaks: it is marked down and probed with PING every
 //     `probe_interval` until it answers; meanwhile this node loads the keys it would have
 //     sent there itself (kept in the main cache). No request waits longer than the peer
 //     deadline because of a peer.
 //   - the owner answered with an error of its own (its store failed): that error, as is.
 //
-// The peer service answers other nodes' GETs from this node's ReadThrough with
-// Scope::kLocal (never forwarded again: two nodes that briefly disagree about the ring
-// cannot wait on each other), and their PURGEs with the local purge function.
+// The peer service (a PeerService the transport calls) answers other nodes' GETs from this node's
+// ReadThrough with Scope::kLocal (never forwarded again: two nodes that briefly disagree about the
+// ring cannot wait on each other), and their PURGEs with the local purge function.
 //
-// Ownership: borrows the rpc::Runtime, the inner Loader and the Clock, which outlive it. It
-// owns the peer clients and the peer server. Start borrows the ReadThrough, which must stay
+// Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
+// and up again, once per change; the new peer list on SetPeers.
+//
+// Ownership: borrows the inner Loader and the Clock, and the PeerTransport if given one (else
+// it owns an RpcTransport over the borrowed rpc::Runtime); all outlive it. It owns the peer
+// clients. Start borrows the ReadThrough, which must stay
 // alive until Stop. Stop before destroying the ReadThrough's caches.
 // Thread-safety: thread-safe after Start.
 #pragma once
@@ -39,10 +44,12 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/logger.h"
 #include "base/status.h"
 #include "cache/loader.h"
 #include "cache/read_through.h"
 #include "cluster/messages.h"
+#include "cluster/peer_transport.h"
 #include "rpc/runtime.h"
 
 namespace shoal::cluster {
@@ -59,6 +66,8 @@ struct ClusterOptions {
   bool hot_cache = true;             // keep often-asked copies of other nodes' keys
   uint32_t hot_min_hits = 3;         // remote fetches of a key (recently) before it is kept
   size_t hot_expected_keys = 32768;  // sizes the frequency sketch (about the hot entries)
+  // Component "cluster"; the default transport passes it to rpc (component "rpc").
+  Logger* logger = &NullLogger();
 };
 
 // PurgeSummary is what a cluster-wide purge did.
@@ -94,16 +103,21 @@ class Cluster final : public cache::Loader {
   // `peers`) and one without does not.
   static Status ValidateOptions(const ClusterOptions& options, bool has_memory);
 
+  // The production node: peers over rpc (an RpcTransport on `runtime`).
   Cluster(ClusterOptions options, rpc::Runtime& runtime, cache::Loader& inner, const Clock& clock,
           LocalPurge local_purge);
+  // Peers through `transport` (a test's fake, say), which must outlive the Cluster.
+  Cluster(ClusterOptions options, PeerTransport& transport, cache::Loader& inner,
+          const Clock& clock, LocalPurge local_purge);
   ~Cluster() override;  // Stop()
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  // Start listens for peers on self's port and serves their calls from `read_through`.
+  // Start serves other nodes' calls from `read_through` (the rpc transport listens on self's
+  // port).
   Status Start(cache::ReadThrough& read_through);
   uint16_t peer_port() const;
-  // Stop closes the peer server and every client; calls in flight fail. Idempotent.
+  // Stop stops serving peers and closes every client; calls in flight fail. Idempotent.
   void Stop();
 
   // cache::Loader: the routing described above.
@@ -124,6 +138,9 @@ class Cluster final : public cache::Loader {
 
  private:
   struct State;
+  void Init(ClusterOptions options, std::unique_ptr<PeerTransport> owned, PeerTransport& transport,
+            cache::Loader& inner, const Clock& clock, LocalPurge local_purge);
+
   std::shared_ptr<State> state_;
 };
 

@@ -96,27 +96,9 @@ void PutStatus(std::string& out, const Status& status) {
   PutString(out, status.message().substr(0, kMaxMessage));
 }
 
+// MakeStatus rebuilds an error the peer sent. REQUIRES: KnownErrorCode(code).
 Status MakeStatus(uint8_t code, std::string_view message) {
-  std::string m(message);
-  switch (static_cast<StatusCode>(code)) {
-    case StatusCode::kInvalidArgument:
-      return Status::InvalidArgument(std::move(m));
-    case StatusCode::kNotFound:
-      return Status::NotFound(std::move(m));
-    case StatusCode::kDeadlineExceeded:
-      return Status::DeadlineExceeded(std::move(m));
-    case StatusCode::kUnavailable:
-      return Status::Unavailable(std::move(m));
-    case StatusCode::kResourceExhausted:
-      return Status::ResourceExhausted(std::move(m));
-    case StatusCode::kCancelled:
-      return Status::Cancelled(std::move(m));
-    case StatusCode::kInternal:
-      return Status::Internal(std::move(m));
-    case StatusCode::kOk:
-      break;
-  }
-  return Malformed("unknown status code");
+  return Status(static_cast<StatusCode>(code), std::string(message));
 }
 
 bool KnownErrorCode(uint8_t code) {
@@ -158,13 +140,18 @@ std::string EncodeErrorReply(const Status& status) {
   return out;
 }
 
-Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_view key,
-                                       TimePoint now) {
+namespace {
+
+// DecodeGetReplyBody sets `owner_error` when the reply is an error the owner sent; every
+// other error is a malformed payload.
+Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string_view key,
+                                           TimePoint now, bool& owner_error) {
   Reader r(payload);
   const uint8_t code = r.U8();
   if (code != static_cast<uint8_t>(StatusCode::kOk)) {
     std::string_view message = r.String(kMaxMessage);
     if (!r.Done() || !KnownErrorCode(code)) return Malformed("GET reply: bad error");
+    owner_error = true;
     return MakeStatus(code, message);
   }
   const uint8_t kind = r.U8();
@@ -191,6 +178,16 @@ Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_vie
   o.stale_until = now + milliseconds(stale);
   o.etag = std::string(etag);
   return cache::Entry::Make(std::move(o));
+}
+
+}  // namespace
+
+Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_view key,
+                                       TimePoint now, bool* malformed) {
+  bool owner_error = false;
+  Result<cache::EntryPtr> r = DecodeGetReplyBody(payload, key, now, owner_error);
+  if (malformed != nullptr) *malformed = !r.ok() && !owner_error;
+  return r;
 }
 
 std::string EncodePurge(const PurgeTarget& target) {
@@ -223,16 +220,21 @@ std::string EncodePurgeReply(Result<uint64_t> removed) {
   return out;
 }
 
-Result<uint64_t> DecodePurgeReply(std::string_view payload) {
+Result<uint64_t> DecodePurgeReply(std::string_view payload, bool* malformed) {
+  if (malformed != nullptr) *malformed = false;
+  auto bad = [malformed](std::string_view what) {
+    if (malformed != nullptr) *malformed = true;
+    return Malformed(what);
+  };
   Reader r(payload);
   const uint8_t code = r.U8();
   if (code != static_cast<uint8_t>(StatusCode::kOk)) {
     std::string_view message = r.String(kMaxMessage);
-    if (!r.Done() || !KnownErrorCode(code)) return Malformed("PURGE reply: bad error");
+    if (!r.Done() || !KnownErrorCode(code)) return bad("PURGE reply: bad error");
     return MakeStatus(code, message);
   }
   const int64_t n = r.I64();
-  if (!r.Done() || n < 0) return Malformed("PURGE reply: truncated or trailing bytes");
+  if (!r.Done() || n < 0) return bad("PURGE reply: truncated or trailing bytes");
   return static_cast<uint64_t>(n);
 }
 

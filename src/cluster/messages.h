@@ -54,16 +54,20 @@ std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now);
 // EncodeErrorReply writes a non-OK status.
 std::string EncodeErrorReply(const Status& status);
 // DecodeGetReply rebuilds the entry for `key` against `now`, or returns the error the owner
-// sent (with its code), or InvalidArgument for a malformed reply.
+// sent (with its code), or InvalidArgument for a malformed reply. `malformed`, when given, is
+// set to whether the payload could not be decoded: that tells a broken reply from an
+// InvalidArgument the owner sent, without reading the message.
 Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_view key,
-                                       TimePoint now);
-// IsMalformedReply tells a reply that could not be decoded (DecodeGetReply's
-// InvalidArgument with this prefix) from an error the owner sent.
+                                       TimePoint now, bool* malformed = nullptr);
+// Messages of the errors that say a payload could not be decoded start with this (for
+// people; code uses the `malformed` flag).
 inline constexpr std::string_view kMalformedPrefix = "malformed peer reply";
 
 std::string EncodePurge(const PurgeTarget& target);
 Result<PurgeTarget> DecodePurge(std::string_view payload);
 std::string EncodePurgeReply(Result<uint64_t> removed);
-Result<uint64_t> DecodePurgeReply(std::string_view payload);
+// DecodePurgeReply: the count removed, the owner's error, or InvalidArgument for a malformed
+// reply (`malformed` as in DecodeGetReply).
+Result<uint64_t> DecodePurgeReply(std::string_view payload, bool* malformed = nullptr);
 
 }  // namespace shoal::cluster

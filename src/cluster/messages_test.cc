@@ -66,6 +66,24 @@ TEST(MessagesTest, OwnerErrorsKeepTheirCode) {
   EXPECT_EQ(got.status().message(), "store timeout");
 }
 
+TEST(MessagesTest, AnOwnersInvalidArgumentIsNotMalformed) {
+  // Even with a message that looks like ours: the flag, not the text, tells them apart.
+  const std::string text = std::string(kMalformedPrefix) + ": the owner's own words";
+  bool malformed = true;
+  Result<cache::EntryPtr> got = DecodeGetReply(EncodeErrorReply(Status::InvalidArgument(text)),
+                                               "/k", TimePoint(), &malformed);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(malformed);
+  malformed = true;
+  Result<uint64_t> n =
+      DecodePurgeReply(EncodePurgeReply(Status::InvalidArgument(text)), &malformed);
+  EXPECT_EQ(n.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(malformed);
+  EXPECT_FALSE(DecodePurgeReply("\x09", &malformed).ok());
+  EXPECT_TRUE(malformed);
+}
+
 TEST(MessagesTest, PurgeRoundTrip) {
   Result<PurgeTarget> t = DecodePurge(EncodePurge({PurgeKind::kEndpoint, "/v1/items/{id:int}"}));
   ASSERT_TRUE(t.ok());
@@ -78,17 +96,21 @@ TEST(MessagesTest, PurgeRoundTrip) {
   EXPECT_EQ(bad.status().code(), StatusCode::kNotFound);
 }
 
-bool IsMalformed(const Status& s) {
-  return s.code() == StatusCode::kInvalidArgument && s.message().starts_with(kMalformedPrefix);
+// IsMalformed decodes `reply` and says whether the decoder called it malformed (by its flag,
+// with InvalidArgument; never by the message).
+bool IsMalformed(std::string_view reply, TimePoint now) {
+  bool malformed = false;
+  Result<cache::EntryPtr> r = DecodeGetReply(reply, "/k", now, &malformed);
+  return malformed && !r.ok() && r.status().code() == StatusCode::kInvalidArgument;
 }
 
 TEST(MessagesTest, EveryTruncationAndTrailingByteIsRejected) {
   const TimePoint now = TimePoint() + seconds(1000);
   const std::string reply = EncodeEntryReply(*MakeEntry(now), now);
   for (size_t n = 0; n < reply.size(); ++n) {
-    EXPECT_TRUE(IsMalformed(DecodeGetReply(reply.substr(0, n), "/k", now).status())) << n;
+    EXPECT_TRUE(IsMalformed(reply.substr(0, n), now)) << n;
   }
-  EXPECT_TRUE(IsMalformed(DecodeGetReply(reply + "x", "/k", now).status()));
+  EXPECT_TRUE(IsMalformed(reply + "x", now));
   const std::string get = EncodeGet("/k");
   for (size_t n = 0; n < get.size(); ++n) EXPECT_FALSE(DecodeGet(get.substr(0, n)).ok());
   EXPECT_FALSE(DecodeGet(get + "x").ok());
@@ -101,13 +123,13 @@ TEST(MessagesTest, HostileValuesAreRejected) {
   std::string reply = EncodeEntryReply(*MakeEntry(now), now);
   std::string bad_kind = reply;
   bad_kind[1] = 9;
-  EXPECT_TRUE(IsMalformed(DecodeGetReply(bad_kind, "/k", now).status()));
+  EXPECT_TRUE(IsMalformed(bad_kind, now));
   std::string huge_age = reply;
   for (size_t i = 2; i < 10; ++i) huge_age[i] = '\x7f';
-  EXPECT_TRUE(IsMalformed(DecodeGetReply(huge_age, "/k", now).status()));
+  EXPECT_TRUE(IsMalformed(huge_age, now));
   std::string bad_status = EncodeErrorReply(Status::Internal("x"));
   bad_status[0] = 99;
-  EXPECT_TRUE(IsMalformed(DecodeGetReply(bad_status, "/k", now).status()));
+  EXPECT_TRUE(IsMalformed(bad_status, now));
   std::string purge = EncodePurge({PurgeKind::kKey, "/k"});
   purge[0] = 7;
   EXPECT_FALSE(DecodePurge(purge).ok());

@@ -9,8 +9,9 @@
 //
 // Every call has a deadline. A call whose deadline passes fails with DeadlineExceeded and its
 // late reply, if it ever comes, is dropped. A connection that breaks fails every call in
-// flight on it with Unavailable. After a failed connect the client backs off (doubling from
-// backoff_initial up to backoff_max, with jitter); while it backs off with no connection up,
+// flight on it with Unavailable. After a failed connect the client backs off (base::Backoff:
+// the ceiling doubles from backoff_initial up to backoff_max, full jitter); while it backs
+// off with no connection up,
 // calls fail at once with Unavailable instead of waiting, so that a dead peer costs its
 // callers nothing. Ping sends a PING frame and completes on the PONG.
 //
@@ -23,7 +24,7 @@
 // Connections are dialled lazily: an empty slot of the pool is dialled by the next Call once
 // the backoff allows. Calls go round-robin over the ready connections; a call made while
 // none is ready waits on one being dialled. Request ids, the deadline sweep (every 5 ms,
-// one timer per connection, none per call) and gathered writes are in client.cc.
+// one timer per connection, none per call) and gathered writes are in client_conn.cc.
 //
 // The payload of a call and of its reply are opaque bytes to this layer: the cluster layer
 // defines what is inside (cluster/messages.h).
@@ -46,6 +47,7 @@
 #include <string_view>
 
 #include "base/clock.h"
+#include "base/logger.h"
 #include "base/status.h"
 #include "rpc/runtime.h"
 
@@ -63,6 +65,9 @@ struct ClientOptions {
   // exceeds max_frame - 10 is refused with ResourceExhausted (it would break the server's).
   uint32_t max_frame = 64u << 20;
   size_t max_in_flight = 4096;  // per connection; more calls fail with ResourceExhausted
+  // Component "rpc": the peer going down (first failed connect, with the reason) and coming
+  // back (once each per change), refused handshakes and malformed frames (rate-limited).
+  Logger* logger = &NullLogger();
 };
 
 struct ClientStats {

@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/logger.h"
+#include "base/memory_logger.h"
 #include "rpc/client.h"
 #include "rpc/frame.h"
 #include "rpc/runtime.h"
@@ -143,6 +145,22 @@ std::optional<Result<std::string>> CallAndWait(Client& client, uint8_t method, s
 
 std::string Message(const Result<std::string>& r) { return std::string(r.status().message()); }
 
+// CallsSucceedAgain calls every 10 ms until a call succeeds (the client has redialled after
+// its backoff) or 3 s have passed; every call must complete.
+bool CallsSucceedAgain(Client& client) {
+  const auto end = SteadyClock::now() + 3s;
+  while (SteadyClock::now() < end) {
+    auto r = CallAndWait(client, 1, "c", 2s);
+    if (!r.has_value()) {
+      ADD_FAILURE() << "a call waited for its deadline";
+      return false;
+    }
+    if (r->ok()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 // ---- raw sockets ---------------------------------------------------------------------------
 
 int RawConnect(uint16_t port) {
@@ -201,6 +219,7 @@ class RpcTest : public ::testing::Test {
     o.secret = std::move(secret);
     o.auth_timeout = auth_timeout_;
     o.max_frame = 1 << 20;
+    o.logger = &server_log_;
     server_ = std::make_unique<Server>(server_rt_, std::move(o), handler_);
     Status st = server_->Start();
     ASSERT_TRUE(st.ok()) << st.ToString();
@@ -242,6 +261,7 @@ class RpcTest : public ::testing::Test {
   }
 
   Duration auth_timeout_ = 2s;
+  MemoryLogger server_log_;
   Runtime server_rt_{2};
   Runtime client_rt_{2};
   TestHandler handler_;
@@ -428,16 +448,60 @@ TEST_F(RpcTest, StoppedServerFailsCallsFastThenRestartedServerIsReconnected) {
   StartServer("", port);
   ASSERT_EQ(port_, port);
   // Once the backoff (at most 100 ms here) has passed, the next call dials again.
-  bool ok = false;
-  const auto end = SteadyClock::now() + 3s;
-  while (!ok && SteadyClock::now() < end) {
-    auto r = CallAndWait(client, 1, "c", 2s);
-    ASSERT_TRUE(r.has_value());
-    ok = r->ok();
-    if (!ok) std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_TRUE(ok);
+  EXPECT_TRUE(CallsSucceedAgain(client));
   EXPECT_EQ(client.Stats().connects, 2u);
+}
+
+TEST_F(RpcTest, APeerDownThenUpLogsOneLineEachWayHoweverManyCallsRan) {
+  StartServer();
+  const uint16_t port = port_;
+  MemoryLogger log;
+  ClientOptions o = Options(2);
+  o.logger = &log;
+  Client client(client_rt_, o);
+  for (int i = 0; i < 10; ++i) {
+    auto r = CallAndWait(client, 1, "a", 2s);
+    ASSERT_TRUE(r.has_value() && r->ok());
+  }
+  server_->Stop();
+  server_.reset();
+  // Many failed calls and several failed redials (the backoff is at most 100 ms here).
+  const auto until = SteadyClock::now() + 400ms;
+  int failed = 0;
+  while (SteadyClock::now() < until) {
+    auto r = CallAndWait(client, 1, "b", 2s);
+    ASSERT_TRUE(r.has_value());
+    failed += r->ok() ? 0 : 1;
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_GE(failed, 20);
+  EXPECT_GE(client.Stats().connect_failures, 2u);
+  StartServer("", port);
+  ASSERT_TRUE(CallsSucceedAgain(client));
+  for (int i = 0; i < 10; ++i) {
+    auto r = CallAndWait(client, 1, "d", 2s);
+    ASSERT_TRUE(r.has_value() && r->ok());
+  }
+  const std::string peer = "peer 127.0.0.1:" + std::to_string(port);
+  EXPECT_EQ(log.Count("rpc", peer + " down: "), 1u);
+  EXPECT_EQ(log.Count("rpc", peer + " up again"), 1u);
+  EXPECT_EQ(log.lines().size(), 2u);
+}
+
+TEST_F(RpcTest, RefusedHandshakesAreLoggedWithThePeerAndRateLimited) {
+  StartServer("right");
+  constexpr int kClients = 20;
+  for (int i = 0; i < kClients; ++i) {
+    Client client(client_rt_, Options(1, "wrong"));
+    auto r = CallAndWait(client, 1, "hi", 5s, 3000ms);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status().code(), StatusCode::kUnavailable);
+  }
+  EXPECT_EQ(server_->Stats().auth_failures, static_cast<uint64_t>(kClients));
+  const size_t logged = server_log_.Count("rpc", "authentication failed: wrong proof");
+  EXPECT_GE(logged, 1u);
+  EXPECT_LE(logged, 5u);  // kFaultBurst per 10 s
+  EXPECT_EQ(server_log_.Count("rpc", "connection from 127.0.0.1:"), logged);
 }
 
 TEST_F(RpcTest, ConnectionBrokenUnderCallsFailsThemWithUnavailable) {

@@ -5,7 +5,6 @@
 // io.stop() behind the work already queued, which therefore runs first, and joins.
 #include "rpc/runtime.h"
 
-#include <cstdio>
 #include <memory>
 #include <utility>
 
@@ -102,10 +101,6 @@ void OutQueue::Swap(OutQueue& other) noexcept {
   std::swap(tail_small_, other.tail_small_);
   std::swap(bytes_, other.bytes_);
   spare_.swap(other.spare_);
-}
-
-void Log(std::string_view line) {
-  std::fprintf(stderr, "shoal: rpc: %.*s\n", static_cast<int>(line.size()), line.data());
 }
 
 std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {

@@ -79,9 +79,6 @@ class OutQueue {
   std::string spare_;
 };
 
-// Log writes one line "shoal: rpc: <line>" to stderr.
-void Log(std::string_view line);
-
 // EndpointText is "address:port", or "?" for an endpoint that could not be read.
 std::string EndpointText(const asio::ip::tcp::endpoint& endpoint);
 

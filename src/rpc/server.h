@@ -8,7 +8,7 @@
 // error) also gets that connection dropped, with a log line naming the peer.
 //
 // With a secret set, every connection must pass the HMAC-SHA256 challenge-response
-// (docs/rpc-format.md) before its first CALL; a peer that fails is logged to stderr and
+// (docs/rpc-format.md) before its first CALL; a peer that fails is logged (rate-limited) and
 // dropped. Without one, the server accepts any peer and does not authenticate itself.
 //
 // Handler calls come from Runtime threads. The CALLs of one connection are handed over one
@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/logger.h"
 #include "base/status.h"
 #include "rpc/runtime.h"
 
@@ -55,6 +56,9 @@ struct ServerOptions {
   uint32_t max_frame = 64u << 20;  // the largest length field accepted (docs/rpc-format.md)
   size_t max_connections = 1024;   // connections beyond it are closed at once
   Duration auth_timeout = std::chrono::seconds(5);  // a peer silent this long at connect goes
+  // Component "rpc": refused connections and handshakes (who, why), malformed frames and
+  // rejected calls, each rate-limited.
+  Logger* logger = &NullLogger();
 };
 
 struct ServerStats {

@@ -1,0 +1,82 @@
+// PeerTransport: the seam between the Cluster's decisions and the wire (groupcache's
+// PeerPicker / ProtoGetter idea): how this node reaches a peer, and how peers reach it.
+//
+// Cluster decides who owns a key, when to fall back to a local load, when a peer is down and
+// what the hot cache keeps; a transport only carries typed GET / PURGE / PING exchanges and
+// runs timers. The real one (rpc_transport.h) encodes them as cluster messages in rpc frames;
+// a unit test drives Cluster through an in-memory fake that answers, fails or stays silent on
+// command (cluster_test.cc).
+//
+// Ownership: a transport outlives the Cluster that uses it; PeerClients are shared by the
+// Cluster's membership snapshots and closed by it when their peer leaves or at Stop.
+// Thread-safety: every method may be called from any thread; callbacks run exactly once, on
+// any thread, possibly before the call returns.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "cache/entry.h"
+#include "cluster/messages.h"
+
+namespace shoal::cluster {
+
+// GetReply is what one GET to a key's owner came back with.
+struct GetReply {
+  // The owner's entry, or why there is none.
+  Result<cache::EntryPtr> entry = Status::Unavailable("no reply");
+  // For a non-OK `entry`: true when the owner itself answered with that error (its store
+  // failed); false for a transport failure (no answer in time, no connection, a broken or
+  // malformed reply), after which the key is loaded here.
+  bool owner_error = false;
+};
+
+using GetCallback = std::function<void(GetReply)>;
+using PurgeCallback = std::function<void(Result<uint64_t>)>;  // entries removed, or why not
+
+// PeerClient: this node's handle on one other node.
+class PeerClient {
+ public:
+  virtual ~PeerClient() = default;
+  // Get asks the owner for `key`, answered within `timeout`.
+  virtual void Get(std::string key, Duration timeout, GetCallback done) = 0;
+  // Purge asks the peer to remove `target` from its caches.
+  virtual void Purge(const PurgeTarget& target, Duration timeout, PurgeCallback done) = 0;
+  // Ping completes with OK when the peer answers at all, within `timeout`.
+  virtual void Ping(Duration timeout, std::function<void(Status)> done) = 0;
+  // Close fails what is in flight with Cancelled; later calls fail at once. Idempotent.
+  virtual void Close() = 0;
+};
+
+// PeerService: what this node answers to other nodes (Cluster implements it).
+class PeerService {
+ public:
+  virtual ~PeerService() = default;
+  // ServeGet answers another node's GET from this node only (never forwarded again).
+  virtual void ServeGet(std::string_view key,
+                        std::function<void(Result<cache::EntryPtr>)> done) = 0;
+  // ServePurge removes `target` from this node's caches.
+  virtual Result<uint64_t> ServePurge(const PurgeTarget& target) = 0;
+};
+
+class PeerTransport {
+ public:
+  virtual ~PeerTransport() = default;
+  // Connect returns a client for `peer` ("host:port", already validated). Never null.
+  virtual std::shared_ptr<PeerClient> Connect(const std::string& peer) = 0;
+  // Serve starts answering other nodes with `service`, which must outlive StopServing.
+  virtual Status Serve(PeerService& service) = 0;
+  // port is where Serve listens (0 before Serve, or for a transport without a port).
+  virtual uint16_t port() const = 0;
+  // StopServing stops answering; when it returns, no call into the service runs. Idempotent.
+  virtual void StopServing() = 0;
+  // After runs `fn` once `delay` has passed (the down peers' probes); dropped at shutdown.
+  virtual void After(Duration delay, std::function<void()> fn) = 0;
+};
+
+}  // namespace shoal::cluster

@@ -1,0 +1,60 @@
+// RpcTransport: the real PeerTransport, over rpc::Client (one pooled, multiplexed client per
+// peer) and rpc::Server (the peer port), with the cluster messages of messages.h inside the
+// frames.
+//
+// A GET reply that cannot be decoded, and an owner's Cancelled (it is shutting down), are
+// reported as transport failures (GetReply::owner_error false): the Cluster loads such keys
+// here. Every other error the owner sent is its own answer.
+//
+// Ownership: borrows the Runtime and the Clock, which outlive it; owns the server. The
+// PeerClients it returns hold their rpc::Client and may outlive the transport (not the
+// Runtime). Thread-safety: thread-safe; Serve and StopServing from one non-Runtime thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/logger.h"
+#include "cluster/peer_transport.h"
+#include "rpc/runtime.h"
+
+namespace shoal::rpc {
+class Server;
+class Handler;
+}  // namespace shoal::rpc
+
+namespace shoal::cluster {
+
+struct RpcTransportOptions {
+  std::string self;         // this node, host:port: Serve listens on its port
+  std::string listen_host;  // where Serve binds; empty: self's host
+  std::string secret;       // empty: no peer authentication
+  size_t connections = 2;   // per peer
+  Duration connect_timeout = std::chrono::milliseconds(500);
+  Logger* logger = &NullLogger();  // passed to the rpc clients and server (component "rpc")
+};
+
+class RpcTransport final : public PeerTransport {
+ public:
+  RpcTransport(rpc::Runtime& runtime, const Clock& clock, RpcTransportOptions options);
+  ~RpcTransport() override;  // StopServing()
+  RpcTransport(const RpcTransport&) = delete;
+  RpcTransport& operator=(const RpcTransport&) = delete;
+
+  std::shared_ptr<PeerClient> Connect(const std::string& peer) override;
+  Status Serve(PeerService& service) override;
+  uint16_t port() const override;
+  void StopServing() override;
+  void After(Duration delay, std::function<void()> fn) override;
+
+ private:
+  rpc::Runtime& runtime_;
+  const Clock& clock_;
+  const RpcTransportOptions options_;
+  std::unique_ptr<rpc::Handler> handler_;
+  std::unique_ptr<rpc::Server> server_;
+};
+
+}  // namespace shoal::cluster

@@ -1,0 +1,322 @@
+// ClientConn: one multiplexed connection of an rpc::Client's pool (client_internal.h).
+//
+// Dial -> resolve -> connect -> HELLO (+ CHALLENGE / AUTH with a secret) -> ready; then
+// gathered writes of the queued frames, reads matched to pending calls by request id, and
+// the sweep tick that fails calls past their deadline. Everything here runs on the
+// connection's strand; Call (client.cc) reaches it only through the mutex-guarded members.
+// A connection that finishes hands its calls to ClientCore::ConnDied, which fails them.
+#include <utility>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "rpc/auth.h"
+#include "rpc/client_internal.h"
+
+namespace shoal::rpc {
+
+using client_internal::AddClaims;
+using client_internal::kSweepTick;
+
+ClientConn::ClientConn(std::shared_ptr<ClientCore> s, size_t slot_index, TimePoint now)
+    : state(std::move(s)),
+      slot(slot_index),
+      dial_started(now),
+      strand(asio::make_strand(state->impl.io)),
+      socket_(strand),
+      resolver_(strand),
+      timer_(strand),
+      decoder_(state->options.max_frame) {
+  MutexLock lock(mu);
+  connect_deadline = now + state->options.connect_timeout;
+  timer_armed = true;  // Dial arms it: the connect timeout
+}
+
+void ClientConn::Dial() {
+  ArmTimer();
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(state->options.host, ec);
+  if (!ec) {
+    endpoints_.assign(1, tcp::endpoint(address, state->options.port));
+    return Connect();
+  }
+  resolver_.async_resolve(
+      state->options.host, std::to_string(state->options.port),
+      [self = shared_from_this()](const boost::system::error_code& rec,
+                                  const tcp::resolver::results_type& results) {
+        if (rec) {
+          return self->Fail(
+              Status::Unavailable("peer " + self->state->peer + " down: resolve: " + rec.message()),
+              true);
+        }
+        self->endpoints_.assign(results.begin(), results.end());
+        self->Connect();
+      });
+}
+
+void ClientConn::Connect() {
+  asio::async_connect(socket_, endpoints_,
+                      [self = shared_from_this()](const boost::system::error_code& ec,
+                                                  const tcp::endpoint&) { self->OnConnected(ec); });
+}
+
+void ClientConn::OnConnected(const boost::system::error_code& ec) {
+  if (stage_ == Stage::kDone) return;
+  if (ec) {
+    return Fail(Status::Unavailable("peer " + state->peer + " down: connect: " + ec.message()),
+                true);
+  }
+  boost::system::error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);
+  // HELLO: the version, and our nonce if we have a secret (docs/rpc-format.md).
+  std::string hello(1, static_cast<char>(auth::kVersion));
+  if (!state->options.secret.empty()) {
+    client_nonce_ = auth::MakeNonce();
+    if (client_nonce_.empty()) {
+      return Fail(Status::Unavailable("peer " + state->peer +
+                                      " down: authentication: no random bytes for a nonce"),
+                  true);
+    }
+    hello += client_nonce_;
+  }
+  stage_ = Stage::kHello;
+  SendHandshake(FrameType::kHello, hello);
+  Read();
+}
+
+void ClientConn::SendHandshake(FrameType type, std::string_view payload) {
+  // Each handshake frame has its own buffer: the previous one's write may not have reported
+  // completion yet (its bytes have left, since the server answered them).
+  std::string& out = type == FrameType::kHello ? hello_out_ : auth_out_;
+  out.clear();
+  AppendFrame(out, type, 0, 0, payload);
+  asio::async_write(socket_, asio::buffer(out),
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                      if (ec) {
+                        self->Fail(Status::Unavailable("peer " + self->state->peer +
+                                                       " down: handshake: " + ec.message()),
+                                   true);
+                      }
+                    });
+}
+
+void ClientConn::Read() {
+  std::span<char> space = decoder_.Prepare();
+  socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->OnRead(ec, n); });
+}
+
+void ClientConn::OnRead(const boost::system::error_code& ec, size_t n) {
+  if (stage_ == Stage::kDone) return;
+  const bool opening = stage_ != Stage::kReady;
+  if (ec) {
+    const std::string what = ec == asio::error::eof ? "closed by the peer" : ec.message();
+    return Fail(Status::Unavailable("peer " + state->peer +
+                                    (opening ? " down: handshake: connection " + what
+                                             : ": connection lost: " + what)),
+                opening);
+  }
+  decoder_.Commit(n);
+  batch_.clear();
+  bool alive = true;
+  for (;;) {
+    Result<std::optional<Frame>> next = decoder_.Next();
+    if (!next.ok()) {
+      ProtocolError(std::string(next.status().message()), "malformed frame");
+      alive = false;
+      break;
+    }
+    if (!next->has_value()) break;
+    if (!OnFrame(**next, batch_)) {
+      alive = false;
+      break;
+    }
+  }
+  if (alive) Read();
+  // Claimed in OnFrame. Deliver empties the vector and keeps its capacity for the next read;
+  // no callback can reach OnRead of this connection (it runs only as a strand completion).
+  state->Deliver(batch_);
+}
+
+bool ClientConn::ProtocolError(const std::string& why, std::string_view kind) {
+  const std::string what = "peer " + state->peer + ": " + std::string(kind) + ": " + why;
+  state->fault_log.Write(state->log, LogLevel::kWarn, what + "; dropping the connection");
+  Fail(Status::Unavailable(what), stage_ != Stage::kReady);
+  return false;
+}
+
+bool ClientConn::AuthFailure(const std::string& why) {
+  state->fault_log.Write(state->log, LogLevel::kError,
+                         "peer " + state->peer + ": authentication failed: " + why);
+  Fail(Status::Unavailable("peer " + state->peer + " down: authentication failed: " + why), true);
+  return false;
+}
+
+bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
+  if (frame.type == FrameType::kError) {
+    // The server's last word before it closes: usually why it refused us.
+    std::string reason(frame.payload.substr(0, 512));
+    if (stage_ != Stage::kReady) {
+      state->fault_log.Write(state->log, LogLevel::kWarn,
+                             "peer " + state->peer + " refused the connection: " + reason);
+      Fail(Status::Unavailable("peer " + state->peer + " down: refused the connection: " + reason),
+           true);
+    } else {
+      Fail(Status::Unavailable("peer " + state->peer + " closed the connection: " + reason), false);
+    }
+    return false;
+  }
+  if (stage_ != Stage::kReady) return OnHandshakeFrame(frame);
+  if (frame.type != FrameType::kReply && frame.type != FrameType::kPong) {
+    return ProtocolError("unexpected " + std::string(FrameTypeName(frame.type)) + " frame");
+  }
+  std::optional<CallCallback> done;
+  {
+    MutexLock lock(mu);
+    done = pending.Take(frame.id);
+    if (!done) return true;  // late: its deadline passed, or a duplicate
+    state->active.fetch_add(1);
+  }
+  AddClaims(state.get(), 1);
+  state->in_flight.fetch_sub(1, std::memory_order_relaxed);
+  batch.push_back(Completion{std::move(*done), std::string(frame.payload)});
+  return true;
+}
+
+bool ClientConn::OnHandshakeFrame(const Frame& frame) {
+  const std::string& secret = state->options.secret;
+  auto got = [&] { return "unexpected " + std::string(FrameTypeName(frame.type)) + " frame"; };
+  switch (stage_) {
+    case Stage::kHello:
+      if (frame.type == FrameType::kChallenge && !secret.empty()) {
+        if (frame.payload.size() != auth::kNonceSize) {
+          return ProtocolError("CHALLENGE of " + std::to_string(frame.payload.size()) + " bytes");
+        }
+        stage_ = Stage::kAuthSent;
+        server_nonce_ = std::string(frame.payload);
+        SendHandshake(FrameType::kAuth, auth::ClientProof(secret, client_nonce_, frame.payload));
+        return true;
+      }
+      if (frame.type == FrameType::kAuthOk && secret.empty()) {
+        if (!frame.payload.empty()) return ProtocolError("AUTH_OK with a payload");
+        stage_ = Stage::kReady;
+        state->ConnReady(*this);
+        return true;
+      }
+      if (frame.type == FrameType::kAuthOk) {
+        return AuthFailure(
+            "the peer does not authenticate itself (it has no secret) but this client has one; "
+            "refusing it");
+      }
+      if (frame.type == FrameType::kChallenge) {
+        return AuthFailure("the peer asks for authentication but this client has no secret");
+      }
+      return ProtocolError(got() + " during the handshake");
+    case Stage::kAuthSent:
+      if (frame.type != FrameType::kAuthOk) return ProtocolError(got() + " during the handshake");
+      if (!auth::ProofMatches(frame.payload,
+                              auth::ServerProof(secret, client_nonce_, server_nonce_))) {
+        return AuthFailure("the peer did not prove the shared secret (different secret?)");
+      }
+      stage_ = Stage::kReady;
+      state->ConnReady(*this);
+      return true;
+    case Stage::kReady:
+    case Stage::kConnecting:
+    case Stage::kDone:
+      break;
+  }
+  return false;
+}
+
+void ClientConn::ArmTimer() {
+  timer_.expires_after(kSweepTick);
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec != asio::error::operation_aborted) self->OnTick();
+  });
+}
+
+void ClientConn::OnTick() {
+  const TimePoint now = std::chrono::steady_clock::now();
+  std::vector<Completion> expired;
+  bool connect_timeout = false;
+  bool rearm = false;
+  {
+    MutexLock lock(mu);
+    if (phase == Phase::kDead) {
+      timer_armed = false;
+      return;
+    }
+    if (phase == Phase::kOpening && now >= connect_deadline) {
+      connect_timeout = true;
+    } else {
+      std::vector<CallCallback> due;
+      if (pending.Expire(now, PendingTable::OnExpiry::kErase, due) > 0) {
+        const Status late = Status::DeadlineExceeded("no reply from peer " + state->peer +
+                                                     " before the call's deadline");
+        expired.reserve(due.size());
+        for (CallCallback& done : due) expired.push_back(Completion{std::move(done), late});
+        state->active.fetch_add(static_cast<int64_t>(expired.size()));
+      }
+      rearm = !pending.empty() || phase == Phase::kOpening;
+      if (!rearm) timer_armed = false;
+    }
+  }
+  if (connect_timeout) {
+    return Fail(Status::Unavailable("peer " + state->peer + " down: connect timed out after " +
+                                    internal::MillisText(state->options.connect_timeout)),
+                true);
+  }
+  if (!expired.empty()) {
+    const auto n = static_cast<int64_t>(expired.size());
+    AddClaims(state.get(), n);
+    state->in_flight.fetch_sub(n, std::memory_order_relaxed);
+    state->failures.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+    state->timeouts.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  }
+  if (rearm) ArmTimer();
+  state->Deliver(expired);
+}
+
+void ClientConn::WriteNext() {
+  {
+    MutexLock lock(mu);
+    if (phase == Phase::kDead || queued.empty()) {
+      writing = false;
+      return;
+    }
+    writing_q_.Swap(queued);
+  }
+  writing_q_.Buffers(bufs_);
+  asio::async_write(socket_, bufs_,
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                      self->writing_q_.Clear();
+                      if (ec) {
+                        return self->Fail(Status::Unavailable("peer " + self->state->peer +
+                                                              ": connection lost: " + ec.message()),
+                                          false);
+                      }
+                      self->WriteNext();
+                    });
+}
+
+void ClientConn::Fail(const Status& why, bool connect_failure) {
+  if (stage_ == Stage::kDone) return;
+  stage_ = Stage::kDone;
+  CloseSocket();
+  state->ConnDied(*this, why, connect_failure);
+}
+
+void ClientConn::CloseSocket() {
+  stage_ = Stage::kDone;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  resolver_.cancel();
+  timer_.cancel();
+}
+
+}  // namespace shoal::rpc

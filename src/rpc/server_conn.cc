@@ -1,0 +1,258 @@
+// ServerConn: one peer connection of an rpc::Server (server_internal.h).
+//
+// A ServerConn reads into its FrameDecoder and handles every complete frame of a read before
+// reading again, so the CALLs of one read are handed to the Handler back to back and their
+// replies (when the Handler answers at once) leave in one write. Replies are appended to the
+// connection's OutQueue under its mutex by the Responder, from any thread; the first one
+// since the last write posts the write to the connection's strand.
+//
+// Handshake (docs/rpc-format.md): HELLO first, always; with a secret, CHALLENGE / AUTH and
+// the server's proof in AUTH_OK, all within auth_timeout of the accept. Nothing but the
+// handshake is accepted before it is done, and the Handler never sees an unauthenticated
+// peer. A handshake that fails is answered with an ERROR frame naming the reason, then the
+// connection is closed.
+//
+// Back-pressure: a peer that sends calls but does not read the replies would make the queue
+// grow without bound; past kMaxUnsent bytes queued, the connection stops reading until the
+// writes catch up.
+#include <utility>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "rpc/auth.h"
+#include "rpc/server_internal.h"
+
+namespace shoal::rpc {
+
+using server_internal::kMaxUnsent;
+using server_internal::tcp;
+
+void ServerConn::Start() {
+  if (closed_here_) return;  // Stop got here first
+  boost::system::error_code ec;
+  remote_ = internal::EndpointText(socket.remote_endpoint(ec));
+  socket.set_option(tcp::no_delay(true), ec);
+  auth_timer_.expires_after(state->options.auth_timeout);
+  auth_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& tec) {
+    if (tec || self->closed_here_ || self->stage_ == Stage::kReady) return;
+    self->state->auth_failures.fetch_add(1, std::memory_order_relaxed);
+    ServerCore& s = *self->state;
+    s.refusal_log.Write(s.log, LogLevel::kWarn,
+                        "connection from " + self->remote_ + ": no handshake within " +
+                            internal::MillisText(s.options.auth_timeout) +
+                            "; dropping the connection");
+    self->Close();
+  });
+  Read();
+}
+
+void ServerConn::Read() {
+  std::span<char> space = decoder_.Prepare();
+  socket.async_read_some(asio::buffer(space.data(), space.size()),
+                         [self = shared_from_this()](const boost::system::error_code& ec,
+                                                     size_t n) { self->OnRead(ec, n); });
+}
+
+void ServerConn::OnRead(const boost::system::error_code& ec, size_t n) {
+  if (closed_here_ || stage_ == Stage::kRefused) return;
+  if (ec) return Close();  // the peer went (eof) or the socket broke: nothing to log
+  decoder_.Commit(n);
+  for (;;) {
+    Result<std::optional<Frame>> next = decoder_.Next();
+    if (!next.ok()) {
+      state->malformed.fetch_add(1, std::memory_order_relaxed);
+      state->malformed_log.Write(state->log, LogLevel::kWarn,
+                                 "malformed frame from " + remote_ + ": " +
+                                     std::string(next.status().message()) +
+                                     "; dropping the connection");
+      return Close();
+    }
+    if (!next->has_value()) break;
+    if (!OnFrame(**next)) return;
+  }
+  if (Unsent() > kMaxUnsent) {
+    read_paused_ = true;  // WriteNext resumes reading once the queue has drained
+    return;
+  }
+  Read();
+}
+
+bool ServerConn::OnFrame(const Frame& frame) {
+  if (stage_ != Stage::kReady) return OnHandshake(frame);
+  switch (frame.type) {
+    case FrameType::kCall:
+      return HandleCall(frame);
+    case FrameType::kPing:
+      Enqueue(FrameType::kPong, frame.id, std::string(frame.payload));
+      return true;
+    default:
+      state->malformed.fetch_add(1, std::memory_order_relaxed);
+      state->malformed_log.Write(state->log, LogLevel::kWarn,
+                                 "malformed frame from " + remote_ + ": unexpected " +
+                                     std::string(FrameTypeName(frame.type)) +
+                                     " frame; dropping the connection");
+      Close();
+      return false;
+  }
+}
+
+bool ServerConn::OnHandshake(const Frame& frame) {
+  const std::string& secret = state->options.secret;
+  auto fail = [&](const std::string& why, const std::string& reason) {
+    state->auth_failures.fetch_add(1, std::memory_order_relaxed);
+    Refuse("connection from " + remote_ + ": authentication failed: " + why, reason);
+    return false;
+  };
+  const std::string got = std::string(FrameTypeName(frame.type));
+  if (stage_ == Stage::kHello) {
+    if (frame.type != FrameType::kHello) {
+      return fail("sent " + got + " before the handshake",
+                  "authentication required: expected HELLO, got " + got);
+    }
+    if (frame.payload.empty() || static_cast<uint8_t>(frame.payload[0]) != auth::kVersion) {
+      return fail("unsupported handshake version",
+                  "authentication failed: unsupported handshake version");
+    }
+    const std::string_view nonce = frame.payload.substr(1);
+    if (!nonce.empty() && nonce.size() != auth::kNonceSize) {
+      return fail("HELLO with a nonce of " + std::to_string(nonce.size()) + " bytes",
+                  "authentication failed: malformed HELLO");
+    }
+    if (secret.empty()) {
+      // No secret here: accept anyone and prove nothing. A client with a secret sees the
+      // empty AUTH_OK and refuses us itself.
+      stage_ = Stage::kReady;
+      auth_timer_.cancel();
+      Enqueue(FrameType::kAuthOk, 0, std::string());
+      return true;
+    }
+    if (nonce.empty()) {
+      return fail("the peer has no secret but this server requires one",
+                  "authentication required: this server has a secret and the client sent no "
+                  "nonce");
+    }
+    client_nonce_ = std::string(nonce);
+    server_nonce_ = auth::MakeNonce();
+    if (server_nonce_.empty()) {
+      return fail("no random bytes for a nonce", "authentication failed: server error");
+    }
+    stage_ = Stage::kAuth;
+    Enqueue(FrameType::kChallenge, 0, std::string(server_nonce_));
+    return true;
+  }
+  // Stage::kAuth
+  if (frame.type != FrameType::kAuth) {
+    return fail("sent " + got + " instead of AUTH", "authentication failed: expected AUTH");
+  }
+  if (!auth::ProofMatches(frame.payload, auth::ClientProof(secret, client_nonce_, server_nonce_))) {
+    return fail("wrong proof (different secret?)",
+                "authentication failed: wrong proof (different secret?)");
+  }
+  stage_ = Stage::kReady;
+  auth_timer_.cancel();
+  Enqueue(FrameType::kAuthOk, 0, auth::ServerProof(secret, client_nonce_, server_nonce_));
+  return true;
+}
+
+bool ServerConn::HandleCall(const Frame& frame) {
+  ServerCore& s = *state;
+  s.calls.fetch_add(1, std::memory_order_relaxed);
+  // Counted before `stopped` is read: Stop sets `stopped` and then waits for `handling` to
+  // reach zero, so either it waits for this call or this call sees `stopped`.
+  s.handling.fetch_add(1);
+  if (s.stopped.load()) {
+    s.HandlerDone();
+    Close();
+    return false;
+  }
+  Responder respond = [weak = weak_from_this(), id = frame.id](std::string payload) {
+    if (std::shared_ptr<ServerConn> conn = weak.lock()) {
+      conn->Enqueue(FrameType::kReply, id, std::move(payload));
+    }
+  };
+  Status st = s.handler.Handle(frame.method, frame.payload, std::move(respond));
+  s.HandlerDone();
+  if (!st.ok()) {
+    s.malformed.fetch_add(1, std::memory_order_relaxed);
+    s.malformed_log.Write(s.log, LogLevel::kWarn,
+                          "connection from " + remote_ + ": handler rejected a call (method " +
+                              std::to_string(frame.method) + "): " + std::string(st.message()) +
+                              "; dropping the connection");
+    Close();
+    return false;
+  }
+  return true;
+}
+
+void ServerConn::Refuse(const std::string& log_line, const std::string& reason) {
+  state->refusal_log.Write(state->log, LogLevel::kWarn, log_line);
+  stage_ = Stage::kRefused;
+  auth_timer_.cancel();
+  close_after_write_ = true;
+  std::string payload = reason;
+  Enqueue(FrameType::kError, 0, std::move(payload));
+}
+
+void ServerConn::Enqueue(FrameType type, uint64_t id, std::string&& payload) {
+  {
+    MutexLock lock(mu);
+    if (closed) return;
+    queued.Append(type, 0, id, std::move(payload));
+    if (writing) return;
+    writing = true;
+  }
+  asio::post(strand, [self = shared_from_this()] { self->WriteNext(); });
+}
+
+size_t ServerConn::Unsent() {
+  MutexLock lock(mu);
+  return queued.bytes() + writing_q_.bytes();
+}
+
+void ServerConn::WriteNext() {
+  bool have = false;
+  {
+    MutexLock lock(mu);
+    if (!closed && !queued.empty()) {
+      writing_q_.Swap(queued);
+      have = true;
+    } else {
+      writing = false;
+    }
+  }
+  if (!have) {
+    if (closed_here_) return;
+    if (close_after_write_) return Close();  // the ERROR frame has gone out
+    if (read_paused_) {
+      read_paused_ = false;
+      Read();
+    }
+    return;
+  }
+  writing_q_.Buffers(bufs_);
+  asio::async_write(socket, bufs_,
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                      self->writing_q_.Clear();
+                      if (ec) return self->Close();
+                      self->WriteNext();
+                    });
+}
+
+void ServerConn::Close() {
+  if (closed_here_) return;
+  closed_here_ = true;
+  {
+    MutexLock lock(mu);
+    closed = true;
+    queued.Clear();
+  }
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+  auth_timer_.cancel();
+  state->Remove(this);
+}
+
+}  // namespace shoal::rpc

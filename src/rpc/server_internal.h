@@ -1,0 +1,150 @@
+// The insides of rpc::Server, shared by server.cc (the accept loop, Start and Stop) and
+// server_conn.cc (one peer connection: handshake, frames, Handler calls, writes). Internal to
+// src/rpc; nothing outside includes it.
+//
+// Stop: sets `stopped` (no new Handler call starts after it), closes the acceptor and every
+// connection on their strands, and waits for those closes and for every running Handler
+// call. Lock order: ServerCore::mu, then ServerConn::mu; no Handler call runs under either.
+//
+// Thread-safety: as annotated; strand-only members are marked so.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "base/logger.h"
+#include "base/mutex.h"
+#include "rpc/frame.h"
+#include "rpc/runtime_internal.h"
+#include "rpc/server.h"
+
+namespace shoal::rpc {
+namespace server_internal {
+
+using tcp = asio::ip::tcp;
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+// 8 MiB of unsent replies per connection before it stops reading: a few hundred typical
+// entries, far above what a healthy peer leaves unread.
+constexpr size_t kMaxUnsent = 8 << 20;
+
+// Refusals and malformed frames log at most kFaultBurst lines per kFaultInterval each.
+constexpr Duration kFaultInterval = std::chrono::seconds(10);
+constexpr uint32_t kFaultBurst = 5;
+
+}  // namespace server_internal
+
+class ServerConn;
+
+// ServerCore is Server::State (server.h keeps State private; ServerConn needs it by name).
+struct ServerCore : std::enable_shared_from_this<ServerCore> {
+  ServerCore(Runtime& rt, ServerOptions o, Handler& h)
+      : impl(rt.impl()),
+        options(std::move(o)),
+        handler(h),
+        strand(asio::make_strand(impl.io)),
+        acceptor(strand),
+        accept_retry(strand),
+        log(options.logger, "rpc") {}
+
+  void Accept();
+  void OnAccept(const std::shared_ptr<ServerConn>& conn, const boost::system::error_code& ec);
+  // Remove forgets a closed connection.
+  void Remove(ServerConn* conn);
+  // HandlerDone ends one Handler call; wakes Stop if it waits.
+  void HandlerDone();
+  // CloseDone counts one of the closes Stop waits for.
+  void CloseDone();
+
+  Runtime::Impl& impl;
+  const ServerOptions options;
+  Handler& handler;
+  const server_internal::Strand strand;  // the acceptor's
+  server_internal::tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  const Log log;
+  // Refused connections and handshakes, and malformed frames, can repeat once per connection
+  // attempt of a misconfigured or hostile peer: each kind logs at most kFaultBurst lines per
+  // kFaultInterval and counts the rest.
+  LogLimiter refusal_log{server_internal::kFaultInterval, server_internal::kFaultBurst};
+  LogLimiter malformed_log{server_internal::kFaultInterval, server_internal::kFaultBurst};
+
+  Mutex mu;
+  std::unordered_map<ServerConn*, std::shared_ptr<ServerConn>> conns SHOAL_GUARDED_BY(mu);
+  bool started SHOAL_GUARDED_BY(mu) = false;
+  CondVar cv;  // Stop waits here
+
+  std::atomic<bool> stopped{false};
+  std::atomic<int64_t> handling{0};        // Handler calls running
+  std::atomic<int64_t> closes_pending{0};  // closes Stop posted and waits for
+  std::atomic<uint16_t> port{0};
+
+  std::atomic<uint64_t> accepted{0}, auth_failures{0}, malformed{0}, calls{0};
+  std::atomic<int64_t> open{0};
+};
+
+// ServerConn: one accepted peer connection. Lives while the server's set or a pending Asio
+// operation holds it.
+class ServerConn : public std::enable_shared_from_this<ServerConn> {
+ public:
+  explicit ServerConn(std::shared_ptr<ServerCore> s)
+      : state(std::move(s)),
+        strand(asio::make_strand(state->impl.io)),
+        socket(strand),
+        auth_timer_(strand),
+        decoder_(state->options.max_frame) {}
+
+  // Start begins the handshake's clock and the reading. Strand.
+  void Start();
+  // Close closes the socket and leaves the server's set; idempotent. Strand (or no thread
+  // running the runtime).
+  void Close();
+  // Enqueue appends a frame for the next write; any thread. Dropped once closed.
+  void Enqueue(FrameType type, uint64_t id, std::string&& payload);
+
+  const std::shared_ptr<ServerCore> state;
+  const server_internal::Strand strand;
+  server_internal::tcp::socket socket;  // accepted into by the acceptor, then strand only
+
+  Mutex mu;
+  bool closed SHOAL_GUARDED_BY(mu) = false;
+  internal::OutQueue queued SHOAL_GUARDED_BY(mu);
+  bool writing SHOAL_GUARDED_BY(mu) = false;
+
+ private:
+  enum class Stage : uint8_t { kHello, kAuth, kReady, kRefused };
+
+  void Read();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  // OnFrame handles one frame; false once the connection is finished.
+  bool OnFrame(const Frame& frame);
+  bool OnHandshake(const Frame& frame);
+  bool HandleCall(const Frame& frame);
+  // Refuse logs (rate-limited), answers ERROR with `reason` and closes after writing it.
+  void Refuse(const std::string& log_line, const std::string& reason);
+  void WriteNext();
+  size_t Unsent();
+
+  // Strand only.
+  asio::steady_timer auth_timer_;
+  FrameDecoder decoder_;
+  Stage stage_ = Stage::kHello;
+  std::string remote_ = "?";
+  std::string client_nonce_, server_nonce_;
+  internal::OutQueue writing_q_;
+  std::vector<asio::const_buffer> bufs_;
+  bool closed_here_ = false;
+  bool read_paused_ = false;
+  bool close_after_write_ = false;
+};
+
+}  // namespace shoal::rpc
