@@ -207,7 +207,8 @@ TEST(ConfigTest, ClusterErrorsNameTheirLine) {
             "conf/shoal.yaml:10: cluster: this node (127.0.0.1:7071) has cache memory, so it "
             "owns keys and must be one of the peers; a node that owns nothing has cache.memory 0");
   EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7071, nohost]\n"),
-            "conf/shoal.yaml:10: cluster: expected host:port, got 'nohost'");
+            "conf/shoal.yaml:10: cluster: bad address 'nohost': expected HOST:PORT, the port is "
+            "missing");
   EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7071]\n  secret: short\n"),
             "conf/shoal.yaml:11: cluster.secret: use at least 16 characters (it authenticates "
             "every peer)");

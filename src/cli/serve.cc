@@ -177,6 +177,7 @@ Config WithLogger(const Config& config, Logger* logger) {
   Config c = config;
   c.http.logger = logger;
   c.api.logger = logger;
+  c.cluster.logger = logger;  // and, through it, the rpc clients and server
   return c;
 }
 

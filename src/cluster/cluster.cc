@@ -17,15 +17,8 @@ namespace shoal::cluster {
 namespace {
 
 // ParsePeer reads a peer name with base's HostPort rules (a port is required; an IPv6 host
-// goes in brackets). The error keeps the wording the config's tests and users know.
-// TODO(#12): let HostPort's own message through (it says what is wrong with the text) once
-// cli/config_test.cc expects it.
-Result<HostPort> ParsePeer(std::string_view text) {
-  Result<HostPort> a = ParseHostPort(text);
-  if (!a.ok())
-    return Status::InvalidArgument("expected host:port, got '" + std::string(text) + "'");
-  return a;
-}
+// goes in brackets); the error says what is wrong with the text.
+Result<HostPort> ParsePeer(std::string_view text) { return ParseHostPort(text); }
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
   for (const auto& x : v) {

@@ -229,7 +229,8 @@ void ClientCore::ConnDied(ClientConn& conn, const Status& why, bool connect_fail
       last_error = std::string(why.message());
       if (!down) {
         down = true;
-        log.Warn("peer " + peer + " down: " + last_error);
+        // Debug: the cluster logs the same peer going down at warn, once, in its own words.
+        log.Debug("peer " + peer + " down: " + last_error);
       }
     }
     for (CallCallback& done : conn.pending.TakeAll()) {
@@ -262,7 +263,7 @@ void ClientCore::ConnReady(ClientConn& conn) {
     last_error.clear();
     if (down) {
       down = false;
-      log.Info("peer " + peer + " up again");
+      log.Debug("peer " + peer + " up again");
     }
     connects.fetch_add(1, std::memory_order_relaxed);
     if (!conn.queued.empty() && !conn.writing) {
