@@ -15,8 +15,9 @@ declare -A allowed=(
   [rpc]="rpc base metrics"
   [cluster]="cluster cache rpc base metrics"
   [api]="api http/handler.h cache store/store.h base metrics"
+  [ingest]="ingest store store/sqlite store/cassandra base metrics"
   [loadgen]="loadgen base"
-  [cli]="cli api http cluster rpc cache store loadgen metrics base"
+  [cli]="cli api http cluster rpc cache store ingest loadgen metrics base"
 )
 
 status=0

@@ -10,6 +10,8 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include "store/sqlite/sqlite_open.h"
+
 namespace shoal::api::testing {
 namespace {
 
@@ -106,20 +108,14 @@ TestCatalog::~TestCatalog() {
 }
 
 std::string TestCatalog::Exec(std::string_view sql) const {
-  sqlite3* db = nullptr;
+  Result<store::SqliteHandle> db = store::OpenSqlite(db_path_, store::SqliteMode::kFixture);
+  if (!db.ok()) return std::string(db.status().message());
   std::string error;
-  if (sqlite3_open_v2(db_path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    error = db != nullptr ? sqlite3_errmsg(db) : "cannot open";
-  } else {
-    sqlite3_busy_timeout(db, 5000);
-    char* message = nullptr;
-    if (sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      error = message != nullptr ? message : "sqlite3_exec failed";
-    }
-    sqlite3_free(message);
+  char* message = nullptr;
+  if (sqlite3_exec(db->get(), std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    error = message != nullptr ? message : "sqlite3_exec failed";
   }
-  sqlite3_close(db);
+  sqlite3_free(message);
   return error;
 }
 

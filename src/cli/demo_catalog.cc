@@ -1,8 +1,9 @@
 // The demo catalog generator: see demo_catalog.h.
 //
-// Speed: one connection with no journal and no syncs, one transaction, two prepared inserts
-// bound to reused buffers, the index built once at the end (cheaper than maintaining it row
-// by row). If anything fails the temporary file is deleted, never renamed into place.
+// Speed: one connection with no journal and no syncs (sqlite_open.h's kBuild), one transaction, two
+// prepared inserts bound to reused buffers, the index built once at the end (cheaper than
+// maintaining it row by row). If anything fails the temporary file is deleted, never renamed into
+// place.
 #include "cli/demo_catalog.h"
 
 #include <array>
@@ -18,6 +19,7 @@
 
 #include "base/hash.h"
 #include "base/json.h"
+#include "store/sqlite/sqlite_open.h"
 
 namespace shoal::cli {
 namespace {
@@ -177,20 +179,18 @@ class Writer {
   ~Writer() {
     sqlite3_finalize(insert_item_);
     sqlite3_finalize(insert_review_);
-    sqlite3_close(db_);
-  }
+  }  // then db_ closes
 
   Status Open(const std::string& path) {
-    if (Check(sqlite3_open_v2(path.c_str(), &db_,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                              nullptr)) &&
-        Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;") &&
-        Exec(kSchema) && Exec("BEGIN") &&
-        Check(sqlite3_prepare_v2(db_,
+    Result<store::SqliteHandle> db = store::OpenSqlite(path, store::SqliteMode::kBuild);
+    if (!db.ok()) return db.status();
+    db_ = std::move(db).value();
+    if (Exec(kSchema) && Exec("BEGIN") &&
+        Check(sqlite3_prepare_v2(db_.get(),
                                  "INSERT INTO items VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                  -1, &insert_item_, nullptr)) &&
-        Check(sqlite3_prepare_v2(db_, "INSERT INTO reviews VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1,
-                                 &insert_review_, nullptr))) {
+        Check(sqlite3_prepare_v2(db_.get(), "INSERT INTO reviews VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                 -1, &insert_review_, nullptr))) {
       return Status::Ok();
     }
     return Error();
@@ -252,9 +252,7 @@ class Writer {
     sqlite3_finalize(insert_item_);
     sqlite3_finalize(insert_review_);
     insert_item_ = insert_review_ = nullptr;
-    const int rc = sqlite3_close(db_);
-    if (rc != SQLITE_OK) return Error();
-    db_ = nullptr;
+    if (db_.Close() != SQLITE_OK) return Error();
     return Status::Ok();
   }
 
@@ -262,11 +260,13 @@ class Writer {
   bool Check(int rc) {
     if (rc == SQLITE_OK) return true;
     if (message_.empty()) {
-      message_ = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      message_ = db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
     }
     return false;
   }
-  bool Exec(const char* sql) { return Check(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr)); }
+  bool Exec(const char* sql) {
+    return Check(sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr));
+  }
   // BindText binds bytes that stay put until the statement steps (static: no copy).
   static void BindText(sqlite3_stmt* s, int index, std::string_view text) {
     sqlite3_bind_text64(s, index, text.data(), text.size(), nullptr, SQLITE_UTF8);
@@ -280,7 +280,7 @@ class Writer {
     return Status::Unavailable(message_.empty() ? "unknown error" : message_);
   }
 
-  sqlite3* db_ = nullptr;
+  store::SqliteHandle db_;  // closes after ~Writer has finalized the statements
   sqlite3_stmt* insert_item_ = nullptr;
   sqlite3_stmt* insert_review_ = nullptr;
   std::string message_;  // the first SQLite error seen

@@ -21,6 +21,8 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite/sqlite_open.h"
+
 namespace shoal::store {
 
 struct SqliteStore::Statement {
@@ -56,9 +58,6 @@ namespace {
 // read (~20 ns) and 1000 instructions take several microseconds, so the check is well under
 // 1% of a query while a runaway query stops within a millisecond of its deadline.
 constexpr int kProgressInstructions = 1000;
-
-// How long Open and Prepare wait for a lock held by a writer before giving up.
-constexpr int kSetupBusyTimeoutMs = 2000;
 
 // SQLITE_STATIC is a C cast in a macro; this is the same "the bytes outlive the binding".
 const sqlite3_destructor_type kBytesOutliveBinding = nullptr;
@@ -100,35 +99,12 @@ struct ResetOnExit {
   }
 };
 
-// OpenConnection opens one read-only connection and proves that the file is a database by
-// reading its schema table.
+// OpenConnection opens one read-only connection (sqlite_open.h's kServe, which also proves
+// that the file is a database).
 Status OpenConnection(const std::string& path, sqlite3** out) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = ErrorMessage(db, rc);
-    sqlite3_close(db);
-    return Status::Unavailable("sqlite: cannot open '" + path + "': " + message);
-  }
-  sqlite3_busy_timeout(db, kSetupBusyTimeoutMs);
-  rc = sqlite3_exec(db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
-  if (rc == SQLITE_OK) {
-    Finalizer check;
-    rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &check.stmt, nullptr);
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_step(check.stmt);
-      if (rc == SQLITE_ROW) rc = SQLITE_OK;
-    }
-  }
-  if (rc != SQLITE_OK) {
-    std::string message = ErrorMessage(db, rc);
-    sqlite3_close(db);
-    if ((rc & 0xff) == SQLITE_NOTADB) {
-      return Status::InvalidArgument("sqlite: '" + path + "' is not a database: " + message);
-    }
-    return Status::Unavailable("sqlite: cannot read '" + path + "': " + message);
-  }
-  *out = db;
+  Result<SqliteHandle> db = OpenSqlite(path, SqliteMode::kServe);
+  if (!db.ok()) return db.status();
+  *out = db->release();  // closed by the worker that uses it, or by ~SqliteStore
   return Status::Ok();
 }
 

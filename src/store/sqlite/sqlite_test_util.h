@@ -1,8 +1,9 @@
 // Test helpers shared by the sqlite store tests (test code only; not part of any library).
 //
 // TempDir owns a fresh directory and removes it with its contents. Writer is a read-write
-// connection for building fixtures and holding locks. QuerySync blocks on Store::Query.
-// Thread-safety: QuerySync may be called from any thread; the classes are not thread-safe.
+// connection (sqlite_open.h's kFixture) for building fixtures and holding locks. QuerySync blocks
+// on Store::Query. Thread-safety: QuerySync may be called from any thread; the classes are not
+// thread-safe.
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include "store/sqlite/sqlite_open.h"
 #include "store/store.h"
 
 namespace shoal::store::testing {
@@ -46,27 +48,26 @@ class TempDir {
 class Writer {
  public:
   explicit Writer(const std::string& path) {
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    EXPECT_EQ(rc, SQLITE_OK) << sqlite3_errmsg(db_);
+    Result<SqliteHandle> db = OpenSqlite(path, SqliteMode::kFixture);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (db.ok()) db_ = std::move(db).value();
   }
-  ~Writer() { sqlite3_close(db_); }
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  sqlite3* db() const { return db_; }
+  sqlite3* db() const { return db_.get(); }
 
   // Exec runs one or more statements and reports a failure to the running test.
   bool Exec(const std::string& sql) {
     char* error = nullptr;
-    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+    const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &error);
     EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "") << " in: " << sql;
     sqlite3_free(error);
     return rc == SQLITE_OK;
   }
 
  private:
-  sqlite3* db_ = nullptr;
+  SqliteHandle db_;
 };
 
 inline TimePoint In(Duration d) { return std::chrono::steady_clock::now() + d; }
