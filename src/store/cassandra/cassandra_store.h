@@ -32,7 +32,8 @@
 
 #include "base/mutex.h"
 #include "base/status.h"
-#include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_column_type.h"
+#include "store/cassandra/cql_request.h"
 #include "store/cassandra/cql_session.h"
 #include "store/store.h"
 

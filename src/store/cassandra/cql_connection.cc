@@ -33,6 +33,10 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 
+#include "store/cassandra/cql_error.h"
+#include "store/cassandra/cql_request.h"
+#include "store/cassandra/cql_response.h"
+
 namespace shoal::store::cassandra {
 
 namespace asio = boost::asio;

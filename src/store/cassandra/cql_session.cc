@@ -25,6 +25,8 @@
 
 #include "base/mutex.h"
 #include "store/cassandra/cql_connection.h"
+#include "store/cassandra/cql_error.h"
+#include "store/cassandra/cql_response.h"
 #include "store/cassandra/cql_token.h"
 #include "store/cassandra/cql_types.h"
 

@@ -48,7 +48,8 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_request.h"
+#include "store/cassandra/cql_result.h"
 #include "store/store.h"
 
 namespace shoal::store::cassandra {

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "base/json.h"
+#include "store/cassandra/cql_wire.h"
 
 namespace shoal::store::cassandra {
 namespace {

@@ -56,7 +56,7 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_column_type.h"
 #include "store/store.h"
 
 namespace shoal::store::cassandra {
