@@ -34,6 +34,16 @@ inline uint64_t LoadBigEndian(std::string_view bytes) {
   return v;
 }
 
+// LoadBigEndianSigned reads 1..8 bytes as a big-endian two's complement integer (a CQL
+// tinyint, smallint, int or bigint cell, or a short varint): 0xff is -1, 0x7f is 127.
+inline int64_t LoadBigEndianSigned(std::string_view bytes) {
+  const uint64_t v = LoadBigEndian(bytes);
+  const size_t bits = bytes.size() * 8;
+  if (bits == 0 || bits >= 64) return static_cast<int64_t>(v);
+  const uint64_t sign = uint64_t{1} << (bits - 1);
+  return static_cast<int64_t>((v ^ sign) - sign);
+}
+
 inline void StoreBigEndian16(char* p, uint16_t v) {
   p[0] = static_cast<char>(v >> 8);
   p[1] = static_cast<char>(v);

@@ -41,5 +41,16 @@ TEST(BigEndianTest, HighBytesAreUnsigned) {
   EXPECT_EQ(LoadBigEndian(""), 0u);
 }
 
+TEST(BigEndianTest, SignedLoadsExtendTheTopBit) {
+  EXPECT_EQ(LoadBigEndianSigned("\x7f"), 127);
+  EXPECT_EQ(LoadBigEndianSigned("\xff"), -1);
+  EXPECT_EQ(LoadBigEndianSigned(std::string("\x80\x00", 2)), -32768);
+  EXPECT_EQ(LoadBigEndianSigned(std::string("\x00\x80", 2)), 128);
+  EXPECT_EQ(LoadBigEndianSigned("\xff\xff\xff\xfe"), -2);
+  EXPECT_EQ(LoadBigEndianSigned(std::string("\x80\0\0\0\0\0\0\0", 8)),
+            std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(LoadBigEndianSigned(""), 0);
+}
+
 }  // namespace
 }  // namespace shoal

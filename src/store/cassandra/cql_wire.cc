@@ -38,9 +38,7 @@ bool WireReader::Int(int32_t* v) {
 
 bool WireReader::Long(int64_t* v) {
   if (in_.size() < 8) return false;
-  const uint64_t hi = LoadBigEndian32(in_.data());
-  const uint64_t lo = LoadBigEndian32(in_.data() + 4);
-  *v = static_cast<int64_t>((hi << 32) | lo);
+  *v = static_cast<int64_t>(LoadBigEndian64(in_.data()));
   in_.remove_prefix(8);
   return true;
 }
@@ -96,24 +94,11 @@ bool WireReader::StringList(std::vector<std::string_view>* v) {
 
 void AppendByte(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
 
-void AppendShort(std::string& out, uint16_t v) {
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v));
-}
+void AppendShort(std::string& out, uint16_t v) { AppendBigEndian16(out, v); }
 
-void AppendInt(std::string& out, int32_t v) {
-  char b[4];
-  StoreBigEndian32(b, static_cast<uint32_t>(v));
-  out.append(b, 4);
-}
+void AppendInt(std::string& out, int32_t v) { AppendBigEndian32(out, static_cast<uint32_t>(v)); }
 
-void AppendLong(std::string& out, int64_t v) {
-  const auto u = static_cast<uint64_t>(v);
-  char b[8];
-  StoreBigEndian32(b, static_cast<uint32_t>(u >> 32));
-  StoreBigEndian32(b + 4, static_cast<uint32_t>(u));
-  out.append(b, 8);
-}
+void AppendLong(std::string& out, int64_t v) { AppendBigEndian64(out, static_cast<uint64_t>(v)); }
 
 bool AppendString(std::string& out, std::string_view s) {
   if (s.size() > kMaxShortLength) return false;
