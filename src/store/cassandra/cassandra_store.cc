@@ -89,6 +89,7 @@ CassandraStore::~CassandraStore() { Shutdown(); }
 Result<std::unique_ptr<CassandraStore>> CassandraStore::Open(CassandraOptions options) {
   if (options.page_size < 0) return Status::InvalidArgument("cassandra: page_size below 0");
   if (options.queue_limit == 0) return Status::InvalidArgument("cassandra: queue limit 0");
+  if (options.session.logger == &NullLogger()) options.session.logger = options.logger;
   Result<std::unique_ptr<cassandra::Session>> session = cassandra::Session::Open(options.session);
   if (!session.ok()) return session.status();
   return std::unique_ptr<CassandraStore>(
