@@ -154,6 +154,21 @@ void AppendDate(std::string& out, int64_t days) {
   AppendPadded(out, d.day, 2);
 }
 
+// AppendTimeOfDay writes HH:MM:SS.fraction for `ticks` since midnight, `digits` fractional
+// digits to a second (3: milliseconds, 9: nanoseconds). REQUIRES: ticks within one day.
+void AppendTimeOfDay(std::string& out, uint64_t ticks, int digits) {
+  uint64_t per_second = 1;
+  for (int i = 0; i < digits; ++i) per_second *= 10;
+  const uint64_t seconds = ticks / per_second;
+  AppendPadded(out, seconds / 3600, 2);
+  out.push_back(':');
+  AppendPadded(out, seconds / 60 % 60, 2);
+  out.push_back(':');
+  AppendPadded(out, seconds % 60, 2);
+  out.push_back('.');
+  AppendPadded(out, ticks % per_second, digits);
+}
+
 void AppendTimestamp(std::string& out, int64_t ms) {
   constexpr int64_t kMsPerDay = 86400000;
   // Floor division, so that times before the epoch land on the previous day with a positive
@@ -164,13 +179,7 @@ void AppendTimestamp(std::string& out, int64_t ms) {
   out.push_back('"');
   AppendDate(out, days);
   out.push_back('T');
-  AppendPadded(out, in_day / 3600000, 2);
-  out.push_back(':');
-  AppendPadded(out, in_day / 60000 % 60, 2);
-  out.push_back(':');
-  AppendPadded(out, in_day / 1000 % 60, 2);
-  out.push_back('.');
-  AppendPadded(out, in_day % 1000, 3);
+  AppendTimeOfDay(out, in_day, 3);
   out.append("Z\"");
 }
 
@@ -362,13 +371,7 @@ Status AppendCell(std::string& out, const CqlType& type, std::optional<std::stri
       if (ns < 0 || ns >= kNsPerDay) return BadCell(type, "not within one day");
       const auto u = static_cast<uint64_t>(ns);
       out.push_back('"');
-      AppendPadded(out, u / 3600000000000, 2);
-      out.push_back(':');
-      AppendPadded(out, u / 60000000000 % 60, 2);
-      out.push_back(':');
-      AppendPadded(out, u / 1000000000 % 60, 2);
-      out.push_back('.');
-      AppendPadded(out, u % 1000000000, 9);
+      AppendTimeOfDay(out, u, 9);
       out.push_back('"');
       return Status();
     }
