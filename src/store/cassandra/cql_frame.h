@@ -1,5 +1,4 @@
-// cql_frame: the CQL native protocol v4 wire format, without I/O.
-//
+// cql_frame: the CQL native protocol v4 frame, without I/O.
 //
 // This is the bottom of the Cassandra store's protocol layer: the 9-byte frame header
 // (encoded and decoded) and an incremental FrameDecoder for the byte stream a server sends.
@@ -20,7 +19,6 @@
 //
 // READY has an empty body, so it has no parser. EVENT, REGISTER, BATCH and compression are
 // not implemented: shoal reads through single statements and never registers for events.
-//
 //
 // Ownership: a FrameDecoder's frames view its buffer until the next Prepare or Feed; parsed
 // messages view the body they were parsed from (copy the body to keep a message).
