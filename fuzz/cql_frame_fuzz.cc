@@ -21,7 +21,10 @@
 #include <string>
 #include <string_view>
 
+#include "store/cassandra/cql_error.h"
 #include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_response.h"
+#include "store/cassandra/cql_result.h"
 #include "store/cassandra/cql_types.h"
 
 namespace {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/big_endian.h"
 #include "store/cassandra/cql_types.h"
 
 namespace shoal::store {
@@ -33,16 +34,6 @@ struct CassandraStore::Pages {
   Rows rows;
 };
 
-namespace {
-
-int64_t BigEndianSigned(std::string_view bytes) {
-  uint64_t v = (static_cast<unsigned char>(bytes[0]) & 0x80) ? ~uint64_t{0} : 0;
-  for (char c : bytes) v = (v << 8) | static_cast<unsigned char>(c);
-  return static_cast<int64_t>(v);
-}
-
-}  // namespace
-
 Result<Value> CassandraStore::CellValue(const CqlType& type, std::optional<std::string_view> cell) {
   if (!cell) return Value();
   const std::string_view b = *cell;
@@ -52,7 +43,7 @@ Result<Value> CassandraStore::CellValue(const CqlType& type, std::optional<std::
       return Status::InvalidArgument("cassandra: a " + type.ToString() + " cell of " +
                                      std::to_string(b.size()) + " bytes");
     }
-    return Value(BigEndianSigned(b));
+    return Value(LoadBigEndianSigned(b));
   };
   switch (type.id()) {
     case TypeId::kAscii:
@@ -73,7 +64,7 @@ Result<Value> CassandraStore::CellValue(const CqlType& type, std::optional<std::
         return Status::InvalidArgument("cassandra: a double cell of " + std::to_string(b.size()) +
                                        " bytes");
       }
-      const uint64_t bits = static_cast<uint64_t>(BigEndianSigned(b));
+      const uint64_t bits = LoadBigEndian(b);
       double d = 0;
       std::memcpy(&d, &bits, sizeof d);
       if (!std::isfinite(d)) return Value();  // JSON has no NaN or infinity
@@ -98,6 +89,7 @@ CassandraStore::~CassandraStore() { Shutdown(); }
 Result<std::unique_ptr<CassandraStore>> CassandraStore::Open(CassandraOptions options) {
   if (options.page_size < 0) return Status::InvalidArgument("cassandra: page_size below 0");
   if (options.queue_limit == 0) return Status::InvalidArgument("cassandra: queue limit 0");
+  if (options.session.logger == &NullLogger()) options.session.logger = options.logger;
   Result<std::unique_ptr<cassandra::Session>> session = cassandra::Session::Open(options.session);
   if (!session.ok()) return session.status();
   return std::unique_ptr<CassandraStore>(

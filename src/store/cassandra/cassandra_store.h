@@ -12,10 +12,13 @@
 // bits, float, boolean, collections, UDTs) already rendered as JSON (store::Json), so an
 // endpoint answers the same JSON whichever database serves it.
 //
-// Errors (store.h's vocabulary): a server that is down, overloaded or timed out, or no node
-// reachable, is Unavailable; the deadline passing is DeadlineExceeded; more than queue_limit
-// queries in flight is ResourceExhausted; a statement the server refuses at run time is
-// InvalidArgument; after Shutdown, Cancelled.
+// Errors (store.h's vocabulary, mapped by code in cql_error.h's ErrorStatus): a server that is
+// down, overloaded or bootstrapping, or no node reachable, is Unavailable; the deadline
+// passing, or the server's read timeout, is DeadlineExceeded; more than queue_limit queries in
+// flight is ResourceExhausted; a statement the server refuses at run time (a table dropped
+// since Prepare, say) is Internal, for the operator to fix; a parameter that does not bind to
+// its marker's type is InvalidArgument (the caller's input); after Shutdown, Cancelled. At
+// Prepare, a query the server refuses is InvalidArgument (configuration, as with SQLite).
 //
 // Ownership: owns its Session. Callbacks run on a session I/O thread, never on the caller's
 // stack, except after Shutdown, when Query calls back with Cancelled before returning.
@@ -30,9 +33,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/logger.h"
 #include "base/mutex.h"
 #include "base/status.h"
-#include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_column_type.h"
+#include "store/cassandra/cql_request.h"
 #include "store/cassandra/cql_session.h"
 #include "store/store.h"
 
@@ -48,6 +53,9 @@ struct CassandraOptions {
   // Queries in flight at once; one more is refused with ResourceExhausted.
   size_t queue_limit = 4096;
   Duration prepare_timeout = std::chrono::seconds(10);
+  // Where the client logs (component "cassandra"; cql_session.h says what). Open hands it to
+  // the session unless session.logger is set. Must outlive the store.
+  Logger* logger = &NullLogger();
 };
 
 class CassandraStore final : public Store {

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/memory_logger.h"
 #include "store/cassandra/cassandra_test_util.h"
 #include "store/cassandra/cql_session.h"
 
@@ -276,6 +277,39 @@ TEST_F(CassandraStoreTest, OpenNamesWhatIsWrong) {
   auto opened = CassandraStore::Open(second);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ((*opened)->session().nodes_up(), 1u);
+}
+
+// A statement that stops working on the server (its table dropped after Prepare: Unprepared,
+// then the re-prepare is refused with Invalid) is the operator's to fix: Internal, logged with the
+// query, never InvalidArgument (that is the HTTP caller's input, a 400).
+TEST_F(CassandraStoreTest, AQueryThatFailsOnTheServerAtRunTimeIsInternal) {
+  const std::string ks = Keyspace();
+  ASSERT_TRUE(admin_->Run("CREATE TABLE " + ks + ".doomed (k int PRIMARY KEY, v text)").ok());
+  MemoryLogger log;
+  CassandraOptions o = Options();
+  o.logger = &log;
+  auto store = CassandraStore::Open(o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto info = (*store)->Prepare("SELECT v FROM doomed WHERE k = :k");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ASSERT_TRUE(QueryNow(**store, info->id, {int64_t{1}}).ok());
+  ASSERT_TRUE(admin_->Run("DROP TABLE " + ks + ".doomed").ok());
+  for (int i = 0; i < 3; ++i) {
+    Result<Rows> rows = QueryNow(**store, info->id, {int64_t{1}});
+    ASSERT_FALSE(rows.ok());
+    EXPECT_EQ(rows.status().code(), StatusCode::kInternal) << rows.status().ToString();
+  }
+  // Logged at error with the query, for the operator; a few times, not once per query
+  // forever (LogLimiter).
+  size_t errors = 0;
+  for (const MemoryLogger::Line& line : log.lines()) {
+    if (line.level == LogLevel::kError &&
+        line.message.find("SELECT v FROM doomed") != std::string::npos) {
+      ++errors;
+    }
+  }
+  EXPECT_GE(errors, 1u);
+  EXPECT_EQ(log.Count("cassandra", "discovered "), 1u);
 }
 
 // Options() keeps one connection per node: the 500 queries share one connection's streams.

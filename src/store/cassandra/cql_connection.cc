@@ -10,9 +10,9 @@
 //
 // Stream ids: `next_unused` hands out ids 0, 1, 2, ... the first time, then ids come back
 // through `free_ids`, so a connection with 10 requests in flight uses ids 0..9 and never walks
-// 32768 slots. A request that times out keeps its id (quarantined: its entry stays in
-// `pending` with an empty callback) until its answer comes, because the server may still send
-// it; the answer is then dropped and the id freed.
+// 32768 slots. A request that times out keeps its id (quarantined in `pending`, base's
+// DeadlineTable with OnExpiry::kQuarantine) until its answer comes, because the server may
+// still send it; the answer is then dropped and the id freed.
 //
 // The ticker (one steady_timer): while requests are in flight (or the handshake runs) it
 // ticks every kTick and fails requests past their deadlines, scanning the table only once
@@ -22,7 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -32,6 +32,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
+
+#include "base/deadline_table.h"
+#include "base/host_port.h"
+#include "store/cassandra/cql_error.h"
+#include "store/cassandra/cql_request.h"
+#include "store/cassandra/cql_response.h"
 
 namespace shoal::store::cassandra {
 
@@ -57,11 +63,6 @@ TimePoint Now() { return std::chrono::steady_clock::now(); }
 struct Connection::Impl {
   enum class State { kConnecting, kReady, kClosed };
 
-  struct Pending {
-    ResponseCallback done;  // empty once quarantined
-    TimePoint deadline;
-  };
-
   Impl(asio::io_context& io, ConnectionOptions o)
       : options(std::move(o)),
         strand(asio::make_strand(io)),
@@ -83,13 +84,11 @@ struct Connection::Impl {
   ConnectCallback connected;                    // until the handshake ends
   std::function<void(const Status&)> on_close;  // once ready
 
-  std::unordered_map<int16_t, Pending> pending;
+  // Requests in flight by stream id; the table keeps a lower bound of their deadlines, so a
+  // tick scans it only when some request may really have expired.
+  DeadlineTable<int16_t, ResponseCallback> pending;
   std::vector<int16_t> free_ids;
   size_t next_unused = 0;
-  size_t quarantined = 0;
-  // A lower bound of the live deadlines in `pending` (not raised when a request leaves), so a
-  // tick scans the table only when some request may really have expired.
-  TimePoint min_deadline = TimePoint::max();
 
   std::string out;      // frames waiting for the next write
   std::string writing;  // the frames of the write in progress
@@ -102,7 +101,7 @@ struct Connection::Impl {
 };
 
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  address_ = impl_->options.host + ":" + std::to_string(impl_->options.port);
+  address_ = FormatHostPort(impl_->options.host, impl_->options.port);
 }
 
 Connection::~Connection() = default;
@@ -135,7 +134,16 @@ class ConnectionOps {
   static Status HandshakeError(const Connection& c, std::string_view step, const Frame& frame);
   static Connection::Impl& I(const ConnPtr& c) { return *c->impl_; }
   static void SetInFlight(const ConnPtr& c) {
-    c->in_flight_.store(I(c).pending.size() - I(c).quarantined, std::memory_order_relaxed);
+    c->in_flight_.store(I(c).pending.live(), std::memory_order_relaxed);
+  }
+  static void LogFault(const ConnPtr& c, const std::string& message) {
+    const ConnectionOptions& o = I(c).options;
+    const Log log(o.logger, "cassandra");
+    if (o.fault_limiter) {
+      o.fault_limiter->Write(log, LogLevel::kError, message);
+    } else {
+      log.Error(message);
+    }
   }
   static void MarkClosed(const ConnPtr& c) { c->closed_.store(true, std::memory_order_release); }
   static const std::string& Address(const ConnPtr& c) { return c->address_; }
@@ -219,20 +227,11 @@ Status ConnectionOps::HandshakeError(const Connection& c, std::string_view step,
   Result<ErrorResponse> error =
       body.ok() ? ParseError(body->message) : Result<ErrorResponse>(body.status());
   if (!error.ok()) return Status::Unavailable(where + "bad ERROR frame");
-  std::string text = std::string(ErrorCodeName(error->code)) + ": " + std::string(error->message);
-  switch (error->code) {
-    case error_code::kBadCredentials:
-      return Status::InvalidArgument(where + "authentication failed: " + text);
-    case error_code::kProtocolError:
-      return Status::InvalidArgument(where + "the server refused protocol v4: " + text);
-    case error_code::kInvalid:
-    case error_code::kUnauthorized:
-    case error_code::kSyntaxError:
-    case error_code::kConfigError:
-      return Status::InvalidArgument(where + text);
-    default:
-      return Status::Unavailable(where + text);
-  }
+  // The code decides (cql_error.h's ErrorStatus, at the setup stage); two codes get a word of
+  // explanation first.
+  if (error->code == error_code::kBadCredentials) where += "authentication failed: ";
+  if (error->code == error_code::kProtocolError) where += "the server refused protocol v4: ";
+  return ErrorStatus(*error, where, ErrorStage::kSetup);
 }
 
 void ConnectionOps::Startup(const ConnPtr& c) {
@@ -325,17 +324,12 @@ void ConnectionOps::Fail(const ConnPtr& c, const Status& cause) {
   s.resolver.cancel();
   s.socket.close(ignored);
   s.timer.cancel();
-  std::unordered_map<int16_t, Connection::Impl::Pending> pending;
-  pending.swap(s.pending);
-  s.quarantined = 0;
-  s.min_deadline = TimePoint::max();
+  std::vector<ResponseCallback> pending = s.pending.TakeAll();
   SetInFlight(c);
   const Status failed = cause.code() == StatusCode::kUnavailable
                             ? cause
                             : Status::Unavailable(std::string(cause.message()));
-  for (auto& [id, p] : pending) {
-    if (p.done) p.done(failed);
-  }
+  for (auto& done : pending) done(failed);
   if (!was_ready) {
     if (s.connected) {
       ConnectCallback done = std::move(s.connected);
@@ -371,10 +365,10 @@ void ConnectionOps::Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint dead
     id = static_cast<int16_t>(s.next_unused++);
   } else {
     return Refuse(c, std::move(done),
-                  Status::ResourceExhausted("cassandra: " + Address(c) + ": all " +
-                                            std::to_string(Connection::kMaxStreams) +
-                                            " stream ids are in use (" +
-                                            std::to_string(s.quarantined) + " quarantined)"));
+                  Status::ResourceExhausted(
+                      "cassandra: " + Address(c) + ": all " +
+                      std::to_string(Connection::kMaxStreams) + " stream ids are in use (" +
+                      std::to_string(s.pending.quarantined()) + " quarantined)"));
   }
   const size_t before = s.out.size();
   if (Status st = build(s.out, id); !st.ok()) {
@@ -382,8 +376,7 @@ void ConnectionOps::Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint dead
     s.free_ids.push_back(id);
     return Refuse(c, std::move(done), std::move(st));
   }
-  s.pending.emplace(id, Connection::Impl::Pending{std::move(done), deadline});
-  s.min_deadline = std::min(s.min_deadline, deadline);
+  s.pending.Add(id, std::move(done), deadline);
   SetInFlight(c);
   if (s.timer_due > Now() + kTick) ArmTimer(c, kTick);
   Kick(c);
@@ -430,6 +423,8 @@ void ConnectionOps::Read(const ConnPtr& c) {
         for (;;) {
           Result<std::optional<Frame>> f = st.decoder.Next();
           if (!f.ok()) {
+            LogFault(c, "malformed frame from " + Address(c) + ": " +
+                            std::string(f.status().message()) + "; closing the connection");
             const Status cause = st.state == Connection::Impl::State::kConnecting
                                      ? Status::InvalidArgument("cassandra: " + Address(c) + ": " +
                                                                std::string(f.status().message()))
@@ -449,15 +444,11 @@ void ConnectionOps::Read(const ConnPtr& c) {
 void ConnectionOps::Dispatch(const ConnPtr& c, const Frame& frame) {
   Connection::Impl& s = I(c);
   if (frame.header.stream < 0) return;  // an EVENT: shoal never registers, so ignore it
-  auto it = s.pending.find(frame.header.stream);
-  if (it == s.pending.end()) return;  // not ours (a server bug): nothing waits for it
-  ResponseCallback done = std::move(it->second.done);
-  const bool was_quarantined = !done;
-  s.pending.erase(it);
+  std::optional<ResponseCallback> done = s.pending.Take(frame.header.stream);
+  if (!done) return;  // not ours (a server bug): nothing waits for it
   s.free_ids.push_back(frame.header.stream);
-  if (was_quarantined) --s.quarantined;
   SetInFlight(c);
-  if (done) done(frame);
+  if (*done) (*done)(frame);  // empty: the answer to a quarantined id, dropped
 }
 
 void ConnectionOps::ArmTimer(const ConnPtr& c, Duration delay) {
@@ -486,28 +477,18 @@ void ConnectionOps::Tick(const ConnPtr& c) {
     return;
   }
   // Deadlines. Collect first: a callback may Send, which changes the table.
-  if (now >= s.min_deadline) {
+  if (s.pending.Due(now)) {
     std::vector<ResponseCallback> expired;
-    TimePoint next_min = TimePoint::max();
-    for (auto& [id, p] : s.pending) {
-      if (!p.done) continue;  // quarantined already
-      if (now >= p.deadline) {
-        expired.push_back(std::move(p.done));
-        p.done = nullptr;
-        ++s.quarantined;
-      } else {
-        next_min = std::min(next_min, p.deadline);
-      }
-    }
-    s.min_deadline = next_min;
+    s.pending.Expire(now, DeadlineTable<int16_t, ResponseCallback>::OnExpiry::kQuarantine, expired);
     SetInFlight(c);
     for (auto& done : expired) {
       done(Status::DeadlineExceeded("cassandra: " + Address(c) + ": no answer in time"));
     }
     if (s.state == Connection::Impl::State::kClosed) return;
   }
-  if (s.quarantined > Connection::kMaxQuarantined) {
-    Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": " + std::to_string(s.quarantined) +
+  if (s.pending.quarantined() > Connection::kMaxQuarantined) {
+    Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": " +
+                                std::to_string(s.pending.quarantined()) +
                                 " requests unanswered past their deadlines; reconnecting"));
     return;
   }

@@ -58,6 +58,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "base/clock.h"
+#include "base/logger.h"
 #include "base/status.h"
 #include "store/cassandra/cql_frame.h"
 
@@ -79,6 +80,12 @@ struct ConnectionOptions {
   Duration heartbeat_timeout = std::chrono::seconds(5);
   // Frames with a larger body are refused and close the connection.
   uint32_t max_body = kMaxBodyLimit;
+  // Where a malformed frame from the server is logged (error, component "cassandra"), through
+  // `fault_limiter` when set (a session shares one among its connections, so a server that
+  // keeps sending garbage is logged a few times per interval, not once per connection).
+  // Opening and losing connections is the session's to log (cql_pool.h).
+  Logger* logger = &NullLogger();
+  std::shared_ptr<LogLimiter> fault_limiter;
 };
 
 class Connection;

@@ -27,6 +27,10 @@
 #include <unistd.h>
 
 #include "store/cassandra/cassandra_test_util.h"
+#include "store/cassandra/cql_error.h"
+#include "store/cassandra/cql_request.h"
+#include "store/cassandra/cql_response.h"
+#include "store/cassandra/cql_result.h"
 
 namespace shoal::store::cassandra {
 namespace {

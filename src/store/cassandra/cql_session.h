@@ -2,27 +2,28 @@
 // prepared statements, and the routing and retry rules of a careful driver.
 //
 // Internal to store/cassandra (the adapter, cassandra_store.h, and `shoal load` use it).
+// Session is the front; each rule lives in its own file:
 //
 //   Open       connects to the first contact point that answers (each tried in order; a bad
-//              password stops the search: it would fail everywhere), reads the ring from
-//              system.local and system.peers_v2 (system.peers on servers older than 4.0),
-//              then opens connections_per_node connections to every node it found. A node
+//              password stops the search: it would fail everywhere), reads the ring
+//              (cql_topology.h: system.local and system.peers_v2), then opens
+//              connections_per_node connections to every node it found (cql_pool.h). A node
 //              that cannot be reached now is kept, marked down, and redialled in the
 //              background, so a cluster with one node down still opens.
 //   Routing    EXECUTE of a statement whose partition key is fully bound goes to the node
-//              owning the key's Murmur3 token first, then to the next distinct nodes around
-//              the ring (SimpleStrategy placement; a fair approximation under
-//              NetworkTopologyStrategy); other requests go round-robin. Within a node, the
-//              connection with the fewest requests in flight takes the request.
-//   Retries    only for requests marked idempotent (every read shoal serves is), at most one
-//              per request, as cql_frame.h's AdviseRetry says: another node for a node that is
-//              bootstrapping, unavailable, overloaded or whose connection broke; the same node
-//              for a read timeout where the data replica alone was late. Unprepared is not a
-//              retry: the statement is prepared again on that connection and resent, once.
-//   Reconnect  a connection that closes is redialled after a backoff that doubles from
-//              reconnect_initial to reconnect_max (with jitter); a node with no connection
-//              open is down and is skipped by routing until one comes back.
+//              owning the key's token first, then to the next distinct nodes around the ring;
+//              other requests go round-robin (cql_routing.h). Within a node, the connection
+//              with the fewest requests in flight takes the request.
+//   Retries    only for requests marked idempotent, at most one per request; Unprepared is
+//              answered by preparing again on that connection (cql_executor.h).
+//   Reconnect  a connection that closes is redialled after a Backoff from reconnect_initial to
+//              reconnect_max (full jitter); a node with no connection open is down and is
+//              skipped by routing until one comes back (cql_pool.h).
 //   Timeouts   every request carries a deadline, enforced by its connection (cql_connection.h).
+//   Logging    to options.logger, component "cassandra": the nodes found at Open (info),
+//              connections opened (debug) and lost (warn), a node down (warn) and up again
+//              (info) once per change, re-prepares (info), protocol faults and errors the
+//              operator must fix (error, rate-limited). Never a line per request.
 //
 // Not done (ARCHITECTURE.md): schema-change and topology events (the ring is read once, at
 // Open), schema agreement after DDL, speculative execution, data-centre awareness,
@@ -47,8 +48,10 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/logger.h"
 #include "base/status.h"
-#include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_request.h"
+#include "store/cassandra/cql_result.h"
 #include "store/store.h"
 
 namespace shoal::store::cassandra {
@@ -72,6 +75,8 @@ struct SessionOptions {
   Duration heartbeat_timeout = std::chrono::seconds(5);
   Duration reconnect_initial = std::chrono::milliseconds(100);
   Duration reconnect_max = std::chrono::seconds(10);
+  // Where the session logs (see above); must outlive the session.
+  Logger* logger = &NullLogger();
 };
 
 // PreparedStatement is a PREPARE's answer, kept for the session's life.
@@ -91,10 +96,12 @@ struct ExecuteOptions {
   std::string routing_key;
 };
 
-// ResultCallback gets a RESULT (Rows, Void, ...) or the request's error: DeadlineExceeded,
-// Unavailable (no node reachable, a broken connection, a server-side timeout or overload),
-// InvalidArgument (the server refused the statement: syntax, invalid, unauthorized), Cancelled
-// (after Shutdown). Server errors carry "cassandra: HOST:PORT: <Error_name>: <message>".
+// ResultCallback gets a RESULT (Rows, Void, ...) or the request's error, by cql_error.h's
+// ErrorStatus: DeadlineExceeded (our deadline, or the server's read or write timeout),
+// Unavailable (no node reachable, a broken connection, an overloaded or bootstrapping node),
+// Internal (the server refused the statement: syntax, invalid, unauthorized, a re-prepare that
+// fails; or a protocol fault), Cancelled (after Shutdown). Never InvalidArgument. Server
+// errors carry "cassandra: HOST:PORT: <Error_name>: <message>", for logs, not for clients.
 using ResultCallback = std::function<void(Result<ResultMessage>)>;
 
 class Session {
@@ -105,12 +112,15 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   // Prepare prepares `query` on a node and waits for the answer (not for hot paths). Other
-  // nodes learn it on first use (Unprepared, then PREPARE, then the request again).
+  // nodes learn it on first use (Unprepared, then PREPARE, then the request again). A query
+  // the server refuses (syntax, unknown table or column) is InvalidArgument: Prepare runs at
+  // start-up, on configuration (as SQLite's Prepare); a node down is Unavailable.
   Result<std::shared_ptr<const PreparedStatement>> Prepare(std::string_view query,
                                                            Duration timeout);
 
   // Run executes an unprepared statement (DDL, tools, tests) and waits for the answer; the
-  // returned string is the RESULT message, to be parsed with ParseResult.
+  // returned string is the RESULT message, to be parsed with ParseResult. Errors as
+  // ResultCallback's.
   Result<std::string> Run(std::string_view query, Duration timeout,
                           Consistency consistency = Consistency::kLocalOne);
 

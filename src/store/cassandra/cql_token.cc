@@ -3,8 +3,11 @@
 #include "store/cassandra/cql_token.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
+#include <optional>
+
+#include "base/big_endian.h"
+#include "base/numbers.h"
 
 namespace shoal::store::cassandra {
 namespace {
@@ -100,8 +103,7 @@ std::string RoutingKey(std::span<const std::string_view> components) {
   if (components.size() == 1) return std::string(components[0]);
   std::string out;
   for (std::string_view c : components) {
-    out.push_back(static_cast<char>((c.size() >> 8) & 0xff));
-    out.push_back(static_cast<char>(c.size() & 0xff));
+    AppendBigEndian16(out, static_cast<uint16_t>(c.size()));
     out.append(c);
     out.push_back('\0');
   }
@@ -109,12 +111,11 @@ std::string RoutingKey(std::span<const std::string_view> components) {
 }
 
 Result<int64_t> ParseToken(std::string_view decimal) {
-  int64_t v = 0;
-  const auto [end, ec] = std::from_chars(decimal.data(), decimal.data() + decimal.size(), v);
-  if (ec != std::errc() || end != decimal.data() + decimal.size() || decimal.empty()) {
+  const std::optional<int64_t> v = ParseInt64(decimal);
+  if (!v) {
     return Status::InvalidArgument("cassandra: bad token '" + std::string(decimal) + "'");
   }
-  return v;
+  return *v;
 }
 
 TokenRing::TokenRing(std::vector<std::pair<int64_t, size_t>> tokens) : ring_(std::move(tokens)) {

@@ -46,6 +46,7 @@
 //   Blob            blob, custom
 //   Json            nothing: it is a result value only (store.h)
 //
+// AppendCellJson is in cql_cell_json.cc, AppendBoundValue in cql_bound_value.cc.
 // Ownership: both functions append to a caller's string and keep nothing. Thread-safety:
 // pure functions.
 #pragma once
@@ -56,7 +57,7 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_column_type.h"
 #include "store/store.h"
 
 namespace shoal::store::cassandra {

@@ -11,51 +11,12 @@
 
 #include <gtest/gtest.h>
 
+#include "store/cassandra/cql_test_util.h"
+
 namespace shoal::store::cassandra {
 namespace {
 
 using namespace std::string_literals;
-
-std::string H(std::string_view hex) {
-  std::string out;
-  int hi = -1;
-  for (const char c : hex) {
-    if (c == ' ') continue;
-    const int v = (c >= '0' && c <= '9') ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<char>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  return out;
-}
-
-std::string Cell(std::string_view bytes) {
-  std::string out;
-  AppendValue(out, bytes);
-  return out;
-}
-
-std::string Int(int32_t v) {
-  std::string out;
-  AppendInt(out, v);
-  return out;
-}
-
-std::string T(TypeId id) {
-  std::string out;
-  AppendShort(out, static_cast<uint16_t>(id));
-  return out;
-}
-
-std::string S(std::string_view s) {
-  std::string out;
-  AppendShort(out, static_cast<uint16_t>(s.size()));
-  out.append(s);
-  return out;
-}
 
 // Type parses an [option]; its storage lives as long as the test program (a CqlType views it).
 CqlType Type(std::string encoded) {

@@ -1,84 +1,20 @@
-#include "store/cassandra/cql_types.h"
-
+// cql_cell_json: cells of a Rows result rendered as JSON (cql_types.h's AppendCellJson).
 #include <bit>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <limits>
 #include <vector>
 
 #include <arpa/inet.h>
 
+#include "base/base64.h"
+#include "base/big_endian.h"
 #include "base/json.h"
+#include "base/numbers.h"
+#include "store/cassandra/cql_types.h"
+#include "store/cassandra/cql_wire.h"
 
 namespace shoal::store::cassandra {
 namespace {
-
-// ---------------------------------------------------------------------------------------
-// Helpers for rendering.
-
-uint64_t BigEndian(std::string_view b) {
-  uint64_t v = 0;
-  for (const char c : b) v = (v << 8) | static_cast<unsigned char>(c);
-  return v;
-}
-
-// SignExtend reads 1..8 bytes as a big-endian two's complement integer.
-int64_t SignExtend(std::string_view b) {
-  const uint64_t v = BigEndian(b);
-  const unsigned bits = static_cast<unsigned>(b.size()) * 8;
-  if (bits >= 64) return static_cast<int64_t>(v);
-  const uint64_t sign = uint64_t{1} << (bits - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
-
-template <typename T>
-void AppendNumber(std::string& out, T v) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;  // 32 bytes hold any integer and the shortest form of any double
-  out.append(buf, static_cast<size_t>(end - buf));
-}
-
-// AppendFloating writes the shortest round-trip form of a float or double (the one for its
-// own type: 0.1f is "0.1", not 0.10000000149011612), keeping a ".0" on integral values as
-// api's AppendJsonDouble does for SQLite reals; NaN and infinities are null.
-template <typename T>
-void AppendFloating(std::string& out, T v) {
-  if (!std::isfinite(v)) {
-    out.append("null");
-    return;
-  }
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;
-  const std::string_view text(buf, static_cast<size_t>(end - buf));
-  out.append(text);
-  if (text.find_first_of(".e") == std::string_view::npos) out.append(".0");
-}
-
-void AppendBase64String(std::string& out, std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const auto at = [&data](size_t i) { return uint32_t{static_cast<unsigned char>(data[i])}; };
-  out.reserve(out.size() + 2 + (data.size() + 2) / 3 * 4);
-  out.push_back('"');
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    const uint32_t v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kAlphabet[(v >> shift) & 63]);
-  }
-  const size_t tail = data.size() - i;
-  if (tail > 0) {
-    const uint32_t v = (at(i) << 16) | (tail == 2 ? at(i + 1) << 8 : 0);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(tail == 2 ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  out.push_back('"');
-}
 
 void AppendHex(std::string& out, std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -93,7 +29,7 @@ void AppendHex(std::string& out, std::string_view bytes) {
 // decimal, with a '-' when negative.
 void AppendVarintDigits(std::string& out, std::string_view b) {
   if (b.size() <= 8) {
-    AppendNumber(out, SignExtend(b));
+    shoal::AppendInt(out, LoadBigEndianSigned(b));
     return;
   }
   const bool negative = (static_cast<unsigned char>(b[0]) & 0x80) != 0;
@@ -132,7 +68,7 @@ void AppendVarintDigits(std::string& out, std::string_view b) {
     return;
   }
   if (negative) out.push_back('-');
-  AppendNumber(out, chunks.back());
+  shoal::AppendUint(out, chunks.back());
   for (size_t i = chunks.size() - 1; i-- > 0;) {
     char buf[9];
     uint32_t v = chunks[i];
@@ -151,7 +87,7 @@ void AppendDecimal(std::string& out, int32_t scale, std::string_view unscaled) {
   if (scale == 0) return;
   if (scale < 0 || scale > kMaxPlainDecimalScale) {
     out.push_back('e');
-    AppendNumber(out, -static_cast<int64_t>(scale));
+    shoal::AppendInt(out, -static_cast<int64_t>(scale));
     return;
   }
   const size_t digits_at = start + (out[start] == '-' ? 1 : 0);
@@ -218,6 +154,21 @@ void AppendDate(std::string& out, int64_t days) {
   AppendPadded(out, d.day, 2);
 }
 
+// AppendTimeOfDay writes HH:MM:SS.fraction for `ticks` since midnight, `digits` fractional
+// digits to a second (3: milliseconds, 9: nanoseconds). REQUIRES: ticks within one day.
+void AppendTimeOfDay(std::string& out, uint64_t ticks, int digits) {
+  uint64_t per_second = 1;
+  for (int i = 0; i < digits; ++i) per_second *= 10;
+  const uint64_t seconds = ticks / per_second;
+  AppendPadded(out, seconds / 3600, 2);
+  out.push_back(':');
+  AppendPadded(out, seconds / 60 % 60, 2);
+  out.push_back(':');
+  AppendPadded(out, seconds % 60, 2);
+  out.push_back('.');
+  AppendPadded(out, ticks % per_second, digits);
+}
+
 void AppendTimestamp(std::string& out, int64_t ms) {
   constexpr int64_t kMsPerDay = 86400000;
   // Floor division, so that times before the epoch land on the previous day with a positive
@@ -228,13 +179,7 @@ void AppendTimestamp(std::string& out, int64_t ms) {
   out.push_back('"');
   AppendDate(out, days);
   out.push_back('T');
-  AppendPadded(out, in_day / 3600000, 2);
-  out.push_back(':');
-  AppendPadded(out, in_day / 60000 % 60, 2);
-  out.push_back(':');
-  AppendPadded(out, in_day / 1000 % 60, 2);
-  out.push_back('.');
-  AppendPadded(out, in_day % 1000, 3);
+  AppendTimeOfDay(out, in_day, 3);
   out.append("Z\"");
 }
 
@@ -345,24 +290,26 @@ Status AppendCell(std::string& out, const CqlType& type, std::optional<std::stri
       return Status();
     case TypeId::kBlob:
     case TypeId::kCustom:
-      AppendBase64String(out, b);
+      out.push_back('"');
+      AppendBase64(out, b);
+      out.push_back('"');
       return Status();
     case TypeId::kTinyint:
       if (!fixed(1)) return WrongSize(type, b.size(), "1");
-      AppendNumber(out, SignExtend(b));
+      shoal::AppendInt(out, LoadBigEndianSigned(b));
       return Status();
     case TypeId::kSmallint:
       if (!fixed(2)) return WrongSize(type, b.size(), "2");
-      AppendNumber(out, SignExtend(b));
+      shoal::AppendInt(out, LoadBigEndianSigned(b));
       return Status();
     case TypeId::kInt:
       if (!fixed(4)) return WrongSize(type, b.size(), "4");
-      AppendNumber(out, SignExtend(b));
+      shoal::AppendInt(out, LoadBigEndianSigned(b));
       return Status();
     case TypeId::kBigint:
     case TypeId::kCounter:
       if (!fixed(8)) return WrongSize(type, b.size(), "8");
-      AppendNumber(out, SignExtend(b));
+      shoal::AppendInt(out, LoadBigEndianSigned(b));
       return Status();
     case TypeId::kVarint:
       if (b.size() > kMaxVarintBytes) {
@@ -375,7 +322,7 @@ Status AppendCell(std::string& out, const CqlType& type, std::optional<std::stri
       if (b.size() - 4 > kMaxVarintBytes) {
         return WrongSize(type, b.size(), "at most " + std::to_string(kMaxVarintBytes + 4));
       }
-      AppendDecimal(out, static_cast<int32_t>(SignExtend(b.substr(0, 4))), b.substr(4));
+      AppendDecimal(out, static_cast<int32_t>(LoadBigEndianSigned(b.substr(0, 4))), b.substr(4));
       return Status();
     }
     case TypeId::kBoolean:
@@ -384,11 +331,11 @@ Status AppendCell(std::string& out, const CqlType& type, std::optional<std::stri
       return Status();
     case TypeId::kFloat:
       if (!fixed(4)) return WrongSize(type, b.size(), "4");
-      AppendFloating(out, std::bit_cast<float>(static_cast<uint32_t>(BigEndian(b))));
+      AppendJsonFloat(out, std::bit_cast<float>(static_cast<uint32_t>(LoadBigEndian(b))));
       return Status();
     case TypeId::kDouble:
       if (!fixed(8)) return WrongSize(type, b.size(), "8");
-      AppendFloating(out, std::bit_cast<double>(BigEndian(b)));
+      AppendJsonDouble(out, std::bit_cast<double>(LoadBigEndian(b)));
       return Status();
     case TypeId::kUuid:
     case TypeId::kTimeuuid:
@@ -407,30 +354,24 @@ Status AppendCell(std::string& out, const CqlType& type, std::optional<std::stri
       return Status();
     case TypeId::kTimestamp:
       if (!fixed(8)) return WrongSize(type, b.size(), "8");
-      AppendTimestamp(out, SignExtend(b));
+      AppendTimestamp(out, LoadBigEndianSigned(b));
       return Status();
     case TypeId::kDate: {
       if (!fixed(4)) return WrongSize(type, b.size(), "4");
       // Unsigned days with the epoch at 2^31 (§6.5).
       out.push_back('"');
-      AppendDate(out, static_cast<int64_t>(BigEndian(b)) - (int64_t{1} << 31));
+      AppendDate(out, static_cast<int64_t>(LoadBigEndian(b)) - (int64_t{1} << 31));
       out.push_back('"');
       return Status();
     }
     case TypeId::kTime: {
       if (!fixed(8)) return WrongSize(type, b.size(), "8");
       constexpr int64_t kNsPerDay = 86400LL * 1000000000LL;
-      const int64_t ns = SignExtend(b);
+      const int64_t ns = LoadBigEndianSigned(b);
       if (ns < 0 || ns >= kNsPerDay) return BadCell(type, "not within one day");
       const auto u = static_cast<uint64_t>(ns);
       out.push_back('"');
-      AppendPadded(out, u / 3600000000000, 2);
-      out.push_back(':');
-      AppendPadded(out, u / 60000000000 % 60, 2);
-      out.push_back(':');
-      AppendPadded(out, u / 1000000000 % 60, 2);
-      out.push_back('.');
-      AppendPadded(out, u % 1000000000, 9);
+      AppendTimeOfDay(out, u, 9);
       out.push_back('"');
       return Status();
     }
@@ -456,190 +397,6 @@ Status AppendCell(std::string& out, const CqlType& type, std::optional<std::stri
   return Status::InvalidArgument("cql: cannot render type " + type.ToString());
 }
 
-// ---------------------------------------------------------------------------------------
-// Helpers for encoding.
-
-void PutBigEndian(std::string& out, uint64_t v, size_t bytes) {
-  for (size_t i = bytes; i-- > 0;) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-// PutVarint writes the shortest two's complement big-endian form of v (§6.23).
-void PutVarint(std::string& out, int64_t v) {
-  size_t n = 8;
-  // Drop a leading byte while the next one's top bit still carries the sign.
-  while (n > 1) {
-    const int64_t top = v >> (8 * (n - 1) - 1);  // the top byte and the next byte's top bit
-    if (top != 0 && top != -1) break;
-    --n;
-  }
-  PutBigEndian(out, static_cast<uint64_t>(v), n);
-}
-
-Status Refuse(std::string_view what, const CqlType& type) {
-  return Status::InvalidArgument("cql: cannot bind " + std::string(what) + " to a " +
-                                 type.ToString() + " parameter");
-}
-
-Status OutOfRange(int64_t v, const CqlType& type) {
-  return Status::InvalidArgument("cql: " + std::to_string(v) + " is out of range for " +
-                                 type.ToString());
-}
-
-Status EncodeInt(std::string& out, const CqlType& type, int64_t v) {
-  const auto ranged = [&](int64_t lo, int64_t hi, size_t bytes) {
-    if (v < lo || v > hi) return OutOfRange(v, type);
-    PutBigEndian(out, static_cast<uint64_t>(v), bytes);
-    return Status();
-  };
-  switch (type.id()) {
-    case TypeId::kTinyint:
-      return ranged(INT8_MIN, INT8_MAX, 1);
-    case TypeId::kSmallint:
-      return ranged(INT16_MIN, INT16_MAX, 2);
-    case TypeId::kInt:
-      return ranged(INT32_MIN, INT32_MAX, 4);
-    case TypeId::kBigint:
-    case TypeId::kCounter:
-    case TypeId::kTimestamp:
-      PutBigEndian(out, static_cast<uint64_t>(v), 8);
-      return Status();
-    case TypeId::kVarint:
-      PutVarint(out, v);
-      return Status();
-    case TypeId::kDecimal:
-      PutBigEndian(out, 0, 4);  // scale 0
-      PutVarint(out, v);
-      return Status();
-    case TypeId::kDouble:
-      PutBigEndian(out, std::bit_cast<uint64_t>(static_cast<double>(v)), 8);
-      return Status();
-    case TypeId::kFloat:
-      PutBigEndian(out, std::bit_cast<uint32_t>(static_cast<float>(v)), 4);
-      return Status();
-    case TypeId::kBoolean:
-      if (v != 0 && v != 1) return OutOfRange(v, type);
-      out.push_back(static_cast<char>(v));
-      return Status();
-    case TypeId::kAscii:
-    case TypeId::kVarchar:
-      AppendNumber(out, v);
-      return Status();
-    default:
-      return Refuse("an integer", type);
-  }
-}
-
-Status EncodeDouble(std::string& out, const CqlType& type, double v) {
-  switch (type.id()) {
-    case TypeId::kDouble:
-      PutBigEndian(out, std::bit_cast<uint64_t>(v), 8);
-      return Status();
-    case TypeId::kFloat:
-      if (std::isfinite(v) &&
-          std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max())) {
-        return Status::InvalidArgument("cql: " + std::to_string(v) + " is out of range for float");
-      }
-      PutBigEndian(out, std::bit_cast<uint32_t>(static_cast<float>(v)), 4);
-      return Status();
-    default:
-      return Refuse("a real number", type);
-  }
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// ParseUuid accepts exactly the 8-4-4-4-12 hex form, either case.
-bool ParseUuid(std::string_view s, std::string& out) {
-  if (s.size() != 36) return false;
-  char bytes[16];
-  size_t n = 0;
-  for (size_t i = 0; i < s.size();) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-      ++i;
-      continue;
-    }
-    const int hi = HexDigit(s[i]);
-    const int lo = HexDigit(s[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    bytes[n++] = static_cast<char>((hi << 4) | lo);
-    i += 2;
-  }
-  out.append(bytes, 16);
-  return true;
-}
-
-Status EncodeString(std::string& out, const CqlType& type, std::string_view s) {
-  const auto bad = [&] {
-    return Status::InvalidArgument("cql: '" + std::string(s.substr(0, 64)) + "' is not a " +
-                                   type.ToString());
-  };
-  switch (type.id()) {
-    case TypeId::kAscii:
-      for (const char c : s) {
-        if (static_cast<unsigned char>(c) >= 0x80) return bad();
-      }
-      out.append(s);
-      return Status();
-    case TypeId::kVarchar:
-    case TypeId::kBlob:
-      out.append(s);
-      return Status();
-    case TypeId::kUuid:
-    case TypeId::kTimeuuid: {
-      const size_t start = out.size();
-      if (!ParseUuid(s, out)) return bad();
-      // A timeuuid must be a version 1 UUID (§6.18): the server would refuse anything else.
-      if (type.id() == TypeId::kTimeuuid &&
-          (static_cast<unsigned char>(out[start + 6]) >> 4) != 1) {
-        return bad();
-      }
-      return Status();
-    }
-    case TypeId::kTinyint:
-    case TypeId::kSmallint:
-    case TypeId::kInt:
-    case TypeId::kBigint:
-    case TypeId::kCounter:
-    case TypeId::kVarint: {
-      int64_t v = 0;
-      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return bad();
-      return EncodeInt(out, type, v);
-    }
-    case TypeId::kDouble:
-    case TypeId::kFloat: {
-      double v = 0;
-      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return bad();
-      return EncodeDouble(out, type, v);
-    }
-    case TypeId::kBoolean:
-      if (s != "true" && s != "false") return bad();
-      out.push_back(s == "true" ? '\1' : '\0');
-      return Status();
-    case TypeId::kInet: {
-      const std::string text(s);  // inet_pton wants a NUL-terminated string
-      unsigned char addr[16];
-      if (inet_pton(AF_INET, text.c_str(), addr) == 1) {
-        out.append(reinterpret_cast<const char*>(addr), 4);
-      } else if (inet_pton(AF_INET6, text.c_str(), addr) == 1) {
-        out.append(reinterpret_cast<const char*>(addr), 16);
-      } else {
-        return bad();
-      }
-      return Status();
-    }
-    default:
-      return Refuse("a string", type);
-  }
-}
-
 }  // namespace
 
 Status AppendCellJson(std::string& out, const CqlType& type, std::optional<std::string_view> cell) {
@@ -647,41 +404,6 @@ Status AppendCellJson(std::string& out, const CqlType& type, std::optional<std::
   Status s = AppendCell(out, type, cell);
   if (!s.ok()) out.resize(start);
   return s;
-}
-
-Status AppendBoundValue(std::string& out, const CqlType& type, const Value& value) {
-  if (std::holds_alternative<std::monostate>(value)) {
-    AppendNullValue(out);
-    return Status();
-  }
-  const size_t start = out.size();
-  AppendInt(out, 0);  // the length, patched below
-  Status s;
-  if (const auto* i = std::get_if<int64_t>(&value)) {
-    s = EncodeInt(out, type, *i);
-  } else if (const auto* d = std::get_if<double>(&value)) {
-    s = EncodeDouble(out, type, *d);
-  } else if (const auto* str = std::get_if<std::string>(&value)) {
-    s = EncodeString(out, type, *str);
-  } else if (const auto* blob = std::get_if<Blob>(&value)) {
-    if (type.id() == TypeId::kBlob || type.id() == TypeId::kCustom) {
-      out.append(blob->bytes);
-    } else {
-      s = Refuse("a blob", type);
-    }
-  } else {
-    s = Refuse("a JSON value", type);  // a result-only alternative (store.h)
-  }
-  const size_t length = out.size() - start - 4;
-  if (s.ok() && length > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    s = Status::InvalidArgument("cql: bound value too long");
-  }
-  if (!s.ok()) {
-    out.resize(start);
-    return s;
-  }
-  for (size_t i = 0; i < 4; ++i) out[start + i] = static_cast<char>(length >> (8 * (3 - i)));
-  return Status();
 }
 
 }  // namespace shoal::store::cassandra

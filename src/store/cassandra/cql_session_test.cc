@@ -1,0 +1,188 @@
+// Session against the real server (label cassandra), through a TCP proxy the test can cut:
+// a node that goes down and comes back logs one line each way, however many requests and
+// redials happen meanwhile.
+#include "store/cassandra/cql_session.h"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/memory_logger.h"
+#include "store/cassandra/cassandra_test_util.h"
+
+namespace shoal::store::cassandra {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Proxy relays TCP connections from a local port to 127.0.0.1:`target`. Stop closes the
+// listener and every relayed connection (the node "goes down"); Start listens again on the
+// same port (it "comes back"). Not thread-safe: one test thread drives it.
+class Proxy {
+ public:
+  explicit Proxy(uint16_t target) : target_(target) { Start(); }
+  ~Proxy() { Stop(); }
+
+  uint16_t port() const { return port_; }
+
+  void Start() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr = Loopback(port_);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_fd_, 16) != 0) {
+      ADD_FAILURE() << "proxy: cannot listen on port " << port_;
+      return;
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    accept_thread_ = std::thread([this, fd = listen_fd_] { AcceptLoop(fd); });
+  }
+
+  void Stop() {
+    if (listen_fd_ < 0) return;
+    ::shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
+    accept_thread_.join();
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+    std::vector<std::thread> pumps;
+    std::vector<int> fds;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pumps.swap(pumps_);
+      fds.swap(fds_);
+    }
+    for (int fd : fds) ::shutdown(fd, SHUT_RDWR);
+    for (auto& t : pumps) t.join();
+    for (int fd : fds) ::close(fd);
+  }
+
+ private:
+  static sockaddr_in Loopback(uint16_t port) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return addr;
+  }
+
+  void AcceptLoop(int listen_fd) {
+    for (;;) {
+      const int client = ::accept(listen_fd, nullptr, nullptr);
+      if (client < 0) return;
+      const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr = Loopback(target_);
+      if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      fds_.push_back(client);
+      fds_.push_back(server);
+      pumps_.emplace_back([client, server] { Pump(client, server); });
+      pumps_.emplace_back([client, server] { Pump(server, client); });
+    }
+  }
+
+  // Pump copies `from` to `to` until either end closes, then cuts both directions.
+  static void Pump(int from, int to) {
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::read(from, buf, sizeof buf);
+      if (n <= 0) break;
+      if (::send(to, buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
+    }
+    ::shutdown(from, SHUT_RDWR);
+    ::shutdown(to, SHUT_RDWR);
+  }
+
+  const uint16_t target_;
+  uint16_t port_ = 0;
+  int listen_fd_ = -1;
+  std::thread accept_thread_;
+  std::mutex mu_;
+  std::vector<std::thread> pumps_;
+  std::vector<int> fds_;
+};
+
+// WaitFor polls `done` for up to `limit`.
+template <typename Pred>
+bool WaitFor(Pred done, Duration limit = 10s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+TEST(CqlSessionTest, ANodeDownAndUpLogsOnceEachWayHoweverManyRequestsAndRedials) {
+  SHOAL_NEED_CASSANDRA();
+  Proxy proxy(testing::CassandraPort());
+  MemoryLogger log;
+  SessionOptions o;
+  o.contact_points = {"127.0.0.1:" + std::to_string(proxy.port())};
+  o.discover_peers = false;  // the proxy is the one node
+  o.connections_per_node = 2;
+  o.reconnect_initial = 5ms;
+  o.reconnect_max = 20ms;
+  o.logger = &log;
+  auto session = Session::Open(o);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  Session& s = **session;
+  EXPECT_EQ(log.Count("cassandra", "discovered 1 node: 127.0.0.1:"), 1u);
+  ASSERT_TRUE(s.Run("SELECT release_version FROM system.local", 10s).ok());
+
+  for (size_t cycle = 1; cycle <= 2; ++cycle) {
+    proxy.Stop();
+    ASSERT_TRUE(WaitFor([&s] { return s.nodes_up() == 0; })) << "cycle " << cycle;
+    const uint64_t reconnects = s.reconnects();
+    for (int i = 0; i < 50; ++i) {
+      Result<std::string> r = s.Run("SELECT release_version FROM system.local", 1s);
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
+    }
+    // Redials fail meanwhile (connection refused), each after its backoff, silently.
+    ASSERT_TRUE(WaitFor([&s, reconnects] { return s.reconnects() >= reconnects + 10; }));
+    EXPECT_EQ(log.Count("cassandra", "is down"), cycle) << "cycle " << cycle;
+    EXPECT_EQ(log.Count("cassandra", "is up again"), cycle - 1) << "cycle " << cycle;
+
+    proxy.Start();
+    ASSERT_TRUE(WaitFor([&s] { return s.nodes_up() == 1; })) << "cycle " << cycle;
+    Result<std::string> r = s.Run("SELECT release_version FROM system.local", 10s);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(log.Count("cassandra", "is down"), cycle) << "cycle " << cycle;
+    EXPECT_EQ(log.Count("cassandra", "is up again"), cycle) << "cycle " << cycle;
+  }
+  // Each lost connection was logged: at least one per cycle (the second slot may not have
+  // been redialled yet when the proxy stopped again).
+  const size_t lost = log.Count("cassandra", " lost: ");
+  EXPECT_GE(lost, 2u);
+  EXPECT_LE(lost, 4u);
+  s.Shutdown();
+  // Closing at shutdown is not a loss.
+  EXPECT_EQ(log.Count("cassandra", " lost: "), lost);
+  for (const MemoryLogger::Line& line : log.lines()) {
+    if (line.message.find("is down") != std::string::npos) {
+      EXPECT_EQ(line.level, LogLevel::kWarn);
+    }
+    if (line.message.find("is up again") != std::string::npos) {
+      EXPECT_EQ(line.level, LogLevel::kInfo);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace shoal::store::cassandra
