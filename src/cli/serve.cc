@@ -177,7 +177,8 @@ Config WithLogger(const Config& config, Logger* logger) {
   Config c = config;
   c.http.logger = logger;
   c.api.logger = logger;
-  c.cluster.logger = logger;  // and, through it, the rpc clients and server
+  c.cluster.logger = logger;    // and, through it, the rpc clients and server
+  c.cassandra.logger = logger;  // and, through it, the session and its connections
   return c;
 }
 
