@@ -15,58 +15,51 @@ namespace shoal::store::cassandra {
 
 bool IsOpcode(uint8_t byte) { return byte <= 0x10 && byte != 0x04; }
 
-bool IsResponseOpcode(Opcode op) {
-  switch (op) {
-    case Opcode::kError:
-    case Opcode::kReady:
-    case Opcode::kAuthenticate:
-    case Opcode::kSupported:
-    case Opcode::kResult:
-    case Opcode::kEvent:
-    case Opcode::kAuthChallenge:
-    case Opcode::kAuthSuccess:
-      return true;
-    default:
-      return false;
+namespace {
+
+// OpcodeInfo: an opcode's name, and whether the server sends it (§2.4).
+struct OpcodeInfo {
+  Opcode op;
+  std::string_view name;
+  bool response;
+};
+
+constexpr OpcodeInfo kOpcodes[] = {
+    {Opcode::kError, "ERROR", true},
+    {Opcode::kStartup, "STARTUP", false},
+    {Opcode::kReady, "READY", true},
+    {Opcode::kAuthenticate, "AUTHENTICATE", true},
+    {Opcode::kOptions, "OPTIONS", false},
+    {Opcode::kSupported, "SUPPORTED", true},
+    {Opcode::kQuery, "QUERY", false},
+    {Opcode::kResult, "RESULT", true},
+    {Opcode::kPrepare, "PREPARE", false},
+    {Opcode::kExecute, "EXECUTE", false},
+    {Opcode::kRegister, "REGISTER", false},
+    {Opcode::kEvent, "EVENT", true},
+    {Opcode::kBatch, "BATCH", false},
+    {Opcode::kAuthChallenge, "AUTH_CHALLENGE", true},
+    {Opcode::kAuthResponse, "AUTH_RESPONSE", false},
+    {Opcode::kAuthSuccess, "AUTH_SUCCESS", true},
+};
+
+const OpcodeInfo* FindOpcode(Opcode op) {
+  for (const OpcodeInfo& info : kOpcodes) {
+    if (info.op == op) return &info;
   }
+  return nullptr;
+}
+
+}  // namespace
+
+bool IsResponseOpcode(Opcode op) {
+  const OpcodeInfo* info = FindOpcode(op);
+  return info != nullptr && info->response;
 }
 
 std::string_view OpcodeName(Opcode op) {
-  switch (op) {
-    case Opcode::kError:
-      return "ERROR";
-    case Opcode::kStartup:
-      return "STARTUP";
-    case Opcode::kReady:
-      return "READY";
-    case Opcode::kAuthenticate:
-      return "AUTHENTICATE";
-    case Opcode::kOptions:
-      return "OPTIONS";
-    case Opcode::kSupported:
-      return "SUPPORTED";
-    case Opcode::kQuery:
-      return "QUERY";
-    case Opcode::kResult:
-      return "RESULT";
-    case Opcode::kPrepare:
-      return "PREPARE";
-    case Opcode::kExecute:
-      return "EXECUTE";
-    case Opcode::kRegister:
-      return "REGISTER";
-    case Opcode::kEvent:
-      return "EVENT";
-    case Opcode::kBatch:
-      return "BATCH";
-    case Opcode::kAuthChallenge:
-      return "AUTH_CHALLENGE";
-    case Opcode::kAuthResponse:
-      return "AUTH_RESPONSE";
-    case Opcode::kAuthSuccess:
-      return "AUTH_SUCCESS";
-  }
-  return "?";
+  const OpcodeInfo* info = FindOpcode(op);
+  return info != nullptr ? info->name : "?";
 }
 
 void AppendFrameHeader(std::string& out, const FrameHeader& h) {
