@@ -37,66 +37,39 @@ void AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
   out.append(payload);
 }
 
-FrameDecoder::FrameDecoder(uint32_t max_frame) : max_frame_(std::max(max_frame, kMinFrameLength)) {}
-
-std::span<char> FrameDecoder::Prepare(size_t min) {
-  size_t want = min;
-  // With the length field in, make room for the whole frame (read_buffer.h says why).
-  if (buf_.size() >= 4 && error_.ok() && Check()) {
-    const size_t whole = 4 + size_t{LoadBigEndian32(buf_.data().data())};
-    if (whole > buf_.size()) want = std::max(want, whole - buf_.size());
-  }
-  return buf_.Reserve(want);
-}
-
-void FrameDecoder::Commit(size_t n) { buf_.Commit(n); }
-
-void FrameDecoder::Feed(std::string_view bytes) {
-  if (bytes.empty()) return;
-  std::span<char> space = Prepare(bytes.size());
-  std::memcpy(space.data(), bytes.data(), bytes.size());
-  Commit(bytes.size());
-}
-
-bool FrameDecoder::Check() {
-  const std::string_view in = buf_.data();
-  const size_t have = in.size();
-  if (have < 4) return true;
-  const uint32_t length = LoadBigEndian32(in.data());
-  if (length > max_frame_) {
-    error_ = Status::InvalidArgument("frame length " + std::to_string(length) +
-                                     " is over the limit of " + std::to_string(max_frame_));
-    return false;
+Status FrameRules::Check(std::string_view head) const {
+  if (head.size() < 4) return Status();
+  const uint32_t length = LoadBigEndian32(head.data());
+  if (length > max_frame) {
+    return Status::InvalidArgument("frame length " + std::to_string(length) +
+                                   " is over the limit of " + std::to_string(max_frame));
   }
   if (length < kMinFrameLength) {
-    error_ = Status::InvalidArgument("frame length " + std::to_string(length) +
-                                     " is too short for a frame header (needs at least 10)");
-    return false;
+    return Status::InvalidArgument("frame length " + std::to_string(length) +
+                                   " is too short for a frame header (needs at least 10)");
   }
-  if (have < 5) return true;
-  const auto type = static_cast<uint8_t>(in[4]);
+  if (head.size() < 5) return Status();
+  const auto type = static_cast<uint8_t>(head[4]);
   if (!IsFrameType(type)) {
-    error_ = Status::InvalidArgument("unknown frame type " + std::to_string(type));
-    return false;
+    return Status::InvalidArgument("unknown frame type " + std::to_string(type));
   }
-  return true;
+  return Status();
 }
 
-Result<std::optional<Frame>> FrameDecoder::Next() {
-  if (!error_.ok()) return error_;
-  if (!Check()) return error_;
-  const size_t have = buf_.size();
-  if (have < kFrameHeaderSize) return std::optional<Frame>();
-  const char* p = buf_.data().data();
-  const size_t whole = 4 + size_t{LoadBigEndian32(p)};
-  if (have < whole) return std::optional<Frame>();
+size_t FrameRules::FrameSize(std::string_view head) const {
+  return 4 + size_t{LoadBigEndian32(head.data())};
+}
+
+FrameDecoder::FrameDecoder(uint32_t max_frame)
+    : FrameSplitter(FrameRules{.max_frame = std::max(max_frame, kMinFrameLength)}) {}
+
+Frame FrameRules::Parse(std::string_view whole) const {
   Frame frame;
-  frame.type = static_cast<FrameType>(p[4]);
-  frame.method = static_cast<uint8_t>(p[5]);
-  frame.id = LoadBigEndian64(p + 6);
-  frame.payload = std::string_view(p + kFrameHeaderSize, whole - kFrameHeaderSize);
-  buf_.Consume(whole);
-  return std::optional<Frame>(frame);
+  frame.type = static_cast<FrameType>(whole[4]);
+  frame.method = static_cast<uint8_t>(whole[5]);
+  frame.id = LoadBigEndian64(whole.data() + 6);
+  frame.payload = whole.substr(kFrameHeaderSize);
+  return frame;
 }
 
 }  // namespace shoal::rpc
