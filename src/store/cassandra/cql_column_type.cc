@@ -151,6 +151,22 @@ bool IsNativeType(TypeId id) {
   return v >= 0x0001 && v <= 0x0014 && v != 0x000A;
 }
 
+size_t IntegerSize(TypeId id) {
+  switch (id) {
+    case TypeId::kTinyint:
+      return 1;
+    case TypeId::kSmallint:
+      return 2;
+    case TypeId::kInt:
+      return 4;
+    case TypeId::kBigint:
+    case TypeId::kCounter:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
 CqlType::CqlType() : CqlType(Native(TypeId::kBlob)) {}
 
 CqlType CqlType::Native(TypeId id) {

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <optional>
 #include <set>
@@ -232,43 +233,29 @@ class Schema : public ::testing::Environment {
  public:
   // EnsureRows makes <ks>.rows: ids 0..kRows-1, v = "row-<id>".
   static Status EnsureRows(Connection& c) {
-    if (rows_made_) return Status();
-    if (Status st = EnsureKeyspace(c); !st.ok()) return st;
-    if (Status st = Exec(
-            c, "CREATE TABLE IF NOT EXISTS " + Keyspace() + ".rows (id int PRIMARY KEY, v text)");
-        !st.ok()) {
-      return st;
-    }
-    std::vector<FrameBuilder> inserts;
-    for (int i = 0; i < kRows; ++i) {
-      inserts.push_back(Query("INSERT INTO " + Keyspace() + ".rows (id, v) VALUES (" +
-                              std::to_string(i) + ", 'row-" + std::to_string(i) + "')"));
-    }
-    if (Status st = AllVoid(*RunBurst(c, std::move(inserts))); !st.ok()) return st;
-    rows_made_ = true;
-    return Status();
+    return EnsureTable(c, rows_made_, "rows (id int PRIMARY KEY, v text)", [] {
+      std::vector<FrameBuilder> inserts;
+      for (int i = 0; i < kRows; ++i) {
+        inserts.push_back(Query("INSERT INTO " + Keyspace() + ".rows (id, v) VALUES (" +
+                                std::to_string(i) + ", 'row-" + std::to_string(i) + "')"));
+      }
+      return inserts;
+    });
   }
 
   // EnsureBig makes <ks>.big: kBigRows rows of kBigPad bytes each.
   static Status EnsureBig(Connection& c) {
-    if (big_made_) return Status();
-    if (Status st = EnsureKeyspace(c); !st.ok()) return st;
-    if (Status st = Exec(
-            c, "CREATE TABLE IF NOT EXISTS " + Keyspace() + ".big (id int PRIMARY KEY, pad blob)");
-        !st.ok()) {
-      return st;
-    }
-    std::vector<FrameBuilder> inserts;
-    for (int i = 0; i < kBigRows; ++i) {
-      std::string values;
-      AppendValue(values, Int32(i));
-      AppendValue(values, std::string(kBigPad, static_cast<char>('a' + i % 26)));
-      inserts.push_back(
-          Query("INSERT INTO " + Keyspace() + ".big (id, pad) VALUES (?, ?)", values, 2));
-    }
-    if (Status st = AllVoid(*RunBurst(c, std::move(inserts))); !st.ok()) return st;
-    big_made_ = true;
-    return Status();
+    return EnsureTable(c, big_made_, "big (id int PRIMARY KEY, pad blob)", [] {
+      std::vector<FrameBuilder> inserts;
+      for (int i = 0; i < kBigRows; ++i) {
+        std::string values;
+        AppendValue(values, Int32(i));
+        AppendValue(values, std::string(kBigPad, static_cast<char>('a' + i % 26)));
+        inserts.push_back(
+            Query("INSERT INTO " + Keyspace() + ".big (id, pad) VALUES (?, ?)", values, 2));
+      }
+      return inserts;
+    });
   }
 
   void TearDown() override {
@@ -283,6 +270,20 @@ class Schema : public ::testing::Environment {
   }
 
  private:
+  // EnsureTable makes <ks>.<definition> and fills it with `inserts()`, once per process
+  // (`made` remembers it).
+  static Status EnsureTable(Connection& c, bool& made, std::string_view definition,
+                            const std::function<std::vector<FrameBuilder>()>& inserts) {
+    if (made) return Status();
+    if (Status st = EnsureKeyspace(c); !st.ok()) return st;
+    const std::string create =
+        "CREATE TABLE IF NOT EXISTS " + Keyspace() + "." + std::string(definition);
+    if (Status st = Exec(c, create); !st.ok()) return st;
+    if (Status st = AllVoid(*RunBurst(c, inserts())); !st.ok()) return st;
+    made = true;
+    return Status();
+  }
+
   static Status EnsureKeyspace(Connection& c) {
     if (keyspace_made_) return Status();
     if (Status st = Exec(c, "CREATE KEYSPACE IF NOT EXISTS " + Keyspace() +
@@ -336,6 +337,21 @@ std::vector<FrameBuilder> RowQueries(int first, int n) {
 
 // ---- Fakes for what the shared server cannot do ---------------------------------------
 
+// ListenOnLoopback opens a listening socket on a free loopback port with room for `backlog`
+// pending connections; returns its fd and sets *port.
+int ListenOnLoopback(int backlog, uint16_t* port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(::listen(fd, backlog), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 // FakeServer accepts one connection on a free loopback port and answers each request frame
 // with what `answer` returns for its opcode (nothing: stay silent).
 class FakeServer {
@@ -343,15 +359,7 @@ class FakeServer {
   using Answer = std::function<std::optional<std::pair<Opcode, std::string>>(Opcode)>;
 
   explicit FakeServer(Answer answer) : answer_(std::move(answer)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listener_, 1), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listener_ = ListenOnLoopback(1, &port_);
     thread_ = std::thread([this] { Serve(); });
   }
   ~FakeServer() {
@@ -410,17 +418,7 @@ class FakeServer {
 // the TCP handshake, and nobody ever answers (a hung node).
 class SilentListener {
  public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(fd_, 4), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
+  SilentListener() { fd_ = ListenOnLoopback(4, &port_); }
   ~SilentListener() { ::close(fd_); }
   uint16_t port() const { return port_; }
 
