@@ -449,28 +449,35 @@ std::string StringNotation(std::string_view s) {
 
 // ---- Tests ---------------------------------------------------------------------------
 
-TEST(CqlConnectionTest, QueriesTheRealServer) {
-  SHOAL_NEED_CASSANDRA();
-  Io io;
-  auto conn = ConnectNow(io.io(), Real());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-  EXPECT_EQ((*conn)->address(), "127.0.0.1:" + std::to_string(testing::CassandraPort()));
+// CqlRealConnectionTest connects to the real server before each test (and skips the test
+// without one).
+class CqlRealConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SHOAL_NEED_CASSANDRA();
+    Result<std::shared_ptr<Connection>> conn = ConnectNow(io_.io(), Real());
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    conn_ = std::move(conn).value();
+  }
+
+  Io io_;  // declared first: outlives the connection
+  std::shared_ptr<Connection> conn_;
+};
+
+TEST_F(CqlRealConnectionTest, QueriesTheRealServer) {
+  EXPECT_EQ(conn_->address(), "127.0.0.1:" + std::to_string(testing::CassandraPort()));
   Result<std::vector<Row>> rows =
-      RowsOf(Call(**conn, Query("SELECT release_version FROM system.local")));
+      RowsOf(Call(*conn_, Query("SELECT release_version FROM system.local")));
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   ASSERT_EQ(rows->size(), 1u);
   ASSERT_TRUE((*rows)[0][0].has_value());
   EXPECT_EQ((*rows)[0][0]->substr(0, 2), "5.") << *(*rows)[0][0];
-  EXPECT_FALSE((*conn)->closed());
-  EXPECT_EQ((*conn)->in_flight(), 0u);
+  EXPECT_FALSE(conn_->closed());
+  EXPECT_EQ(conn_->in_flight(), 0u);
 }
 
-TEST(CqlConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) {
-  SHOAL_NEED_CASSANDRA();
-  Io io;
-  auto conn = ConnectNow(io.io(), Real());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-  const Status made = Schema::EnsureRows(**conn);
+TEST_F(CqlRealConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) {
+  const Status made = Schema::EnsureRows(*conn_);
   ASSERT_TRUE(made.ok()) << made.ToString();
 
   // Ask for the rows in a shuffled order, so answers cannot line up with ids by accident.
@@ -481,7 +488,7 @@ TEST(CqlConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) {
     queries.push_back(
         Query("SELECT id, v FROM " + Keyspace() + ".rows WHERE id = " + std::to_string(id)));
   }
-  std::shared_ptr<Burst> b = RunBurst(**conn, std::move(queries));
+  std::shared_ptr<Burst> b = RunBurst(*conn_, std::move(queries));
 
   EXPECT_EQ(b->in_flight_after_send, static_cast<size_t>(kRows));
   const std::set<int16_t> distinct(b->streams.begin(), b->streams.end());
@@ -490,18 +497,14 @@ TEST(CqlConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) {
   for (size_t i = 0; i < order.size(); ++i) {
     EXPECT_TRUE(IsRow(b->responses[i], order[i])) << "request " << i;
   }
-  EXPECT_EQ((*conn)->in_flight(), 0u);
-  EXPECT_FALSE((*conn)->closed());
+  EXPECT_EQ(conn_->in_flight(), 0u);
+  EXPECT_FALSE(conn_->closed());
 }
 
-TEST(CqlConnectionTest, ADeadlineAlreadyNearFailsAndTheConnectionGoesOn) {
-  SHOAL_NEED_CASSANDRA();
-  Io io;
-  auto conn = ConnectNow(io.io(), Real());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+TEST_F(CqlRealConnectionTest, ADeadlineAlreadyNearFailsAndTheConnectionGoesOn) {
   auto built = std::make_shared<std::atomic<bool>>(false);
   auto p = std::make_shared<std::promise<Status>>();
-  (*conn)->Send(
+  conn_->Send(
       [built](std::string& out, int16_t stream) {
         built->store(true);
         return AppendQuery(out, stream, "SELECT release_version FROM system.local", {});
@@ -512,24 +515,20 @@ TEST(CqlConnectionTest, ADeadlineAlreadyNearFailsAndTheConnectionGoesOn) {
   EXPECT_NE(st.message().find("127.0.0.1"), std::string::npos) << st.ToString();
   // Spent before it reached the strand: never sent, so no id is held for it.
   EXPECT_FALSE(built->load());
-  EXPECT_EQ((*conn)->in_flight(), 0u);
+  EXPECT_EQ(conn_->in_flight(), 0u);
 
   Result<std::vector<Row>> rows =
-      RowsOf(Call(**conn, Query("SELECT release_version FROM system.local")));
+      RowsOf(Call(*conn_, Query("SELECT release_version FROM system.local")));
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(rows->size(), 1u);
-  EXPECT_FALSE((*conn)->closed());
+  EXPECT_FALSE(conn_->closed());
 }
 
 // A request that is on the wire when its deadline passes: the caller hears DeadlineExceeded
 // at once, but its id is not handed out again until the server's late answer has come (and
 // been dropped), so that answer cannot reach another request.
-TEST(CqlConnectionTest, ATimedOutIdIsNotReusedBeforeItsLateAnswer) {
-  SHOAL_NEED_CASSANDRA();
-  Io io;
-  auto conn = ConnectNow(io.io(), Real());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-  Connection& c = **conn;
+TEST_F(CqlRealConnectionTest, ATimedOutIdIsNotReusedBeforeItsLateAnswer) {
+  Connection& c = *conn_;
   Status made = Schema::EnsureRows(c);
   ASSERT_TRUE(made.ok()) << made.ToString();
   made = Schema::EnsureBig(c);
