@@ -152,19 +152,11 @@ bool IsNativeType(TypeId id) {
 }
 
 size_t IntegerSize(TypeId id) {
-  switch (id) {
-    case TypeId::kTinyint:
-      return 1;
-    case TypeId::kSmallint:
-      return 2;
-    case TypeId::kInt:
-      return 4;
-    case TypeId::kBigint:
-    case TypeId::kCounter:
-      return 8;
-    default:
-      return 0;
-  }
+  if (id == TypeId::kTinyint) return 1;
+  if (id == TypeId::kSmallint) return 2;
+  if (id == TypeId::kInt) return 4;
+  if (id == TypeId::kBigint || id == TypeId::kCounter) return 8;
+  return 0;
 }
 
 CqlType::CqlType() : CqlType(Native(TypeId::kBlob)) {}

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/test_socket.h"
 #include "store/cassandra/cassandra_test_util.h"
 #include "store/cassandra/cql_error.h"
 #include "store/cassandra/cql_request.h"
@@ -337,21 +338,6 @@ std::vector<FrameBuilder> RowQueries(int first, int n) {
 
 // ---- Fakes for what the shared server cannot do ---------------------------------------
 
-// ListenOnLoopback opens a listening socket on a free loopback port with room for `backlog`
-// pending connections; returns its fd and sets *port.
-int ListenOnLoopback(int backlog, uint16_t* port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  EXPECT_EQ(::listen(fd, backlog), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  *port = ntohs(addr.sin_port);
-  return fd;
-}
-
 // FakeServer accepts one connection on a free loopback port and answers each request frame
 // with what `answer` returns for its opcode (nothing: stay silent).
 class FakeServer {
@@ -360,6 +346,7 @@ class FakeServer {
 
   explicit FakeServer(Answer answer) : answer_(std::move(answer)) {
     listener_ = ListenOnLoopback(1, &port_);
+    EXPECT_GE(listener_, 0);
     thread_ = std::thread([this] { Serve(); });
   }
   ~FakeServer() {
@@ -418,7 +405,10 @@ class FakeServer {
 // the TCP handshake, and nobody ever answers (a hung node).
 class SilentListener {
  public:
-  SilentListener() { fd_ = ListenOnLoopback(4, &port_); }
+  SilentListener() {
+    fd_ = ListenOnLoopback(4, &port_);
+    EXPECT_GE(fd_, 0);
+  }
   ~SilentListener() { ::close(fd_); }
   uint16_t port() const { return port_; }
 
