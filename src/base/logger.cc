@@ -1,6 +1,9 @@
 #include "base/logger.h"
 
+#include <iterator>
 #include <limits>
+
+#include "base/name_table.h"
 
 namespace shoal {
 
@@ -16,19 +19,10 @@ class Null final : public Logger {
 }  // namespace
 
 std::string_view LogLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kOff:
-      return "off";
-  }
-  return "off";
+  static constexpr std::string_view kNames[] = {"debug", "info", "warn", "error", "off"};
+  static_assert(std::size(kNames) == static_cast<size_t>(LogLevel::kOff) + 1,
+                "one name per LogLevel");
+  return NameAt(kNames, level, "off");
 }
 
 std::optional<LogLevel> ParseLogLevel(std::string_view text) {

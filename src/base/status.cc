@@ -1,27 +1,19 @@
 #include "base/status.h"
 
+#include <cstddef>
+#include <iterator>
+
+#include "base/name_table.h"
+
 namespace shoal {
 
 std::string_view StatusCodeName(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return "OK";
-    case StatusCode::kInvalidArgument:
-      return "InvalidArgument";
-    case StatusCode::kNotFound:
-      return "NotFound";
-    case StatusCode::kDeadlineExceeded:
-      return "DeadlineExceeded";
-    case StatusCode::kUnavailable:
-      return "Unavailable";
-    case StatusCode::kResourceExhausted:
-      return "ResourceExhausted";
-    case StatusCode::kCancelled:
-      return "Cancelled";
-    case StatusCode::kInternal:
-      return "Internal";
-  }
-  return "Unknown";
+  static constexpr std::string_view kNames[] = {
+      "OK",          "InvalidArgument",   "NotFound",  "DeadlineExceeded",
+      "Unavailable", "ResourceExhausted", "Cancelled", "Internal"};
+  static_assert(std::size(kNames) == static_cast<size_t>(StatusCode::kInternal) + 1,
+                "one name per StatusCode");
+  return NameAt(kNames, code, "Unknown");
 }
 
 Status::Status(StatusCode code, std::string message) {

@@ -259,6 +259,16 @@ class ClusterTest : public ::testing::Test {
     return *cluster_;
   }
 
+  // MakeWithOwnerDown makes the Cluster with peer B answering in `mode` and failing every
+  // ping: an owner that is really down.
+  FakePeer& MakeWithOwnerDown(FakePeer::Mode mode) {
+    Make();
+    FakePeer& b = transport_.peer(kB);
+    b.set_mode(mode);
+    b.set_ping_ok(false);
+    return b;
+  }
+
   // KeyOwnedBy returns a key the ring gives to `node` (the same ring as the Cluster's).
   std::string KeyOwnedBy(const std::string& node, int skip = 0) const {
     HashRing ring(options_.peers, options_.ring_points);
@@ -350,10 +360,7 @@ TEST_F(ClusterTest, AnOwnersOwnErrorIsPassedOnNotLoadedHere) {
 // ---- (b) failover ----------------------------------------------------------------------------
 
 TEST_F(ClusterTest, AFailingOwnerIsMarkedDownProbedAndItsKeysLoadedHere) {
-  Make();
-  FakePeer& b = transport_.peer(kB);
-  b.set_mode(FakePeer::Mode::kFail);
-  b.set_ping_ok(false);
+  FakePeer& b = MakeWithOwnerDown(FakePeer::Mode::kFail);
   const std::string key = KeyOwnedBy(kB);
   Loaded got = Load(key);
   ASSERT_TRUE(got.entry.ok());
@@ -413,10 +420,7 @@ TEST_F(ClusterTest, AnOwnerThatTimesOutButAnswersPingStaysUp) {
 }
 
 TEST_F(ClusterTest, AnOwnerThatTimesOutAndFailsPingIsMarkedDown) {
-  Make();
-  FakePeer& b = transport_.peer(kB);
-  b.set_mode(FakePeer::Mode::kSilent);
-  b.set_ping_ok(false);
+  FakePeer& b = MakeWithOwnerDown(FakePeer::Mode::kSilent);
   const std::string key = KeyOwnedBy(kB);
   cluster_->Load(key, cache::Scope::kCluster, [](Result<cache::EntryPtr>, cache::Keep) {});
   b.TimeOutHeld();
@@ -505,10 +509,7 @@ TEST_F(ClusterTest, APurgeReachesEveryPeerAndThisNodeAndReportsTheFailures) {
 // ---- membership and logging ------------------------------------------------------------------
 
 TEST_F(ClusterTest, APeerDownThenUpLogsOneLineEachWayHoweverManyCallsRan) {
-  Make();
-  FakePeer& b = transport_.peer(kB);
-  b.set_mode(FakePeer::Mode::kFail);
-  b.set_ping_ok(false);
+  FakePeer& b = MakeWithOwnerDown(FakePeer::Mode::kFail);
   for (int i = 0; i < 20; ++i) Load(KeyOwnedBy(kB, i % 5));
   transport_.FireTimers();
   transport_.FireTimers();

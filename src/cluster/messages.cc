@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "base/big_endian.h"
+
 namespace shoal::cluster {
 namespace {
 
@@ -12,17 +14,10 @@ using std::chrono::milliseconds;
 
 void PutU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
 
-void PutU32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
-}
-
-void PutI64(std::string& out, int64_t v) {
-  const auto u = static_cast<uint64_t>(v);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(u >> shift));
-}
+void PutI64(std::string& out, int64_t v) { AppendBigEndian64(out, static_cast<uint64_t>(v)); }
 
 void PutString(std::string& out, std::string_view s) {
-  PutU32(out, static_cast<uint32_t>(s.size()));
+  AppendBigEndian32(out, static_cast<uint32_t>(s.size()));
   out.append(s);
 }
 
@@ -40,15 +35,13 @@ class Reader {
   }
   uint32_t U32() {
     if (!Need(4)) return 0;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(data_[static_cast<size_t>(i)]);
+    const uint32_t v = LoadBigEndian32(data_.data());
     data_.remove_prefix(4);
     return v;
   }
   int64_t I64() {
     if (!Need(8)) return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(data_[static_cast<size_t>(i)]);
+    const uint64_t v = LoadBigEndian64(data_.data());
     data_.remove_prefix(8);
     return static_cast<int64_t>(v);
   }

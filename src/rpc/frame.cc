@@ -3,64 +3,31 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <iterator>
 #include <limits>
 
+#include "base/big_endian.h"
+#include "base/name_table.h"
+
 namespace shoal::rpc {
-namespace {
-
-void PutU32(char* p, uint32_t v) {
-  p[0] = static_cast<char>(v >> 24);
-  p[1] = static_cast<char>(v >> 16);
-  p[2] = static_cast<char>(v >> 8);
-  p[3] = static_cast<char>(v);
-}
-
-void PutU64(char* p, uint64_t v) {
-  PutU32(p, static_cast<uint32_t>(v >> 32));
-  PutU32(p + 4, static_cast<uint32_t>(v));
-}
-
-uint32_t GetU32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | uint32_t{u[3]};
-}
-
-uint64_t GetU64(const char* p) { return (uint64_t{GetU32(p)} << 32) | GetU32(p + 4); }
-
-}  // namespace
 
 std::string_view FrameTypeName(FrameType type) {
-  switch (type) {
-    case FrameType::kCall:
-      return "CALL";
-    case FrameType::kReply:
-      return "REPLY";
-    case FrameType::kPing:
-      return "PING";
-    case FrameType::kPong:
-      return "PONG";
-    case FrameType::kHello:
-      return "HELLO";
-    case FrameType::kChallenge:
-      return "CHALLENGE";
-    case FrameType::kAuth:
-      return "AUTH";
-    case FrameType::kAuthOk:
-      return "AUTH_OK";
-    case FrameType::kError:
-      return "ERROR";
-  }
-  return "?";
+  // Indexed by the type byte; 0 is not a type.
+  static constexpr std::string_view kNames[] = {"?",     "CALL",      "REPLY", "PING",    "PONG",
+                                                "HELLO", "CHALLENGE", "AUTH",  "AUTH_OK", "ERROR"};
+  static_assert(std::size(kNames) == static_cast<size_t>(FrameType::kError) + 1,
+                "one name per FrameType");
+  return NameAt(kNames, type, "?");
 }
 
 void AppendFrameHeader(std::string& out, FrameType type, uint8_t method, uint64_t id,
                        size_t payload_size) {
   assert(payload_size <= std::numeric_limits<uint32_t>::max() - kMinFrameLength);
   char header[kFrameHeaderSize];
-  PutU32(header, static_cast<uint32_t>(payload_size) + kMinFrameLength);
+  StoreBigEndian32(header, static_cast<uint32_t>(payload_size) + kMinFrameLength);
   header[4] = static_cast<char>(type);
   header[5] = static_cast<char>(method);
-  PutU64(header + 6, id);
+  StoreBigEndian64(header + 6, id);
   out.append(header, sizeof(header));
 }
 
@@ -70,66 +37,39 @@ void AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
   out.append(payload);
 }
 
-FrameDecoder::FrameDecoder(uint32_t max_frame) : max_frame_(std::max(max_frame, kMinFrameLength)) {}
-
-std::span<char> FrameDecoder::Prepare(size_t min) {
-  size_t want = min;
-  // With the length field in, make room for the whole frame (read_buffer.h says why).
-  if (buf_.size() >= 4 && error_.ok() && Check()) {
-    const size_t whole = 4 + size_t{GetU32(buf_.data().data())};
-    if (whole > buf_.size()) want = std::max(want, whole - buf_.size());
-  }
-  return buf_.Reserve(want);
-}
-
-void FrameDecoder::Commit(size_t n) { buf_.Commit(n); }
-
-void FrameDecoder::Feed(std::string_view bytes) {
-  if (bytes.empty()) return;
-  std::span<char> space = Prepare(bytes.size());
-  std::memcpy(space.data(), bytes.data(), bytes.size());
-  Commit(bytes.size());
-}
-
-bool FrameDecoder::Check() {
-  const std::string_view in = buf_.data();
-  const size_t have = in.size();
-  if (have < 4) return true;
-  const uint32_t length = GetU32(in.data());
-  if (length > max_frame_) {
-    error_ = Status::InvalidArgument("frame length " + std::to_string(length) +
-                                     " is over the limit of " + std::to_string(max_frame_));
-    return false;
+Status FrameRules::Check(std::string_view head) const {
+  if (head.size() < 4) return Status();
+  const uint32_t length = LoadBigEndian32(head.data());
+  if (length > max_frame) {
+    return Status::InvalidArgument("frame length " + std::to_string(length) +
+                                   " is over the limit of " + std::to_string(max_frame));
   }
   if (length < kMinFrameLength) {
-    error_ = Status::InvalidArgument("frame length " + std::to_string(length) +
-                                     " is too short for a frame header (needs at least 10)");
-    return false;
+    return Status::InvalidArgument("frame length " + std::to_string(length) +
+                                   " is too short for a frame header (needs at least 10)");
   }
-  if (have < 5) return true;
-  const auto type = static_cast<uint8_t>(in[4]);
+  if (head.size() < 5) return Status();
+  const auto type = static_cast<uint8_t>(head[4]);
   if (!IsFrameType(type)) {
-    error_ = Status::InvalidArgument("unknown frame type " + std::to_string(type));
-    return false;
+    return Status::InvalidArgument("unknown frame type " + std::to_string(type));
   }
-  return true;
+  return Status();
 }
 
-Result<std::optional<Frame>> FrameDecoder::Next() {
-  if (!error_.ok()) return error_;
-  if (!Check()) return error_;
-  const size_t have = buf_.size();
-  if (have < kFrameHeaderSize) return std::optional<Frame>();
-  const char* p = buf_.data().data();
-  const size_t whole = 4 + size_t{GetU32(p)};
-  if (have < whole) return std::optional<Frame>();
+size_t FrameRules::FrameSize(std::string_view head) const {
+  return 4 + size_t{LoadBigEndian32(head.data())};
+}
+
+FrameDecoder::FrameDecoder(uint32_t max_frame)
+    : FrameSplitter(FrameRules{.max_frame = std::max(max_frame, kMinFrameLength)}) {}
+
+Frame FrameRules::Parse(std::string_view whole) const {
   Frame frame;
-  frame.type = static_cast<FrameType>(p[4]);
-  frame.method = static_cast<uint8_t>(p[5]);
-  frame.id = GetU64(p + 6);
-  frame.payload = std::string_view(p + kFrameHeaderSize, whole - kFrameHeaderSize);
-  buf_.Consume(whole);
-  return std::optional<Frame>(frame);
+  frame.type = static_cast<FrameType>(whole[4]);
+  frame.method = static_cast<uint8_t>(whole[5]);
+  frame.id = LoadBigEndian64(whole.data() + 6);
+  frame.payload = whole.substr(kFrameHeaderSize);
+  return frame;
 }
 
 }  // namespace shoal::rpc

@@ -26,7 +26,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/read_buffer.h"
+#include "base/frame_splitter.h"
 #include "base/status.h"
 
 namespace shoal::rpc {
@@ -72,47 +72,29 @@ inline void AppendFrame(std::string& out, const Frame& frame) {
   AppendFrame(out, frame.type, frame.method, frame.id, frame.payload);
 }
 
+// FrameRules: what a FrameDecoder accepts, as base/frame_splitter.h asks for it. The length
+// field (the first 4 bytes) fixes a frame's size.
+struct FrameRules {
+  using Frame = rpc::Frame;
+  static constexpr size_t kSizeKnownAt = 4;
+  // Check refuses a length field over max_frame or under kMinFrameLength, and an unknown type.
+  Status Check(std::string_view head) const;
+  size_t FrameSize(std::string_view head) const;
+  Frame Parse(std::string_view whole) const;
+
+  uint32_t max_frame;
+};
+
 // FrameDecoder turns a byte stream into frames. Bytes go in either straight from a socket
 // (Prepare, then read into the span, then Commit) or by copy (Feed); Next yields the
-// complete frames in order. After an error the decoder is finished: every later Next
-// returns the same error, and the caller drops the connection.
-class FrameDecoder {
+// complete frames in order (the payload views the buffer), or InvalidArgument naming what is
+// wrong (length over max_frame, length under 10, unknown type). After an error the decoder
+// is finished: every later Next returns the same error, and the caller drops the
+// connection. The buffer's sizes and lifetime are FrameSplitter's.
+class FrameDecoder : public FrameSplitter<FrameRules> {
  public:
-  // The buffer starts at kInitialBuffer and grows only to hold one frame whole, so a
-  // connection costs 16 KiB until a large frame arrives.
-  static constexpr size_t kInitialBuffer = 16 << 10;
-  // Once empty, a buffer grown past kKeepBuffer is released, so that one 50 MiB reply does
-  // not pin 50 MiB for the connection's life.
-  static constexpr size_t kKeepBuffer = 1 << 20;
-
   // `max_frame` bounds the length field (so a frame is at most max_frame + 4 bytes).
   explicit FrameDecoder(uint32_t max_frame);
-
-  // Prepare returns writable space after the buffered bytes: at least `min` bytes, and
-  // enough for the rest of the frame being received when its header is known. It may move
-  // the buffered bytes, so it invalidates every Frame returned before.
-  std::span<char> Prepare(size_t min = kInitialBuffer);
-  // Commit appends the first `n` bytes of the last Prepare's span to the buffered bytes.
-  void Commit(size_t n);
-  // Feed copies `bytes` in (tests and fuzzing); invalidates earlier Frames like Prepare.
-  void Feed(std::string_view bytes);
-
-  // Next returns the next complete frame, std::nullopt when more bytes are needed, or
-  // InvalidArgument naming what is wrong (length over max_frame, length under 10, unknown
-  // type). The frame's payload views the buffer.
-  Result<std::optional<Frame>> Next();
-
-  // buffered is how many received bytes are not yet returned as frames.
-  size_t buffered() const { return buf_.size(); }
-  size_t capacity() const { return buf_.capacity(); }
-
- private:
-  // Check validates the header bytes that are in; sets error_ on a refusal.
-  bool Check();
-
-  uint32_t max_frame_;
-  ReadBuffer buf_{kInitialBuffer, kKeepBuffer};
-  Status error_;
 };
 
 }  // namespace shoal::rpc

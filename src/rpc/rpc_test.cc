@@ -30,6 +30,7 @@
 
 #include "base/logger.h"
 #include "base/memory_logger.h"
+#include "base/test_socket.h"
 #include "rpc/client.h"
 #include "rpc/frame.h"
 #include "rpc/runtime.h"
@@ -162,19 +163,6 @@ bool CallsSucceedAgain(Client& client) {
 }
 
 // ---- raw sockets ---------------------------------------------------------------------------
-
-int RawConnect(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 void WriteAll(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
@@ -520,15 +508,8 @@ TEST_F(RpcTest, ConnectionBrokenUnderCallsFailsThemWithUnavailable) {
 TEST_F(RpcTest, ConnectTimeoutWhenThePeerNeverAnswersTheHandshake) {
   // A listening socket that nobody serves: the kernel completes the TCP handshake, but no
   // HELLO is ever answered.
-  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(lfd, 16), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  const int lfd = ListenOnLoopback(16, &port_);
+  ASSERT_GE(lfd, 0);
   ClientOptions o = Options(1);
   o.connect_timeout = 50ms;
   Client client(client_rt_, o);
@@ -593,7 +574,7 @@ TEST_F(RpcTest, ClientWithSecretRefusesServerWithout) { ExpectAuthRefusal("", "t
 
 TEST_F(RpcTest, CallBeforeTheHandshakeIsRefused) {
   StartServer("the-secret");
-  int fd = RawConnect(port_);
+  int fd = ConnectToLoopback(port_);
   ASSERT_GE(fd, 0);
   std::string call;
   AppendFrame(call, FrameType::kCall, 1, 1, "sneaky");
@@ -615,7 +596,7 @@ TEST_F(RpcTest, CallBeforeTheHandshakeIsRefused) {
 TEST_F(RpcTest, SilentPeerIsDroppedAfterAuthTimeout) {
   auth_timeout_ = 50ms;
   StartServer("the-secret");
-  int fd = RawConnect(port_);
+  int fd = ConnectToLoopback(port_);
   ASSERT_GE(fd, 0);
   EXPECT_TRUE(ClosedByPeer(fd, 3000ms));
   ::close(fd);
@@ -653,7 +634,7 @@ TEST_F(RpcTest, MalformedStreamsAreDroppedWhileAnotherClientGoesOn) {
       too_short,
   };
   for (const std::string& input : inputs) {
-    int fd = RawConnect(port_);
+    int fd = ConnectToLoopback(port_);
     ASSERT_GE(fd, 0);
     WriteAll(fd, input);
     EXPECT_TRUE(ClosedByPeer(fd, 3000ms)) << "server kept a connection that sent garbage";
@@ -782,7 +763,7 @@ TEST_F(RpcTest, MaxConnectionsRefusesTheExtraOne) {
   Client client(client_rt_, Options(1));
   auto r = CallAndWait(client, 1, "x", 2s);
   ASSERT_TRUE(r.has_value() && r->ok());
-  int fd = RawConnect(port_);
+  int fd = ConnectToLoopback(port_);
   ASSERT_GE(fd, 0);
   EXPECT_TRUE(ClosedByPeer(fd, 3000ms));
   ::close(fd);

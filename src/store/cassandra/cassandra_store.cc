@@ -50,14 +50,11 @@ Result<Value> CassandraStore::CellValue(const CqlType& type, std::optional<std::
     case TypeId::kVarchar:
       return Value(std::string(b));
     case TypeId::kTinyint:
-      return fixed(1);
     case TypeId::kSmallint:
-      return fixed(2);
     case TypeId::kInt:
-      return fixed(4);
     case TypeId::kBigint:
     case TypeId::kCounter:
-      return fixed(8);
+      return fixed(IntegerSize(type.id()));
     case TypeId::kDouble: {
       if (b.empty()) return Value();
       if (b.size() != 8) {

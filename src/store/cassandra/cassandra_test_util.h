@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/test_socket.h"
+
 namespace shoal::store::cassandra::testing {
 
 // CassandraPort is SHOAL_CASSANDRA_PORT, or 9042.
@@ -27,15 +29,10 @@ inline uint16_t CassandraPort() {
 
 // Listening says whether something accepts TCP connections on 127.0.0.1:`port`.
 inline bool Listening(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = ConnectToLoopback(port);
   if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return ok;
+  return true;
 }
 
 inline bool CassandraRequired() {

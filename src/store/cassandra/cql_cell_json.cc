@@ -295,22 +295,15 @@ Status AppendCell(std::string& out, const CqlType& type, std::optional<std::stri
       out.push_back('"');
       return Status();
     case TypeId::kTinyint:
-      if (!fixed(1)) return WrongSize(type, b.size(), "1");
-      shoal::AppendInt(out, LoadBigEndianSigned(b));
-      return Status();
     case TypeId::kSmallint:
-      if (!fixed(2)) return WrongSize(type, b.size(), "2");
-      shoal::AppendInt(out, LoadBigEndianSigned(b));
-      return Status();
     case TypeId::kInt:
-      if (!fixed(4)) return WrongSize(type, b.size(), "4");
-      shoal::AppendInt(out, LoadBigEndianSigned(b));
-      return Status();
     case TypeId::kBigint:
-    case TypeId::kCounter:
-      if (!fixed(8)) return WrongSize(type, b.size(), "8");
+    case TypeId::kCounter: {
+      const size_t width = IntegerSize(id);
+      if (!fixed(width)) return WrongSize(type, b.size(), std::to_string(width));
       shoal::AppendInt(out, LoadBigEndianSigned(b));
       return Status();
+    }
     case TypeId::kVarint:
       if (b.size() > kMaxVarintBytes) {
         return WrongSize(type, b.size(), "at most " + std::to_string(kMaxVarintBytes));

@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "base/big_endian.h"
+#include "base/name_table.h"
 
 namespace shoal::store::cassandra {
 namespace {
@@ -117,64 +118,45 @@ void AppendTypeName(std::string& out, const CqlType& t) {
 }  // namespace
 
 std::string_view TypeIdName(TypeId id) {
-  switch (id) {
-    case TypeId::kCustom:
-      return "custom";
-    case TypeId::kAscii:
-      return "ascii";
-    case TypeId::kBigint:
-      return "bigint";
-    case TypeId::kBlob:
-      return "blob";
-    case TypeId::kBoolean:
-      return "boolean";
-    case TypeId::kCounter:
-      return "counter";
-    case TypeId::kDecimal:
-      return "decimal";
-    case TypeId::kDouble:
-      return "double";
-    case TypeId::kFloat:
-      return "float";
-    case TypeId::kInt:
-      return "int";
-    case TypeId::kTimestamp:
-      return "timestamp";
-    case TypeId::kUuid:
-      return "uuid";
-    case TypeId::kVarchar:
-      return "varchar";
-    case TypeId::kVarint:
-      return "varint";
-    case TypeId::kTimeuuid:
-      return "timeuuid";
-    case TypeId::kInet:
-      return "inet";
-    case TypeId::kDate:
-      return "date";
-    case TypeId::kTime:
-      return "time";
-    case TypeId::kSmallint:
-      return "smallint";
-    case TypeId::kTinyint:
-      return "tinyint";
-    case TypeId::kList:
-      return "list";
-    case TypeId::kMap:
-      return "map";
-    case TypeId::kSet:
-      return "set";
-    case TypeId::kUdt:
-      return "udt";
-    case TypeId::kTuple:
-      return "tuple";
-  }
-  return "?";
+  static constexpr Named<TypeId> kNames[] = {{TypeId::kCustom, "custom"},
+                                             {TypeId::kAscii, "ascii"},
+                                             {TypeId::kBigint, "bigint"},
+                                             {TypeId::kBlob, "blob"},
+                                             {TypeId::kBoolean, "boolean"},
+                                             {TypeId::kCounter, "counter"},
+                                             {TypeId::kDecimal, "decimal"},
+                                             {TypeId::kDouble, "double"},
+                                             {TypeId::kFloat, "float"},
+                                             {TypeId::kInt, "int"},
+                                             {TypeId::kTimestamp, "timestamp"},
+                                             {TypeId::kUuid, "uuid"},
+                                             {TypeId::kVarchar, "varchar"},
+                                             {TypeId::kVarint, "varint"},
+                                             {TypeId::kTimeuuid, "timeuuid"},
+                                             {TypeId::kInet, "inet"},
+                                             {TypeId::kDate, "date"},
+                                             {TypeId::kTime, "time"},
+                                             {TypeId::kSmallint, "smallint"},
+                                             {TypeId::kTinyint, "tinyint"},
+                                             {TypeId::kList, "list"},
+                                             {TypeId::kMap, "map"},
+                                             {TypeId::kSet, "set"},
+                                             {TypeId::kUdt, "udt"},
+                                             {TypeId::kTuple, "tuple"}};
+  return NameOf(kNames, id, "?");
 }
 
 bool IsNativeType(TypeId id) {
   const auto v = static_cast<uint16_t>(id);
   return v >= 0x0001 && v <= 0x0014 && v != 0x000A;
+}
+
+size_t IntegerSize(TypeId id) {
+  if (id == TypeId::kTinyint) return 1;
+  if (id == TypeId::kSmallint) return 2;
+  if (id == TypeId::kInt) return 4;
+  if (id == TypeId::kBigint || id == TypeId::kCounter) return 8;
+  return 0;
 }
 
 CqlType::CqlType() : CqlType(Native(TypeId::kBlob)) {}

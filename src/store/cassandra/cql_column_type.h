@@ -56,6 +56,9 @@ std::string_view TypeIdName(TypeId id);
 // IsNativeType says whether `id` is a type without parameters (not custom, not a collection,
 // tuple or UDT).
 bool IsNativeType(TypeId id);
+// IntegerSize is the size in bytes of a cell of a fixed-width integer type: 1 for tinyint, 2
+// for smallint, 4 for int, 8 for bigint and counter; 0 for every other type.
+size_t IntegerSize(TypeId id);
 
 class FieldCursor;
 

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <optional>
 #include <set>
@@ -26,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/test_socket.h"
 #include "store/cassandra/cassandra_test_util.h"
 #include "store/cassandra/cql_error.h"
 #include "store/cassandra/cql_request.h"
@@ -232,43 +234,29 @@ class Schema : public ::testing::Environment {
  public:
   // EnsureRows makes <ks>.rows: ids 0..kRows-1, v = "row-<id>".
   static Status EnsureRows(Connection& c) {
-    if (rows_made_) return Status();
-    if (Status st = EnsureKeyspace(c); !st.ok()) return st;
-    if (Status st = Exec(
-            c, "CREATE TABLE IF NOT EXISTS " + Keyspace() + ".rows (id int PRIMARY KEY, v text)");
-        !st.ok()) {
-      return st;
-    }
-    std::vector<FrameBuilder> inserts;
-    for (int i = 0; i < kRows; ++i) {
-      inserts.push_back(Query("INSERT INTO " + Keyspace() + ".rows (id, v) VALUES (" +
-                              std::to_string(i) + ", 'row-" + std::to_string(i) + "')"));
-    }
-    if (Status st = AllVoid(*RunBurst(c, std::move(inserts))); !st.ok()) return st;
-    rows_made_ = true;
-    return Status();
+    return EnsureTable(c, rows_made_, "rows (id int PRIMARY KEY, v text)", [] {
+      std::vector<FrameBuilder> inserts;
+      for (int i = 0; i < kRows; ++i) {
+        inserts.push_back(Query("INSERT INTO " + Keyspace() + ".rows (id, v) VALUES (" +
+                                std::to_string(i) + ", 'row-" + std::to_string(i) + "')"));
+      }
+      return inserts;
+    });
   }
 
   // EnsureBig makes <ks>.big: kBigRows rows of kBigPad bytes each.
   static Status EnsureBig(Connection& c) {
-    if (big_made_) return Status();
-    if (Status st = EnsureKeyspace(c); !st.ok()) return st;
-    if (Status st = Exec(
-            c, "CREATE TABLE IF NOT EXISTS " + Keyspace() + ".big (id int PRIMARY KEY, pad blob)");
-        !st.ok()) {
-      return st;
-    }
-    std::vector<FrameBuilder> inserts;
-    for (int i = 0; i < kBigRows; ++i) {
-      std::string values;
-      AppendValue(values, Int32(i));
-      AppendValue(values, std::string(kBigPad, static_cast<char>('a' + i % 26)));
-      inserts.push_back(
-          Query("INSERT INTO " + Keyspace() + ".big (id, pad) VALUES (?, ?)", values, 2));
-    }
-    if (Status st = AllVoid(*RunBurst(c, std::move(inserts))); !st.ok()) return st;
-    big_made_ = true;
-    return Status();
+    return EnsureTable(c, big_made_, "big (id int PRIMARY KEY, pad blob)", [] {
+      std::vector<FrameBuilder> inserts;
+      for (int i = 0; i < kBigRows; ++i) {
+        std::string values;
+        AppendValue(values, Int32(i));
+        AppendValue(values, std::string(kBigPad, static_cast<char>('a' + i % 26)));
+        inserts.push_back(
+            Query("INSERT INTO " + Keyspace() + ".big (id, pad) VALUES (?, ?)", values, 2));
+      }
+      return inserts;
+    });
   }
 
   void TearDown() override {
@@ -283,6 +271,20 @@ class Schema : public ::testing::Environment {
   }
 
  private:
+  // EnsureTable makes <ks>.<definition> and fills it with `inserts()`, once per process
+  // (`made` remembers it).
+  static Status EnsureTable(Connection& c, bool& made, std::string_view definition,
+                            const std::function<std::vector<FrameBuilder>()>& inserts) {
+    if (made) return Status();
+    if (Status st = EnsureKeyspace(c); !st.ok()) return st;
+    const std::string create =
+        "CREATE TABLE IF NOT EXISTS " + Keyspace() + "." + std::string(definition);
+    if (Status st = Exec(c, create); !st.ok()) return st;
+    if (Status st = AllVoid(*RunBurst(c, inserts())); !st.ok()) return st;
+    made = true;
+    return Status();
+  }
+
   static Status EnsureKeyspace(Connection& c) {
     if (keyspace_made_) return Status();
     if (Status st = Exec(c, "CREATE KEYSPACE IF NOT EXISTS " + Keyspace() +
@@ -343,15 +345,8 @@ class FakeServer {
   using Answer = std::function<std::optional<std::pair<Opcode, std::string>>(Opcode)>;
 
   explicit FakeServer(Answer answer) : answer_(std::move(answer)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listener_, 1), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listener_ = ListenOnLoopback(1, &port_);
+    EXPECT_GE(listener_, 0);
     thread_ = std::thread([this] { Serve(); });
   }
   ~FakeServer() {
@@ -411,15 +406,8 @@ class FakeServer {
 class SilentListener {
  public:
   SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(fd_, 4), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    fd_ = ListenOnLoopback(4, &port_);
+    EXPECT_GE(fd_, 0);
   }
   ~SilentListener() { ::close(fd_); }
   uint16_t port() const { return port_; }
@@ -451,28 +439,35 @@ std::string StringNotation(std::string_view s) {
 
 // ---- Tests ---------------------------------------------------------------------------
 
-TEST(CqlConnectionTest, QueriesTheRealServer) {
-  SHOAL_NEED_CASSANDRA();
-  Io io;
-  auto conn = ConnectNow(io.io(), Real());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-  EXPECT_EQ((*conn)->address(), "127.0.0.1:" + std::to_string(testing::CassandraPort()));
+// CqlRealConnectionTest connects to the real server before each test (and skips the test
+// without one).
+class CqlRealConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SHOAL_NEED_CASSANDRA();
+    Result<std::shared_ptr<Connection>> conn = ConnectNow(io_.io(), Real());
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    conn_ = std::move(conn).value();
+  }
+
+  Io io_;  // declared first: outlives the connection
+  std::shared_ptr<Connection> conn_;
+};
+
+TEST_F(CqlRealConnectionTest, QueriesTheRealServer) {
+  EXPECT_EQ(conn_->address(), "127.0.0.1:" + std::to_string(testing::CassandraPort()));
   Result<std::vector<Row>> rows =
-      RowsOf(Call(**conn, Query("SELECT release_version FROM system.local")));
+      RowsOf(Call(*conn_, Query("SELECT release_version FROM system.local")));
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   ASSERT_EQ(rows->size(), 1u);
   ASSERT_TRUE((*rows)[0][0].has_value());
   EXPECT_EQ((*rows)[0][0]->substr(0, 2), "5.") << *(*rows)[0][0];
-  EXPECT_FALSE((*conn)->closed());
-  EXPECT_EQ((*conn)->in_flight(), 0u);
+  EXPECT_FALSE(conn_->closed());
+  EXPECT_EQ(conn_->in_flight(), 0u);
 }
 
-TEST(CqlConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) {
-  SHOAL_NEED_CASSANDRA();
-  Io io;
-  auto conn = ConnectNow(io.io(), Real());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-  const Status made = Schema::EnsureRows(**conn);
+TEST_F(CqlRealConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) {
+  const Status made = Schema::EnsureRows(*conn_);
   ASSERT_TRUE(made.ok()) << made.ToString();
 
   // Ask for the rows in a shuffled order, so answers cannot line up with ids by accident.
@@ -483,7 +478,7 @@ TEST(CqlConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) {
     queries.push_back(
         Query("SELECT id, v FROM " + Keyspace() + ".rows WHERE id = " + std::to_string(id)));
   }
-  std::shared_ptr<Burst> b = RunBurst(**conn, std::move(queries));
+  std::shared_ptr<Burst> b = RunBurst(*conn_, std::move(queries));
 
   EXPECT_EQ(b->in_flight_after_send, static_cast<size_t>(kRows));
   const std::set<int16_t> distinct(b->streams.begin(), b->streams.end());
@@ -492,18 +487,14 @@ TEST(CqlConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) {
   for (size_t i = 0; i < order.size(); ++i) {
     EXPECT_TRUE(IsRow(b->responses[i], order[i])) << "request " << i;
   }
-  EXPECT_EQ((*conn)->in_flight(), 0u);
-  EXPECT_FALSE((*conn)->closed());
+  EXPECT_EQ(conn_->in_flight(), 0u);
+  EXPECT_FALSE(conn_->closed());
 }
 
-TEST(CqlConnectionTest, ADeadlineAlreadyNearFailsAndTheConnectionGoesOn) {
-  SHOAL_NEED_CASSANDRA();
-  Io io;
-  auto conn = ConnectNow(io.io(), Real());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+TEST_F(CqlRealConnectionTest, ADeadlineAlreadyNearFailsAndTheConnectionGoesOn) {
   auto built = std::make_shared<std::atomic<bool>>(false);
   auto p = std::make_shared<std::promise<Status>>();
-  (*conn)->Send(
+  conn_->Send(
       [built](std::string& out, int16_t stream) {
         built->store(true);
         return AppendQuery(out, stream, "SELECT release_version FROM system.local", {});
@@ -514,24 +505,20 @@ TEST(CqlConnectionTest, ADeadlineAlreadyNearFailsAndTheConnectionGoesOn) {
   EXPECT_NE(st.message().find("127.0.0.1"), std::string::npos) << st.ToString();
   // Spent before it reached the strand: never sent, so no id is held for it.
   EXPECT_FALSE(built->load());
-  EXPECT_EQ((*conn)->in_flight(), 0u);
+  EXPECT_EQ(conn_->in_flight(), 0u);
 
   Result<std::vector<Row>> rows =
-      RowsOf(Call(**conn, Query("SELECT release_version FROM system.local")));
+      RowsOf(Call(*conn_, Query("SELECT release_version FROM system.local")));
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(rows->size(), 1u);
-  EXPECT_FALSE((*conn)->closed());
+  EXPECT_FALSE(conn_->closed());
 }
 
 // A request that is on the wire when its deadline passes: the caller hears DeadlineExceeded
 // at once, but its id is not handed out again until the server's late answer has come (and
 // been dropped), so that answer cannot reach another request.
-TEST(CqlConnectionTest, ATimedOutIdIsNotReusedBeforeItsLateAnswer) {
-  SHOAL_NEED_CASSANDRA();
-  Io io;
-  auto conn = ConnectNow(io.io(), Real());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-  Connection& c = **conn;
+TEST_F(CqlRealConnectionTest, ATimedOutIdIsNotReusedBeforeItsLateAnswer) {
+  Connection& c = *conn_;
   Status made = Schema::EnsureRows(c);
   ASSERT_TRUE(made.ok()) << made.ToString();
   made = Schema::EnsureBig(c);

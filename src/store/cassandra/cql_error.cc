@@ -4,55 +4,34 @@
 #include <string>
 #include <vector>
 
+#include "base/name_table.h"
 #include "store/cassandra/cql_wire.h"
 
 namespace shoal::store::cassandra {
 
 std::string_view ErrorCodeName(int32_t code) {
-  switch (code) {
-    case error_code::kServerError:
-      return "Server_error";
-    case error_code::kProtocolError:
-      return "Protocol_error";
-    case error_code::kBadCredentials:
-      return "Bad_credentials";
-    case error_code::kUnavailable:
-      return "Unavailable";
-    case error_code::kOverloaded:
-      return "Overloaded";
-    case error_code::kIsBootstrapping:
-      return "Is_bootstrapping";
-    case error_code::kTruncateError:
-      return "Truncate_error";
-    case error_code::kWriteTimeout:
-      return "Write_timeout";
-    case error_code::kReadTimeout:
-      return "Read_timeout";
-    case error_code::kReadFailure:
-      return "Read_failure";
-    case error_code::kFunctionFailure:
-      return "Function_failure";
-    case error_code::kWriteFailure:
-      return "Write_failure";
-    case error_code::kCdcWriteFailure:
-      return "CDC_write_failure";
-    case error_code::kCasWriteUnknown:
-      return "CAS_write_unknown";
-    case error_code::kSyntaxError:
-      return "Syntax_error";
-    case error_code::kUnauthorized:
-      return "Unauthorized";
-    case error_code::kInvalid:
-      return "Invalid";
-    case error_code::kConfigError:
-      return "Config_error";
-    case error_code::kAlreadyExists:
-      return "Already_exists";
-    case error_code::kUnprepared:
-      return "Unprepared";
-    default:
-      return "unknown";
-  }
+  namespace ec = error_code;
+  static constexpr Named<int32_t> kNames[] = {{ec::kServerError, "Server_error"},
+                                              {ec::kProtocolError, "Protocol_error"},
+                                              {ec::kBadCredentials, "Bad_credentials"},
+                                              {ec::kUnavailable, "Unavailable"},
+                                              {ec::kOverloaded, "Overloaded"},
+                                              {ec::kIsBootstrapping, "Is_bootstrapping"},
+                                              {ec::kTruncateError, "Truncate_error"},
+                                              {ec::kWriteTimeout, "Write_timeout"},
+                                              {ec::kReadTimeout, "Read_timeout"},
+                                              {ec::kReadFailure, "Read_failure"},
+                                              {ec::kFunctionFailure, "Function_failure"},
+                                              {ec::kWriteFailure, "Write_failure"},
+                                              {ec::kCdcWriteFailure, "CDC_write_failure"},
+                                              {ec::kCasWriteUnknown, "CAS_write_unknown"},
+                                              {ec::kSyntaxError, "Syntax_error"},
+                                              {ec::kUnauthorized, "Unauthorized"},
+                                              {ec::kInvalid, "Invalid"},
+                                              {ec::kConfigError, "Config_error"},
+                                              {ec::kAlreadyExists, "Already_exists"},
+                                              {ec::kUnprepared, "Unprepared"}};
+  return NameOf(kNames, code, "unknown");
 }
 
 Result<ErrorResponse> ParseError(std::string_view message) {

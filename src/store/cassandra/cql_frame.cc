@@ -15,58 +15,51 @@ namespace shoal::store::cassandra {
 
 bool IsOpcode(uint8_t byte) { return byte <= 0x10 && byte != 0x04; }
 
-bool IsResponseOpcode(Opcode op) {
-  switch (op) {
-    case Opcode::kError:
-    case Opcode::kReady:
-    case Opcode::kAuthenticate:
-    case Opcode::kSupported:
-    case Opcode::kResult:
-    case Opcode::kEvent:
-    case Opcode::kAuthChallenge:
-    case Opcode::kAuthSuccess:
-      return true;
-    default:
-      return false;
+namespace {
+
+// OpcodeInfo: an opcode's name, and whether the server sends it (§2.4).
+struct OpcodeInfo {
+  Opcode op;
+  std::string_view name;
+  bool response;
+};
+
+constexpr OpcodeInfo kOpcodes[] = {
+    {Opcode::kError, "ERROR", true},
+    {Opcode::kStartup, "STARTUP", false},
+    {Opcode::kReady, "READY", true},
+    {Opcode::kAuthenticate, "AUTHENTICATE", true},
+    {Opcode::kOptions, "OPTIONS", false},
+    {Opcode::kSupported, "SUPPORTED", true},
+    {Opcode::kQuery, "QUERY", false},
+    {Opcode::kResult, "RESULT", true},
+    {Opcode::kPrepare, "PREPARE", false},
+    {Opcode::kExecute, "EXECUTE", false},
+    {Opcode::kRegister, "REGISTER", false},
+    {Opcode::kEvent, "EVENT", true},
+    {Opcode::kBatch, "BATCH", false},
+    {Opcode::kAuthChallenge, "AUTH_CHALLENGE", true},
+    {Opcode::kAuthResponse, "AUTH_RESPONSE", false},
+    {Opcode::kAuthSuccess, "AUTH_SUCCESS", true},
+};
+
+const OpcodeInfo* FindOpcode(Opcode op) {
+  for (const OpcodeInfo& info : kOpcodes) {
+    if (info.op == op) return &info;
   }
+  return nullptr;
+}
+
+}  // namespace
+
+bool IsResponseOpcode(Opcode op) {
+  const OpcodeInfo* info = FindOpcode(op);
+  return info != nullptr && info->response;
 }
 
 std::string_view OpcodeName(Opcode op) {
-  switch (op) {
-    case Opcode::kError:
-      return "ERROR";
-    case Opcode::kStartup:
-      return "STARTUP";
-    case Opcode::kReady:
-      return "READY";
-    case Opcode::kAuthenticate:
-      return "AUTHENTICATE";
-    case Opcode::kOptions:
-      return "OPTIONS";
-    case Opcode::kSupported:
-      return "SUPPORTED";
-    case Opcode::kQuery:
-      return "QUERY";
-    case Opcode::kResult:
-      return "RESULT";
-    case Opcode::kPrepare:
-      return "PREPARE";
-    case Opcode::kExecute:
-      return "EXECUTE";
-    case Opcode::kRegister:
-      return "REGISTER";
-    case Opcode::kEvent:
-      return "EVENT";
-    case Opcode::kBatch:
-      return "BATCH";
-    case Opcode::kAuthChallenge:
-      return "AUTH_CHALLENGE";
-    case Opcode::kAuthResponse:
-      return "AUTH_RESPONSE";
-    case Opcode::kAuthSuccess:
-      return "AUTH_SUCCESS";
-  }
-  return "?";
+  const OpcodeInfo* info = FindOpcode(op);
+  return info != nullptr ? info->name : "?";
 }
 
 void AppendFrameHeader(std::string& out, const FrameHeader& h) {
@@ -97,90 +90,56 @@ FrameHeader ParseFrameHeader(std::string_view bytes) {
 // ---------------------------------------------------------------------------------------
 // FrameDecoder.
 
-FrameDecoder::FrameDecoder(Options options) : options_(options) {
-  options_.max_body = std::min(options_.max_body, kMaxBodyLimit);
-}
+FrameDecoder::FrameDecoder(Options options) : FrameSplitter(FrameRules{.options = options}) {}
 
-bool FrameDecoder::Check() {
-  const size_t have = buf_.size();
-  const char* p = buf_.data().data();
-  if (have < 1) return true;
+Status FrameRules::Check(std::string_view head) const {
+  const size_t have = head.size();
+  const char* p = head.data();
+  if (have < 1) return Status();
   const auto version = static_cast<uint8_t>(p[0]);
   const bool response = (version & kResponseBit) != 0;
-  if (response != options_.expect_responses) {
-    error_ = Status::InvalidArgument(std::string("cql: a ") + (response ? "response" : "request") +
-                                     " frame (version byte " + HexText(version, 2) + ") where a " +
-                                     (options_.expect_responses ? "response" : "request") +
-                                     " is expected");
-    return false;
+  if (response != options.expect_responses) {
+    return Status::InvalidArgument(std::string("cql: a ") + (response ? "response" : "request") +
+                                   " frame (version byte " + HexText(version, 2) + ") where a " +
+                                   (options.expect_responses ? "response" : "request") +
+                                   " is expected");
   }
-  if ((version & 0x7F) != options_.version) {
-    error_ = Status::InvalidArgument(
+  if ((version & 0x7F) != options.version) {
+    return Status::InvalidArgument(
         "cql: frame of protocol version " + std::to_string(version & 0x7F) + " on a version " +
-        std::to_string(options_.version) + " connection (does the server speak v" +
-        std::to_string(options_.version) + "?)");
-    return false;
+        std::to_string(options.version) + " connection (does the server speak v" +
+        std::to_string(options.version) + "?)");
   }
-  if (have < 5) return true;
+  if (have < 5) return Status();
   const auto op = static_cast<uint8_t>(p[4]);
   if (!IsOpcode(op)) {
-    error_ = Status::InvalidArgument("cql: unknown opcode " + HexText(op, 2));
-    return false;
+    return Status::InvalidArgument("cql: unknown opcode " + HexText(op, 2));
   }
-  if (IsResponseOpcode(static_cast<Opcode>(op)) != options_.expect_responses) {
-    error_ =
-        Status::InvalidArgument("cql: opcode " + std::string(OpcodeName(static_cast<Opcode>(op))) +
-                                " is a " + (options_.expect_responses ? "request" : "response") +
-                                ", not a " + (options_.expect_responses ? "response" : "request"));
-    return false;
+  if (IsResponseOpcode(static_cast<Opcode>(op)) != options.expect_responses) {
+    return Status::InvalidArgument(
+        "cql: opcode " + std::string(OpcodeName(static_cast<Opcode>(op))) + " is a " +
+        (options.expect_responses ? "request" : "response") + ", not a " +
+        (options.expect_responses ? "response" : "request"));
   }
-  if (have < kFrameHeaderSize) return true;
+  if (have < kFrameHeaderSize) return Status();
   const uint32_t length = LoadBigEndian32(p + 5);
   if (length > kMaxIntLength) {
-    error_ = Status::InvalidArgument("cql: negative frame body length");
-    return false;
+    return Status::InvalidArgument("cql: negative frame body length");
   }
-  if (length > options_.max_body) {
-    error_ =
-        Status::InvalidArgument("cql: frame body of " + std::to_string(length) +
-                                " bytes exceeds the limit of " + std::to_string(options_.max_body));
-    return false;
+  const uint32_t max_body = std::min(options.max_body, kMaxBodyLimit);
+  if (length > max_body) {
+    return Status::InvalidArgument("cql: frame body of " + std::to_string(length) +
+                                   " bytes exceeds the limit of " + std::to_string(max_body));
   }
-  return true;
+  return Status();
 }
 
-std::span<char> FrameDecoder::Prepare(size_t min) {
-  size_t want = min;
-  // With the header in, make room for the whole frame (base/read_buffer.h says why).
-  if (buf_.size() >= kFrameHeaderSize && error_.ok() && Check()) {
-    const size_t whole = kFrameHeaderSize + size_t{LoadBigEndian32(buf_.data().data() + 5)};
-    if (whole > buf_.size()) want = std::max(want, whole - buf_.size());
-  }
-  return buf_.Reserve(want);
+size_t FrameRules::FrameSize(std::string_view head) const {
+  return kFrameHeaderSize + size_t{LoadBigEndian32(head.data() + 5)};
 }
 
-void FrameDecoder::Commit(size_t n) { buf_.Commit(n); }
-
-void FrameDecoder::Feed(std::string_view bytes) {
-  if (bytes.empty()) return;
-  std::span<char> space = Prepare(bytes.size());
-  std::memcpy(space.data(), bytes.data(), bytes.size());
-  Commit(bytes.size());
-}
-
-Result<std::optional<Frame>> FrameDecoder::Next() {
-  if (!error_.ok()) return error_;
-  if (!Check()) return error_;
-  const size_t have = buf_.size();
-  if (have < kFrameHeaderSize) return std::optional<Frame>();
-  const char* p = buf_.data().data();
-  Frame frame;
-  frame.header = ParseFrameHeader(std::string_view(p, kFrameHeaderSize));
-  const size_t whole = kFrameHeaderSize + size_t{frame.header.length};
-  if (have < whole) return std::optional<Frame>();
-  frame.body = std::string_view(p + kFrameHeaderSize, frame.header.length);
-  buf_.Consume(whole);
-  return std::optional<Frame>(frame);
+Frame FrameRules::Parse(std::string_view whole) const {
+  return Frame{.header = ParseFrameHeader(whole), .body = whole.substr(kFrameHeaderSize)};
 }
 
 }  // namespace shoal::store::cassandra

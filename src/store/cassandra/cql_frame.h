@@ -33,7 +33,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/read_buffer.h"
+#include "base/frame_splitter.h"
 #include "base/status.h"
 
 namespace shoal::store::cassandra {
@@ -98,57 +98,43 @@ void AppendFrameHeader(std::string& out, const FrameHeader& h);
 // REQUIRES: bytes.size() >= kFrameHeaderSize.
 FrameHeader ParseFrameHeader(std::string_view bytes);
 
+// FrameDecoderOptions: what a FrameDecoder accepts.
+struct FrameDecoderOptions {
+  // The version fixed by the STARTUP frame (§2.1): every frame must carry it.
+  uint8_t version = kProtocolVersion;
+  // A client reads responses; a fake server in a test reads requests.
+  bool expect_responses = true;
+  // Bodies above this are refused. Capped at kMaxBodyLimit.
+  uint32_t max_body = kMaxBodyLimit;
+};
+
+// FrameRules: FrameDecoderOptions as base/frame_splitter.h asks for them. The 9-byte header
+// fixes a frame's size.
+struct FrameRules {
+  using Frame = cassandra::Frame;
+  static constexpr size_t kSizeKnownAt = kFrameHeaderSize;
+  // Check refuses a version other than the connection's, the wrong direction, an unknown
+  // opcode or one the other side never sends, and a body over max_body.
+  Status Check(std::string_view head) const;
+  size_t FrameSize(std::string_view head) const;
+  Frame Parse(std::string_view whole) const;
+
+  FrameDecoderOptions options;
+};
+
 // FrameDecoder turns the byte stream of one connection into frames. Bytes go in straight
 // from the socket (Prepare, read into the span, Commit) or by copy (Feed); Next yields whole
-// frames in order. A frame is refused as soon as its header shows it is wrong, before its
-// body is buffered: a version other than the connection's, the wrong direction, an unknown
-// opcode or one the other side never sends, or a body over max_body. After an error the
-// decoder is finished (every later Next returns the same error) and the caller drops the
-// connection: the stream cannot be resynchronised.
-class FrameDecoder {
+// frames in order (the body views the buffer). A frame is refused with InvalidArgument as
+// soon as its header shows it is wrong (FrameRules), before its body is buffered. After an
+// error the decoder is finished (every later Next returns the same error) and the caller
+// drops the connection: the stream cannot be resynchronised. The buffer's sizes and
+// lifetime are FrameSplitter's.
+class FrameDecoder : public FrameSplitter<FrameRules> {
  public:
-  struct Options {
-    // The version fixed by the STARTUP frame (§2.1): every frame must carry it.
-    uint8_t version = kProtocolVersion;
-    // A client reads responses; a fake server in a test reads requests.
-    bool expect_responses = true;
-    // Bodies above this are refused. Capped at kMaxBodyLimit.
-    uint32_t max_body = kMaxBodyLimit;
-  };
-
-  // The buffer starts at kInitialBuffer and grows only to hold one frame whole.
-  static constexpr size_t kInitialBuffer = 16 << 10;
-  // Once empty, a buffer grown past kKeepBuffer is released, so one 50 MiB page does not
-  // pin 50 MiB for the connection's life.
-  static constexpr size_t kKeepBuffer = 1 << 20;
+  using Options = FrameDecoderOptions;
 
   FrameDecoder() : FrameDecoder(Options()) {}
   explicit FrameDecoder(Options options);
-
-  // Prepare returns writable space after the buffered bytes: at least `min` bytes, and
-  // enough for the rest of the frame being received once its header is in. It may move the
-  // buffered bytes, so it invalidates every Frame returned before.
-  std::span<char> Prepare(size_t min = kInitialBuffer);
-  // Commit appends the first `n` bytes of the last Prepare's span to the buffered bytes.
-  void Commit(size_t n);
-  // Feed copies `bytes` in (tests, fuzzing); invalidates earlier Frames like Prepare.
-  void Feed(std::string_view bytes);
-
-  // Next returns the next whole frame, std::nullopt when more bytes are needed, or
-  // InvalidArgument saying what is wrong with the header. The body views the buffer.
-  Result<std::optional<Frame>> Next();
-
-  // buffered is how many received bytes are not yet returned as frames.
-  size_t buffered() const { return buf_.size(); }
-  size_t capacity() const { return buf_.capacity(); }
-
- private:
-  // Check judges the header bytes that are in; on a refusal sets error_ and returns false.
-  bool Check();
-
-  Options options_;
-  ReadBuffer buf_{kInitialBuffer, kKeepBuffer};
-  Status error_;
 };
 
 }  // namespace shoal::store::cassandra

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/memory_logger.h"
+#include "base/test_socket.h"
 #include "store/cassandra/cassandra_test_util.h"
 
 namespace shoal::store::cassandra {
@@ -38,7 +39,7 @@ class Proxy {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     const int one = 1;
     ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr = Loopback(port_);
+    sockaddr_in addr = LoopbackAddress(port_);
     if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::listen(listen_fd_, 16) != 0) {
       ADD_FAILURE() << "proxy: cannot listen on port " << port_;
@@ -69,20 +70,12 @@ class Proxy {
   }
 
  private:
-  static sockaddr_in Loopback(uint16_t port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return addr;
-  }
-
   void AcceptLoop(int listen_fd) {
     for (;;) {
       const int client = ::accept(listen_fd, nullptr, nullptr);
       if (client < 0) return;
       const int server = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in addr = Loopback(target_);
+      sockaddr_in addr = LoopbackAddress(target_);
       if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         ::close(client);
         ::close(server);

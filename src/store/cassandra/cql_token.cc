@@ -26,6 +26,11 @@ constexpr uint64_t Fmix(uint64_t k) {
   return k;
 }
 
+// MixK1 and MixK2 scramble one 8-byte lane before it enters h1 or h2 (the same steps for a
+// whole block and for the tail).
+constexpr uint64_t MixK1(uint64_t k1) { return Rotl(k1 * kC1, 31) * kC2; }
+constexpr uint64_t MixK2(uint64_t k2) { return Rotl(k2 * kC2, 33) * kC1; }
+
 // Block reads 8 bytes little-endian, unsigned (Cassandra masks these).
 uint64_t Block(const unsigned char* p) {
   uint64_t v = 0;
@@ -50,19 +55,11 @@ int64_t Murmur3Token(std::string_view key) {
   uint64_t h1 = 0;
   uint64_t h2 = 0;
   for (size_t i = 0; i < blocks; ++i) {
-    uint64_t k1 = Block(data + i * 16);
-    uint64_t k2 = Block(data + i * 16 + 8);
-    k1 *= kC1;
-    k1 = Rotl(k1, 31);
-    k1 *= kC2;
-    h1 ^= k1;
+    h1 ^= MixK1(Block(data + i * 16));
     h1 = Rotl(h1, 27);
     h1 += h2;
     h1 = h1 * 5 + 0x52dce729;
-    k2 *= kC2;
-    k2 = Rotl(k2, 33);
-    k2 *= kC1;
-    h2 ^= k2;
+    h2 ^= MixK2(Block(data + i * 16 + 8));
     h2 = Rotl(h2, 31);
     h2 += h1;
     h2 = h2 * 5 + 0x38495ab5;
@@ -72,21 +69,11 @@ int64_t Murmur3Token(std::string_view key) {
   uint64_t k1 = 0;
   uint64_t k2 = 0;
   for (size_t i = rest; i > 8; --i) k2 ^= TailByte(tail[i - 1], static_cast<int>((i - 9) * 8));
-  if (rest > 8) {
-    k2 *= kC2;
-    k2 = Rotl(k2, 33);
-    k2 *= kC1;
-    h2 ^= k2;
-  }
+  if (rest > 8) h2 ^= MixK2(k2);
   for (size_t i = std::min<size_t>(rest, 8); i > 0; --i) {
     k1 ^= TailByte(tail[i - 1], static_cast<int>((i - 1) * 8));
   }
-  if (rest > 0) {
-    k1 *= kC1;
-    k1 = Rotl(k1, 31);
-    k1 *= kC2;
-    h1 ^= k1;
-  }
+  if (rest > 0) h1 ^= MixK1(k1);
   h1 ^= len;
   h2 ^= len;
   h1 += h2;

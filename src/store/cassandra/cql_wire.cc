@@ -15,33 +15,24 @@ bool WireReader::Raw(size_t n, std::string_view* v) {
   return true;
 }
 
-bool WireReader::Byte(uint8_t* v) {
-  if (in_.empty()) return false;
-  *v = static_cast<uint8_t>(in_[0]);
-  in_.remove_prefix(1);
+namespace {
+
+// ReadBigEndian takes a sizeof(T)-byte big-endian integer off the front of `in` (signed
+// types as two's complement); false, leaving `in` alone, when it is shorter.
+template <typename T>
+bool ReadBigEndian(std::string_view& in, T* v) {
+  if (in.size() < sizeof(T)) return false;
+  *v = static_cast<T>(LoadBigEndian(in.substr(0, sizeof(T))));
+  in.remove_prefix(sizeof(T));
   return true;
 }
 
-bool WireReader::Short(uint16_t* v) {
-  if (in_.size() < 2) return false;
-  *v = LoadBigEndian16(in_.data());
-  in_.remove_prefix(2);
-  return true;
-}
+}  // namespace
 
-bool WireReader::Int(int32_t* v) {
-  if (in_.size() < 4) return false;
-  *v = static_cast<int32_t>(LoadBigEndian32(in_.data()));
-  in_.remove_prefix(4);
-  return true;
-}
-
-bool WireReader::Long(int64_t* v) {
-  if (in_.size() < 8) return false;
-  *v = static_cast<int64_t>(LoadBigEndian64(in_.data()));
-  in_.remove_prefix(8);
-  return true;
-}
+bool WireReader::Byte(uint8_t* v) { return ReadBigEndian(in_, v); }
+bool WireReader::Short(uint16_t* v) { return ReadBigEndian(in_, v); }
+bool WireReader::Int(int32_t* v) { return ReadBigEndian(in_, v); }
+bool WireReader::Long(int64_t* v) { return ReadBigEndian(in_, v); }
 
 bool WireReader::String(std::string_view* v) { return ShortBytes(v); }
 
