@@ -4,7 +4,8 @@
 // The rows are few and known, chosen to exercise JSON rendering: quotes, backslashes,
 // newlines, non-ASCII text and emoji, a NULL rating, tags that are valid JSON and tags that
 // are not. Exec runs SQL on a read-write connection so that a test can change or break the
-// database under a running store. The directory and its files go with the object.
+// database under a running store. The directory and its files go with the object. A failure
+// to build the database is reported to the running gtest test.
 // Thread-safety: not thread-safe.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "api/endpoint.h"
+#include "base/test_temp_dir.h"
 
 namespace shoal::api::testing {
 
@@ -22,7 +24,6 @@ ApiOptions CatalogApiOptions();
 class TestCatalog {
  public:
   TestCatalog();  // creates the directory and catalog.db with the known rows
-  ~TestCatalog();
   TestCatalog(const TestCatalog&) = delete;
   TestCatalog& operator=(const TestCatalog&) = delete;
 
@@ -31,7 +32,7 @@ class TestCatalog {
   std::string Exec(std::string_view sql) const;
 
  private:
-  std::string dir_;
+  shoal::testing::TempDir dir_;
   std::string db_path_;
 };
 

@@ -68,7 +68,7 @@ class CassandraWriterTest : public ::testing::Test {
 
   LoadReport LoadFile(const std::string& name, const std::string& text) {
     const FileFormat format = name.ends_with(".csv") ? FileFormat::kCsv : FileFormat::kJsonl;
-    auto source = OpenFileSource(testing::WriteFile(dir_, name, text), format, {});
+    auto source = OpenFileSource(dir_.Write(name, text), format, {});
     EXPECT_TRUE(source.ok()) << source.status().ToString();
     auto writer = OpenCassandraWriter(Target());
     EXPECT_TRUE(writer.ok()) << writer.status().ToString();
