@@ -17,6 +17,7 @@ namespace {
 
 using std::chrono::seconds;
 using testing::In;
+using testing::ItemsSql;
 using testing::QuerySync;
 using testing::TempDir;
 using testing::Writer;
@@ -27,11 +28,7 @@ class SqliteStoreConcurrencyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.File("test.db");
-    Writer w(path_);
-    w.Exec(
-        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL);"
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-        std::to_string(kItems) + ") INSERT INTO items SELECT i, 'item-' || i, i * 0.25 FROM n;");
+    Writer(path_).Exec(ItemsSql(kItems, "0.25"));
     auto store = SqliteStore::Open({.path = path_, .threads = 3});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();

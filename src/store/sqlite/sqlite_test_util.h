@@ -2,8 +2,8 @@
 //
 // TempDir is base/test_temp_dir.h's. Writer is a read-write connection (sqlite_open.h's
 // kFixture) for building fixtures, holding locks and reading rows back as text. QuerySync blocks
-// on Store::Query. Thread-safety: QuerySync may be called from any thread; the classes are not
-// thread-safe.
+// on Store::Query; ItemsSql writes the table most tests query. Thread-safety: QuerySync may be
+// called from any thread; the classes are not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -68,6 +68,15 @@ class Writer {
  private:
   SqliteHandle db_;
 };
+
+// ItemsSql creates the tests' items table, ids 1..count, each named "item-ID" and priced
+// ID * price_per_id.
+inline std::string ItemsSql(int64_t count, std::string_view price_per_id) {
+  return "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL);"
+         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+         std::to_string(count) + ") INSERT INTO items SELECT i, 'item-' || i, i * " +
+         std::string(price_per_id) + " FROM n;";
+}
 
 inline TimePoint In(Duration d) { return std::chrono::steady_clock::now() + d; }
 
