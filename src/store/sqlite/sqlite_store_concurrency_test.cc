@@ -16,11 +16,7 @@ namespace shoal::store {
 namespace {
 
 using std::chrono::seconds;
-using testing::In;
-using testing::ItemsSql;
 using testing::QuerySync;
-using testing::TempDir;
-using testing::Writer;
 
 constexpr int64_t kItems = 500;
 
@@ -28,13 +24,13 @@ class SqliteStoreConcurrencyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.File("test.db");
-    Writer(path_).Exec(ItemsSql(kItems, "0.25"));
+    testing::Writer(path_).Exec(testing::ItemsSql(kItems, "0.25"));
     auto store = SqliteStore::Open({.path = path_, .threads = 3});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
   }
 
-  TempDir dir_;
+  testing::TempDir dir_;
   std::string path_;
   std::unique_ptr<SqliteStore> store_;
 };
@@ -102,14 +98,15 @@ TEST_F(SqliteStoreConcurrencyTest, ShutdownUnderLoadAnswersEveryQueryOnce) {
   for (int t = 0; t < kCallers; ++t) {
     callers.emplace_back([&] {
       for (int64_t i = 0; i < kPerCaller; ++i) {
-        store_->Query(by_id->id, {i % kItems + 1}, In(seconds(10)), [&](Result<Rows> rows) {
-          const StatusCode code = rows.status().code();
-          if (code != StatusCode::kOk && code != StatusCode::kCancelled &&
-              code != StatusCode::kResourceExhausted) {
-            ++bad;
-          }
-          ++answered;
-        });
+        store_->Query(by_id->id, {i % kItems + 1}, testing::In(seconds(10)),
+                      [&](Result<Rows> rows) {
+                        const StatusCode code = rows.status().code();
+                        if (code != StatusCode::kOk && code != StatusCode::kCancelled &&
+                            code != StatusCode::kResourceExhausted) {
+                          ++bad;
+                        }
+                        ++answered;
+                      });
       }
     });
   }
