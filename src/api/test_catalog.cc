@@ -89,6 +89,13 @@ TestCatalog::TestCatalog() : db_path_(dir_.File("catalog.db")) {
   }
 }
 
+std::unique_ptr<store::SqliteStore> TestCatalog::OpenStore(int threads, size_t queue_limit) const {
+  auto store =
+      store::SqliteStore::Open({.path = db_path_, .threads = threads, .queue_limit = queue_limit});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
 std::string TestCatalog::Exec(std::string_view sql) const {
   Result<store::SqliteHandle> db = store::OpenSqlite(db_path_, store::SqliteMode::kFixture);
   if (!db.ok()) return std::string(db.status().message());

@@ -9,11 +9,14 @@
 // Thread-safety: not thread-safe.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "api/endpoint.h"
 #include "base/test_temp_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace shoal::api::testing {
 
@@ -28,6 +31,9 @@ class TestCatalog {
   TestCatalog& operator=(const TestCatalog&) = delete;
 
   const std::string& path() const { return db_path_; }
+  // OpenStore opens a SqliteStore over the catalog with `threads` workers and `queue_limit`;
+  // null (and a failure reported to the running test) if that fails.
+  std::unique_ptr<store::SqliteStore> OpenStore(int threads, size_t queue_limit) const;
   // Exec runs `sql` on a new read-write connection; returns "" or SQLite's error message.
   std::string Exec(std::string_view sql) const;
 
