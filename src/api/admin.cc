@@ -106,9 +106,7 @@ void Admin::Handle(const http::Request& request, http::Exchange& exchange) const
 
 void Admin::Purge(const http::Request& request, http::Exchange& exchange) const {
   if (request.method != http::Method::kPost) {
-    http::Response r = http::ErrorResponse(405, "method not allowed");
-    r.extra_headers = "Allow: POST\r\n";
-    return exchange.Reply(std::move(r));
+    return exchange.Reply(http::MethodNotAllowed("POST"));
   }
   rapidjson::Document doc;
   if (Status s = ParseBody(request.body, &doc); !s.ok()) {
@@ -178,9 +176,7 @@ void Admin::Peers(const http::Request& request, http::Exchange& exchange) const 
   }
   if (request.method == http::Method::kGet) return exchange.Reply(Json(200, PeersBody(control_)));
   if (request.method != http::Method::kPut) {
-    http::Response r = http::ErrorResponse(405, "method not allowed");
-    r.extra_headers = "Allow: GET, PUT\r\n";
-    return exchange.Reply(std::move(r));
+    return exchange.Reply(http::MethodNotAllowed("GET, PUT"));
   }
   rapidjson::Document doc;
   if (Status s = ParseBody(request.body, &doc); !s.ok()) {

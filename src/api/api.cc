@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::string_view kHealthPath = "/_shoal/health";
 constexpr std::string_view kMetricsPath = "/_shoal/metrics";
-constexpr std::string_view kAllowHeader = "Allow: GET, HEAD\r\n";
+constexpr std::string_view kAllowedMethods = "GET, HEAD";  // on every route but admin's
 
 std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -136,12 +136,6 @@ struct Api::Shared {
     return r;
   }
 
-  http::Response MethodNotAllowed() const {
-    http::Response r = http::ErrorResponse(405, "method not allowed");
-    r.extra_headers.append(kAllowHeader);
-    return r;
-  }
-
   http::Response Error(const Status& status) const {
     http::Response r = ErrorResponseFor(status);
     Inc(r.status >= 500 ? server_errors : client_errors);
@@ -233,7 +227,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
 
   if (path == kHealthPath || path == kMetricsPath) {
     Inc(s.requests_internal);
-    if (!IsGetOrHead(request)) return exchange.Reply(s.MethodNotAllowed());
+    if (!IsGetOrHead(request)) return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
     http::Response r;
     if (path == kHealthPath) {
       r.SetBody(s.health_body);
@@ -256,7 +250,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   }
   if (!IsGetOrHead(request)) {
     Inc(s.requests_unrouted);
-    return exchange.Reply(s.MethodNotAllowed());
+    return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
   }
   Inc(s.requests_endpoint);
 

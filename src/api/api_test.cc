@@ -129,9 +129,8 @@ struct Reply {
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::SqliteStore::Open({catalog_.path(), 2, 4096});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = catalog_.OpenStore(/*threads=*/2, /*queue_limit=*/4096);
+    ASSERT_NE(store_, nullptr);
     options_ = CatalogApiOptions();
     options_.grace = 5min;
     options_.negative_ttl = 5s;

@@ -14,27 +14,21 @@ void JsonWriter::BeforeValue() {
   need_comma_ = true;
 }
 
-void JsonWriter::BeginObject() {
+void JsonWriter::Open(char bracket) {
   BeforeValue();
-  out_.push_back('{');
-  need_comma_ = false;
+  out_.push_back(bracket);
+  need_comma_ = false;  // the first member or element follows without one
 }
 
-void JsonWriter::EndObject() {
-  out_.push_back('}');
+void JsonWriter::Close(char bracket) {
+  out_.push_back(bracket);
   need_comma_ = true;
 }
 
-void JsonWriter::BeginArray() {
-  BeforeValue();
-  out_.push_back('[');
-  need_comma_ = false;
-}
-
-void JsonWriter::EndArray() {
-  out_.push_back(']');
-  need_comma_ = true;
-}
+void JsonWriter::BeginObject() { Open('{'); }
+void JsonWriter::EndObject() { Close('}'); }
+void JsonWriter::BeginArray() { Open('['); }
+void JsonWriter::EndArray() { Close(']'); }
 
 void JsonWriter::Key(std::string_view name) {
   BeforeValue();

@@ -43,6 +43,9 @@ class JsonWriter {
  private:
   // BeforeValue writes the comma that separates this value from the previous one.
   void BeforeValue();
+  // Open starts an object or array with `bracket`; Close ends one.
+  void Open(char bracket);
+  void Close(char bracket);
 
   std::string& out_;
   // Whether a value was written at the current nesting level, so the next one needs a comma.

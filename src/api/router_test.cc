@@ -20,9 +20,8 @@ using testing::TestCatalog;
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::SqliteStore::Open({catalog_.path(), 1, 64});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = catalog_.OpenStore(/*threads=*/1, /*queue_limit=*/64);
+    ASSERT_NE(store_, nullptr);
     auto router = Router::Build(CatalogApiOptions(), *store_);
     ASSERT_TRUE(router.ok()) << router.status().ToString();
     router_ = *router;

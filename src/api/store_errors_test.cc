@@ -106,6 +106,12 @@ class StoreErrorsTest : public ::testing::Test {
     return answer.get();
   }
 
+  // ExpectBare500 checks that `r` is the generic 500, whatever the store said.
+  static void ExpectBare500(const http::Response& r) {
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(std::string_view(r.body), R"({"error":"internal error","status":500})");
+  }
+
   // ExpectNothingOfTheDatabase checks that `body` names neither the node nor the query.
   static void ExpectNothingOfTheDatabase(std::string_view body) {
     for (std::string_view leak : {"cassandra", "127.0.0.1", "9042", "SyntaxError", "SELECT"}) {
@@ -126,8 +132,7 @@ class StoreErrorsTest : public ::testing::Test {
 TEST_F(StoreErrorsTest, AnInternalStoreErrorIsABare500AndIsLoggedWithTheQuery) {
   Start(Status::Internal(std::string(kDatabaseMessage)));
   const http::Response r = Get("/v1/items/1");
-  EXPECT_EQ(r.status, 500);
-  EXPECT_EQ(std::string_view(r.body), R"({"error":"internal error","status":500})");
+  ExpectBare500(r);
   ExpectNothingOfTheDatabase(r.body);
 
   const std::vector<MemoryLogger::Line> lines = logger_.lines();
@@ -152,17 +157,13 @@ TEST_F(StoreErrorsTest, ARepeatedFailureIsLoggedOncePerInterval) {
 // would carry the database's message.
 TEST_F(StoreErrorsTest, AStoreInvalidArgumentIsInternalNotA400) {
   Start(Status::InvalidArgument(std::string(kDatabaseMessage)));
-  const http::Response r = Get("/v1/items/1");
-  EXPECT_EQ(r.status, 500);
-  EXPECT_EQ(std::string_view(r.body), R"({"error":"internal error","status":500})");
+  ExpectBare500(Get("/v1/items/1"));
   EXPECT_EQ(logger_.Count("api", kQuery), 1u);
 }
 
 TEST_F(StoreErrorsTest, AStoreNotFoundIsInternalNotA404) {
   Start(Status::NotFound(std::string(kDatabaseMessage)));
-  const http::Response r = Get("/v1/items/1");
-  EXPECT_EQ(r.status, 500);
-  EXPECT_EQ(std::string_view(r.body), R"({"error":"internal error","status":500})");
+  ExpectBare500(Get("/v1/items/1"));
 }
 
 TEST_F(StoreErrorsTest, AnUnavailableStoreIsAGeneric503AndNotLogged) {

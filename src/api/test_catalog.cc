@@ -2,13 +2,9 @@
 #include "api/test_catalog.h"
 
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <system_error>
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include "store/sqlite/sqlite_open.h"
 
@@ -49,62 +45,55 @@ would buy again', '2024-04-01T00:00:00Z'),
 }  // namespace
 
 ApiOptions CatalogApiOptions() {
+  using std::chrono::seconds;
   ApiOptions o;
   o.config_file = "catalog.yaml";
-  EndpointOptions item;
-  item.route = "/v1/items/{id:int}";
-  item.query =
-      "SELECT id, sku, title, category, price_cents, stock, rating, tags, updated_at FROM items "
-      "WHERE id = :id";
-  item.result = ResultShape::kOne;
-  item.json_columns = {"tags"};
-  item.ttl = std::chrono::seconds(60);
-  item.line = 10;
-  o.endpoints.push_back(item);
-
-  EndpointOptions reviews;
-  reviews.route = "/v1/items/{id:int}/reviews";
-  reviews.query =
-      "SELECT review_id, author, stars, body, created_at FROM reviews WHERE item_id = :id "
-      "ORDER BY review_id DESC LIMIT :limit";
-  reviews.params.push_back(ParamSpec{"limit", ParamType::kInt, "10", 1, 50, 22});
-  reviews.result = ResultShape::kMany;
-  reviews.ttl = std::chrono::seconds(30);
-  reviews.line = 20;
-  o.endpoints.push_back(reviews);
-
-  EndpointOptions category;
-  category.route = "/v1/categories/{name}/items";
-  category.query =
-      "SELECT id, title, price_cents FROM items WHERE category = :name ORDER BY id LIMIT :limit";
-  category.params.push_back(ParamSpec{"limit", ParamType::kInt, "20", 1, 100, 32});
-  category.result = ResultShape::kMany;
-  category.ttl = std::chrono::seconds(10);
-  category.line = 30;
-  o.endpoints.push_back(category);
+  o.endpoints.push_back({
+      .route = "/v1/items/{id:int}",
+      .query = "SELECT id, sku, title, category, price_cents, stock, rating, tags, updated_at "
+               "FROM items WHERE id = :id",
+      .params = {},
+      .result = ResultShape::kOne,
+      .json_columns = {"tags"},
+      .ttl = seconds(60),
+      .line = 10,
+  });
+  o.endpoints.push_back({
+      .route = "/v1/items/{id:int}/reviews",
+      .query = "SELECT review_id, author, stars, body, created_at FROM reviews "
+               "WHERE item_id = :id ORDER BY review_id DESC LIMIT :limit",
+      .params = {ParamSpec{"limit", ParamType::kInt, "10", 1, 50, 22}},
+      .result = ResultShape::kMany,
+      .json_columns = {},
+      .ttl = seconds(30),
+      .line = 20,
+  });
+  o.endpoints.push_back({
+      .route = "/v1/categories/{name}/items",
+      .query = "SELECT id, title, price_cents FROM items WHERE category = :name ORDER BY id "
+               "LIMIT :limit",
+      .params = {ParamSpec{"limit", ParamType::kInt, "20", 1, 100, 32}},
+      .result = ResultShape::kMany,
+      .json_columns = {},
+      .ttl = seconds(10),
+      .line = 30,
+  });
   return o;
 }
 
-TestCatalog::TestCatalog() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "shoal-api-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    std::perror("mkdtemp");
-    std::abort();
-  }
-  dir_ = pattern;
-  db_path_ = dir_ + "/catalog.db";
+TestCatalog::TestCatalog() : db_path_(dir_.File("catalog.db")) {
   for (const char* sql : {kSchema, kRows}) {
     const std::string error = Exec(sql);
-    if (!error.empty()) {
-      std::fprintf(stderr, "TestCatalog: %s\n", error.c_str());
-      std::abort();
-    }
+    // The tests that follow fail on the missing rows; this says why.
+    if (!error.empty()) ADD_FAILURE() << "TestCatalog: " << error;
   }
 }
 
-TestCatalog::~TestCatalog() {
-  std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
+std::unique_ptr<store::SqliteStore> TestCatalog::OpenStore(int threads, size_t queue_limit) const {
+  auto store =
+      store::SqliteStore::Open({.path = db_path_, .threads = threads, .queue_limit = queue_limit});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
 }
 
 std::string TestCatalog::Exec(std::string_view sql) const {

@@ -115,16 +115,22 @@ class ReadThroughTest : public ::testing::Test {
     ASSERT_EQ(a.calls.load(), 1);
     ASSERT_TRUE(a.result.ok());
   }
+
+  // HitBody looks `key` up expecting a fresh hit, and returns the body served ("" if none).
+  std::string HitBody(const std::string& key) {
+    Source s = Source::kStale;
+    EntryPtr e = rt_.Lookup(key, &s);
+    EXPECT_NE(e, nullptr) << key;
+    EXPECT_EQ(s, Source::kHit) << key;
+    return e != nullptr ? std::string(e->body().view()) : "";
+  }
 };
 
 TEST_F(ReadThroughTest, MissLoadsOnceThenHits) {
   Source s;
   EXPECT_EQ(rt_.Lookup("k", &s), nullptr);
   Fill("k", "v1");
-  EntryPtr e = rt_.Lookup("k", &s);
-  ASSERT_NE(e, nullptr);
-  EXPECT_EQ(s, Source::kHit);
-  EXPECT_EQ(e->body().view(), "v1");
+  EXPECT_EQ(HitBody("k"), "v1");
   EXPECT_EQ(loader_.loads(), 1);
 }
 
@@ -171,10 +177,7 @@ TEST_F(ReadThroughTest, StaleHitIsServedAtOnceAndStartsOneRefresh) {
   }
   EXPECT_EQ(loader_.loads(), 2);  // the fill and one refresh
   loader_.CompleteNext("new");
-  EntryPtr e = rt_.Lookup("k", &s);
-  ASSERT_NE(e, nullptr);
-  EXPECT_EQ(s, Source::kHit);
-  EXPECT_EQ(e->body().view(), "new");
+  EXPECT_EQ(HitBody("k"), "new");
 }
 
 TEST_F(ReadThroughTest, PastGraceIsAMiss) {
@@ -244,10 +247,7 @@ TEST_F(ReadThroughTest, RemoteKeysGoWhereTheLoaderSays) {
   loader_.CompleteNext("p", Status::Ok(), Keep::kHot);
   EXPECT_EQ(cache_.Lookup("remote/popular"), nullptr);
   ASSERT_NE(hot_.Lookup("remote/popular"), nullptr);
-  EntryPtr e = rt_.Lookup("remote/popular", &s);
-  ASSERT_NE(e, nullptr);
-  EXPECT_EQ(s, Source::kHit);
-  EXPECT_EQ(e->body().view(), "p");
+  EXPECT_EQ(HitBody("remote/popular"), "p");
   EXPECT_EQ(rt_.Stats().hot_hits, 1u);
 }
 
@@ -261,10 +261,7 @@ TEST_F(ReadThroughTest, RefreshOfAHotCopyKeepsItInTheHotCache) {
   EXPECT_EQ(s, Source::kStale);
   // The loader no longer asks to keep it (its frequency decayed), but the copy is refreshed.
   loader_.CompleteNext("new", Status::Ok(), Keep::kNone);
-  EntryPtr e = rt_.Lookup("remote/k", &s);
-  ASSERT_NE(e, nullptr);
-  EXPECT_EQ(s, Source::kHit);
-  EXPECT_EQ(e->body().view(), "new");
+  EXPECT_EQ(HitBody("remote/k"), "new");
 }
 
 TEST_F(ReadThroughTest, PeerRequestJoinsALocalFlight) {
@@ -308,10 +305,7 @@ TEST_F(ReadThroughTest, AnAnswerKeptElsewhereReplacesAnOlderMainCopy) {
   ASSERT_NE(rt_.Lookup("remote/k", &s), nullptr);
   loader_.CompleteNext("new", Status::Ok(), Keep::kHot);
   EXPECT_EQ(cache_.Lookup("remote/k"), nullptr);  // the old main copy no longer hides it
-  EntryPtr e = rt_.Lookup("remote/k", &s);
-  ASSERT_NE(e, nullptr);
-  EXPECT_EQ(s, Source::kHit);
-  EXPECT_EQ(e->body().view(), "new");
+  EXPECT_EQ(HitBody("remote/k"), "new");
   EXPECT_EQ(loader_.loads(), 2);
 }
 

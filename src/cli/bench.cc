@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/host_port.h"
+#include "cli/command_line.h"
 #include "loadgen/loadgen.h"
 
 namespace shoal::cli {
@@ -67,10 +68,7 @@ constexpr char kUsage[] =
     "\n"
     "Durations: 500ms, 10s, 2m. Exit status: 0 no errors and no timeouts; 1 some; 2 usage.\n";
 
-int UsageError(const std::string& message) {
-  std::fprintf(stderr, "shoal bench: %s\n\n%s", message.c_str(), kUsage);
-  return 2;
-}
+int UsageError(std::string_view message) { return cli::UsageError("bench", message, kUsage); }
 
 }  // namespace
 
@@ -128,8 +126,7 @@ int BenchCommand(const std::vector<std::string>& args) {
   if (paths_file.empty()) return UsageError("--paths FILE is required");
   std::ifstream in(paths_file);
   if (!in) {
-    std::fprintf(stderr, "shoal bench: cannot read %s\n", paths_file.c_str());
-    return 1;
+    return CommandFailed("bench", "cannot read " + paths_file);
   }
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -145,8 +142,7 @@ int BenchCommand(const std::vector<std::string>& args) {
     std::fflush(stderr);
   });
   if (!report.ok()) {
-    std::fprintf(stderr, "shoal bench: %s\n", std::string(report.status().message()).c_str());
-    return 1;
+    return CommandFailed("bench", report.status().message());
   }
   const loadgen::Window& t = report->total;
   std::fprintf(stderr,

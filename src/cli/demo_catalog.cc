@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <system_error>
@@ -212,21 +213,9 @@ class Writer {
       MakeTags(rng, tags);
       MakeTimestamp(rng, updated_at);
 
-      sqlite3_stmt* s = insert_item_;
-      sqlite3_bind_int64(s, 1, id);
-      BindText(s, 2, sku);
-      BindText(s, 3, title);
-      BindText(s, 4, category);
-      sqlite3_bind_int64(s, 5, price_cents);
-      sqlite3_bind_int64(s, 6, stock);
-      if (has_rating) {
-        sqlite3_bind_double(s, 7, rating);
-      } else {
-        sqlite3_bind_null(s, 7);
-      }
-      BindText(s, 8, tags);
-      BindText(s, 9, updated_at);
-      if (!Step(s)) return Error();
+      Bind(insert_item_, id, sku, title, category, price_cents, stock,
+           has_rating ? std::optional<double>(rating) : std::nullopt, tags, updated_at);
+      if (!Step(insert_item_)) return Error();
 
       const int64_t reviews = rng.Between(0, 8);
       for (int64_t r = 1; r <= reviews; ++r) {
@@ -234,14 +223,8 @@ class Writer {
         const int64_t stars = rng.Between(1, 5);
         MakeText(rng, kWords, kBodyWords, static_cast<size_t>(rng.Between(50, 400)), body);
         MakeTimestamp(rng, created_at);
-        s = insert_review_;
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_int64(s, 2, r);
-        BindText(s, 3, author);
-        sqlite3_bind_int64(s, 4, stars);
-        BindText(s, 5, body);
-        BindText(s, 6, created_at);
-        if (!Step(s)) return Error();
+        Bind(insert_review_, id, r, author, stars, body, created_at);
+        if (!Step(insert_review_)) return Error();
       }
     }
     if (!Exec("CREATE INDEX items_category_id ON items (category, id); COMMIT")) return Error();
@@ -267,9 +250,23 @@ class Writer {
   bool Exec(const char* sql) {
     return Check(sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr));
   }
-  // BindText binds bytes that stay put until the statement steps (static: no copy).
-  static void BindText(sqlite3_stmt* s, int index, std::string_view text) {
+  // Bind binds `values` to parameters 1, 2, ... of `s`: integers, text (bytes that stay put
+  // until the statement steps: bound static, no copy), and a double or NULL.
+  template <class... Values>
+  static void Bind(sqlite3_stmt* s, const Values&... values) {
+    int index = 0;
+    (BindOne(s, ++index, values), ...);
+  }
+  static void BindOne(sqlite3_stmt* s, int index, int64_t v) { sqlite3_bind_int64(s, index, v); }
+  static void BindOne(sqlite3_stmt* s, int index, std::string_view text) {
     sqlite3_bind_text64(s, index, text.data(), text.size(), nullptr, SQLITE_UTF8);
+  }
+  static void BindOne(sqlite3_stmt* s, int index, std::optional<double> v) {
+    if (v) {
+      sqlite3_bind_double(s, index, *v);
+    } else {
+      sqlite3_bind_null(s, index);
+    }
   }
   bool Step(sqlite3_stmt* s) {
     const int rc = sqlite3_step(s);

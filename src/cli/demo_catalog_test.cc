@@ -11,28 +11,13 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
+
+#include "base/test_temp_dir.h"
 
 namespace shoal::cli {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "shoal-demo-XXXXXX").string();
-    const char* made = mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
+using shoal::testing::TempDir;
 
 // Db is a read-only connection with a helper that returns every row as text cells (NULL as
 // the string "<null>", a REAL through printf("%!.17g") so that equal reads mean equal values).

@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "cli/command_line.h"
 #include "ingest/load.h"
 #include "ingest/source.h"
 #include "ingest/target.h"
@@ -108,15 +109,9 @@ constexpr char kLoadUsage[] =
     "Exit status: 0 all rows written; 1 some rows rejected (the others are written), or the\n"
     "load could not start or commit; 2 usage error.\n";
 
-int UsageError(const std::string& message) {
-  std::fprintf(stderr, "shoal load: %s\n\n%s", message.c_str(), kLoadUsage);
-  return 2;
-}
+int UsageError(std::string_view message) { return cli::UsageError("load", message, kLoadUsage); }
 
-int Fail(std::string_view message) {
-  std::fprintf(stderr, "shoal load: %.*s\n", static_cast<int>(message.size()), message.data());
-  return 1;
-}
+int Fail(std::string_view message) { return CommandFailed("load", message); }
 
 std::vector<std::string> SplitCommas(std::string_view text) {
   std::vector<std::string> out;

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <unistd.h>
+
+#include "base/test_temp_dir.h"
+#include "store/sqlite/sqlite_test_util.h"
 
 namespace shoal::cli {
 namespace {
@@ -34,68 +34,26 @@ TEST(ProgressTest, TerminalBarAndPlainLines) {
   EXPECT_EQ(FormatProgress(false, 3, 1, 1001, 1000, "f"), "load: 3 rows (3 rows/s), 100% of f");
 }
 
-// A directory of the test's own under the temp directory, removed at the end.
-class TempDirTest : public ::testing::Test {
+class LoadCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("shoal_load_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
-  std::filesystem::path dir_;
-};
-
-class LoadCommandTest : public TempDirTest {
- protected:
-  void SetUp() override {
-    TempDirTest::SetUp();
-    db_ = (dir_ / "t.db").string();
+    db_ = dir_.File("t.db");
     Exec(
         "CREATE TABLE items (id INTEGER PRIMARY KEY, title TEXT NOT NULL, price REAL, "
         "tags TEXT)");
   }
 
-  void Exec(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
+  void Exec(const std::string& sql) { store::testing::Writer(db_).Exec(sql); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    return dir_.Write(name, text);
   }
 
-  // Rows returns "id|title|price|tags" lines in id order, with typeof(price).
+  // Rows returns "id|title|price|tags" lines in id order, a NULL price or tags as "NULL".
   std::vector<std::string> Rows() {
-    sqlite3* db = nullptr;
-    sqlite3_open_v2(db_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db,
-                       "SELECT id, title, coalesce(price, 'NULL'), coalesce(tags, 'NULL') "
-                       "FROM items ORDER BY id",
-                       -1, &st, nullptr);
-    std::vector<std::string> out;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      std::string row;
-      for (int c = 0; c < 4; ++c) {
-        const unsigned char* text = sqlite3_column_text(st, c);
-        row += (c ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "");
-      }
-      out.push_back(row);
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
+    return store::testing::Writer(db_).TextRows(
+        "SELECT id, title, coalesce(price, 'NULL'), coalesce(tags, 'NULL') FROM items "
+        "ORDER BY id");
   }
 
   struct Run {
@@ -114,6 +72,7 @@ class LoadCommandTest : public TempDirTest {
     return run;
   }
 
+  shoal::testing::TempDir dir_;
   std::string db_;
 };
 
@@ -227,7 +186,7 @@ TEST_F(LoadCommandTest, ClearErrorsBeforeTheFirstRow) {
   EXPECT_EQ(run.code, 1);
   EXPECT_NE(run.err.find("no column named colour"), std::string::npos) << run.err;
 
-  const std::string none = (dir_ / "none.db").string();
+  const std::string none = dir_.File("none.db");
   run = Load({"--to", "sqlite:" + none, "--table", "items", "--from", csv});
   EXPECT_EQ(run.code, 1);
   EXPECT_NE(run.err.find("must exist"), std::string::npos) << run.err;

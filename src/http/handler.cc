@@ -125,4 +125,10 @@ Response ErrorResponse(int status, std::string_view message) {
   return r;
 }
 
+Response MethodNotAllowed(std::string_view allowed) {
+  Response r = ErrorResponse(405, "method not allowed");
+  r.extra_headers.append("Allow: ").append(allowed).append("\r\n");
+  return r;
+}
+
 }  // namespace shoal::http

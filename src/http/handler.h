@@ -99,4 +99,8 @@ Bytes ErrorBody(int status, std::string_view message);
 // ErrorResponse builds a JSON error response.
 Response ErrorResponse(int status, std::string_view message);
 
+// MethodNotAllowed builds the 405 error response, whose Allow header lists `allowed` (such as
+// "GET, HEAD").
+Response MethodNotAllowed(std::string_view allowed);
+
 }  // namespace shoal::http

@@ -27,6 +27,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "base/test_listener.h"
+
 namespace shoal::http {
 namespace {
 
@@ -237,6 +239,16 @@ class Client {
   std::string buf_;
 };
 
+// ReadLast reads a reply after which the server must close the connection: it checks that the
+// reply came whole, says "Connection: close", and that the end of the stream follows.
+Reply ReadLast(Client& c) {
+  Reply r = c.Read();
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.Header("connection"), "close");
+  EXPECT_TRUE(c.AtEof());
+  return r;
+}
+
 std::string Get(std::string_view target, std::string_view method = "GET") {
   return std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n";
 }
@@ -351,11 +363,7 @@ TEST_F(ServerTest, Http10KeepAliveOnlyWhenAsked) {
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.Header("connection"), "keep-alive");
   ASSERT_TRUE(c.Send("GET /sync?y HTTP/1.0\r\n\r\n"));
-  r = c.Read();
-  ASSERT_TRUE(r.ok);
-  EXPECT_EQ(r.body, "sync y");
-  EXPECT_EQ(r.Header("connection"), "close");
-  EXPECT_TRUE(c.AtEof());
+  EXPECT_EQ(ReadLast(c).body, "sync y");
 }
 
 TEST_F(ServerTest, ThousandConcurrentKeepAliveConnections) {
@@ -422,11 +430,7 @@ TEST_F(ServerTest, PipelinedAnswersBeforeAParseErrorAreWrittenFirst) {
   r = c.Read();
   EXPECT_EQ(r.body, "sync 2");
   EXPECT_EQ(r.Header("connection"), "");
-  r = c.Read();
-  ASSERT_TRUE(r.ok);
-  EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.Header("connection"), "close");
-  EXPECT_TRUE(c.AtEof());
+  EXPECT_EQ(ReadLast(c).status, 400);
   EXPECT_EQ(server_->stats().parse_errors, 1u);
 }
 
@@ -456,14 +460,11 @@ TEST_F(ServerTest, MalformedRequestsGetJsonErrorsWhileOthersAreServed) {
   for (const Case& tc : cases) {
     Client bad(port());
     ASSERT_TRUE(bad.Send(tc.request));
-    Reply r = bad.Read();
-    ASSERT_TRUE(r.ok) << tc.status;
+    const Reply r = ReadLast(bad);
     EXPECT_EQ(r.status, tc.status);
     EXPECT_EQ(r.Header("content-type"), "application/json");
-    EXPECT_EQ(r.Header("connection"), "close");
     EXPECT_TRUE(r.body.starts_with("{\"error\":\"")) << r.body;
     EXPECT_TRUE(r.body.ends_with(",\"status\":" + std::to_string(tc.status) + "}")) << r.body;
-    EXPECT_TRUE(bad.AtEof());
 
     ASSERT_TRUE(good.Send(Get("/sync?" + std::to_string(n))));
     Reply g = good.Read();
@@ -542,12 +543,9 @@ TEST_F(ServerTest, OverMaxConnectionsGets503) {
   EXPECT_EQ(b.Read().status, 200);
   Client c(port());
   ASSERT_TRUE(c.Send(Get("/sync?c")));
-  Reply r = c.Read();
-  ASSERT_TRUE(r.ok);
+  const Reply r = ReadLast(c);
   EXPECT_EQ(r.status, 503);
-  EXPECT_EQ(r.Header("connection"), "close");
   EXPECT_EQ(r.body, R"({"error":"too many connections","status":503})");
-  EXPECT_TRUE(c.AtEof());
   EXPECT_EQ(server_->stats().connections_rejected, 1u);
   // Once one leaves, a new connection is admitted.
   a.reset();
@@ -579,11 +577,7 @@ TEST_F(ServerTest, SlowRequestGets408) {
   StartServer(o);
   Client c(port());
   ASSERT_TRUE(c.Send("GET /sync HTTP/1.1\r\nHo"));
-  Reply r = c.Read();
-  ASSERT_TRUE(r.ok);
-  EXPECT_EQ(r.status, 408);
-  EXPECT_EQ(r.Header("connection"), "close");
-  EXPECT_TRUE(c.AtEof());
+  EXPECT_EQ(ReadLast(c).status, 408);
   EXPECT_EQ(server_->stats().header_timeouts, 1u);
 }
 
@@ -598,12 +592,9 @@ TEST_F(ServerTest, StopDrainsRequestsInFlight) {
   while (server_->stats().requests < 2 && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
   server_->Stop();
   EXPECT_TRUE(idle.AtEof());  // idle connections close at once
-  Reply r = busy.Read();
-  ASSERT_TRUE(r.ok);
+  const Reply r = ReadLast(busy);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "async slow");
-  EXPECT_EQ(r.Header("connection"), "close");
-  EXPECT_TRUE(busy.AtEof());
   deadline = Clock::now() + 3s;
   while (!run_done_ && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
   EXPECT_TRUE(run_done_);
@@ -633,23 +624,15 @@ TEST(ServerLifecycleTest, StopBeforeRunMakesRunReturn) {
 }
 
 TEST(ServerLifecycleTest, StartFailsWhenThePortIsTaken) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(fd, 1), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const shoal::testing::LoopbackListener taken(1);
   Worker worker;
   TestHandler handler(&worker);
   ServerOptions o;
-  o.port = ntohs(addr.sin_port);
+  o.port = taken.port();
   Server server(o, handler);
   Status s = server.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
-  ::close(fd);
 
   ServerOptions bad;
   bad.host = "not an address";

@@ -9,6 +9,7 @@
 #include "base/host_port.h"
 #include "base/mutex.h"
 #include "ingest/column_type.h"
+#include "ingest/writer_internal.h"
 #include "store/cassandra/cql_session.h"
 
 namespace shoal::ingest {
@@ -16,18 +17,6 @@ namespace {
 
 namespace cql = store::cassandra;
 using namespace std::chrono_literals;
-
-// QuoteIdentifier writes a CQL identifier in double quotes, so that any name (mixed case, a
-// keyword) means exactly the column it spells.
-std::string QuoteIdentifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 ColumnKind CqlColumnKind(cql::TypeId id) {
   switch (id) {
@@ -57,13 +46,8 @@ class CassandraWriter final : public RowWriter {
 
   Status Begin(const std::string& table, const std::vector<std::string>& columns,
                bool values_are_text) override {
-    std::string query = "INSERT INTO " + QuoteIdentifier(table) + " (";
-    std::string marks;
-    for (size_t i = 0; i < columns.size(); ++i) {
-      query += (i ? ", " : "") + QuoteIdentifier(columns[i]);
-      marks += i ? ", ?" : "?";
-    }
-    query += ") VALUES (" + marks + ")";
+    // An INSERT in CQL is an upsert.
+    const std::string query = internal::InsertStatement("INSERT INTO", table, columns);
     auto prepared = session_->Prepare(query, 30s);
     if (!prepared.ok()) {
       return Status::InvalidArgument("cannot insert into " + target_.keyspace + "." + table + ": " +

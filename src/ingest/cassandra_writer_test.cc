@@ -68,7 +68,7 @@ class CassandraWriterTest : public ::testing::Test {
 
   LoadReport LoadFile(const std::string& name, const std::string& text) {
     const FileFormat format = name.ends_with(".csv") ? FileFormat::kCsv : FileFormat::kJsonl;
-    auto source = OpenFileSource(testing::WriteFile(dir_, name, text), format, {});
+    auto source = OpenFileSource(dir_.Write(name, text), format, {});
     EXPECT_TRUE(source.ok()) << source.status().ToString();
     auto writer = OpenCassandraWriter(Target());
     EXPECT_TRUE(writer.ok()) << writer.status().ToString();
@@ -99,7 +99,13 @@ class CassandraWriterTest : public ::testing::Test {
     return rows.ok() ? std::move(rows).value() : store::Rows{};
   }
 
-  void CheckRoundTrip(const std::vector<NumberRow>& rows) {
+  // LoadsBitForBit loads `text` (the file `name`, holding `rows`) and checks that every row
+  // reads back with the same bits.
+  void LoadsBitForBit(const std::string& name, const std::string& text,
+                      const std::vector<NumberRow>& rows) {
+    const LoadReport report = LoadFile(name, text);
+    ASSERT_EQ(report.rejected, 0u) << report.first_rejects.front().reason;
+    ASSERT_EQ(report.written, rows.size());
     const store::Rows got = Select("id, d, i");
     ASSERT_EQ(got.rows.size(), rows.size());
     size_t differ = 0;
@@ -126,18 +132,12 @@ class CassandraWriterTest : public ::testing::Test {
 
 TEST_F(CassandraWriterTest, JsonlNumbersComeBackBitForBit) {
   const std::vector<NumberRow> rows = testing::NumberRows(kRows);
-  const LoadReport report = LoadFile("n.jsonl", testing::NumbersJsonl(rows));
-  ASSERT_EQ(report.rejected, 0u) << report.first_rejects.front().reason;
-  ASSERT_EQ(report.written, kRows);
-  CheckRoundTrip(rows);
+  LoadsBitForBit("n.jsonl", testing::NumbersJsonl(rows), rows);
 }
 
 TEST_F(CassandraWriterTest, CsvNumbersComeBackBitForBit) {
   const std::vector<NumberRow> rows = testing::NumberRows(kRows);
-  const LoadReport report = LoadFile("n.csv", testing::NumbersCsv(rows));
-  ASSERT_EQ(report.rejected, 0u) << report.first_rejects.front().reason;
-  ASSERT_EQ(report.written, kRows);
-  CheckRoundTrip(rows);
+  LoadsBitForBit("n.csv", testing::NumbersCsv(rows), rows);
 }
 
 TEST_F(CassandraWriterTest, AValueThatDoesNotFitItsColumnRejectsTheRowWithAReason) {

@@ -75,14 +75,7 @@ Result<bool> ReadCsvRecord(std::istream& in, std::vector<CsvField>* fields, size
   return true;
 }
 
-Result<std::unique_ptr<CsvSource>> CsvSource::Open(const std::string& path,
-                                                   const std::vector<std::string>& only) {
-  std::unique_ptr<CsvSource> source(new CsvSource());
-  if (Status s = source->Init(path, only); !s.ok()) return s;
-  return source;
-}
-
-Status CsvSource::Init(const std::string& path, const std::vector<std::string>& only) {
+Status CsvSource::Open(const std::string& path, const std::vector<std::string>& only) {
   if (Status s = OpenFile(path); !s.ok()) return s;
   std::vector<CsvField> header;
   do {

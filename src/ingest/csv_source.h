@@ -37,8 +37,7 @@ Result<bool> ReadCsvRecord(std::istream& in, std::vector<CsvField>* fields, size
 class CsvSource final : public internal::FileSource {
  public:
   // Open opens `path` and reads its header (OpenFileSource in source.h says more).
-  static Result<std::unique_ptr<CsvSource>> Open(const std::string& path,
-                                                 const std::vector<std::string>& only);
+  Status Open(const std::string& path, const std::vector<std::string>& only) override;
 
   // Next: a record with more or fewer fields than the header is rejected (most likely a
   // quoting mistake: loading it would put values in the wrong columns). Blank lines are
@@ -47,9 +46,6 @@ class CsvSource final : public internal::FileSource {
   bool values_are_text() const override { return true; }
 
  private:
-  CsvSource() = default;
-  Status Init(const std::string& path, const std::vector<std::string>& only);
-
   size_t header_size_ = 0;
   std::vector<size_t> index_;  // the header position of each of columns_
   std::vector<CsvField> fields_;

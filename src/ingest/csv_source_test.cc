@@ -15,7 +15,6 @@ namespace {
 
 using testing::ReadAll;
 using testing::TempDir;
-using testing::WriteFile;
 
 std::vector<std::vector<CsvField>> Csv(const std::string& text, std::vector<std::string>* errors) {
   std::istringstream in(text);
@@ -83,8 +82,8 @@ TEST(CsvTest, QuotesInTheMiddleOfAFieldAreDataAndALoneCrIsKept) {
 
 TEST(CsvSourceTest, RowsLinesAndRejects) {
   TempDir dir;
-  const std::string path = WriteFile(
-      dir, "a.csv",
+  const std::string path = dir.Write(
+      "a.csv",
       "\xEF\xBB\xBFid,name,note\n1,a,\n\n2,\"b\nc\",x\n3,only two\n4,a,b,extra\n5,,\"\"\n");
   auto source = OpenFileSource(path, FileFormat::kCsv, {});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
@@ -108,14 +107,14 @@ TEST(CsvSourceTest, RowsLinesAndRejects) {
   bad = OpenFileSource(path, FileFormat::kCsv, {"id", "id"});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("--columns"), std::string_view::npos);
-  bad = OpenFileSource(WriteFile(dir, "dup.csv", "id,name,id\n"), FileFormat::kCsv, {});
+  bad = OpenFileSource(dir.Write("dup.csv", "id,name,id\n"), FileFormat::kCsv, {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("'id' appears twice"), std::string_view::npos);
-  bad = OpenFileSource(WriteFile(dir, "noname.csv", "id,,x\n"), FileFormat::kCsv, {});
+  bad = OpenFileSource(dir.Write("noname.csv", "id,,x\n"), FileFormat::kCsv, {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("column 2 has no name"), std::string_view::npos);
-  EXPECT_FALSE(OpenFileSource(WriteFile(dir, "empty.csv", ""), FileFormat::kCsv, {}).ok());
-  bad = OpenFileSource(WriteFile(dir, "open.csv", "\"id,x\n"), FileFormat::kCsv, {});
+  EXPECT_FALSE(OpenFileSource(dir.Write("empty.csv", ""), FileFormat::kCsv, {}).ok());
+  bad = OpenFileSource(dir.Write("open.csv", "\"id,x\n"), FileFormat::kCsv, {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("the header: a quoted field is not closed"),
             std::string_view::npos);
@@ -127,7 +126,7 @@ TEST(CsvSourceTest, RowsLinesAndRejects) {
 TEST(CsvSourceTest, AQuotedRecordOverSeveralLinesIsNamedByItsFirstLine) {
   TempDir dir;
   const std::string path =
-      WriteFile(dir, "m.csv", "id,text\r\n1,\"one\r\ntwo\r\nthree\"\r\n2,\"x\"y\r\n3,z\r\n");
+      dir.Write("m.csv", "id,text\r\n1,\"one\r\ntwo\r\nthree\"\r\n2,\"x\"y\r\n3,z\r\n");
   auto source = OpenFileSource(path, FileFormat::kCsv, {});
   ASSERT_TRUE(source.ok());
   EXPECT_EQ(ReadAll(**source), (std::vector<std::string>{

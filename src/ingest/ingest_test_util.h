@@ -1,26 +1,18 @@
-// Test helpers shared by the ingest tests (test code only): files in a temporary directory,
-// and reading a source to the end as text. Not thread-safe.
+// Test helpers shared by the ingest tests (test code only): TempDir (base/test_temp_dir.h) for
+// the files, and reading a source to the end as text. Not thread-safe.
 #pragma once
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "base/test_temp_dir.h"
 #include "ingest/source.h"
-#include "store/sqlite/sqlite_test_util.h"
 
 namespace shoal::ingest::testing {
 
-using store::testing::TempDir;
-
-// WriteFile writes `text` to `name` in `dir` and returns its path.
-inline std::string WriteFile(const TempDir& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir.File(name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
+using shoal::testing::TempDir;
 
 // ReadAll reads every record: rows as "LINE v|v|v" (strings as is, integers in decimal,
 // anything else NULL), errors as "LINE: reason".

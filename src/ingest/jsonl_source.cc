@@ -153,14 +153,7 @@ Result<std::vector<store::Value>> JsonlRow(std::string_view line,
   return row;
 }
 
-Result<std::unique_ptr<JsonlSource>> JsonlSource::Open(const std::string& path,
-                                                       const std::vector<std::string>& only) {
-  std::unique_ptr<JsonlSource> source(new JsonlSource());
-  if (Status s = source->Init(path, only); !s.ok()) return s;
-  return source;
-}
-
-Status JsonlSource::Init(const std::string& path, const std::vector<std::string>& only) {
+Status JsonlSource::Open(const std::string& path, const std::vector<std::string>& only) {
   if (Status s = OpenFile(path); !s.ok()) return s;
   while (std::getline(in_, text_)) {
     ++line_;

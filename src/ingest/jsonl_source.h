@@ -37,16 +37,12 @@ Result<std::vector<store::Value>> JsonlRow(std::string_view line,
 class JsonlSource final : public internal::FileSource {
  public:
   // Open opens `path` and reads its first object (OpenFileSource in source.h says more).
-  static Result<std::unique_ptr<JsonlSource>> Open(const std::string& path,
-                                                   const std::vector<std::string>& only);
+  Status Open(const std::string& path, const std::vector<std::string>& only) override;
 
   Result<bool> Next(std::vector<store::Value>* row, size_t* line) override;
   bool values_are_text() const override { return false; }
 
  private:
-  JsonlSource() = default;
-  Status Init(const std::string& path, const std::vector<std::string>& only);
-
   std::string text_;  // the current line
   bool first_pending_ = false;
   bool ignore_unknown_ = false;

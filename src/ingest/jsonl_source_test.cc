@@ -17,7 +17,6 @@ namespace shoal::ingest {
 namespace {
 
 using testing::TempDir;
-using testing::WriteFile;
 
 TEST(JsonlTest, ValuesMapAsDocumented) {
   Result<std::vector<std::string>> columns =
@@ -93,7 +92,7 @@ TEST(JsonlTest, NumbersAreCorrectlyRounded) {
 
 TEST(JsonlSourceTest, RowsLinesAndRejects) {
   TempDir dir;
-  const std::string path = WriteFile(dir, "a.jsonl",
+  const std::string path = dir.Write("a.jsonl",
                                      "\n{\"id\": 1, \"name\": \"a\"}\r\n"
                                      "{\"name\": \"b\", \"id\": 2}\n"
                                      "   \n"
@@ -121,12 +120,12 @@ TEST(JsonlSourceTest, RowsLinesAndRejects) {
   EXPECT_EQ(rows[4], "7 ok");
 
   // The first object decides the columns, so a broken first line stops the load, naming it.
-  Result<std::unique_ptr<RowSource>> bad = OpenFileSource(
-      WriteFile(dir, "bad.jsonl", "\n[1, 2]\n{\"id\": 1}\n"), FileFormat::kJsonl, {});
+  Result<std::unique_ptr<RowSource>> bad =
+      OpenFileSource(dir.Write("bad.jsonl", "\n[1, 2]\n{\"id\": 1}\n"), FileFormat::kJsonl, {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("bad.jsonl:2: not a JSON object"), std::string_view::npos)
       << bad.status().message();
-  EXPECT_FALSE(OpenFileSource(WriteFile(dir, "blank.jsonl", "\n \n"), FileFormat::kJsonl, {}).ok());
+  EXPECT_FALSE(OpenFileSource(dir.Write("blank.jsonl", "\n \n"), FileFormat::kJsonl, {}).ok());
   // With --columns the first object's keys do not matter, and other keys are ignored.
   source = OpenFileSource(path, FileFormat::kJsonl, {"name"});
   ASSERT_TRUE(source.ok());
@@ -135,8 +134,8 @@ TEST(JsonlSourceTest, RowsLinesAndRejects) {
 
 TEST(JsonlSourceTest, ABomBeforeTheFirstObjectIsSkipped) {
   TempDir dir;
-  auto source = OpenFileSource(WriteFile(dir, "bom.jsonl", "\xEF\xBB\xBF{\"id\": 1}\n"),
-                               FileFormat::kJsonl, {});
+  auto source =
+      OpenFileSource(dir.Write("bom.jsonl", "\xEF\xBB\xBF{\"id\": 1}\n"), FileFormat::kJsonl, {});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   EXPECT_EQ((*source)->columns(), (std::vector<std::string>{"id"}));
   EXPECT_EQ(testing::ReadAll(**source), (std::vector<std::string>{"1 1"}));

@@ -20,7 +20,6 @@ namespace shoal::ingest {
 namespace {
 
 using testing::TempDir;
-using testing::WriteFile;
 
 // ThreadedWriter completes each write on one of its worker threads after a pause, as a writer
 // over the network does, and records the most writes it ever held unfinished. Rows whose id
@@ -125,7 +124,7 @@ TEST(LoadRowsTest, KeepsTheBoundCountsEveryRowAndKeepsTheLowestReasons) {
   for (int id = 1; id <= 300; ++id) {
     text += id == 5 ? "oops\n" : "{\"id\": " + std::to_string(id) + "}\n";
   }
-  auto source = OpenFileSource(WriteFile(dir, "ids.jsonl", text), FileFormat::kJsonl, {});
+  auto source = OpenFileSource(dir.Write("ids.jsonl", text), FileFormat::kJsonl, {});
   ASSERT_TRUE(source.ok());
   ThreadedWriter writer(8);
   std::vector<std::pair<uint64_t, uint64_t>> progress;
@@ -161,8 +160,7 @@ TEST(LoadRowsTest, KeepsTheBoundCountsEveryRowAndKeepsTheLowestReasons) {
 
 TEST(LoadRowsTest, ABeginErrorStopsBeforeTheFirstRow) {
   TempDir dir;
-  auto source =
-      OpenFileSource(WriteFile(dir, "ids.jsonl", "{\"id\": 1}\n"), FileFormat::kJsonl, {});
+  auto source = OpenFileSource(dir.Write("ids.jsonl", "{\"id\": 1}\n"), FileFormat::kJsonl, {});
   ASSERT_TRUE(source.ok());
   ThreadedWriter writer(8);
   Result<LoadReport> result = Load(**source, writer, "missing", [](uint64_t, uint64_t) {});

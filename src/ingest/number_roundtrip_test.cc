@@ -20,6 +20,7 @@
 #include "ingest/roundtrip_test_util.h"
 #include "ingest/source.h"
 #include "ingest/sqlite_writer.h"
+#include "store/sqlite/sqlite_test_util.h"
 
 namespace shoal::ingest {
 namespace {
@@ -58,9 +59,8 @@ TEST_P(NumberRoundTripTest, DoublesAndInt64sComeBackBitForBit) {
     w.Exec("CREATE TABLE n (id INTEGER PRIMARY KEY, d REAL, i INTEGER)");
   }
   const bool csv = GetParam() == FileFormat::kCsv;
-  const std::string path =
-      testing::WriteFile(dir, csv ? "n.csv" : "n.jsonl",
-                         csv ? testing::NumbersCsv(rows) : testing::NumbersJsonl(rows));
+  const std::string path = dir.Write(csv ? "n.csv" : "n.jsonl",
+                                     csv ? testing::NumbersCsv(rows) : testing::NumbersJsonl(rows));
   auto source = OpenFileSource(path, GetParam(), {});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   auto writer = OpenSqliteWriter(db);

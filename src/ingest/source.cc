@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <system_error>
 
 #include "ingest/csv_source.h"
@@ -52,14 +53,14 @@ Status FileSource::OpenFile(const std::string& path) {
 Result<std::unique_ptr<RowSource>> OpenFileSource(const std::string& path, FileFormat format,
                                                   const std::vector<std::string>& only) {
   if (Status s = internal::CheckNames(only, "--columns"); !s.ok()) return s;
+  std::unique_ptr<internal::FileSource> source;
   if (format == FileFormat::kJsonl) {
-    Result<std::unique_ptr<JsonlSource>> jsonl = JsonlSource::Open(path, only);
-    if (!jsonl.ok()) return jsonl.status();
-    return std::unique_ptr<RowSource>(std::move(jsonl).value());
+    source = std::make_unique<JsonlSource>();
+  } else {
+    source = std::make_unique<CsvSource>();
   }
-  Result<std::unique_ptr<CsvSource>> csv = CsvSource::Open(path, only);
-  if (!csv.ok()) return csv.status();
-  return std::unique_ptr<RowSource>(std::move(csv).value());
+  if (Status s = source->Open(path, only); !s.ok()) return s;
+  return std::unique_ptr<RowSource>(std::move(source));
 }
 
 }  // namespace shoal::ingest

@@ -25,6 +25,11 @@ Status CheckNames(const std::vector<std::string>& names, std::string_view what);
 // and bytes it has consumed of how many.
 class FileSource : public RowSource {
  public:
+  // Open opens `path` and reads what comes before the first row (a CSV header, a first JSON
+  // object), keeping `only` of its columns (OpenFileSource in source.h says more).
+  // REQUIRES: called once, before anything else.
+  virtual Status Open(const std::string& path, const std::vector<std::string>& only) = 0;
+
   const std::vector<std::string>& columns() const override { return columns_; }
   uint64_t bytes_read() const override { return bytes_; }
   uint64_t total_bytes() const override { return size_; }

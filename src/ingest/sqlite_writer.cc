@@ -13,19 +13,11 @@
 #include <sqlite3.h>
 
 #include "ingest/column_type.h"
+#include "ingest/writer_internal.h"
 #include "store/sqlite/sqlite_open.h"
 
 namespace shoal::ingest {
 namespace {
-
-std::string QuoteSqlIdentifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string ColumnText(sqlite3_stmt* st, int column) {
   const unsigned char* text = sqlite3_column_text(st, column);
@@ -46,13 +38,7 @@ class SqliteWriter final : public RowWriter {
 
   Status Begin(const std::string& table, const std::vector<std::string>& columns,
                bool values_are_text) override {
-    std::string sql = "INSERT OR REPLACE INTO " + QuoteSqlIdentifier(table) + " (";
-    std::string marks;
-    for (size_t i = 0; i < columns.size(); ++i) {
-      sql += (i ? ", " : "") + QuoteSqlIdentifier(columns[i]);
-      marks += i ? ", ?" : "?";
-    }
-    sql += ") VALUES (" + marks + ")";
+    const std::string sql = internal::InsertStatement("INSERT OR REPLACE INTO", table, columns);
     sqlite3_finalize(insert_);
     insert_ = nullptr;
     if (sqlite3_prepare_v2(db(), sql.c_str(), -1, &insert_, nullptr) != SQLITE_OK) {

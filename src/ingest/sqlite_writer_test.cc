@@ -6,17 +6,16 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "ingest/ingest_test_util.h"
 #include "ingest/load.h"
 #include "ingest/source.h"
+#include "store/sqlite/sqlite_test_util.h"
 
 namespace shoal::ingest {
 namespace {
 
 using testing::TempDir;
-using testing::WriteFile;
 
 class SqliteWriterTest : public ::testing::Test {
  protected:
@@ -31,7 +30,7 @@ class SqliteWriterTest : public ::testing::Test {
   // LoadFile loads `text` (named `name`, whose extension picks the format) into items.
   LoadReport LoadFile(const std::string& name, const std::string& text) {
     const FileFormat format = name.ends_with(".csv") ? FileFormat::kCsv : FileFormat::kJsonl;
-    auto source = OpenFileSource(WriteFile(dir_, name, text), format, {});
+    auto source = OpenFileSource(dir_.Write(name, text), format, {});
     EXPECT_TRUE(source.ok()) << source.status().ToString();
     auto writer = OpenSqliteWriter(db_);
     EXPECT_TRUE(writer.ok()) << writer.status().ToString();
@@ -42,25 +41,10 @@ class SqliteWriterTest : public ::testing::Test {
 
   // Rows returns "id|typeof(qty):qty|typeof(price):price|..." in id order.
   std::vector<std::string> Rows() {
-    store::testing::Writer w(db_);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(w.db(),
-                       "SELECT id, typeof(qty) || ':' || coalesce(qty, ''), typeof(price) || ':' "
-                       "|| coalesce(price, ''), typeof(label) || ':' || coalesce(label, ''), "
-                       "typeof(note) || ':' || coalesce(note, ''), typeof(raw) || ':' || "
-                       "coalesce(raw, '') FROM items ORDER BY id",
-                       -1, &st, nullptr);
-    std::vector<std::string> out;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      std::string row;
-      for (int c = 0; c < 6; ++c) {
-        row +=
-            (c ? "|" : "") + std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
-      }
-      out.push_back(row);
-    }
-    sqlite3_finalize(st);
-    return out;
+    return store::testing::Writer(db_).TextRows(
+        "SELECT id, typeof(qty) || ':' || coalesce(qty, ''), typeof(price) || ':' || "
+        "coalesce(price, ''), typeof(label) || ':' || coalesce(label, ''), typeof(note) || ':' || "
+        "coalesce(note, ''), typeof(raw) || ':' || coalesce(raw, '') FROM items ORDER BY id");
   }
 
   TempDir dir_;
@@ -117,8 +101,7 @@ TEST_F(SqliteWriterTest, ColumnNamesMatchIgnoringCaseAndRowidIsAnInteger) {
   EXPECT_EQ(Rows(), (std::vector<std::string>{"1|null:|real:0.5|null:|null:|null:"}));
   store::testing::Writer w(db_);
   w.Exec("CREATE TABLE plain (v REAL)");
-  auto source =
-      OpenFileSource(WriteFile(dir_, "r.csv", "rowid,v\n7,1\nx,2\n"), FileFormat::kCsv, {});
+  auto source = OpenFileSource(dir_.Write("r.csv", "rowid,v\n7,1\nx,2\n"), FileFormat::kCsv, {});
   ASSERT_TRUE(source.ok());
   auto writer = OpenSqliteWriter(db_);
   ASSERT_TRUE(writer.ok());

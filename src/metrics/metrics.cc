@@ -22,34 +22,37 @@ Registry::Item* Registry::FindLocked(std::string_view name) {
   return items_.back().get();
 }
 
+namespace {
+
+// MakeOnce returns `metric`, making it and setting the item's `help` on first use (the first
+// caller's help text wins).
+template <class Metric>
+Metric* MakeOnce(std::unique_ptr<Metric>& metric, std::string& help, std::string_view new_help) {
+  if (!metric) {
+    metric = std::make_unique<Metric>();
+    help = std::string(new_help);
+  }
+  return metric.get();
+}
+
+}  // namespace
+
 Counter* Registry::GetCounter(std::string_view name, std::string_view help) {
   MutexLock lock(mu_);
   Item* item = FindLocked(name);
-  if (!item->counter) {
-    item->counter = std::make_unique<Counter>();
-    item->help = std::string(help);
-  }
-  return item->counter.get();
+  return MakeOnce(item->counter, item->help, help);
 }
 
 Gauge* Registry::GetGauge(std::string_view name, std::string_view help) {
   MutexLock lock(mu_);
   Item* item = FindLocked(name);
-  if (!item->gauge) {
-    item->gauge = std::make_unique<Gauge>();
-    item->help = std::string(help);
-  }
-  return item->gauge.get();
+  return MakeOnce(item->gauge, item->help, help);
 }
 
 Histogram* Registry::GetHistogram(std::string_view name, std::string_view help) {
   MutexLock lock(mu_);
   Item* item = FindLocked(name);
-  if (!item->histogram) {
-    item->histogram = std::make_unique<Histogram>();
-    item->help = std::string(help);
-  }
-  return item->histogram.get();
+  return MakeOnce(item->histogram, item->help, help);
 }
 
 void Registry::AddCallback(std::string_view name, std::string_view help,

@@ -16,10 +16,7 @@ namespace shoal::store {
 namespace {
 
 using std::chrono::seconds;
-using testing::In;
 using testing::QuerySync;
-using testing::TempDir;
-using testing::Writer;
 
 constexpr int64_t kItems = 500;
 
@@ -27,17 +24,13 @@ class SqliteStoreConcurrencyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.File("test.db");
-    Writer w(path_);
-    w.Exec(
-        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL);"
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-        std::to_string(kItems) + ") INSERT INTO items SELECT i, 'item-' || i, i * 0.25 FROM n;");
+    testing::Writer(path_).Exec(testing::ItemsSql(kItems, "0.25"));
     auto store = SqliteStore::Open({.path = path_, .threads = 3});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
   }
 
-  TempDir dir_;
+  testing::TempDir dir_;
   std::string path_;
   std::unique_ptr<SqliteStore> store_;
 };
@@ -105,14 +98,15 @@ TEST_F(SqliteStoreConcurrencyTest, ShutdownUnderLoadAnswersEveryQueryOnce) {
   for (int t = 0; t < kCallers; ++t) {
     callers.emplace_back([&] {
       for (int64_t i = 0; i < kPerCaller; ++i) {
-        store_->Query(by_id->id, {i % kItems + 1}, In(seconds(10)), [&](Result<Rows> rows) {
-          const StatusCode code = rows.status().code();
-          if (code != StatusCode::kOk && code != StatusCode::kCancelled &&
-              code != StatusCode::kResourceExhausted) {
-            ++bad;
-          }
-          ++answered;
-        });
+        store_->Query(by_id->id, {i % kItems + 1}, testing::In(seconds(10)),
+                      [&](Result<Rows> rows) {
+                        const StatusCode code = rows.status().code();
+                        if (code != StatusCode::kOk && code != StatusCode::kCancelled &&
+                            code != StatusCode::kResourceExhausted) {
+                          ++bad;
+                        }
+                        ++answered;
+                      });
       }
     });
   }

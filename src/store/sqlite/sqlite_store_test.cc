@@ -24,6 +24,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::In;
+using testing::ItemsSql;
 using testing::QuerySync;
 using testing::TempDir;
 using testing::Writer;
@@ -34,12 +35,7 @@ class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.File("test.db");
-    Writer w(path_);
-    w.Exec(
-        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL);"
-        "CREATE TABLE cells (k INTEGER PRIMARY KEY, v);"
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
-        "INSERT INTO items SELECT i, 'item-' || i, i * 1.5 FROM n;");
+    Writer(path_).Exec(ItemsSql(100, "1.5") + "CREATE TABLE cells (k INTEGER PRIMARY KEY, v);");
   }
 
   std::unique_ptr<SqliteStore> OpenStore(int threads = 2, size_t queue_limit = 4096) {

@@ -1,13 +1,12 @@
 // Test helpers shared by the sqlite store tests (test code only; not part of any library).
 //
-// TempDir owns a fresh directory and removes it with its contents. Writer is a read-write
-// connection (sqlite_open.h's kFixture) for building fixtures and holding locks. QuerySync blocks
-// on Store::Query. Thread-safety: QuerySync may be called from any thread; the classes are not
-// thread-safe.
+// TempDir is base/test_temp_dir.h's. Writer is a read-write connection (sqlite_open.h's
+// kFixture) for building fixtures, holding locks and reading rows back as text. QuerySync blocks
+// on Store::Query; ItemsSql writes the table most tests query. Thread-safety: QuerySync may be
+// called from any thread; the classes are not thread-safe.
 #pragma once
 
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
@@ -16,34 +15,14 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
+#include "base/test_temp_dir.h"
 #include "store/sqlite/sqlite_open.h"
 #include "store/store.h"
 
 namespace shoal::store::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "shoal-test-XXXXXX").string();
-    const char* made = mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr) << "mkdtemp failed";
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string File(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
+using shoal::testing::TempDir;
 
 class Writer {
  public:
@@ -66,9 +45,38 @@ class Writer {
     return rc == SQLITE_OK;
   }
 
+  // TextRows runs `sql` and returns each row as its cells' text joined by '|' (a NULL cell is
+  // empty), reporting a statement that does not compile to the running test.
+  std::vector<std::string> TextRows(const std::string& sql) {
+    std::vector<std::string> rows;
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &st, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db_.get()) << " in: " << sql;
+    while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
+      std::string row;
+      for (int c = 0; c < sqlite3_column_count(st); ++c) {
+        const unsigned char* text = sqlite3_column_text(st, c);
+        if (c > 0) row += '|';
+        if (text != nullptr) row += reinterpret_cast<const char*>(text);
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_finalize(st);
+    return rows;
+  }
+
  private:
   SqliteHandle db_;
 };
+
+// ItemsSql creates the tests' items table, ids 1..count, each named "item-ID" and priced
+// ID * price_per_id.
+inline std::string ItemsSql(int64_t count, std::string_view price_per_id) {
+  return "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL);"
+         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+         std::to_string(count) + ") INSERT INTO items SELECT i, 'item-' || i, i * " +
+         std::string(price_per_id) + " FROM n;";
+}
 
 inline TimePoint In(Duration d) { return std::chrono::steady_clock::now() + d; }
 
