@@ -27,7 +27,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "base/test_listener.h"
+#include "base/test_socket.h"
 
 namespace shoal::http {
 namespace {
@@ -150,16 +150,13 @@ struct Reply {
 class Client {
  public:
   explicit Client(uint16_t port, int timeout_ms = 5000) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    fd_ = ConnectToLoopback(port);
+    connected_ = fd_ >= 0;
+    if (!connected_) return;
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   }
   ~Client() {
     if (fd_ >= 0) ::close(fd_);
@@ -624,11 +621,13 @@ TEST(ServerLifecycleTest, StopBeforeRunMakesRunReturn) {
 }
 
 TEST(ServerLifecycleTest, StartFailsWhenThePortIsTaken) {
-  const shoal::testing::LoopbackListener taken(1);
+  uint16_t taken_port = 0;
+  const int taken = ListenOnLoopback(1, &taken_port);
+  ASSERT_GE(taken, 0);
   Worker worker;
   TestHandler handler(&worker);
   ServerOptions o;
-  o.port = taken.port();
+  o.port = taken_port;
   Server server(o, handler);
   Status s = server.Start();
   EXPECT_FALSE(s.ok());
@@ -638,6 +637,7 @@ TEST(ServerLifecycleTest, StartFailsWhenThePortIsTaken) {
   bad.host = "not an address";
   Server server2(bad, handler);
   EXPECT_EQ(server2.Start().code(), StatusCode::kInvalidArgument);
+  ::close(taken);
 }
 
 }  // namespace
