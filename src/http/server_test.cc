@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/test_socket.h"
+#include "base/test_threads.h"
 
 namespace shoal::http {
 namespace {
@@ -371,30 +372,27 @@ TEST_F(ServerTest, ThousandConcurrentKeepAliveConnections) {
   constexpr int kRounds = 3;
   std::atomic<int> good{0};
   std::atomic<int> connected{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      std::vector<std::unique_ptr<Client>> clients;
+  shoal::testing::ThreadGroup threads(kThreads, [&](int t) {
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < kPerThread; ++i) {
+      clients.push_back(std::make_unique<Client>(port()));
+      if (clients.back()->connected()) ++connected;
+    }
+    for (int round = 0; round < kRounds; ++round) {
       for (int i = 0; i < kPerThread; ++i) {
-        clients.push_back(std::make_unique<Client>(port()));
-        if (clients.back()->connected()) ++connected;
+        std::string q = std::to_string(t) + "-" + std::to_string(i) + "-" + std::to_string(round);
+        const char* path = (i + round) % 3 == 0 ? "/async?" : "/sync?";
+        clients[static_cast<size_t>(i)]->Send(Get(path + q));
       }
-      for (int round = 0; round < kRounds; ++round) {
-        for (int i = 0; i < kPerThread; ++i) {
-          std::string q = std::to_string(t) + "-" + std::to_string(i) + "-" + std::to_string(round);
-          const char* path = (i + round) % 3 == 0 ? "/async?" : "/sync?";
-          clients[static_cast<size_t>(i)]->Send(Get(path + q));
-        }
-        for (int i = 0; i < kPerThread; ++i) {
-          std::string q = std::to_string(t) + "-" + std::to_string(i) + "-" + std::to_string(round);
-          const char* kind = (i + round) % 3 == 0 ? "async " : "sync ";
-          Reply r = clients[static_cast<size_t>(i)]->Read();
-          if (r.ok && r.status == 200 && r.body == kind + q) ++good;
-        }
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string q = std::to_string(t) + "-" + std::to_string(i) + "-" + std::to_string(round);
+        const char* kind = (i + round) % 3 == 0 ? "async " : "sync ";
+        Reply r = clients[static_cast<size_t>(i)]->Read();
+        if (r.ok && r.status == 200 && r.body == kind + q) ++good;
       }
-    });
-  }
-  for (auto& th : threads) th.join();
+    }
+  });
+  threads.Join();
   EXPECT_EQ(connected.load(), kThreads * kPerThread);
   EXPECT_EQ(good.load(), kThreads * kPerThread * kRounds);
   Stats s = server_->stats();

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/test_threads.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_test_util.h"
 
@@ -94,25 +95,21 @@ TEST_F(SqliteStoreConcurrencyTest, ShutdownUnderLoadAnswersEveryQueryOnce) {
   constexpr int kPerCaller = 2000;
   std::atomic<int> answered{0};
   std::atomic<int> bad{0};
-  std::vector<std::thread> callers;
-  for (int t = 0; t < kCallers; ++t) {
-    callers.emplace_back([&] {
-      for (int64_t i = 0; i < kPerCaller; ++i) {
-        store_->Query(by_id->id, {i % kItems + 1}, testing::In(seconds(10)),
-                      [&](Result<Rows> rows) {
-                        const StatusCode code = rows.status().code();
-                        if (code != StatusCode::kOk && code != StatusCode::kCancelled &&
-                            code != StatusCode::kResourceExhausted) {
-                          ++bad;
-                        }
-                        ++answered;
-                      });
-      }
-    });
-  }
+  shoal::testing::ThreadGroup callers(kCallers, [&](int) {
+    for (int64_t i = 0; i < kPerCaller; ++i) {
+      store_->Query(by_id->id, {i % kItems + 1}, testing::In(seconds(10)), [&](Result<Rows> rows) {
+        const StatusCode code = rows.status().code();
+        if (code != StatusCode::kOk && code != StatusCode::kCancelled &&
+            code != StatusCode::kResourceExhausted) {
+          ++bad;
+        }
+        ++answered;
+      });
+    }
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   store_->Shutdown();
-  for (auto& c : callers) c.join();
+  callers.Join();
   // Every callback has run by now: queued ones before Shutdown returned, later ones inline.
   EXPECT_EQ(answered.load(), kCallers * kPerCaller);
   EXPECT_EQ(bad.load(), 0);
