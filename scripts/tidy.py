@@ -30,6 +30,7 @@ import time
 TIDY = os.environ.get("CLANG_TIDY", "clang-tidy-14")
 # path:line:col: warning|error: message [check-name(,-warnings-as-errors)]; a few diagnostics
 # (on compiler-invented names) come without the location.
+CHECK_AT_END = re.compile(r" \[([a-z][\w.\-]*(?:,-warnings-as-errors)?)\]$")
 FINDING = re.compile(r"^(?:(.+?):(\d+):(\d+): )?(?:warning|error): (.*?)(?: \[([^\]]+)\])?$")
 
 
@@ -158,10 +159,16 @@ class Tidy:
         res = subprocess.run([TIDY, "-p", self.build, "--quiet", path], cwd=self.root,
                              capture_output=True, text=True)
         findings = []
-        for line in res.stdout.splitlines():
+        lines = res.stdout.splitlines()
+        for i, line in enumerate(lines):
             m = FINDING.match(line)
             if m:
                 file, ln, col, msg, check = m.groups()
+                # A message of several lines (the padding one) ends with the check's name.
+                for later in lines[i + 1:i + 20]:
+                    if check or FINDING.match(later):
+                        break
+                    check = CHECK_AT_END.search(later) and CHECK_AT_END.search(later).group(1)
                 check = (check or "clang-diagnostic-error").split(",")[0]
                 file = self.hasher.rel(os.path.realpath(file)) if file else self.hasher.rel(path)
                 findings.append((file, int(ln or 0), int(col or 0), check, msg))
