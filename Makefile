@@ -1,9 +1,11 @@
 # The two commands of the README, and a few more. Every target installs what it needs first.
 #   make demo   build a Release binary, generate the demo catalog, serve it on 127.0.0.1:8080
 #   make demo-cassandra   the same catalog loaded into and served from a local Cassandra
-#   make test   format and layer checks, then the dev, asan, tsan and fuzz workflows (build + ctest)
-#               with a real Cassandra up (scripts/with-cassandra.sh)
-.PHONY: demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz check bench format clean
+#   make test   format and layer checks, clang-tidy (make lint), the clang build with
+#               -Wthread-safety -Werror (make test-clang), then the dev, asan, tsan and fuzz
+#               workflows (build + ctest) with a real Cassandra up (scripts/with-cassandra.sh)
+.PHONY: demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz test-clang \
+        check lint bench format clean
 
 SHELL := /bin/bash
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
@@ -29,6 +31,15 @@ check: deps
 	scripts/format.sh --check
 	scripts/check-layers.sh
 
+# clang-tidy over every .cc in src/; a file whose hash (file, headers, flags, .clang-tidy) was
+# clean before is not checked again (scripts/tidy.sh, cache in ~/.cache/shoal/tidy).
+lint: deps
+	scripts/tidy.sh
+
+# Every target built by clang 14 with -Wthread-safety -Werror: the Mutex annotations are checked.
+test-clang: deps
+	cmake --workflow --preset clang
+
 test-dev: deps
 	cmake --workflow --preset dev
 
@@ -42,9 +53,9 @@ test-fuzz: deps
 	cmake --workflow --preset fuzz
 
 # One Cassandra for every suite's `cassandra` tests: started once, stopped at the end.
-test: check
+test: check lint test-clang
 	scripts/with-cassandra.sh $(MAKE) --no-print-directory test-dev test-asan test-tsan test-fuzz
-	@echo "make test: dev, asan, tsan and fuzz suites passed"
+	@echo "make test: lint, clang build, dev, asan, tsan and fuzz suites passed"
 
 # The micro-benchmarks (Google Benchmark, release build), then the end-to-end run.
 bench: deps

@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libsqlite3-dev sqlite3 libyaml-cpp-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev rapidjson-dev libspdlog-dev
   maven openjdk-17-jre-headless
-  clang-14 libclang-rt-14-dev clang-format-14 python3 curl
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 python3 curl
 )
 if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
 

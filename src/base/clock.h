@@ -24,8 +24,8 @@ class SystemClock final : public Clock {
   TimePoint Now() const override { return std::chrono::steady_clock::now(); }
   // Get returns the process-wide instance; it lives for the whole program.
   static const Clock& Get() {
-    static const SystemClock clock;
-    return clock;
+    static const SystemClock kClock;
+    return kClock;
   }
 };
 

@@ -33,7 +33,7 @@ class StripedCounter {
 
   // Stripe is this thread's cell index, the same for every StripedCounter.
   static size_t Stripe() {
-    thread_local const Holder holder;
+    thread_local Holder holder;  // per thread, so not a kConstant
     return holder.stripe;
   }
 

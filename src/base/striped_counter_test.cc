@@ -13,8 +13,10 @@ namespace {
 
 TEST(StripedCounterTest, SumsEveryThreadsAdds) {
   StripedCounter c;
+  constexpr int kThreads = 12;  // more threads than stripes: some share a cell
   std::vector<std::thread> threads;
-  for (int t = 0; t < 12; ++t) {  // more threads than stripes: some share a cell
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&c, t] {
       for (int i = 0; i < 20000; ++i) c.Add(static_cast<uint64_t>(t % 3 + 1));
     });

@@ -61,7 +61,7 @@ class Cache {
   EntryPtr Lookup(std::string_view key);
 
   static constexpr size_t kFrontSlots = 1024;
-  static constexpr size_t kFrontMaxCharge = 4 * 1024;
+  static constexpr size_t kFrontMaxCharge = size_t{4} * 1024;
 
   // Insert adds or replaces the entry under entry->key() and evicts as needed. Returns false
   // (and keeps nothing) when the entry alone exceeds a shard's share of the budget.

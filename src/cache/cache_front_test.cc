@@ -67,7 +67,7 @@ TEST(CacheFrontTest, PurgeByPrefixEndsTheSlots) {
 }
 
 TEST(CacheFrontTest, KeyHitOnlyThroughTheFrontTableSurvivesEviction) {
-  Cache cache({.capacity_bytes = 16 * 8 * 1024});  // 8 KiB a shard: about 7 entries of 1 KB
+  Cache cache({.capacity_bytes = size_t{16} * 8 * 1024});  // 8 KiB a shard: about 7 entries of 1 KB
   ASSERT_TRUE(cache.Insert(MakeEntry("keep", 1000)));
   ASSERT_NE(cache.Lookup("keep"), nullptr);  // into this thread's front table
   for (int i = 0; i < 4000; ++i) {
@@ -113,6 +113,7 @@ TEST(CacheFrontTest, ReadersAndAWriterAgree) {
   std::atomic<bool> stop{false};
   std::atomic<int> wrong{0};
   std::vector<std::thread> readers;
+  readers.reserve(2);
   for (int r = 0; r < 2; ++r) {
     readers.emplace_back([&] {
       while (!stop.load()) {

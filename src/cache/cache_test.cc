@@ -78,7 +78,7 @@ TEST(CacheTest, StaysWithinBudgetByEvictingLeastRecentlyUsed) {
 }
 
 TEST(CacheTest, RecentlyUsedEntrySurvivesEviction) {
-  Cache cache({.capacity_bytes = 16 * 8 * 1024});  // 8 KiB a shard
+  Cache cache({.capacity_bytes = size_t{16} * 8 * 1024});  // 8 KiB a shard
   // Fill one shard's worth of keys in all shards, touching "keep" all along.
   ASSERT_TRUE(cache.Insert(MakeEntry("keep", 1000)));
   for (int i = 0; i < 2000; ++i) {
@@ -89,7 +89,7 @@ TEST(CacheTest, RecentlyUsedEntrySurvivesEviction) {
 }
 
 TEST(CacheTest, AnEntryUsedOnceLeavesAfterOneMoreLap) {
-  Cache cache({.capacity_bytes = 16 * 8 * 1024});  // 8 KiB a shard: about 7 entries of 1 KB
+  Cache cache({.capacity_bytes = size_t{16} * 8 * 1024});  // 8 KiB a shard: about 7 entries of 1 KB
   ASSERT_TRUE(cache.Insert(MakeEntry("once", 1000)));
   ASSERT_NE(cache.Lookup("once"), nullptr);  // sets its used bit: one more lap, no more
   for (int i = 0; i < 2000; ++i)
@@ -99,7 +99,7 @@ TEST(CacheTest, AnEntryUsedOnceLeavesAfterOneMoreLap) {
 }
 
 TEST(CacheTest, EntryLargerThanAShardIsRefused) {
-  Cache cache({.capacity_bytes = 16 * 1024});  // 1 KiB a shard
+  Cache cache({.capacity_bytes = size_t{16} * 1024});  // 1 KiB a shard
   EXPECT_FALSE(cache.Insert(MakeEntry("big", 4096)));
   EXPECT_EQ(cache.Lookup("big"), nullptr);
   EXPECT_EQ(cache.Stats().bytes, 0u);

@@ -37,7 +37,8 @@ class ScriptedLoader final : public Loader {
 
   // CompleteNext waits for one pending load and finishes it with a body (or `error`), to be
   // kept where `keep` says.
-  void CompleteNext(const std::string& body, Status error = Status::Ok(), Keep keep = Keep::kMain) {
+  void CompleteNext(const std::string& body, const Status& error = Status::Ok(),
+                    Keep keep = Keep::kMain) {
     Pending p;
     {
       MutexLock lock(mu_);
@@ -138,6 +139,7 @@ TEST_F(ReadThroughTest, TwoHundredConcurrentMissesMakeOneLoad) {
   constexpr int kCallers = 200;
   std::vector<Answer> answers(kCallers);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([this, t, &answers] {
       for (int i = t; i < kCallers; i += 4)
