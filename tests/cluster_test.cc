@@ -420,7 +420,7 @@ TEST_F(ClusterTest, PeerListChangesUnderLoadWithoutErrors) {
       if (thread.joinable()) thread.join();
     }
   } joiner{load};
-  auto peers_json = [this](const std::vector<uint16_t>& ports) {
+  auto peers_json = [](const std::vector<uint16_t>& ports) {
     std::string s = R"({"peers":[)";
     for (size_t i = 0; i < ports.size(); ++i) s += (i ? "," : "") + ("\"" + Addr(ports[i]) + "\"");
     return s + "]}";
