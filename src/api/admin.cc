@@ -23,7 +23,7 @@ bool SameSecret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-http::Response Json(int status, std::string body) {
+http::Response Json(int status, std::string_view body) {
   http::Response r;
   r.status = status;
   r.SetBody(Bytes::Copy(body));
@@ -146,7 +146,7 @@ void Admin::Purge(const http::Request& request, http::Exchange& exchange) const 
     }
     target = std::string(text);
   }
-  control_.Purge(scope, std::move(target), [reply = exchange.Defer()](PurgeOutcome outcome) {
+  control_.Purge(scope, std::move(target), [reply = exchange.Defer()](const PurgeOutcome& outcome) {
     std::string out;
     JsonWriter w(out);
     w.BeginObject();
@@ -166,7 +166,7 @@ void Admin::Purge(const http::Request& request, http::Exchange& exchange) const 
       w.Int(status);
     }
     w.EndObject();
-    reply(Json(status, std::move(out)));
+    reply(Json(status, out));
   });
 }
 

@@ -72,7 +72,7 @@ struct AdminOptions {
   std::string token;  // empty: the admin endpoints answer 403
 };
 
-inline constexpr size_t kMaxAdminBody = 64 * 1024;
+inline constexpr size_t kMaxAdminBody = size_t{64} * 1024;
 
 class Admin {
  public:

@@ -108,11 +108,11 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 // callbacks hold it by shared_ptr; the borrowed pointers outlive every load (see api.h).
 struct Api::Shared {
   std::shared_ptr<const Router> router;
-  cache::ReadThrough* read_through;
-  cache::Cache* cache;
-  const Clock* clock;
-  metrics::Registry* registry;
-  const Admin* admin;
+  cache::ReadThrough* read_through = nullptr;
+  cache::Cache* cache = nullptr;
+  const Clock* clock = nullptr;
+  metrics::Registry* registry = nullptr;
+  const Admin* admin = nullptr;
 
   // Bodies that never change, made once so that these answers allocate nothing.
   Bytes health_body;

@@ -413,8 +413,9 @@ TEST_F(ApiTest, ConcurrentIdenticalMissesQueryTheStoreOnce) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 25;
   std::atomic<int> ready{0};
-  std::vector<std::shared_ptr<Answer>> answers(kThreads * kPerThread);
+  std::vector<std::shared_ptr<Answer>> answers(size_t{kThreads} * kPerThread);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       ready.fetch_add(1);
@@ -425,7 +426,7 @@ TEST_F(ApiTest, ConcurrentIdenticalMissesQueryTheStoreOnce) {
         req.path = "/v1/items/4";
         RecordingExchange ex;
         api_->Handle(req, ex);
-        answers[static_cast<size_t>(t * kPerThread + i)] = ex.answer();
+        answers[static_cast<size_t>(t) * kPerThread + static_cast<size_t>(i)] = ex.answer();
       }
     });
   }
@@ -482,7 +483,7 @@ class SinkExchange final : public http::Exchange {
   void Reply(http::Response r) override { response = std::move(r); }
   http::ReplyLater Defer() override {
     ADD_FAILURE() << "a hit must not defer";
-    return [](http::Response) {};
+    return [](const http::Response&) {};
   }
   http::Response response;
 };

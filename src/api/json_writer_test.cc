@@ -111,24 +111,24 @@ TEST(JsonWriterTest, NonAsciiAndEmojiPassThrough) {
 }
 
 TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacter) {
-  const std::string kFffd = "\xEF\xBF\xBD";
+  const std::string fffd = "\xEF\xBF\xBD";
   // A lone continuation byte and bytes that can never lead.
-  EXPECT_EQ(Str("a\x80z"), "\"a" + kFffd + "z\"");
-  EXPECT_EQ(Str("\xFF"), "\"" + kFffd + "\"");
-  EXPECT_EQ(Str("\xC0\xAF"), "\"" + kFffd + kFffd + "\"");  // C0 is always overlong
+  EXPECT_EQ(Str("a\x80z"), "\"a" + fffd + "z\"");
+  EXPECT_EQ(Str("\xFF"), "\"" + fffd + "\"");
+  EXPECT_EQ(Str("\xC0\xAF"), "\"" + fffd + fffd + "\"");  // C0 is always overlong
   // Truncated sequences: the bytes that follow are examined again.
-  EXPECT_EQ(Str("\xE2\x82"), "\"" + kFffd + kFffd + "\"");
-  EXPECT_EQ(Str("\xF0\x9F\x98"), "\"" + kFffd + kFffd + kFffd + "\"");
+  EXPECT_EQ(Str("\xE2\x82"), "\"" + fffd + fffd + "\"");
+  EXPECT_EQ(Str("\xF0\x9F\x98"), "\"" + fffd + fffd + fffd + "\"");
   EXPECT_EQ(Str("\xC3"
                 "A"),
-            "\"" + kFffd + "A\"");
+            "\"" + fffd + "A\"");
   // Overlong forms of '/' and of U+0800.
-  EXPECT_EQ(Str("\xE0\x80\xAF"), "\"" + kFffd + kFffd + kFffd + "\"");
-  EXPECT_EQ(Str("\xF0\x80\x80\xAF"), "\"" + kFffd + kFffd + kFffd + kFffd + "\"");
+  EXPECT_EQ(Str("\xE0\x80\xAF"), "\"" + fffd + fffd + fffd + "\"");
+  EXPECT_EQ(Str("\xF0\x80\x80\xAF"), "\"" + fffd + fffd + fffd + fffd + "\"");
   // UTF-16 surrogates encoded in UTF-8 (CESU), and a code point above U+10FFFF.
-  EXPECT_EQ(Str("\xED\xA0\x80"), "\"" + kFffd + kFffd + kFffd + "\"");
-  EXPECT_EQ(Str("\xED\xBF\xBF"), "\"" + kFffd + kFffd + kFffd + "\"");
-  EXPECT_EQ(Str("\xF4\x90\x80\x80"), "\"" + kFffd + kFffd + kFffd + kFffd + "\"");
+  EXPECT_EQ(Str("\xED\xA0\x80"), "\"" + fffd + fffd + fffd + "\"");
+  EXPECT_EQ(Str("\xED\xBF\xBF"), "\"" + fffd + fffd + fffd + "\"");
+  EXPECT_EQ(Str("\xF4\x90\x80\x80"), "\"" + fffd + fffd + fffd + fffd + "\"");
   // Whatever came in, the output is valid JSON.
   for (const char* s : {"a\x80z", "\xFF\xFE", "\xED\xA0\x80", "\xF0\x9F\x98"}) {
     EXPECT_TRUE(IsValidJson(Str(s))) << Str(s);

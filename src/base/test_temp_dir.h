@@ -36,7 +36,7 @@ class TempDir {
   std::string File(std::string_view name) const { return path_ + "/" + std::string(name); }
   // Write writes `text` to the file `name` in the directory and returns its path.
   std::string Write(std::string_view name, std::string_view text) const {
-    const std::string path = File(name);
+    std::string path = File(name);
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }

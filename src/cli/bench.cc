@@ -106,7 +106,11 @@ int BenchCommand(const std::vector<std::string>& args) {
       if (*end != '\0' || o.rate < 0) return UsageError("--rate: expected a number >= 0");
     } else if (a == "--ramp" || a == "--hold" || a == "--think" || a == "--timeout" ||
                a == "--step") {
-      if (!ParseDuration(v, &d)) return UsageError(a + ": expected a duration like 10s, got " + v);
+      if (!ParseDuration(v, &d)) {
+        std::string message = a + ": expected a duration like 10s, got ";
+        message += v;
+        return UsageError(message);
+      }
       if (a == "--ramp") o.ramp = d;
       if (a == "--hold") o.hold = d;
       if (a == "--think") o.think = d;

@@ -45,7 +45,10 @@ class Walker {
       for (std::string_view k : known) ok = ok || k == key;
       if (!ok) {
         std::string list;
-        for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        for (std::string_view k : known) {
+          if (!list.empty()) list += ", ";
+          list += k;
+        }
         Fail(kv.first, std::string(where) + ": unknown key '" + key + "' (known: " + list + ")");
       }
     }
@@ -172,6 +175,7 @@ void ParseCassandra(const Walker& w, const YAML::Node& s, Config* c) {
   if (auto n = s["password"]) o.session.password = w.Scalar(n, "store.cassandra.password");
   if (auto n = s["password_env"]) {
     const std::string name = w.Scalar(n, "store.cassandra.password_env");
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): config is read at start-up, before any thread.
     const char* value = std::getenv(name.c_str());
     if (value == nullptr) {
       w.Fail(n, "store.cassandra.password_env: the environment has no " + name);
@@ -440,9 +444,9 @@ Result<size_t> ParseSize(std::string_view text) {
   } else if (unit == "KB") {
     mult = 1000;
   } else if (unit == "MB") {
-    mult = 1000 * 1000;
+    mult = uint64_t{1000} * 1000;
   } else if (unit == "GB") {
-    mult = 1000 * 1000 * 1000;
+    mult = uint64_t{1000} * 1000 * 1000;
   } else {
     return Status::InvalidArgument("unknown size unit in '" + std::string(text) +
                                    "' (B, KiB, MiB, GiB, KB, MB, GB)");

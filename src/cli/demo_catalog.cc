@@ -92,7 +92,7 @@ constexpr std::array<std::string_view, 20> kAuthors = {
 
 // Epoch seconds of 2024-01-01T00:00:00Z; timestamps fall in the year that follows.
 constexpr int64_t kTimeBase = 1704067200;
-constexpr int64_t kTimeSpan = 366 * 24 * 3600;
+constexpr int64_t kTimeSpan = int64_t{366} * 24 * 3600;
 
 bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 

@@ -2,6 +2,7 @@
 // to RunServe; no logic of its own beyond argument handling lives here.
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -280,4 +281,11 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace shoal::cli
 
-int main(int argc, char** argv) { return shoal::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return shoal::cli::Main(argc, argv);
+  } catch (const std::exception& e) {  // out of memory, or a bug: say so rather than abort
+    std::fprintf(stderr, "shoal: fatal: %s\n", e.what());
+    return 1;
+  }
+}

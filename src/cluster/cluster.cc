@@ -171,7 +171,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
       std::shared_ptr<State> s = weak.lock();
       std::shared_ptr<Peer> p = weak_peer.lock();
       if (!s || !p || s->stopping || p->retired) return;
-      p->client->Ping(s->options.peer_timeout, [weak, weak_peer](Status status) {
+      p->client->Ping(s->options.peer_timeout, [weak, weak_peer](const Status& status) {
         std::shared_ptr<State> st = weak.lock();
         std::shared_ptr<Peer> pr = weak_peer.lock();
         if (!st || !pr || st->stopping || pr->retired) return;
@@ -187,7 +187,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   void Suspect(const std::shared_ptr<Peer>& peer, const Status& why) {
     if (peer->down || peer->checking.exchange(true)) return;
     std::weak_ptr<State> weak = weak_from_this();
-    peer->client->Ping(options.peer_timeout, [weak, peer, why](Status status) {
+    peer->client->Ping(options.peer_timeout, [weak, peer, why](const Status& status) {
       peer->checking = false;
       std::shared_ptr<State> s = weak.lock();
       if (!s || s->stopping || peer->retired || status.ok()) return;
@@ -384,7 +384,7 @@ std::vector<PeerInfo> Cluster::Peers() const {
 
 const std::string& Cluster::self() const { return state_->options.self; }
 
-void Cluster::Purge(PurgeTarget target, std::function<void(PurgeSummary)> done) {
+void Cluster::Purge(const PurgeTarget& target, std::function<void(PurgeSummary)> done) {
   State& s = *state_;
   struct Gather {
     Mutex mu;
@@ -422,7 +422,7 @@ void Cluster::Purge(PurgeTarget target, std::function<void(PurgeSummary)> done) 
   for (const auto& peer : others) {
     peer->client->Purge(
         target, s.options.peer_timeout,
-        [gather, node = peer->address](Result<uint64_t> r) { gather->Add(node, r); });
+        [gather, node = peer->address](const Result<uint64_t>& r) { gather->Add(node, r); });
   }
   cache::ReadThrough* rt = s.read_through.load();
   gather->Add(s.options.self, rt != nullptr ? s.local_purge(*rt, target)

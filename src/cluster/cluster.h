@@ -132,7 +132,7 @@ class Cluster final : public cache::Loader {
 
   // Purge removes the target here and on every peer; `done` runs once, on any thread, when
   // all answered or failed (each within the peer deadline).
-  void Purge(PurgeTarget target, std::function<void(PurgeSummary)> done);
+  void Purge(const PurgeTarget& target, std::function<void(PurgeSummary)> done);
 
   ClusterStats Stats() const;
 

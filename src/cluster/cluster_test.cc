@@ -422,7 +422,7 @@ TEST_F(ClusterTest, AnOwnerThatTimesOutButAnswersPingStaysUp) {
 TEST_F(ClusterTest, AnOwnerThatTimesOutAndFailsPingIsMarkedDown) {
   FakePeer& b = MakeWithOwnerDown(FakePeer::Mode::kSilent);
   const std::string key = KeyOwnedBy(kB);
-  cluster_->Load(key, cache::Scope::kCluster, [](Result<cache::EntryPtr>, cache::Keep) {});
+  cluster_->Load(key, cache::Scope::kCluster, [](const Result<cache::EntryPtr>&, cache::Keep) {});
   b.TimeOutHeld();
   EXPECT_EQ(InnerKeys(), Keys{key});
   EXPECT_EQ(b.pings(), 1);
@@ -473,7 +473,7 @@ TEST_F(ClusterTest, AGetFromAPeerIsServedHereEvenForAKeyOwnedElsewhere) {
   // The sender thinks this node owns the key; this node thinks kB does. It must not forward.
   const std::string key = KeyOwnedBy(kB);
   std::optional<Result<cache::EntryPtr>> reply;
-  transport_.service()->ServeGet(key, [&reply](Result<cache::EntryPtr> r) { reply = r; });
+  transport_.service()->ServeGet(key, [&reply](const Result<cache::EntryPtr>& r) { reply = r; });
   ASSERT_TRUE(reply.has_value());
   ASSERT_TRUE(reply->ok());
   EXPECT_EQ(Body(**reply), "local");
@@ -494,7 +494,8 @@ TEST_F(ClusterTest, APurgeReachesEveryPeerAndThisNodeAndReportsTheFailures) {
   ASSERT_TRUE(cluster.Start(read_through).ok());
   transport_.peer(kC).set_purge_ok(false);
   std::optional<PurgeSummary> summary;
-  cluster.Purge({PurgeKind::kKey, "/v1/items/7"}, [&summary](PurgeSummary s) { summary = s; });
+  cluster.Purge({PurgeKind::kKey, "/v1/items/7"},
+                [&summary](const PurgeSummary& s) { summary = s; });
   ASSERT_TRUE(summary.has_value());
   EXPECT_EQ(transport_.peer(kB).purges(), Keys{"/v1/items/7"});
   EXPECT_EQ(transport_.peer(kC).purges(), Keys{"/v1/items/7"});

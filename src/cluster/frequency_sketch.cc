@@ -22,12 +22,21 @@ constexpr uint64_t kRowSeeds[] = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL,
 
 }  // namespace
 
-FrequencySketch::FrequencySketch(FrequencySketchOptions options) {
-  const size_t expected = std::max<size_t>(options.expected_keys, 32);
-  width_bits_ = static_cast<unsigned>(std::bit_width(2 * expected - 1));  // >= 2 x expected
-  sample_size_ = options.sample_size != 0 ? options.sample_size : 10 * uint64_t{expected};
-  words_count_ = kRows * (size_t{1} << width_bits_) / kCountersPerWord;
-  words_ = std::make_unique<std::atomic<uint64_t>[]>(words_count_);
+namespace {
+
+size_t ExpectedKeys(const FrequencySketchOptions& o) {
+  return std::max<size_t>(o.expected_keys, 32);
+}
+
+}  // namespace
+
+FrequencySketch::FrequencySketch(FrequencySketchOptions options)
+    // width >= 2 x the expected keys
+    : width_bits_(static_cast<unsigned>(std::bit_width(2 * ExpectedKeys(options) - 1))),
+      sample_size_(options.sample_size != 0 ? options.sample_size
+                                            : 10 * uint64_t{ExpectedKeys(options)}),
+      words_count_(kRows * (size_t{1} << width_bits_) / kCountersPerWord),
+      words_(std::make_unique<std::atomic<uint64_t>[]>(words_count_)) {
   for (size_t i = 0; i < words_count_; ++i) words_[i].store(0, std::memory_order_relaxed);
 }
 

@@ -44,7 +44,7 @@ struct PurgeTarget {
 
 // Keys longer than this are refused on both ends (the HTTP layer's request-line limit is
 // far below it).
-inline constexpr size_t kMaxKey = 64 * 1024;
+inline constexpr size_t kMaxKey = size_t{64} * 1024;
 
 std::string EncodeGet(std::string_view key);
 Result<std::string_view> DecodeGet(std::string_view payload);  // the key, a view into payload

@@ -78,8 +78,9 @@ class Exchange {
   // Defer returns a callback that answers later and keeps the connection alive until then.
   virtual ReplyLater Defer() = 0;
 
- protected:
-  ~Exchange() = default;
+  // Never deleted through this base, but virtual: so is every implementation's destructor
+  // (cppcoreguidelines-virtual-class-destructor).
+  virtual ~Exchange() = default;
 };
 
 // Handler is the application: one instance serves every connection on every loop, so it must

@@ -105,10 +105,10 @@ class Runner {
   Report Run(const std::function<void(const Window&)>& progress) {
     start = SteadyClock::now();
     end = start + options.ramp + options.hold;
-    interval_ns = options.rate > 0 ? static_cast<int64_t>(1e9 / options.rate) : 0;
-    next_send_ns.store(0);
-    starter = std::make_unique<asio::steady_timer>(io);
-    stepper = std::make_unique<asio::steady_timer>(io);
+    interval_ns_ = options.rate > 0 ? static_cast<int64_t>(1e9 / options.rate) : 0;
+    next_send_ns_.store(0);
+    starter_ = std::make_unique<asio::steady_timer>(io);
+    stepper_ = std::make_unique<asio::steady_timer>(io);
     StartUsers();
     StepAt(start + options.step, progress);
     std::vector<std::thread> threads;
@@ -118,41 +118,41 @@ class Runner {
     io.run();
     for (auto& t : threads) t.join();
     Report report;
-    report.steps = std::move(steps);
+    report.steps = std::move(steps_);
     const double total_s = std::chrono::duration<double>(end - start).count();
-    report.total = Summarise(std::move(all), 0, total_s, started.load());
+    report.total = Summarise(std::move(all_), 0, total_s, started_.load());
     return report;
   }
 
   bool Over() const { return SteadyClock::now() >= end; }
 
   void Record(uint32_t latency_us) {
-    std::lock_guard<std::mutex> lock(mu);
-    window.latency_us.push_back(latency_us);
+    std::lock_guard<std::mutex> lock(mu_);
+    window_.latency_us.push_back(latency_us);
   }
   void RecordFailure(const std::string& what, bool timeout) {
-    std::lock_guard<std::mutex> lock(mu);
+    std::lock_guard<std::mutex> lock(mu_);
     if (timeout) {
-      ++window.timeouts;
+      ++window_.timeouts;
     } else {
-      ++window.errors;
+      ++window_.errors;
     }
-    if (window.first_error.empty()) window.first_error = what;
+    if (window_.first_error.empty()) window_.first_error = what;
   }
   const std::string& NextPath() {
-    return options.paths[next_path.fetch_add(1, std::memory_order_relaxed) % options.paths.size()];
+    return options.paths[next_path_.fetch_add(1, std::memory_order_relaxed) % options.paths.size()];
   }
   // SendSlot is when the next request may go out under `rate` (now, without a rate).
   SteadyClock::time_point SendSlot() {
-    if (interval_ns == 0) return SteadyClock::now();
-    const int64_t slot = next_send_ns.fetch_add(interval_ns, std::memory_order_relaxed);
+    if (interval_ns_ == 0) return SteadyClock::now();
+    const int64_t slot = next_send_ns_.fetch_add(interval_ns_, std::memory_order_relaxed);
     const auto at = start + std::chrono::nanoseconds(slot);
     // A schedule that has fallen behind (the target could not keep up) catches up to now
     // rather than bursting.
     const auto now = SteadyClock::now();
     if (at < now - std::chrono::milliseconds(100)) {
-      next_send_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count(),
-                         std::memory_order_relaxed);
+      next_send_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count(),
+                          std::memory_order_relaxed);
       return now;
     }
     return at;
@@ -169,18 +169,18 @@ class Runner {
     const auto now = SteadyClock::now();
     const double ramp_ns = static_cast<double>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(options.ramp).count());
-    while (started.load() < options.users && !Over()) {
-      const size_t i = started.load();
+    while (started_.load() < options.users && !Over()) {
+      const size_t i = started_.load();
       const auto due =
           start + std::chrono::nanoseconds(static_cast<int64_t>(
                       ramp_ns * static_cast<double>(i) / static_cast<double>(options.users)));
       if (due > now) break;
-      started.fetch_add(1);
+      started_.fetch_add(1);
       std::make_shared<User>(*this, io)->Start();
     }
-    if (started.load() < options.users && !Over()) {
-      starter->expires_after(std::chrono::milliseconds(5));
-      starter->async_wait([this](const boost::system::error_code& ec) {
+    if (started_.load() < options.users && !Over()) {
+      starter_->expires_after(std::chrono::milliseconds(5));
+      starter_->async_wait([this](const boost::system::error_code& ec) {
         if (!ec) StartUsers();
       });
     }
@@ -188,39 +188,39 @@ class Runner {
 
   void StepAt(SteadyClock::time_point at, const std::function<void(const Window&)>& progress) {
     const auto close_at = std::min(at, end);
-    stepper->expires_at(close_at);
-    stepper->async_wait([this, at, close_at, progress](const boost::system::error_code& ec) {
+    stepper_->expires_at(close_at);
+    stepper_->async_wait([this, at, close_at, progress](const boost::system::error_code& ec) {
       if (ec) return;
       Samples s;
       {
-        std::lock_guard<std::mutex> lock(mu);
-        std::swap(s, window);
+        std::lock_guard<std::mutex> lock(mu_);
+        std::swap(s, window_);
       }
-      all.Merge(s);
-      const double from = steps.empty() ? 0 : steps.back().end_s;
+      all_.Merge(s);
+      const double from = steps_.empty() ? 0 : steps_.back().end_s;
       const double to = std::chrono::duration<double>(close_at - start).count();
-      steps.push_back(Summarise(std::move(s), from, to, started.load()));
-      if (progress) progress(steps.back());
+      steps_.push_back(Summarise(std::move(s), from, to, started_.load()));
+      if (progress) progress(steps_.back());
       if (close_at >= end) {
         // The users see Over() at their next step and close; give stragglers their timeout.
-        stepper->expires_after(options.timeout + std::chrono::milliseconds(100));
-        stepper->async_wait([this](const boost::system::error_code&) { io.stop(); });
+        stepper_->expires_after(options.timeout + std::chrono::milliseconds(100));
+        stepper_->async_wait([this](const boost::system::error_code&) { io.stop(); });
         return;
       }
       StepAt(at + options.step, progress);
     });
   }
 
-  std::mutex mu;
-  Samples window;
-  Samples all;  // touched only by the stepper's handler
-  std::vector<Window> steps;
-  std::unique_ptr<asio::steady_timer> starter;
-  std::unique_ptr<asio::steady_timer> stepper;
-  std::atomic<size_t> started{0};
-  std::atomic<size_t> next_path{0};
-  std::atomic<int64_t> next_send_ns{0};
-  int64_t interval_ns = 0;
+  std::mutex mu_;
+  Samples window_;
+  Samples all_;  // touched only by the stepper_'s handler
+  std::vector<Window> steps_;
+  std::unique_ptr<asio::steady_timer> starter_;
+  std::unique_ptr<asio::steady_timer> stepper_;
+  std::atomic<size_t> started_{0};
+  std::atomic<size_t> next_path_{0};
+  std::atomic<int64_t> next_send_ns_{0};
+  int64_t interval_ns_ = 0;
 };
 
 void User::Arm(SteadyClock::time_point at, void (User::*then)()) {
