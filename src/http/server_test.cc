@@ -150,11 +150,10 @@ struct Reply {
 // Client is a blocking keep-alive connection with a receive timeout.
 class Client {
  public:
-  explicit Client(uint16_t port, int timeout_ms = 5000) {
-    fd_ = ConnectToLoopback(port);
-    connected_ = fd_ >= 0;
+  explicit Client(uint16_t port, int timeout_ms = 5000)
+      : fd_(ConnectToLoopback(port)), connected_(fd_ >= 0) {
     if (!connected_) return;
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    timeval tv{timeout_ms / 1000, suseconds_t{timeout_ms % 1000} * 1000};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -167,7 +166,7 @@ class Client {
 
   bool connected() const { return connected_; }
 
-  bool Send(std::string_view data) {
+  bool Send(std::string_view data) const {
     while (!data.empty()) {
       ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
       if (n <= 0) return false;

@@ -27,7 +27,7 @@ namespace {
 
 constexpr size_t kInitialBuffer = 4096;
 // A buffer that grew for a large request is given back once empty, beyond this size.
-constexpr size_t kKeepBuffer = 64 * 1024;
+constexpr size_t kKeepBuffer = size_t{64} * 1024;
 // After a server-initiated close we half-close and read what the client still sends for at
 // most this long, so that its unread data does not make the kernel send a reset that could
 // destroy our last answer in the client's receive buffer (nginx's lingering close).
@@ -43,7 +43,7 @@ std::string_view HttpDate() {
   thread_local size_t length = 0;
   time_t now = std::time(nullptr);
   if (now != cached_second) {
-    struct tm tm;
+    struct tm tm {};
     gmtime_r(&now, &tm);
     int n = std::snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT",
                           kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],

@@ -64,7 +64,8 @@ class Session;
 // ~Server after its thread has finished.
 class Loop {
  public:
-  Loop(const ServerOptions& options, Handler& handler, std::atomic<size_t>* open_connections);
+  // `open` counts the server's open connections (all loops).
+  Loop(const ServerOptions& opts, Handler& h, std::atomic<size_t>* open);
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;

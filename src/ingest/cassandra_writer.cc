@@ -81,7 +81,7 @@ class CassandraWriter final : public RowWriter {
     // reach 0, which the callback's last step does.
     session_->Execute(prepared_, std::move(values), static_cast<uint16_t>(row.size()),
                       std::move(options), std::chrono::steady_clock::now() + 30s,
-                      [this, done = std::move(done)](Result<cql::ResultMessage> r) {
+                      [this, done = std::move(done)](const Result<cql::ResultMessage>& r) {
                         done(r.status());
                         MutexLock lock(mu_);
                         if (--in_flight_ == 0) idle_.NotifyAll();

@@ -87,6 +87,7 @@ Status CsvSource::Open(const std::string& path, const std::vector<std::string>& 
     if (!*got) return Status::InvalidArgument(path + " is empty: expected a header line");
   } while (IsBlankRecord(header));
   std::vector<std::string> names;
+  names.reserve(header.size());
   for (CsvField& f : header) names.push_back(std::move(f.text));
   internal::StripBom(&names[0]);
   if (Status s = internal::CheckNames(names, path + ": the header"); !s.ok()) return s;
@@ -95,7 +96,10 @@ Status CsvSource::Open(const std::string& path, const std::vector<std::string>& 
   for (const std::string& w : wanted) {
     const auto it = std::find(names.begin(), names.end(), w);
     if (it == names.end()) {
-      return Status::InvalidArgument(path + ": no column '" + w + "' in the header");
+      std::string message = path + ": no column '";
+      message += w;
+      message += "' in the header";
+      return Status::InvalidArgument(message);
     }
     index_.push_back(static_cast<size_t>(it - names.begin()));
     columns_.push_back(w);

@@ -49,7 +49,7 @@ LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progre
         ++shared.in_flight;
       }
       // Not under the lock: the writer may call `done` inline.
-      writer.Write(std::move(row), [&shared, line](Status s) {
+      writer.Write(std::move(row), [&shared, line](const Status& s) {
         MutexLock lock(shared.mu);
         if (s.ok()) {
           ++shared.report.written;

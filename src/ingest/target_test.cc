@@ -10,8 +10,11 @@ namespace shoal::ingest {
 namespace {
 
 TEST(CassandraTargetTest, HostPortKeyspaceAndCredentials) {
+  // This test runs on one thread: nothing reads the environment while it changes.
+  // NOLINTBEGIN(concurrency-mt-unsafe)
   ::unsetenv("SHOAL_CASSANDRA_USER");
   ::unsetenv("SHOAL_CASSANDRA_PASSWORD");
+  // NOLINTEND(concurrency-mt-unsafe)
   Result<CassandraTarget> t = ParseCassandraTarget("db1.example/shop");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->host, "db1.example");
@@ -19,11 +22,13 @@ TEST(CassandraTargetTest, HostPortKeyspaceAndCredentials) {
   EXPECT_EQ(t->keyspace, "shop");
   EXPECT_EQ(t->user, "");
 
+  // NOLINTBEGIN(concurrency-mt-unsafe)
   ::setenv("SHOAL_CASSANDRA_USER", "loader", 1);
   ::setenv("SHOAL_CASSANDRA_PASSWORD", "s3cret", 1);
   t = ParseCassandraTarget("127.0.0.1:19042/shoal_catalog");
   ::unsetenv("SHOAL_CASSANDRA_USER");
   ::unsetenv("SHOAL_CASSANDRA_PASSWORD");
+  // NOLINTEND(concurrency-mt-unsafe)
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->host, "127.0.0.1");
   EXPECT_EQ(t->port, 19042);

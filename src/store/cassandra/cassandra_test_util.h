@@ -23,6 +23,7 @@ namespace shoal::store::cassandra::testing {
 
 // CassandraPort is SHOAL_CASSANDRA_PORT, or 9042.
 inline uint16_t CassandraPort() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, nothing writes it.
   const char* env = std::getenv("SHOAL_CASSANDRA_PORT");
   return env != nullptr ? static_cast<uint16_t>(std::atoi(env)) : 9042;
 }
@@ -36,6 +37,7 @@ inline bool Listening(uint16_t port) {
 }
 
 inline bool CassandraRequired() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, nothing writes it.
   const char* env = std::getenv("SHOAL_REQUIRE_CASSANDRA");
   return env != nullptr && std::string(env) == "1";
 }
