@@ -87,7 +87,7 @@ using CallCallback = std::function<void(Result<std::string>)>;
 class Client {
  public:
   Client(Runtime& runtime, ClientOptions options);
-  ~Client();  // Close()
+  ~Client();  // Close()  NOLINT(bugprone-exception-escape): see client.cc
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 

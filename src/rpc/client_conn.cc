@@ -25,14 +25,12 @@ ClientConn::ClientConn(std::shared_ptr<ClientCore> s, size_t slot_index, TimePoi
       slot(slot_index),
       dial_started(now),
       strand(asio::make_strand(state->impl.io)),
+      connect_deadline(now + state->options.connect_timeout),
+      timer_armed(true),  // Dial arms it: the connect timeout
       socket_(strand),
       resolver_(strand),
       timer_(strand),
-      decoder_(state->options.max_frame) {
-  MutexLock lock(mu);
-  connect_deadline = now + state->options.connect_timeout;
-  timer_armed = true;  // Dial arms it: the connect timeout
-}
+      decoder_(state->options.max_frame) {}
 
 void ClientConn::Dial() {
   ArmTimer();

@@ -291,6 +291,7 @@ TEST_F(RpcTest, FiveHundredCallsInFlightOnOneConnection) {
   constexpr int kCalls = 500;
   // Issued from four threads at once, onto one connection.
   std::vector<std::thread> callers;
+  callers.reserve(4);
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&, t] {
       for (int i = t; i < kCalls; i += 4) {
@@ -338,7 +339,7 @@ TEST_F(RpcTest, PoolSpreadsCallsOverItsConnections) {
 TEST_F(RpcTest, LargePayloadsBothWays) {
   StartServer();
   Client client(client_rt_, Options(1));
-  std::string big(700 * 1024, 'q');
+  std::string big(size_t{700} * 1024, 'q');
   for (size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>('a' + i % 26);
   auto r = CallAndWait(client, 1, big, 5s);
   ASSERT_TRUE(r.has_value());
@@ -525,7 +526,7 @@ TEST_F(RpcTest, PingIsAnsweredWithPong) {
   StartServer();
   Client client(client_rt_, Options(1));
   std::promise<Status> done;
-  client.Ping(2s, [&](Status st) { done.set_value(st); });
+  client.Ping(2s, [&](const Status& st) { done.set_value(st); });
   std::future<Status> f = done.get_future();
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
   EXPECT_TRUE(f.get().ok());
@@ -535,7 +536,7 @@ TEST_F(RpcTest, PingIsAnsweredWithPong) {
   server_->Stop();
   server_.reset();
   std::promise<Status> down;
-  client.Ping(5s, [&](Status st) { down.set_value(st); });
+  client.Ping(5s, [&](const Status& st) { down.set_value(st); });
   std::future<Status> g = down.get_future();
   ASSERT_EQ(g.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(g.get().code(), StatusCode::kUnavailable);
@@ -679,7 +680,7 @@ TEST_F(RpcTest, CloseCancelsPendingCallsAndNoCallbackRunsAfterIt) {
   auto client = std::make_unique<Client>(client_rt_, Options(2));
   std::atomic<bool> closed{false};
   std::atomic<int> after_close{0}, cancelled{0}, answered{0}, total{0};
-  auto callback = [&](Result<std::string> r) {
+  auto callback = [&](const Result<std::string>& r) {
     if (closed.load()) after_close.fetch_add(1);
     if (r.status().code() == StatusCode::kCancelled) cancelled.fetch_add(1);
     if (r.ok()) answered.fetch_add(1);
@@ -719,7 +720,7 @@ TEST_F(RpcTest, ClientDestroyedInsideItsOwnCallbackDoesNotDeadlock) {
   std::promise<void> done;
   std::weak_ptr<Client> weak = client;
   auto holder = std::make_shared<std::shared_ptr<Client>>(std::move(client));
-  (*holder)->Call(1, "x", 2s, [holder, &done](Result<std::string> r) {
+  (*holder)->Call(1, "x", 2s, [holder, &done](const Result<std::string>& r) {
     EXPECT_TRUE(r.ok());
     holder->reset();  // ~Client here
     done.set_value();

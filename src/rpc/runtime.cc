@@ -27,7 +27,8 @@ Runtime::Runtime(size_t threads) {
   }
 }
 
-Runtime::~Runtime() { Stop(); }
+// Stop throws only if a mutex, a join or an allocation fails: then nothing can be cleaned up.
+Runtime::~Runtime() { Stop(); }  // NOLINT(bugprone-exception-escape)
 
 void Runtime::Post(std::function<void()> fn) { asio::post(impl_->io, std::move(fn)); }
 
@@ -87,7 +88,7 @@ void OutQueue::Buffers(std::vector<asio::const_buffer>& out) const {
 void OutQueue::Clear() {
   // Keep the first chunk's memory if it is a small one: the next batch of headers and small
   // payloads then needs no allocation.
-  if (!chunks_.empty() && chunks_.front().capacity() <= 64 * 1024 &&
+  if (!chunks_.empty() && chunks_.front().capacity() <= size_t{64} * 1024 &&
       chunks_.front().capacity() > spare_.capacity()) {
     spare_ = std::move(chunks_.front());
   }

@@ -20,7 +20,7 @@ namespace shoal::rpc {
 class Runtime {
  public:
   explicit Runtime(size_t threads = 1);
-  ~Runtime();  // Stop()
+  ~Runtime();  // Stop()  NOLINT(bugprone-exception-escape): see runtime.cc
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 

@@ -72,7 +72,7 @@ struct ServerStats {
 class Server {
  public:
   Server(Runtime& runtime, ServerOptions options, Handler& handler);
-  ~Server();  // Stop()
+  ~Server();  // Stop()  NOLINT(bugprone-exception-escape): see server.cc
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
