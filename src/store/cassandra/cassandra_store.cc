@@ -170,7 +170,7 @@ void CassandraStore::Query(size_t id, std::vector<Value> params, TimePoint deadl
   Fetch(std::move(pages));
 }
 
-void CassandraStore::Fetch(std::shared_ptr<Pages> pages) {
+void CassandraStore::Fetch(const std::shared_ptr<Pages>& pages) {
   cassandra::ExecuteOptions options;
   options.consistency = options_.consistency;
   options.page_size = options_.page_size;

@@ -89,7 +89,7 @@ class CassandraStore final : public Store {
 
   CassandraStore(CassandraOptions options, std::unique_ptr<cassandra::Session> session);
   std::shared_ptr<const Statement> StatementFor(size_t id) SHOAL_EXCLUDES(mu_);
-  void Fetch(std::shared_ptr<Pages> pages);
+  void Fetch(const std::shared_ptr<Pages>& pages);
 
   const CassandraOptions options_;
   std::unique_ptr<cassandra::Session> session_;

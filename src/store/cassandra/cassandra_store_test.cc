@@ -22,8 +22,8 @@ using cassandra::testing::CassandraPort;
 using cassandra::testing::UniqueKeyspace;
 
 const std::string& Keyspace() {
-  static const std::string ks = UniqueKeyspace("shoal_store_test");
-  return ks;
+  static const std::string kName = UniqueKeyspace("shoal_store_test");
+  return kName;
 }
 
 CassandraOptions Options(const std::string& keyspace = Keyspace()) {
@@ -42,8 +42,8 @@ class Admin {
     o.contact_points = {"127.0.0.1:" + std::to_string(CassandraPort())};
     o.connections_per_node = 1;
     auto s = cassandra::Session::Open(o);
-    if (s.ok()) session_ = std::move(s).value();
     status_ = s.status();
+    if (s.ok()) session_ = std::move(s).value();
   }
   const Status& status() const { return status_; }
   Status Run(const std::string& cql) {
@@ -70,7 +70,7 @@ class CassandraStoreTest : public ::testing::Test {
     if (!cassandra::testing::Listening(CassandraPort())) return;
     admin_ = new Admin();
     ASSERT_TRUE(admin_->status().ok()) << admin_->status().ToString();
-    const std::string ks = Keyspace();
+    const std::string& ks = Keyspace();
     for (const std::string& cql : {
              "DROP KEYSPACE IF EXISTS " + ks,
              "CREATE KEYSPACE " + ks +
@@ -184,7 +184,7 @@ TEST_F(CassandraStoreTest, ReadsEveryPageAcrossPageBoundaries) {
 }
 
 TEST_F(CassandraStoreTest, PreparesAgainAfterTheTableIsDroppedAndRecreated) {
-  const std::string ks = Keyspace();
+  const std::string& ks = Keyspace();
   ASSERT_TRUE(admin_->Run("CREATE TABLE " + ks + ".again (k int PRIMARY KEY, v text)").ok());
   ASSERT_TRUE(admin_->Run("INSERT INTO " + ks + ".again (k, v) VALUES (1, 'old')").ok());
   auto store = CassandraStore::Open(Options());
@@ -247,7 +247,7 @@ TEST_F(CassandraStoreTest, ErrorsFollowTheStoreContract) {
   (*store)->Shutdown();
   bool called = false;
   (*store)->Query(info->id, {int64_t{1}}, std::chrono::steady_clock::now() + 1s,
-                  [&called](Result<Rows> r) {
+                  [&called](const Result<Rows>& r) {
                     called = true;
                     EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
                   });
@@ -283,7 +283,7 @@ TEST_F(CassandraStoreTest, OpenNamesWhatIsWrong) {
 // then the re-prepare is refused with Invalid) is the operator's to fix: Internal, logged with the
 // query, never InvalidArgument (that is the HTTP caller's input, a 400).
 TEST_F(CassandraStoreTest, AQueryThatFailsOnTheServerAtRunTimeIsInternal) {
-  const std::string ks = Keyspace();
+  const std::string& ks = Keyspace();
   ASSERT_TRUE(admin_->Run("CREATE TABLE " + ks + ".doomed (k int PRIMARY KEY, v text)").ok());
   MemoryLogger log;
   CassandraOptions o = Options();

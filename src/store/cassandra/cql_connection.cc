@@ -118,7 +118,7 @@ class ConnectionOps {
  public:
   static void Start(const ConnPtr& c);
   static void Fail(const ConnPtr& c, const Status& cause);
-  static void Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint deadline,
+  static void Enqueue(const ConnPtr& c, const FrameBuilder& build, TimePoint deadline,
                       ResponseCallback done);
   // Refuse completes a request that got no stream id, from a later strand turn.
   static void Refuse(const ConnPtr& c, ResponseCallback done, Status why);
@@ -345,7 +345,7 @@ void ConnectionOps::Fail(const ConnPtr& c, const Status& cause) {
   }
 }
 
-void ConnectionOps::Enqueue(const ConnPtr& c, FrameBuilder build, TimePoint deadline,
+void ConnectionOps::Enqueue(const ConnPtr& c, const FrameBuilder& build, TimePoint deadline,
                             ResponseCallback done) {
   Connection::Impl& s = I(c);
   if (s.state == Connection::Impl::State::kClosed) {
@@ -509,7 +509,7 @@ void ConnectionOps::Tick(const ConnPtr& c) {
             AppendOptions(out, stream);
             return Status();
           },
-          TimePoint::max(), [c](Result<Frame>) { I(c).heartbeat_out = false; });
+          TimePoint::max(), [c](const Result<Frame>&) { I(c).heartbeat_out = false; });
     }
   }
   Duration next = kTick;

@@ -144,7 +144,7 @@ FrameBuilder Options() {
 Result<Response> Call(Connection& c, FrameBuilder build, Duration timeout = 10s) {
   auto p = std::make_shared<std::promise<Result<Response>>>();
   auto f = p->get_future();
-  c.Send(std::move(build), Now() + timeout, [p](Result<Frame> r) { p->set_value(Own(r)); });
+  c.Send(std::move(build), Now() + timeout, [p](const Result<Frame>& r) { p->set_value(Own(r)); });
   return f.get();
 }
 
@@ -161,7 +161,7 @@ Status Exec(Connection& c, const std::string& cql, Duration timeout = 30s) {
 void OnStrand(Connection& c, std::function<void()> fn) {
   auto done = std::make_shared<std::promise<void>>();
   auto f = done->get_future();
-  c.Send(Options(), Now() + 10s, [fn = std::move(fn), done](Result<Frame>) {
+  c.Send(Options(), Now() + 10s, [fn = std::move(fn), done](const Result<Frame>&) {
     fn();
     done->set_value();
   });
@@ -193,7 +193,7 @@ std::shared_ptr<Burst> StartBurst(Connection& c, std::vector<FrameBuilder> build
           return build(out, stream);
         },
         Now() + timeout,
-        [b, i](Result<Frame> r) {
+        [b, i](const Result<Frame>& r) {
           b->responses[i] = Own(r);
           if (--b->left == 0) b->finished.set_value();
         });
@@ -224,8 +224,8 @@ constexpr int kBigRows = 256;
 constexpr size_t kBigPad = 32 << 10;  // 256 x 32 KiB: an 8 MiB answer, many ms to produce
 
 const std::string& Keyspace() {
-  static const std::string ks = testing::UniqueKeyspace("shoal_conn");
-  return ks;
+  static const std::string kName = testing::UniqueKeyspace("shoal_conn");
+  return kName;
 }
 
 // Schema makes this process's keyspace and tables on first use; the environment drops the
@@ -236,6 +236,7 @@ class Schema : public ::testing::Environment {
   static Status EnsureRows(Connection& c) {
     return EnsureTable(c, rows_made_, "rows (id int PRIMARY KEY, v text)", [] {
       std::vector<FrameBuilder> inserts;
+      inserts.reserve(kRows);
       for (int i = 0; i < kRows; ++i) {
         inserts.push_back(Query("INSERT INTO " + Keyspace() + ".rows (id, v) VALUES (" +
                                 std::to_string(i) + ", 'row-" + std::to_string(i) + "')"));
@@ -419,15 +420,10 @@ class SilentListener {
 
 // ClosedPort returns a loopback port nothing listens on (bound, then released).
 uint16_t ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  uint16_t port = 0;
+  const int fd = ListenOnLoopback(1, &port);
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return port;
 }
 
 std::string StringNotation(std::string_view s) {
@@ -474,6 +470,7 @@ TEST_F(CqlRealConnectionTest, FiveHundredRequestsInFlightEachGetTheirOwnAnswer) 
   std::vector<int> order(kRows);
   for (int i = 0; i < kRows; ++i) order[static_cast<size_t>(i)] = (i * 7919) % kRows;
   std::vector<FrameBuilder> queries;
+  queries.reserve(order.size());
   for (int id : order) {
     queries.push_back(
         Query("SELECT id, v FROM " + Keyspace() + ".rows WHERE id = " + std::to_string(id)));
@@ -499,7 +496,7 @@ TEST_F(CqlRealConnectionTest, ADeadlineAlreadyNearFailsAndTheConnectionGoesOn) {
         built->store(true);
         return AppendQuery(out, stream, "SELECT release_version FROM system.local", {});
       },
-      Now() + 1us, [p](Result<Frame> r) { p->set_value(r.status()); });
+      Now() + 1us, [p](const Result<Frame>& r) { p->set_value(r.status()); });
   const Status st = p->get_future().get();
   EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded) << st.ToString();
   EXPECT_NE(st.message().find("127.0.0.1"), std::string::npos) << st.ToString();
@@ -547,7 +544,7 @@ TEST_F(CqlRealConnectionTest, ATimedOutIdIsNotReusedBeforeItsLateAnswer) {
             return AppendQuery(out, stream, "SELECT pad FROM " + Keyspace() + ".big", {});
           },
           Now() + 1ms,
-          [s, raw](Result<Frame> r) {
+          [s, raw](const Result<Frame>& r) {
             if (s->calls.fetch_add(1) > 0) return;  // a second call is the failure checked below
             s->status = r.status();
             // Still on the strand, before the late answer can be read: take 100 ids now.
@@ -617,6 +614,7 @@ TEST(CqlConnectionTest, CloseFailsRequestsInFlightAndRunsOnCloseOnce) {
   Connection* raw = &c;
   OnStrand(c, [&b, raw] {
     std::vector<FrameBuilder> queries;
+    queries.reserve(50);
     for (int i = 0; i < 50; ++i) queries.push_back(Query("SELECT * FROM system.local"));
     b = StartBurst(*raw, std::move(queries));
     // Close posts to the strand, so it runs before any answer to the burst can be read.
@@ -639,7 +637,7 @@ TEST(CqlConnectionTest, CloseFailsRequestsInFlightAndRunsOnCloseOnce) {
   // A Send on the strand after close: refused through a posted callback, not inside Send.
   OnStrand(c, [raw, refusal] {
     refusal->in_send = true;
-    raw->Send(Options(), Now() + 1s, [refusal](Result<Frame> r) {
+    raw->Send(Options(), Now() + 1s, [refusal](const Result<Frame>& r) {
       refusal->ran_inside_send = refusal->in_send;
       refusal->status.set_value(r.status());
     });
@@ -665,7 +663,7 @@ TEST(CqlConnectionTest, SendAfterCloseIsRefusedOffTheCallersThread) {
   auto refused = std::make_shared<std::promise<Status>>();
   const std::thread::id caller = std::this_thread::get_id();
   (*conn)->Send(Query("SELECT release_version FROM system.local"), Now() + 1s,
-                [refused, caller](Result<Frame> r) {
+                [refused, caller](const Result<Frame>& r) {
                   refused->set_value(std::this_thread::get_id() == caller
                                          ? Status::Internal("ran on the caller's thread")
                                          : r.status());

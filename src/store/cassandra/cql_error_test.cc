@@ -136,10 +136,10 @@ TEST(CqlErrorTest, ErrorStatusMapsEveryCodeByCodeAlone) {
     StatusCode request;
     StatusCode setup;
   };
-  const StatusCode kInternal = StatusCode::kInternal;
-  const StatusCode kInvalid = StatusCode::kInvalidArgument;
-  const StatusCode kUnavailable = StatusCode::kUnavailable;
-  const StatusCode kDeadline = StatusCode::kDeadlineExceeded;
+  constexpr StatusCode kInternal = StatusCode::kInternal;
+  constexpr StatusCode kInvalid = StatusCode::kInvalidArgument;
+  constexpr StatusCode kUnavailable = StatusCode::kUnavailable;
+  constexpr StatusCode kDeadline = StatusCode::kDeadlineExceeded;
   const Case cases[] = {
       {error_code::kServerError, kUnavailable, kUnavailable},
       {error_code::kProtocolError, kInternal, kInvalid},

@@ -88,7 +88,9 @@ void Executor::Attempt(std::shared_ptr<Call> call) {
         return AppendExecute(out, stream, raw->statement->result.id, p);
       },
       call->deadline,
-      [this, call, conn](Result<Frame> r) mutable { OnResponse(std::move(call), conn, r); });
+      [this, call, conn](Result<Frame> r) mutable {
+        OnResponse(std::move(call), conn, std::move(r));
+      });
 }
 
 void Executor::OnResponse(std::shared_ptr<Call> call, const std::shared_ptr<Connection>& conn,
