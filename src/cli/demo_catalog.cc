@@ -139,7 +139,7 @@ void MakeTimestamp(Rng& rng, std::string& out) {
 
 // MakeTags writes 0..4 distinct tags as a JSON array.
 void MakeTags(Rng& rng, std::string& out) {
-  std::array<size_t, kTags.size()> order;
+  std::array<size_t, kTags.size()> order{};
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   const auto count = static_cast<size_t>(rng.Between(0, 4));
   out = "[";

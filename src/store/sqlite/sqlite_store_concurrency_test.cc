@@ -43,26 +43,23 @@ TEST_F(SqliteStoreConcurrencyTest, ManyCallersGetTheirOwnRows) {
   constexpr int kCallers = 8;
   constexpr int kPerCaller = 150;
   std::atomic<int> wrong{0};
-  std::vector<std::thread> callers;
-  for (int t = 0; t < kCallers; ++t) {
-    callers.emplace_back([&, t] {
-      for (int i = 0; i < kPerCaller; ++i) {
-        const int64_t id = (t * 7919 + i * 31) % kItems + 1;
-        auto row = QuerySync(*store_, by_id->id, {id});
-        if (!row.ok() || row->rows.size() != 1 || row->rows[0][0] != Value(id) ||
-            row->rows[0][1] != Value("item-" + std::to_string(id)) ||
-            row->rows[0][2] != Value(static_cast<double>(id) * 0.25)) {
-          ++wrong;
-        }
-        auto n = QuerySync(*store_, range->id, {id, id + 9});
-        const int64_t want = std::min<int64_t>(10, kItems - id + 1);
-        if (!n.ok() || n->rows.at(0).at(0) != Value(want)) ++wrong;
+  shoal::testing::ThreadGroup callers(kCallers, [&](int t) {
+    for (int i = 0; i < kPerCaller; ++i) {
+      const int64_t id = (t * 7919 + i * 31) % kItems + 1;
+      auto row = QuerySync(*store_, by_id->id, {id});
+      if (!row.ok() || row->rows.size() != 1 || row->rows[0][0] != Value(id) ||
+          row->rows[0][1] != Value("item-" + std::to_string(id)) ||
+          row->rows[0][2] != Value(static_cast<double>(id) * 0.25)) {
+        ++wrong;
       }
-    });
-  }
-  for (auto& c : callers) c.join();
+      auto n = QuerySync(*store_, range->id, {id, id + 9});
+      const int64_t want = std::min<int64_t>(10, kItems - id + 1);
+      if (!n.ok() || n->rows.at(0).at(0) != Value(want)) ++wrong;
+    }
+  });
+  callers.Join();
   EXPECT_EQ(wrong.load(), 0);
-  EXPECT_EQ(store_->queries(), uint64_t{kCallers * kPerCaller * 2});
+  EXPECT_EQ(store_->queries(), uint64_t{kCallers} * kPerCaller * 2);
   EXPECT_LE(store_->prepares(), 6u);  // 3 workers x 2 statements, whatever the load
 }
 
@@ -97,14 +94,15 @@ TEST_F(SqliteStoreConcurrencyTest, ShutdownUnderLoadAnswersEveryQueryOnce) {
   std::atomic<int> bad{0};
   shoal::testing::ThreadGroup callers(kCallers, [&](int) {
     for (int64_t i = 0; i < kPerCaller; ++i) {
-      store_->Query(by_id->id, {i % kItems + 1}, testing::In(seconds(10)), [&](Result<Rows> rows) {
-        const StatusCode code = rows.status().code();
-        if (code != StatusCode::kOk && code != StatusCode::kCancelled &&
-            code != StatusCode::kResourceExhausted) {
-          ++bad;
-        }
-        ++answered;
-      });
+      store_->Query(by_id->id, {i % kItems + 1}, testing::In(seconds(10)),
+                    [&](const Result<Rows>& rows) {
+                      const StatusCode code = rows.status().code();
+                      if (code != StatusCode::kOk && code != StatusCode::kCancelled &&
+                          code != StatusCode::kResourceExhausted) {
+                        ++bad;
+                      }
+                      ++answered;
+                    });
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -228,7 +228,7 @@ TEST_F(SqliteStoreTest, RejectsWrongArgumentsOnAStoreThread) {
 
   std::promise<std::thread::id> where;
   store->Query(id, {}, In(seconds(5)),
-               [&where](Result<Rows>) { where.set_value(std::this_thread::get_id()); });
+               [&where](const Result<Rows>&) { where.set_value(std::this_thread::get_id()); });
   EXPECT_NE(where.get_future().get(), std::this_thread::get_id());
 }
 
@@ -307,7 +307,7 @@ TEST_F(SqliteStoreTest, ASlowQueryIsInterruptedAtItsDeadline) {
 class Blocker {
  public:
   void Submit(SqliteStore& store, size_t id) {
-    store.Query(id, {}, In(seconds(10)), [this](Result<Rows>) {
+    store.Query(id, {}, In(seconds(10)), [this](const Result<Rows>&) {
       started_.set_value();
       release_future_.wait();
     });
@@ -326,7 +326,7 @@ class Blocker {
 class Answers {
  public:
   QueryCallback Callback() {
-    return [this](Result<Rows> rows) {
+    return [this](const Result<Rows>& rows) {
       std::lock_guard lock(mu_);
       codes_.push_back(rows.status().code());
       cv_.notify_all();
@@ -446,7 +446,7 @@ TEST_F(SqliteStoreTest, ACallbackMayQueryAgain) {
   ASSERT_NE(store, nullptr);
   const size_t id = MustPrepare(*store, "SELECT name FROM items WHERE id = :id");
   std::promise<Result<Rows>> second;
-  store->Query(id, {int64_t{1}}, In(seconds(5)), [&](Result<Rows> first) {
+  store->Query(id, {int64_t{1}}, In(seconds(5)), [&](const Result<Rows>& first) {
     EXPECT_TRUE(first.ok());
     store->Query(id, {int64_t{2}}, In(seconds(5)),
                  [&second](Result<Rows> rows) { second.set_value(std::move(rows)); });
