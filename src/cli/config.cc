@@ -44,12 +44,14 @@ class Walker {
       bool ok = false;
       for (std::string_view k : known) ok = ok || k == key;
       if (!ok) {
-        std::string list;
+        std::string message(where);
+        message += ": unknown key '" + key + "' (known: ";
         for (std::string_view k : known) {
-          if (!list.empty()) list += ", ";
-          list += k;
+          if (message.back() != ' ') message += ", ";
+          message += k;
         }
-        Fail(kv.first, std::string(where) + ": unknown key '" + key + "' (known: " + list + ")");
+        message += ')';
+        Fail(kv.first, message);
       }
     }
   }

@@ -34,7 +34,7 @@ void NodeControl::Purge(api::PurgeScope scope, std::string text,
     }
     return done(std::move(outcome));
   }
-  cluster_->Purge(std::move(target), [done = std::move(done)](cluster::PurgeSummary s) {
+  cluster_->Purge(target, [done = std::move(done)](cluster::PurgeSummary s) {
     done(api::PurgeOutcome{s.removed, s.nodes, std::move(s.failed)});
   });
 }
