@@ -164,12 +164,12 @@ void Connection::Connect(asio::io_context& io, ConnectionOptions options,
 void Connection::Send(FrameBuilder build, TimePoint deadline, ResponseCallback done) {
   ConnPtr self = shared_from_this();
   if (impl_->strand.running_in_this_thread()) {
-    ConnectionOps::Enqueue(self, std::move(build), deadline, std::move(done));
+    ConnectionOps::Enqueue(self, build, deadline, std::move(done));
     return;
   }
   asio::post(impl_->strand,
              [self, build = std::move(build), deadline, done = std::move(done)]() mutable {
-               ConnectionOps::Enqueue(self, std::move(build), deadline, std::move(done));
+               ConnectionOps::Enqueue(self, build, deadline, std::move(done));
              });
 }
 
