@@ -167,7 +167,7 @@ void CassandraStore::Query(size_t id, std::vector<Value> params, TimePoint deadl
   }
   pages->count = static_cast<uint16_t>(bound.size());
   pages->rows.columns = statement->columns;
-  Fetch(std::move(pages));
+  Fetch(pages);
 }
 
 void CassandraStore::Fetch(const std::shared_ptr<Pages>& pages) {
