@@ -129,6 +129,7 @@ struct Reply {
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_EQ(catalog_.error(), "");
     store_ = catalog_.OpenStore(/*threads=*/2, /*queue_limit=*/4096);
     ASSERT_NE(store_, nullptr);
     options_ = CatalogApiOptions();

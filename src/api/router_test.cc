@@ -20,6 +20,7 @@ using testing::TestCatalog;
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_EQ(catalog_.error(), "");
     store_ = catalog_.OpenStore(/*threads=*/1, /*queue_limit=*/64);
     ASSERT_NE(store_, nullptr);
     auto router = Router::Build(CatalogApiOptions(), *store_);

@@ -31,6 +31,9 @@ class TestCatalog {
   TestCatalog& operator=(const TestCatalog&) = delete;
 
   const std::string& path() const { return db_path_; }
+  // error is "" or why the catalog could not be written (the tests that follow then fail on
+  // the missing rows or a null store; they print this).
+  const std::string& error() const { return error_; }
   // OpenStore opens a SqliteStore over the catalog with `threads` workers and `queue_limit`;
   // null (and a failure reported to the running test) if that fails.
   std::unique_ptr<store::SqliteStore> OpenStore(int threads, size_t queue_limit) const;
@@ -40,6 +43,7 @@ class TestCatalog {
  private:
   shoal::testing::TempDir dir_;
   std::string db_path_;
+  std::string error_;
 };
 
 }  // namespace shoal::api::testing
