@@ -16,10 +16,6 @@
 namespace shoal::cluster {
 namespace {
 
-// ParsePeer reads a peer name with base's HostPort rules (a port is required; an IPv6 host
-// goes in brackets); the error says what is wrong with the text.
-Result<HostPort> ParsePeer(std::string_view text) { return ParseHostPort(text); }
-
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
   for (const auto& x : v) {
     if (x == s) return true;
@@ -29,7 +25,7 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 
 Status CheckPeers(const std::string& self, const std::vector<std::string>& peers, bool has_memory) {
   for (const auto& p : peers) {
-    if (Result<HostPort> a = ParsePeer(p); !a.ok()) return a.status();
+    if (Result<HostPort> a = ParseHostPort(p); !a.ok()) return a.status();
   }
   const bool listed = Contains(peers, self);
   if (has_memory && !listed) {
@@ -257,7 +253,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
 };
 
 Status Cluster::ValidateOptions(const ClusterOptions& options, bool has_memory) {
-  Result<HostPort> self = ParsePeer(options.self);
+  Result<HostPort> self = ParseHostPort(options.self);
   if (!self.ok()) return Status::InvalidArgument("self: " + std::string(self.status().message()));
   return CheckPeers(options.self, options.peers, has_memory);
 }
