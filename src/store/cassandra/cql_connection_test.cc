@@ -575,13 +575,17 @@ TEST_F(CqlRealConnectionTest, ATimedOutIdIsNotReusedBeforeItsLateAnswer) {
       << "id " << quarantined << " was reused while its request's answer was still due";
 
   // Once the late answer is in, the id is free again: a burst larger than the free list
-  // takes every free id. The 8 MiB answer can take seconds on a loaded box (a sanitizer suite
+  // takes every free id. The free list holds every id this connection ever used at once (up
+  // to the kRows inserts of EnsureRows), and the late answer may land in the middle of it
+  // (before the last answers of `during`), so the burst must outnumber them all, not just the
+  // ids freed last. The 8 MiB answer can take seconds on a loaded box (a sanitizer suite
   // beside the JVM on 2 cores), so wait up to 30 s; a passing run stops at the first reuse.
+  constexpr int kAllIds = 2 * (kRows + kBigRows);
   bool reused = false;
   for (const TimePoint until = Now() + 30s; !reused && Now() < until;) {
-    std::shared_ptr<Burst> b = RunBurst(c, RowQueries(200, 200));
-    for (size_t i = 0; i < 200; ++i) {
-      ASSERT_TRUE(IsRow(b->responses[i], 200 + static_cast<int>(i)));
+    std::shared_ptr<Burst> b = RunBurst(c, RowQueries(0, kAllIds));
+    for (size_t i = 0; i < static_cast<size_t>(kAllIds); ++i) {
+      ASSERT_TRUE(IsRow(b->responses[i], static_cast<int>(i) % kRows));
     }
     reused = std::count(b->streams.begin(), b->streams.end(), quarantined) > 0;
     if (!reused) std::this_thread::sleep_for(10ms);
