@@ -70,6 +70,9 @@ Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_throu
 
 struct AdminOptions {
   std::string token;  // empty: the admin endpoints answer 403
+  // Where the admin API (/_shoal/purge, peers, metrics) listens, host:port; empty: on the
+  // public listener, as before.
+  std::string listen;
 };
 
 inline constexpr size_t kMaxAdminBody = size_t{64} * 1024;

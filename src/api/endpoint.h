@@ -42,7 +42,10 @@ struct EndpointOptions {
   ResultShape result = ResultShape::kOne;
   std::vector<std::string> json_columns;  // columns holding JSON text, embedded as JSON
   Duration ttl = std::chrono::seconds(60);
-  int line = 0;  // config line of the endpoint, for error messages
+  // Caps on one answer, enforced while the store reads it; unset: ApiOptions' caps.
+  std::optional<size_t> max_rows;
+  std::optional<size_t> max_body;  // bytes of the JSON answer
+  int line = 0;                    // config line of the endpoint, for error messages
 };
 
 struct ApiOptions {
@@ -54,6 +57,11 @@ struct ApiOptions {
   Duration negative_ttl = std::chrono::seconds(5);
   // How long one store query may take, queueing included, before the request gets a 503.
   Duration store_timeout = std::chrono::seconds(2);
+  // Caps on one answer for endpoints that set none (EndpointOptions::max_rows, max_body).
+  size_t max_rows = 10000;
+  size_t max_body = size_t{8} << 20;
+  // The longest string parameter (path or query) in bytes, unless its ParamSpec sets max.
+  size_t max_string_param = 256;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

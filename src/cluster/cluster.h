@@ -59,6 +59,8 @@ struct ClusterOptions {
   std::vector<std::string> peers;  // the nodes that own keys, host:port each
   std::string listen_host;         // where the peer server binds (port: self's); default self's
   std::string secret;              // shared by all nodes; empty: no peer authentication
+  // Without a secret, peers beyond loopback are refused unless this is set (cluster.insecure).
+  bool insecure = false;
   Duration peer_timeout = std::chrono::milliseconds(500);
   Duration probe_interval = std::chrono::milliseconds(500);
   size_t connections = 2;            // per peer

@@ -35,13 +35,17 @@ struct ServerOptions {
   int threads = 0;
 
   // Request limits (see http/parser.h for what each one bounds and the status it gives).
-  size_t max_request_line = 8192;   // 414 beyond
-  size_t max_header_bytes = 16384;  // 431 beyond
-  size_t max_headers = 64;          // 431 beyond
-  size_t max_body = 1 << 20;        // 413 beyond
+  size_t max_request_line = 8192;      // 414 beyond
+  size_t max_header_bytes = 16384;     // 431 beyond
+  size_t max_headers = 64;             // 431 beyond
+  size_t max_body = size_t{64} << 10;  // 413 beyond
 
   // Open connections over all loops; one more is answered 503 and closed.
   size_t max_connections = 10000;
+  // Open connections from one client address; one more is answered 503 and closed. 0: no cap.
+  size_t max_connections_per_address = 0;
+  // A new connection that sends no byte within this is closed (without an answer).
+  Duration first_byte_timeout = std::chrono::seconds(10);
 
   // A keep-alive connection with no request in progress is closed after this long.
   Duration idle_timeout = std::chrono::seconds(60);

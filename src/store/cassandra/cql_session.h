@@ -64,6 +64,13 @@ struct SessionOptions {
   std::string keyspace;
   std::string user;  // PasswordAuthenticator credentials, sent only if the server asks
   std::string password;
+  // Authenticator classes (as the server names them in AUTHENTICATE) that may receive the
+  // credentials; any other is refused before a byte of them is sent.
+  std::vector<std::string> allowed_authenticators = {
+      "org.apache.cassandra.auth.PasswordAuthenticator"};
+  // Networks (CIDR, e.g. "10.0.0.0/8") that discovered nodes must lie in to be dialled; empty:
+  // any. Contact points are always dialled.
+  std::vector<std::string> node_networks;
   size_t connections_per_node = 2;
   size_t io_threads = 1;
   // Read system.peers_v2 and connect to every node; false keeps to the contact points.
