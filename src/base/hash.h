@@ -1,7 +1,9 @@
 // Hash64: a fast, non-cryptographic 64-bit hash of bytes.
 //
-// Used to pick cache shards and to derive strong ETags from response bodies. It is stable
-// across processes and builds (the cluster will rely on that), so never change it casually.
+// Used where every process must get the same value: the cluster's hash ring and strong ETags
+// of response bodies. It is stable across processes and builds, so never change it casually.
+// It is unkeyed, so anyone can make keys that collide under it: tables indexed by strings a
+// client chooses (the cache, singleflight) use KeyedHash (base/keyed_hash.h) instead.
 // FNV-1a over 8-byte words followed by a 64-bit finaliser (the splitmix64 mixer), which fixes
 // FNV's weak high bits. Thread-safe (pure function).
 #pragma once

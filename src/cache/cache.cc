@@ -9,6 +9,7 @@
 // Entries leaving the cache are released after the mutex is dropped: the last reference to
 // an entry frees its body, which is work we keep out of the critical section.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <iterator>
@@ -17,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "base/hash.h"
+#include "base/keyed_hash.h"
 #include "base/mutex.h"
 
 namespace shoal::cache {
@@ -27,16 +28,17 @@ namespace {
 // map node with its bucket slot, measured from libstdc++'s layouts.
 constexpr size_t kNodeOverhead = 96;
 
-// A key with its Hash64, which Cache computes once per call (it also picks the shard). The
-// index hashes with Hash64 too and looks up by HashedKey (C++20 heterogeneous lookup), so a
-// lookup never hashes the key a second time.
+// A key with its KeyedHash, which Cache computes once per call (it also picks the shard). The
+// index hashes with KeyedHash too and looks up by HashedKey (C++20 heterogeneous lookup), so a
+// lookup never hashes the key a second time. Keyed, not Hash64: keys are chosen by clients,
+// who could otherwise make thousands collide in one shard and one bucket (flooding).
 struct HashedKey {
   std::string_view key;
   uint64_t hash;
 };
 struct KeyHash {
   using is_transparent = void;
-  size_t operator()(std::string_view k) const { return static_cast<size_t>(Hash64(k)); }
+  size_t operator()(std::string_view k) const { return static_cast<size_t>(KeyedHash(k)); }
   size_t operator()(const HashedKey& k) const { return static_cast<size_t>(k.hash); }
 };
 struct KeyEq {
@@ -118,6 +120,14 @@ class Cache::Shard {
     s->evictions += evictions_;
   }
 
+  void AddSpread(Spread* s) {
+    MutexLock lock(mu_);
+    s->largest_shard = std::max(s->largest_shard, index_.size());
+    for (size_t b = 0; b < index_.bucket_count(); ++b) {
+      s->largest_bucket = std::max(s->largest_bucket, index_.bucket_size(b));
+    }
+  }
+
  private:
   struct Node {
     EntryPtr entry;
@@ -196,7 +206,7 @@ Cache::Shard& Cache::ShardFor(uint64_t hash) {
 }
 
 EntryPtr Cache::Lookup(std::string_view key) {
-  const uint64_t hash = Hash64(key);
+  const uint64_t hash = KeyedHash(key);
   Shard& shard = ShardFor(hash);
   FrontSlot& slot = front_table[hash % kFrontSlots];
   if (slot.cache_id == id_ && slot.hash == hash && slot.version == shard.version() &&
@@ -227,14 +237,14 @@ EntryPtr Cache::Lookup(std::string_view key) {
 
 bool Cache::Insert(EntryPtr entry) {
   std::vector<EntryPtr> released;
-  const uint64_t hash = Hash64(entry->key());
+  const uint64_t hash = KeyedHash(entry->key());
   Shard& shard = ShardFor(hash);
   return shard.Insert(std::move(entry), hash, &released);
 }
 
 bool Cache::Erase(std::string_view key) {
   std::vector<EntryPtr> released;
-  const uint64_t hash = Hash64(key);
+  const uint64_t hash = KeyedHash(key);
   return ShardFor(hash).Erase(HashedKey{key, hash}, &released);
 }
 
@@ -248,12 +258,18 @@ size_t Cache::ErasePrefix(std::string_view prefix,
 
 void Cache::AddCharge(const Entry& entry, size_t bytes) {
   std::vector<EntryPtr> released;
-  ShardFor(Hash64(entry.key())).AddCharge(entry, bytes, &released);
+  ShardFor(KeyedHash(entry.key())).AddCharge(entry, bytes, &released);
 }
 
 CacheStats Cache::Stats() const {
   CacheStats s;
   for (size_t i = 0; i < kShards; ++i) shards_[i].AddStats(&s);
+  return s;
+}
+
+Cache::Spread Cache::IndexSpread() const {
+  Spread s;
+  for (size_t i = 0; i < kShards; ++i) shards_[i].AddSpread(&s);
   return s;
 }
 

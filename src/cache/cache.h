@@ -14,6 +14,10 @@
 // Thread-safety: thread-safe. 16 shards by the key hash, each with its own mutex held only
 // for the map and list updates (no allocation of entries or bodies under a lock).
 //
+// Hashing: shards, the index and the front tables all use one KeyedHash (base/keyed_hash.h,
+// SipHash-1-3 under a random per-process key) of the key, computed once per call: keys come
+// from clients, and an unkeyed hash would let them make keys that all land in one bucket.
+//
 // Front tables: a hit must not take a lock that the other event loops take too (on a hot key,
 // two loops would pass the shard's mutex back and forth on every request). So each thread
 // keeps a small direct-mapped table of the entries it found (kFrontSlots, keyed by the key's
@@ -81,12 +85,21 @@ class Cache {
   void AddCharge(const Entry& entry, size_t bytes);
 
   CacheStats Stats() const;
+
+  // IndexSpread tells how evenly the keys spread over the shards and over the buckets of the
+  // shards' hash tables (the entries a lookup may compare its key with). It walks every bucket
+  // under each shard's lock: for tests and diagnostics, not for a request path.
+  struct Spread {
+    size_t largest_shard = 0;   // entries
+    size_t largest_bucket = 0;  // entries
+  };
+  Spread IndexSpread() const;
   size_t capacity_bytes() const { return capacity_; }
 
  private:
   class Shard;
   static constexpr size_t kShards = 16;
-  Shard& ShardFor(uint64_t hash);  // by the key's Hash64
+  Shard& ShardFor(uint64_t hash);  // by the key's KeyedHash
 
   const uint64_t id_;  // unique for the process's life: tags front slots (an address may recur)
   size_t capacity_;

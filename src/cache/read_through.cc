@@ -1,5 +1,6 @@
 #include "cache/read_through.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace shoal::cache {
@@ -200,6 +201,15 @@ void ReadThrough::Shutdown() {
   MutexLock lock(mu_);
   shut_down_ = true;
   idle_.Wait(mu_, [this]() SHOAL_REQUIRES(mu_) { return active_loads_ == 0; });
+}
+
+size_t ReadThrough::LargestFlightBucket() const {
+  MutexLock lock(mu_);
+  size_t largest = 0;
+  for (size_t b = 0; b < flights_.bucket_count(); ++b) {
+    largest = std::max(largest, flights_.bucket_size(b));
+  }
+  return largest;
 }
 
 ReadThroughStats ReadThrough::Stats() const {

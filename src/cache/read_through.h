@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/keyed_hash.h"
 #include "base/mutex.h"
 #include "base/status.h"
 #include "base/striped_counter.h"
@@ -106,6 +107,10 @@ class ReadThrough {
 
   ReadThroughStats Stats() const;
 
+  // LargestFlightBucket is the most flights in one bucket of the flight table (the flights a
+  // Load may compare its key with). Walks the table under mu_: for tests.
+  size_t LargestFlightBucket() const;
+
  private:
   struct Flight {
     bool local = true;    // loading from this node's store (else: forwarded to the owner)
@@ -113,9 +118,10 @@ class ReadThrough {
     std::vector<Callback> waiters;
   };
   // Transparent hashing lets Load find a flight by string_view without building a string.
+  // KeyedHash, not std::hash: keys come from clients, and std::hash is unkeyed (flooding).
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+    size_t operator()(std::string_view k) const { return static_cast<size_t>(KeyedHash(k)); }
   };
   using FlightMap = std::unordered_map<std::string, Flight, KeyHash, std::equal_to<>>;
 

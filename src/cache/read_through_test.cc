@@ -4,10 +4,15 @@
 #include "cache/read_through.h"
 
 #include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "cache/test_collisions.h"
 
 namespace shoal::cache {
 namespace {
@@ -338,6 +343,24 @@ TEST_F(ReadThroughTest, ErasePrefixPurgesBothCaches) {
   Source s;
   EXPECT_EQ(rt_.Lookup("remote/a/2", &s), nullptr);
   EXPECT_NE(rt_.Lookup("/b/1", &s), nullptr);
+}
+
+TEST_F(ReadThroughTest, FlightsOfKeysCollidingUnderStdHashSpreadOverBuckets) {
+  // 4,096 keys with one std::hash value (libstdc++'s; security review 2026-12-05, H4), all
+  // loading at once: each Load compares its key with every flight of its bucket.
+  const std::vector<std::string> keys =
+      testing::CollidingKeys(testing::StdHashWords(), "/v1/categories/x", 12, "/items");
+  ASSERT_EQ(keys.size(), 4096u);
+  const size_t hash = std::hash<std::string_view>{}(keys[0]);
+  for (const std::string& key : keys) {
+    if (std::hash<std::string_view>{}(key) != hash) {
+      GTEST_SKIP() << "this standard library's std::hash is not libstdc++'s _Hash_bytes";
+    }
+  }
+  std::vector<Answer> answers(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) rt_.Load(keys[i], Record(&answers[i]));
+  EXPECT_EQ(loader_.loads(), 4096);
+  EXPECT_LE(rt_.LargestFlightBucket(), 16u);
 }
 
 TEST_F(ReadThroughTest, ShutdownWaitsForLoadsInFlightAndRefusesNewOnes) {

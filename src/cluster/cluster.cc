@@ -6,8 +6,8 @@
 #include <atomic>
 #include <utility>
 
-#include "base/hash.h"
 #include "base/host_port.h"
+#include "base/keyed_hash.h"
 #include "base/mutex.h"
 #include "cluster/frequency_sketch.h"
 #include "cluster/hash_ring.h"
@@ -208,7 +208,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
                 cache::LoadCallback done) {
     if (reply.entry.ok()) {
       cache::Keep keep = cache::Keep::kNone;
-      if (options.hot_cache && sketch.RecordAndAdmit(Hash64(key), options.hot_min_hits)) {
+      if (options.hot_cache && sketch.RecordAndAdmit(KeyedHash(key), options.hot_min_hits)) {
         keep = cache::Keep::kHot;
         hot_admissions.fetch_add(1, std::memory_order_relaxed);
       }

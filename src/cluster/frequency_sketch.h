@@ -7,9 +7,11 @@
 // TinyLFU.
 //
 // Structure: a count-min sketch of 4 rows of 4-bit counters, 16 to a 64-bit word.
-//  - Row r's counter for a key is picked by Mix64(hash + seed_r): the caller passes any
-//    well-mixed 64-bit hash of the key (Hash64(key) is fine, including the very hash the cache
-//    shards by), and each row remixes it independently.
+//  - Row r's counter for a key is picked by Mix64(hash + seed_r): the caller passes a
+//    well-mixed 64-bit hash of the key, and each row remixes it independently. Keys come from
+//    clients, so the cluster passes KeyedHash(key) (base/keyed_hash.h; the very hash the cache
+//    shards by is fine): under an unkeyed hash, keys made to collide would share all 4
+//    counters, and each would be admitted on its first request.
 //  - Record adds 1 to the key's counter in every row (saturating at 15); Estimate is the
 //    smallest of the 4. Other keys can only add to a counter, so before aging an estimate
 //    never under-counts (up to 15), and it over-counts only when all 4 counters are shared.

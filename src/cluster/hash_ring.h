@@ -10,11 +10,12 @@
 //  - Node i's points are Hash64(name, seed = p) for p in [0, points_per_node): no string is
 //    built per point. Measured against the other usual form, Hash64("name#p"), over 6,400
 //    node shares: the same spread (7.4% against 7.5% at 160 points).
-//  - A key's position is Hash64(key, kKeySeed), not Hash64(key). The cache picks its shard
-//    from the top 4 bits of Hash64(key); were the ring to use the same hash, the keys a node
-//    owns would crowd into some of its 16 shards, and those would evict while others sat
-//    empty. Measured with 3 nodes and 1,000,000 keys: with Hash64(key), a node's shards held
-//    from 0.23x to 1.79x of its mean; with the seed, 0.99x to 1.01x.
+//  - A key's position is Hash64(key, kKeySeed), not Hash64(key). The cache once picked its
+//    shard from the top 4 bits of Hash64(key) (it now uses KeyedHash, independent of the ring);
+//    were the ring to use the shard's hash, the keys a node owns would crowd into some of its
+//    16 shards, and those would evict while others sat empty. Measured with 3 nodes and
+//    1,000,000 keys: with Hash64(key), a node's shards held from 0.23x to 1.79x of its mean;
+//    with the seed, 0.99x to 1.01x.
 //  - A key is owned by the node of the first point at or after its position, wrapping round.
 //    Equal point hashes are settled by node name (the smaller name keeps the point), so the
 //    ring does not depend on the order of the input list.
