@@ -293,6 +293,20 @@ TEST_F(ApiTest, BadParametersAre400WithAJsonError) {
   EXPECT_EQ(store_->queries(), 0u);
 }
 
+TEST_F(ApiTest, OverlongAndNonUtf8StringParametersAre400NamingTheParameter) {
+  Reply long_name = Get("/v1/categories/" + std::string(257, 'a') + "/items");
+  EXPECT_FALSE(long_name.deferred);
+  EXPECT_EQ(long_name.response.status, 400);
+  EXPECT_EQ(long_name.body(),
+            R"({"error":"parameter 'name' must be at most 256 bytes long","status":400})");
+  Reply latin1 = Get("/v1/categories/caf%E9/items");
+  EXPECT_EQ(latin1.response.status, 400);
+  EXPECT_EQ(latin1.body(), R"({"error":"parameter 'name' must be valid UTF-8 text","status":400})");
+  EXPECT_EQ(store_->queries(), 0u);
+  EXPECT_EQ(cache_.Stats().entries, 0u);
+  EXPECT_EQ(Get("/v1/categories/" + std::string(256, 'a') + "/items").response.status, 200);
+}
+
 TEST_F(ApiTest, IfNoneMatchGivesA304) {
   Reply first = Get("/v1/items/1");
   const std::string etag(first.response.etag);

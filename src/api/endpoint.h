@@ -18,13 +18,16 @@ namespace shoal::api {
 enum class ParamType : unsigned char { kInt, kString };
 
 // ParamSpec is one query-string parameter (path parameters are declared in the route itself:
-// {id:int} or {name}, which is a string).
+// {id:int} or {name}, which is a string). A ParamSpec with the name of a path parameter
+// instead sets that parameter's bounds (min, max): its type must be the route's, and it has no
+// default.
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kString;
   // Used when the request does not give the parameter; without one the parameter is required.
   std::optional<std::string> default_value;
-  // Bounds, inclusive. For kInt the value; for kString the length in bytes.
+  // Bounds, inclusive. For kInt the value; for kString the decoded length in bytes (without a
+  // max, ApiOptions::max_string_param applies).
   std::optional<int64_t> min;
   std::optional<int64_t> max;
   int line = 0;  // config line, for error messages
@@ -60,7 +63,8 @@ struct ApiOptions {
   // Caps on one answer for endpoints that set none (EndpointOptions::max_rows, max_body).
   size_t max_rows = 10000;
   size_t max_body = size_t{8} << 20;
-  // The longest string parameter (path or query) in bytes, unless its ParamSpec sets max.
+  // The longest string parameter (path or query), in decoded bytes, unless its ParamSpec sets
+  // max. Longer values are a 400 naming the parameter.
   size_t max_string_param = 256;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;

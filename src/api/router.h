@@ -6,14 +6,18 @@
 // immutable snapshot, shared as std::shared_ptr<const Router>.
 //
 // Routes are literal segments and parameters: /v1/items/{id:int}/reviews. A parameter is
-// {name} (a string) or {name:int}. Query-string parameters are declared in ParamSpec. Every
-// parameter must be used by the query as :name and every :name must be a parameter.
+// {name} (a string) or {name:int}. Query-string parameters are declared in ParamSpec; a
+// ParamSpec with a route parameter's name sets that parameter's bounds (same type, no
+// default). Every parameter must be used by the query as :name and every :name must be a
+// parameter.
 //
 // Matching a request: the path selects at most one endpoint (a literal segment beats a
 // parameter at the first place where two routes differ; identical shapes are refused at
 // Build). Path segments and query values are percent-decoded ('+' is a plus sign, not a
-// space: this is RFC 3986, not HTML form encoding). Bad input is InvalidArgument (a 400)
-// with a message naming the parameter; no route is NotFound.
+// space: this is RFC 3986, not HTML form encoding). A string value must decode to valid
+// UTF-8 and to at most its max bytes (its ParamSpec's, else ApiOptions::max_string_param,
+// 256 by default), path and query alike. Bad input is InvalidArgument (a 400) with a message
+// naming the parameter; no route is NotFound.
 //
 // The canonical key is a canonical request target, and the cache key of the request:
 //   the route with each parameter in canonical form, then, when the endpoint declares query

@@ -2,8 +2,10 @@
 // store (routes, parameter names, types, defaults, bounds, json columns, the query itself
 // through Store::Prepare). Errors are InvalidArgument naming file:line. See router.h.
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "api/percent_encoding.h"
 #include "api/router.h"
@@ -117,6 +119,7 @@ class EndpointBuilder {
         p.name = std::string(name);
         p.type = type;
         p.in_path = true;
+        if (type == ParamType::kString) p.max = DefaultStringMax();
         p.line = ep_.line;
         c.params.push_back(std::move(p));
         prefix_done = true;
@@ -140,16 +143,20 @@ class EndpointBuilder {
     return Status::Ok();
   }
 
+  // DefaultStringMax is the max of a string parameter whose ParamSpec sets none.
+  int64_t DefaultStringMax() const {
+    constexpr auto kLargest = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+    return static_cast<int64_t>(std::min(options_.max_string_param, kLargest));
+  }
+
+  // AddDeclaredParams adds the query parameters of ep_.params. A ParamSpec with the name of a
+  // route parameter ({name}) instead sets that parameter's bounds: its type must be the
+  // route's and it has no default (the path always gives the value).
   Status AddDeclaredParams(Compiled& c) const {
+    std::vector<bool> bounded(c.params.size(), false);  // route parameters given a ParamSpec
     for (const ParamSpec& spec : ep_.params) {
       const int line = spec.line != 0 ? spec.line : ep_.line;
       if (!IsIdentifier(spec.name)) return Error(line, "bad parameter name " + Quoted(spec.name));
-      for (const auto& p : c.params) {
-        if (p.name != spec.name) continue;
-        return Error(line, p.in_path ? "query parameter " + Quoted(spec.name) +
-                                           " has the name of a route parameter"
-                                     : "duplicate parameter " + Quoted(spec.name));
-      }
       if (spec.min && spec.max && *spec.min > *spec.max) {
         return Error(line, "parameter " + Quoted(spec.name) + ": min is greater than max");
       }
@@ -158,11 +165,23 @@ class EndpointBuilder {
         return Error(line, "parameter " + Quoted(spec.name) +
                                ": a string's bounds are lengths and cannot be negative");
       }
+      auto same = std::find_if(c.params.begin(), c.params.end(),
+                               [&spec](const Compiled::Param& p) { return p.name == spec.name; });
+      if (same != c.params.end()) {
+        const auto i = static_cast<size_t>(same - c.params.begin());
+        if (!same->in_path || bounded[i]) {
+          return Error(line, "duplicate parameter " + Quoted(spec.name));
+        }
+        if (Status s = BoundRouteParam(*same, spec, line); !s.ok()) return s;
+        bounded[i] = true;
+        continue;
+      }
       Compiled::Param p;
       p.name = spec.name;
       p.type = spec.type;
       p.min = spec.min;
       p.max = spec.max;
+      if (p.type == ParamType::kString && !p.max) p.max = DefaultStringMax();
       p.line = line;
       if (spec.default_value) {
         // Defaults are plain text, not percent-encoded: encode, then check like a request.
@@ -182,6 +201,22 @@ class EndpointBuilder {
       }
       c.params.push_back(std::move(p));
     }
+    return Status::Ok();
+  }
+
+  Status BoundRouteParam(Compiled::Param& p, const ParamSpec& spec, int line) const {
+    if (spec.default_value) {
+      return Error(line, "route parameter " + Quoted(spec.name) +
+                             " cannot have a default (the path always gives it)");
+    }
+    if (spec.type != p.type) {
+      return Error(line, "parameter " + Quoted(spec.name) + " is " +
+                             (p.type == ParamType::kInt ? "an int" : "a string") +
+                             " in the route; declare it with that type");
+    }
+    p.min = spec.min;
+    if (spec.max) p.max = spec.max;
+    p.line = line;
     return Status::Ok();
   }
 

@@ -29,6 +29,8 @@ struct Router::Compiled {
     ParamType type = ParamType::kString;
     bool in_path = false;
     std::optional<std::string> default_value;  // canonical (percent-encoded) form
+    // Inclusive bounds: an int's value, a string's decoded length in bytes. A string always
+    // has a max: its ParamSpec's, else ApiOptions::max_string_param.
     std::optional<int64_t> min, max;
     int line = 0;
   };
@@ -66,9 +68,10 @@ class SegmentIterator {
   bool done_ = false;
 };
 
-// CheckValue checks one percent-encoded value against its parameter (type and bounds); for an
-// int it stores the value in *int_value. Messages name the parameter and what was expected:
-// they are the caller's InvalidArgument (a 400).
+// CheckValue checks one percent-encoded value against its parameter (type and bounds; a
+// string must also decode to valid UTF-8); for an int it stores the value in *int_value.
+// Messages name the parameter and what was expected: they are the caller's InvalidArgument
+// (a 400).
 Status CheckValue(const Router::Compiled::Param& p, std::string_view encoded, int64_t* int_value);
 
 // Quoted returns 's' in single quotes, for messages.

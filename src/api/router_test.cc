@@ -120,6 +120,90 @@ TEST_F(RouterTest, StringsArePercentDecodedAndCanonicallyEncoded) {
   EXPECT_EQ(Key("/v1/items/1/reviews", "%6cimit=7"), "/v1/items/1/reviews?limit=7");
 }
 
+// Options with one more endpoint, /v2/items?name=..., whose string parameter is in the query.
+ApiOptions WithStringQueryParam() {
+  ApiOptions o = CatalogApiOptions();
+  EndpointOptions e = o.endpoints[2];
+  e.route = "/v2/items";
+  e.params.push_back(ParamSpec{"name", ParamType::kString, {}, {}, {}, 40});
+  o.endpoints.push_back(std::move(e));
+  return o;
+}
+
+TEST_F(RouterTest, StringParametersHaveADefaultMaximumLength) {
+  // Path parameter {name}: 256 bytes (ApiOptions::max_string_param), counted decoded.
+  EXPECT_TRUE(Error("/v1/categories/" + std::string(256, 'a') + "/items").ok());
+  std::string encoded;
+  for (int i = 0; i < 256; ++i) encoded += "%C3%A9";  // 512 bytes decoded
+  Status s = Error("/v1/categories/" + std::string(257, 'a') + "/items");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "parameter 'name' must be at most 256 bytes long");
+  EXPECT_EQ(Error("/v1/categories/" + encoded + "/items").code(), StatusCode::kInvalidArgument);
+
+  // Query parameter.
+  auto built = Router::Build(WithStringQueryParam(), *store_);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  std::shared_ptr<const Router> r = *built;
+  EXPECT_TRUE(r->Match("/v2/items", "name=" + std::string(256, 'a')).ok());
+  auto m = r->Match("/v2/items", "name=" + std::string(257, 'a'));
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(), "parameter 'name' must be at most 256 bytes long");
+
+  // The operator's default.
+  ApiOptions o = WithStringQueryParam();
+  o.max_string_param = 8;
+  built = Router::Build(o, *store_);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  r = *built;
+  EXPECT_TRUE(r->Match("/v1/categories/abcdefgh/items", "").ok());
+  EXPECT_EQ(r->Match("/v1/categories/abcdefghi/items", "").status().message(),
+            "parameter 'name' must be at most 8 bytes long");
+  EXPECT_TRUE(r->Match("/v2/items", "name=abcdefgh").ok());
+  EXPECT_FALSE(r->Match("/v2/items", "name=abcdefghi").ok());
+  // Ints are bounded by value, not by this.
+  EXPECT_TRUE(r->Match("/v1/items/1234567890", "").ok());
+}
+
+TEST_F(RouterTest, AParamSpecSetsTheBoundsOfAPathParameterOrOfAQueryParameter) {
+  ApiOptions o = WithStringQueryParam();
+  o.endpoints[2].params.push_back(ParamSpec{"name", ParamType::kString, {}, 2, 1000, 33});
+  o.endpoints[3].params[1].max = 300;  // the query parameter
+  o.endpoints[0].params.push_back(ParamSpec{"id", ParamType::kInt, {}, 1, 99, 11});
+  auto built = Router::Build(o, *store_);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  std::shared_ptr<const Router> r = *built;
+  EXPECT_TRUE(r->Match("/v1/categories/" + std::string(1000, 'a') + "/items", "").ok());
+  EXPECT_EQ(r->Match("/v1/categories/" + std::string(1001, 'a') + "/items", "").status().message(),
+            "parameter 'name' must be at most 1000 bytes long");
+  EXPECT_EQ(r->Match("/v1/categories/a/items", "").status().message(),
+            "parameter 'name' must be at least 2 bytes long");
+  EXPECT_TRUE(r->Match("/v2/items", "name=" + std::string(300, 'a')).ok());
+  EXPECT_FALSE(r->Match("/v2/items", "name=" + std::string(301, 'a')).ok());
+  EXPECT_TRUE(r->Match("/v1/items/99", "").ok());
+  EXPECT_EQ(r->Match("/v1/items/100", "").status().message(), "parameter 'id' must be at most 99");
+  // The key of a path parameter is unchanged by declaring it.
+  EXPECT_EQ(r->Match("/v1/categories/tools/items", "").value().key,
+            "/v1/categories/tools/items?limit=20");
+}
+
+TEST_F(RouterTest, StringParametersMustBeUtf8) {
+  for (std::string_view good :
+       {"caf%C3%A9", "%F0%9F%98%80", "%EF%BF%BD", "%F4%8F%BF%BF", "a%00b"}) {
+    EXPECT_TRUE(Error("/v1/categories/" + std::string(good) + "/items").ok()) << good;
+  }
+  for (std::string_view bad : {"%FF", "caf%C3", "%C3%28", "%C0%AF", "%E0%80%AF", "%ED%A0%80",
+                               "%F4%90%80%80", "%F8%88%80%80%80", "%80", "%E2%82"}) {
+    Status s = Error("/v1/categories/" + std::string(bad) + "/items");
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(s.message(), "parameter 'name' must be valid UTF-8 text") << bad;
+  }
+  auto built = Router::Build(WithStringQueryParam(), *store_);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  EXPECT_EQ((*built)->Match("/v2/items", "name=%FE").status().message(),
+            "parameter 'name' must be valid UTF-8 text");
+  EXPECT_TRUE((*built)->Match("/v2/items", "name=Gr%C3%B6%C3%9Fe").ok());
+}
+
 TEST_F(RouterTest, MatchWithoutBindingGivesOnlyTheKey) {
   auto m = router_->Match("/v1/categories/tools/items", "limit=2", /*bind=*/false);
   ASSERT_TRUE(m.ok());
@@ -292,11 +376,28 @@ TEST_F(RouterTest, RefusesDuplicateAndClashingParameters) {
   EXPECT_NE(msg.find("catalog.yaml:10: "), std::string::npos) << msg;
   EXPECT_NE(msg.find("duplicate parameter 'id'"), std::string::npos) << msg;
 
+  // A ParamSpec may name a route parameter (to bound it), but cannot give it a default, change
+  // its type or name it twice.
   msg = BuildError([](ApiOptions& o) {
     o.endpoints[1].params.push_back(ParamSpec{"id", ParamType::kInt, "1", {}, {}, 23});
   });
   EXPECT_NE(msg.find("catalog.yaml:23: "), std::string::npos) << msg;
-  EXPECT_NE(msg.find("name of a route parameter"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("route parameter 'id' cannot have a default"), std::string::npos) << msg;
+  msg = BuildError([](ApiOptions& o) {
+    o.endpoints[1].params.push_back(ParamSpec{"id", ParamType::kString, {}, {}, 10, 23});
+  });
+  EXPECT_NE(msg.find("catalog.yaml:23: "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("parameter 'id' is an int in the route"), std::string::npos) << msg;
+  msg = BuildError([](ApiOptions& o) {
+    o.endpoints[2].params.push_back(ParamSpec{"name", ParamType::kString, {}, {}, 10, 33});
+    o.endpoints[2].params.push_back(ParamSpec{"name", ParamType::kString, {}, {}, 20, 34});
+  });
+  EXPECT_NE(msg.find("catalog.yaml:34: "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("duplicate parameter 'name'"), std::string::npos) << msg;
+  msg = BuildError([](ApiOptions& o) {
+    o.endpoints[2].params.push_back(ParamSpec{"name", ParamType::kString, {}, {}, -1, 33});
+  });
+  EXPECT_NE(msg.find("cannot be negative"), std::string::npos) << msg;
 
   msg =
       BuildError([](ApiOptions& o) { o.endpoints[1].params.push_back(o.endpoints[1].params[0]); });
@@ -358,6 +459,20 @@ TEST_F(RouterTest, RefusesBadDefaultsAndBounds) {
   msg = BuildError([](ApiOptions& o) { o.endpoints[1].params[0].min = 60; });
   EXPECT_NE(msg.find("catalog.yaml:22: "), std::string::npos) << msg;
   EXPECT_NE(msg.find("min is greater than max"), std::string::npos) << msg;
+
+  // A string default obeys the default maximum length and UTF-8 like a request's value.
+  msg = BuildError([](ApiOptions& o) {
+    o = WithStringQueryParam();
+    o.max_string_param = 4;
+    o.endpoints[3].params[1].default_value = "tools";
+  });
+  EXPECT_NE(msg.find("catalog.yaml:40: "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("at most 4 bytes"), std::string::npos) << msg;
+  msg = BuildError([](ApiOptions& o) {
+    o = WithStringQueryParam();
+    o.endpoints[3].params[1].default_value = "\xff";
+  });
+  EXPECT_NE(msg.find("valid UTF-8"), std::string::npos) << msg;
 
   msg = BuildError([](ApiOptions& o) { o.endpoints[0].ttl = Duration::zero(); });
   EXPECT_NE(msg.find("ttl"), std::string::npos) << msg;
