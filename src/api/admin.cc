@@ -75,10 +75,8 @@ Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_throu
                             PurgeScope scope, std::string_view text) {
   if (scope == PurgeScope::kKey) return read_through.Erase(text);
   for (size_t i = 0; i < router.endpoint_count(); ++i) {
-    if (router.endpoint(i).route != text) continue;
-    return read_through.ErasePrefix(router.LiteralPrefix(i), [&router, i](std::string_view key) {
-      return router.KeyBelongsTo(key, i);
-    });
+    // O(1): the endpoint's entries are invalidated where they lie (StoreLoader::GroupOf).
+    if (router.endpoint(i).route == text) return read_through.PurgeGroup(static_cast<uint32_t>(i));
   }
   return Status::NotFound("no endpoint has the route '" + std::string(text) + "'");
 }

@@ -5,7 +5,9 @@
 //                        like a request) or every key of one configured route, on every node
 //                        of the cluster, main and hot caches alike. 200 with
 //                        {"purged": N, "nodes": K, "failed": []}; 502 with the same body and an
-//                        "error" when a node did not answer.
+//                        "error" when a node did not answer. N sums, over the nodes, the valid
+//                        entries the purge invalidated (an endpoint purge is O(1): it moves
+//                        the endpoint's generation on, and the entries are freed lazily).
 //   GET  /_shoal/peers   {"self": "...", "peers": [{"address": "...", "self": b, "up": b}]}
 //   PUT  /_shoal/peers   {"peers": ["host:port", ...]} replaces the owners at run time; 200
 //                        with the new view, 400 naming what is wrong.
@@ -37,7 +39,7 @@ namespace shoal::api {
 enum class PurgeScope : unsigned char { kKey, kEndpoint };
 
 struct PurgeOutcome {
-  uint64_t removed = 0;
+  uint64_t removed = 0;  // valid entries invalidated, summed over the nodes
   size_t nodes = 0;
   std::vector<std::string> failed;  // "host:port: reason"
 };
@@ -63,8 +65,10 @@ class Control {
 };
 
 // PurgeLocal removes a canonical key or the keys of the endpoint whose route is `text` from
-// this node's caches, through `read_through` so that no load in flight puts them back.
-// NotFound for a route that is not configured.
+// this node's caches, through `read_through` so that no load in flight puts them back, and
+// returns how many valid entries went. An endpoint is purged in O(1) (ReadThrough::PurgeGroup
+// of its index): its entries read as misses at once and are freed lazily. NotFound for a
+// route that is not configured.
 Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_through,
                             PurgeScope scope, std::string_view text);
 

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "api/admin.h"
 #include "api/json_check.h"
 #include "api/status_http.h"
 #include "api/store_loader.h"
@@ -305,6 +306,48 @@ TEST_F(ApiTest, OverlongAndNonUtf8StringParametersAre400NamingTheParameter) {
   EXPECT_EQ(store_->queries(), 0u);
   EXPECT_EQ(cache_.Stats().entries, 0u);
   EXPECT_EQ(Get("/v1/categories/" + std::string(256, 'a') + "/items").response.status, 200);
+}
+
+TEST_F(ApiTest, AnEndpointPurgeInvalidatesWithoutVisitingTheEntries) {
+  // 40 category listings (endpoint 2) and 3 items (endpoint 0), loaded through requests.
+  std::vector<cache::EntryPtr> held;
+  for (int i = 0; i < 40; ++i) {
+    const std::string path = "/v1/categories/c" + std::to_string(i) + "/items";
+    ASSERT_EQ(Get(path).response.status, 200);
+    held.push_back(cache_.Lookup(path + "?limit=20"));
+    ASSERT_NE(held.back(), nullptr) << path;
+  }
+  for (int id = 1; id <= 3; ++id) {
+    ASSERT_EQ(Get("/v1/items/" + std::to_string(id)).response.status, 200);
+  }
+  std::vector<long> refs;
+  for (const auto& e : held) refs.push_back(e.use_count());
+  const uint64_t queries = store_->queries();
+
+  Result<uint64_t> n =
+      PurgeLocal(*router_, *read_through_, PurgeScope::kEndpoint, "/v1/categories/{name}/items");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 40u);  // the endpoint's entries that were valid
+  // The purge did not visit them: the cache still holds every one (it lets go of each when it
+  // next finds it, or evicts it)...
+  EXPECT_EQ(cache_.Stats().entries, 43u);
+  for (size_t i = 0; i < held.size(); ++i) EXPECT_EQ(held[i].use_count(), refs[i]) << i;
+  // ...but they read as misses: the next request loads again, and the old entry goes.
+  EXPECT_EQ(Get("/v1/categories/c0/items").response.status, 200);
+  EXPECT_EQ(store_->queries(), queries + 1);
+  EXPECT_NE(cache_.Lookup("/v1/categories/c0/items?limit=20"), held[0]);
+  EXPECT_LT(held[0].use_count(), refs[0]);  // the cache (and this thread's front slot) let go
+  // Other endpoints are untouched: hits.
+  for (int id = 1; id <= 3; ++id) {
+    EXPECT_EQ(Get("/v1/items/" + std::to_string(id)).response.status, 200);
+  }
+  EXPECT_EQ(store_->queries(), queries + 1);
+  // Purging again counts only what was loaded since.
+  n = PurgeLocal(*router_, *read_through_, PurgeScope::kEndpoint, "/v1/categories/{name}/items");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1u);
+  EXPECT_EQ(PurgeLocal(*router_, *read_through_, PurgeScope::kEndpoint, "/v9/nope").status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(ApiTest, IfNoneMatchGivesA304) {

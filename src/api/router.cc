@@ -43,10 +43,6 @@ Router::~Router() = default;
 
 const EndpointInfo& Router::endpoint(size_t i) const { return endpoints_[i]->info; }
 
-std::string_view Router::LiteralPrefix(size_t endpoint) const {
-  return endpoints_[endpoint]->literal_prefix;
-}
-
 std::optional<size_t> Router::FindRoute(std::string_view path) const {
   std::optional<size_t> best;
   for (size_t i = 0; i < endpoints_.size(); ++i) {
@@ -56,9 +52,8 @@ std::optional<size_t> Router::FindRoute(std::string_view path) const {
   return best;
 }
 
-bool Router::KeyBelongsTo(std::string_view key, size_t endpoint) const {
-  const std::optional<size_t> found = FindRoute(key.substr(0, key.find('?')));
-  return found && *found == endpoint;
+std::optional<size_t> Router::EndpointOfKey(std::string_view key) const {
+  return FindRoute(key.substr(0, key.find('?')));
 }
 
 Result<RouteMatch> Router::Match(std::string_view path, std::string_view query, bool bind) const {

@@ -29,11 +29,9 @@
 // /v1/items/42/reviews has the key /v1/items/42/reviews?limit=10. A key is itself a valid
 // request target, so MatchKey can load it anywhere in the cluster from the key alone.
 //
-// Purging one endpoint: a key belongs to the endpoint whose route its path matches, decided
-// by KeyBelongsTo. LiteralPrefix gives the route's text before its first parameter, which
-// every key of the endpoint starts with; it is not unique (/v1/items/ is the prefix of both
-// the item and the reviews routes), so a caller purging by prefix must filter with
-// KeyBelongsTo.
+// Purging one endpoint: a key belongs to the endpoint whose route its path matches
+// (EndpointOfKey). The cache keeps each entry in the purge group of its endpoint's index
+// (StoreLoader::GroupOf), and a purge of the endpoint invalidates that group.
 //
 // Thread-safety: immutable after Build; every const method may be called concurrently.
 // Match allocates only the key string (and the bound values when asked for them).
@@ -108,12 +106,9 @@ class Router {
   // exactly canonical (e.g. /v1/items/042) is InvalidArgument: keys come from Match.
   Result<RouteMatch> MatchKey(std::string_view key) const;
 
-  // KeyBelongsTo reports whether `key` is a key of endpoint `endpoint`. Allocates nothing.
-  bool KeyBelongsTo(std::string_view key, size_t endpoint) const;
-
-  // LiteralPrefix is the route's text up to its first parameter (the whole route when it has
-  // none). Every key of the endpoint starts with it; keys of other endpoints may too.
-  std::string_view LiteralPrefix(size_t endpoint) const;
+  // EndpointOfKey is the endpoint whose route the path of `key` (a canonical key) matches, as
+  // FindRoute decides; nullopt when none does. Allocates nothing.
+  std::optional<size_t> EndpointOfKey(std::string_view key) const;
 
   size_t endpoint_count() const { return endpoints_.size(); }
   // REQUIRES: i < endpoint_count()

@@ -82,8 +82,6 @@ class EndpointBuilder {
     }
     SegmentIterator it(route);
     std::string_view seg;
-    bool prefix_done = false;
-    c.literal_prefix = "/";
     while (it.Next(&seg)) {
       if (c.segments.size() == kMaxSegments) {
         return Error(ep_.line, "more than " + std::to_string(kMaxSegments) + " segments");
@@ -122,7 +120,6 @@ class EndpointBuilder {
         if (type == ParamType::kString) p.max = DefaultStringMax();
         p.line = ep_.line;
         c.params.push_back(std::move(p));
-        prefix_done = true;
       } else {
         if (seg == "." || seg == "..") return Error(ep_.line, "malformed route: dot segment");
         if (!std::all_of(seg.begin(), seg.end(), IsLiteralChar)) {
@@ -131,15 +128,9 @@ class EndpointBuilder {
         }
         s.literal = std::string(seg);
         c.literal_mask |= uint32_t{1} << (kMaxSegments - 1 - c.segments.size());
-        if (!prefix_done) {
-          c.literal_prefix += seg;
-          c.literal_prefix += '/';
-        }
       }
       c.segments.push_back(std::move(s));
     }
-    // A route without parameters is its own prefix (no trailing slash).
-    if (!prefix_done) c.literal_prefix.pop_back();
     return Status::Ok();
   }
 

@@ -43,7 +43,6 @@ struct Router::Compiled {
   std::vector<Param> params;                // path parameters first, in route order
   std::vector<size_t> query_params_sorted;  // the declared ones, sorted by name
   std::vector<size_t> bindings;             // statement parameter i is params[bindings[i]]
-  std::string literal_prefix;
 };
 
 // SegmentIterator walks "/a/b/c" as "a", "b", "c". REQUIRES: path starts with '/'.

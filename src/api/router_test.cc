@@ -300,7 +300,6 @@ TEST_F(RouterTest, MissingRequiredParameter) {
             "parameter 'q' must be at most 5 bytes long");
   EXPECT_TRUE((*r)->Match("/v1/search", "q=").status().message().find("at least") !=
               std::string_view::npos);
-  EXPECT_EQ((*r)->LiteralPrefix(0), "/v1/search");
 }
 
 TEST_F(RouterTest, ALiteralSegmentBeatsAParameter) {
@@ -317,8 +316,7 @@ TEST_F(RouterTest, ALiteralSegmentBeatsAParameter) {
   auto m = (*r)->Match("/v1/items/special", "");
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->key, "/v1/items/special");
-  EXPECT_TRUE((*r)->KeyBelongsTo("/v1/items/special", 3));
-  EXPECT_FALSE((*r)->KeyBelongsTo("/v1/items/special", 0));
+  EXPECT_EQ((*r)->EndpointOfKey("/v1/items/special"), std::optional<size_t>(3));
 }
 
 TEST_F(RouterTest, MatchKeyParsesCanonicalKeysBack) {
@@ -344,15 +342,11 @@ TEST_F(RouterTest, MatchKeyParsesCanonicalKeysBack) {
 }
 
 TEST_F(RouterTest, KeysBelongToTheirEndpoint) {
-  EXPECT_TRUE(router_->KeyBelongsTo("/v1/items/42", 0));
-  EXPECT_FALSE(router_->KeyBelongsTo("/v1/items/42", 1));
-  EXPECT_TRUE(router_->KeyBelongsTo("/v1/items/42/reviews?limit=10", 1));
-  EXPECT_FALSE(router_->KeyBelongsTo("/v1/items/42/reviews?limit=10", 0));
-  EXPECT_TRUE(router_->KeyBelongsTo("/v1/categories/tools/items?limit=20", 2));
-  EXPECT_FALSE(router_->KeyBelongsTo("/v9/x", 0));
-  EXPECT_EQ(router_->LiteralPrefix(0), "/v1/items/");
-  EXPECT_EQ(router_->LiteralPrefix(1), "/v1/items/");
-  EXPECT_EQ(router_->LiteralPrefix(2), "/v1/categories/");
+  EXPECT_EQ(router_->EndpointOfKey("/v1/items/42"), std::optional<size_t>(0));
+  EXPECT_EQ(router_->EndpointOfKey("/v1/items/42/reviews?limit=10"), std::optional<size_t>(1));
+  EXPECT_EQ(router_->EndpointOfKey("/v1/categories/tools/items?limit=20"),
+            std::optional<size_t>(2));
+  EXPECT_EQ(router_->EndpointOfKey("/v9/x"), std::nullopt);
 }
 
 // Each refused config names the file and line and says what is wrong.

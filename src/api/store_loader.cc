@@ -105,6 +105,10 @@ StoreLoader::StoreLoader(std::shared_ptr<const Router> router, store::Store& sto
       timing_{options.grace, options.negative_ttl, options.store_timeout},
       faults_(std::make_shared<Faults>(options.logger, router_->endpoint_count())) {}
 
+uint32_t StoreLoader::GroupOf(std::string_view key) const {
+  return static_cast<uint32_t>(router_->EndpointOfKey(key).value_or(0));
+}
+
 void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallback done) {
   Result<RouteMatch> match = router_->MatchKey(key);
   if (!match.ok()) {

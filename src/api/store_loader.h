@@ -63,6 +63,9 @@ class StoreLoader final : public cache::Loader {
               const ApiOptions& options);
 
   void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
+  // GroupOf is the key's endpoint index (Router::EndpointOfKey; 0 for a key of no endpoint),
+  // so that PurgeLocal invalidates one endpoint with ReadThrough::PurgeGroup.
+  uint32_t GroupOf(std::string_view key) const override;
 
  private:
   struct Timing {

@@ -2,6 +2,8 @@
 
 // Invariants, per shard, under the shard's mutex:
 //  - every node of order_ (the CLOCK list) is in index_ under its entry's key, and the reverse;
+//  - a node is valid when its generation is its group's (groups_[node.group].generation), else
+//    invalidated by a PurgeGroup; groups_[g].live counts the valid nodes of group g;
 //  - index_'s string_view keys point into node.entry->key(), which lives as long as the node;
 //  - bytes_ is the sum of the nodes' charges; after every public call bytes_ <= capacity_;
 //  - order_ runs from newest (front) to oldest (back), in insertion order except for the entries
@@ -26,7 +28,7 @@ namespace shoal::cache {
 namespace {
 // What a node costs beyond its entry: the list node (two pointers + payload) and the hash
 // map node with its bucket slot, measured from libstdc++'s layouts.
-constexpr size_t kNodeOverhead = 96;
+constexpr size_t kNodeOverhead = 112;
 
 // A key with its KeyedHash, which Cache computes once per call (it also picks the shard). The
 // index hashes with KeyedHash too and looks up by HashedKey (C++20 heterogeneous lookup), so a
@@ -56,23 +58,31 @@ class Cache::Shard {
   // version is what a front slot compares with; see cache.h.
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
-  // Lookup also reports the shard's version at the time of the find.
-  EntryPtr Lookup(HashedKey key, uint64_t* version) {
+  // Lookup also reports the shard's version at the time of the find. An invalidated entry is
+  // dropped here (into *released) and reads as a miss.
+  EntryPtr Lookup(HashedKey key, uint64_t* version, std::vector<EntryPtr>* released) {
     MutexLock lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
+    if (!ValidLocked(*it->second)) {
+      RemoveLocked(it, released);
+      return nullptr;
+    }
     it->second->entry->MarkUsed();  // no list move: see CLOCK in cache.h
     *version = version_.load(std::memory_order_relaxed);
     return it->second->entry;
   }
 
-  bool Insert(EntryPtr entry, uint64_t hash, std::vector<EntryPtr>* released) {
+  bool Insert(EntryPtr entry, uint64_t hash, uint32_t group, std::vector<EntryPtr>* released) {
     const size_t charge = entry->BaseCharge() + kNodeOverhead;
     MutexLock lock(mu_);
     if (charge > capacity_) return false;
     auto it = index_.find(HashedKey{entry->key(), hash});
     if (it != index_.end()) RemoveLocked(it, released);
-    order_.push_front(Node{std::move(entry), charge});
+    // Groups are endpoints: a handful, grown here once each.
+    if (group >= groups_.size()) groups_.resize(size_t{group} + 1);
+    ++groups_[group].live;
+    order_.push_front(Node{std::move(entry), charge, group, groups_[group].generation});
     index_.emplace(std::string_view(order_.front().entry->key()), order_.begin());
     bytes_ += charge;
     EvictLocked(released);
@@ -83,24 +93,21 @@ class Cache::Shard {
     MutexLock lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return false;
+    const bool valid = ValidLocked(*it->second);
     RemoveLocked(it, released);
-    return true;
+    return valid;
   }
 
-  size_t ErasePrefix(std::string_view prefix, const std::function<bool(std::string_view)>& filter,
-                     std::vector<EntryPtr>* released) {
+  // PurgeGroup invalidates the group's valid nodes by moving its generation on; it visits none
+  // of them. Returns how many there were.
+  size_t PurgeGroup(uint32_t group) {
     MutexLock lock(mu_);
-    size_t n = 0;
-    for (auto it = index_.begin(); it != index_.end();) {
-      if (it->first.starts_with(prefix) && (!filter || filter(it->first))) {
-        auto next = std::next(it);
-        RemoveLocked(it, released);
-        it = next;
-        ++n;
-      } else {
-        ++it;
-      }
-    }
+    if (group >= groups_.size() || groups_[group].live == 0) return 0;
+    const size_t n = groups_[group].live;
+    ++groups_[group].generation;
+    groups_[group].live = 0;
+    // Front slots taken from this shard may hold entries of the group: void them all.
+    version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     return n;
   }
 
@@ -132,12 +139,23 @@ class Cache::Shard {
   struct Node {
     EntryPtr entry;
     size_t charge;
+    uint32_t group;       // the purge group given to Insert
+    uint64_t generation;  // the group's generation at Insert
+  };
+  struct Group {
+    uint64_t generation = 0;  // moved on by each PurgeGroup that found valid nodes
+    size_t live = 0;          // valid nodes of the group
   };
   using List = std::list<Node>;
   using Index = std::unordered_map<std::string_view, List::iterator, KeyHash, KeyEq>;
 
+  bool ValidLocked(const Node& node) const SHOAL_REQUIRES(mu_) {
+    return node.generation == groups_[node.group].generation;
+  }
+
   void RemoveLocked(Index::iterator it, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
     List::iterator node = it->second;
+    if (ValidLocked(*node)) --groups_[node->group].live;
     // Every front slot taken from this shard so far may hold this entry: void them all.
     version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     index_.erase(it);  // before the node: the map's key views the entry's key
@@ -149,7 +167,9 @@ class Cache::Shard {
   void EvictLocked(std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
     size_t second_chances = 0;  // at most one lap of the list per call
     while (bytes_ > capacity_ && !order_.empty()) {
-      if (second_chances < order_.size() && order_.back().entry->TakeUsed()) {
+      // An invalidated entry goes first, used or not: nobody can be served it any more.
+      if (second_chances < order_.size() && ValidLocked(order_.back()) &&
+          order_.back().entry->TakeUsed()) {
         // Used since eviction last passed it: it goes round again.
         order_.splice(order_.begin(), order_, std::prev(order_.end()));
         ++second_chances;
@@ -167,6 +187,7 @@ class Cache::Shard {
   size_t capacity_ = 0;
   List order_ SHOAL_GUARDED_BY(mu_);
   Index index_ SHOAL_GUARDED_BY(mu_);
+  std::vector<Group> groups_ SHOAL_GUARDED_BY(mu_);
   size_t bytes_ SHOAL_GUARDED_BY(mu_) = 0;
   uint64_t evictions_ SHOAL_GUARDED_BY(mu_) = 0;
 };
@@ -216,7 +237,8 @@ EntryPtr Cache::Lookup(std::string_view key) {
     return slot.entry;
   }
   uint64_t version = 0;
-  EntryPtr entry = shard.Lookup(HashedKey{key, hash}, &version);
+  std::vector<EntryPtr> released;  // an invalidated entry found, freed after the lock
+  EntryPtr entry = shard.Lookup(HashedKey{key, hash}, &version, &released);
   if (entry != nullptr && entry->BaseCharge() <= kFrontMaxCharge) {
     if (slot.cache_id == id_ && slot.hash == hash) {
       // The same key, voided by a change elsewhere in its shard: renew it, keeping its score.
@@ -235,11 +257,11 @@ EntryPtr Cache::Lookup(std::string_view key) {
   return entry;
 }
 
-bool Cache::Insert(EntryPtr entry) {
+bool Cache::Insert(EntryPtr entry, uint32_t group) {
   std::vector<EntryPtr> released;
   const uint64_t hash = KeyedHash(entry->key());
   Shard& shard = ShardFor(hash);
-  return shard.Insert(std::move(entry), hash, &released);
+  return shard.Insert(std::move(entry), hash, group % kMaxGroups, &released);
 }
 
 bool Cache::Erase(std::string_view key) {
@@ -248,11 +270,9 @@ bool Cache::Erase(std::string_view key) {
   return ShardFor(hash).Erase(HashedKey{key, hash}, &released);
 }
 
-size_t Cache::ErasePrefix(std::string_view prefix,
-                          const std::function<bool(std::string_view)>& filter) {
-  std::vector<EntryPtr> released;
+size_t Cache::PurgeGroup(uint32_t group) {
   size_t n = 0;
-  for (size_t i = 0; i < kShards; ++i) n += shards_[i].ErasePrefix(prefix, filter, &released);
+  for (size_t i = 0; i < kShards; ++i) n += shards_[i].PurgeGroup(group % kMaxGroups);
   return n;
 }
 

@@ -11,6 +11,13 @@
 // and moving those entries to the front. A hit thus writes no list node and no neighbour, and
 // an entry used at least once per lap of the list stays.
 //
+// Purge groups: every entry is inserted with a group (the api's endpoint), and PurgeGroup
+// invalidates all the entries of one group in O(1) a shard (a lock and an increment each),
+// visiting none of them: each shard keeps a generation per group, a node remembers its group's
+// generation at Insert, and a node whose generation is old reads as a miss. It is dropped when
+// a Lookup finds it, when its key is inserted again, or by eviction, which takes invalidated
+// entries first. Until then it still counts in Stats and in the byte budget.
+//
 // Thread-safety: thread-safe. 16 shards by the key hash, each with its own mutex held only
 // for the map and list updates (no allocation of entries or bodies under a lock).
 //
@@ -22,19 +29,18 @@
 // two loops would pass the shard's mutex back and forth on every request). So each thread
 // keeps a small direct-mapped table of the entries it found (kFrontSlots, keyed by the key's
 // hash, tagged with the cache's id and the shard's version). A shard's version changes
-// whenever the shard lets go of an entry (erase, purge, replacement, eviction), which voids
-// every front slot taken from it before; a slot whose version still matches holds an entry
-// that is still the cached one for its key, and is served with no lock and no shared write
-// (it sets the used bit too). Memory: a thread's table may keep up to kFrontSlots entries of
-// at most kFrontMaxCharge bytes (BaseCharge: their gzip variants, when made, come on top) alive
-// after the cache dropped them, until the slots are reused: 4 MiB per thread that looks up,
-// 8 MiB at the very worst, far less in practice.
+// whenever the shard lets go of an entry (erase, replacement, eviction) or a PurgeGroup
+// invalidates some, which voids every front slot taken from it before; a slot whose version
+// still matches holds an entry that is still the cached, valid one for its key, and is served with
+// no lock and no shared write (it sets the used bit too). Memory: a thread's table may keep up to
+// kFrontSlots entries of at most kFrontMaxCharge bytes (BaseCharge: their gzip variants, when made,
+// come on top) alive after the cache dropped them, until the slots are reused: 4 MiB per thread
+// that looks up, 8 MiB at the very worst, far less in practice.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -47,7 +53,7 @@ struct CacheOptions {
 };
 
 struct CacheStats {
-  uint64_t entries = 0;
+  uint64_t entries = 0;  // held, invalidated ones not yet dropped included
   uint64_t bytes = 0;
   uint64_t evictions = 0;
 };
@@ -67,18 +73,19 @@ class Cache {
   static constexpr size_t kFrontSlots = 1024;
   static constexpr size_t kFrontMaxCharge = size_t{4} * 1024;
 
-  // Insert adds or replaces the entry under entry->key() and evicts as needed. Returns false
-  // (and keeps nothing) when the entry alone exceeds a shard's share of the budget.
-  bool Insert(EntryPtr entry);
+  // Insert adds or replaces the entry under entry->key(), in purge group `group`, and evicts
+  // as needed. Returns false (and keeps nothing) when the entry alone exceeds a shard's share
+  // of the budget. Groups are taken modulo kMaxGroups (groups that share a slot purge
+  // together); each group seen costs each shard 16 bytes.
+  bool Insert(EntryPtr entry, uint32_t group = 0);
+  static constexpr uint32_t kMaxGroups = 65536;
 
-  // Erase removes `key`; returns whether it was there.
+  // Erase removes `key`; returns whether it held a valid (not invalidated) entry.
   bool Erase(std::string_view key);
 
-  // ErasePrefix removes every key that starts with `prefix` and, when `filter` is given, for
-  // which filter(key) is true; returns how many went. It walks every shard: for purges, not
-  // for a request path. `filter` runs under a shard mutex and must not call the Cache.
-  size_t ErasePrefix(std::string_view prefix,
-                     const std::function<bool(std::string_view)>& filter = nullptr);
+  // PurgeGroup invalidates every entry of `group` (see above) and returns how many valid
+  // entries the group had. Takes each shard's lock once, whatever the number of entries.
+  size_t PurgeGroup(uint32_t group);
 
   // AddCharge bills `bytes` more to `entry` if it is still the cached entry for its key (used
   // when its gzip variant is made), evicting as needed.

@@ -58,12 +58,16 @@ TEST(CacheFrontTest, AReplacedHotEntryTakesOverItsSlotAtOnce) {
   EXPECT_EQ(e.use_count(), 3);
 }
 
-TEST(CacheFrontTest, PurgeByPrefixEndsTheSlots) {
+TEST(CacheFrontTest, PurgeGroupEndsTheSlots) {
   Cache cache({.capacity_bytes = 1 << 20});
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(cache.Insert(MakeEntry("/a/" + std::to_string(i), 10)));
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(cache.Insert(MakeEntry("/a/" + std::to_string(i), 10), 1));
+  ASSERT_TRUE(cache.Insert(MakeEntry("/b", 10), 2));
   for (int i = 0; i < 100; ++i) ASSERT_NE(cache.Lookup("/a/" + std::to_string(i)), nullptr);
-  RunOn([&] { EXPECT_EQ(cache.ErasePrefix("/a/"), 100u); });
+  for (int i = 0; i < 100; ++i) ASSERT_NE(cache.Lookup("/a/" + std::to_string(i)), nullptr);
+  RunOn([&] { EXPECT_EQ(cache.PurgeGroup(1), 100u); });
   for (int i = 0; i < 100; ++i) EXPECT_EQ(cache.Lookup("/a/" + std::to_string(i)), nullptr) << i;
+  EXPECT_NE(cache.Lookup("/b"), nullptr);
 }
 
 TEST(CacheFrontTest, KeyHitOnlyThroughTheFrontTableSurvivesEviction) {

@@ -111,22 +111,68 @@ TEST(CacheTest, ZeroBudgetKeepsNothing) {
   EXPECT_EQ(cache.Stats().entries, 0u);
 }
 
-TEST(CacheTest, EraseAndErasePrefix) {
+TEST(CacheTest, EraseAndPurgeGroup) {
   Cache cache({.capacity_bytes = 1 << 20});
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(cache.Insert(MakeEntry("/a/" + std::to_string(i), 10)));
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(cache.Insert(MakeEntry("/b/" + std::to_string(i), 10)));
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(cache.Insert(MakeEntry("/a/" + std::to_string(i), 10), 1));
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(cache.Insert(MakeEntry("/b/" + std::to_string(i), 10), 2));
   EXPECT_TRUE(cache.Erase("/a/7"));
   EXPECT_FALSE(cache.Erase("/a/7"));
-  EXPECT_EQ(cache.ErasePrefix("/a/"), 49u);
-  CacheStats s = cache.Stats();
-  EXPECT_EQ(s.entries, 20u);
+  EXPECT_EQ(cache.PurgeGroup(1), 49u);
+  EXPECT_EQ(cache.PurgeGroup(1), 0u);  // nothing valid is left: a repeat costs nothing
+  EXPECT_EQ(cache.PurgeGroup(7), 0u);  // a group never seen
+  EXPECT_EQ(cache.Lookup("/a/3"), nullptr);
+  EXPECT_FALSE(cache.Erase("/a/4"));  // invalidated: not counted, but dropped
   EXPECT_NE(cache.Lookup("/b/3"), nullptr);
-  // With a filter: only the keys under the prefix that it accepts (here: odd numbers).
-  EXPECT_EQ(cache.ErasePrefix("/b/", [](std::string_view k) { return (k.back() - '0') % 2 == 1; }),
-            10u);
-  EXPECT_EQ(cache.Stats().entries, 10u);
-  EXPECT_NE(cache.Lookup("/b/4"), nullptr);
-  EXPECT_EQ(cache.Lookup("/b/13"), nullptr);
+  // A key inserted again after the purge is valid, in the group's new generation.
+  ASSERT_TRUE(cache.Insert(MakeEntry("/a/5", 10), 1));
+  EXPECT_NE(cache.Lookup("/a/5"), nullptr);
+  EXPECT_EQ(cache.PurgeGroup(1), 1u);
+  EXPECT_EQ(cache.Lookup("/a/5"), nullptr);
+  // Groups fold modulo kMaxGroups.
+  ASSERT_TRUE(cache.Insert(MakeEntry("/c", 10), Cache::kMaxGroups + 3));
+  EXPECT_EQ(cache.PurgeGroup(3), 1u);
+}
+
+TEST(CacheTest, PurgeGroupOfAHundredThousandEntriesVisitsNone) {
+  Cache cache({.capacity_bytes = size_t{256} << 20});
+  constexpr int kEntries = 100000;
+  std::vector<EntryPtr> held;
+  held.reserve(kEntries);
+  for (int i = 0; i < kEntries; ++i) {
+    held.push_back(MakeEntry("/v1/items/" + std::to_string(i), 8));
+    ASSERT_TRUE(cache.Insert(held.back(), 0));
+  }
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(cache.Insert(MakeEntry("/v1/other/" + std::to_string(i), 8), 1));
+  const uint64_t bytes = cache.Stats().bytes;
+
+  EXPECT_EQ(cache.PurgeGroup(0), size_t{kEntries});
+  // Not one entry was visited: each is still held by the cache (and `held`), still counted.
+  for (const EntryPtr& e : held) ASSERT_EQ(e.use_count(), 2) << e->key();
+  EXPECT_EQ(cache.Stats().entries, kEntries + 100u);
+  EXPECT_EQ(cache.Stats().bytes, bytes);
+  // Each reads as a miss and is dropped when found.
+  for (const EntryPtr& e : held) ASSERT_EQ(cache.Lookup(e->key()), nullptr) << e->key();
+  for (const EntryPtr& e : held) ASSERT_EQ(e.use_count(), 1) << e->key();
+  EXPECT_EQ(cache.Stats().entries, 100u);
+  // The other group is untouched.
+  for (int i = 0; i < 100; ++i) EXPECT_NE(cache.Lookup("/v1/other/" + std::to_string(i)), nullptr);
+}
+
+TEST(CacheTest, EvictionTakesInvalidatedEntriesFirst) {
+  Cache cache({.capacity_bytes = size_t{16} * 8 * 1024});  // 8 KiB a shard: about 7 entries of 1 KB
+  for (int i = 0; i < 200; ++i) {
+    const std::string key = "old" + std::to_string(i);
+    if (cache.Insert(MakeEntry(key, 1000), 1)) cache.Lookup(key);  // used: a second chance
+  }
+  ASSERT_GT(cache.PurgeGroup(1), 0u);
+  // One new entry per shard's worth: each insert evicts an invalidated entry, used bit or not,
+  // before any valid one.
+  for (int i = 0; i < 16; ++i)
+    ASSERT_TRUE(cache.Insert(MakeEntry("new" + std::to_string(i), 1000), 2));
+  for (int i = 0; i < 16; ++i) EXPECT_NE(cache.Lookup("new" + std::to_string(i)), nullptr) << i;
 }
 
 TEST(CacheTest, AddChargeBillsTheGzipVariantAndEvicts) {

@@ -5,6 +5,7 @@
 // of the key space from the key alone, so a key can travel between nodes.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,11 @@ class Loader {
   // node always does; a cluster node does for the keys it owns. Cheap; takes no lock that a
   // LoadCallback may hold.
   virtual bool IsLocal(std::string_view /*key*/) const { return true; }
+
+  // GroupOf is the purge group of `key` (Cache::Insert, ReadThrough::PurgeGroup): the api's
+  // endpoint index, so that one endpoint's entries can be invalidated at once. The same key
+  // must always get the same group. Pure and cheap; takes no lock. Default: one group, 0.
+  virtual uint32_t GroupOf(std::string_view /*key*/) const { return 0; }
 
   // Load calls `done` exactly once, on any thread, possibly before returning.
   // Thread-safe: called concurrently for different keys.

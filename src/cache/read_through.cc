@@ -143,6 +143,7 @@ void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> res
     }
   }
   std::vector<Callback> waiters;
+  const uint32_t group = loader_.GroupOf(key);  // outside mu_, as the Loader's calls are
   {
     MutexLock lock(mu_);
     FlightMap& map = side ? side_flights_ : flights_;
@@ -151,7 +152,7 @@ void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> res
     // flight then finds the entry (its recheck), and a purge that began after the flight
     // started (purges_ moved) wins over the answer it may have been too late to see.
     const bool purged = it != map.end() && it->second.purges != purges_;
-    if (loaded && !purged) StoreLocked(*result, keep);
+    if (loaded && !purged) StoreLocked(*result, keep, group);
     if (it != map.end()) {
       waiters = std::move(it->second.waiters);
       map.erase(it);
@@ -162,14 +163,14 @@ void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> res
   if (--active_loads_ == 0) idle_.NotifyAll();
 }
 
-void ReadThrough::StoreLocked(const EntryPtr& entry, Keep keep) {
+void ReadThrough::StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) {
   // Insert may refuse an entry over budget; the waiters still get it.
   if (keep == Keep::kMain) {
-    cache_.Insert(entry);
+    cache_.Insert(entry, group);
     return;
   }
   if (hot_ != nullptr && (keep == Keep::kHot || hot_->Lookup(entry->key()) != nullptr)) {
-    hot_->Insert(entry);  // a refresh of a hot copy keeps it current
+    hot_->Insert(entry, group);  // a refresh of a hot copy keeps it current
   }
   // An older copy in the main cache (loaded here while the owner was down) would otherwise
   // keep being found first, stale, for its whole grace period.
@@ -186,14 +187,13 @@ size_t ReadThrough::Erase(std::string_view key) {
   return n;
 }
 
-size_t ReadThrough::ErasePrefix(std::string_view prefix,
-                                const std::function<bool(std::string_view)>& filter) {
-  {
-    MutexLock lock(mu_);
-    ++purges_;
-  }
-  size_t n = cache_.ErasePrefix(prefix, filter);
-  if (hot_ != nullptr) n += hot_->ErasePrefix(prefix, filter);
+size_t ReadThrough::PurgeGroup(uint32_t group) {
+  // Under mu_ (cheap now: one lock per shard), so that no Finish stores between the count and
+  // the caches' invalidation.
+  MutexLock lock(mu_);
+  ++purges_;
+  size_t n = cache_.PurgeGroup(group);
+  if (hot_ != nullptr) n += hot_->PurgeGroup(group);
   return n;
 }
 

@@ -21,10 +21,12 @@
 // second, local flight beside it. Every other load joins whatever flight exists for the key.
 // So a key normally has one flight per node, and at most two while the ring changes.
 //
-// Purges go through ReadThrough (Erase, ErasePrefix), not straight to the caches, so that a
+// Purges go through ReadThrough (Erase, PurgeGroup), not straight to the caches, so that a
 // load already in flight when a purge runs cannot put the purged answer back: each flight
 // remembers the purge count when it starts, and Finish keeps its entry only if no purge ran
-// meanwhile (the waiters still get it).
+// meanwhile (the waiters still get it). Entries are kept in the purge group the Loader names
+// (Loader::GroupOf: the api's endpoint), so that PurgeGroup invalidates a whole endpoint in
+// O(1) (Cache::PurgeGroup).
 //
 // Ownership: ReadThrough borrows the caches, Loader and Clock, which must outlive it. Every
 // load it starts is counted; Shutdown (and the destructor) waits for them all.
@@ -97,9 +99,9 @@ class ReadThrough {
 
   // Erase removes `key` from the main and hot caches; returns how many entries went.
   size_t Erase(std::string_view key);
-  // ErasePrefix removes every key under `prefix` that `filter` accepts (Cache::ErasePrefix)
-  // from both caches; returns how many entries went.
-  size_t ErasePrefix(std::string_view prefix, const std::function<bool(std::string_view)>& filter);
+  // PurgeGroup invalidates every entry of `group` in both caches without visiting them
+  // (Cache::PurgeGroup); returns how many valid entries the group had.
+  size_t PurgeGroup(uint32_t group);
 
   // Shutdown stops starting loads (new ones fail with Cancelled) and waits for those in
   // flight. Idempotent.
@@ -134,9 +136,10 @@ class ReadThrough {
   // Finish keeps a load's result where the loader said, serves every waiter of the flight
   // and ends it.
   void Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep);
-  // StoreLocked puts a loaded entry where `keep` says (and drops an older main copy of a key
-  // kept elsewhere). Called with mu_ held, so that it is ordered with purges.
-  void StoreLocked(const EntryPtr& entry, Keep keep) SHOAL_REQUIRES(mu_);
+  // StoreLocked puts a loaded entry where `keep` says, in purge group `group` (and drops an
+  // older main copy of a key kept elsewhere). Called with mu_ held, so that it is ordered with
+  // purges.
+  void StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) SHOAL_REQUIRES(mu_);
 
   Cache& cache_;
   Cache* const hot_;

@@ -25,6 +25,11 @@ class ScriptedLoader final : public Loader {
 
   // Keys starting with "remote/" are owned by another node, as a cluster's loader would say.
   bool IsLocal(std::string_view key) const override { return !key.starts_with("remote/"); }
+  // A key's purge group: the letter after its first '/', or its first letter ("remote/" is 'r').
+  uint32_t GroupOf(std::string_view key) const override {
+    if (key.size() > 1 && key[0] == '/') return static_cast<unsigned char>(key[1]);
+    return key.empty() ? 0 : static_cast<unsigned char>(key[0]);
+  }
 
   void Load(std::string key, Scope scope, LoadCallback done) override {
     loads_.fetch_add(1);
@@ -332,17 +337,28 @@ TEST_F(ReadThroughTest, APurgeWinsOverALoadAlreadyInFlight) {
   EXPECT_NE(rt_.Lookup("gone", &s), nullptr);
 }
 
-TEST_F(ReadThroughTest, ErasePrefixPurgesBothCaches) {
-  Fill("/a/1", "x");
+TEST_F(ReadThroughTest, PurgeGroupPurgesBothCachesByTheLoadersGroup) {
+  Fill("/a/1", "x");  // the loader's group: the first path segment's letter, 'a'
   Answer b;
   rt_.Load("remote/a/2", Record(&b));
   loader_.CompleteNext("y", Status::Ok(), Keep::kHot);
   Fill("/b/1", "z");
-  EXPECT_EQ(rt_.ErasePrefix("/a/", nullptr), 1u);
-  EXPECT_EQ(rt_.ErasePrefix("remote/", nullptr), 1u);
+  EXPECT_EQ(rt_.PurgeGroup('a'), 1u);
+  EXPECT_EQ(rt_.PurgeGroup('r'), 1u);  // the hot copy
   Source s;
+  EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);
   EXPECT_EQ(rt_.Lookup("remote/a/2", &s), nullptr);
   EXPECT_NE(rt_.Lookup("/b/1", &s), nullptr);
+}
+
+TEST_F(ReadThroughTest, APurgeGroupWinsOverALoadAlreadyInFlight) {
+  Answer a;
+  rt_.Load("/a/1", Record(&a));        // its query ran before the purge...
+  EXPECT_EQ(rt_.PurgeGroup('a'), 0u);  // ...the purge comes...
+  loader_.CompleteNext("pre-purge");   // ...and the answer arrives after it
+  ASSERT_EQ(a.calls.load(), 1);
+  Source s;
+  EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);  // not kept
 }
 
 TEST_F(ReadThroughTest, FlightsOfKeysCollidingUnderStdHashSpreadOverBuckets) {

@@ -321,6 +321,8 @@ void Cluster::Stop() {
   }
 }
 
+uint32_t Cluster::GroupOf(std::string_view key) const { return state_->inner.GroupOf(key); }
+
 bool Cluster::IsLocal(std::string_view key) const {
   std::shared_ptr<const Membership> m = state_->membership.load();
   const std::shared_ptr<Peer>* owner = m->Owner(key);

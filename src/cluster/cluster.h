@@ -124,6 +124,7 @@ class Cluster final : public cache::Loader {
 
   // cache::Loader: the routing described above.
   bool IsLocal(std::string_view key) const override;
+  uint32_t GroupOf(std::string_view key) const override;  // the inner Loader's
   void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
 
   // SetPeers replaces the owners; the ring is rebuilt and swapped atomically. Clients of
