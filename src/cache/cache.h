@@ -76,7 +76,8 @@ class Cache {
   // Insert adds or replaces the entry under entry->key(), in purge group `group`, and evicts
   // as needed. Returns false (and keeps nothing) when the entry alone exceeds a shard's share
   // of the budget. Groups are taken modulo kMaxGroups (groups that share a slot purge
-  // together); each group seen costs each shard 16 bytes.
+  // together); a shard keeps 16 bytes for each group up to the largest it has seen, so groups
+  // should be small numbers (the api's are endpoint indexes).
   bool Insert(EntryPtr entry, uint32_t group = 0);
   static constexpr uint32_t kMaxGroups = 65536;
 

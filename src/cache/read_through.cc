@@ -143,7 +143,7 @@ void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> res
     }
   }
   std::vector<Callback> waiters;
-  const uint32_t group = loader_.GroupOf(key);  // outside mu_, as the Loader's calls are
+  const uint32_t group = loaded ? loader_.GroupOf(key) : 0;  // outside mu_, like IsLocal
   {
     MutexLock lock(mu_);
     FlightMap& map = side ? side_flights_ : flights_;
