@@ -173,6 +173,7 @@ class EndpointBuilder {
       p.min = spec.min;
       p.max = spec.max;
       if (p.type == ParamType::kString && !p.max) p.max = DefaultStringMax();
+      if (Status s = CheckDefaultMax(p, line); !s.ok()) return s;
       p.line = line;
       if (spec.default_value) {
         // Defaults are plain text, not percent-encoded: encode, then check like a request.
@@ -208,7 +209,15 @@ class EndpointBuilder {
     p.min = spec.min;
     if (spec.max) p.max = spec.max;
     p.line = line;
-    return Status::Ok();
+    return CheckDefaultMax(p, line);
+  }
+
+  // CheckDefaultMax refuses a string min above the default max that its ParamSpec left in
+  // place (no value could pass).
+  Status CheckDefaultMax(const Compiled::Param& p, int line) const {
+    if (p.type != ParamType::kString || !p.min || !p.max || *p.min <= *p.max) return Status::Ok();
+    return Error(line, "parameter " + Quoted(p.name) + ": min is greater than the default max (" +
+                           std::to_string(*p.max) + " bytes, max_string_param); set max");
   }
 
   Status Bind(Compiled& c, const store::StatementInfo& stmt) const {

@@ -392,6 +392,16 @@ TEST_F(RouterTest, RefusesDuplicateAndClashingParameters) {
     o.endpoints[2].params.push_back(ParamSpec{"name", ParamType::kString, {}, {}, -1, 33});
   });
   EXPECT_NE(msg.find("cannot be negative"), std::string::npos) << msg;
+  msg = BuildError([](ApiOptions& o) {
+    o.endpoints[2].params.push_back(ParamSpec{"name", ParamType::kString, {}, 300, {}, 33});
+  });
+  EXPECT_NE(msg.find("catalog.yaml:33: "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("min is greater than the default max (256 bytes"), std::string::npos) << msg;
+  EXPECT_EQ(
+      BuildError([](ApiOptions& o) {
+        o.endpoints[2].params.push_back(ParamSpec{"name", ParamType::kString, {}, 300, 400, 33});
+      }),
+      "(built)");
 
   msg =
       BuildError([](ApiOptions& o) { o.endpoints[1].params.push_back(o.endpoints[1].params[0]); });
