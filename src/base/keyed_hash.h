@@ -102,8 +102,8 @@ SipKey RandomSipKey();
 
 // ProcessHashKey is this process's key, made by RandomSipKey at the first call.
 inline const SipKey& ProcessHashKey() {
-  static const SipKey key = RandomSipKey();
-  return key;
+  static const SipKey kKey = RandomSipKey();
+  return kKey;
 }
 
 // KeyedHash: SipHash-1-3 of `data` under ProcessHashKey. Stable within a process only.
