@@ -57,8 +57,8 @@ Status StoreErrorForClient(const Status& status) {
     case StatusCode::kResourceExhausted:
     case StatusCode::kCancelled:
     case StatusCode::kInternal:
+    case StatusCode::kInvalidArgument:  // the caller's input, in a message written for it
       return status;
-    case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
       break;
   }

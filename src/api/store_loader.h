@@ -13,13 +13,16 @@
 // it is valid JSON and sent as a string when not, so the body is always valid JSON.
 // Deadlines: created = now, fresh_until = now + ttl, stale_until = fresh_until + grace.
 // Store errors: Unavailable, DeadlineExceeded, ResourceExhausted and Cancelled pass through
-// (a 503, or the stale entry). Every other code (Internal, and InvalidArgument or NotFound,
-// which at query time mean a query or schema the operator must fix, or our bug, never the
-// client's input: the values were checked by the Router) becomes Internal, which reaches the
-// client as a bare 500 (status_http.h), and is logged at error level with the route, the query
-// text and the store's message (which names the node), at most once per kLogInterval per
-// endpoint, since a broken query fails on every request. A key that does not parse is
-// InvalidArgument (keys come from the Router, so that is a peer's or our bug).
+// (a 503, or the stale entry). InvalidArgument passes through too: at query time a store
+// returns it only for the caller's input (store.h: a parameter that is not valid UTF-8, an
+// empty partition key), with a message written for the client that names the parameter and
+// nothing of the database; it is a 400 and is not logged. Every other code (Internal, and
+// NotFound, which at query time means a query or schema the operator must fix, or our bug)
+// becomes Internal, which reaches the client as a bare 500 (status_http.h), and is logged at
+// error level with the route, the query text and the store's message (which names the node),
+// at most once per kLogInterval per endpoint, since a broken query fails on every request. A
+// key that does not parse is InvalidArgument (keys come from the Router, so that is a peer's
+// or our bug).
 //
 // Ownership: shares the Router; borrows the Store and the Clock, which must outlive every
 // load (ReadThrough::Shutdown waits for loads, and cli destroys it before the store and
@@ -47,8 +50,8 @@ namespace shoal::api {
 std::string RenderRows(const EndpointInfo& info, const store::Rows& rows);
 
 // StoreErrorForClient is what a store's query error becomes on its way to the cache: the
-// codes of a store that is down, slow or shutting down stay; every other one is Internal
-// (same message, which is for the log only).
+// codes of a store that is down, slow or shutting down stay, and so does InvalidArgument (the
+// caller's input); every other one is Internal (same message, which is for the log only).
 Status StoreErrorForClient(const Status& status);
 
 class StoreLoader final : public cache::Loader {

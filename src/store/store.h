@@ -66,7 +66,12 @@ class Store {
   // Query runs statement `id` with `params` bound in StatementInfo::params order and calls
   // `done` exactly once, on a store thread. When `deadline` passes first (waiting in the
   // queue or running), `done` gets DeadlineExceeded; a full queue gives ResourceExhausted;
-  // an unreachable or locked database gives Unavailable; after Shutdown, Cancelled.
+  // an unreachable or locked database gives Unavailable; after Shutdown, Cancelled. The
+  // database refusing the statement, an unknown `id` or a wrong parameter count is Internal
+  // (the operator's or the caller's bug; the message, which may name the database, is for
+  // logs). InvalidArgument means the caller's input only (a parameter that is not valid UTF-8,
+  // an empty partition key), with a message fit for an HTTP client: it names the parameter
+  // and nothing of the database.
   virtual void Query(size_t id, std::vector<Value> params, TimePoint deadline,
                      QueryCallback done) = 0;
 

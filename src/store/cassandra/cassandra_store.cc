@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/big_endian.h"
+#include "base/json.h"
 #include "store/cassandra/cql_types.h"
 
 namespace shoal::store {
@@ -19,6 +20,9 @@ struct CassandraStore::Statement {
   // bind_param[i] is the index into StatementInfo::params of bind marker i.
   std::vector<size_t> bind_param;
   size_t param_count = 0;
+  std::vector<std::string> params;  // StatementInfo::params, for messages
+  // partition_key[p]: parameter p is bound to a partition key component (pk_indexes).
+  std::vector<bool> partition_key;
   std::vector<std::string> columns;
 };
 
@@ -113,6 +117,13 @@ Result<StatementInfo> CassandraStore::Prepare(std::string_view query) {
     statement->bind_param.push_back(index);
   }
   statement->param_count = info.params.size();
+  statement->params = info.params;
+  statement->partition_key.assign(info.params.size(), false);
+  for (uint16_t marker : result.pk_indexes) {
+    if (marker < statement->bind_param.size()) {
+      statement->partition_key[statement->bind_param[marker]] = true;
+    }
+  }
   for (const cassandra::ColumnSpec& column : result.result_metadata.columns) {
     statement->columns.emplace_back(column.name);
   }
@@ -121,6 +132,23 @@ Result<StatementInfo> CassandraStore::Prepare(std::string_view query) {
   info.id = statements_.size();
   statements_.push_back(std::move(statement));
   return info;
+}
+
+Status CassandraStore::CheckParams(const Statement& statement, const std::vector<Value>& params) {
+  for (size_t p = 0; p < params.size(); ++p) {
+    const std::string& name = statement.params[p];
+    const auto* text = std::get_if<std::string>(&params[p]);
+    if (text != nullptr && !IsValidUtf8(*text)) {
+      return Status::InvalidArgument("parameter '" + name + "' is not valid UTF-8");
+    }
+    if (!statement.partition_key[p]) continue;
+    const auto* blob = std::get_if<Blob>(&params[p]);
+    if ((text != nullptr && text->empty()) || (blob != nullptr && blob->bytes.empty())) {
+      return Status::InvalidArgument("parameter '" + name +
+                                     "' is empty (a partition key may not be)");
+    }
+  }
+  return Status();
 }
 
 std::shared_ptr<const CassandraStore::Statement> CassandraStore::StatementFor(size_t id) {
@@ -139,12 +167,16 @@ void CassandraStore::Query(size_t id, std::vector<Value> params, TimePoint deadl
     session_->Post([done = std::move(done), status = std::move(status)] { done(status); });
   };
   std::shared_ptr<const Statement> statement = StatementFor(id);
-  if (!statement) return refuse(Status::InvalidArgument("cassandra: unknown statement"));
-  if (params.size() != statement->param_count) {
-    return refuse(Status::InvalidArgument("cassandra: the statement takes " +
-                                          std::to_string(statement->param_count) +
-                                          " parameters, given " + std::to_string(params.size())));
+  // Our callers' bugs, not the HTTP client's input: Internal.
+  if (!statement) {
+    return refuse(Status::Internal("cassandra: no statement " + std::to_string(id)));
   }
+  if (params.size() != statement->param_count) {
+    return refuse(Status::Internal("cassandra: the statement takes " +
+                                   std::to_string(statement->param_count) + " parameters, given " +
+                                   std::to_string(params.size())));
+  }
+  if (Status s = CheckParams(*statement, params); !s.ok()) return refuse(std::move(s));
   if (in_flight_.fetch_add(1, std::memory_order_acq_rel) >= options_.queue_limit) {
     in_flight_.fetch_sub(1, std::memory_order_acq_rel);
     return refuse(Status::ResourceExhausted("cassandra: too many queries in flight"));
@@ -159,10 +191,16 @@ void CassandraStore::Query(size_t id, std::vector<Value> params, TimePoint deadl
   std::vector<Value> bound;
   bound.reserve(statement->bind_param.size());
   for (size_t p : statement->bind_param) bound.push_back(params[p]);
+  size_t bad_marker = 0;
   if (Status s = cassandra::Session::BindValues(*statement->prepared, bound, &pages->values,
-                                                &pages->routing_key);
+                                                &pages->routing_key, &bad_marker);
       !s.ok()) {
-    session_->Post([pages, s] { pages->done(s); });
+    // A value that does not convert to its marker's type ('x' for an int column, 300 for a
+    // tinyint): the caller's input. The message names the parameter, not the column's type.
+    const std::string& name = statement->params[statement->bind_param[bad_marker]];
+    Status client =
+        Status::InvalidArgument("parameter '" + name + "' has a value its column cannot hold");
+    session_->Post([pages, client] { pages->done(client); });
     return;
   }
   pages->count = static_cast<uint16_t>(bound.size());

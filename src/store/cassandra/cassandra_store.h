@@ -12,13 +12,21 @@
 // bits, float, boolean, collections, UDTs) already rendered as JSON (store::Json), so an
 // endpoint answers the same JSON whichever database serves it.
 //
-// Errors (store.h's vocabulary, mapped by code in cql_error.h's ErrorStatus): a server that is
-// down, overloaded or bootstrapping, or no node reachable, is Unavailable; the deadline
-// passing, or the server's read timeout, is DeadlineExceeded; more than queue_limit queries in
-// flight is ResourceExhausted; a statement the server refuses at run time (a table dropped
-// since Prepare, say) is Internal, for the operator to fix; a parameter that does not bind to
-// its marker's type is InvalidArgument (the caller's input); after Shutdown, Cancelled. At
-// Prepare, a query the server refuses is InvalidArgument (configuration, as with SQLite).
+// Errors (store.h's vocabulary; server ERRORs mapped by code alone in cql_error.h's
+// ErrorStatus): a server that is down, overloaded or bootstrapping, or no node reachable, is
+// Unavailable; the deadline passing, or the server's read timeout, is DeadlineExceeded; more
+// than queue_limit queries in flight is ResourceExhausted; a statement the server refuses at
+// run time (a table dropped since Prepare, a revoked grant) is Internal, for the operator to
+// fix, as are an unknown statement id and a wrong parameter count (the caller's bug); after
+// Shutdown, Cancelled. Every server ERROR is Unavailable, DeadlineExceeded or Internal, whose
+// messages (node, keyspace, server text) are for logs only. InvalidArgument at Query time is
+// only the caller's input, checked here before anything is sent, with a message fit for an
+// HTTP client that names the parameter and nothing of the database: text that is not valid
+// UTF-8 ("parameter 'x' is not valid UTF-8"), an empty string or blob bound to a partition key
+// component ("parameter 'x' is empty (a partition key may not be)"; the components are the
+// prepared statement's pk_indexes, known only when every key column is a bind marker), a
+// value that does not convert to its marker's type. At Prepare, a query the server refuses is
+// InvalidArgument (configuration, as with SQLite).
 //
 // Ownership: owns its Session. Callbacks run on a session I/O thread, never on the caller's
 // stack, except after Shutdown, when Query calls back with Cancelled before returning.
@@ -89,6 +97,9 @@ class CassandraStore final : public Store {
 
   CassandraStore(CassandraOptions options, std::unique_ptr<cassandra::Session> session);
   std::shared_ptr<const Statement> StatementFor(size_t id) SHOAL_EXCLUDES(mu_);
+  // CheckParams refuses, before anything is sent, text that is not UTF-8 and an empty
+  // partition key component (InvalidArgument naming the parameter).
+  static Status CheckParams(const Statement& statement, const std::vector<Value>& params);
   void Fetch(const std::shared_ptr<Pages>& pages);
 
   const CassandraOptions options_;

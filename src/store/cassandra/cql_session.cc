@@ -193,7 +193,7 @@ Result<std::string> Session::Run(std::string_view query, Duration timeout,
 }
 
 Status Session::BindValues(const PreparedStatement& statement, std::span<const Value> values,
-                           std::string* encoded, std::string* routing_key) {
+                           std::string* encoded, std::string* routing_key, size_t* bad_marker) {
   const auto& columns = statement.result.bind_columns;
   if (values.size() != columns.size()) {
     return Status::InvalidArgument("cassandra: the statement has " +
@@ -205,6 +205,7 @@ Status Session::BindValues(const PreparedStatement& statement, std::span<const V
   for (size_t i = 0; i < values.size(); ++i) {
     starts.push_back(encoded->size());
     if (Status s = AppendBoundValue(*encoded, columns[i].type, values[i]); !s.ok()) {
+      if (bad_marker != nullptr) *bad_marker = i;
       return Status::InvalidArgument("cassandra: bind marker " + std::to_string(i + 1) + " (" +
                                      std::string(columns[i].name) +
                                      "): " + std::string(s.message()));

@@ -133,9 +133,11 @@ class Session {
 
   // BindValues encodes `values` for `statement`'s bind markers, in order, as [value]s into
   // `encoded`, and the routing key (the partition key's bytes) into `routing_key` when the
-  // statement binds the whole key (else leaves it empty). Errors name the marker.
+  // statement binds the whole key (else leaves it empty). Errors name the marker (for logs),
+  // and, when `bad_marker` is given, set it to the index of the marker that failed.
   static Status BindValues(const PreparedStatement& statement, std::span<const Value> values,
-                           std::string* encoded, std::string* routing_key);
+                           std::string* encoded, std::string* routing_key,
+                           size_t* bad_marker = nullptr);
 
   // Execute runs `statement` with `values` (BindValues' `encoded`, `count` of them).
   void Execute(std::shared_ptr<const PreparedStatement> statement, std::string values,

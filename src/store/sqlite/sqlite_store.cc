@@ -277,13 +277,13 @@ void SqliteStore::Query(size_t id, std::vector<Value> params, TimePoint deadline
   {
     MutexLock lock(mu_);
     if (!stopping_) {
+      // An unknown statement or a wrong parameter count is the caller's bug: Internal.
       if (id >= statements_.size()) {
-        job.verdict = Status::InvalidArgument("sqlite: no statement " + std::to_string(id));
+        job.verdict = Status::Internal("sqlite: no statement " + std::to_string(id));
       } else if (job.params.size() != statements_[id]->info.params.size()) {
-        job.verdict =
-            Status::InvalidArgument("sqlite: statement " + std::to_string(id) + " takes " +
-                                    std::to_string(statements_[id]->info.params.size()) +
-                                    " parameters, got " + std::to_string(job.params.size()));
+        job.verdict = Status::Internal("sqlite: statement " + std::to_string(id) + " takes " +
+                                       std::to_string(statements_[id]->info.params.size()) +
+                                       " parameters, got " + std::to_string(job.params.size()));
       } else if (queue_.size() >= options_.queue_limit) {
         job.verdict = Status::ResourceExhausted("sqlite: query queue full (" +
                                                 std::to_string(options_.queue_limit) + " waiting)");
@@ -381,8 +381,9 @@ Result<Rows> SqliteStore::Run(Worker& worker, const Job& job) {
   for (size_t i = 0; i < job.params.size(); ++i) {
     const int rc = Bind(stmt, static_cast<int>(i + 1), job.params[i]);
     if (rc != SQLITE_OK) {
-      return Status::InvalidArgument("sqlite: cannot bind :" + compiled.def->info.params[i] + ": " +
-                                     ErrorMessage(worker.db, rc));
+      // SQLITE_TOOBIG or SQLITE_NOMEM: nothing for the client to fix or to read about.
+      return Status::Internal("sqlite: cannot bind :" + compiled.def->info.params[i] + ": " +
+                              ErrorMessage(worker.db, rc));
     }
   }
 
