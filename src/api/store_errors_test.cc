@@ -41,8 +41,9 @@ class FailingStore final : public store::Store {
   Result<store::StatementInfo> Prepare(std::string_view /*query*/) override {
     return store::StatementInfo{0, {"id"}, {"id", "title"}};
   }
-  void Query(size_t /*id*/, std::vector<store::Value> /*params*/, TimePoint /*deadline*/,
-             store::QueryCallback done) override {
+  using store::Store::Query;
+  void Query(size_t /*id*/, std::vector<store::Value> /*params*/, store::QueryLimits /*limits*/,
+             TimePoint /*deadline*/, store::QueryCallback done) override {
     MutexLock lock(mu_);
     threads_.emplace_back([failure = failure_, done = std::move(done)] { done(failure); });
   }

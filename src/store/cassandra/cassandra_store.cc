@@ -1,6 +1,8 @@
 // CassandraStore: see cassandra_store.h.
 #include "store/cassandra/cassandra_store.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -34,6 +36,8 @@ struct CassandraStore::Pages {
   std::string routing_key;
   std::optional<std::string> paging_state;
   TimePoint deadline;
+  QueryLimits limits;
+  size_t bytes = 0;  // CellBytes of the rows so far
   QueryCallback done;
   Rows rows;
 };
@@ -79,6 +83,15 @@ Result<Value> CassandraStore::CellValue(const CqlType& type, std::optional<std::
       return Value(std::move(json));
     }
   }
+}
+
+int32_t CassandraStore::PageSize(int32_t configured, const QueryLimits& limits, size_t rows) {
+  if (limits.first_row_only) return 1;
+  // One row past max_rows is enough to know the answer is too large.
+  const size_t left = limits.max_rows >= rows ? limits.max_rows - rows : 0;
+  const size_t cap = left >= static_cast<size_t>(INT32_MAX) ? size_t{INT32_MAX} : left + 1;
+  if (configured <= 0) return static_cast<int32_t>(cap);  // 0: unpaged, unless capped
+  return static_cast<int32_t>(std::min(static_cast<size_t>(configured), cap));
 }
 
 CassandraStore::CassandraStore(CassandraOptions options,
@@ -156,8 +169,8 @@ std::shared_ptr<const CassandraStore::Statement> CassandraStore::StatementFor(si
   return id < statements_.size() ? statements_[id] : nullptr;
 }
 
-void CassandraStore::Query(size_t id, std::vector<Value> params, TimePoint deadline,
-                           QueryCallback done) {
+void CassandraStore::Query(size_t id, std::vector<Value> params, QueryLimits limits,
+                           TimePoint deadline, QueryCallback done) {
   queries_.fetch_add(1, std::memory_order_relaxed);
   if (stopped_.load(std::memory_order_acquire)) {
     done(Status::Cancelled("cassandra: the store is shut down"));
@@ -184,6 +197,7 @@ void CassandraStore::Query(size_t id, std::vector<Value> params, TimePoint deadl
   auto pages = std::make_shared<Pages>();
   pages->statement = statement;
   pages->deadline = deadline;
+  pages->limits = limits;
   pages->done = [this, done = std::move(done)](Result<Rows> r) {
     in_flight_.fetch_sub(1, std::memory_order_acq_rel);
     done(std::move(r));
@@ -211,7 +225,7 @@ void CassandraStore::Query(size_t id, std::vector<Value> params, TimePoint deadl
 void CassandraStore::Fetch(const std::shared_ptr<Pages>& pages) {
   cassandra::ExecuteOptions options;
   options.consistency = options_.consistency;
-  options.page_size = options_.page_size;
+  options.page_size = PageSize(options_.page_size, pages->limits, pages->rows.rows.size());
   options.idempotent = true;  // a SELECT
   options.routing_key = pages->routing_key;
   options.paging_state = std::move(pages->paging_state);
@@ -244,7 +258,15 @@ void CassandraStore::Fetch(const std::shared_ptr<Pages>& pages) {
           for (const auto& spec : specs) pages->rows.columns.emplace_back(spec.name);
         }
         cassandra::CellCursor cells = rows->cells();
+        rows_read_.fetch_add(static_cast<uint64_t>(std::max(rows->row_count, 0)),
+                             std::memory_order_relaxed);
+        const QueryLimits& limits = pages->limits;
         for (int32_t i = 0; i < rows->row_count; ++i) {
+          if (limits.first_row_only && !pages->rows.rows.empty()) break;
+          if (pages->rows.rows.size() >= limits.max_rows) {
+            pages->done(AnswerTooLarge("more than " + std::to_string(limits.max_rows) + " rows"));
+            return;
+          }
           Row row;
           row.reserve(width);
           for (size_t c = 0; c < width; ++c) {
@@ -254,11 +276,19 @@ void CassandraStore::Fetch(const std::shared_ptr<Pages>& pages) {
                                            std::string(specs[c].name)));
               return;
             }
+            pages->bytes += CellBytes(*v);
             row.push_back(std::move(v).value());
+          }
+          if (pages->bytes > limits.max_bytes) {
+            pages->done(AnswerTooLarge("more than " + std::to_string(limits.max_bytes) + " bytes"));
+            return;
           }
           pages->rows.rows.push_back(std::move(row));
         }
-        if (rows->metadata.paging_state) {
+        // A first-row-only query pages on only while the pages come back empty (a page may
+        // hold no row and still promise more, e.g. past tombstones).
+        const bool done_reading = limits.first_row_only && !pages->rows.rows.empty();
+        if (rows->metadata.paging_state && !done_reading) {
           if (stopped_.load(std::memory_order_acquire)) {
             pages->done(Status::Cancelled("cassandra: the store is shut down"));
             return;

@@ -4,9 +4,15 @@
 // Each endpoint's query is CQL with named bind markers (`SELECT ... WHERE id = :id`),
 // prepared at start: a statement the server refuses fails Prepare with the server's message,
 // and one that returns no columns (not a SELECT) is refused. Query binds the parameters by the
-// types the server reported for the markers (cql_types.h's AppendBoundValue), reads every
-// page of the result (page_size rows at a time, continuing with the paging state until the
-// server says there are no more), and hands back the rows with each cell as the Value of the
+// types the server reported for the markers (cql_types.h's AppendBoundValue), reads the pages
+// of the result (page_size rows at a time, continuing with the paging state until the server
+// says there are no more, or the query's QueryLimits stop it: a first-row-only query asks for
+// pages of one row and stops at the first row; otherwise each page asks for no more than the
+// rows left before max_rows, plus one (so at most max_rows + 1 rows are ever read), and the
+// rows and CellBytes are counted as each page is converted, failing with
+// AnswerTooLarge at the first row past a cap; max_bytes cannot size a page (CQL pages count
+// rows), so memory stays within one page of that cap),
+// and hands back the rows with each cell as the Value of the
 // same meaning SQLite would give: text as string, the integer types as int64, double as
 // double, blob as Blob, and every other type (uuid, timestamp, decimal, varint beyond 64
 // bits, float, boolean, collections, UDTs) already rendered as JSON (store::Json), so an
@@ -80,11 +86,17 @@ class CassandraStore final : public Store {
   // first appearance (a name used twice is one parameter); columns the result's columns.
   Result<StatementInfo> Prepare(std::string_view query) override;
 
-  void Query(size_t id, std::vector<Value> params, TimePoint deadline, QueryCallback done) override;
+  // Query pages as far as `limits` allow (see above).
+  using Store::Query;
+  void Query(size_t id, std::vector<Value> params, QueryLimits limits, TimePoint deadline,
+             QueryCallback done) override;
 
   void Shutdown() override;
 
   uint64_t queries() const { return queries_.load(std::memory_order_relaxed); }
+  // rows_read counts rows received from the server (every row of every page), so tests can
+  // see where a query stopped.
+  uint64_t rows_read() const { return rows_read_.load(std::memory_order_relaxed); }
   cassandra::Session& session() { return *session_; }
 
   // CellValue converts one cell of `type` to the Value described above (exposed for tests).
@@ -101,6 +113,10 @@ class CassandraStore final : public Store {
   // partition key component (InvalidArgument naming the parameter).
   static Status CheckParams(const Statement& statement, const std::vector<Value>& params);
   void Fetch(const std::shared_ptr<Pages>& pages);
+  // PageSize is the size of the next page for a query with `limits` that holds `rows` rows:
+  // 1 for first_row_only, else the configured size (0: unpaged) capped at the rows left
+  // before max_rows, plus one.
+  static int32_t PageSize(int32_t configured, const QueryLimits& limits, size_t rows);
 
   const CassandraOptions options_;
   std::unique_ptr<cassandra::Session> session_;
@@ -111,6 +127,7 @@ class CassandraStore final : public Store {
   std::atomic<bool> stopped_{false};
   std::atomic<size_t> in_flight_{0};
   std::atomic<uint64_t> queries_{0};
+  std::atomic<uint64_t> rows_read_{0};
 };
 
 }  // namespace shoal::store

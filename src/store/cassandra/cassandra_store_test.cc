@@ -56,10 +56,11 @@ class Admin {
   Status status_;
 };
 
-Result<Rows> QueryNow(Store& store, size_t id, std::vector<Value> params, Duration timeout = 10s) {
+Result<Rows> QueryNow(Store& store, size_t id, std::vector<Value> params, Duration timeout = 10s,
+                      QueryLimits limits = QueryLimits{}) {
   std::promise<Result<Rows>> p;
   auto f = p.get_future();
-  store.Query(id, std::move(params), std::chrono::steady_clock::now() + timeout,
+  store.Query(id, std::move(params), limits, std::chrono::steady_clock::now() + timeout,
               [&p](Result<Rows> r) { p.set_value(std::move(r)); });
   return f.get();
 }
@@ -181,6 +182,42 @@ TEST_F(CassandraStoreTest, ReadsEveryPageAcrossPageBoundaries) {
       EXPECT_EQ(rows->rows[c][0], Value(static_cast<int64_t>(c))) << "page size " << page;
       EXPECT_EQ(rows->rows[c][1], Value("v" + std::to_string(c)));
     }
+  }
+}
+
+// QueryLimits stop the paging: a first-row-only query asks for one row (rows_read counts every
+// row the server sent), and an answer past max_rows or max_bytes is AnswerTooLarge after at
+// most one row past the cap, whatever the configured page size.
+TEST_F(CassandraStoreTest, LimitsStopThePaging) {
+  for (int32_t page : {5000, 7, 0}) {
+    CassandraOptions o = Options();
+    o.page_size = page;
+    auto store = CassandraStore::Open(o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto info = (*store)->Prepare("SELECT c, v FROM paged WHERE k = :k");
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+
+    uint64_t before = (*store)->rows_read();
+    Result<Rows> rows = QueryNow(**store, info->id, {int64_t{1}}, 10s, {.first_row_only = true});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    ASSERT_EQ(rows->rows.size(), 1u);
+    EXPECT_EQ(rows->rows[0][0], Value(int64_t{0}));
+    EXPECT_EQ((*store)->rows_read() - before, 1u) << "page size " << page;
+
+    before = (*store)->rows_read();
+    rows = QueryNow(**store, info->id, {int64_t{1}}, 10s, {.max_rows = 10});
+    ASSERT_FALSE(rows.ok());
+    EXPECT_TRUE(IsAnswerTooLarge(rows.status())) << rows.status().ToString();
+    EXPECT_EQ((*store)->rows_read() - before, 11u) << "page size " << page;
+
+    rows = QueryNow(**store, info->id, {int64_t{1}}, 10s, {.max_rows = 21});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(rows->rows.size(), 21u);
+
+    // Each row counts 8 (c) + 2 or 3 ("v0".."v20") bytes: 100 bytes pass within 10 rows.
+    rows = QueryNow(**store, info->id, {int64_t{1}}, 10s, {.max_bytes = 100});
+    ASSERT_FALSE(rows.ok());
+    EXPECT_TRUE(IsAnswerTooLarge(rows.status())) << rows.status().ToString();
   }
 }
 

@@ -33,6 +33,7 @@ struct SqliteStore::Statement {
 struct SqliteStore::Job {
   size_t id = 0;
   std::vector<Value> params;
+  QueryLimits limits;
   TimePoint deadline;
   QueryCallback done;
   // Not OK for a job that must not run: a reject known at submission, or a queued job
@@ -269,11 +270,11 @@ Result<StatementInfo> SqliteStore::Prepare(std::string_view query) {
   return result;
 }
 
-void SqliteStore::Query(size_t id, std::vector<Value> params, TimePoint deadline,
-                        QueryCallback done) {
+void SqliteStore::Query(size_t id, std::vector<Value> params, QueryLimits limits,
+                        TimePoint deadline, QueryCallback done) {
   assert(done && "Query needs a callback");
   queries_.fetch_add(1, std::memory_order_relaxed);
-  Job job{id, std::move(params), deadline, std::move(done), Status::Ok()};
+  Job job{id, std::move(params), limits, deadline, std::move(done), Status::Ok()};
   {
     MutexLock lock(mu_);
     if (!stopping_) {
@@ -389,10 +390,17 @@ Result<Rows> SqliteStore::Run(Worker& worker, const Job& job) {
 
   Rows rows;
   rows.columns = compiled.def->info.columns;
+  const QueryLimits& limits = job.limits;
+  size_t bytes = 0;
   for (;;) {
+    if (limits.first_row_only && !rows.rows.empty()) break;  // never step past the first row
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) return StepError(worker.db, rc);
+    rows_read_.fetch_add(1, std::memory_order_relaxed);
+    if (rows.rows.size() >= limits.max_rows) {
+      return AnswerTooLarge("more than " + std::to_string(limits.max_rows) + " rows");
+    }
     // SQLite recompiles a statement by itself after a schema change, so a SELECT * may come
     // back wider or narrower than Prepare reported; callers rely on the reported shape.
     const int columns = sqlite3_column_count(stmt);
@@ -401,7 +409,13 @@ Result<Rows> SqliteStore::Run(Worker& worker, const Job& job) {
     }
     Row& row = rows.rows.emplace_back();
     row.reserve(rows.columns.size());
-    for (int c = 0; c < columns; ++c) row.push_back(ColumnValue(stmt, c));
+    for (int c = 0; c < columns; ++c) {
+      row.push_back(ColumnValue(stmt, c));
+      bytes += CellBytes(row.back());
+    }
+    if (bytes > limits.max_bytes) {
+      return AnswerTooLarge("more than " + std::to_string(limits.max_bytes) + " bytes");
+    }
   }
   return rows;
 }
