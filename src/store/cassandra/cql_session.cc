@@ -45,6 +45,7 @@ struct Session::Impl {
     c.port = hp.port;
     c.user = options.user;
     c.password = options.password;
+    c.allowed_authenticators = options.allowed_authenticators;
     c.keyspace = options.keyspace;
     c.connect_timeout = options.connect_timeout;
     c.heartbeat_interval = options.heartbeat_interval;
