@@ -96,6 +96,15 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
     }
     contacts.push_back(std::move(hp).value());
   }
+  std::vector<Cidr> networks;
+  for (const std::string& n : options.node_networks) {
+    Result<Cidr> cidr = Cidr::Parse(n);
+    if (!cidr.ok()) {
+      return Status::InvalidArgument("cassandra: node_networks: " +
+                                     std::string(cidr.status().message()));
+    }
+    networks.push_back(*cidr);
+  }
   auto impl = std::make_unique<Impl>(std::move(options));
   std::unique_ptr<Session> session(new Session(std::move(impl)));
   Impl& s = *session->impl_;
@@ -118,8 +127,12 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
   if (!control) {
     return Status::Unavailable("cassandra: no contact point answered: " + errors);
   }
-  Result<Topology> topology =
-      DiscoverTopology(*control, contact, s.options.discover_peers, s.options.connect_timeout);
+  Discovery discovery;
+  discovery.discover_peers = s.options.discover_peers;
+  discovery.node_networks = networks;
+  discovery.contact_points = contacts;
+  discovery.timeout = s.options.connect_timeout;
+  Result<Topology> topology = DiscoverTopology(*control, contact, discovery, s.log);
   control->Close();
   if (!topology.ok()) return topology.status();
   s.topology = std::move(topology).value();

@@ -6,8 +6,10 @@
 //
 //   Open       connects to the first contact point that answers (each tried in order; a bad
 //              password stops the search: it would fail everywhere), reads the ring
-//              (cql_topology.h: system.local and system.peers_v2), then opens
-//              connections_per_node connections to every node it found (cql_pool.h). A node
+//              (cql_topology.h: system.local and system.peers_v2; a peer outside
+//              node_networks is left out), then opens connections_per_node connections to
+//              every node it kept (cql_pool.h). Credentials go only to an authenticator class
+//              in allowed_authenticators (cql_connection.h). A node
 //              that cannot be reached now is kept, marked down, and redialled in the
 //              background, so a cluster with one node down still opens.
 //   Routing    EXECUTE of a statement whose partition key is fully bound goes to the node
@@ -68,8 +70,9 @@ struct SessionOptions {
   // credentials; any other is refused before a byte of them is sent.
   std::vector<std::string> allowed_authenticators = {
       "org.apache.cassandra.auth.PasswordAuthenticator"};
-  // Networks (CIDR, e.g. "10.0.0.0/8") that discovered nodes must lie in to be dialled; empty:
-  // any. Contact points are always dialled.
+  // Networks (CIDR, e.g. "10.0.0.0/8"; base/cidr.h) that discovered nodes must lie in to be
+  // dialled; empty: any. Contact points are always dialled. A node left out is logged once
+  // (warn) at Open; a network that does not parse fails Open with InvalidArgument.
   std::vector<std::string> node_networks;
   size_t connections_per_node = 2;
   size_t io_threads = 1;
