@@ -90,7 +90,9 @@ int32_t CassandraStore::PageSize(int32_t configured, const QueryLimits& limits, 
   // One row past max_rows is enough to know the answer is too large.
   const size_t left = limits.max_rows >= rows ? limits.max_rows - rows : 0;
   const size_t cap = left >= static_cast<size_t>(INT32_MAX) ? size_t{INT32_MAX} : left + 1;
-  if (configured <= 0) return static_cast<int32_t>(cap);  // 0: unpaged, unless capped
+  if (configured <= 0) {  // 0: unpaged, unless capped
+    return left >= static_cast<size_t>(INT32_MAX) ? 0 : static_cast<int32_t>(cap);
+  }
   return static_cast<int32_t>(std::min(static_cast<size_t>(configured), cap));
 }
 
@@ -237,6 +239,12 @@ void CassandraStore::Fetch(const std::shared_ptr<Pages>& pages) {
       pages->statement->prepared, std::move(values), pages->count, std::move(options), deadline,
       [this, pages](Result<cassandra::ResultMessage> r) {
         if (!r.ok()) {
+          // The session never answers a request with InvalidArgument (cql_session.h); should
+          // it, that would be no caller's input: only CheckParams speaks for the client.
+          if (r.status().code() == StatusCode::kInvalidArgument) {
+            pages->done(Status::Internal(std::string(r.status().message())));
+            return;
+          }
           pages->done(r.status());
           return;
         }

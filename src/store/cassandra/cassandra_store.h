@@ -62,7 +62,8 @@ struct CassandraOptions {
   // Every read's consistency; LOCAL_ONE answers from the nearest replica, which is what a
   // read-through cache in front of Cassandra usually wants (the cache is the staleness budget).
   cassandra::Consistency consistency = cassandra::Consistency::kLocalOne;
-  // Rows per page; results larger than this take several round trips.
+  // Rows per page; results larger than this take several round trips. 0: the whole result
+  // in one page. A query's QueryLimits make pages smaller still (see above).
   int32_t page_size = 5000;
   // Queries in flight at once; one more is refused with ResourceExhausted.
   size_t queue_limit = 4096;
