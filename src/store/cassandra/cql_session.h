@@ -23,9 +23,10 @@
 //              skipped by routing until one comes back (cql_pool.h).
 //   Timeouts   every request carries a deadline, enforced by its connection (cql_connection.h).
 //   Logging    to options.logger, component "cassandra": the nodes found at Open (info),
-//              connections opened (debug) and lost (warn), a node down (warn) and up again
-//              (info) once per change, re-prepares (info), protocol faults and errors the
-//              operator must fix (error, rate-limited). Never a line per request.
+//              each discovered node left out by node_networks (warn, once), connections opened
+//              (debug) and lost (warn), a node down (warn) and up again (info) once per change,
+//              re-prepares (info), protocol faults and errors the operator must fix (error,
+//              rate-limited). Never a line per request.
 //
 // Not done (ARCHITECTURE.md): schema-change and topology events (the ring is read once, at
 // Open), schema agreement after DDL, speculative execution, data-centre awareness,
