@@ -24,11 +24,12 @@ NodeInfo Node(std::string host) {
 
 std::vector<std::string> Addresses(const std::vector<NodeInfo>& nodes) {
   std::vector<std::string> out;
+  out.reserve(nodes.size());
   for (const NodeInfo& n : nodes) out.push_back(n.address);
   return out;
 }
 
-std::vector<Cidr> Networks(std::vector<std::string_view> texts) {
+std::vector<Cidr> Networks(const std::vector<std::string_view>& texts) {
   std::vector<Cidr> out;
   for (std::string_view t : texts) {
     Result<Cidr> c = Cidr::Parse(t);
