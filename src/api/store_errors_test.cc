@@ -41,8 +41,9 @@ class FailingStore final : public store::Store {
   Result<store::StatementInfo> Prepare(std::string_view /*query*/) override {
     return store::StatementInfo{0, {"id"}, {"id", "title"}};
   }
-  void Query(size_t /*id*/, std::vector<store::Value> /*params*/, TimePoint /*deadline*/,
-             store::QueryCallback done) override {
+  using store::Store::Query;
+  void Query(size_t /*id*/, std::vector<store::Value> /*params*/, store::QueryLimits /*limits*/,
+             TimePoint /*deadline*/, store::QueryCallback done) override {
     MutexLock lock(mu_);
     threads_.emplace_back([failure = failure_, done = std::move(done)] { done(failure); });
   }
@@ -79,8 +80,11 @@ class StoreErrorsTest : public ::testing::Test {
  protected:
   void Start(Status failure) {
     store_ = std::make_unique<FailingStore>(std::move(failure));
-    options_.endpoints.push_back(EndpointOptions{
-        "/v1/items/{id:int}", std::string(kQuery), {}, ResultShape::kOne, {}, 60s, 7});
+    EndpointOptions endpoint;
+    endpoint.route = "/v1/items/{id:int}";
+    endpoint.query = std::string(kQuery);
+    endpoint.line = 7;
+    options_.endpoints.push_back(std::move(endpoint));
     options_.logger = &logger_;
     auto router = Router::Build(options_, *store_);
     ASSERT_TRUE(router.ok()) << router.status().ToString();
@@ -152,13 +156,17 @@ TEST_F(StoreErrorsTest, ARepeatedFailureIsLoggedOncePerInterval) {
   EXPECT_EQ(logger_.Count("api", kQuery), 1u);
 }
 
-// A store's InvalidArgument or NotFound at query time (a bind type mismatch, a table that went
-// away) is the operator's or our bug, not the caller's input: a 500, never a 400 or 404 that
-// would carry the database's message.
-TEST_F(StoreErrorsTest, AStoreInvalidArgumentIsInternalNotA400) {
-  Start(Status::InvalidArgument(std::string(kDatabaseMessage)));
-  ExpectBare500(Get("/v1/items/1"));
-  EXPECT_EQ(logger_.Count("api", kQuery), 1u);
+// A store's InvalidArgument at query time is the caller's input (store.h: a parameter that is
+// not valid UTF-8, an empty partition key); its message is written for the client and passes
+// through as a 400, not logged. A store's NotFound (a table that went away) is the operator's
+// or our bug: a 500, never a 404 that would carry the database's message.
+TEST_F(StoreErrorsTest, AStoreInvalidArgumentIsA400WithItsOwnMessage) {
+  Start(Status::InvalidArgument("parameter 'id' is not valid UTF-8"));
+  const http::Response r = Get("/v1/items/1");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(std::string_view(r.body),
+            R"({"error":"parameter 'id' is not valid UTF-8","status":400})");
+  EXPECT_TRUE(logger_.lines().empty());
 }
 
 TEST_F(StoreErrorsTest, AStoreNotFoundIsInternalNotA404) {
@@ -190,10 +198,10 @@ TEST_F(StoreErrorsTest, ASlowStoreIsAGeneric503) {
 TEST(StoreErrorForClientTest, KeepsTheCodesOfAStoreThatIsDownSlowOrStopping) {
   for (const Status& s :
        {Status::Unavailable("x"), Status::DeadlineExceeded("x"), Status::ResourceExhausted("x"),
-        Status::Cancelled("x"), Status::Internal("x")}) {
+        Status::Cancelled("x"), Status::Internal("x"), Status::InvalidArgument("x")}) {
     EXPECT_EQ(StoreErrorForClient(s).code(), s.code()) << s.ToString();
   }
-  EXPECT_EQ(StoreErrorForClient(Status::InvalidArgument("x")).code(), StatusCode::kInternal);
+  EXPECT_EQ(StoreErrorForClient(Status::InvalidArgument("x")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(StoreErrorForClient(Status::NotFound("x")).code(), StatusCode::kInternal);
   EXPECT_EQ(StoreErrorForClient(Status::NotFound("x")).message(), "x");
 }

@@ -52,13 +52,16 @@ void WriteRow(JsonWriter& w, const EndpointInfo& info, const store::Rows& rows,
 Status StoreErrorForClient(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:
+    case StatusCode::kResourceExhausted:
+      // An answer over its cap is the operator's to fix (the query or the cap), not a load.
+      if (store::IsAnswerTooLarge(status)) return Status::Internal(std::string(status.message()));
+      return status;
     case StatusCode::kUnavailable:
     case StatusCode::kDeadlineExceeded:
-    case StatusCode::kResourceExhausted:
     case StatusCode::kCancelled:
     case StatusCode::kInternal:
+    case StatusCode::kInvalidArgument:  // the caller's input, in a message written for it
       return status;
-    case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
       break;
   }
@@ -97,12 +100,37 @@ std::string RenderRows(const EndpointInfo& info, const store::Rows& rows) {
   return out;
 }
 
+namespace {
+
+// LimitsFor gives each endpoint of `router` its caps: its own, else the global ones.
+std::vector<store::QueryLimits> LimitsFor(const Router& router, const ApiOptions& options) {
+  std::vector<store::QueryLimits> limits(router.endpoint_count());
+  for (size_t i = 0; i < limits.size(); ++i) {
+    const EndpointInfo& info = router.endpoint(i);
+    // The Router keeps options.endpoints' order; the route check guards against a loader
+    // given other options than its router was built from (then the global caps apply).
+    const EndpointOptions* ep =
+        i < options.endpoints.size() && options.endpoints[i].route == info.route
+            ? &options.endpoints[i]
+            : nullptr;
+    limits[i].max_rows = ep != nullptr ? ep->max_rows.value_or(options.max_rows) : options.max_rows;
+    limits[i].max_bytes =
+        ep != nullptr ? ep->max_body.value_or(options.max_body) : options.max_body;
+    limits[i].first_row_only = info.result == ResultShape::kOne;
+  }
+  return limits;
+}
+
+}  // namespace
+
 StoreLoader::StoreLoader(std::shared_ptr<const Router> router, store::Store& store,
                          const Clock& clock, const ApiOptions& options)
     : router_(std::move(router)),
       store_(store),
       clock_(clock),
       timing_{options.grace, options.negative_ttl, options.store_timeout},
+      limits_(
+          std::make_shared<const std::vector<store::QueryLimits>>(LimitsFor(*router_, options))),
       faults_(std::make_shared<Faults>(options.logger, router_->endpoint_count())) {}
 
 uint32_t StoreLoader::GroupOf(std::string_view key) const {
@@ -122,9 +150,11 @@ void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallb
   const TimePoint deadline = std::chrono::steady_clock::now() + timing_.store_timeout;
   // The callback runs on a store thread, possibly after this call returns: it owns the
   // router, the key, `done` and the fault log, and borrows only the clock.
-  store_.Query(statement, std::move(match->values), deadline,
+  const store::QueryLimits& limits = (*limits_)[endpoint];
+  store_.Query(statement, std::move(match->values), limits, deadline,
                [router = router_, endpoint, clock = &clock_, timing = timing_, faults = faults_,
-                key = std::move(key), done = std::move(done)](Result<store::Rows> rows) mutable {
+                max_body = limits.max_bytes, key = std::move(key),
+                done = std::move(done)](Result<store::Rows> rows) mutable {
                  if (!rows.ok()) {
                    done(faults->ForClient(router->endpoint(endpoint), endpoint, rows.status()),
                         cache::Keep::kMain);
@@ -135,6 +165,14 @@ void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallb
                  o.key = std::move(key);
                  o.created = clock->Now();
                  std::string body = RenderRows(info, *rows);
+                 if (body.size() > max_body) {  // the store counted cells; this is the JSON
+                   done(faults->ForClient(info, endpoint,
+                                          store::AnswerTooLarge(std::to_string(body.size()) +
+                                                                " bytes of JSON, over " +
+                                                                std::to_string(max_body))),
+                        cache::Keep::kMain);
+                   return;
+                 }
                  Duration ttl = info.ttl;
                  if (body.empty()) {  // result one, no row: remember the absence briefly
                    o.kind = cache::EntryKind::kNotFound;

@@ -12,14 +12,23 @@
 // text is a string, a blob is a base64 string. A `json:` column's text is embedded as is when
 // it is valid JSON and sent as a string when not, so the body is always valid JSON.
 // Deadlines: created = now, fresh_until = now + ttl, stale_until = fresh_until + grace.
+// Caps: each query carries store::QueryLimits: the endpoint's max_rows and max_body, or
+// ApiOptions' when it sets none, and first_row_only for result one (the store reads one row,
+// not every match). The store stops reading at a cap (AnswerTooLarge, counted in cell bytes,
+// store.h); the rendered JSON is then measured exactly against max_body. An answer over a cap
+// is an operator's fault (a query matching more than meant, or a cap too small): Internal, a
+// bare 500 {"error":"internal error"}, logged as below with the route and which cap.
 // Store errors: Unavailable, DeadlineExceeded, ResourceExhausted and Cancelled pass through
-// (a 503, or the stale entry). Every other code (Internal, and InvalidArgument or NotFound,
-// which at query time mean a query or schema the operator must fix, or our bug, never the
-// client's input: the values were checked by the Router) becomes Internal, which reaches the
-// client as a bare 500 (status_http.h), and is logged at error level with the route, the query
-// text and the store's message (which names the node), at most once per kLogInterval per
-// endpoint, since a broken query fails on every request. A key that does not parse is
-// InvalidArgument (keys come from the Router, so that is a peer's or our bug).
+// (a 503, or the stale entry). InvalidArgument passes through too: at query time a store
+// returns it only for the caller's input (store.h: a parameter that is not valid UTF-8, an
+// empty partition key), with a message written for the client that names the parameter and
+// nothing of the database; it is a 400 and is not logged. Every other code (Internal, and
+// NotFound, which at query time means a query or schema the operator must fix, or our bug)
+// becomes Internal, which reaches the client as a bare 500 (status_http.h), and is logged at
+// error level with the route, the query text and the store's message (which names the node),
+// at most once per kLogInterval per endpoint, since a broken query fails on every request. A
+// key that does not parse is InvalidArgument (keys come from the Router, so that is a peer's
+// or our bug).
 //
 // Ownership: shares the Router; borrows the Store and the Clock, which must outlive every
 // load (ReadThrough::Shutdown waits for loads, and cli destroys it before the store and
@@ -47,8 +56,9 @@ namespace shoal::api {
 std::string RenderRows(const EndpointInfo& info, const store::Rows& rows);
 
 // StoreErrorForClient is what a store's query error becomes on its way to the cache: the
-// codes of a store that is down, slow or shutting down stay; every other one is Internal
-// (same message, which is for the log only).
+// codes of a store that is down, slow or shutting down stay, and so does InvalidArgument (the
+// caller's input); an answer over its cap (store::IsAnswerTooLarge) and every other code
+// become Internal (same message, which is for the log only).
 Status StoreErrorForClient(const Status& status);
 
 class StoreLoader final : public cache::Loader {
@@ -57,8 +67,9 @@ class StoreLoader final : public cache::Loader {
   // line after a quiet stretch says how many were dropped).
   static constexpr Duration kLogInterval = std::chrono::seconds(10);
 
-  // Only the timing knobs and the logger of `options` are used (grace, negative_ttl,
-  // store_timeout, logger).
+  // Used from `options`: the timing knobs (grace, negative_ttl, store_timeout), the logger,
+  // and the answer caps (max_rows, max_body, and each endpoint's own). REQUIRES: `options` is
+  // what `router` was built from (endpoints in the same order).
   StoreLoader(std::shared_ptr<const Router> router, store::Store& store, const Clock& clock,
               const ApiOptions& options);
 
@@ -78,6 +89,8 @@ class StoreLoader final : public cache::Loader {
   store::Store& store_;
   const Clock& clock_;
   const Timing timing_;
+  // QueryLimits per endpoint (index as in the Router), fixed at construction.
+  const std::shared_ptr<const std::vector<store::QueryLimits>> limits_;
   // Shared with the query callbacks, which may run after a Load returns (never after the
   // StoreLoader is gone: see Ownership above; shared anyway so the callback owns what it uses).
   struct Faults {

@@ -52,5 +52,17 @@ TEST(JsonStringTest, InvalidUtf8IsReplaced) {
   EXPECT_EQ(Quote("\x80"), "\"" + r + "\"");                          // lone continuation byte
 }
 
+TEST(IsValidUtf8Test, AcceptsWhatPassesThroughAndRefusesWhatWouldBeReplaced) {
+  for (std::string_view ok :
+       {"", "plain", "h\xc3\xa9llo", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"}) {
+    EXPECT_TRUE(IsValidUtf8(ok)) << ok;
+    EXPECT_EQ(Quote(ok), "\"" + std::string(ok) + "\"");
+  }
+  for (std::string_view bad : {"\xff", "a\x80", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+                               "\xf4\x90\x80\x80", "ok\xe2\x82"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace shoal

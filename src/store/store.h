@@ -3,14 +3,17 @@
 // A query is prepared once at start (Prepare), which checks it against the database and reports
 // the named parameters it uses and the columns it returns, so a config that does not hold
 // together is refused before serving. At run time Query binds values to those parameters (never
-// splicing them into the text) and calls back with all rows, on a thread of the store's own,
-// never on the caller's stack: callers must not hold locks that the callback takes.
+// splicing them into the text) and calls back with the rows, on a thread of the store's own,
+// never on the caller's stack: callers must not hold locks that the callback takes. A query
+// carries QueryLimits, which the store enforces while it reads (SQLite steps, Cassandra
+// pages), so a result larger than its cap costs at most the cap, never the whole result.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -55,6 +58,41 @@ struct StatementInfo {
 
 using QueryCallback = std::function<void(Result<Rows>)>;
 
+// QueryLimits caps one answer. The default is no cap (tools and tests).
+struct QueryLimits {
+  // More rows than this fails the query with AnswerTooLarge; the store reads at most one row
+  // past it.
+  size_t max_rows = std::numeric_limits<size_t>::max();
+  // More bytes than this, counted by CellBytes over the rows read, fails the query with
+  // AnswerTooLarge. An approximation of the JSON answer's size, which is larger (names,
+  // quotes, escapes, base64): it bounds the store's memory; the api measures the rendered
+  // JSON exactly (store_loader.h).
+  size_t max_bytes = std::numeric_limits<size_t>::max();
+  // Read the first row only (an endpoint of result one): the store stops after it (SQLite: one
+  // step; Cassandra: pages of one row), so max_rows cannot be exceeded.
+  bool first_row_only = false;
+};
+
+// CellBytes is what a cell counts towards QueryLimits::max_bytes: the bytes of text, a blob or
+// rendered JSON, 8 for a number, 0 for NULL.
+inline size_t CellBytes(const Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return s->size();
+  if (const auto* b = std::get_if<Blob>(&v)) return b->bytes.size();
+  if (const auto* j = std::get_if<Json>(&v)) return j->text.size();
+  return std::holds_alternative<std::monostate>(v) ? 0 : 8;
+}
+
+// AnswerTooLarge is the error of a query whose answer passes its QueryLimits: code
+// ResourceExhausted (a limit of ours), told apart from a full queue by IsAnswerTooLarge.
+inline constexpr std::string_view kAnswerTooLarge = "answer too large: ";
+inline Status AnswerTooLarge(std::string_view detail) {
+  return Status::ResourceExhausted(std::string(kAnswerTooLarge) + std::string(detail));
+}
+inline bool IsAnswerTooLarge(const Status& status) {
+  return status.code() == StatusCode::kResourceExhausted &&
+         status.message().substr(0, kAnswerTooLarge.size()) == kAnswerTooLarge;
+}
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -66,9 +104,19 @@ class Store {
   // Query runs statement `id` with `params` bound in StatementInfo::params order and calls
   // `done` exactly once, on a store thread. When `deadline` passes first (waiting in the
   // queue or running), `done` gets DeadlineExceeded; a full queue gives ResourceExhausted;
-  // an unreachable or locked database gives Unavailable; after Shutdown, Cancelled.
-  virtual void Query(size_t id, std::vector<Value> params, TimePoint deadline,
+  // an unreachable or locked database gives Unavailable; after Shutdown, Cancelled. The
+  // database refusing the statement, an unknown `id` or a wrong parameter count is Internal
+  // (the operator's or the caller's bug; the message, which may name the database, is for
+  // logs). InvalidArgument means the caller's input only (a parameter that is not valid UTF-8,
+  // an empty partition key), with a message fit for an HTTP client: it names the parameter
+  // and nothing of the database. An answer beyond `limits` is AnswerTooLarge.
+  virtual void Query(size_t id, std::vector<Value> params, QueryLimits limits, TimePoint deadline,
                      QueryCallback done) = 0;
+
+  // Query without limits (tools, tests). Implementations say `using Store::Query;`.
+  void Query(size_t id, std::vector<Value> params, TimePoint deadline, QueryCallback done) {
+    Query(id, std::move(params), QueryLimits{}, deadline, std::move(done));
+  }
 
   // Shutdown fails queued queries with Cancelled, waits for running ones, and stops the
   // store's threads. Idempotent; the destructor calls it.

@@ -56,10 +56,11 @@ class Admin {
   Status status_;
 };
 
-Result<Rows> QueryNow(Store& store, size_t id, std::vector<Value> params, Duration timeout = 10s) {
+Result<Rows> QueryNow(Store& store, size_t id, std::vector<Value> params, Duration timeout = 10s,
+                      QueryLimits limits = QueryLimits{}) {
   std::promise<Result<Rows>> p;
   auto f = p.get_future();
-  store.Query(id, std::move(params), std::chrono::steady_clock::now() + timeout,
+  store.Query(id, std::move(params), limits, std::chrono::steady_clock::now() + timeout,
               [&p](Result<Rows> r) { p.set_value(std::move(r)); });
   return f.get();
 }
@@ -158,11 +159,12 @@ TEST_F(CassandraStoreTest, EveryTypeReadsBackAsTheValueSqliteWouldGive) {
   rows = QueryNow(**store, info->id, {int64_t{3}});
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_TRUE(rows->rows.empty());
-  // A parameter that cannot be bound to the marker's type names the marker.
+  // A parameter that cannot be bound to the marker's type is the caller's input: the message
+  // names the parameter and nothing of the column's type.
   rows = QueryNow(**store, info->id, {std::string("one")});
   ASSERT_FALSE(rows.ok());
   EXPECT_EQ(rows.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(rows.status().message().find("(k)"), std::string::npos) << rows.status().ToString();
+  EXPECT_EQ(rows.status().message(), "parameter 'k' has a value its column cannot hold");
 }
 
 TEST_F(CassandraStoreTest, ReadsEveryPageAcrossPageBoundaries) {
@@ -180,6 +182,42 @@ TEST_F(CassandraStoreTest, ReadsEveryPageAcrossPageBoundaries) {
       EXPECT_EQ(rows->rows[c][0], Value(static_cast<int64_t>(c))) << "page size " << page;
       EXPECT_EQ(rows->rows[c][1], Value("v" + std::to_string(c)));
     }
+  }
+}
+
+// QueryLimits stop the paging: a first-row-only query asks for one row (rows_read counts every
+// row the server sent), and an answer past max_rows or max_bytes is AnswerTooLarge after at
+// most one row past the cap, whatever the configured page size.
+TEST_F(CassandraStoreTest, LimitsStopThePaging) {
+  for (int32_t page : {5000, 7, 0}) {
+    CassandraOptions o = Options();
+    o.page_size = page;
+    auto store = CassandraStore::Open(o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto info = (*store)->Prepare("SELECT c, v FROM paged WHERE k = :k");
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+
+    uint64_t before = (*store)->rows_read();
+    Result<Rows> rows = QueryNow(**store, info->id, {int64_t{1}}, 10s, {.first_row_only = true});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    ASSERT_EQ(rows->rows.size(), 1u);
+    EXPECT_EQ(rows->rows[0][0], Value(int64_t{0}));
+    EXPECT_EQ((*store)->rows_read() - before, 1u) << "page size " << page;
+
+    before = (*store)->rows_read();
+    rows = QueryNow(**store, info->id, {int64_t{1}}, 10s, {.max_rows = 10});
+    ASSERT_FALSE(rows.ok());
+    EXPECT_TRUE(IsAnswerTooLarge(rows.status())) << rows.status().ToString();
+    EXPECT_EQ((*store)->rows_read() - before, 11u) << "page size " << page;
+
+    rows = QueryNow(**store, info->id, {int64_t{1}}, 10s, {.max_rows = 21});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(rows->rows.size(), 21u);
+
+    // Each row counts 8 (c) + 2 or 3 ("v0".."v20") bytes: 100 bytes pass within 10 rows.
+    rows = QueryNow(**store, info->id, {int64_t{1}}, 10s, {.max_bytes = 100});
+    ASSERT_FALSE(rows.ok());
+    EXPECT_TRUE(IsAnswerTooLarge(rows.status())) << rows.status().ToString();
   }
 }
 
@@ -236,11 +274,12 @@ TEST_F(CassandraStoreTest, ErrorsFollowTheStoreContract) {
   Result<Rows> rows = QueryNow(**store, info->id, {int64_t{1}}, -1ms);
   ASSERT_FALSE(rows.ok());
   EXPECT_EQ(rows.status().code(), StatusCode::kDeadlineExceeded) << rows.status().ToString();
-  // Unknown statement, wrong parameter count.
+  // Unknown statement, wrong parameter count: the caller's (our) bug, not the HTTP client's
+  // input, so Internal (InvalidArgument would reach the client as a 400).
   rows = QueryNow(**store, 999, {int64_t{1}});
-  EXPECT_EQ(rows.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(rows.status().code(), StatusCode::kInternal);
   rows = QueryNow(**store, info->id, {});
-  EXPECT_EQ(rows.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(rows.status().code(), StatusCode::kInternal);
   // The store still works, then refuses after Shutdown, on the caller's stack.
   rows = QueryNow(**store, info->id, {int64_t{1}});
   EXPECT_TRUE(rows.ok()) << rows.status().ToString();
@@ -277,6 +316,46 @@ TEST_F(CassandraStoreTest, OpenNamesWhatIsWrong) {
   auto opened = CassandraStore::Open(second);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ((*opened)->session().nodes_up(), 1u);
+}
+
+// The caller's bad input is refused before the server sees it, with a message for the client
+// that names the parameter and nothing of the database: text that is not UTF-8 (the server
+// would answer Invalid with its own words), an empty partition key ("Key may not be empty").
+TEST_F(CassandraStoreTest, BadParametersAreInvalidArgumentNamingTheParameter) {
+  const std::string& ks = Keyspace();
+  ASSERT_TRUE(admin_
+                  ->Run("CREATE TABLE IF NOT EXISTS " + ks +
+                        ".named (name text, part blob, c text, v int, "
+                        "PRIMARY KEY ((name, part), c))")
+                  .ok());
+  ASSERT_TRUE(
+      admin_->Run("INSERT INTO " + ks + ".named (name, part, c, v) VALUES ('a', 0x01, '', 1)")
+          .ok());
+  auto store = CassandraStore::Open(Options());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto info =
+      (*store)->Prepare("SELECT v FROM named WHERE part = :part AND name = :who AND c = :c");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->params, (std::vector<std::string>{"part", "who", "c"}));
+
+  // An empty clustering key is fine: only partition key components must not be empty.
+  Result<Rows> rows = QueryNow(**store, info->id, {Blob{"\x01"}, std::string("a"), std::string()});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->rows.size(), 1u);
+
+  rows = QueryNow(**store, info->id, {Blob{"\x01"}, std::string("a\xff"), std::string()});
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().code(), StatusCode::kInvalidArgument) << rows.status().ToString();
+  EXPECT_EQ(rows.status().message(), "parameter 'who' is not valid UTF-8");
+
+  rows = QueryNow(**store, info->id, {Blob{"\x01"}, std::string(), std::string()});
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().code(), StatusCode::kInvalidArgument) << rows.status().ToString();
+  EXPECT_EQ(rows.status().message(), "parameter 'who' is empty (a partition key may not be)");
+
+  rows = QueryNow(**store, info->id, {Blob{}, std::string("a"), std::string()});
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().message(), "parameter 'part' is empty (a partition key may not be)");
 }
 
 // A statement that stops working on the server (its table dropped after Prepare: Unprepared,

@@ -8,6 +8,9 @@
 //   Connect  TCP connect (connect_timeout covers the whole handshake below), then
 //            STARTUP -> READY, or AUTHENTICATE -> AUTH_RESPONSE (PasswordAuthenticator,
 //            SASL PLAIN) -> AUTH_SUCCESS; an AUTH_CHALLENGE after the one response is refused.
+//            The credentials go only to a class in options.allowed_authenticators: any other
+//            class named in AUTHENTICATE fails Connect with InvalidArgument naming it, and no
+//            AUTH_RESPONSE is sent.
 //            Then, when options.keyspace is set, QUERY "USE <keyspace>" -> SetKeyspace.
 //            The callback gets the ready connection, or a Status saying which step failed
 //            and the server's message: bad credentials are PermissionDenied-like
@@ -54,6 +57,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -71,6 +75,11 @@ struct ConnectionOptions {
   // that asks while user is empty fails Connect with a message saying credentials are needed.
   std::string user;
   std::string password;
+  // Authenticator classes, as the server names them in AUTHENTICATE, that may receive the
+  // credentials. Any other fails Connect with InvalidArgument naming the class (cql_session.h's
+  // SessionOptions::allowed_authenticators) before a byte of them is sent.
+  std::vector<std::string> allowed_authenticators = {
+      "org.apache.cassandra.auth.PasswordAuthenticator"};
   // Sent as USE "<keyspace>" after READY when not empty. Must be a valid CQL identifier
   // (letters, digits, underscore, at most 48); anything else fails Connect with
   // InvalidArgument. It is quoted, as gocql does, so it is case-sensitive.

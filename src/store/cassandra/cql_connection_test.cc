@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/mutex.h"
 #include "base/test_socket.h"
 #include "store/cassandra/cassandra_test_util.h"
 #include "store/cassandra/cql_error.h"
@@ -360,9 +361,19 @@ class FakeServer {
   }
   uint16_t port() const { return port_; }
   int requests() const { return requests_.load(); }
+  // WaitForEof waits up to `wait` for the client to close, then returns every byte it sent.
+  std::optional<std::string> WaitForEof(Duration wait) {
+    if (eof_future_.wait_for(wait) != std::future_status::ready) return std::nullopt;
+    MutexLock lock(mu_);
+    return received_;
+  }
 
  private:
   void Serve() {
+    struct SayEof {
+      std::promise<void>& eof;
+      ~SayEof() { eof.set_value(); }
+    } say_eof{eof_};
     const int conn = ::accept(listener_, nullptr, nullptr);
     if (conn < 0) return;
     conn_.store(conn);
@@ -373,6 +384,10 @@ class FakeServer {
     for (;;) {
       const ssize_t n = ::read(conn, buf, sizeof buf);
       if (n <= 0) return;
+      {
+        MutexLock lock(mu_);
+        received_.append(buf, static_cast<size_t>(n));
+      }
       decoder.Feed(std::string_view(buf, static_cast<size_t>(n)));
       for (;;) {
         Result<std::optional<Frame>> f = decoder.Next();
@@ -399,6 +414,10 @@ class FakeServer {
   std::atomic<bool> stopping_{false};
   uint16_t port_ = 0;
   std::atomic<int> requests_{0};
+  Mutex mu_;
+  std::string received_ SHOAL_GUARDED_BY(mu_);
+  std::promise<void> eof_;
+  std::future<void> eof_future_ = eof_.get_future();
   std::thread thread_;
 };
 
@@ -822,6 +841,57 @@ TEST(CqlConnectionTest, AServerThatAsksForAPasswordWhenNoneIsSet) {
   EXPECT_EQ(conn.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(conn.status().message().find("asks for credentials"), std::string::npos)
       << conn.status().ToString();
+}
+
+// The credentials go only to an authenticator class in allowed_authenticators: a server that
+// names another (a rogue node, or a custom SASL class that might log what it gets) fails the
+// connection with a message naming the class and the option, and not a byte of the password
+// is sent. (The shared test server runs without authentication, so only a fake can show it.)
+TEST(CqlConnectionTest, CredentialsGoOnlyToAnAllowedAuthenticator) {
+  FakeServer server([](Opcode op) -> std::optional<std::pair<Opcode, std::string>> {
+    if (op == Opcode::kStartup) {
+      return std::make_pair(Opcode::kAuthenticate,
+                            StringNotation("com.example.LoggingAuthenticator"));
+    }
+    return std::nullopt;  // an AUTH_RESPONSE is left unanswered
+  });
+  Io io;
+  ConnectionOptions o;
+  o.host = "127.0.0.1";
+  o.port = server.port();
+  o.user = "shoal";
+  o.password = "s3cret-password";
+  o.connect_timeout = 2s;
+  auto conn = ConnectNow(io.io(), o);
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.status().code(), StatusCode::kInvalidArgument) << conn.status().ToString();
+  EXPECT_NE(conn.status().message().find("com.example.LoggingAuthenticator"), std::string::npos)
+      << conn.status().ToString();
+  EXPECT_NE(conn.status().message().find("allowed_authenticators"), std::string::npos)
+      << conn.status().ToString();
+  std::optional<std::string> sent = server.WaitForEof(10s);
+  ASSERT_TRUE(sent.has_value()) << "the client did not close the connection";
+  EXPECT_EQ(sent->find("s3cret"), std::string::npos);
+  EXPECT_EQ(server.requests(), 1);  // STARTUP only: no AUTH_RESPONSE
+
+  // The same server, with its class allowed: the credentials are sent.
+  FakeServer allowing([](Opcode op) -> std::optional<std::pair<Opcode, std::string>> {
+    if (op == Opcode::kStartup) {
+      return std::make_pair(Opcode::kAuthenticate,
+                            StringNotation("com.example.LoggingAuthenticator"));
+    }
+    if (op == Opcode::kAuthResponse) return std::make_pair(Opcode::kAuthSuccess, Int32(-1));
+    if (op == Opcode::kOptions) return std::make_pair(Opcode::kSupported, std::string(2, '\0'));
+    return std::nullopt;
+  });
+  o.port = allowing.port();
+  o.allowed_authenticators = {"com.example.LoggingAuthenticator"};
+  auto allowed = ConnectNow(io.io(), o);
+  ASSERT_TRUE(allowed.ok()) << allowed.status().ToString();
+  (*allowed)->Close();
+  sent = allowing.WaitForEof(10s);
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_NE(sent->find("s3cret-password"), std::string::npos);
 }
 
 }  // namespace

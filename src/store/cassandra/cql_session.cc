@@ -45,6 +45,7 @@ struct Session::Impl {
     c.port = hp.port;
     c.user = options.user;
     c.password = options.password;
+    c.allowed_authenticators = options.allowed_authenticators;
     c.keyspace = options.keyspace;
     c.connect_timeout = options.connect_timeout;
     c.heartbeat_interval = options.heartbeat_interval;
@@ -95,6 +96,15 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
     }
     contacts.push_back(std::move(hp).value());
   }
+  std::vector<Cidr> networks;
+  for (const std::string& n : options.node_networks) {
+    Result<Cidr> cidr = Cidr::Parse(n);
+    if (!cidr.ok()) {
+      return Status::InvalidArgument("cassandra: node_networks: " +
+                                     std::string(cidr.status().message()));
+    }
+    networks.push_back(*cidr);
+  }
   auto impl = std::make_unique<Impl>(std::move(options));
   std::unique_ptr<Session> session(new Session(std::move(impl)));
   Impl& s = *session->impl_;
@@ -117,8 +127,12 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
   if (!control) {
     return Status::Unavailable("cassandra: no contact point answered: " + errors);
   }
-  Result<Topology> topology =
-      DiscoverTopology(*control, contact, s.options.discover_peers, s.options.connect_timeout);
+  Discovery discovery;
+  discovery.discover_peers = s.options.discover_peers;
+  discovery.node_networks = networks;
+  discovery.contact_points = contacts;
+  discovery.timeout = s.options.connect_timeout;
+  Result<Topology> topology = DiscoverTopology(*control, contact, discovery, s.log);
   control->Close();
   if (!topology.ok()) return topology.status();
   s.topology = std::move(topology).value();
@@ -193,7 +207,7 @@ Result<std::string> Session::Run(std::string_view query, Duration timeout,
 }
 
 Status Session::BindValues(const PreparedStatement& statement, std::span<const Value> values,
-                           std::string* encoded, std::string* routing_key) {
+                           std::string* encoded, std::string* routing_key, size_t* bad_marker) {
   const auto& columns = statement.result.bind_columns;
   if (values.size() != columns.size()) {
     return Status::InvalidArgument("cassandra: the statement has " +
@@ -205,6 +219,7 @@ Status Session::BindValues(const PreparedStatement& statement, std::span<const V
   for (size_t i = 0; i < values.size(); ++i) {
     starts.push_back(encoded->size());
     if (Status s = AppendBoundValue(*encoded, columns[i].type, values[i]); !s.ok()) {
+      if (bad_marker != nullptr) *bad_marker = i;
       return Status::InvalidArgument("cassandra: bind marker " + std::to_string(i + 1) + " (" +
                                      std::string(columns[i].name) +
                                      "): " + std::string(s.message()));

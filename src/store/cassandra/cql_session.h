@@ -6,8 +6,10 @@
 //
 //   Open       connects to the first contact point that answers (each tried in order; a bad
 //              password stops the search: it would fail everywhere), reads the ring
-//              (cql_topology.h: system.local and system.peers_v2), then opens
-//              connections_per_node connections to every node it found (cql_pool.h). A node
+//              (cql_topology.h: system.local and system.peers_v2; a peer outside
+//              node_networks is left out), then opens connections_per_node connections to
+//              every node it kept (cql_pool.h). Credentials go only to an authenticator class
+//              in allowed_authenticators (cql_connection.h). A node
 //              that cannot be reached now is kept, marked down, and redialled in the
 //              background, so a cluster with one node down still opens.
 //   Routing    EXECUTE of a statement whose partition key is fully bound goes to the node
@@ -21,9 +23,10 @@
 //              skipped by routing until one comes back (cql_pool.h).
 //   Timeouts   every request carries a deadline, enforced by its connection (cql_connection.h).
 //   Logging    to options.logger, component "cassandra": the nodes found at Open (info),
-//              connections opened (debug) and lost (warn), a node down (warn) and up again
-//              (info) once per change, re-prepares (info), protocol faults and errors the
-//              operator must fix (error, rate-limited). Never a line per request.
+//              each discovered node left out by node_networks (warn, once), connections opened
+//              (debug) and lost (warn), a node down (warn) and up again (info) once per change,
+//              re-prepares (info), protocol faults and errors the operator must fix (error,
+//              rate-limited). Never a line per request.
 //
 // Not done (ARCHITECTURE.md): schema-change and topology events (the ring is read once, at
 // Open), schema agreement after DDL, speculative execution, data-centre awareness,
@@ -68,8 +71,9 @@ struct SessionOptions {
   // credentials; any other is refused before a byte of them is sent.
   std::vector<std::string> allowed_authenticators = {
       "org.apache.cassandra.auth.PasswordAuthenticator"};
-  // Networks (CIDR, e.g. "10.0.0.0/8") that discovered nodes must lie in to be dialled; empty:
-  // any. Contact points are always dialled.
+  // Networks (CIDR, e.g. "10.0.0.0/8"; base/cidr.h) that discovered nodes must lie in to be
+  // dialled; empty: any. Contact points are always dialled. A node left out is logged once
+  // (warn) at Open; a network that does not parse fails Open with InvalidArgument.
   std::vector<std::string> node_networks;
   size_t connections_per_node = 2;
   size_t io_threads = 1;
@@ -133,9 +137,11 @@ class Session {
 
   // BindValues encodes `values` for `statement`'s bind markers, in order, as [value]s into
   // `encoded`, and the routing key (the partition key's bytes) into `routing_key` when the
-  // statement binds the whole key (else leaves it empty). Errors name the marker.
+  // statement binds the whole key (else leaves it empty). Errors name the marker (for logs),
+  // and, when `bad_marker` is given, set it to the index of the marker that failed.
   static Status BindValues(const PreparedStatement& statement, std::span<const Value> values,
-                           std::string* encoded, std::string* routing_key);
+                           std::string* encoded, std::string* routing_key,
+                           size_t* bad_marker = nullptr);
 
   // Execute runs `statement` with `values` (BindValues' `encoded`, `count` of them).
   void Execute(std::shared_ptr<const PreparedStatement> statement, std::string values,

@@ -177,5 +177,30 @@ TEST(CqlSessionTest, ANodeDownAndUpLogsOnceEachWayHoweverManyRequestsAndRedials)
   }
 }
 
+// node_networks: a network that does not parse fails Open naming the option; the contact
+// point is dialled whatever the networks (the test server is one node on 127.0.0.1, outside
+// 10.0.0.0/8).
+TEST(CqlSessionTest, NodeNetworksAreCheckedAndNeverKeepOutTheContactPoint) {
+  SessionOptions bad;
+  bad.contact_points = {"127.0.0.1:" + std::to_string(testing::CassandraPort())};
+  bad.node_networks = {"10.0.0.0/8", "10.0.0.1/33"};
+  auto refused = Session::Open(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("node_networks"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("10.0.0.1/33"), std::string::npos)
+      << refused.status().ToString();
+
+  SHOAL_NEED_CASSANDRA();
+  SessionOptions o = bad;
+  o.node_networks = {"10.0.0.0/8"};
+  o.connections_per_node = 1;
+  auto session = Session::Open(o);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_EQ((*session)->nodes_up(), 1u);
+  EXPECT_TRUE((*session)->Run("SELECT release_version FROM system.local", 10s).ok());
+}
+
 }  // namespace
 }  // namespace shoal::store::cassandra

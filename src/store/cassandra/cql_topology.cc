@@ -1,6 +1,7 @@
 // cql_topology: see cql_topology.h.
 #include "store/cassandra/cql_topology.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -50,8 +51,29 @@ std::vector<int64_t> TokenSet(std::optional<std::string_view> cell) {
 
 }  // namespace
 
-Result<Topology> DiscoverTopology(Connection& control, const HostPort& contact, bool discover_peers,
-                                  Duration timeout) {
+void KeepNodesIn(std::vector<NodeInfo>& nodes, std::span<const Cidr> networks,
+                 std::span<const HostPort> contact_points, const Log& log) {
+  if (networks.empty() || nodes.empty()) return;
+  std::vector<NodeInfo> kept;
+  kept.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const NodeInfo& node = nodes[i];
+    const bool contact = i == 0 || std::find(contact_points.begin(), contact_points.end(),
+                                             node.endpoint) != contact_points.end();
+    if (contact || InAnyNetwork(networks, node.endpoint.host)) {
+      kept.push_back(std::move(nodes[i]));
+      continue;
+    }
+    log.Warn("not dialling discovered node " + node.address +
+             ": outside store.cassandra.node_networks");
+  }
+  nodes = std::move(kept);
+}
+
+Result<Topology> DiscoverTopology(Connection& control, const HostPort& contact,
+                                  const Discovery& discovery, const Log& log) {
+  const Duration timeout = discovery.timeout;
+  const bool discover_peers = discovery.discover_peers;
   const std::string address = contact.ToString();
   auto run = [&](std::string_view cql) -> Result<std::string> {
     return ResultOrError(SendAndWait(
@@ -105,6 +127,7 @@ Result<Topology> DiscoverTopology(Connection& control, const HostPort& contact, 
       }
     }
   }
+  KeepNodesIn(topology.nodes, discovery.node_networks, discovery.contact_points, log);
   std::vector<std::pair<int64_t, size_t>> pairs;
   for (size_t i = 0; i < topology.nodes.size(); ++i) {
     for (int64_t t : topology.nodes[i].tokens) pairs.emplace_back(t, i);

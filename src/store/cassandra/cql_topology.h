@@ -4,8 +4,10 @@
 // DiscoverTopology asks the contact point it is connected to for its own tokens
 // (system.local) and, unless told to keep to it, for every peer's CQL address, port and
 // tokens (system.peers_v2; system.peers on servers older than 4.0, where the peers listen on
-// the contact's port). A peer that does not serve CQL (no address or port) is left out. The
-// contact is node 0; node indexes are positions in `nodes` and never change.
+// the contact's port). A peer that does not serve CQL (no address or port) is left out, and
+// so is a peer outside the operator's node networks (KeepNodesIn), which is never dialled and
+// so never sent the credentials. The contact is node 0; node indexes are positions in `nodes`
+// and never change.
 // Not done (ARCHITECTURE.md): topology events (a node added later is not seen until restart).
 //
 // Thread-safety: DiscoverTopology blocks (cql_blocking.h); Topology is a value, immutable once
@@ -13,11 +15,14 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "base/cidr.h"
 #include "base/clock.h"
 #include "base/host_port.h"
+#include "base/logger.h"
 #include "base/status.h"
 #include "store/cassandra/cql_connection.h"
 #include "store/cassandra/cql_token.h"
@@ -35,10 +40,26 @@ struct Topology {
   TokenRing ring;               // token -> index into nodes; empty if no node listed tokens
 };
 
-// DiscoverTopology reads the ring over `control`, connected to `contact`. Errors are the
-// failing query's (cql_blocking.h's ResultOrError).
-Result<Topology> DiscoverTopology(Connection& control, const HostPort& contact, bool discover_peers,
-                                  Duration timeout);
+// Discovery is what DiscoverTopology is told besides the connection.
+struct Discovery {
+  bool discover_peers = true;  // false: the contact alone
+  // Networks a discovered peer must lie in (empty: any), and the contact points, which are
+  // kept wherever they are (both SessionOptions').
+  std::span<const Cidr> node_networks;
+  std::span<const HostPort> contact_points;
+  Duration timeout{};
+};
+
+// DiscoverTopology reads the ring over `control`, connected to `contact`, logging to `log`.
+// Errors are the failing query's (cql_blocking.h's ResultOrError).
+Result<Topology> DiscoverTopology(Connection& control, const HostPort& contact,
+                                  const Discovery& discovery, const Log& log);
+
+// KeepNodesIn removes from `nodes` every node after the first (the contact) whose address lies
+// in none of `networks`, unless it is one of `contact_points`; an empty `networks` keeps all.
+// Each node removed is logged once (warn), naming it and the option.
+void KeepNodesIn(std::vector<NodeInfo>& nodes, std::span<const Cidr> networks,
+                 std::span<const HostPort> contact_points, const Log& log);
 
 // DescribeTopology returns "N nodes: a:9042, b:9042, ..." for the log.
 std::string DescribeTopology(const Topology& topology);

@@ -33,6 +33,7 @@ struct SqliteStore::Statement {
 struct SqliteStore::Job {
   size_t id = 0;
   std::vector<Value> params;
+  QueryLimits limits;
   TimePoint deadline;
   QueryCallback done;
   // Not OK for a job that must not run: a reject known at submission, or a queued job
@@ -269,21 +270,21 @@ Result<StatementInfo> SqliteStore::Prepare(std::string_view query) {
   return result;
 }
 
-void SqliteStore::Query(size_t id, std::vector<Value> params, TimePoint deadline,
-                        QueryCallback done) {
+void SqliteStore::Query(size_t id, std::vector<Value> params, QueryLimits limits,
+                        TimePoint deadline, QueryCallback done) {
   assert(done && "Query needs a callback");
   queries_.fetch_add(1, std::memory_order_relaxed);
-  Job job{id, std::move(params), deadline, std::move(done), Status::Ok()};
+  Job job{id, std::move(params), limits, deadline, std::move(done), Status::Ok()};
   {
     MutexLock lock(mu_);
     if (!stopping_) {
+      // An unknown statement or a wrong parameter count is the caller's bug: Internal.
       if (id >= statements_.size()) {
-        job.verdict = Status::InvalidArgument("sqlite: no statement " + std::to_string(id));
+        job.verdict = Status::Internal("sqlite: no statement " + std::to_string(id));
       } else if (job.params.size() != statements_[id]->info.params.size()) {
-        job.verdict =
-            Status::InvalidArgument("sqlite: statement " + std::to_string(id) + " takes " +
-                                    std::to_string(statements_[id]->info.params.size()) +
-                                    " parameters, got " + std::to_string(job.params.size()));
+        job.verdict = Status::Internal("sqlite: statement " + std::to_string(id) + " takes " +
+                                       std::to_string(statements_[id]->info.params.size()) +
+                                       " parameters, got " + std::to_string(job.params.size()));
       } else if (queue_.size() >= options_.queue_limit) {
         job.verdict = Status::ResourceExhausted("sqlite: query queue full (" +
                                                 std::to_string(options_.queue_limit) + " waiting)");
@@ -381,17 +382,25 @@ Result<Rows> SqliteStore::Run(Worker& worker, const Job& job) {
   for (size_t i = 0; i < job.params.size(); ++i) {
     const int rc = Bind(stmt, static_cast<int>(i + 1), job.params[i]);
     if (rc != SQLITE_OK) {
-      return Status::InvalidArgument("sqlite: cannot bind :" + compiled.def->info.params[i] + ": " +
-                                     ErrorMessage(worker.db, rc));
+      // SQLITE_TOOBIG or SQLITE_NOMEM: nothing for the client to fix or to read about.
+      return Status::Internal("sqlite: cannot bind :" + compiled.def->info.params[i] + ": " +
+                              ErrorMessage(worker.db, rc));
     }
   }
 
   Rows rows;
   rows.columns = compiled.def->info.columns;
+  const QueryLimits& limits = job.limits;
+  size_t bytes = 0;
   for (;;) {
+    if (limits.first_row_only && !rows.rows.empty()) break;  // never step past the first row
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) return StepError(worker.db, rc);
+    rows_read_.fetch_add(1, std::memory_order_relaxed);
+    if (rows.rows.size() >= limits.max_rows) {
+      return AnswerTooLarge("more than " + std::to_string(limits.max_rows) + " rows");
+    }
     // SQLite recompiles a statement by itself after a schema change, so a SELECT * may come
     // back wider or narrower than Prepare reported; callers rely on the reported shape.
     const int columns = sqlite3_column_count(stmt);
@@ -400,7 +409,13 @@ Result<Rows> SqliteStore::Run(Worker& worker, const Job& job) {
     }
     Row& row = rows.rows.emplace_back();
     row.reserve(rows.columns.size());
-    for (int c = 0; c < columns; ++c) row.push_back(ColumnValue(stmt, c));
+    for (int c = 0; c < columns; ++c) {
+      row.push_back(ColumnValue(stmt, c));
+      bytes += CellBytes(row.back());
+    }
+    if (bytes > limits.max_bytes) {
+      return AnswerTooLarge("more than " + std::to_string(limits.max_bytes) + " bytes");
+    }
   }
   return rows;
 }

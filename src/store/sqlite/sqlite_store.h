@@ -12,6 +12,10 @@
 // touching the database; a running job is interrupted once its deadline passes (a progress
 // handler), and waits for a lock no longer than its deadline allows (a busy timeout).
 //
+// Limits: a job steps its statement only as far as its QueryLimits allow (store.h), so an
+// answer over its cap costs at most the cap plus one row of memory, and a result-one endpoint
+// over a non-unique column costs one step, not a scan.
+//
 // Callbacks: every callback runs on a worker thread, outside the store's locks, exactly once.
 // Errors known at submission (unknown statement, wrong parameter count, queue full) travel
 // through a separate unbounded lane that workers serve first, so that even they are not
@@ -65,7 +69,12 @@ class SqliteStore final : public Store {
   // a name used twice is one parameter. Errors are InvalidArgument carrying SQLite's message.
   Result<StatementInfo> Prepare(std::string_view query) override;
 
-  void Query(size_t id, std::vector<Value> params, TimePoint deadline, QueryCallback done) override;
+  // Query steps the statement only as far as `limits` allow: after the first row for
+  // first_row_only, and no further than one row past max_rows, or than the row that passes
+  // max_bytes (store.h's AnswerTooLarge).
+  using Store::Query;
+  void Query(size_t id, std::vector<Value> params, QueryLimits limits, TimePoint deadline,
+             QueryCallback done) override;
 
   void Shutdown() override;
 
@@ -75,6 +84,9 @@ class SqliteStore final : public Store {
   // prepares counts statements compiled by the workers; with reuse it stays at most
   // threads x statements however many queries run.
   uint64_t prepares() const { return prepares_.load(std::memory_order_relaxed); }
+  // rows_read counts rows stepped out of the database (sqlite3_step answering SQLITE_ROW), so
+  // tests can see where a query stopped.
+  uint64_t rows_read() const { return rows_read_.load(std::memory_order_relaxed); }
 
  private:
   struct Statement;
@@ -115,6 +127,7 @@ class SqliteStore final : public Store {
 
   std::atomic<uint64_t> queries_{0};
   std::atomic<uint64_t> prepares_{0};
+  std::atomic<uint64_t> rows_read_{0};
 };
 
 }  // namespace shoal::store

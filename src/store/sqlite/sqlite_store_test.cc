@@ -221,10 +221,11 @@ TEST_F(SqliteStoreTest, RejectsWrongArgumentsOnAStoreThread) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   const size_t id = MustPrepare(*store, "SELECT name FROM items WHERE id = :id");
+  // The caller's bugs, not an HTTP client's input: Internal (InvalidArgument would be a 400).
   auto wrong_count = QuerySync(*store, id, {});
-  EXPECT_EQ(wrong_count.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(wrong_count.status().code(), StatusCode::kInternal);
   auto unknown_id = QuerySync(*store, id + 1, {int64_t{1}});
-  EXPECT_EQ(unknown_id.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(unknown_id.status().code(), StatusCode::kInternal);
 
   std::promise<std::thread::id> where;
   store->Query(id, {}, In(seconds(5)),

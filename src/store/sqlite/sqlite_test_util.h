@@ -84,11 +84,12 @@ inline TimePoint In(Duration d) { return std::chrono::steady_clock::now() + d; }
 // Internal) if no answer comes within `wait`.
 inline Result<Rows> QuerySync(Store& store, size_t id, std::vector<Value> params,
                               Duration timeout = std::chrono::seconds(5),
-                              Duration wait = std::chrono::seconds(20)) {
+                              Duration wait = std::chrono::seconds(20),
+                              QueryLimits limits = QueryLimits{}) {
   // Shared, so that a late callback after a failed wait still has somewhere to write.
   auto answer = std::make_shared<std::promise<Result<Rows>>>();
   auto future = answer->get_future();
-  store.Query(id, std::move(params), In(timeout),
+  store.Query(id, std::move(params), limits, In(timeout),
               [answer](Result<Rows> rows) { answer->set_value(std::move(rows)); });
   if (future.wait_for(wait) != std::future_status::ready) {
     ADD_FAILURE() << "no answer from the store";
