@@ -77,6 +77,9 @@ struct Stats {
   uint64_t parse_errors = 0;      // requests refused by the parser (4xx/5xx, then close)
   uint64_t request_timeouts = 0;  // answers the handler did not give in time (503)
   uint64_t header_timeouts = 0;   // requests not received in time (408)
+  // Bytes of memory the open connections hold for requests now: receive buffers and decoded
+  // bodies (capacity, not use). A gauge, unlike the totals above.
+  uint64_t buffer_bytes = 0;
 };
 
 class Server {
