@@ -2,9 +2,10 @@
 //
 // No Asio here: the api layer implements Handler without knowing about sockets.
 //
-// Lifetimes: a Request's views point into the connection's read buffer and are valid only
-// during the Handler::Handle call. A handler that answers later copies what it needs.
-// A Response owns (or keeps alive through `owner`) everything it points to until written.
+// Lifetimes: a Request's views point into the connection's read buffer and its parser's storage
+// (headers, a chunked body) and are valid only during the Handler::Handle (or MaxBody) call. A
+// handler that answers later copies what it needs. A Response owns (or keeps alive through `owner`)
+// everything it points to until written.
 #pragma once
 
 #include <cstddef>

@@ -9,7 +9,13 @@
 //
 // Drain: Stop posts BeginDrain to every loop. A loop closes its acceptor, closes its idle
 // sessions and lets busy ones finish; when its last session is gone it cancels the ticker,
-// its io_context runs out of work and run() returns. Run joins all loop threads.
+// its io_context runs out of work and run() returns. Run joins all loop threads. The signal
+// set (loop 0) stays armed through the drain, so that a second signal exits at once; the
+// last loop to finish its drain lets it go.
+//
+// Out of descriptors: accept failing with EMFILE/ENFILE would leave the connection in the
+// backlog and the accept retried in vain; instead the loop closes its spare descriptor,
+// accepts into its place, answers 503, closes, and opens the spare again.
 //
 // Thread-safety: see server.h. The loops vector is written only by Start.
 #include "http/server.h"

@@ -1,10 +1,15 @@
 // Session: one HTTP/1.1 connection (see session_internal.h for ownership and threading).
 //
-// Life of a request: OnRead appends bytes to the buffer; Process parses every complete
-// request (while a pipeline slot is free), reserves a slot for each and calls the handler;
+// Life of a request: OnRead appends bytes to the buffer; Process resumes the parser on them
+// (it keeps its place, so each byte is parsed once), asks the handler's MaxBody as soon as a
+// head announces a body (413 before reading it when too large), and for every complete
+// request (while a pipeline slot is free) reserves a slot and calls the handler;
 // the answer lands in its slot, now (Reply) or later (a ReplyLater posted to this loop);
 // Flush writes the ready slots at the head of the ring, in order, in one gathered write.
-// Reading pauses while every slot is taken, so a connection's memory stays bounded.
+// Reading pauses while every slot is taken, so a connection's memory stays bounded; after a
+// large request the receive buffer shrinks and the parser lets its decoded body go.
+// An exception from the handler or from the session's own work (bad_alloc) closes only this
+// connection, after a 500 when the request had no answer yet.
 //
 // On the synchronous path nothing is allocated per request: the buffer, header vector, slot
 // strings and write buffer list keep their capacity; handler memory for the read and write

@@ -1,20 +1,23 @@
 // Loop and Session: the insides of Server (internal to src/http; Asio lives here).
 //
 // A Loop is one io_context run by one thread, with its own listening socket (SO_REUSEPORT),
-// its sessions, and a ticker that enforces every timeout of its sessions. A Session is one
-// connection. Everything in a Loop and its Sessions runs on that loop's thread; the only
-// ways in from other threads are posting to the io_context (Server::Stop, a ReplyLater) and
-// the counters, which are atomics written by the loop thread alone.
+// its sessions, a spare descriptor for shedding connections when descriptors run out, and a
+// ticker that enforces every timeout of its sessions. A Session is one connection, with its
+// RequestParser (which keeps its place in a request across reads). Everything in a Loop and
+// its Sessions runs on that loop's thread; the only ways in from other threads are posting
+// to the io_context (Server::Stop, a ReplyLater), the counters, which are atomics written by
+// the loop thread alone, and AddressCounts, shared by all loops under its own mutex.
 //
 // Ownership: the Loop's registry holds a shared_ptr to each open Session, and each pending
 // operation holds one too (shared_from_this), so a Session lives while it is open or has an
 // operation in flight. It leaves the registry when it closes. A ReplyLater holds only a
 // weak_ptr: an answer to a connection that has gone is dropped.
 //
-// Timeouts: instead of a timer per connection re-armed per request (a heap operation each
-// time), each session records deadlines as plain time points and the loop's ticker walks
-// its sessions a few times per shortest timeout. A request then costs no timer work at all,
-// at the price of timeouts firing up to one tick (at most 250 ms) late.
+// Timeouts (first byte, idle, header, request, write): instead of a timer per connection
+// re-armed per request (a heap operation each time), each session records deadlines as plain
+// time points and the loop's ticker walks its sessions a few times per shortest timeout. A request
+// then costs no timer work at all, at the price of timeouts firing up to one tick (at most 250 ms)
+// late.
 #pragma once
 
 #include <array>
