@@ -148,7 +148,7 @@ std::string Chunked(size_t size) {
 
 TEST_F(CostTest, ChunkedBodyCostIsLinearInItsSize) {
   const std::string head = "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
-  constexpr size_t kN = 16 * 1024;
+  constexpr size_t kN = size_t{16} * 1024;
   const std::string small = Chunked(kN), large = Chunked(4 * kN);
   (void)Cost(head, small, 100, std::to_string(kN));  // warm up: buffers, allocator
   const double ratio = MedianRatio(
@@ -162,7 +162,7 @@ TEST_F(CostTest, ContentLengthBodyDoesNotReparseTheHeaders) {
   for (int i = 0; i < 100; ++i) {
     big_head += "X-Filler-" + std::to_string(i) + ": " + std::string(10000, 'f') + "\r\n";
   }
-  constexpr size_t kBody = 128 * 1024;
+  constexpr size_t kBody = size_t{128} * 1024;
   const std::string tail = "Content-Length: " + std::to_string(kBody) + "\r\n\r\n";
   const std::string small_head = "POST /c HTTP/1.1\r\nHost: t\r\n" + tail;
   big_head += tail;

@@ -195,7 +195,7 @@ size_t RequestParser::storage_bytes() const {
   return body_.capacity() + spans_.capacity() * sizeof(Span) + headers_.capacity() * sizeof(Header);
 }
 
-size_t RequestParser::FindLineEnd(std::string_view buf, size_t window_end) {
+size_t RequestParser::FindLineEnd(std::string_view buf, size_t window_end) const {
   const size_t from = std::max(scan_, pos_);
   const size_t end = std::min(buf.size(), window_end);
   if (from >= end) return std::string_view::npos;

@@ -110,7 +110,7 @@ class RequestParser {
   ParseResult Trailers(std::string_view buf);
   ParseResult Finish(std::string_view buf, Request* out);
   void FillHead(std::string_view buf, Request* out);
-  size_t FindLineEnd(std::string_view buf, size_t window_end);
+  size_t FindLineEnd(std::string_view buf, size_t window_end) const;
   template <typename Pred>
   bool PartialLineOk(std::string_view buf, Pred allowed);
 

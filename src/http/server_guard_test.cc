@@ -24,11 +24,10 @@
 #include "base/test_threads.h"
 #include "http/server_test_util.h"
 
-namespace shoal::http {
+namespace shoal::http::test {
 namespace {
 
 using namespace std::chrono_literals;
-using namespace shoal::http::test;
 
 TEST_F(ServerTest, BodyOnARouteThatTakesNoneIs413BeforeTheBodyIsSent) {
   StartServer();
@@ -211,6 +210,7 @@ TEST_F(ServerTest, OutOfFileDescriptorsShedsConnectionsWith503) {
   // needs a new descriptor. Holes below them are filled first (descriptors take the lowest
   // free number), so that the limit leaves the server room for exactly two more.
   std::vector<int> fds;
+  fds.reserve(6);
   for (int i = 0; i < 6; ++i) fds.push_back(::socket(AF_INET, SOCK_STREAM, 0));
   const int highest = *std::max_element(fds.begin(), fds.end());
   std::vector<int> fillers;
@@ -355,4 +355,4 @@ TEST(ServerSignalDeathTest, SigpipeIsIgnoredOnceTheServerHandlesSignals) {
 }
 
 }  // namespace
-}  // namespace shoal::http
+}  // namespace shoal::http::test

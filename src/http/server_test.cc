@@ -16,11 +16,10 @@
 #include "base/test_threads.h"
 #include "http/server_test_util.h"
 
-namespace shoal::http {
+namespace shoal::http::test {
 namespace {
 
 using namespace std::chrono_literals;
-using namespace shoal::http::test;
 
 TEST_F(ServerTest, AnswersSyncAndAsyncWithCacheHeaders) {
   StartServer();
@@ -361,4 +360,4 @@ TEST(ServerLifecycleTest, StartFailsWhenThePortIsTaken) {
 }
 
 }  // namespace
-}  // namespace shoal::http
+}  // namespace shoal::http::test
