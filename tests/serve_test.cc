@@ -231,8 +231,9 @@ TEST_F(ServeTest, UnknownPathIsJson404) {
 TEST_F(ServeTest, OtherMethodsAre405) {
   HttpClient c = Connect();
   for (const std::string method : {"POST", "PUT", "DELETE"}) {
+    // Without a body: an endpoint takes none (BodyOnAnEndpointIs413BeforeItIsSent).
     ASSERT_TRUE(
-        c.Send(method + " /v1/items/1 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}").ok());
+        c.Send(method + " /v1/items/1 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n").ok());
     Result<HttpResponse> r = c.Read();
     ASSERT_TRUE(r.ok()) << method << ": " << r.status().ToString();
     ExpectJsonError(*r, 405, method);
@@ -242,6 +243,24 @@ TEST_F(ServeTest, OtherMethodsAre405) {
   Result<HttpResponse> r = c.Get("/v1/items/1");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
+}
+
+// Security review H1: a body on a route that takes none is refused as soon as the head is in,
+// before the client sends it (only the admin endpoints' POST and PUT take a body).
+TEST_F(ServeTest, BodyOnAnEndpointIs413BeforeItIsSent) {
+  for (const std::string head :
+       {"GET /v1/items/1 HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n",
+        "POST /v1/items/1 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST /_shoal/health HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n"}) {
+    SCOPED_TRACE(head);
+    HttpClient c = Connect();
+    ASSERT_TRUE(c.Send(head).ok());  // the head only
+    Result<HttpResponse> r = c.Read();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ExpectJsonError(*r, 413, "body");
+    EXPECT_EQ(r->Header("X-Content-Type-Options"), "nosniff");
+    EXPECT_TRUE(c.WaitClosed(seconds(5)));
+  }
 }
 
 TEST_F(ServeTest, EtagRevalidatesTo304) {

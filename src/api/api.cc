@@ -221,6 +221,11 @@ Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
 
 Api::~Api() = default;
 
+size_t Api::MaxBody(const http::Request& head) const {
+  const bool changes = head.method == http::Method::kPost || head.method == http::Method::kPut;
+  return changes && Admin::Handles(head.path) ? kMaxAdminBody : 0;
+}
+
 void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const Shared& s = *shared_;
   const std::string_view path = request.path;

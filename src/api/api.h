@@ -19,6 +19,8 @@
 //                         404 otherwise.
 //   anything else         404 {"error":"not found","status":404}.
 //   errors                via status_http.h (400 bad parameter, 503 store trouble, ...).
+//   a body                413 before it is read, except on POST/PUT of the admin endpoints
+//                         (MaxBody).
 //
 // Metrics (when a Registry is given): shoal_api_requests_{endpoint,internal,unrouted}_total,
 // shoal_api_{hits,stale,misses}_total, shoal_api_not_modified_total,
@@ -66,6 +68,9 @@ class Api final : public http::Handler {
   Api& operator=(const Api&) = delete;
 
   void Handle(const http::Request& request, http::Exchange& exchange) override;
+  // MaxBody: only the admin endpoints' POST and PUT take a body, of at most kMaxAdminBody;
+  // every other request is refused a body (413) before it is read.
+  size_t MaxBody(const http::Request& head) const override;
 
  private:
   struct Shared;

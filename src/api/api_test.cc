@@ -275,6 +275,25 @@ TEST_F(ApiTest, UnknownPathsAndMethods) {
   EXPECT_EQ(store_->queries(), 1u);
 }
 
+// Security review H1: the http layer asks before reading a body, and only the admin
+// endpoints that change things take one (at most kMaxAdminBody).
+TEST_F(ApiTest, OnlyAdminPostAndPutTakeABody) {
+  auto max_body = [&](http::Method method, std::string_view path) {
+    http::Request head;
+    head.method = method;
+    head.path = path;
+    return api_->MaxBody(head);
+  };
+  EXPECT_EQ(max_body(http::Method::kPost, "/_shoal/purge"), kMaxAdminBody);
+  EXPECT_EQ(max_body(http::Method::kPut, "/_shoal/peers"), kMaxAdminBody);
+  EXPECT_EQ(max_body(http::Method::kGet, "/_shoal/peers"), 0u);
+  EXPECT_EQ(max_body(http::Method::kGet, "/v1/items/1"), 0u);
+  EXPECT_EQ(max_body(http::Method::kPost, "/v1/items/1"), 0u);
+  EXPECT_EQ(max_body(http::Method::kPost, "/_shoal/health"), 0u);
+  EXPECT_EQ(max_body(http::Method::kGet, "/_shoal/metrics"), 0u);
+  EXPECT_EQ(max_body(http::Method::kPut, "/nope"), 0u);
+}
+
 TEST_F(ApiTest, BadParametersAre400WithAJsonError) {
   Reply bad = Get("/v1/items/abc");
   EXPECT_FALSE(bad.deferred);

@@ -2,11 +2,13 @@
 //
 // No Asio here: the api layer implements Handler without knowing about sockets.
 //
-// Lifetimes: a Request's views point into the connection's read buffer and are valid only
-// during the Handler::Handle call. A handler that answers later copies what it needs.
-// A Response owns (or keeps alive through `owner`) everything it points to until written.
+// Lifetimes: a Request's views point into the connection's read buffer and its parser's storage
+// (headers, a chunked body) and are valid only during the Handler::Handle (or MaxBody) call. A
+// handler that answers later copies what it needs. A Response owns (or keeps alive through `owner`)
+// everything it points to until written.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -89,6 +91,17 @@ class Handler {
  public:
   virtual ~Handler() = default;
   virtual void Handle(const Request& request, Exchange& exchange) = 0;
+
+  // MaxBody returns the largest body, in bytes, this handler takes for the request whose head
+  // is `head` (method, target and headers; no body yet). It is asked as soon as a head
+  // announcing a body is in (Content-Length above 0, or chunked), before any of the body is
+  // read: a larger one is answered 413 at once, and 0 refuses any body (a chunked one too).
+  // The server's own ServerOptions::max_body still applies; the default adds no limit of its
+  // own. Called on the loop threads, like Handle; must be cheap and thread-safe.
+  virtual size_t MaxBody(const Request& head) const {
+    (void)head;
+    return SIZE_MAX;
+  }
 };
 
 // StatusText returns the reason phrase for an HTTP status code, e.g. "Not Found".

@@ -1,7 +1,10 @@
 // Unit tests of the HTTP request parser: every error status, pipelined buffers, input fed
-// byte by byte, and the framing rules (Content-Length, chunked, Connection, versions).
+// byte by byte, and the framing rules (Content-Length, chunked, Connection, versions); then
+// the resumable RequestParser: fed in pieces it agrees with a one-shot parse, reports the
+// head of a request with a body (kHead) and honours LimitBody.
 #include "http/parser.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -317,6 +320,178 @@ TEST_F(ParserTest, LargeBodiesAre413) {
   ExpectError(head + "6\r\nabcdef\r\n5\r\n", 413);
   EXPECT_EQ(Run(head + "6\r\nabcdef\r\n4\r\nghij\r\n0\r\n\r\n").state, ParseState::kComplete);
   EXPECT_EQ(request_.body, "abcdefghij");
+}
+
+// Feed gives `in` to a RequestParser in pieces of `piece` bytes (growing one buffer that moves
+// in memory, as a connection's does) and returns the final result; `out` and `body` get the
+// request and a copy of its body.
+ParseResult Feed(RequestParser& p, std::string_view in, size_t piece, Request* out,
+                 std::string* body, int* heads = nullptr) {
+  std::string buf;
+  ParseResult r;
+  for (size_t at = 0; at < in.size();) {
+    const size_t n = std::min(piece, in.size() - at);
+    std::string moved = buf;  // a new allocation: the bytes move
+    moved.append(in.substr(at, n));
+    buf.swap(moved);
+    at += n;
+    r = p.Parse(buf, out);
+    if (r.state == ParseState::kHead) {
+      if (heads != nullptr) ++*heads;
+      EXPECT_TRUE(out->body.empty());
+      r = p.Parse(buf, out);
+    }
+    if (r.state != ParseState::kNeedMore) break;
+  }
+  if (r.state == ParseState::kComplete) *body = std::string(out->body);
+  return r;
+}
+
+TEST(RequestParserTest, PiecesAgreeWithOneShot) {
+  const std::string inputs[] = {
+      "GET /x?y HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\nGET /next",
+      "\r\n\r\nPOST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbodyrest",
+      "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2;ext=1\r\nde\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: t\r\n\r\nGET",
+      "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+      // Errors, each found at some point of the input whatever the pieces.
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX\r\n",
+      "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n",
+      "GET / HTTP/1.1\nHost: a\r\n\r\n",
+      "GET /a\r HTTP/1.1\r\nHost: a\r\n\r\n",
+  };
+  Limits limits;
+  for (const std::string& in : inputs) {
+    Request one;
+    std::vector<Header> headers;
+    std::string body_storage;
+    const ParseResult want = Parse(in, limits, &one, &headers, &body_storage);
+    for (size_t piece : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{100}}) {
+      RequestParser p(limits);
+      Request got;
+      std::string body;
+      const ParseResult r = Feed(p, in, piece, &got, &body);
+      ASSERT_EQ(r.state, want.state) << "piece " << piece << " of " << in;
+      EXPECT_EQ(r.status, want.status) << in;
+      if (r.state != ParseState::kComplete) continue;
+      EXPECT_EQ(r.consumed, want.consumed) << in;
+      EXPECT_EQ(body, one.body) << in;
+      EXPECT_EQ(got.method, one.method);
+      EXPECT_EQ(got.keep_alive, one.keep_alive);
+      EXPECT_EQ(r.http_1_0, want.http_1_0);
+      ASSERT_EQ(got.headers.size(), one.headers.size());
+    }
+  }
+}
+
+TEST(RequestParserTest, HeadIsReportedOnceAndOnlyForABody) {
+  Limits limits;
+  Request req;
+  std::string body;
+  int heads = 0;
+  RequestParser p(limits);
+  ASSERT_EQ(
+      Feed(p, "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc", 1, &req, &body, &heads)
+          .state,
+      ParseState::kComplete);
+  EXPECT_EQ(heads, 1);
+  EXPECT_EQ(body, "abc");
+  p.Reset();
+  heads = 0;
+  ASSERT_EQ(
+      Feed(p, "GET /g HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 5, &req, &body, &heads)
+          .state,
+      ParseState::kComplete);
+  EXPECT_EQ(heads, 0);
+  EXPECT_EQ(req.method, Method::kGet);  // (views died with Feed's buffer)
+
+  // At kHead the request's head is readable (as Handler::MaxBody sees it).
+  p.Reset();
+  const std::string in =
+      "PUT /h?q HTTP/1.1\r\nHost: a\r\nX-A: b\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const ParseResult r = p.Parse(in, &req);
+  ASSERT_EQ(r.state, ParseState::kHead);
+  EXPECT_EQ(req.method, Method::kPut);
+  EXPECT_EQ(req.path, "/h");
+  EXPECT_EQ(req.query, "q");
+  EXPECT_EQ(req.HeaderValue("x-a"), "b");
+  EXPECT_TRUE(p.chunked());
+  EXPECT_EQ(p.Parse(in, &req).state, ParseState::kNeedMore);
+}
+
+TEST(RequestParserTest, LimitBodyRefusesAtOnce) {
+  Limits limits;
+  Request req;
+  const std::string cl = "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n";
+  RequestParser p(limits);
+  ASSERT_EQ(p.Parse(cl, &req).state, ParseState::kHead);
+  p.LimitBody(10);
+  ParseResult r = p.Parse(cl, &req);  // no body byte yet
+  EXPECT_EQ(r.state, ParseState::kError);
+  EXPECT_EQ(r.status, 413);
+
+  const std::string chunked = "POST /p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  p.Reset();
+  ASSERT_EQ(p.Parse(chunked, &req).state, ParseState::kHead);
+  p.LimitBody(0);
+  r = p.Parse(chunked, &req);
+  EXPECT_EQ(r.state, ParseState::kError);
+  EXPECT_EQ(r.status, 413);
+
+  // A chunked body that grows over the limit is refused when it does.
+  p.Reset();
+  ASSERT_EQ(p.Parse(chunked, &req).state, ParseState::kHead);
+  p.LimitBody(5);
+  EXPECT_EQ(p.Parse(chunked + "3\r\nabc\r\n", &req).state, ParseState::kNeedMore);
+  r = p.Parse(chunked + "3\r\nabc\r\n3\r\n", &req);
+  EXPECT_EQ(r.state, ParseState::kError);
+  EXPECT_EQ(r.status, 413);
+
+  // Never above Limits::max_body.
+  limits.max_body = 4;
+  RequestParser q(limits);
+  const std::string five = "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n";
+  r = q.Parse(five, &req);
+  EXPECT_EQ(r.state, ParseState::kError);
+  EXPECT_EQ(r.status, 413);
+}
+
+TEST(RequestParserTest, ResetReleasesALargeBody) {
+  Limits limits;
+  limits.max_body = 1 << 20;
+  std::string in = "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 100; ++i) in += "400\r\n" + std::string(1024, 'x') + "\r\n";
+  in += "0\r\n\r\n";
+  RequestParser p(limits);
+  Request req;
+  std::string body;
+  ASSERT_EQ(Feed(p, in, 1000, &req, &body).state, ParseState::kComplete);
+  EXPECT_EQ(body.size(), 102400u);
+  EXPECT_GE(p.storage_bytes(), 102400u);
+  p.Reset();
+  EXPECT_LT(p.storage_bytes(), 8192u);
+}
+
+// A long chunked body fed in pieces that cut size lines, data and CRLFs anywhere decodes
+// exactly (the cost side is CostTest's, in cost_test.cc).
+TEST(RequestParserTest, ManyPiecesOfAChunkedBody) {
+  Limits limits;
+  limits.max_body = 1 << 20;
+  std::string in = "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string want;
+  for (int i = 0; i < 2000; ++i) {
+    in += "10\r\n" + std::string(16, static_cast<char>('a' + i % 26)) + "\r\n";
+    want += std::string(16, static_cast<char>('a' + i % 26));
+  }
+  in += "0\r\n\r\n";
+  RequestParser p(limits);
+  Request req;
+  std::string body;
+  ASSERT_EQ(Feed(p, in, 13, &req, &body).state, ParseState::kComplete);
+  EXPECT_EQ(body, want);
 }
 
 }  // namespace

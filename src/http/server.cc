@@ -9,18 +9,29 @@
 //
 // Drain: Stop posts BeginDrain to every loop. A loop closes its acceptor, closes its idle
 // sessions and lets busy ones finish; when its last session is gone it cancels the ticker,
-// its io_context runs out of work and run() returns. Run joins all loop threads.
+// its io_context runs out of work and run() returns. Run joins all loop threads. The signal
+// set (loop 0) stays armed through the drain, so that a second signal exits at once; the
+// last loop to finish its drain lets it go.
+//
+// Out of descriptors: accept failing with EMFILE/ENFILE would leave the connection in the
+// backlog and the accept retried in vain; instead the loop closes its spare descriptor,
+// accepts into its place, answers 503, closes, and opens the spare again.
 //
 // Thread-safety: see server.h. The loops vector is written only by Start.
 #include "http/server.h"
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/post.hpp>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "http/session_internal.h"
 
@@ -39,30 +50,67 @@ Limits LimitsFrom(const ServerOptions& o) {
 
 // A few ticks per shortest timeout, within [5 ms, 250 ms].
 Duration TickFor(const ServerOptions& o) {
-  Duration shortest = std::min({o.idle_timeout, o.header_timeout, o.request_timeout});
+  Duration shortest =
+      std::min({o.idle_timeout, o.header_timeout, o.request_timeout, o.first_byte_timeout});
   Duration t = shortest / 4;
   return std::clamp<Duration>(t, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
 }
 
+// ShedResponse is the whole answer written to a connection accepted only to be refused.
+std::string ShedResponse(const Bytes& body) {
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) +
+         "\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n" +
+         std::string(body.view());
+}
+
+bool OutOfDescriptors(const boost::system::error_code& ec) {
+  return ec.category() == boost::system::system_category() &&
+         (ec.value() == EMFILE || ec.value() == ENFILE);
+}
+
 }  // namespace
 
-Loop::Loop(const ServerOptions& opts, Handler& h, std::atomic<size_t>* open)
+bool AddressCounts::Acquire(const asio::ip::address& address, size_t cap) {
+  MutexLock lock(mu_);
+  size_t& n = open_[address];
+  if (n >= cap) return false;
+  ++n;
+  return true;
+}
+
+void AddressCounts::Release(const asio::ip::address& address) {
+  MutexLock lock(mu_);
+  auto it = open_.find(address);
+  if (it == open_.end()) return;
+  if (--it->second == 0) open_.erase(it);
+}
+
+Loop::Loop(const ServerOptions& opts, Handler& h, std::atomic<size_t>* open,
+           AddressCounts* per_address_counts, std::function<void()> drained)
     : io(1),  // one thread runs this loop; posts from other threads still lock
       options(opts),
       limits(LimitsFrom(opts)),
       handler(h),
       open_connections(open),
+      per_address(per_address_counts),
+      log(opts.logger, "http"),
       tick(TickFor(opts)),
       timeout_body(ErrorBody(503, "timed out")),
       overload_body(ErrorBody(503, "too many connections")),
+      address_overload_body(ErrorBody(503, "too many connections from this address")),
+      internal_error_body(ErrorBody(500, "internal error")),
+      shed_response(ShedResponse(overload_body)),
       acceptor(io),
       ticker_(io),
       accept_retry_(io),
-      log_(opts.logger, "http") {}
+      drained_(std::move(drained)) {}
 
 Loop::~Loop() {
   // Sessions hold sockets of `io`: let them go while it still exists.
   sessions_.clear();
+  if (spare_fd_ >= 0) ::close(spare_fd_);
 }
 
 boost::system::error_code Loop::Listen(const asio::ip::tcp::endpoint& endpoint) {
@@ -82,6 +130,7 @@ boost::system::error_code Loop::Listen(const asio::ip::tcp::endpoint& endpoint) 
 }
 
 void Loop::Begin() {
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   Accept();
   ticker_.expires_after(tick);
   // `this` is safe in the handlers below: the Loop owns the io_context, whose handlers run
@@ -101,9 +150,18 @@ void Loop::Accept() {
 
 void Loop::OnAccept(const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
   if (draining_ || ec == asio::error::operation_aborted) return;
+  if (OutOfDescriptors(ec) && Shed()) {
+    // The connection is refused rather than left in the backlog (M5); the next one may
+    // find a descriptor again.
+    accept_errors_.Write(log, LogLevel::kWarn,
+                         "accept failed: " + ec.message() +
+                             "; out of file descriptors: shedding new connections with 503");
+    Accept();
+    return;
+  }
   if (ec) {
-    // Out of file descriptors (or similar): retrying at once would spin; wait a little.
-    accept_errors_.Write(log_, LogLevel::kWarn,
+    // Out of file descriptors with no spare left (or similar): retrying at once would spin.
+    accept_errors_.Write(log, LogLevel::kWarn,
                          "accept failed: " + ec.message() + "; retrying every 50 ms");
     accept_retry_.expires_after(std::chrono::milliseconds(50));
     accept_retry_.async_wait([this](const boost::system::error_code& wait_ec) {
@@ -115,19 +173,55 @@ void Loop::OnAccept(const boost::system::error_code& ec, asio::ip::tcp::socket s
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   Bump(counters.accepted);
   const size_t open_before = open_connections->fetch_add(1, std::memory_order_relaxed);
-  const bool admitted = open_before < options.max_connections;
+  bool admitted = open_before < options.max_connections;
+  const Bytes* refusal = &overload_body;
+  std::optional<asio::ip::address> address;
+  if (admitted && options.max_connections_per_address > 0) {
+    boost::system::error_code remote_ec;
+    const asio::ip::tcp::endpoint remote = socket.remote_endpoint(remote_ec);
+    if (!remote_ec) {
+      if (per_address->Acquire(remote.address(), options.max_connections_per_address)) {
+        address = remote.address();
+      } else {
+        admitted = false;
+        refusal = &address_overload_body;
+      }
+    }
+  }
   if (!admitted) {
     open_connections->fetch_sub(1, std::memory_order_relaxed);
     Bump(counters.rejected);
   }
-  auto session = std::make_shared<Session>(this, std::move(socket), admitted);
+  auto session = std::make_shared<Session>(this, std::move(socket), admitted, std::move(address));
   Add(session);
   if (admitted) {
     session->Start();
   } else {
-    session->StartRejected();
+    session->StartRejected(*refusal);
   }
   Accept();
+}
+
+bool Loop::Shed() {
+  if (spare_fd_ < 0) return false;
+  ::close(spare_fd_);
+  spare_fd_ = -1;
+  const int fd =
+      ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd >= 0) {
+    Bump(counters.accepted);
+    Bump(counters.rejected);
+    // Best effort, never blocking: read what the client already sent (so that closing does
+    // not reset the connection under our answer), answer, close.
+    char sink[4096];
+    while (::recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0) {
+    }
+    (void)::send(fd, shed_response.data(), shed_response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(fd, SHUT_WR);
+    ::close(fd);
+  }
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 || spare_fd_ >= 0;
 }
 
 void Loop::Tick() {
@@ -138,7 +232,10 @@ void Loop::Tick() {
     std::shared_ptr<Session> s = sessions_[i];
     s->Tick(now);
   }
-  if (draining_ && sessions_.empty()) return;
+  if (draining_ && sessions_.empty()) {
+    Drained();
+    return;
+  }
   ticker_.expires_after(tick);
   ticker_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) Tick();
@@ -151,10 +248,16 @@ void Loop::BeginDrain() {
   boost::system::error_code ignored;
   acceptor.close(ignored);
   accept_retry_.cancel();
-  if (signals != nullptr) signals->cancel(ignored);
   std::vector<std::shared_ptr<Session>> all = sessions_;  // Drain may remove from sessions_
   for (const auto& s : all) s->Drain();
-  if (sessions_.empty()) ticker_.cancel();
+  if (sessions_.empty()) Drained();
+}
+
+void Loop::Drained() {
+  ticker_.cancel();
+  if (drained_called_) return;
+  drained_called_ = true;
+  if (drained_) drained_();
 }
 
 void Loop::Add(const std::shared_ptr<Session>& session) {
@@ -170,7 +273,7 @@ void Loop::Remove(Session* session) {
     sessions_[i]->registry_index = i;
   }
   sessions_.pop_back();
-  if (draining_ && sessions_.empty()) ticker_.cancel();
+  if (draining_ && sessions_.empty()) Drained();
 }
 
 }  // namespace internal
@@ -182,7 +285,10 @@ class Server::Impl {
   ServerOptions options;
   Handler& handler;
   std::atomic<size_t> open_connections{0};
+  internal::AddressCounts per_address;
+  std::atomic<size_t> loops_draining{0};  // loops whose drain has not finished
   std::atomic<bool> stop_requested{false};
+  Log log{options.logger, "http"};
   uint16_t port = 0;
   std::vector<std::unique_ptr<internal::Loop>> loops;  // written by Start only
 };
@@ -204,8 +310,19 @@ Status Server::Start() {
                                  : std::max(1u, std::thread::hardware_concurrency());
   uint16_t port = o.port;
   for (size_t i = 0; i < threads; ++i) {
+    // When the last loop has drained, the signal set (on loop 0) is let go, so that loop 0
+    // runs out of work too; until then a second signal still finds it armed.
     auto loop =
-        std::make_unique<internal::Loop>(impl_->options, impl_->handler, &impl_->open_connections);
+        std::make_unique<internal::Loop>(impl_->options, impl_->handler, &impl_->open_connections,
+                                         &impl_->per_address, [impl = impl_.get()] {
+                                           if (impl->loops_draining.fetch_sub(1) != 1) return;
+                                           internal::Loop* loop0 = impl->loops[0].get();
+                                           boost::asio::post(loop0->io, [loop0] {
+                                             boost::system::error_code ignored;
+                                             if (loop0->signals != nullptr)
+                                               loop0->signals->cancel(ignored);
+                                           });
+                                         });
     // The first bind may pick the port (port 0); the other loops join that port.
     ec = loop->Listen(asio::ip::tcp::endpoint(address, port));
     if (ec) {
@@ -220,12 +337,34 @@ Status Server::Start() {
     impl_->loops.push_back(std::move(loop));
   }
   impl_->port = port;
+  impl_->loops_draining.store(impl_->loops.size());
   for (auto& loop : impl_->loops) loop->Begin();
   if (impl_->stop_requested.load()) Stop();
   return Status::Ok();
 }
 
 uint16_t Server::port() const { return impl_->port; }
+
+namespace {
+
+// RunLoop runs `loop` until it is out of work. An exception that escapes a handler (bad_alloc
+// in a place no session guards) is logged and the loop goes on: it never ends the process.
+void RunLoop(internal::Loop* loop) {
+  while (true) {
+    try {
+      loop->io.run();
+      return;
+    } catch (const std::exception& e) {
+      try {
+        loop->faults.Write(loop->log, LogLevel::kError,
+                           std::string("event loop: ") + e.what() + "; going on");
+      } catch (const std::exception&) {
+      }
+    }
+  }
+}
+
+}  // namespace
 
 void Server::Run() {
   auto& loops = impl_->loops;
@@ -234,9 +373,9 @@ void Server::Run() {
   threads.reserve(loops.size() - 1);
   for (size_t i = 1; i < loops.size(); ++i) {
     internal::Loop* loop = loops[i].get();
-    threads.emplace_back([loop] { loop->io.run(); });
+    threads.emplace_back([loop] { RunLoop(loop); });
   }
-  loops[0]->io.run();
+  RunLoop(loops[0].get());
   for (auto& t : threads) t.join();
 }
 
@@ -256,9 +395,22 @@ void Server::StopOnSignals() {
   boost::system::error_code ignored;
   loop0->signals->add(SIGINT, ignored);
   loop0->signals->add(SIGTERM, ignored);
-  // `this` outlives the handler: ~Server destroys the loops, and with them the handler.
-  loop0->signals->async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec) Stop();
+  // A write to a closed pipe or socket (stderr read by a pipe that went away) must be an
+  // EPIPE error, not the end of the process (L5).
+  std::signal(SIGPIPE, SIG_IGN);
+  // `this` outlives the handlers: ~Server destroys the loops, and with them the handlers.
+  loop0->signals->async_wait([this, loop0](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    impl_->log.Info("signal " + std::to_string(signo) +
+                    ": draining; a second signal exits at once");
+    Stop();
+    // Armed again: an operator who asks twice does not wait for the drain.
+    loop0->signals->async_wait([this](const boost::system::error_code& ec2, int signo2) {
+      if (ec2) return;
+      impl_->log.Warn("second signal " + std::to_string(signo2) +
+                      " during the drain: exiting at once");
+      std::_Exit(128 + signo2);
+    });
   });
 }
 
@@ -278,6 +430,7 @@ Stats Server::stats() const {
     s.parse_errors += get(c.parse_errors);
     s.request_timeouts += get(c.request_timeouts);
     s.header_timeouts += get(c.header_timeouts);
+    s.buffer_bytes += get(c.buffer_bytes);
   }
   s.connections_open = impl_->open_connections.load(std::memory_order_relaxed);
   return s;

@@ -9,6 +9,14 @@
 // begins a drain after which Run() returns. The Handler must outlive the Server. Every
 // ReplyLater a handler obtained must be called or destroyed before the Server is destroyed.
 //
+// Robustness: a request's body is read only after Handler::MaxBody allowed it (413 at once
+// otherwise); receiving a request costs time linear in its size however it is cut into reads;
+// a connection gives back the memory of a large request once it is done. An exception out of
+// the handler (std::bad_alloc) or out of a connection's own work is logged and closes that
+// connection (500 when the request had no answer yet), never the process. When accept runs
+// out of file descriptors, connections are answered 503 and closed (through a descriptor kept
+// in reserve) rather than left waiting. Every answer says X-Content-Type-Options: nosniff.
+//
 // Thread-safety: Stop() and stats() may be called from any thread once Start() has returned
 // (Stop also before Start). Start, Run and StopOnSignals are called once each, in that order
 // (StopOnSignals before Run). Asio stays out of this header (pimpl).
@@ -35,14 +43,16 @@ struct ServerOptions {
   int threads = 0;
 
   // Request limits (see http/parser.h for what each one bounds and the status it gives).
-  size_t max_request_line = 8192;      // 414 beyond
-  size_t max_header_bytes = 16384;     // 431 beyond
-  size_t max_headers = 64;             // 431 beyond
-  size_t max_body = size_t{64} << 10;  // 413 beyond
+  size_t max_request_line = 8192;   // 414 beyond
+  size_t max_header_bytes = 16384;  // 431 beyond
+  size_t max_headers = 64;          // 431 beyond
+  // 413 beyond; Handler::MaxBody may lower it per request (before the body is read).
+  size_t max_body = size_t{64} << 10;
 
   // Open connections over all loops; one more is answered 503 and closed.
   size_t max_connections = 10000;
-  // Open connections from one client address; one more is answered 503 and closed. 0: no cap.
+  // Open connections from one client address (over all loops); one more is answered 503 and
+  // closed. 0: no cap.
   size_t max_connections_per_address = 0;
   // A new connection that sends no byte within this is closed (without an answer).
   Duration first_byte_timeout = std::chrono::seconds(10);
@@ -57,8 +67,10 @@ struct ServerOptions {
   size_t pipeline_limit = 16;
 
   // Where the server logs faults an operator should see (component "http"): accept failures
-  // such as running out of file descriptors (EMFILE), at most one line per 10 s per loop. Not
-  // owned; must outlive the Server. The default drops everything.
+  // such as running out of file descriptors (EMFILE), at most one line per 10 s per loop;
+  // exceptions caught while handling a connection, at most 3 lines per 10 s per loop; the
+  // signals StopOnSignals receives. Not owned; must outlive the Server. The default drops
+  // everything.
   Logger* logger = &NullLogger();
 };
 
@@ -66,7 +78,8 @@ struct ServerOptions {
 // set is not one snapshot.
 struct Stats {
   uint64_t connections_accepted = 0;  // including rejected ones
-  uint64_t connections_rejected = 0;  // over max_connections (answered 503)
+  uint64_t connections_rejected = 0;  // over max_connections or max_connections_per_address,
+                                      // or shed for want of descriptors (answered 503)
   uint64_t connections_open = 0;      // open now, not counting rejected ones
   uint64_t requests = 0;              // complete requests handed to the handler
   uint64_t responses_1xx = 0;
@@ -77,6 +90,9 @@ struct Stats {
   uint64_t parse_errors = 0;      // requests refused by the parser (4xx/5xx, then close)
   uint64_t request_timeouts = 0;  // answers the handler did not give in time (503)
   uint64_t header_timeouts = 0;   // requests not received in time (408)
+  // Bytes of memory the open connections hold for requests now: receive buffers and decoded
+  // bodies (capacity, not use). A gauge, unlike the totals above.
+  uint64_t buffer_bytes = 0;
 };
 
 class Server {
@@ -102,8 +118,11 @@ class Server {
   // Not async-signal-safe: from a signal handler, use StopOnSignals instead.
   void Stop();
 
-  // StopOnSignals makes SIGINT and SIGTERM call Stop (an Asio signal_set on the first loop).
-  // Call after Start and before Run.
+  // StopOnSignals makes SIGINT and SIGTERM call Stop (an Asio signal_set on the first loop);
+  // a second one during the drain ends the process at once (std::_Exit(128 + signal)). It
+  // also ignores SIGPIPE for the whole process, so that a write to a closed pipe (a log line
+  // to a stderr whose reader went away) is an error, not death. Call after Start and before
+  // Run.
   void StopOnSignals();
 
   Stats stats() const;

@@ -1,19 +1,26 @@
 // Session: one HTTP/1.1 connection (see session_internal.h for ownership and threading).
 //
-// Life of a request: OnRead appends bytes to the buffer; Process parses every complete
-// request (while a pipeline slot is free), reserves a slot for each and calls the handler;
+// Life of a request: OnRead appends bytes to the buffer; Process resumes the parser on them
+// (it keeps its place, so each byte is parsed once), asks the handler's MaxBody as soon as a
+// head announces a body (413 before reading it when too large), and for every complete
+// request (while a pipeline slot is free) reserves a slot and calls the handler;
 // the answer lands in its slot, now (Reply) or later (a ReplyLater posted to this loop);
 // Flush writes the ready slots at the head of the ring, in order, in one gathered write.
-// Reading pauses while every slot is taken, so a connection's memory stays bounded.
+// Reading pauses while every slot is taken, so a connection's memory stays bounded; after a
+// large request the receive buffer shrinks and the parser lets its decoded body go.
+// An exception from the handler or from the session's own work (bad_alloc) closes only this
+// connection, after a 500 when the request had no answer yet.
 //
 // On the synchronous path nothing is allocated per request: the buffer, header vector, slot
 // strings and write buffer list keep their capacity; handler memory for the read and write
 // operations comes from Asio's per-thread recycling allocator.
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
@@ -94,12 +101,15 @@ class SessionExchange final : public Exchange {
 
 }  // namespace
 
-Session::Session(Loop* loop, asio::ip::tcp::socket socket, bool counted)
+Session::Session(Loop* loop, asio::ip::tcp::socket socket, bool counted,
+                 std::optional<asio::ip::address> address)
     : loop_(loop),
       socket_(std::move(socket)),
       executor_(loop->io.get_executor()),
       open_connections_(loop->open_connections),
       counted_(counted),
+      address_(std::move(address)),
+      parser_(loop->limits),
       slots_(std::max<size_t>(1, loop->options.pipeline_limit)) {
   const ServerOptions& o = loop->options;
   // Room for the largest request the parser can accept (a chunked body may carry framing
@@ -110,24 +120,65 @@ Session::Session(Loop* loop, asio::ip::tcp::socket socket, bool counted)
 
 Session::~Session() {
   if (counted_) open_connections_->fetch_sub(1, std::memory_order_relaxed);
+  if (address_) loop_->per_address->Release(*address_);
 }
 
 void Session::Start() {
   now_ = CoarseNow();
-  last_activity_ = now_;
+  started_ = last_activity_ = now_;
   Read();
 }
 
-void Session::StartRejected() {
+void Session::StartRejected(const Bytes& body) {
   now_ = CoarseNow();
-  last_activity_ = now_;
+  started_ = last_activity_ = now_;
+  any_byte_ = true;  // the 503 goes out at once; the linger bounds the rest
   no_more_requests_ = true;
   Slot& slot = Push();
   slot.state = SlotState::kReady;
   slot.close_after = true;
   slot.response.status = 503;
-  slot.response.SetBody(loop_->overload_body);
+  slot.response.SetBody(body);
   Flush();
+}
+
+template <typename F>
+void Session::Guarded(const char* where, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    Fault(where, e, UINT64_MAX);
+    Close();
+  }
+}
+
+void Session::Fault(const char* where, const std::exception& e, uint64_t seq) {
+  try {
+    loop_->faults.Write(loop_->log, LogLevel::kError,
+                        std::string(where) + " threw (" + e.what() +
+                            "); the connection is closed, the server goes on");
+  } catch (const std::exception&) {  // no memory even for the line: go on without it
+  }
+  no_more_requests_ = true;
+  parse_pos_ = end_;
+  if (seq != UINT64_MAX && !closed_) {
+    Slot& slot = SlotFor(seq);
+    slot.close_after = true;
+    if (slot.state == SlotState::kWaiting) {
+      ResetResponse(slot.response);
+      slot.response.status = 500;
+      slot.response.SetBody(loop_->internal_error_body);
+      slot.state = SlotState::kReady;
+    }
+  }
+}
+
+void Session::Account() {
+  const size_t now_holding = closed_ ? 0 : cap_ + parser_.storage_bytes();
+  if (now_holding == accounted_) return;
+  std::atomic<uint64_t>& g = loop_->counters.buffer_bytes;
+  g.store(g.load(std::memory_order_relaxed) + now_holding - accounted_, std::memory_order_relaxed);
+  accounted_ = now_holding;
 }
 
 Session::Slot& Session::Push() {
@@ -161,6 +212,14 @@ void Session::Read() {
     end_ -= parse_pos_;
     parse_pos_ = 0;
   }
+  if (cap_ > kKeepBuffer && end_ <= kKeepBuffer / 2) {
+    // A large request is over and what follows it is small: give the memory back (L8).
+    const size_t small = std::max(kInitialBuffer, std::bit_ceil(2 * end_));
+    auto smaller = std::make_unique_for_overwrite<char[]>(small);
+    if (end_ > 0) std::memcpy(smaller.get(), buf_.get(), end_);
+    buf_ = std::move(smaller);
+    cap_ = small;
+  }
   if (buf_ == nullptr || end_ == cap_) {
     if (cap_ >= max_buffer_) {
       // The parser refuses any request this large before it gets here; be safe anyway.
@@ -174,10 +233,13 @@ void Session::Read() {
     buf_ = std::move(bigger);
     cap_ = new_cap;
   }
+  Account();
   reading_ = true;
-  socket_.async_read_some(asio::buffer(buf_.get() + end_, cap_ - end_),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) { self->OnRead(ec, n); });
+  socket_.async_read_some(
+      asio::buffer(buf_.get() + end_, cap_ - end_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        self->Guarded("reading a request", [&] { self->OnRead(ec, n); });
+      });
 }
 
 void Session::OnRead(const boost::system::error_code& ec, size_t n) {
@@ -202,6 +264,7 @@ void Session::OnRead(const boost::system::error_code& ec, size_t n) {
     return;
   }
   end_ += n;
+  if (n > 0) any_byte_ = true;
   if (no_more_requests_) return;  // draining: the bytes are not looked at
   Process();
 }
@@ -210,8 +273,22 @@ void Session::Process() {
   processing_ = true;
   bool completed = false;
   while (!no_more_requests_ && count_ < slots_.size() && parse_pos_ < end_) {
+    // The parser resumes where it stopped: each byte of a request is looked at once (H1).
     std::string_view pending(buf_.get() + parse_pos_, end_ - parse_pos_);
-    ParseResult r = Parse(pending, loop_->limits, &request_, &headers_, &chunk_body_);
+    ParseResult r = parser_.Parse(pending, &request_);
+    if (r.state == ParseState::kHead) {
+      // The head announces a body: the handler says how much it takes, before any is read.
+      size_t limit = 0;
+      try {
+        limit = loop_->handler.MaxBody(request_);
+      } catch (const std::exception& e) {
+        Fault("the handler's MaxBody", e, UINT64_MAX);
+        PushError(500, "internal error");
+        break;
+      }
+      parser_.LimitBody(limit);
+      r = parser_.Parse(pending, &request_);
+    }
     if (r.state == ParseState::kNeedMore) break;
     if (r.state == ParseState::kError) {
       Bump(loop_->counters.parse_errors);
@@ -228,8 +305,14 @@ void Session::Process() {
     completed = true;
     if (!request_.keep_alive) no_more_requests_ = true;
     SessionExchange exchange(this, seq);
-    loop_->handler.Handle(request_, exchange);
-    if (!exchange.used()) SetResponse(seq, ErrorResponse(500, "handler gave no answer"));
+    try {
+      loop_->handler.Handle(request_, exchange);
+      if (!exchange.used()) SetResponse(seq, ErrorResponse(500, "handler gave no answer"));
+    } catch (const std::exception& e) {
+      // Out of memory (or a handler's bug) costs this connection, never the process (L5).
+      Fault("a request's handler", e, seq);
+    }
+    parser_.Reset();  // after Handle: the request's views point into it
   }
   processing_ = false;
   if (parse_pos_ == end_) {
@@ -244,6 +327,7 @@ void Session::Process() {
   }
   Flush();
   Read();
+  Account();
 }
 
 void Session::SetResponse(uint64_t seq, Response&& response) {
@@ -263,7 +347,7 @@ ReplyLater Session::MakeReplyLater(uint64_t seq) {
     asio::io_context::executor_type ex = self->executor_;
     // Runs inline when already on the session's loop, else queued to it.
     asio::dispatch(ex, [self = std::move(self), seq, r = std::move(response)]() mutable {
-      self->SetResponse(seq, std::move(r));
+      self->Guarded("writing an answer", [&] { self->SetResponse(seq, std::move(r)); });
     });
   };
 }
@@ -315,6 +399,8 @@ void Session::SerializeHead(Slot& slot, bool close) {
     h += r.cache_status;
     h += "\r\n";
   }
+  // Error bodies may echo request text: no browser may sniff them into HTML (L7).
+  h += "X-Content-Type-Options: nosniff\r\n";
   h += r.extra_headers;
   if (close) {
     h += "Connection: close\r\n";
@@ -354,7 +440,7 @@ void Session::Flush() {
   std::span<const asio::const_buffer> bufs(write_bufs_.data(), write_bufs_.size());
   asio::async_write(socket_, bufs,
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                      self->OnWrite(ec);
+                      self->Guarded("writing an answer", [&] { self->OnWrite(ec); });
                     });
 }
 
@@ -403,6 +489,10 @@ void Session::Tick(TimePoint now) {
     return;
   }
   const ServerOptions& o = loop_->options;
+  if (!any_byte_ && now - started_ >= o.first_byte_timeout) {
+    Close();  // a connection that says nothing holds a descriptor for nothing (M5)
+    return;
+  }
   bool any = false;
   for (size_t i = writing_; i < count_; ++i) {
     Slot& slot = SlotFor(head_seq_ + i);
@@ -448,8 +538,13 @@ void Session::Close() {
     open_connections_->fetch_sub(1, std::memory_order_relaxed);
     counted_ = false;
   }
+  if (address_) {
+    loop_->per_address->Release(*address_);
+    address_.reset();
+  }
   boost::system::error_code ignored;
   socket_.close(ignored);
+  Account();  // gives back everything (closed_)
   loop_->Remove(this);
 }
 

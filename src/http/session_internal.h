@@ -1,27 +1,33 @@
 // Loop and Session: the insides of Server (internal to src/http; Asio lives here).
 //
 // A Loop is one io_context run by one thread, with its own listening socket (SO_REUSEPORT),
-// its sessions, and a ticker that enforces every timeout of its sessions. A Session is one
-// connection. Everything in a Loop and its Sessions runs on that loop's thread; the only
-// ways in from other threads are posting to the io_context (Server::Stop, a ReplyLater) and
-// the counters, which are atomics written by the loop thread alone.
+// its sessions, a spare descriptor for shedding connections when descriptors run out, and a
+// ticker that enforces every timeout of its sessions. A Session is one connection, with its
+// RequestParser (which keeps its place in a request across reads). Everything in a Loop and
+// its Sessions runs on that loop's thread; the only ways in from other threads are posting
+// to the io_context (Server::Stop, a ReplyLater), the counters, which are atomics written by
+// the loop thread alone, and AddressCounts, shared by all loops under its own mutex.
 //
 // Ownership: the Loop's registry holds a shared_ptr to each open Session, and each pending
 // operation holds one too (shared_from_this), so a Session lives while it is open or has an
 // operation in flight. It leaves the registry when it closes. A ReplyLater holds only a
 // weak_ptr: an answer to a connection that has gone is dropped.
 //
-// Timeouts: instead of a timer per connection re-armed per request (a heap operation each
-// time), each session records deadlines as plain time points and the loop's ticker walks
-// its sessions a few times per shortest timeout. A request then costs no timer work at all,
-// at the price of timeouts firing up to one tick (at most 250 ms) late.
+// Timeouts (first byte, idle, header, request, write): instead of a timer per connection
+// re-armed per request (a heap operation each time), each session records deadlines as plain
+// time points and the loop's ticker walks its sessions a few times per shortest timeout. A request
+// then costs no timer work at all, at the price of timeouts firing up to one tick (at most 250 ms)
+// late.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,6 +40,7 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/logger.h"
+#include "base/mutex.h"
 #include "http/handler.h"
 #include "http/parser.h"
 #include "http/server.h"
@@ -52,11 +59,27 @@ struct alignas(64) LoopCounters {
   std::atomic<uint64_t> parse_errors{0};
   std::atomic<uint64_t> request_timeouts{0};
   std::atomic<uint64_t> header_timeouts{0};
+  std::atomic<uint64_t> buffer_bytes{0};  // a gauge: what the loop's sessions hold now
 };
 
 inline void Bump(std::atomic<uint64_t>& c) {
   c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
+
+// AddressCounts counts open connections per client address, over all loops (a client's
+// connections are spread over the loops by the kernel). Used only when
+// ServerOptions::max_connections_per_address is set. Thread-safe.
+class AddressCounts {
+ public:
+  // Acquire takes one of `cap` places for `address`; false when they are all taken.
+  bool Acquire(const asio::ip::address& address, size_t cap) SHOAL_EXCLUDES(mu_);
+  // Release gives back a place Acquire took.
+  void Release(const asio::ip::address& address) SHOAL_EXCLUDES(mu_);
+
+ private:
+  Mutex mu_;
+  std::map<asio::ip::address, size_t> open_ SHOAL_GUARDED_BY(mu_);
+};
 
 class Session;
 
@@ -64,8 +87,10 @@ class Session;
 // ~Server after its thread has finished.
 class Loop {
  public:
-  // `open` counts the server's open connections (all loops).
-  Loop(const ServerOptions& opts, Handler& h, std::atomic<size_t>* open);
+  // `open` counts the server's open connections (all loops), `per_address` them by client
+  // address; `drained` runs (on this loop's thread) once this loop's drain has finished.
+  Loop(const ServerOptions& opts, Handler& h, std::atomic<size_t>* open, AddressCounts* per_address,
+       std::function<void()> drained);
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
@@ -73,7 +98,8 @@ class Loop {
   // Listen opens, binds and listens; with SO_REUSEPORT so that every loop can bind the
   // same port.
   boost::system::error_code Listen(const asio::ip::tcp::endpoint& endpoint);
-  // Begin queues the first accept and the ticker; they run once the io_context runs.
+  // Begin opens the spare descriptor, queues the first accept and the ticker; they run once
+  // the io_context runs.
   void Begin();
   // BeginDrain stops accepting and asks every session to drain; loop thread only.
   void BeginDrain();
@@ -88,40 +114,58 @@ class Loop {
   const Limits limits;
   Handler& handler;
   std::atomic<size_t>* const open_connections;  // shared by all loops; owned by Server
+  AddressCounts* const per_address;             // shared by all loops; owned by Server
   LoopCounters counters;
-  const Duration tick;  // ticker period
+  Log log;
+  LogLimiter faults{std::chrono::seconds(10), 3};  // exceptions caught on this loop
+  const Duration tick;                             // ticker period
   // Premade bodies for answers that must not depend on allocation going well.
   const Bytes timeout_body;
   const Bytes overload_body;
+  const Bytes address_overload_body;
+  const Bytes internal_error_body;
+  const std::string shed_response;  // a whole 503 answer, for connections shed on EMFILE
   asio::ip::tcp::acceptor acceptor;
-  // Set on loop 0 by StopOnSignals; cancelled by BeginDrain.
+  // Set on loop 0 by StopOnSignals; armed again after the first signal (a second one exits
+  // at once), cancelled when the whole server has drained.
   std::unique_ptr<asio::signal_set> signals;
 
  private:
   void Accept();
   void OnAccept(const boost::system::error_code& ec, asio::ip::tcp::socket socket);
+  // Shed accepts one pending connection into the spare descriptor's place, answers it 503 and
+  // closes it; false when there is no spare to give up.
+  bool Shed();
   void Tick();
+  void Drained();
 
   asio::steady_timer ticker_;
   asio::steady_timer accept_retry_;
-  Log log_;
+  std::function<void()> drained_;
   LogLimiter accept_errors_{std::chrono::seconds(10), 1};  // EMFILE repeats every retry
+  // A descriptor (/dev/null) kept in reserve: when accept fails for want of descriptors, it is
+  // closed to accept and refuse one connection, then opened again (-1 when it could not be).
+  int spare_fd_ = -1;
   bool draining_ = false;
+  bool drained_called_ = false;
   std::vector<std::shared_ptr<Session>> sessions_;  // registry; index kept in each session
 };
 
 // Session: one client connection. Loop thread only, except MakeReplyLater's callback.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Loop* loop, asio::ip::tcp::socket socket, bool counted);
+  // `counted`: holds one of max_connections; `address`: holds one of the per-address places of
+  // this address (when set), until closed.
+  Session(Loop* loop, asio::ip::tcp::socket socket, bool counted,
+          std::optional<asio::ip::address> address);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   // Start begins reading requests.
   void Start();
-  // StartRejected answers 503 (too many connections) and closes.
-  void StartRejected();
+  // StartRejected answers 503 with `body` (too many connections) and closes.
+  void StartRejected(const Bytes& body);
   // Drain: no new requests; close now when idle, else after the answers in flight.
   void Drain();
   // Tick enforces the timeouts at time `now`.
@@ -158,12 +202,22 @@ class Session : public std::enable_shared_from_this<Session> {
   void SerializeHead(Slot& slot, bool close);
   void LingerClose();
   void Close();
+  // Account brings the loop's buffer_bytes gauge up to date with what this session holds.
+  void Account();
+  // Fault logs an exception caught while handling this connection (`what` happened during
+  // `where`), then stops it: a 500 for the request `seq` when it has no answer yet (pass
+  // UINT64_MAX for none), and no more requests.
+  void Fault(const char* where, const std::exception& e, uint64_t seq);
+  // Guarded runs `f`, a step of this session's work; an exception closes the connection.
+  template <typename F>
+  void Guarded(const char* where, F&& f);
 
   Loop* const loop_;  // outlives the session's operations (it owns the io_context)
   asio::ip::tcp::socket socket_;
   const asio::io_context::executor_type executor_;  // immutable: read by other threads
   std::atomic<size_t>* const open_connections_;     // owned by Server, outlives sessions
   bool counted_;                                    // holds one of max_connections until closed
+  std::optional<asio::ip::address> address_;        // holds a per-address place until closed
 
   // Read buffer: [parse_pos_, end_) are received bytes not yet parsed.
   std::unique_ptr<char[]> buf_;
@@ -172,10 +226,11 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t end_ = 0;
   size_t max_buffer_ = 0;
 
-  // Parser output, reused for every request of the connection.
+  // The parser keeps its place in the request at parse_pos_ across reads; its output is
+  // reused for every request of the connection.
+  RequestParser parser_;
   Request request_;
-  std::vector<Header> headers_;
-  std::string chunk_body_;
+  size_t accounted_ = 0;  // this session's share of the loop's buffer_bytes
 
   // Pipeline: slots for seq in [head_seq_, head_seq_ + count_), the first `writing_` of
   // which are being written.
@@ -190,8 +245,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool no_more_requests_ = false;  // after an error, a close, EOF or a drain
   bool lingering_ = false;
   bool closed_ = false;
+  bool any_byte_ = false;  // the client has sent something (first_byte_timeout)
 
   TimePoint now_;            // time of the latest read or write completion (CoarseNow)
+  TimePoint started_;        // accepted, for first_byte_timeout
   TimePoint last_activity_;  // for the idle timeout
   TimePoint partial_since_;  // first byte of the incomplete request in the buffer, or {}
   TimePoint write_started_;
