@@ -55,6 +55,8 @@ ApiOptions CatalogApiOptions() {
       .result = ResultShape::kOne,
       .json_columns = {"tags"},
       .ttl = seconds(60),
+      .max_rows = std::nullopt,
+      .max_body = std::nullopt,
       .line = 10,
   });
   o.endpoints.push_back({
@@ -65,6 +67,8 @@ ApiOptions CatalogApiOptions() {
       .result = ResultShape::kMany,
       .json_columns = {},
       .ttl = seconds(30),
+      .max_rows = std::nullopt,
+      .max_body = std::nullopt,
       .line = 20,
   });
   o.endpoints.push_back({
@@ -75,6 +79,8 @@ ApiOptions CatalogApiOptions() {
       .result = ResultShape::kMany,
       .json_columns = {},
       .ttl = seconds(10),
+      .max_rows = std::nullopt,
+      .max_body = std::nullopt,
       .line = 30,
   });
   return o;

@@ -1,0 +1,62 @@
+// The cluster section of the config: this node's peer address, the owners, the peer secret.
+#include "base/host_port.h"
+#include "cli/config_internal.h"
+
+namespace shoal::cli::config_internal {
+
+void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
+  w.Map(node, "cluster",
+        {"self", "peers", "listen", "secret", "secret_env", "insecure", "peer_timeout",
+         "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits", "ring_points"});
+  c->clustered = true;
+  cluster::ClusterOptions& o = c->cluster;
+  if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");
+  o.self = w.Scalar(node["self"], "cluster.self");
+  const YAML::Node peers = node["peers"];
+  if (!peers || !peers.IsSequence()) {
+    w.Fail(peers ? peers : node, "cluster.peers: expected a list of HOST:PORT (the key owners)");
+  }
+  for (const auto& p : peers) o.peers.push_back(w.Scalar(p, "cluster.peers"));
+  o.secret =
+      w.Secret(node, "cluster", "secret", "it authenticates every peer", &c->file_holds_secret);
+  if (auto n = node["insecure"]) o.insecure = w.Bool(n, "cluster.insecure");
+  if (auto n = node["listen"]) {
+    o.listen_host = w.Scalar(n, "cluster.listen");
+  } else if (o.secret.empty()) {
+    // Without a secret anyone who reaches the peer port can read the cache and purge it.
+    o.listen_host = "127.0.0.1";
+    c->peer_listen_defaulted = true;
+  }
+  if (auto n = node["peer_timeout"]) o.peer_timeout = w.Dur(n, "cluster.peer_timeout");
+  if (auto n = node["probe_interval"]) o.probe_interval = w.Dur(n, "cluster.probe_interval");
+  if (auto n = node["connections"]) {
+    o.connections = static_cast<size_t>(w.Int(n, "cluster.connections", 1, 64));
+  }
+  if (auto n = node["threads"]) {
+    c->rpc_threads = static_cast<size_t>(w.Int(n, "cluster.threads", 1, 64));
+  }
+  if (auto n = node["hot_min_hits"]) {
+    o.hot_min_hits = static_cast<uint32_t>(w.Int(n, "cluster.hot_min_hits", 1, 15));
+  }
+  if (auto n = node["ring_points"]) {
+    o.ring_points = static_cast<size_t>(w.Int(n, "cluster.ring_points", 1, 4096));
+  }
+  c->hot_memory = c->cache_memory / 8;
+  if (auto n = node["hot_memory"]) {
+    c->hot_memory = w.Size(n, "cluster.hot_memory");
+    if (c->cache_memory > 0 && c->hot_memory >= c->cache_memory) {
+      w.Fail(n, "cluster.hot_memory: must be below cache.memory (it is taken out of it)");
+    }
+  }
+  if (c->cache_memory == 0) c->hot_memory = 0;  // a node without memory keeps no copies
+  o.hot_cache = c->hot_memory > 0;
+  // self is checked here, at its own line; what ValidateOptions finds is about the peer list.
+  if (Result<HostPort> self = ParseHostPort(o.self); !self.ok()) {
+    w.Fail(node["self"], "cluster: self: " + std::string(self.status().message()));
+  }
+  if (Status s = cluster::Cluster::ValidateOptions(o, c->cache_memory > 0); !s.ok()) {
+    w.Fail(peers, "cluster: " + std::string(s.message()));
+  }
+}
+
+}  // namespace shoal::cli::config_internal
