@@ -296,7 +296,7 @@ TEST(ConfigTest, CassandraErrorsNameTheirLine) {
 
 TEST(ConfigTest, WithoutASecretThePeerPortListensOnLoopback) {
   Result<Config> c = ParseConfig(
-      std::string(kMinimal) + "cluster:\n  self: 10.0.0.5:7071\n  peers: [10.0.0.5:7071]\n",
+      std::string(kMinimal) + "cluster:\n  self: localhost:7071\n  peers: [localhost:7071]\n",
       "conf/shoal.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->cluster.listen_host, "127.0.0.1");

@@ -16,25 +16,27 @@ Result<Duration> ParseDuration(std::string_view text) {
                                    std::string(text) + "'");
   }
   // 10 years in any unit is the ceiling: it keeps every sum of deadlines far from overflow.
-  constexpr uint64_t kMaxSeconds = 10ull * 365 * 24 * 3600;
-  uint64_t ms = 0;
+  // n is bounded per unit before the multiplication, so the product cannot wrap.
+  constexpr uint64_t kMaxMs = 10ull * 365 * 24 * 3600 * 1000;
+  uint64_t unit_ms = 0;
   if (unit == "ms") {
-    ms = n;
+    unit_ms = 1;
   } else if (unit == "s") {
-    ms = n * 1000;
+    unit_ms = 1000;
   } else if (unit == "m") {
-    ms = n * 60 * 1000;
+    unit_ms = 60 * 1000;
   } else if (unit == "h") {
-    ms = n * 3600 * 1000;
+    unit_ms = 3600 * 1000;
   } else if (unit == "d") {
-    ms = n * 24 * 3600 * 1000;
+    unit_ms = 24 * 3600 * 1000;
   } else {
     return Status::InvalidArgument("expected a duration unit ms, s, m, h or d in '" +
                                    std::string(text) + "'");
   }
-  if (n > kMaxSeconds * 1000 || ms > kMaxSeconds * 1000) {
+  if (n > kMaxMs / unit_ms) {
     return Status::InvalidArgument("duration '" + std::string(text) + "' is too long");
   }
+  const uint64_t ms = n * unit_ms;
   return duration_cast<Duration>(std::chrono::milliseconds(ms));
 }
 
