@@ -247,7 +247,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     // yaml-cpp's syntax errors carry a mark; its message already says what is wrong.
     return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  // The admin listener shares the public one's limits, but not its address.
+  // The admin listener shares the public one's request limits, but not its address, threads
+  // or connection cap.
   if (!c.admin.listen.empty()) {
     const std::string host = c.admin_http.host;
     const uint16_t port = c.admin_http.port;
@@ -255,6 +256,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     c.admin_http.host = host;
     c.admin_http.port = port;
     c.admin_http.threads = 1;
+    c.admin_http.max_connections = 64;  // the operator's tools, not the public
   }
   return c;
 }

@@ -51,8 +51,8 @@ struct Config {
   bool peer_listen_defaulted = false;  // no secret and no cluster.listen: loopback only
 
   api::AdminOptions admin;  // admin.token (or token_env), admin.listen
-  // With admin.listen: the admin listener's options (the public listener's limits, its own
-  // address, one thread).
+  // With admin.listen: the admin listener's options (the public listener's request limits;
+  // its own address, one thread, at most 64 connections).
   http::ServerOptions admin_http;
   LogOptions log;  // log.level, log.format (--log-level overrides the level)
 

@@ -14,6 +14,7 @@
 #include "cache/cache.h"
 #include "cache/read_through.h"
 #include "cli/control.h"
+#include "cli/fd_budget.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
@@ -194,7 +195,12 @@ Status CheckAgainstStore(const Config& config) {
 
 int RunServe(const Config& file_config, const std::function<void(const std::string& url)>& ready) {
   const std::unique_ptr<Logger> logger = MakeLogger(file_config.log);
-  const Config config = WithLogger(file_config, logger.get());
+  Config limited = file_config;
+  // Before anything opens a descriptor: the store's and the peers' sockets count too.
+  for (const std::string& line : ApplyFdLimit(&limited)) {
+    std::fprintf(stderr, "shoal: %s\n", line.c_str());
+  }
+  const Config config = WithLogger(limited, logger.get());
   Result<Backend> backend = OpenBackend(config);
   if (!backend.ok()) {
     std::fprintf(stderr, "shoal: %s\n", std::string(backend.status().message()).c_str());
