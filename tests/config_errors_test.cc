@@ -4,6 +4,7 @@
 //
 // Each bad config is the good one below with one line replaced, so the expected line is
 // found by searching the text for the replaced line, never counted by hand.
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -11,7 +12,10 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "catalog_db.h"
 #include "http_client.h"
@@ -292,6 +296,36 @@ TEST(CommandLineTest, HelpExitsZeroWithUsage) {
   }
   EXPECT_NE(RunShoal({"serve", "--help"}).out.find("-c, --config FILE"), std::string::npos);
   EXPECT_NE(RunShoal({"demo", "--help"}).out.find("--items N"), std::string::npos);
+}
+
+// Security review L5: a write to a closed pipe must fail with EPIPE, not kill the process
+// (SIGPIPE's default action). shoal's stdout here is a pipe whose reader is gone; the child
+// starts with SIGPIPE at its default whatever this process does with it.
+TEST(CommandLineTest, AClosedStdoutDoesNotKillShoal) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ASSERT_EQ(posix_spawn_file_actions_init(&actions), 0);
+  ASSERT_EQ(posix_spawn_file_actions_adddup2(&actions, fds[1], 1), 0);
+  ASSERT_EQ(posix_spawnattr_init(&attr), 0);
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ASSERT_EQ(posix_spawnattr_setsigdefault(&attr, &pipe_only), 0);
+  ASSERT_EQ(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF), 0);
+  std::string bin = ShoalBinary(), help = "--help";
+  char* argv[] = {bin.data(), help.data(), nullptr};
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &actions, &attr, argv, environ), 0);
+  ::close(fds[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  EXPECT_FALSE(WIFSIGNALED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_TRUE(WIFEXITED(status));
 }
 
 TEST(CommandLineTest, MisuseExitsTwo) {

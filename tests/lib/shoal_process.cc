@@ -72,6 +72,8 @@ pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd,
 
 }  // namespace
 
+std::string ShoalBinary() { return SHOAL_BINARY; }
+
 uint16_t FreeLocalPort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;

@@ -66,6 +66,9 @@ struct RunResult {
 // start then fails loudly.
 uint16_t FreeLocalPort();
 
+// ShoalBinary is the path of the shoal executable under test (SHOAL_BINARY).
+std::string ShoalBinary();
+
 // RunShoal runs SHOAL_BINARY with `args` to completion (SIGKILL after `timeout`).
 RunResult RunShoal(const std::vector<std::string>& args,
                    Duration timeout = std::chrono::seconds(60));
