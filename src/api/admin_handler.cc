@@ -3,9 +3,10 @@
 
 namespace shoal::api {
 
-AdminHandler::AdminHandler(const Admin& admin, metrics::Registry& registry, const Clock& clock)
+AdminHandler::AdminHandler(const Admin& admin, metrics::Registry& registry, const Clock& clock,
+                           Duration metrics_max_age)
     : admin_(admin),
-      metrics_(registry, clock),
+      metrics_(registry, clock, metrics_max_age),
       health_body_(Bytes::Copy(R"({"status":"ok"})")),
       not_found_body_(http::ErrorBody(404, "not found")) {}
 

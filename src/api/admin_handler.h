@@ -4,11 +4,12 @@
 //
 //   /_shoal/purge, /_shoal/peers   as admin.h says (bearer token and all)
 //   /_shoal/metrics                the Registry's text, rendered at most once a second
+//                                  (metrics_max_age)
 //   /_shoal/health                 200 {"status":"ok"}
 //   anything else                  404 {"error":"not found","status":404}
 // GET and HEAD only on metrics and health (405 otherwise). The public listener's Api is then
-// built with admin_routes false, so purge, peers and metrics answer 404 there; health stays
-// public for load balancers.
+// built with InternalRoutes::admin false, so purge, peers and metrics answer 404 there; health
+// stays public for load balancers.
 //
 // Ownership: borrows the Admin, the Registry and the Clock, which must outlive it.
 // Thread-safety: thread-safe, like every Handler.
@@ -24,7 +25,9 @@ namespace shoal::api {
 
 class AdminHandler final : public http::Handler {
  public:
-  AdminHandler(const Admin& admin, metrics::Registry& registry, const Clock& clock);
+  // `metrics_max_age`: see MetricsPage.
+  AdminHandler(const Admin& admin, metrics::Registry& registry, const Clock& clock,
+               Duration metrics_max_age = std::chrono::seconds(1));
 
   void Handle(const http::Request& request, http::Exchange& exchange) override;
 

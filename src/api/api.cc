@@ -228,7 +228,7 @@ struct Api::Shared {
 
 Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
          cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin,
-         bool admin_routes) {
+         InternalRoutes routes) {
   auto s = std::make_shared<Shared>();
   s->router = std::move(router);
   s->read_through = &read_through;
@@ -236,9 +236,10 @@ Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
   s->clock = &clock;
   s->registry = metrics;
   s->admin = admin;
-  s->admin_routes = admin_routes;
-  if (metrics != nullptr && admin_routes)
-    s->metrics_page = std::make_unique<MetricsPage>(*metrics, clock);
+  s->admin_routes = routes.admin;
+  if (metrics != nullptr && routes.admin) {
+    s->metrics_page = std::make_unique<MetricsPage>(*metrics, clock, routes.metrics_max_age);
+  }
   s->health_body = Bytes::Copy(R"({"status":"ok"})");
   s->not_found_body = http::ErrorBody(404, "not found");
   if (metrics != nullptr) {

@@ -20,7 +20,8 @@
 //                         second (metrics_page.h).
 //   /_shoal/purge, /_shoal/peers   the operator's endpoints (admin.h), when an Admin is given;
 //                         404 otherwise.
-//   With admin_routes false (admin.listen: an AdminHandler serves them on its own listener),
+//   With InternalRoutes::admin false (admin.listen: an AdminHandler serves them on its own
+//   listener),
 //   /_shoal/metrics, purge and peers answer 404 here; /_shoal/health stays.
 //   anything else         404 {"error":"not found","status":404}.
 //   errors                via status_http.h (400 bad parameter, 503 store trouble, ...).
@@ -35,6 +36,7 @@
 // Thread-safety: thread-safe; one Api serves every connection.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string_view>
@@ -65,13 +67,21 @@ bool EtagMatchesEitherVariant(std::string_view if_none_match, std::string_view e
 // listed with q > 0, or else '*' with q > 0.
 bool AcceptsGzip(std::string_view accept_encoding);
 
+// InternalRoutes says how the Api serves /_shoal/*.
+struct InternalRoutes {
+  // false: metrics, purge and the peer list answer 404 (an AdminHandler serves them on the
+  // admin listener); health stays.
+  bool admin = true;
+  // How long a rendered metrics page is served again (metrics_page.h); 0 renders every time.
+  Duration metrics_max_age = std::chrono::seconds(1);
+};
+
 class Api final : public http::Handler {
  public:
   // `admin` (optional) serves purge and the peer list; borrowed, it must outlive the Api.
-  // `admin_routes` false leaves metrics, purge and the peer list to an AdminHandler.
   Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through, cache::Cache& cache,
       const Clock& clock, metrics::Registry* metrics, const Admin* admin = nullptr,
-      bool admin_routes = true);
+      InternalRoutes routes = {});
   ~Api() override;
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;

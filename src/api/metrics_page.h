@@ -1,4 +1,5 @@
-// MetricsPage: the /_shoal/metrics text, rendered at most once per max_age (1 s).
+// MetricsPage: the /_shoal/metrics text, rendered at most once per max_age (1 s by default,
+// config key metrics.cache; 0 renders on every request).
 //
 // Rendering runs every callback of the Registry under its lock, and some callbacks lock every
 // shard of a cache; a scraper hammering the page would compete with the hit path (security

@@ -79,8 +79,15 @@ class StoreErrorsTest : public ::testing::Test {
  protected:
   void Start(Status failure) {
     store_ = std::make_unique<FailingStore>(std::move(failure));
-    options_.endpoints.push_back(EndpointOptions{
-        "/v1/items/{id:int}", std::string(kQuery), {}, ResultShape::kOne, {}, 60s, 7});
+    options_.endpoints.push_back(EndpointOptions{"/v1/items/{id:int}",
+                                                 std::string(kQuery),
+                                                 {},
+                                                 ResultShape::kOne,
+                                                 {},
+                                                 60s,
+                                                 std::nullopt,
+                                                 std::nullopt,
+                                                 7});
     options_.logger = &logger_;
     auto router = Router::Build(options_, *store_);
     ASSERT_TRUE(router.ok()) << router.status().ToString();

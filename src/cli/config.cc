@@ -1,5 +1,5 @@
 // LoadConfig and ParseConfig: the top level of the file and its small sections (listen,
-// http, cache, admin, log); see config.h. The store, cluster and endpoint sections are in
+// http, cache, admin, log, metrics); see config.h. The store, cluster and endpoint sections are in
 // config_store.cc, config_cluster.cc and config_endpoints.cc, the value syntax in
 // config_values.cc.
 #include "cli/config.h"
@@ -226,7 +226,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
                                      "endpoints");
     }
     w.Map(root, "config",
-          {"listen", "http", "store", "cache", "cluster", "admin", "log", "endpoints"});
+          {"listen", "http", "store", "cache", "cluster", "admin", "log", "metrics", "endpoints"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
@@ -236,6 +236,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     if (auto n = root["cluster"]) config_internal::ParseCluster(w, n, &c);
     if (auto n = root["admin"]) ParseAdmin(w, n, &c);
     if (auto n = root["log"]) ParseLog(w, n, &c.log);
+    if (auto n = root["metrics"]) {
+      w.Map(n, "metrics", {"cache"});
+      if (auto m = n["cache"]) c.metrics_cache = w.Dur(m, "metrics.cache", /*allow_zero=*/true);
+    }
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {
       w.Fail(eps ? eps : root, "endpoints: expected a list of at least one endpoint");

@@ -55,6 +55,8 @@ struct Config {
   // its own address, one thread, at most 64 connections).
   http::ServerOptions admin_http;
   LogOptions log;  // log.level, log.format (--log-level overrides the level)
+  // metrics.cache: how long a rendered /_shoal/metrics page is served again; 0: every time.
+  Duration metrics_cache = std::chrono::seconds(1);
 
   // The file itself holds a secret (not through an *_env key).
   bool file_holds_secret = false;

@@ -200,6 +200,11 @@ endpoints:
   EXPECT_EQ(d->api.max_rows, 10000u);
   EXPECT_EQ(d->api.max_body, 8u << 20);
   EXPECT_EQ(d->admin.listen, "");
+  EXPECT_EQ(d->metrics_cache, seconds(1));
+  Result<Config> m =
+      ParseConfig(std::string(kBase) + "metrics: { cache: 0s }\n", "conf/shoal.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->metrics_cache, Duration::zero());
 
   EXPECT_EQ(Error(std::string(kBase) + "admin: { listen: nowhere }\n"),
             "conf/shoal.yaml:8: admin.listen: bad address 'nowhere': expected HOST:PORT, the "

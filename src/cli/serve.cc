@@ -232,8 +232,9 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   api::Admin admin(config.admin, router, control);
   // With admin.listen, purge, peers and metrics move to their own listener (admin_handler.h).
   const bool admin_listener = !config.admin.listen.empty();
-  api::Api api(router, read_through, cache, clock, &registry, &admin,
-               /*admin_routes=*/!admin_listener);
+  api::Api api(
+      router, read_through, cache, clock, &registry, &admin,
+      api::InternalRoutes{.admin = !admin_listener, .metrics_max_age = config.metrics_cache});
   if (cluster) {
     if (Status s = cluster->Start(read_through); !s.ok()) {
       std::fprintf(stderr, "shoal: cluster: peer port for %s: %s\n", config.cluster.self.c_str(),
@@ -261,7 +262,8 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   std::unique_ptr<api::AdminHandler> admin_handler;
   std::unique_ptr<http::Server> admin_server;
   if (admin_listener) {
-    admin_handler = std::make_unique<api::AdminHandler>(admin, registry, clock);
+    admin_handler =
+        std::make_unique<api::AdminHandler>(admin, registry, clock, config.metrics_cache);
     admin_server = std::make_unique<http::Server>(config.admin_http, *admin_handler);
     if (Status s = admin_server->Start(); !s.ok()) {
       std::fprintf(stderr, "shoal: admin.listen %s: %s\n", config.admin.listen.c_str(),
