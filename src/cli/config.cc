@@ -198,6 +198,11 @@ void ParseAdmin(const Walker& w, const YAML::Node& node, Config* c) {
       w.Fail(n,
              "admin.listen: " + std::string(hp.status().message()) + " (such as 127.0.0.1:9090)");
     }
+    if (hp->port != 0 && hp->port == c->http.port && hp->host == c->http.host) {
+      w.Fail(n, "admin.listen: " + s +
+                    " is the public listen address; give the admin "
+                    "endpoints an address of their own");
+    }
     c->admin.listen = hp->ToString();
     c->admin_http.host = hp->host;
     c->admin_http.port = hp->port;

@@ -209,6 +209,9 @@ endpoints:
   EXPECT_EQ(Error(std::string(kBase) + "admin: { listen: nowhere }\n"),
             "conf/shoal.yaml:8: admin.listen: bad address 'nowhere': expected HOST:PORT, the "
             "port is missing (such as 127.0.0.1:9090)");
+  EXPECT_EQ(Error(std::string(kBase) + "admin: { listen: \"127.0.0.1:9090\" }\n"),
+            "conf/shoal.yaml:8: admin.listen: 127.0.0.1:9090 is the public listen address; give "
+            "the admin endpoints an address of their own");
   EXPECT_EQ(Error(std::string(kBase) + "store2: 1\n").substr(0, 40),
             "conf/shoal.yaml:8: config: unknown key '");
   std::string text = kBase;
