@@ -9,6 +9,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "catalog_suite.h"
 #include "http_client.h"
@@ -117,6 +120,29 @@ TEST_F(AdminTest, AdminListenerTakesTheAdminRoutesOffThePublicPort) {
   EXPECT_EQ(node->Stop(), 0) << node->Output();
   EXPECT_FALSE(HttpClient::Connect(admin_port, std::chrono::seconds(1)).ok())
       << "the admin listener outlived the node";
+}
+
+// An admin address that cannot be bound stops serve with a message naming it.
+TEST_F(AdminTest, AnAdminAddressInUseIsAnError) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string taken = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  Result<std::string> base = ExampleConfig(db_);
+  ASSERT_TRUE(base.ok());
+  const std::string file =
+      dir_->Write("taken.yaml", *base + "admin:\n  token: " + std::string(kToken) +
+                                    "\n  listen: " + taken + "\n");
+  const RunResult r = RunShoal({"serve", "-c", file}, std::chrono::seconds(20));
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("shoal: admin.listen " + taken + ": "), std::string::npos) << r.err;
 }
 
 // Without admin.listen the public port keeps every route (as before).
