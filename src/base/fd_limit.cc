@@ -2,10 +2,10 @@
 #include "base/fd_limit.h"
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <limits>
 #include <string>
+#include <system_error>
 
 #include <sys/resource.h>
 
@@ -25,7 +25,8 @@ uint64_t NrOpen() {
 Result<FdLimit> RaiseFdLimit() {
   rlimit r{};
   if (::getrlimit(RLIMIT_NOFILE, &r) != 0) {
-    return Status::Internal(std::string("getrlimit(RLIMIT_NOFILE): ") + std::strerror(errno));
+    return Status::Internal("getrlimit(RLIMIT_NOFILE): " +
+                            std::error_code(errno, std::generic_category()).message());
   }
   const auto as_u64 = [](rlim_t v) {
     return v == RLIM_INFINITY ? std::numeric_limits<uint64_t>::max() : static_cast<uint64_t>(v);

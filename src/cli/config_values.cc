@@ -24,11 +24,11 @@ Result<Duration> ParseDuration(std::string_view text) {
   } else if (unit == "s") {
     unit_ms = 1000;
   } else if (unit == "m") {
-    unit_ms = 60 * 1000;
+    unit_ms = uint64_t{60} * 1000;
   } else if (unit == "h") {
-    unit_ms = 3600 * 1000;
+    unit_ms = uint64_t{3600} * 1000;
   } else if (unit == "d") {
-    unit_ms = 24 * 3600 * 1000;
+    unit_ms = uint64_t{24} * 3600 * 1000;
   } else {
     return Status::InvalidArgument("expected a duration unit ms, s, m, h or d in '" +
                                    std::string(text) + "'");
