@@ -95,9 +95,11 @@ TEST(ConfigSecurityTest, PeerPortBeyondLoopbackNeedsASecret) {
 
 // L3: secrets from the environment, with the same length rule, and never both ways.
 TEST(ConfigSecurityTest, SecretsFromTheEnvironment) {
+  // NOLINTBEGIN(concurrency-mt-unsafe): the test runs on one thread.
   ASSERT_EQ(::setenv("SHOAL_TEST_TOKEN", "token-from-the-environment", 1), 0);
   ASSERT_EQ(::setenv("SHOAL_TEST_SHORT", "short", 1), 0);
   ASSERT_EQ(::setenv("SHOAL_TEST_SECRET", "secret-from-the-environment", 1), 0);
+  // NOLINTEND(concurrency-mt-unsafe)
   const std::string cl = std::string(kBase) +
                          "cluster:\n  self: 127.0.0.1:7071\n  peers: [127.0.0.1:7071]\n"
                          "  secret_env: SHOAL_TEST_SECRET\n"
@@ -143,6 +145,7 @@ TEST(ConfigSecurityTest, ASecretInAReadableFileIsWarnedAbout) {
   ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
   EXPECT_TRUE(LoadConfig(path)->warnings.empty());
 
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the test runs on one thread.
   ASSERT_EQ(::setenv("SHOAL_TEST_TOKEN", "token-from-the-environment", 1), 0);
   const std::string env_path =
       dir.Write("env.yaml", std::string(kBase) + "admin: { token_env: SHOAL_TEST_TOKEN }\n");
