@@ -4,13 +4,21 @@
 //
 // Each bad config is the good one below with one line replaced, so the expected line is
 // found by searching the text for the replaced line, never counted by hand.
+#include <csignal>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "catalog_db.h"
+#include "http_client.h"
 #include "shoal_process.h"
 
 namespace shoal::testing {
@@ -183,6 +191,93 @@ TEST_F(ConfigErrorsTest, RelativeDatabasePathIsRelativeToTheConfigFile) {
   EXPECT_EQ(r.out.rfind(file + ": ok", 0), 0u) << r.out;
 }
 
+// Security review H3: a peer port without a secret that others could reach is refused by
+// check-config and by serve, naming the line; cluster.insecure: true lets it start, with a
+// warning at every start. Every node here listens on 127.0.0.1 only: what makes it
+// "reachable" here is a peer beyond loopback, which it would call without a secret.
+TEST_F(ConfigErrorsTest, PeerPortWithoutASecretBeyondLoopbackIsRefused) {
+  for (const auto& [name, section, at] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"listen",
+            "cluster:\n  self: 127.0.0.1:17071\n  peers: [127.0.0.1:17071]\n"
+            "  listen: 0.0.0.0\n",
+            "listen: 0.0.0.0"},
+           {"self", "cluster:\n  self: 10.0.0.5:17071\n  peers: [10.0.0.5:17071]\n",
+            "self: 10.0.0.5"}}) {
+    SCOPED_TRACE(name);
+    const std::string text = Good() + section;
+    const std::string file = dir_->Write("h3.yaml", text);
+    const std::string where = file + ":" + std::to_string(LineOf(text, at)) + ": cluster.";
+    const RunResult r = RunShoal({"check-config", "-c", file});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find(where), std::string::npos) << "want " << where << "\ngot " << r.err;
+    EXPECT_NE(r.err.find("cluster.insecure: true"), std::string::npos) << r.err;
+    // (192.0.2.1 is TEST-NET-1: even a build that let it through could not bind it.)
+    const RunResult serve = RunShoal({"serve", "-c", file}, std::chrono::seconds(10));
+    EXPECT_EQ(serve.exit_code, 1) << serve.err;
+    EXPECT_NE(serve.err.find(where), std::string::npos) << serve.err;
+  }
+
+  // insecure: true starts, with the warning, in check-config and at serve's start.
+  const uint16_t peer = FreeLocalPort();
+  const std::string self = "127.0.0.1:" + std::to_string(peer);
+  const std::string text = Good() + "cluster:\n  self: " + self + "\n  peers: [" + self +
+                           ", 10.255.255.1:7071]\n  insecure: true\n";
+  const std::string file = dir_->Write("insecure.yaml", text);
+  const std::string warning = file + ":" + std::to_string(LineOf(text, "insecure: true")) +
+                              ": cluster.insecure: the peer port has no secret";
+  const RunResult r = RunShoal({"check-config", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("warning: " + warning), std::string::npos) << r.err;
+  Result<std::unique_ptr<ShoalProcess>> p = ShoalProcess::Serve(file);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_NE((*p)->Output().find("warning: " + warning), std::string::npos) << (*p)->Output();
+  EXPECT_EQ((*p)->Stop(), 0) << (*p)->Output();
+}
+
+// Security review L3: check-config and serve warn when a file holding a secret can be read
+// by its group or others; a file that takes the token from the environment is fine.
+TEST_F(ConfigErrorsTest, ASecretInAReadableFileIsWarnedAbout) {
+  const std::string file =
+      dir_->Write("token.yaml", Good() + "admin:\n  token: an-admin-token-of-some-length\n");
+  ASSERT_EQ(::chmod(file.c_str(), 0644), 0);
+  const std::string warning = "warning: " + file + ": holds a secret";
+  RunResult r = RunShoal({"check-config", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find(warning), std::string::npos) << r.err;
+  Result<std::unique_ptr<ShoalProcess>> p = ShoalProcess::Serve(file);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_NE((*p)->Output().find(warning), std::string::npos) << (*p)->Output();
+  EXPECT_EQ((*p)->Stop(), 0) << (*p)->Output();
+
+  ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
+  r = RunShoal({"check-config", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+
+  // The token from the environment: no warning whatever the mode, and the token works.
+  const std::string env_file =
+      dir_->Write("token-env.yaml", Good() + "admin:\n  token_env: SHOAL_TEST_ADMIN_TOKEN\n");
+  ASSERT_EQ(::chmod(env_file.c_str(), 0644), 0);
+  ASSERT_EQ(::setenv("SHOAL_TEST_ADMIN_TOKEN", "token-from-the-environment", 1), 0);
+  r = RunShoal({"check-config", "-c", env_file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  p = ShoalProcess::Serve(env_file);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  Result<HttpClient> c = HttpClient::Connect((*p)->port());
+  ASSERT_TRUE(c.ok());
+  const std::string body = R"({"endpoint": "/v1/items/{id:int}"})";
+  ASSERT_TRUE(c->Send("POST /_shoal/purge HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                      "token-from-the-environment\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body)
+                  .ok());
+  Result<HttpResponse> purge = c->Read();
+  ASSERT_TRUE(purge.ok()) << purge.status().ToString();
+  EXPECT_EQ(purge->status, 200) << purge->body;
+  EXPECT_EQ((*p)->Stop(), 0) << (*p)->Output();
+}
+
 TEST(CommandLineTest, HelpExitsZeroWithUsage) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"--help"},
@@ -201,6 +296,36 @@ TEST(CommandLineTest, HelpExitsZeroWithUsage) {
   }
   EXPECT_NE(RunShoal({"serve", "--help"}).out.find("-c, --config FILE"), std::string::npos);
   EXPECT_NE(RunShoal({"demo", "--help"}).out.find("--items N"), std::string::npos);
+}
+
+// Security review L5: a write to a closed pipe must fail with EPIPE, not kill the process
+// (SIGPIPE's default action). shoal's stdout here is a pipe whose reader is gone; the child
+// starts with SIGPIPE at its default whatever this process does with it.
+TEST(CommandLineTest, AClosedStdoutDoesNotKillShoal) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ASSERT_EQ(posix_spawn_file_actions_init(&actions), 0);
+  ASSERT_EQ(posix_spawn_file_actions_adddup2(&actions, fds[1], 1), 0);
+  ASSERT_EQ(posix_spawnattr_init(&attr), 0);
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ASSERT_EQ(posix_spawnattr_setsigdefault(&attr, &pipe_only), 0);
+  ASSERT_EQ(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF), 0);
+  std::string bin = ShoalBinary(), help = "--help";
+  char* argv[] = {bin.data(), help.data(), nullptr};
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &actions, &attr, argv, environ), 0);
+  ::close(fds[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  EXPECT_FALSE(WIFSIGNALED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_TRUE(WIFEXITED(status));
 }
 
 TEST(CommandLineTest, MisuseExitsTwo) {

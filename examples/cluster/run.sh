@@ -14,7 +14,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 run="$top/data/cluster"
 bin=${SHOAL_BIN:-$top/build/release/src/cli/shoal}
-token=example-admin-token-change-me
+# The configs read the peer secret and the admin token from the environment (secret_env,
+# token_env), so that the files hold no secret; these are the example's values.
+export SHOAL_CLUSTER_SECRET=${SHOAL_CLUSTER_SECRET:-example-secret-change-me-0123456789}
+export SHOAL_ADMIN_TOKEN=${SHOAL_ADMIN_TOKEN:-example-admin-token-change-me}
+token=$SHOAL_ADMIN_TOKEN
 
 build() {
   if [ ! -x "$bin" ]; then

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -15,12 +17,19 @@ namespace {
 constexpr std::string_view kPurgePath = "/_shoal/purge";
 constexpr std::string_view kPeersPath = "/_shoal/peers";
 
-// SameSecret compares in time that depends only on the lengths, not on where they differ.
-bool SameSecret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const size_t n = std::min(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+// SameSecret compares the SHA-256 digests of both with CRYPTO_memcmp: the time taken depends
+// neither on where they differ nor on the token's length (only on the hashing of `given`,
+// which the client already knows).
+bool SameSecret(std::string_view given, std::string_view token) {
+  unsigned char a[EVP_MAX_MD_SIZE];
+  unsigned char b[EVP_MAX_MD_SIZE];
+  unsigned int a_size = 0, b_size = 0;
+  if (EVP_Digest(given.data(), given.size(), a, &a_size, EVP_sha256(), nullptr) != 1 ||
+      EVP_Digest(token.data(), token.size(), b, &b_size, EVP_sha256(), nullptr) != 1 ||
+      a_size != b_size) {
+    return false;
+  }
+  return CRYPTO_memcmp(a, b, a_size) == 0;
 }
 
 http::Response Json(int status, std::string_view body) {

@@ -13,8 +13,12 @@
 //                        with the new view, 400 naming what is wrong.
 //
 // Every one needs `Authorization: Bearer <admin.token>`: 401 without it or with another
-// token (compared in constant time), 403 when the config sets no token. Bodies over
+// token (their SHA-256 digests compared with CRYPTO_memcmp, so the time reveals neither the
+// token's length nor where they differ), 403 when the config sets no token. Bodies over
 // kMaxAdminBody or not JSON of the expected shape are 400.
+//
+// With admin.listen these routes (and metrics) are served by AdminHandler on their own
+// listener (admin_handler.h), and the public listener answers 404 for them.
 //
 // The api cannot see the cluster (STYLE.md: api never includes cluster), so the work is done
 // through Control, which cli implements over cluster::Cluster, or over this node alone.

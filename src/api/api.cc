@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "api/metrics_page.h"
 #include "api/status_http.h"
 
 namespace shoal::api {
@@ -65,8 +66,13 @@ int64_t WholeSeconds(Duration d) {
 
 }  // namespace
 
-bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
-  if (etag.starts_with("W/")) etag.remove_prefix(2);
+namespace {
+
+// ForEachTag calls `match` with each entity-tag of an If-None-Match list, W/ dropped (weak
+// comparison), until it returns true; "*" matches anything. A malformed list matches nothing
+// from the first bad tag on.
+template <typename Match>
+bool AnyTag(std::string_view if_none_match, Match match) {
   std::string_view rest = TrimSpace(if_none_match);
   if (rest == "*") return true;
   while (true) {
@@ -77,9 +83,30 @@ bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
     if (rest.empty() || rest.front() != '"') return false;  // malformed: match nothing
     const size_t close = rest.find('"', 1);
     if (close == std::string_view::npos) return false;
-    if (rest.substr(0, close + 1) == etag) return true;
+    if (match(rest.substr(0, close + 1))) return true;
     rest.remove_prefix(close + 1);
   }
+}
+
+// IsGzipTagOf reports whether `tag` is cache::GzipEtag(etag), without building it.
+bool IsGzipTagOf(std::string_view tag, std::string_view etag) {
+  constexpr std::string_view kSuffix = "-gz\"";
+  if (etag.size() < 2 || etag.back() != '"' || !tag.ends_with(kSuffix)) return false;
+  return tag.size() == etag.size() - 1 + kSuffix.size() &&
+         tag.substr(0, etag.size() - 1) == etag.substr(0, etag.size() - 1);
+}
+
+}  // namespace
+
+bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  return AnyTag(if_none_match, [etag](std::string_view tag) { return tag == etag; });
+}
+
+bool EtagMatchesEitherVariant(std::string_view if_none_match, std::string_view etag) {
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  return AnyTag(if_none_match,
+                [etag](std::string_view tag) { return tag == etag || IsGzipTagOf(tag, etag); });
 }
 
 bool AcceptsGzip(std::string_view accept_encoding) {
@@ -113,6 +140,8 @@ struct Api::Shared {
   const Clock* clock = nullptr;
   metrics::Registry* registry = nullptr;
   const Admin* admin = nullptr;
+  bool admin_routes = true;
+  std::unique_ptr<MetricsPage> metrics_page;  // with a registry and admin_routes
 
   // Bodies that never change, made once so that these answers allocate nothing.
   Bytes health_body;
@@ -165,21 +194,32 @@ struct Api::Shared {
         r.cache_status = "STALE";
         break;
     }
-    if (r.status == 200 && !if_none_match.empty() && EtagMatches(if_none_match, r.etag)) {
+    // The variant is chosen first: a 304 carries its ETag. The gzip variant has its own
+    // (the identity one with "-gz", RFC 9110 8.8.3), and either form revalidates either
+    // variant, since both name the same version of the body.
+    const Bytes* gz = nullptr;
+    if (gzip_ok && entry->body().size() >= kMinGzipBytes) {
+      bool made = false;
+      const Bytes& g = entry->GzipBody(&made);
+      if (made && !g.empty()) {
+        cache->AddCharge(*entry, g.size() + Bytes::kOverhead + entry->GzipEtag().capacity() + 1);
+      }
+      // Empty only if zlib failed (or the ETag is not a quoted tag): send the plain body then.
+      if (!g.empty() && !entry->GzipEtag().empty()) gz = &g;
+    }
+    if (gz != nullptr) r.etag = entry->GzipEtag();
+    if (r.status == 200 && !if_none_match.empty() &&
+        EtagMatchesEitherVariant(if_none_match, entry->etag())) {
       Inc(not_modified);
       r.status = 304;
       r.owner = std::move(entry);
       return r;
     }
-    r.body = entry->body().view();
-    if (gzip_ok && r.body.size() >= kMinGzipBytes) {
-      bool made = false;
-      const Bytes& gz = entry->GzipBody(&made);
-      if (made && !gz.empty()) cache->AddCharge(*entry, gz.size() + Bytes::kOverhead);
-      if (!gz.empty()) {  // empty only if zlib failed: send the plain body then
-        r.body = gz.view();
-        r.content_encoding = "gzip";
-      }
+    if (gz != nullptr) {
+      r.body = gz->view();
+      r.content_encoding = "gzip";
+    } else {
+      r.body = entry->body().view();
     }
     r.owner = std::move(entry);
     return r;
@@ -187,7 +227,8 @@ struct Api::Shared {
 };
 
 Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
-         cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin) {
+         cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin,
+         InternalRoutes routes) {
   auto s = std::make_shared<Shared>();
   s->router = std::move(router);
   s->read_through = &read_through;
@@ -195,6 +236,10 @@ Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
   s->clock = &clock;
   s->registry = metrics;
   s->admin = admin;
+  s->admin_routes = routes.admin;
+  if (metrics != nullptr && routes.admin) {
+    s->metrics_page = std::make_unique<MetricsPage>(*metrics, clock, routes.metrics_max_age);
+  }
   s->health_body = Bytes::Copy(R"({"status":"ok"})");
   s->not_found_body = http::ErrorBody(404, "not found");
   if (metrics != nullptr) {
@@ -230,7 +275,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const Shared& s = *shared_;
   const std::string_view path = request.path;
 
-  if (path == kHealthPath || path == kMetricsPath) {
+  if (path == kHealthPath || (path == kMetricsPath && s.admin_routes)) {
     Inc(s.requests_internal);
     if (!IsGetOrHead(request)) return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
     http::Response r;
@@ -238,13 +283,13 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
       r.SetBody(s.health_body);
     } else {
       r.content_type = "text/plain; version=0.0.4";
-      if (s.registry != nullptr) r.SetBody(Bytes::Copy(s.registry->Expose()));
+      if (s.metrics_page != nullptr) r.SetBody(s.metrics_page->Text());
     }
     return exchange.Reply(std::move(r));
   }
-  if (Admin::Handles(path)) {
+  if (Admin::Handles(path) || path == kMetricsPath) {
     Inc(s.requests_internal);
-    if (s.admin == nullptr) return exchange.Reply(s.NotFound());
+    if (s.admin == nullptr || !s.admin_routes) return exchange.Reply(s.NotFound());
     return s.admin->Handle(request, exchange);
   }
 

@@ -10,13 +10,19 @@
 //   GET/HEAD on a route   200 with the entry's body, or 404 for a negative entry; ETag,
 //                         Cache-Control: max-age (whole seconds of freshness left, 0 when
 //                         stale), Age, X-Cache HIT|MISS|STALE, Vary: Accept-Encoding; gzip when
-//                         the client accepts it and the body is at least kMinGzipBytes;
-//                         304 when If-None-Match matches the ETag (weak comparison).
+//                         the client accepts it and the body is at least kMinGzipBytes, with
+//                         its own strong ETag (the identity one with "-gz" inside the
+//                         quotes); 304 when If-None-Match matches either variant's ETag (weak
+//                         comparison), with the served variant's ETag.
 //   other methods         405 with Allow: GET, HEAD (on a known route or /_shoal/*).
 //   /_shoal/health        200 {"status":"ok"}.
-//   /_shoal/metrics       the Registry's Prometheus text exposition.
+//   /_shoal/metrics       the Registry's Prometheus text exposition, rendered at most once a
+//                         second (metrics_page.h).
 //   /_shoal/purge, /_shoal/peers   the operator's endpoints (admin.h), when an Admin is given;
 //                         404 otherwise.
+//   With InternalRoutes::admin false (admin.listen: an AdminHandler serves them on its own
+//   listener),
+//   /_shoal/metrics, purge and peers answer 404 here; /_shoal/health stays.
 //   anything else         404 {"error":"not found","status":404}.
 //   errors                via status_http.h (400 bad parameter, 503 store trouble, ...).
 //   a body                413 before it is read, except on POST/PUT of the admin endpoints
@@ -32,6 +38,7 @@
 // Thread-safety: thread-safe; one Api serves every connection.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string_view>
@@ -54,15 +61,29 @@ inline constexpr size_t kMinGzipBytes = 128;
 // tag): "*", or any tag of the comma-separated list after dropping W/ (weak comparison).
 bool EtagMatches(std::string_view if_none_match, std::string_view etag);
 
+// EtagMatchesEitherVariant is EtagMatches for `etag` (the identity variant's tag) or for
+// cache::GzipEtag(etag) (the gzip variant's), without building the latter.
+bool EtagMatchesEitherVariant(std::string_view if_none_match, std::string_view etag);
+
 // AcceptsGzip reports whether an Accept-Encoding header value allows gzip: gzip or x-gzip
 // listed with q > 0, or else '*' with q > 0.
 bool AcceptsGzip(std::string_view accept_encoding);
+
+// InternalRoutes says how the Api serves /_shoal/*.
+struct InternalRoutes {
+  // false: metrics, purge and the peer list answer 404 (an AdminHandler serves them on the
+  // admin listener); health stays.
+  bool admin = true;
+  // How long a rendered metrics page is served again (metrics_page.h); 0 renders every time.
+  Duration metrics_max_age = std::chrono::seconds(1);
+};
 
 class Api final : public http::Handler {
  public:
   // `admin` (optional) serves purge and the peer list; borrowed, it must outlive the Api.
   Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through, cache::Cache& cache,
-      const Clock& clock, metrics::Registry* metrics, const Admin* admin = nullptr);
+      const Clock& clock, metrics::Registry* metrics, const Admin* admin = nullptr,
+      InternalRoutes routes = {});
   ~Api() override;
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;

@@ -40,6 +40,13 @@ std::string StrongEtag(std::string_view body) {
   return buf;
 }
 
+std::string GzipEtag(std::string_view etag) {
+  if (etag.size() < 2 || etag.back() != '"') return "";
+  std::string out(etag.substr(0, etag.size() - 1));
+  out += "-gz\"";
+  return out;
+}
+
 Entry::Entry(EntryOptions&& o)
     : key_(std::move(o.key)),
       kind_(o.kind),
@@ -57,6 +64,7 @@ const Bytes& Entry::GzipBody(bool* made) const {
   if (made != nullptr) *made = false;
   std::call_once(gzip_once_, [this, made] {
     gzip_ = Gzip(body_.view());
+    if (!gzip_.empty()) gzip_etag_ = cache::GzipEtag(etag_);
     if (made != nullptr) *made = true;
   });
   return gzip_;

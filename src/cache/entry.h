@@ -59,6 +59,9 @@ class Entry {
   // compresses, concurrent callers wait for it). `*made` is set when this call did the work,
   // so that the caller can charge the new bytes to the cache.
   const Bytes& GzipBody(bool* made = nullptr) const;
+  // GzipEtag is the gzip variant's own strong ETag (GzipEtag(etag()) below), made with it:
+  // valid once GzipBody has returned a non-empty body.
+  const std::string& GzipEtag() const { return gzip_etag_; }
 
   // Charge is what the entry costs the cache without a gzip variant: key, body, ETag, the
   // object itself and allocator overhead.
@@ -84,11 +87,17 @@ class Entry {
   TimePoint created_, fresh_until_, stale_until_;
   mutable std::once_flag gzip_once_;
   mutable Bytes gzip_;
+  mutable std::string gzip_etag_;  // set with gzip_, under gzip_once_
 };
 
 using EntryPtr = std::shared_ptr<const Entry>;
 
 // StrongEtag returns the quoted ETag that Make derives from a body, e.g. "\"9f2c...\"".
 std::string StrongEtag(std::string_view body);
+
+// GzipEtag returns the ETag of the gzip variant of a body tagged `etag`: "-gz" inside the
+// quotes ("\"9f2c\"" -> "\"9f2c-gz\""), so that the two representations never share a strong
+// tag (RFC 9110 8.8.3). "" when `etag` is not a quoted tag.
+std::string GzipEtag(std::string_view etag);
 
 }  // namespace shoal::cache

@@ -1,7 +1,9 @@
 // Config: the YAML file an operator writes, turned into each layer's Options.
 //
 // LoadConfig reads and checks the file's shape: known keys only, types, durations ("60s",
-// "5m", "250ms"), sizes ("256MiB"), addresses. Every error names the file and line
+// "5m", "250ms"), sizes ("256MiB"), addresses, CIDR networks. Secrets (admin.token,
+// cluster.secret, store.cassandra.password) may instead come from the environment
+// (token_env, secret_env, password_env). Every error names the file and line
 // ("shoal.yaml:12: cache.memory: expected a size such as 256MiB, got 'lots'"). Whether the
 // endpoints hold together with the database (columns, parameters) is checked later, when
 // api::Router::Build prepares them against the store; its errors also name file:line.
@@ -13,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "api/admin.h"
 #include "api/endpoint.h"
@@ -47,8 +50,19 @@ struct Config {
   size_t rpc_threads = 1;              // threads for peer connections
   bool peer_listen_defaulted = false;  // no secret and no cluster.listen: loopback only
 
-  api::AdminOptions admin;  // admin.token
-  LogOptions log;           // log.level, log.format (--log-level overrides the level)
+  api::AdminOptions admin;  // admin.token (or token_env), admin.listen
+  // With admin.listen: the admin listener's options (the public listener's request limits;
+  // its own address, one thread, at most 64 connections).
+  http::ServerOptions admin_http;
+  LogOptions log;  // log.level, log.format (--log-level overrides the level)
+  // metrics.cache: how long a rendered /_shoal/metrics page is served again; 0: every time.
+  Duration metrics_cache = std::chrono::seconds(1);
+
+  // The file itself holds a secret (not through an *_env key).
+  bool file_holds_secret = false;
+  // Things the operator should fix that do not stop the node; serve and check-config print
+  // them ("FILE: ..."). LoadConfig adds the one about a secret in a file others may read.
+  std::vector<std::string> warnings;
 };
 
 // LoadConfig parses the YAML file at `path`.

@@ -105,7 +105,7 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
             "minutes'");
   EXPECT_EQ(Error(text + "cahce: {}\n"),
             "conf/shoal.yaml:8: config: unknown key 'cahce' (known: listen, http, store, cache, "
-            "cluster, admin, log, endpoints)");
+            "cluster, admin, log, metrics, endpoints)");
   EXPECT_EQ(Error("listen: nowhere\n" + text.substr(text.find('\n') + 1)),
             "conf/shoal.yaml:1: listen: bad address 'nowhere': expected HOST:PORT, the port is "
             "missing (such as 127.0.0.1:8080)");
@@ -296,7 +296,7 @@ TEST(ConfigTest, CassandraErrorsNameTheirLine) {
 
 TEST(ConfigTest, WithoutASecretThePeerPortListensOnLoopback) {
   Result<Config> c = ParseConfig(
-      std::string(kMinimal) + "cluster:\n  self: 10.0.0.5:7071\n  peers: [10.0.0.5:7071]\n",
+      std::string(kMinimal) + "cluster:\n  self: localhost:7071\n  peers: [localhost:7071]\n",
       "conf/shoal.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->cluster.listen_host, "127.0.0.1");

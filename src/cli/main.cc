@@ -1,5 +1,6 @@
 // shoal: the command line. Subcommands parse their flags, load or build a Config and hand it
 // to RunServe; no logic of its own beyond argument handling lives here.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -51,7 +52,8 @@ constexpr char kCheckUsage[] =
     "\n"
     "Check FILE: its syntax, every key and value, and every endpoint's query against the\n"
     "database it names (columns, parameters). Prints 'FILE: ok' and exits 0, or prints\n"
-    "each problem as FILE:LINE: message and exits 1.\n"
+    "each problem as FILE:LINE: message and exits 1. Warnings (a secret in a file that\n"
+    "others may read, cluster.insecure) go to stderr and do not fail the check.\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   the YAML config (required)\n"
@@ -156,6 +158,9 @@ int Serve(const std::vector<std::string_view>& args) {
     return 1;
   }
   if (log_level) config->log.level = *log_level;
+  for (const std::string& w : config->warnings) {
+    std::fprintf(stderr, "shoal: warning: %s\n", w.c_str());
+  }
   return RunServe(*config, nullptr);
 }
 
@@ -172,6 +177,7 @@ int CheckConfig(const std::vector<std::string_view>& args) {
     return 1;
   }
   if (log_level) config->log.level = *log_level;
+  for (const std::string& w : config->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   if (Status s = CheckAgainstStore(*config); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 1;
@@ -282,6 +288,9 @@ int Main(int argc, char** argv) {
 }  // namespace shoal::cli
 
 int main(int argc, char** argv) {
+  // A write to a closed pipe or socket (stderr piped to a reader that went away, a peer
+  // that hung up) must fail with EPIPE, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     return shoal::cli::Main(argc, argv);
   } catch (const std::exception& e) {  // out of memory, or a bug: say so rather than abort

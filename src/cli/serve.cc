@@ -3,14 +3,18 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "api/admin.h"
+#include "api/admin_handler.h"
 #include "api/api.h"
 #include "api/router.h"
 #include "api/store_loader.h"
+#include "base/host_port.h"
 #include "cache/cache.h"
 #include "cache/read_through.h"
 #include "cli/control.h"
+#include "cli/fd_budget.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
@@ -191,7 +195,12 @@ Status CheckAgainstStore(const Config& config) {
 
 int RunServe(const Config& file_config, const std::function<void(const std::string& url)>& ready) {
   const std::unique_ptr<Logger> logger = MakeLogger(file_config.log);
-  const Config config = WithLogger(file_config, logger.get());
+  Config limited = file_config;
+  // Before anything opens a descriptor: the store's and the peers' sockets count too.
+  for (const std::string& line : ApplyFdLimit(&limited)) {
+    std::fprintf(stderr, "shoal: %s\n", line.c_str());
+  }
+  const Config config = WithLogger(limited, logger.get());
   Result<Backend> backend = OpenBackend(config);
   if (!backend.ok()) {
     std::fprintf(stderr, "shoal: %s\n", std::string(backend.status().message()).c_str());
@@ -221,7 +230,11 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   cache::ReadThrough read_through(cache, *loader, clock, config.read_through, hot.get());
   NodeControl control(router, read_through, cluster.get());
   api::Admin admin(config.admin, router, control);
-  api::Api api(router, read_through, cache, clock, &registry, &admin);
+  // With admin.listen, purge, peers and metrics move to their own listener (admin_handler.h).
+  const bool admin_listener = !config.admin.listen.empty();
+  api::Api api(
+      router, read_through, cache, clock, &registry, &admin,
+      api::InternalRoutes{.admin = !admin_listener, .metrics_max_age = config.metrics_cache});
   if (cluster) {
     if (Status s = cluster->Start(read_through); !s.ok()) {
       std::fprintf(stderr, "shoal: cluster: peer port for %s: %s\n", config.cluster.self.c_str(),
@@ -246,6 +259,21 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     if (cluster) cluster->Stop();
     return 1;
   }
+  std::unique_ptr<api::AdminHandler> admin_handler;
+  std::unique_ptr<http::Server> admin_server;
+  if (admin_listener) {
+    admin_handler =
+        std::make_unique<api::AdminHandler>(admin, registry, clock, config.metrics_cache);
+    admin_server = std::make_unique<http::Server>(config.admin_http, *admin_handler);
+    if (Status s = admin_server->Start(); !s.ok()) {
+      std::fprintf(stderr, "shoal: admin.listen %s: %s\n", config.admin.listen.c_str(),
+                   std::string(s.message()).c_str());
+      if (cluster) cluster->Stop();
+      return 1;
+    }
+    std::fprintf(stderr, "shoal: admin endpoints on http://%s\n",
+                 FormatHostPort(config.admin_http.host, admin_server->port()).c_str());
+  }
   ExposeStats(registry, cache, read_through, backend->queries, server);
   if (backend->expose) backend->expose(registry);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
@@ -258,7 +286,14 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   std::fflush(stderr);
   std::fflush(stdout);
 
+  // The admin listener runs on a thread of its own and drains when the public one has.
+  std::thread admin_thread;
+  if (admin_server) admin_thread = std::thread([&admin_server] { admin_server->Run(); });
   server.Run();  // returns after SIGTERM/SIGINT once every request in flight was answered
+  if (admin_server) {
+    admin_server->Stop();
+    admin_thread.join();
+  }
   read_through.Shutdown();
   if (cluster) cluster->Stop();  // before the caches and the ReadThrough it serves from go
   if (runtime) runtime->Stop();

@@ -1,5 +1,6 @@
 // Process helpers: see shoal_process.h. fork + execv (not posix_spawn) because the child sets
-// PR_SET_PDEATHSIG between the two; only async-signal-safe calls run in the child.
+// PR_SET_PDEATHSIG (and, if asked, RLIMIT_NOFILE) between the two; only async-signal-safe
+// calls run in the child.
 #include "shoal_process.h"
 
 #include <cerrno>
@@ -11,9 +12,12 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,7 +38,8 @@ int ExitCodeOf(int wait_status) {
 
 // Spawn starts SHOAL_BINARY with `args`, its stdout on `out_fd` and stderr on `err_fd`.
 // Returns the pid, or -1 with errno set.
-pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
+pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd,
+            std::optional<uint64_t> nofile = {}) {
   // Everything the child needs is built before fork: after it, only syscalls.
   std::vector<std::string> storage;
   storage.reserve(args.size() + 1);
@@ -57,11 +62,33 @@ pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
   dup2(err_fd, 2);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+  if (nofile) {
+    const rlimit limit{.rlim_cur = *nofile, .rlim_max = *nofile};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+  }
   execv(argv[0], argv.data());
   _exit(127);
 }
 
 }  // namespace
+
+std::string ShoalBinary() { return SHOAL_BINARY; }
+
+uint16_t FreeLocalPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
@@ -153,13 +180,14 @@ Result<std::unique_ptr<ShoalProcess>> ShoalProcess::Serve(const std::string& con
 }
 
 Result<std::unique_ptr<ShoalProcess>> ShoalProcess::Start(const std::vector<std::string>& args,
-                                                          Duration timeout) {
+                                                          Duration timeout,
+                                                          std::optional<uint64_t> nofile) {
   std::unique_ptr<ShoalProcess> p(new ShoalProcess());
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     return Status::Unavailable(std::string("pipe: ") + std::strerror(errno));
   }
-  p->pid_ = Spawn(args, fds[1], fds[1]);
+  p->pid_ = Spawn(args, fds[1], fds[1], nofile);
   close(fds[1]);
   if (p->pid_ < 0) {
     close(fds[0]);

@@ -61,6 +61,14 @@ struct RunResult {
   std::string err;     // stderr
 };
 
+// FreeLocalPort asks the kernel for a free port on 127.0.0.1 (0 if it cannot). Another
+// process could take it before a node binds it; on a test box that is rare, and the node's
+// start then fails loudly.
+uint16_t FreeLocalPort();
+
+// ShoalBinary is the path of the shoal executable under test (SHOAL_BINARY).
+std::string ShoalBinary();
+
 // RunShoal runs SHOAL_BINARY with `args` to completion (SIGKILL after `timeout`).
 RunResult RunShoal(const std::vector<std::string>& args,
                    Duration timeout = std::chrono::seconds(60));
@@ -73,8 +81,11 @@ class ShoalProcess {
   // Start runs SHOAL_BINARY with `args` (e.g. {"demo", "--listen", "127.0.0.1:0"}) and waits
   // for the serving line. Unavailable (with the output so far) if the process exits first,
   // DeadlineExceeded if the line does not come in time.
+  // `nofile`, when given, is set as both the soft and the hard RLIMIT_NOFILE of the child
+  // before it runs shoal (as `ulimit -n N` in a shell would).
   static Result<std::unique_ptr<ShoalProcess>> Start(const std::vector<std::string>& args,
-                                                     Duration timeout);
+                                                     Duration timeout,
+                                                     std::optional<uint64_t> nofile = {});
 
   ~ShoalProcess();
   ShoalProcess(const ShoalProcess&) = delete;

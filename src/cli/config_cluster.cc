@@ -1,0 +1,126 @@
+// The cluster section of the config: this node's peer address, the owners, the peer secret.
+#include <cstring>
+
+#include <arpa/inet.h>
+
+#include "base/host_port.h"
+#include "cli/config_internal.h"
+
+namespace shoal::cli::config_internal {
+namespace {
+
+// IsLoopback reports whether `host` (an IP literal without brackets, or a name) can only be
+// reached from this machine: "localhost", 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. Any other
+// name counts as reachable from elsewhere.
+bool IsLoopback(const std::string& host) {
+  if (host == "localhost") return true;
+  unsigned char a[16];
+  if (::inet_pton(AF_INET, host.c_str(), a) == 1) return a[0] == 127;
+  if (::inet_pton(AF_INET6, host.c_str(), a) != 1) return false;
+  static constexpr unsigned char kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(a, kLoopback6, 16) == 0) return true;
+  return std::memcmp(a, kMapped, 12) == 0 && a[12] == 127;
+}
+
+constexpr std::string_view kHow =
+    "set cluster.secret (or secret_env), or cluster.insecure: true to accept that";
+
+// CheckPeerExposure refuses a peer port without a secret that others can reach, or peers
+// beyond loopback called without one (security review H3), unless cluster.insecure is set;
+// then it leaves a warning that serve prints at every start.
+void CheckPeerExposure(const Walker& w, const YAML::Node& node, Config* c) {
+  const cluster::ClusterOptions& o = c->cluster;
+  if (!o.secret.empty()) return;
+  std::string problem;
+  YAML::Node at;
+  if (node["listen"] && !IsLoopback(o.listen_host)) {
+    at = node["listen"];
+    problem = "cluster.listen: the peer port would listen on " + o.listen_host +
+              " without a secret, so anyone who reaches it could read and purge the cache; ";
+  }
+  if (problem.empty() && !node["listen"]) {
+    if (Result<HostPort> self = ParseHostPort(o.self); self.ok() && !IsLoopback(self->host)) {
+      at = node["self"];
+      problem = "cluster.self: " + self->host +
+                " is not a loopback address and there is no secret, so peers would call this "
+                "node unauthenticated; ";
+    }
+  }
+  if (problem.empty()) {
+    for (size_t i = 0; i < o.peers.size() && problem.empty(); ++i) {
+      Result<HostPort> peer = ParseHostPort(o.peers[i]);
+      if (peer.ok() && !IsLoopback(peer->host)) {
+        at = node["peers"][i];
+        problem = "cluster.peers: " + o.peers[i] +
+                  " is not a loopback address and there is no secret, so this node would call "
+                  "it unauthenticated; ";
+      }
+    }
+  }
+  if (problem.empty()) return;
+  if (!o.insecure) w.Fail(at, problem + std::string(kHow));
+  c->warnings.push_back(w.file() + ":" + std::to_string(w.Line(node["insecure"])) +
+                        ": cluster.insecure: the peer port has no secret and is reachable "
+                        "beyond loopback: anyone who reaches it can read and purge the cache");
+}
+
+}  // namespace
+
+void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
+  w.Map(node, "cluster",
+        {"self", "peers", "listen", "secret", "secret_env", "insecure", "peer_timeout",
+         "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits", "ring_points"});
+  c->clustered = true;
+  cluster::ClusterOptions& o = c->cluster;
+  if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");
+  o.self = w.Scalar(node["self"], "cluster.self");
+  const YAML::Node peers = node["peers"];
+  if (!peers || !peers.IsSequence()) {
+    w.Fail(peers ? peers : node, "cluster.peers: expected a list of HOST:PORT (the key owners)");
+  }
+  for (const auto& p : peers) o.peers.push_back(w.Scalar(p, "cluster.peers"));
+  o.secret =
+      w.Secret(node, "cluster", "secret", "it authenticates every peer", &c->file_holds_secret);
+  if (auto n = node["insecure"]) o.insecure = w.Bool(n, "cluster.insecure");
+  if (auto n = node["listen"]) {
+    o.listen_host = w.Scalar(n, "cluster.listen");
+  } else if (o.secret.empty() && !o.insecure) {
+    // Without a secret anyone who reaches the peer port can read the cache and purge it.
+    o.listen_host = "127.0.0.1";
+    c->peer_listen_defaulted = true;
+  }
+  if (auto n = node["peer_timeout"]) o.peer_timeout = w.Dur(n, "cluster.peer_timeout");
+  if (auto n = node["probe_interval"]) o.probe_interval = w.Dur(n, "cluster.probe_interval");
+  if (auto n = node["connections"]) {
+    o.connections = static_cast<size_t>(w.Int(n, "cluster.connections", 1, 64));
+  }
+  if (auto n = node["threads"]) {
+    c->rpc_threads = static_cast<size_t>(w.Int(n, "cluster.threads", 1, 64));
+  }
+  if (auto n = node["hot_min_hits"]) {
+    o.hot_min_hits = static_cast<uint32_t>(w.Int(n, "cluster.hot_min_hits", 1, 15));
+  }
+  if (auto n = node["ring_points"]) {
+    o.ring_points = static_cast<size_t>(w.Int(n, "cluster.ring_points", 1, 4096));
+  }
+  c->hot_memory = c->cache_memory / 8;
+  if (auto n = node["hot_memory"]) {
+    c->hot_memory = w.Size(n, "cluster.hot_memory");
+    if (c->cache_memory > 0 && c->hot_memory >= c->cache_memory) {
+      w.Fail(n, "cluster.hot_memory: must be below cache.memory (it is taken out of it)");
+    }
+  }
+  if (c->cache_memory == 0) c->hot_memory = 0;  // a node without memory keeps no copies
+  o.hot_cache = c->hot_memory > 0;
+  // self is checked here, at its own line; what ValidateOptions finds is about the peer list.
+  if (Result<HostPort> self = ParseHostPort(o.self); !self.ok()) {
+    w.Fail(node["self"], "cluster: self: " + std::string(self.status().message()));
+  }
+  if (Status s = cluster::Cluster::ValidateOptions(o, c->cache_memory > 0); !s.ok()) {
+    w.Fail(peers, "cluster: " + std::string(s.message()));
+  }
+  CheckPeerExposure(w, node, c);
+}
+
+}  // namespace shoal::cli::config_internal
