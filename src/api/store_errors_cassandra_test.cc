@@ -178,7 +178,7 @@ TEST_F(CassandraStoreErrorsTest, AKeyThatIsNotUtf8IsA400WithoutDatabaseText) {
   EXPECT_EQ(Get("/v1/users/ann").status, 200);
   const http::Response r = Get("/v1/users/%FF");
   EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_NE(std::string_view(r.body).find("parameter 'name' is not valid UTF-8"),
+  EXPECT_NE(std::string_view(r.body).find("parameter 'name' must be valid UTF-8 text"),
             std::string_view::npos)
       << r.body;
   ExpectNothingOfTheDatabase(r.body);

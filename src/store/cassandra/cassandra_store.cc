@@ -154,7 +154,7 @@ Status CassandraStore::CheckParams(const Statement& statement, const std::vector
     const std::string& name = statement.params[p];
     const auto* text = std::get_if<std::string>(&params[p]);
     if (text != nullptr && !IsValidUtf8(*text)) {
-      return Status::InvalidArgument("parameter '" + name + "' is not valid UTF-8");
+      return Status::InvalidArgument("parameter '" + name + "' must be valid UTF-8 text");
     }
     if (!statement.partition_key[p]) continue;
     const auto* blob = std::get_if<Blob>(&params[p]);

@@ -346,7 +346,7 @@ TEST_F(CassandraStoreTest, BadParametersAreInvalidArgumentNamingTheParameter) {
   rows = QueryNow(**store, info->id, {Blob{"\x01"}, std::string("a\xff"), std::string()});
   ASSERT_FALSE(rows.ok());
   EXPECT_EQ(rows.status().code(), StatusCode::kInvalidArgument) << rows.status().ToString();
-  EXPECT_EQ(rows.status().message(), "parameter 'who' is not valid UTF-8");
+  EXPECT_EQ(rows.status().message(), "parameter 'who' must be valid UTF-8 text");
 
   rows = QueryNow(**store, info->id, {Blob{"\x01"}, std::string(), std::string()});
   ASSERT_FALSE(rows.ok());

@@ -271,12 +271,10 @@ void ConnectionOps::Authenticate(const ConnPtr& c, std::string_view authenticato
   const auto& allowed = s.options.allowed_authenticators;
   if (std::find(allowed.begin(), allowed.end(), authenticator) == allowed.end()) {
     // A class we do not know may keep or forward what it gets: the credentials stay here.
-    Fail(c,
-         Status::InvalidArgument(
-             "cassandra: " + Address(c) + " asks for credentials for the authenticator " +
-             std::string(authenticator) +
-             ", which is not in allowed_authenticators (store.cassandra.allowed_authenticators); "
-             "no credentials were sent"));
+    Fail(c, Status::InvalidArgument(
+                "cassandra: " + Address(c) + " asks for credentials for the authenticator " +
+                std::string(authenticator) +
+                ", which store.cassandra.authenticators does not allow; no credentials were sent"));
     return;
   }
   Enqueue(

@@ -867,7 +867,7 @@ TEST(CqlConnectionTest, CredentialsGoOnlyToAnAllowedAuthenticator) {
   EXPECT_EQ(conn.status().code(), StatusCode::kInvalidArgument) << conn.status().ToString();
   EXPECT_NE(conn.status().message().find("com.example.LoggingAuthenticator"), std::string::npos)
       << conn.status().ToString();
-  EXPECT_NE(conn.status().message().find("allowed_authenticators"), std::string::npos)
+  EXPECT_NE(conn.status().message().find("store.cassandra.authenticators"), std::string::npos)
       << conn.status().ToString();
   std::optional<std::string> sent = server.WaitForEof(10s);
   ASSERT_TRUE(sent.has_value()) << "the client did not close the connection";
