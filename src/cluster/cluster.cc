@@ -244,6 +244,14 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
         cache::Scope::kLocal);
   }
 
+  bool KnownCaller(std::string_view address) const override {
+    if (address == options.self) return false;
+    if (options.callers.empty()) return true;
+    if (Contains(options.callers, address)) return true;
+    std::shared_ptr<const Membership> m = membership.load();
+    return m->ring.IndexOf(address).has_value();
+  }
+
   Result<uint64_t> ServePurge(const PurgeTarget& target) override {
     served_purges.fetch_add(1, std::memory_order_relaxed);
     cache::ReadThrough* rt = read_through.load();

@@ -61,6 +61,10 @@ struct ClusterOptions {
   std::string secret;              // shared by all nodes; empty: no peer authentication
   // Without a secret, peers beyond loopback are refused unless this is set (cluster.insecure).
   bool insecure = false;
+  // Nodes that own no keys (cache.memory 0) and call this one. When non-empty, an
+  // authenticated peer connection must name an address in `peers` or here; when empty (so
+  // that owners need no entry for a front node), any address but this node's own.
+  std::vector<std::string> callers;
   Duration peer_timeout = std::chrono::milliseconds(500);
   Duration probe_interval = std::chrono::milliseconds(500);
   size_t connections = 2;            // per peer

@@ -95,6 +95,7 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
   }
   co.connections = options_.connections;
   co.secret = options_.secret;
+  co.self = options_.self;
   co.connect_timeout = options_.connect_timeout;
   co.logger = options_.logger;
   return std::make_shared<RpcPeerClient>(std::make_shared<rpc::Client>(runtime_, std::move(co)),
@@ -109,6 +110,8 @@ Status RpcTransport::Serve(PeerService& service) {
   so.host = options_.listen_host.empty() ? self->host : options_.listen_host;
   so.port = self->port;
   so.secret = options_.secret;
+  so.self = options_.self;
+  so.accept_client = [&service](std::string_view who) { return service.KnownCaller(who); };
   so.logger = options_.logger;
   handler_ = std::make_unique<ServiceHandler>(service, clock_);
   server_ = std::make_unique<rpc::Server>(runtime_, std::move(so), *handler_);

@@ -2,9 +2,11 @@
 // peer) and rpc::Server (the peer port), with the cluster messages of messages.h inside the
 // frames.
 //
-// A GET reply that cannot be decoded, and an owner's Cancelled (it is shutting down), are
-// reported as transport failures (GetReply::owner_error false): the Cluster loads such keys
-// here. Every other error the owner sent is its own answer.
+// The rpc handshake binds this node's self and the address dialled (docs/rpc-format.md):
+// clients name `self`, the server answers to `self` and asks the PeerService whether the
+// caller is a KnownCaller. A GET reply that cannot be decoded, and an owner's Cancelled (it is
+// shutting down), are reported as transport failures (GetReply::owner_error false): the Cluster
+// loads such keys here. Every other error the owner sent is its own answer.
 //
 // Ownership: borrows the Runtime and the Clock, which outlive it; owns the server. The
 // PeerClients it returns hold their rpc::Client and may outlive the transport (not the

@@ -68,17 +68,22 @@ void ClientConn::OnConnected(const boost::system::error_code& ec) {
   }
   boost::system::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
-  // HELLO: the version, and our nonce if we have a secret (docs/rpc-format.md).
-  std::string hello(1, static_cast<char>(auth::kVersion));
+  // HELLO: the version, our nonce if we have a secret, who we are and whom we dialled
+  // (docs/rpc-format.md). The nonce is outstanding until the handshake ends: a server of this
+  // node (same Runtime) refuses a HELLO that carries it (a reflection).
+  hello_.client_self = state->options.self;
+  hello_.server_addr = state->peer;
   if (!state->options.secret.empty()) {
-    client_nonce_ = auth::MakeNonce();
-    if (client_nonce_.empty()) {
+    hello_.nonce = auth::MakeNonce();
+    if (hello_.nonce.empty()) {
       return Fail(Status::Unavailable("peer " + state->peer +
                                       " down: authentication: no random bytes for a nonce"),
                   true);
     }
-    hello += client_nonce_;
+    state->impl.nonces.Add(hello_.nonce);
+    nonce_outstanding_ = true;
   }
+  const std::string hello = auth::EncodeHello(hello_);
   stage_ = Stage::kHello;
   SendHandshake(FrameType::kHello, hello);
   Read();
@@ -195,7 +200,7 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
         }
         stage_ = Stage::kAuthSent;
         server_nonce_ = std::string(frame.payload);
-        SendHandshake(FrameType::kAuth, auth::ClientProof(secret, client_nonce_, frame.payload));
+        SendHandshake(FrameType::kAuth, auth::ClientProof(secret, hello_, server_nonce_));
         return true;
       }
       if (frame.type == FrameType::kAuthOk && secret.empty()) {
@@ -215,10 +220,10 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
       return ProtocolError(got() + " during the handshake");
     case Stage::kAuthSent:
       if (frame.type != FrameType::kAuthOk) return ProtocolError(got() + " during the handshake");
-      if (!auth::ProofMatches(frame.payload,
-                              auth::ServerProof(secret, client_nonce_, server_nonce_))) {
+      if (!auth::ProofMatches(frame.payload, auth::ServerProof(secret, hello_, server_nonce_))) {
         return AuthFailure("the peer did not prove the shared secret (different secret?)");
       }
+      ForgetNonce();
       stage_ = Stage::kReady;
       state->ConnReady(*this);
       return true;
@@ -308,8 +313,15 @@ void ClientConn::Fail(const Status& why, bool connect_failure) {
   state->ConnDied(*this, why, connect_failure);
 }
 
+void ClientConn::ForgetNonce() {
+  if (!nonce_outstanding_) return;
+  nonce_outstanding_ = false;
+  state->impl.nonces.Remove(hello_.nonce);
+}
+
 void ClientConn::CloseSocket() {
   stage_ = Stage::kDone;
+  ForgetNonce();
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -28,6 +28,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "rpc/auth.h"
 #include "rpc/frame.h"
 #include "rpc/runtime.h"
 
@@ -48,6 +49,8 @@ struct Runtime::Impl {
   // client and server do inline what they would otherwise post and wait for.
   std::atomic<bool> stopped{false};
   std::atomic<bool> stopping{false};
+  // The handshake nonces this node's clients have outstanding (auth.h, NonceSet).
+  auth::NonceSet nonces;
 };
 
 namespace internal {

@@ -137,6 +137,11 @@ Status Server::Start() {
     return Status::InvalidArgument("rpc: cannot listen on " + where + ": " + ec.message());
   }
   s.port.store(s.acceptor.local_endpoint(ec).port());
+  s.self = FormatHostPort(o.host, s.port.load());
+  if (!o.self.empty()) {
+    Result<HostPort> self = ParseHostPort(o.self);
+    s.self = self.ok() ? self->ToString() : o.self;
+  }
   asio::post(s.strand, [st = state_] { st->Accept(); });
   return Status::Ok();
 }

@@ -8,8 +8,11 @@
 // error) also gets that connection dropped, with a log line naming the peer.
 //
 // With a secret set, every connection must pass the HMAC-SHA256 challenge-response
-// (docs/rpc-format.md) before its first CALL; a peer that fails is logged (rate-limited) and
-// dropped. Without one, the server accepts any peer and does not authenticate itself.
+// (docs/rpc-format.md) before its first CALL: the client's HELLO must name this server's
+// `self` as the address dialled and a client address other than `self` (that `accept_client`
+// accepts), and carry no nonce that a client of this node (same Runtime) has outstanding; a peer
+// that fails is logged (rate-limited) and dropped. Without one, the server accepts any peer and
+// does not authenticate itself.
 //
 // Handler calls come from Runtime threads. The CALLs of one connection are handed over one
 // at a time, in the order they arrived; those of different connections may run at the same
@@ -51,8 +54,14 @@ class Handler {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;               // 0: any free port (see port())
-  std::string secret;              // empty: no authentication
+  uint16_t port = 0;   // 0: any free port (see port())
+  std::string secret;  // empty: no authentication
+  // This node's address as its peers dial it (cluster.self). With a secret, a client's HELLO
+  // must name it as the address dialled (docs/rpc-format.md). Empty: host:port listened on.
+  std::string self;
+  // With a secret, a client's claimed address (its own self) must pass this check too (the
+  // cluster accepts its peers); it is never this server's self. Empty: any other address.
+  std::function<bool(std::string_view client_self)> accept_client;
   uint32_t max_frame = 64u << 20;  // the largest length field accepted (docs/rpc-format.md)
   size_t max_connections = 1024;   // connections beyond it are closed at once
   Duration auth_timeout = std::chrono::seconds(5);  // a peer silent this long at connect goes

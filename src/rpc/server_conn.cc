@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/log_escape.h"
 #include "rpc/auth.h"
 #include "rpc/server_internal.h"
 
@@ -100,6 +101,7 @@ bool ServerConn::OnFrame(const Frame& frame) {
 
 bool ServerConn::OnHandshake(const Frame& frame) {
   const std::string& secret = state->options.secret;
+  const std::string& self = state->self;
   auto fail = [&](const std::string& why, const std::string& reason) {
     state->auth_failures.fetch_add(1, std::memory_order_relaxed);
     Refuse("connection from " + remote_ + ": authentication failed: " + why, reason);
@@ -111,29 +113,45 @@ bool ServerConn::OnHandshake(const Frame& frame) {
       return fail("sent " + got + " before the handshake",
                   "authentication required: expected HELLO, got " + got);
     }
-    if (frame.payload.empty() || static_cast<uint8_t>(frame.payload[0]) != auth::kVersion) {
-      return fail("unsupported handshake version",
-                  "authentication failed: unsupported handshake version");
-    }
-    const std::string_view nonce = frame.payload.substr(1);
-    if (!nonce.empty() && nonce.size() != auth::kNonceSize) {
-      return fail("HELLO with a nonce of " + std::to_string(nonce.size()) + " bytes",
+    Result<auth::Hello> hello = auth::DecodeHello(frame.payload);
+    if (!hello.ok()) {
+      if (auth::IsVersionMismatch(hello.status())) {
+        return fail("HELLO of another protocol version: " + std::string(hello.status().message()) +
+                        " (a node of another shoal release?)",
+                    "authentication failed: unsupported handshake version (this node speaks " +
+                        std::to_string(auth::kVersion) + ")");
+      }
+      return fail("malformed HELLO: " + std::string(hello.status().message()),
                   "authentication failed: malformed HELLO");
     }
     if (secret.empty()) {
       // No secret here: accept anyone and prove nothing. A client with a secret sees the
       // empty AUTH_OK and refuses us itself.
-      stage_ = Stage::kReady;
-      auth_timer_.cancel();
-      Enqueue(FrameType::kAuthOk, 0, std::string());
-      return true;
+      return Admit(std::string());
     }
-    if (nonce.empty()) {
+    const auth::Hello& h = *hello;
+    if (h.nonce.empty()) {
       return fail("the peer has no secret but this server requires one",
                   "authentication required: this server has a secret and the client sent no "
                   "nonce");
     }
-    client_nonce_ = std::string(nonce);
+    if (h.server_addr != self) {
+      return fail("the peer dialled " + EscapeForLog(h.server_addr) + ", but this node is " + self,
+                  "authentication failed: this node is " + self + ", not the address dialled");
+    }
+    if (h.client_self == self) {
+      return fail("the peer claims to be this node (" + self + "): a reflected handshake",
+                  "authentication failed: a client cannot claim this node's address");
+    }
+    if (state->options.accept_client && !state->options.accept_client(h.client_self)) {
+      return fail("the peer claims to be " + EscapeForLog(h.client_self) + ", not a known peer",
+                  "authentication failed: not a known peer");
+    }
+    if (state->impl.nonces.Contains(h.nonce)) {
+      return fail("HELLO carries a nonce this node sent as a client: a reflected handshake",
+                  "authentication failed: reflected handshake");
+    }
+    hello_ = *std::move(hello);
     server_nonce_ = auth::MakeNonce();
     if (server_nonce_.empty()) {
       return fail("no random bytes for a nonce", "authentication failed: server error");
@@ -146,13 +164,17 @@ bool ServerConn::OnHandshake(const Frame& frame) {
   if (frame.type != FrameType::kAuth) {
     return fail("sent " + got + " instead of AUTH", "authentication failed: expected AUTH");
   }
-  if (!auth::ProofMatches(frame.payload, auth::ClientProof(secret, client_nonce_, server_nonce_))) {
+  if (!auth::ProofMatches(frame.payload, auth::ClientProof(secret, hello_, server_nonce_))) {
     return fail("wrong proof (different secret?)",
                 "authentication failed: wrong proof (different secret?)");
   }
+  return Admit(auth::ServerProof(secret, hello_, server_nonce_));
+}
+
+bool ServerConn::Admit(std::string auth_ok) {
   stage_ = Stage::kReady;
   auth_timer_.cancel();
-  Enqueue(FrameType::kAuthOk, 0, auth::ServerProof(secret, client_nonce_, server_nonce_));
+  Enqueue(FrameType::kAuthOk, 0, std::move(auth_ok));
   return true;
 }
 

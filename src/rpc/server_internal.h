@@ -23,6 +23,7 @@
 
 #include "base/logger.h"
 #include "base/mutex.h"
+#include "rpc/auth.h"
 #include "rpc/frame.h"
 #include "rpc/runtime_internal.h"
 #include "rpc/server.h"
@@ -87,6 +88,9 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
   std::atomic<int64_t> handling{0};        // Handler calls running
   std::atomic<int64_t> closes_pending{0};  // closes Stop posted and waits for
   std::atomic<uint16_t> port{0};
+  // The address clients must name as dialled (options.self, or host:port once bound). Set
+  // by Start before the first Accept is posted; read-only afterwards.
+  std::string self;
 
   std::atomic<uint64_t> accepted{0}, auth_failures{0}, malformed{0}, calls{0};
   std::atomic<int64_t> open{0};
@@ -128,6 +132,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   // OnFrame handles one frame; false once the connection is finished.
   bool OnFrame(const Frame& frame);
   bool OnHandshake(const Frame& frame);
+  // Admit ends the handshake: the connection is ready; AUTH_OK carries `auth_ok`.
+  bool Admit(std::string auth_ok);
   bool HandleCall(const Frame& frame);
   // Refuse logs (rate-limited), answers ERROR with `reason` and closes after writing it.
   void Refuse(const std::string& log_line, const std::string& reason);
@@ -139,7 +145,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   FrameDecoder decoder_;
   Stage stage_ = Stage::kHello;
   std::string remote_ = "?";
-  std::string client_nonce_, server_nonce_;
+  auth::Hello hello_;  // the client's, once its HELLO passed
+  std::string server_nonce_;
   internal::OutQueue writing_q_;
   std::vector<asio::const_buffer> bufs_;
   bool closed_here_ = false;
