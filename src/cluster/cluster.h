@@ -27,7 +27,8 @@
 // ring cannot wait on each other), and their PURGEs with the local purge function.
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
-// and up again, once per change; the new peer list on SetPeers.
+// and up again, once per change; the new peer list on SetPeers; at Start, a warning when
+// `insecure` lets peers beyond loopback talk without a secret.
 //
 // Ownership: borrows the inner Loader and the Clock, and the PeerTransport if given one (else
 // it owns an RpcTransport over the borrowed rpc::Runtime); all outlive it. It owns the peer
@@ -39,6 +40,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +67,13 @@ struct ClusterOptions {
   // authenticated peer connection must name an address in `peers` or here; when empty (so
   // that owners need no entry for a front node), any address but this node's own.
   std::vector<std::string> callers;
+  // Clamps on an owner's answer (security review M1): a peer's entry stays fresh here at most
+  // the ttl of its key's endpoint and servable at most peer_grace after that. serve sets
+  // `peer_ttl` from the router (the key's endpoint's ttl) and peer_grace from api.grace; when
+  // `peer_ttl` is unset or has no answer for a key, max_peer_ttl applies.
+  std::function<std::optional<Duration>(std::string_view key)> peer_ttl;
+  Duration max_peer_ttl = std::chrono::hours(1);
+  Duration peer_grace = std::chrono::minutes(5);
   Duration peer_timeout = std::chrono::milliseconds(500);
   Duration probe_interval = std::chrono::milliseconds(500);
   size_t connections = 2;            // per peer
@@ -120,7 +129,8 @@ class Cluster final : public cache::Loader {
   Cluster& operator=(const Cluster&) = delete;
 
   // Start serves other nodes' calls from `read_through` (the rpc transport listens on self's
-  // port).
+  // port). Without a secret it refuses (InvalidArgument) a peer or a peer-port host beyond
+  // loopback, unless `insecure` is set, which it then warns about once.
   Status Start(cache::ReadThrough& read_through);
   uint16_t peer_port() const;
   // Stop stops serving peers and closes every client; calls in flight fail. Idempotent.
@@ -131,7 +141,8 @@ class Cluster final : public cache::Loader {
   void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
 
   // SetPeers replaces the owners; the ring is rebuilt and swapped atomically. Clients of
-  // peers that stay are kept. Errors (a bad address, self missing) change nothing.
+  // peers that stay are kept. Errors (a bad address, self missing, a peer beyond loopback
+  // without a secret) change nothing.
   Status SetPeers(std::vector<std::string> peers);
   std::vector<PeerInfo> Peers() const;
   const std::string& self() const;

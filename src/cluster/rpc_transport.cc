@@ -96,6 +96,7 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
   co.connections = options_.connections;
   co.secret = options_.secret;
   co.self = options_.self;
+  co.allow_insecure = options_.insecure;
   co.connect_timeout = options_.connect_timeout;
   co.logger = options_.logger;
   return std::make_shared<RpcPeerClient>(std::make_shared<rpc::Client>(runtime_, std::move(co)),
@@ -111,6 +112,7 @@ Status RpcTransport::Serve(PeerService& service) {
   so.port = self->port;
   so.secret = options_.secret;
   so.self = options_.self;
+  so.allow_insecure = options_.insecure;
   so.accept_client = [&service](std::string_view who) { return service.KnownCaller(who); };
   so.logger = options_.logger;
   handler_ = std::make_unique<ServiceHandler>(service, clock_);

@@ -33,6 +33,7 @@ struct RpcTransportOptions {
   std::string self;         // this node, host:port: Serve listens on its port
   std::string listen_host;  // where Serve binds; empty: self's host
   std::string secret;       // empty: no peer authentication
+  bool insecure = false;    // without a secret, still dial and listen beyond loopback
   size_t connections = 2;   // per peer
   Duration connect_timeout = std::chrono::milliseconds(500);
   Logger* logger = &NullLogger();  // passed to the rpc clients and server (component "rpc")

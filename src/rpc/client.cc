@@ -83,6 +83,12 @@ struct Client::State : ClientCore {
 void ClientCore::Call(FrameType type, uint8_t method, std::string payload, Duration timeout,
                       CallCallback done) {
   calls.fetch_add(1, std::memory_order_relaxed);
+  if (options.secret.empty() && !options.allow_insecure && !IsLoopbackHost(options.host)) {
+    return Refuse(std::move(done),
+                  Status::Unavailable("refusing to dial peer " + peer +
+                                      " without a secret (it is not on loopback); set "
+                                      "cluster.secret (or cluster.insecure)"));
+  }
   if (payload.size() > options.max_frame - kMinFrameLength) {
     return Refuse(std::move(done),
                   Status::ResourceExhausted("call payload of " + std::to_string(payload.size()) +

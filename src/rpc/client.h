@@ -66,6 +66,9 @@ struct ClientOptions {
   // checks it (not its own address; one of its peers) and both proofs bind it, together with
   // the address dialled (host:port as given here), which must be the server's own self.
   std::string self;
+  // Without a secret, a peer beyond loopback (IsLoopbackHost) is never dialled unless this is
+  // set (cluster.insecure): its calls fail at once with Unavailable saying so.
+  bool allow_insecure = false;
   // A reply frame whose length field exceeds this breaks the connection; a call whose payload
   // exceeds max_frame - 10 is refused with ResourceExhausted (it would break the server's).
   uint32_t max_frame = 64u << 20;

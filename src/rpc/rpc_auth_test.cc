@@ -270,5 +270,61 @@ TEST_F(RpcAuthTest, AReplayedProofIsRefused) {
   EXPECT_EQ(b->Stats().auth_failures, failures_before + 1);
 }
 
+// ---- no secret: loopback only (H3) ---------------------------------------------------------
+
+class RpcNoSecretTest : public ::testing::Test {
+ protected:
+  MemoryLogger log_;
+  Runtime rt_{1};
+  CountingHandler handler_;
+};
+
+TEST_F(RpcNoSecretTest, AServerWithoutASecretRefusesToListenBeyondLoopback) {
+  for (const char* host : {"0.0.0.0", "::", "10.255.255.1", "shoal.example"}) {
+    ServerOptions o;
+    o.host = host;
+    o.logger = &log_;
+    Server server(rt_, std::move(o), handler_);
+    Status st = server.Start();
+    EXPECT_FALSE(st.ok()) << host;
+    EXPECT_NE(st.message().find("without a secret"), std::string_view::npos)
+        << host << ": " << st.ToString();
+    EXPECT_EQ(server.port(), 0) << host;
+  }
+}
+
+TEST_F(RpcNoSecretTest, AClientWithoutASecretRefusesToDialBeyondLoopback) {
+  ClientOptions o;
+  o.host = "192.0.2.1";  // TEST-NET-1: never dialled
+  o.port = 7070;
+  o.connect_timeout = 200ms;
+  Client client(rt_, o);
+  std::promise<Result<std::string>> p;
+  client.Call(1, "x", 1s, [&](Result<std::string> r) { p.set_value(std::move(r)); });
+  Result<std::string> r = p.get_future().get();
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("without a secret"), std::string_view::npos)
+      << r.status().ToString();
+  EXPECT_EQ(client.Stats().connect_failures, 0u);  // never tried
+}
+
+TEST_F(RpcNoSecretTest, LoopbackNeedsNoSecret) {
+  for (const char* host : {"127.0.0.1", "127.0.0.2", "localhost"}) {
+    ServerOptions o;
+    o.host = host;
+    Server server(rt_, std::move(o), handler_);
+    ASSERT_TRUE(server.Start().ok()) << host;
+    ClientOptions co;
+    co.host = host;
+    co.port = server.port();
+    Client client(rt_, co);
+    std::promise<Result<std::string>> p;
+    client.Call(1, "x", 2s, [&](Result<std::string> r) { p.set_value(std::move(r)); });
+    EXPECT_TRUE(p.get_future().get().ok()) << host;
+    client.Close();
+    server.Stop();
+  }
+}
+
 }  // namespace
 }  // namespace shoal::rpc

@@ -107,6 +107,11 @@ Status Server::Start() {
   }
   const ServerOptions& o = s.options;
   const std::string where = FormatHostPort(o.host, o.port);
+  if (o.secret.empty() && !o.allow_insecure && !IsLoopbackHost(o.host)) {
+    return Status::InvalidArgument("rpc: refusing to listen on " + where +
+                                   " without a secret: anyone who reaches it could read and "
+                                   "purge the cache; set cluster.secret (or cluster.insecure)");
+  }
   boost::system::error_code ec;
   tcp::endpoint endpoint;
   const asio::ip::address address =

@@ -62,6 +62,9 @@ struct ServerOptions {
   // With a secret, a client's claimed address (its own self) must pass this check too (the
   // cluster accepts its peers); it is never this server's self. Empty: any other address.
   std::function<bool(std::string_view client_self)> accept_client;
+  // Without a secret, Start refuses a host beyond loopback (IsLoopbackHost) unless this is
+  // set (cluster.insecure): anyone who reaches the port could then call.
+  bool allow_insecure = false;
   uint32_t max_frame = 64u << 20;  // the largest length field accepted (docs/rpc-format.md)
   size_t max_connections = 1024;   // connections beyond it are closed at once
   Duration auth_timeout = std::chrono::seconds(5);  // a peer silent this long at connect goes
