@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(shoal::rpc::IsFrameType(static_cast<uint8_t>(frame.type)));
       Check(frame.payload.size() + kMinFrameLength <= max_frame);
       std::string again;
-      AppendFrame(again, frame);
+      Check(AppendFrame(again, frame).ok());
       Check(consumed + again.size() <= fed);
       Check(again == in.substr(consumed, again.size()));
       consumed += again.size();

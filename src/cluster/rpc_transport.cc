@@ -20,7 +20,12 @@ class RpcPeerClient final : public PeerClient {
     client_->Call(
         static_cast<uint8_t>(Method::kGet), std::move(payload), timeout,
         [clock = &clock_, key = std::move(key), done = std::move(done)](Result<std::string> r) {
-          if (!r.ok()) return done(GetReply{r.status(), false});
+          // ResourceExhausted: the owner's reply would not fit a frame (its answer), or this
+          // client has max_in_flight calls out; neither means the owner is down.
+          if (!r.ok()) {
+            const bool owner_answer = r.status().code() == StatusCode::kResourceExhausted;
+            return done(GetReply{r.status(), owner_answer});
+          }
           bool malformed = false;
           Result<cache::EntryPtr> e = DecodeGetReply(*r, key, clock->Now(), &malformed);
           // An owner that is shutting down is a transport matter for us.

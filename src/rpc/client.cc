@@ -151,7 +151,8 @@ void ClientCore::Call(FrameType type, uint8_t method, std::string payload, Durat
         const uint64_t id = c->next_id++;
         const TimePoint deadline = now + timeout;
         c->pending.Add(id, std::move(done), deadline);
-        c->queued.Append(type, method, id, std::move(payload));
+        // Fits: checked against max_frame above.
+        (void)c->queued.Append(type, method, id, std::move(payload));
         in_flight.fetch_add(1, std::memory_order_relaxed);
         if (c->phase == ClientConn::Phase::kReady && !c->writing) {
           c->writing = true;

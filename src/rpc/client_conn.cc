@@ -5,6 +5,7 @@
 // the sweep tick that fails calls past their deadline. Everything here runs on the
 // connection's strand; Call (client.cc) reaches it only through the mutex-guarded members.
 // A connection that finishes hands its calls to ClientCore::ConnDied, which fails them.
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/log_escape.h"
 #include "rpc/auth.h"
 #include "rpc/client_internal.h"
 
@@ -30,7 +32,7 @@ ClientConn::ClientConn(std::shared_ptr<ClientCore> s, size_t slot_index, TimePoi
       socket_(strand),
       resolver_(strand),
       timer_(strand),
-      decoder_(state->options.max_frame) {}
+      decoder_(auth::kMaxHandshakeFrame) {}  // raised to max_frame once ready
 
 void ClientConn::Dial() {
   ArmTimer();
@@ -94,7 +96,7 @@ void ClientConn::SendHandshake(FrameType type, std::string_view payload) {
   // completion yet (its bytes have left, since the server answered them).
   std::string& out = type == FrameType::kHello ? hello_out_ : auth_out_;
   out.clear();
-  AppendFrame(out, type, 0, 0, payload);
+  (void)AppendFrame(out, type, 0, 0, payload);  // handshake frames are tiny
   asio::async_write(socket_, asio::buffer(out),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                       if (ec) {
@@ -106,7 +108,14 @@ void ClientConn::SendHandshake(FrameType type, std::string_view payload) {
 }
 
 void ClientConn::Read() {
-  std::span<char> space = decoder_.Prepare();
+  std::span<char> space;
+  try {
+    space = decoder_.Prepare();
+  } catch (const std::bad_alloc&) {
+    // No memory for the next frame: fail this connection's calls, not the process.
+    ProtocolError("out of memory for the next frame");
+    return;
+  }
   socket_.async_read_some(asio::buffer(space.data(), space.size()),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
@@ -160,8 +169,9 @@ bool ClientConn::AuthFailure(const std::string& why) {
 
 bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
   if (frame.type == FrameType::kError) {
-    // The server's last word before it closes: usually why it refused us.
-    std::string reason(frame.payload.substr(0, 512));
+    // The server's last word before it closes: usually why it refused us. Its text, escaped
+    // and cut, for logs only.
+    const std::string reason = EscapeForLog(frame.payload);
     if (stage_ != Stage::kReady) {
       state->fault_log.Write(state->log, LogLevel::kWarn,
                              "peer " + state->peer + " refused the connection: " + reason);
@@ -173,8 +183,21 @@ bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
     return false;
   }
   if (stage_ != Stage::kReady) return OnHandshakeFrame(frame);
-  if (frame.type != FrameType::kReply && frame.type != FrameType::kPong) {
+  if (frame.type != FrameType::kReply && frame.type != FrameType::kPong &&
+      frame.type != FrameType::kFail) {
     return ProtocolError("unexpected " + std::string(FrameTypeName(frame.type)) + " frame");
+  }
+  Result<std::string> result = std::string();
+  if (frame.type == FrameType::kFail) {
+    // The call failed on the server; the code is all it says (the words are ours).
+    if (frame.payload.size() != 1 || static_cast<uint8_t>(frame.payload[0]) !=
+                                         static_cast<uint8_t>(StatusCode::kResourceExhausted)) {
+      return ProtocolError("malformed FAIL frame");
+    }
+    result = Status::ResourceExhausted("peer " + state->peer +
+                                       ": the reply is over the peer's max_frame");
+  } else {
+    result = std::string(frame.payload);
   }
   std::optional<CallCallback> done;
   {
@@ -185,7 +208,8 @@ bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
   }
   AddClaims(state.get(), 1);
   state->in_flight.fetch_sub(1, std::memory_order_relaxed);
-  batch.push_back(Completion{std::move(*done), std::string(frame.payload)});
+  if (!result.ok()) state->failures.fetch_add(1, std::memory_order_relaxed);
+  batch.push_back(Completion{std::move(*done), std::move(result)});
   return true;
 }
 
@@ -205,6 +229,7 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
       }
       if (frame.type == FrameType::kAuthOk && secret.empty()) {
         if (!frame.payload.empty()) return ProtocolError("AUTH_OK with a payload");
+        decoder_.set_max_frame(state->options.max_frame);
         stage_ = Stage::kReady;
         state->ConnReady(*this);
         return true;
@@ -224,6 +249,7 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
         return AuthFailure("the peer did not prove the shared secret (different secret?)");
       }
       ForgetNonce();
+      decoder_.set_max_frame(state->options.max_frame);
       stage_ = Stage::kReady;
       state->ConnReady(*this);
       return true;

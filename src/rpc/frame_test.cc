@@ -15,7 +15,7 @@ namespace {
 
 std::string Encode(FrameType type, uint8_t method, uint64_t id, std::string_view payload) {
   std::string out;
-  AppendFrame(out, type, method, id, payload);
+  EXPECT_TRUE(AppendFrame(out, type, method, id, payload).ok());
   return out;
 }
 
@@ -27,7 +27,7 @@ std::vector<std::string> Drain(FrameDecoder& d) {
     EXPECT_TRUE(next.ok()) << next.status().ToString();
     if (!next.ok() || !next->has_value()) return out;
     out.push_back(std::string());
-    AppendFrame(out.back(), **next);
+    EXPECT_TRUE(AppendFrame(out.back(), **next).ok());
   }
 }
 
@@ -46,13 +46,13 @@ TEST(FrameTest, HeaderIsBigEndianByteForByte) {
 
 TEST(FrameTest, HeaderThenPayloadEqualsWholeFrame) {
   std::string a;
-  AppendFrameHeader(a, FrameType::kReply, 0, 42, 5);
+  ASSERT_TRUE(AppendFrameHeader(a, FrameType::kReply, 0, 42, 5).ok());
   a += "hello";
   EXPECT_EQ(a, Encode(FrameType::kReply, 0, 42, "hello"));
 }
 
 TEST(FrameTest, DecodesEveryTypeWithItsFields) {
-  for (uint8_t t = 1; t <= 9; ++t) {
+  for (uint8_t t = 1; t <= 10; ++t) {
     ASSERT_TRUE(IsFrameType(t));
     const auto type = static_cast<FrameType>(t);
     EXPECT_NE(FrameTypeName(type), "?");
@@ -69,7 +69,7 @@ TEST(FrameTest, DecodesEveryTypeWithItsFields) {
     EXPECT_EQ(d.buffered(), 0u);
   }
   EXPECT_FALSE(IsFrameType(0));
-  EXPECT_FALSE(IsFrameType(10));
+  EXPECT_FALSE(IsFrameType(11));
 }
 
 TEST(FrameTest, ByteByByteYieldsTheSameFrames) {
@@ -165,7 +165,7 @@ TEST(FrameTest, LengthTooShortForTheHeaderIsRefused) {
 }
 
 TEST(FrameTest, UnknownTypeIsRefusedFromItsFifthByte) {
-  for (int type : {0, 10, 0x77, 255}) {
+  for (int type : {0, 11, 0x77, 255}) {
     FrameDecoder d(1024);
     const char bytes[5] = {0, 0, 0, 10, static_cast<char>(type)};
     d.Feed(std::string_view(bytes, 5));
@@ -194,6 +194,29 @@ TEST(FrameTest, PartialHeaderNeedsMore) {
 
 auth::Hello HelloOf(std::string nonce, std::string client_self, std::string server_addr) {
   return auth::Hello{std::move(nonce), std::move(client_self), std::move(server_addr)};
+}
+
+TEST(FrameTest, APayloadTooLargeForTheLengthFieldIsAnErrorNotAWrap) {
+  std::string out = "x";
+  Status st = AppendFrameHeader(out, FrameType::kReply, 0, 1, kMaxPayload + 1);
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(out, "x");  // nothing appended
+  EXPECT_TRUE(AppendFrameHeader(out, FrameType::kReply, 0, 1, kMaxPayload).ok());
+  EXPECT_EQ(out.size(), 1 + kFrameHeaderSize);
+  EXPECT_EQ(out.substr(1, 4), std::string("\xff\xff\xff\xff", 4));
+}
+
+TEST(FrameTest, TheLimitCanBeRaisedForFramesNotYetBegun) {
+  FrameDecoder d(64);
+  d.Feed(Encode(FrameType::kHello, 0, 0, std::string(40, 'h')));
+  std::vector<std::string> got = Drain(d);
+  ASSERT_EQ(got.size(), 1u);
+  d.set_max_frame(1 << 20);
+  const std::string big = Encode(FrameType::kCall, 1, 2, std::string(1000, 'c'));
+  d.Feed(big);
+  got = Drain(d);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], big);
 }
 
 TEST(AuthTest, ProofsDependOnSecretNoncesIdentitiesAndDirection) {

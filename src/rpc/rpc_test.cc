@@ -583,7 +583,7 @@ TEST_F(RpcTest, CallBeforeTheHandshakeIsRefused) {
   int fd = ConnectToLoopback(port_);
   ASSERT_GE(fd, 0);
   std::string call;
-  AppendFrame(call, FrameType::kCall, 1, 1, "sneaky");
+  ASSERT_TRUE(AppendFrame(call, FrameType::kCall, 1, 1, "sneaky").ok());
   WriteAll(fd, call);
   std::string got;
   EXPECT_TRUE(ClosedByPeer(fd, 3000ms, &got));

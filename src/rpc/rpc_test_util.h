@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -73,6 +75,30 @@ inline std::optional<std::string> ReadFrameBytes(int fd, std::chrono::millisecon
   std::optional<std::string> rest = ReadExactly(fd, length, limit);
   if (!rest) return std::nullopt;
   return *head + *rest;
+}
+
+// ConnectFrom opens a connection to 127.0.0.1:`port` from the loopback address `source`
+// (e.g. "127.0.0.2": the whole of 127.0.0.0/8 is this machine), so a test can play several
+// remote addresses; -1 on failure.
+inline int ConnectFrom(const char* source, uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+      ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 // TypeOf is the type byte of a frame's bytes.

@@ -12,9 +12,14 @@
 // peer. A handshake that fails is answered with an ERROR frame naming the reason, then the
 // connection is closed.
 //
+// Before the handshake is done, the decoder accepts frames of the handshake's size only
+// (auth::kMaxHandshakeFrame), so an unauthenticated peer never makes it reserve max_frame;
+// Admit raises the limit to max_frame and gives back the connection's handshake slot.
+//
 // Back-pressure: a peer that sends calls but does not read the replies would make the queue
 // grow without bound; past kMaxUnsent bytes queued, the connection stops reading until the
-// writes catch up.
+// writes catch up. A reply over max_frame is replaced by a FAIL frame (ResourceExhausted).
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -50,7 +55,16 @@ void ServerConn::Start() {
 }
 
 void ServerConn::Read() {
-  std::span<char> space = decoder_.Prepare();
+  std::span<char> space;
+  try {
+    space = decoder_.Prepare();
+  } catch (const std::bad_alloc&) {
+    // No memory for this connection's next frame: drop it, not the process.
+    state->malformed_log.Write(state->log, LogLevel::kError,
+                               "connection from " + remote_ +
+                                   ": out of memory for its next frame; dropping the connection");
+    return Close();
+  }
   socket.async_read_some(asio::buffer(space.data(), space.size()),
                          [self = shared_from_this()](const boost::system::error_code& ec,
                                                      size_t n) { self->OnRead(ec, n); });
@@ -174,6 +188,8 @@ bool ServerConn::OnHandshake(const Frame& frame) {
 bool ServerConn::Admit(std::string auth_ok) {
   stage_ = Stage::kReady;
   auth_timer_.cancel();
+  decoder_.set_max_frame(state->options.max_frame);
+  state->HandshakeDone(this);
   Enqueue(FrameType::kAuthOk, 0, std::move(auth_ok));
   return true;
 }
@@ -190,9 +206,7 @@ bool ServerConn::HandleCall(const Frame& frame) {
     return false;
   }
   Responder respond = [weak = weak_from_this(), id = frame.id](std::string payload) {
-    if (std::shared_ptr<ServerConn> conn = weak.lock()) {
-      conn->Enqueue(FrameType::kReply, id, std::move(payload));
-    }
+    if (std::shared_ptr<ServerConn> conn = weak.lock()) conn->Reply(id, std::move(payload));
   };
   Status st = s.handler.Handle(frame.method, frame.payload, std::move(respond));
   s.HandlerDone();
@@ -217,11 +231,27 @@ void ServerConn::Refuse(const std::string& log_line, const std::string& reason) 
   Enqueue(FrameType::kError, 0, std::move(payload));
 }
 
+void ServerConn::Reply(uint64_t id, std::string&& payload) {
+  const uint32_t max_frame = state->options.max_frame;
+  if (payload.size() > max_frame - kMinFrameLength) {
+    ServerCore& s = *state;
+    s.oversized.fetch_add(1, std::memory_order_relaxed);
+    s.malformed_log.Write(s.log, LogLevel::kWarn,
+                          "a reply of " + std::to_string(payload.size()) + " bytes to " + remote_ +
+                              " is over max_frame (" + std::to_string(max_frame) +
+                              "); answering ResourceExhausted");
+    return Enqueue(FrameType::kFail, id,
+                   std::string(1, static_cast<char>(StatusCode::kResourceExhausted)));
+  }
+  Enqueue(FrameType::kReply, id, std::move(payload));
+}
+
 void ServerConn::Enqueue(FrameType type, uint64_t id, std::string&& payload) {
   {
     MutexLock lock(mu);
     if (closed) return;
-    queued.Append(type, 0, id, std::move(payload));
+    // Every caller keeps its payload within max_frame (Reply checks; the rest are small).
+    (void)queued.Append(type, 0, id, std::move(payload));
     if (writing) return;
     writing = true;
   }

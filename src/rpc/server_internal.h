@@ -59,8 +59,12 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
 
   void Accept();
   void OnAccept(const std::shared_ptr<ServerConn>& conn, const boost::system::error_code& ec);
-  // Remove forgets a closed connection.
+  // Remove forgets a closed connection (and its handshake slot, if it still held one).
   void Remove(ServerConn* conn);
+  // HandshakeDone gives back the handshake slot of a connection that became ready.
+  void HandshakeDone(ServerConn* conn);
+  // ReleaseHandshake gives back one slot of `address`.
+  void ReleaseHandshake(const std::string& address) SHOAL_REQUIRES(mu);
   // HandlerDone ends one Handler call; wakes Stop if it waits.
   void HandlerDone();
   // CloseDone counts one of the closes Stop waits for.
@@ -81,6 +85,8 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
 
   Mutex mu;
   std::unordered_map<ServerConn*, std::shared_ptr<ServerConn>> conns SHOAL_GUARDED_BY(mu);
+  size_t handshakes SHOAL_GUARDED_BY(mu) = 0;  // connections not yet ready
+  std::unordered_map<std::string, size_t> handshakes_by_address SHOAL_GUARDED_BY(mu);
   bool started SHOAL_GUARDED_BY(mu) = false;
   CondVar cv;  // Stop waits here
 
@@ -92,7 +98,8 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
   // by Start before the first Accept is posted; read-only afterwards.
   std::string self;
 
-  std::atomic<uint64_t> accepted{0}, auth_failures{0}, malformed{0}, calls{0};
+  std::atomic<uint64_t> accepted{0}, refused{0}, auth_failures{0}, malformed{0}, calls{0},
+      oversized{0};
   std::atomic<int64_t> open{0};
 };
 
@@ -105,7 +112,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
         strand(asio::make_strand(state->impl.io)),
         socket(strand),
         auth_timer_(strand),
-        decoder_(state->options.max_frame) {}
+        decoder_(auth::kMaxHandshakeFrame) {}
 
   // Start begins the handshake's clock and the reading. Strand.
   void Start();
@@ -114,6 +121,14 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   void Close();
   // Enqueue appends a frame for the next write; any thread. Dropped once closed.
   void Enqueue(FrameType type, uint64_t id, std::string&& payload);
+  // Reply sends a call's reply, or a FAIL (ResourceExhausted) when it is over max_frame;
+  // any thread.
+  void Reply(uint64_t id, std::string&& payload);
+
+  // The remote address without the port, for the per-address handshake cap. Set before
+  // Start; read-only afterwards. `in_handshake` is guarded by ServerCore::mu.
+  std::string address;
+  bool in_handshake SHOAL_GUARDED_BY(state->mu) = true;
 
   const std::shared_ptr<ServerCore> state;
   const server_internal::Strand strand;
