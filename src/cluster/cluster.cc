@@ -329,6 +329,10 @@ RpcTransportOptions TransportOptions(const ClusterOptions& o) {
   t.insecure = o.insecure;
   t.connections = o.connections;
   t.connect_timeout = o.peer_timeout;
+  // A peer connection silent for four probe intervals is dropped by its server; clients PING
+  // every probe interval when they have nothing else to send, so live ones never are.
+  t.keepalive = o.probe_interval;
+  t.idle_timeout = 4 * o.probe_interval;
   t.logger = o.logger;
   return t;
 }

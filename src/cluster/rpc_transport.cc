@@ -102,6 +102,7 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
   co.secret = options_.secret;
   co.self = options_.self;
   co.allow_insecure = options_.insecure;
+  co.keepalive = options_.keepalive;
   co.connect_timeout = options_.connect_timeout;
   co.logger = options_.logger;
   return std::make_shared<RpcPeerClient>(std::make_shared<rpc::Client>(runtime_, std::move(co)),
@@ -118,6 +119,7 @@ Status RpcTransport::Serve(PeerService& service) {
   so.secret = options_.secret;
   so.self = options_.self;
   so.allow_insecure = options_.insecure;
+  so.idle_timeout = options_.idle_timeout;
   so.accept_client = [&service](std::string_view who) { return service.KnownCaller(who); };
   so.logger = options_.logger;
   handler_ = std::make_unique<ServiceHandler>(service, clock_);

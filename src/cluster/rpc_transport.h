@@ -36,6 +36,11 @@ struct RpcTransportOptions {
   bool insecure = false;    // without a secret, still dial and listen beyond loopback
   size_t connections = 2;   // per peer
   Duration connect_timeout = std::chrono::milliseconds(500);
+  // The server drops a connection silent this long (zero: never); the clients PING a
+  // connection that has written nothing for `keepalive` (zero: never). Cluster sets a few
+  // probe intervals and one probe interval.
+  Duration idle_timeout = Duration::zero();
+  Duration keepalive = Duration::zero();
   Logger* logger = &NullLogger();  // passed to the rpc clients and server (component "rpc")
 };
 

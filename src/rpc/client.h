@@ -73,6 +73,9 @@ struct ClientOptions {
   // exceeds max_frame - 10 is refused with ResourceExhausted (it would break the server's).
   uint32_t max_frame = 64u << 20;
   size_t max_in_flight = 4096;  // per connection; more calls fail with ResourceExhausted
+  // A ready connection that has written nothing for this long sends a PING, so that a
+  // server's idle_timeout does not drop it. Zero: never.
+  Duration keepalive = Duration::zero();
   // Component "rpc": the peer going down (first failed connect, with the reason) and coming
   // back (once each per change), refused handshakes and malformed frames (rate-limited).
   Logger* logger = &NullLogger();

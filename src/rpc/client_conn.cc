@@ -1,10 +1,12 @@
 // ClientConn: one multiplexed connection of an rpc::Client's pool (client_internal.h).
 //
 // Dial -> resolve -> connect -> HELLO (+ CHALLENGE / AUTH with a secret) -> ready; then
-// gathered writes of the queued frames, reads matched to pending calls by request id, and
-// the sweep tick that fails calls past their deadline. Everything here runs on the
-// connection's strand; Call (client.cc) reaches it only through the mutex-guarded members.
-// A connection that finishes hands its calls to ClientCore::ConnDied, which fails them.
+// gathered writes of the queued frames, reads matched to pending calls by request id, the
+// sweep tick that fails calls past their deadline, and (options.keepalive) a PING on a
+// connection that has written nothing for a while, so that a server's idle_timeout keeps it.
+// Everything here runs on the connection's strand; Call (client.cc) reaches it only through the
+// mutex-guarded members. A connection that finishes hands its calls to ClientCore::ConnDied, which
+// fails them.
 #include <new>
 #include <utility>
 #include <vector>
@@ -32,6 +34,7 @@ ClientConn::ClientConn(std::shared_ptr<ClientCore> s, size_t slot_index, TimePoi
       socket_(strand),
       resolver_(strand),
       timer_(strand),
+      keepalive_timer_(strand),
       decoder_(auth::kMaxHandshakeFrame) {}  // raised to max_frame once ready
 
 void ClientConn::Dial() {
@@ -232,6 +235,7 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
         decoder_.set_max_frame(state->options.max_frame);
         stage_ = Stage::kReady;
         state->ConnReady(*this);
+        ArmKeepalive();
         return true;
       }
       if (frame.type == FrameType::kAuthOk) {
@@ -252,6 +256,7 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
       decoder_.set_max_frame(state->options.max_frame);
       stage_ = Stage::kReady;
       state->ConnReady(*this);
+      ArmKeepalive();
       return true;
     case Stage::kReady:
     case Stage::kConnecting:
@@ -319,6 +324,7 @@ void ClientConn::WriteNext() {
     }
     writing_q_.Swap(queued);
   }
+  wrote_since_keepalive_ = true;
   writing_q_.Buffers(bufs_);
   asio::async_write(socket_, bufs_,
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
@@ -330,6 +336,31 @@ void ClientConn::WriteNext() {
                       }
                       self->WriteNext();
                     });
+}
+
+void ClientConn::ArmKeepalive() {
+  const Duration every = state->options.keepalive;
+  if (every <= Duration::zero() || stage_ == Stage::kDone) return;
+  keepalive_timer_.expires_after(every);
+  keepalive_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->stage_ == Stage::kDone) return;
+    if (!self->wrote_since_keepalive_) {
+      bool write = false;
+      {
+        MutexLock lock(self->mu);
+        if (self->phase != Phase::kReady) return;
+        // No pending entry: the PONG finds none and is dropped, like a late reply.
+        (void)self->queued.Append(FrameType::kPing, 0, self->next_id++, std::string_view());
+        if (!self->writing) {
+          self->writing = true;
+          write = true;
+        }
+      }
+      if (write) self->WriteNext();
+    }
+    self->wrote_since_keepalive_ = false;
+    self->ArmKeepalive();
+  });
 }
 
 void ClientConn::Fail(const Status& why, bool connect_failure) {
@@ -353,6 +384,7 @@ void ClientConn::CloseSocket() {
   socket_.close(ignored);
   resolver_.cancel();
   timer_.cancel();
+  keepalive_timer_.cancel();
 }
 
 }  // namespace shoal::rpc

@@ -200,6 +200,8 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   // AuthFailure logs (rate-limited) and finishes the connection; returns false.
   bool AuthFailure(const std::string& why);
   void OnTick();
+  // Keepalive sends a PING when nothing was written since the last one (options.keepalive).
+  void ArmKeepalive();
   // ForgetNonce takes our nonce out of the Runtime's NonceSet once the handshake is over.
   void ForgetNonce();
   // Fail finishes the connection: fails its calls, closes the socket.
@@ -209,6 +211,8 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   tcp::socket socket_;
   tcp::resolver resolver_;
   asio::steady_timer timer_;
+  asio::steady_timer keepalive_timer_;
+  bool wrote_since_keepalive_ = false;
   FrameDecoder decoder_;
   std::vector<tcp::endpoint> endpoints_;
   Stage stage_ = Stage::kConnecting;

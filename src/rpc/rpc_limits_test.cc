@@ -202,5 +202,75 @@ TEST_F(RpcLimitsTest, AReplyOverMaxFrameIsResourceExhaustedAndTheConnectionStays
   EXPECT_EQ(fits->size(), handler_.big_reply_);
 }
 
+// ---- calls in flight and idle connections (L2) ---------------------------------------------
+
+TEST_F(RpcLimitsTest, CallsInFlightOnOneConnectionAreCapped) {
+  ServerOptions o = BaseOptions();
+  o.max_calls_in_flight = 4;
+  Start(std::move(o));
+  Client client(client_rt_, ClientFor());
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 10; ++i) {
+    client.Call(2, "held", 5s, [&ok](const Result<std::string>& r) {
+      if (r.ok()) ok.fetch_add(1);
+    });
+  }
+  EXPECT_EQ(handler_.WaitHeld(4), 4u);
+  std::this_thread::sleep_for(200ms);  // the other 6 were sent; they must not be handled yet
+  EXPECT_EQ(handler_.held(), 4u);
+  for (int round = 0; round < 3; ++round) {
+    handler_.WaitHeld(round < 2 ? 4 : 2);
+    handler_.ReleaseAll();
+  }
+  for (int i = 0; i < 300 && ok.load() < 10; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(ok.load(), 10);
+  EXPECT_EQ(client.Stats().connects, 1u);
+}
+
+// Completes the no-secret handshake on a raw connection; true if AUTH_OK came.
+bool Handshake(int fd) {
+  WriteAll(fd, EncodeFrame(FrameType::kHello, 0, 0,
+                           auth::EncodeHello(
+                               {.nonce = "", .client_self = "127.0.0.1:1", .server_addr = "?"})));
+  std::optional<std::string> ok = ReadFrameBytes(fd, 2000ms);
+  return ok && TypeOf(*ok) == FrameType::kAuthOk;
+}
+
+TEST_F(RpcLimitsTest, ASilentConnectionIsDroppedAndOneThatPingsIsKept) {
+  ServerOptions o = BaseOptions();
+  o.idle_timeout = 200ms;
+  Start(std::move(o));
+  const int silent = ConnectToLoopback(server_->port());
+  const int pinging = ConnectToLoopback(server_->port());
+  ASSERT_TRUE(silent >= 0 && pinging >= 0);
+  ASSERT_TRUE(Handshake(silent));
+  ASSERT_TRUE(Handshake(pinging));
+  const auto end = testing::TestClock::now() + 800ms;
+  uint64_t id = 1;
+  while (testing::TestClock::now() < end) {
+    WriteAll(pinging, EncodeFrame(FrameType::kPing, 0, id++, ""));
+    std::optional<std::string> pong = ReadFrameBytes(pinging, 1000ms);
+    ASSERT_TRUE(pong && TypeOf(*pong) == FrameType::kPong) << "the pinging connection was dropped";
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(ClosedByPeer(silent, 2000ms)) << "the silent connection was kept";
+  ::close(silent);
+  ::close(pinging);
+  EXPECT_EQ(log_.Count("rpc", "sent nothing"), 1u);
+}
+
+TEST_F(RpcLimitsTest, AClientWithKeepaliveStaysConnectedThroughAQuietSpell) {
+  ServerOptions o = BaseOptions();
+  o.idle_timeout = 200ms;
+  Start(std::move(o));
+  ClientOptions co = ClientFor();
+  co.keepalive = 50ms;
+  Client client(client_rt_, co);
+  ASSERT_TRUE(CallSync(client, 1, "a").ok());
+  std::this_thread::sleep_for(700ms);
+  ASSERT_TRUE(CallSync(client, 1, "b").ok());
+  EXPECT_EQ(client.Stats().connects, 1u);
+}
+
 }  // namespace
 }  // namespace shoal::rpc

@@ -18,7 +18,9 @@
 // must finish within auth_timeout, and counts against max_handshakes (and, per remote address,
 // max_handshakes_per_address) as well as max_connections. A reply larger than max_frame is
 // never sent: the caller gets ResourceExhausted (a FAIL frame) and the connection goes on.
-// A bad_alloc while reading drops that connection only.
+// A bad_alloc while reading drops that connection only. A connection with
+// max_calls_in_flight calls unanswered is not read until one is answered; an authenticated one
+// that sends nothing for idle_timeout (when set) with no call in flight is dropped.
 //
 // Handler calls come from Runtime threads. The CALLs of one connection are handed over one
 // at a time, in the order they arrived; those of different connections may run at the same
@@ -81,6 +83,13 @@ struct ServerOptions {
   // connection is closed at once.
   size_t max_handshakes = 64;
   size_t max_handshakes_per_address = 8;
+  // Per connection, the calls handed to the Handler and not yet answered; at the cap the
+  // connection stops reading until one is answered (or its Responder is dropped).
+  size_t max_calls_in_flight = 4096;
+  // An authenticated connection that sends nothing (PING included) this long, with no call
+  // in flight, is dropped. Zero: never. (The cluster sets a few probe intervals, and makes
+  // its clients PING idle connections: ClientOptions::keepalive.)
+  Duration idle_timeout = Duration::zero();
   Duration auth_timeout = std::chrono::seconds(1);  // a peer silent this long at connect goes
   // Component "rpc": refused connections and handshakes (who, why), malformed frames and
   // rejected calls, each rate-limited.

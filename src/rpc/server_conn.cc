@@ -74,7 +74,17 @@ void ServerConn::OnRead(const boost::system::error_code& ec, size_t n) {
   if (closed_here_ || stage_ == Stage::kRefused) return;
   if (ec) return Close();  // the peer went (eof) or the socket broke: nothing to log
   decoder_.Commit(n);
+  last_heard_ = std::chrono::steady_clock::now();
+  Pump();
+}
+
+void ServerConn::Pump() {
+  const size_t max_calls = state->options.max_calls_in_flight;
   for (;;) {
+    if (stage_ == Stage::kReady && calls_in_flight_.load() >= max_calls) {
+      paused_ = true;  // CallDone resumes once one is answered; the frames wait in the decoder
+      return;
+    }
     Result<std::optional<Frame>> next = decoder_.Next();
     if (!next.ok()) {
       state->malformed.fetch_add(1, std::memory_order_relaxed);
@@ -88,10 +98,42 @@ void ServerConn::OnRead(const boost::system::error_code& ec, size_t n) {
     if (!OnFrame(**next)) return;
   }
   if (Unsent() > kMaxUnsent) {
-    read_paused_ = true;  // WriteNext resumes reading once the queue has drained
+    paused_ = true;  // WriteNext resumes reading once the queue has drained
     return;
   }
   Read();
+}
+
+void ServerConn::Resume() {
+  if (!paused_ || closed_here_ || stage_ == Stage::kRefused) return;
+  paused_ = false;
+  Pump();
+}
+
+void ServerConn::CallDone() {
+  const size_t before = calls_in_flight_.fetch_sub(1);
+  if (before >= state->options.max_calls_in_flight) {
+    asio::post(strand, [self = shared_from_this()] { self->Resume(); });
+  }
+}
+
+void ServerConn::ArmIdleTimer() {
+  const Duration idle = state->options.idle_timeout;
+  if (idle <= Duration::zero() || closed_here_) return;
+  auth_timer_.expires_at(last_heard_ + idle);
+  auth_timer_.async_wait([self = shared_from_this(), idle](const boost::system::error_code& tec) {
+    if (tec || self->closed_here_) return;
+    const TimePoint now = std::chrono::steady_clock::now();
+    if (now - self->last_heard_ < idle || self->calls_in_flight_.load() > 0) {
+      if (now - self->last_heard_ >= idle) self->last_heard_ = now;  // busy: count from here
+      return self->ArmIdleTimer();
+    }
+    ServerCore& s = *self->state;
+    s.refusal_log.Write(s.log, LogLevel::kInfo,
+                        "connection from " + self->remote_ + " sent nothing (not even PING) for " +
+                            internal::MillisText(idle) + "; dropping it");
+    self->Close();
+  });
 }
 
 bool ServerConn::OnFrame(const Frame& frame) {
@@ -190,6 +232,7 @@ bool ServerConn::Admit(std::string auth_ok) {
   auth_timer_.cancel();
   decoder_.set_max_frame(state->options.max_frame);
   state->HandshakeDone(this);
+  ArmIdleTimer();  // the auth timer, cancelled above, now watches for silence
   Enqueue(FrameType::kAuthOk, 0, std::move(auth_ok));
   return true;
 }
@@ -205,8 +248,25 @@ bool ServerConn::HandleCall(const Frame& frame) {
     Close();
     return false;
   }
-  Responder respond = [weak = weak_from_this(), id = frame.id](std::string payload) {
-    if (std::shared_ptr<ServerConn> conn = weak.lock()) conn->Reply(id, std::move(payload));
+  // The token counts the call in flight until the Responder is called or dropped (a Handler
+  // may drop it without answering): either frees the slot.
+  calls_in_flight_.fetch_add(1);
+  struct InFlight {
+    std::weak_ptr<ServerConn> conn;
+    std::atomic<bool> done{false};
+    void Done() {
+      if (done.exchange(true)) return;
+      if (std::shared_ptr<ServerConn> c = conn.lock()) c->CallDone();
+    }
+    ~InFlight() { Done(); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+    explicit InFlight(std::weak_ptr<ServerConn> c) : conn(std::move(c)) {}
+  };
+  auto token = std::make_shared<InFlight>(weak_from_this());
+  Responder respond = [token, id = frame.id](std::string payload) {
+    if (std::shared_ptr<ServerConn> conn = token->conn.lock()) conn->Reply(id, std::move(payload));
+    token->Done();
   };
   Status st = s.handler.Handle(frame.method, frame.payload, std::move(respond));
   s.HandlerDone();
@@ -277,10 +337,7 @@ void ServerConn::WriteNext() {
   if (!have) {
     if (closed_here_) return;
     if (close_after_write_) return Close();  // the ERROR frame has gone out
-    if (read_paused_) {
-      read_paused_ = false;
-      Read();
-    }
+    Resume();
     return;
   }
   writing_q_.Buffers(bufs_);

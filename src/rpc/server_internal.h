@@ -144,6 +144,14 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
 
   void Read();
   void OnRead(const boost::system::error_code& ec, size_t n);
+  // Pump handles the frames the decoder has, then reads again, unless paused: at
+  // max_calls_in_flight, or past kMaxUnsent unsent bytes. Resume continues after a pause.
+  void Pump();
+  void Resume();
+  // CallDone frees one call's slot (any thread); resumes a connection paused at the cap.
+  void CallDone();
+  // ArmIdleTimer drops the connection after idle_timeout of silence (none in flight).
+  void ArmIdleTimer();
   // OnFrame handles one frame; false once the connection is finished.
   bool OnFrame(const Frame& frame);
   bool OnHandshake(const Frame& frame);
@@ -165,7 +173,9 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   internal::OutQueue writing_q_;
   std::vector<asio::const_buffer> bufs_;
   bool closed_here_ = false;
-  bool read_paused_ = false;
+  bool paused_ = false;  // no read outstanding: Resume continues
+  TimePoint last_heard_{};
+  std::atomic<size_t> calls_in_flight_{0};  // any thread (Responders)
   bool close_after_write_ = false;
 };
 
