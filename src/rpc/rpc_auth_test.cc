@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -324,6 +325,66 @@ TEST_F(RpcNoSecretTest, LoopbackNeedsNoSecret) {
     client.Close();
     server.Stop();
   }
+}
+
+// ---- peer-chosen text in logs (L4) --------------------------------------------------------
+
+bool NoRawControlBytes(const MemoryLogger& log) {
+  for (const auto& line : log.lines()) {
+    for (const char c : line.message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+    }
+  }
+  return true;
+}
+
+TEST_F(RpcNoSecretTest, AServersErrorTextIsLoggedEscapedAndCut) {
+  uint16_t port = 0;
+  const int listener = ListenOnLoopback(4, &port);
+  ASSERT_GE(listener, 0);
+  const std::string evil = "\x1b[31mevil\r\nshoal: rpc: a forged line" + std::string(400, 'z');
+  std::thread server([&] {
+    const int fd = AcceptWithin(listener, 3000ms);
+    if (fd < 0) return;
+    (void)ReadFrameBytes(fd, 2000ms);
+    WriteAll(fd, EncodeFrame(FrameType::kError, 0, 0, evil));
+    ::close(fd);
+  });
+  ClientOptions o;
+  o.host = "127.0.0.1";
+  o.port = port;
+  o.logger = &log_;
+  Client client(rt_, o);
+  std::promise<Result<std::string>> p;
+  client.Call(1, "x", 2s, [&](Result<std::string> r) { p.set_value(std::move(r)); });
+  Result<std::string> r = p.get_future().get();
+  server.join();
+  ::close(listener);
+  ASSERT_FALSE(r.ok());
+  const std::string message(r.status().message());
+  EXPECT_NE(message.find("\\x1b[31mevil\\x0d\\x0ashoal"), std::string::npos) << message;
+  EXPECT_NE(message.find("bytes)"), std::string::npos) << message;  // cut, and says so
+  EXPECT_GE(log_.Count("rpc", "\\x1b[31mevil\\x0d\\x0ashoal"), 1u);
+  EXPECT_TRUE(NoRawControlBytes(log_));
+  for (const auto& line : log_.lines()) EXPECT_LT(line.message.size(), 600u);
+}
+
+TEST_F(RpcNoSecretTest, MalformedConnectionsAreLoggedRateLimited) {
+  ServerOptions o;
+  o.logger = &log_;
+  Server server(rt_, std::move(o), handler_);
+  ASSERT_TRUE(server.Start().ok());
+  for (int i = 0; i < 20; ++i) {
+    const int fd = ConnectToLoopback(server.port());
+    ASSERT_GE(fd, 0);
+    WriteAll(fd, "GET / HTTP/1.1\r\n\r\n");
+    EXPECT_TRUE(ClosedByPeer(fd, 2000ms));
+    ::close(fd);
+  }
+  EXPECT_EQ(server.Stats().malformed + server.Stats().auth_failures, 20u);
+  EXPECT_LE(log_.lines().size(), 10u);  // a few lines per kind per 10 s, not one per connection
+  EXPECT_TRUE(NoRawControlBytes(log_));
+  server.Stop();
 }
 
 }  // namespace
