@@ -13,18 +13,21 @@
 //   - otherwise: one GET to the owner through the PeerTransport (peer_transport.h; by default
 //     the rpc one: a pooled, multiplexed rpc::Client per peer), with the peer deadline. The owner
 //     runs the same ReadThrough, so its singleflight makes the whole cluster load the key once. The
-//     answer keeps the owner's deadlines and goes into the hot cache when this node has asked for
-//     the key often (a FrequencySketch, counted on every remote fetch; admission at
+//     answer is checked (peer_reply.h: a well-formed ETag; deadlines clamped to the key's ttl +
+//     grace; one that fails is a malformed reply, below) and goes into the hot cache when this node
+//     has asked for the key often (a FrequencySketch, counted on every remote fetch; admission at
 //     `hot_min_hits`), else nowhere;
 //   - the owner refuses, times out or breaks: it is marked down and probed with PING every
 //     `probe_interval` until it answers; meanwhile this node loads the keys it would have
 //     sent there itself (kept in the main cache). No request waits longer than the peer
 //     deadline because of a peer.
-//   - the owner answered with an error of its own (its store failed): that error, as is.
+//   - the owner answered with an error of its own (its store failed): its code with a fixed
+//     phrase (the owner's text is only logged, escaped and rate-limited).
 //
 // The peer service (a PeerService the transport calls) answers other nodes' GETs from this node's
 // ReadThrough with Scope::kLocal (never forwarded again: two nodes that briefly disagree about the
-// ring cannot wait on each other), and their PURGEs with the local purge function.
+// ring cannot wait on each other), and their PURGEs with the local purge function. It accepts
+// calls from its peers and `callers` (KnownCaller; the rpc handshake checks it).
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
 // and up again, once per change; the new peer list on SetPeers; at Start, a warning when

@@ -6,7 +6,10 @@
 // clients name `self`, the server answers to `self` and asks the PeerService whether the
 // caller is a KnownCaller. A GET reply that cannot be decoded, and an owner's Cancelled (it is
 // shutting down), are reported as transport failures (GetReply::owner_error false): the Cluster
-// loads such keys here. Every other error the owner sent is its own answer.
+// loads such keys here. Every other error the owner sent is its own answer, and so is an rpc
+// ResourceExhausted (its reply would not fit a frame; or this client has max_in_flight calls
+// out): neither means the owner is down. The server drops connections silent for
+// idle_timeout; the clients PING every `keepalive` when idle.
 //
 // Ownership: borrows the Runtime and the Clock, which outlive it; owns the server. The
 // PeerClients it returns hold their rpc::Client and may outlive the transport (not the

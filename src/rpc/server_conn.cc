@@ -287,8 +287,8 @@ void ServerConn::Refuse(const std::string& log_line, const std::string& reason) 
   stage_ = Stage::kRefused;
   auth_timer_.cancel();
   close_after_write_ = true;
-  std::string payload = reason;
-  Enqueue(FrameType::kError, 0, std::move(payload));
+  // Cut so that it fits the client's pre-handshake frame limit.
+  Enqueue(FrameType::kError, 0, reason.substr(0, auth::kMaxErrorText));
 }
 
 void ServerConn::Reply(uint64_t id, std::string&& payload) {
