@@ -19,6 +19,7 @@
 // Back-pressure: a peer that sends calls but does not read the replies would make the queue
 // grow without bound; past kMaxUnsent bytes queued, the connection stops reading until the
 // writes catch up. A reply over max_frame is replaced by a FAIL frame (ResourceExhausted).
+#include <algorithm>
 #include <new>
 #include <utility>
 #include <vector>
@@ -79,7 +80,7 @@ void ServerConn::OnRead(const boost::system::error_code& ec, size_t n) {
 }
 
 void ServerConn::Pump() {
-  const size_t max_calls = state->options.max_calls_in_flight;
+  const size_t max_calls = std::max<size_t>(state->options.max_calls_in_flight, 1);
   for (;;) {
     if (stage_ == Stage::kReady && calls_in_flight_.load() >= max_calls) {
       paused_ = true;  // CallDone resumes once one is answered; the frames wait in the decoder
@@ -112,7 +113,7 @@ void ServerConn::Resume() {
 
 void ServerConn::CallDone() {
   const size_t before = calls_in_flight_.fetch_sub(1);
-  if (before >= state->options.max_calls_in_flight) {
+  if (before >= std::max<size_t>(state->options.max_calls_in_flight, 1)) {
     asio::post(strand, [self = shared_from_this()] { self->Resume(); });
   }
 }
