@@ -126,9 +126,11 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   void Reply(uint64_t id, std::string&& payload);
 
   // The remote address without the port, for the per-address handshake cap. Set before
-  // Start; read-only afterwards. `in_handshake` is guarded by ServerCore::mu.
+  // Start; read-only afterwards.
   std::string address;
-  bool in_handshake SHOAL_GUARDED_BY(state->mu) = true;
+  // Whether the connection still holds a handshake slot. Guarded by ServerCore::mu (of
+  // `state`; not annotated: the analysis cannot tell that this is the core's mutex).
+  bool in_handshake = true;
 
   const std::shared_ptr<ServerCore> state;
   const server_internal::Strand strand;
