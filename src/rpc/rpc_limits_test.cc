@@ -39,7 +39,7 @@ using testing::TypeOf;
 using testing::WriteAll;
 
 // LimitsHandler: method 1 echoes; method 2 holds the call until Release; method 4 answers
-// with `big_reply_` bytes.
+// with `big_reply` bytes.
 class LimitsHandler : public Handler {
  public:
   Status Handle(uint8_t method, std::string_view payload, Responder respond) override {
@@ -54,7 +54,7 @@ class LimitsHandler : public Handler {
         return Status::Ok();
       }
       case 4:
-        respond(std::string(big_reply_, 'x'));
+        respond(std::string(big_reply, 'x'));
         return Status::Ok();
       default:
         return Status::InvalidArgument("unknown method");
@@ -78,7 +78,7 @@ class LimitsHandler : public Handler {
     }
     for (Responder& r : out) r("released");
   }
-  size_t big_reply_ = 0;
+  size_t big_reply = 0;
 
  private:
   std::mutex mu_;
@@ -185,7 +185,7 @@ TEST_F(RpcLimitsTest, AReplyOverMaxFrameIsResourceExhaustedAndTheConnectionStays
   ServerOptions o = BaseOptions();
   o.max_frame = 1 << 20;
   Start(std::move(o));
-  handler_.big_reply_ = (1 << 20) + 1;
+  handler_.big_reply = (1 << 20) + 1;
   ClientOptions co = ClientFor();
   co.max_frame = 1 << 20;
   Client client(client_rt_, co);
@@ -196,10 +196,10 @@ TEST_F(RpcLimitsTest, AReplyOverMaxFrameIsResourceExhaustedAndTheConnectionStays
   EXPECT_EQ(*next, "still here");
   EXPECT_EQ(client.Stats().connects, 1u);
   // The largest reply that fits goes through.
-  handler_.big_reply_ = (1 << 20) - kMinFrameLength;
+  handler_.big_reply = (1 << 20) - kMinFrameLength;
   Result<std::string> fits = CallSync(client, 4, "");
   ASSERT_TRUE(fits.ok()) << fits.status().ToString();
-  EXPECT_EQ(fits->size(), handler_.big_reply_);
+  EXPECT_EQ(fits->size(), handler_.big_reply);
 }
 
 // ---- calls in flight and idle connections (L2) ---------------------------------------------
