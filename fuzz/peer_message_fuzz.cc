@@ -1,7 +1,8 @@
 // libFuzzer target: the cluster's peer messages (cluster/messages.h), the bytes one node
 // accepts from another inside rpc frames. The first byte picks the decoder; the rest is the
 // message. Every decoder must reject or accept without crashing, and whatever it accepts must
-// re-encode to the same bytes (GET, PURGE) or to a reply that decodes to the same entry.
+// re-encode to the same bytes (GET, PURGE) or to a reply that decodes to the same entry, whose
+// ETag is well-formed (IsWellFormedEtag).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -37,6 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Check(again.ok());
         Check((*again)->body().view() == (*e)->body().view());
         Check((*again)->etag() == (*e)->etag());
+        // Nothing but a quoted 16-digit hex ETag gets through: no byte of it can split a header.
+        Check(IsWellFormedEtag((*e)->etag()));
         Check((*again)->fresh_until() == (*e)->fresh_until());
       }
       break;

@@ -5,7 +5,11 @@
 //   - every frame yielded re-encodes to exactly the bytes it came from, in order;
 //   - a frame is yielded only whole, and never one over max_frame;
 //   - an error is reported only for a header that really is invalid, and it sticks;
-//   - no byte is lost: yielded + still buffered == fed.
+//   - no byte is lost: yielded + still buffered == fed;
+//   - a HELLO payload that auth::DecodeHello accepts re-encodes to the same bytes, and fits
+//     the pre-handshake limit (auth::kMaxHandshakeFrame).
+// When the seed byte is odd, the decoder starts at the handshake's limit and is raised to
+// max_frame after the first frame, as a server connection is once authenticated.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "rpc/auth.h"
 #include "rpc/frame.h"
 
 namespace {
@@ -44,7 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::minstd_rand rng(data[1]);
   const std::string_view in(reinterpret_cast<const char*>(data) + 2, size - 2);
 
-  FrameDecoder decoder(max_frame);
+  const bool staged = (data[1] & 1) != 0;
+  uint32_t limit = staged ? std::min(max_frame, shoal::rpc::auth::kMaxHandshakeFrame) : max_frame;
+  FrameDecoder decoder(limit);
   size_t fed = 0;
   size_t consumed = 0;  // bytes of `in` yielded as frames
   bool use_feed = false;
@@ -69,19 +76,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const uint32_t length = BigEndian32(rest);
         const bool bad_type =
             rest.size() >= 5 && !shoal::rpc::IsFrameType(static_cast<uint8_t>(rest[4]));
-        Check(length > max_frame || length < kMinFrameLength || bad_type);
+        Check(length > limit || length < kMinFrameLength || bad_type);
         Check(!decoder.Next().ok());
         return 0;
       }
       if (!next->has_value()) break;
       const Frame& frame = **next;
       Check(shoal::rpc::IsFrameType(static_cast<uint8_t>(frame.type)));
-      Check(frame.payload.size() + kMinFrameLength <= max_frame);
+      Check(frame.payload.size() + kMinFrameLength <= limit);
+      if (frame.type == shoal::rpc::FrameType::kHello) {
+        shoal::Result<shoal::rpc::auth::Hello> hello = shoal::rpc::auth::DecodeHello(frame.payload);
+        if (hello.ok()) {
+          Check(shoal::rpc::auth::EncodeHello(*hello) == frame.payload);
+          Check(frame.payload.size() + kMinFrameLength <= shoal::rpc::auth::kMaxHandshakeFrame);
+        }
+      }
       std::string again;
-      AppendFrame(again, frame);
+      Check(AppendFrame(again, frame).ok());
       Check(consumed + again.size() <= fed);
       Check(again == in.substr(consumed, again.size()));
       consumed += again.size();
+      if (staged && limit != max_frame) {
+        limit = max_frame;
+        decoder.set_max_frame(limit);
+      }
     }
     Check(consumed + decoder.buffered() == fed);
   }

@@ -97,6 +97,11 @@ class FrameSplitter {
   size_t capacity() const { return buf_.capacity(); }
   const Rules& rules() const { return rules_; }
 
+ protected:
+  // mutable_rules lets a format change its Rules between frames (rpc raises its size limit
+  // once a connection is authenticated). A change applies to the frames not yet checked.
+  Rules& mutable_rules() { return rules_; }
+
  private:
   // Check asks the Rules about the bytes that are in; on a refusal keeps it in error_.
   bool Check() {

@@ -1,6 +1,10 @@
 #include "base/host_port.h"
 
 #include <charconv>
+#include <string>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 namespace shoal {
 
@@ -25,6 +29,29 @@ std::string FormatHostPort(std::string_view host, uint16_t port) {
   out.push_back(':');
   out.append(std::to_string(port));
   return out;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host.size() == 9) {
+    bool localhost = true;
+    for (size_t i = 0; i < 9; ++i) {
+      const char c = host[i];
+      const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      localhost = localhost && lower == "localhost"[i];
+    }
+    if (localhost) return true;
+  }
+  const std::string text(host);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
 }
 
 std::string HostPort::ToString() const { return FormatHostPort(host, port); }

@@ -33,6 +33,11 @@ struct HostPortRules {
 // the text and says what was expected.
 Result<HostPort> ParseHostPort(std::string_view text, HostPortRules rules = {});
 
+// IsLoopbackHost says whether `host` (without brackets) surely names this machine only:
+// "localhost" (any case), an IPv4 address in 127.0.0.0/8, or ::1 (also as ::ffff:127.x.y.z).
+// Any other name is not loopback (it is not resolved), nor is 0.0.0.0 or ::.
+bool IsLoopbackHost(std::string_view host);
+
 // FormatHostPort is HostPort{host, port}.ToString().
 std::string FormatHostPort(std::string_view host, uint16_t port);
 

@@ -61,5 +61,16 @@ TEST(HostPortTest, ToStringRoundTrips) {
   EXPECT_EQ(FormatHostPort("::1", 80), "[::1]:80");
 }
 
+TEST(HostPortTest, LoopbackHostsAreOnlyThoseOfThisMachine) {
+  for (const char* host :
+       {"127.0.0.1", "127.1.2.3", "localhost", "LocalHost", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackHost(host)) << host;
+  }
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.5", "128.0.0.1", "localhost.example",
+                           "localhos", "shoal-1", "::2", "::ffff:10.0.0.1", "", "127.0.0.1x"}) {
+    EXPECT_FALSE(IsLoopbackHost(host)) << host;
+  }
+}
+
 }  // namespace
 }  // namespace shoal

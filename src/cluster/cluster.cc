@@ -8,9 +8,11 @@
 
 #include "base/host_port.h"
 #include "base/keyed_hash.h"
+#include "base/log_escape.h"
 #include "base/mutex.h"
 #include "cluster/frequency_sketch.h"
 #include "cluster/hash_ring.h"
+#include "cluster/peer_reply.h"
 #include "cluster/rpc_transport.h"
 
 namespace shoal::cluster {
@@ -38,6 +40,30 @@ Status CheckPeers(const std::string& self, const std::vector<std::string>& peers
                                    ") has cache.memory 0, so it owns no keys and must not be "
                                    "one of the peers");
   }
+  return Status::Ok();
+}
+
+// CheckLoopbackWithoutSecret: with no secret (and not insecure), every peer and the peer
+// port's host must be on loopback (H3 of the security review: an unauthenticated peer port
+// serves purges and reads to whoever reaches it).
+Status CheckLoopbackWithoutSecret(const ClusterOptions& o, const std::vector<std::string>& peers) {
+  if (!o.secret.empty() || o.insecure) return Status::Ok();
+  auto refuse = [](const std::string& what) {
+    return Status::InvalidArgument(what +
+                                   " is not on loopback and there is no cluster.secret: peers "
+                                   "would talk unauthenticated; set a secret (or "
+                                   "cluster.insecure: true to accept the risk)");
+  };
+  for (const auto& p : peers) {
+    Result<HostPort> a = ParseHostPort(p);
+    if (a.ok() && !IsLoopbackHost(a->host)) return refuse("peer " + p);
+  }
+  std::string listen = o.listen_host;
+  if (listen.empty()) {
+    Result<HostPort> self = ParseHostPort(o.self);
+    if (self.ok()) listen = self->host;
+  }
+  if (!listen.empty() && !IsLoopbackHost(listen)) return refuse("the peer port's host " + listen);
   return Status::Ok();
 }
 
@@ -111,6 +137,9 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   const Clock& clock;
   const LocalPurge local_purge;
   const Log log;
+  // What peers send can repeat per request (a malformed reply, an owner's error): a few
+  // lines per 10 s, the rest counted.
+  LogLimiter fault_log{std::chrono::seconds(10), 5};
   bool has_memory = true;  // set by the constructor from the peer list
 
   MembershipSlot membership;
@@ -204,8 +233,25 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
         });
   }
 
+  // LimitsFor: how long an owner's entry of `key` may live here (peer_reply.h).
+  PeerLimits LimitsFor(std::string_view key) const {
+    std::optional<Duration> ttl;
+    if (options.peer_ttl) ttl = options.peer_ttl(key);
+    return PeerLimits{ttl.value_or(options.max_peer_ttl), options.peer_grace};
+  }
+
   void Answered(std::string key, const std::shared_ptr<Peer>& peer, GetReply reply,
                 cache::LoadCallback done) {
+    if (reply.entry.ok()) {
+      const cache::EntryPtr sent = *reply.entry;
+      reply.entry = CheckPeerEntry(sent, clock.Now(), LimitsFor(key));
+      if (!reply.entry.ok()) {
+        fault_log.Write(log, LogLevel::kWarn,
+                        "peer " + peer->address + " sent a malformed reply for " +
+                            EscapeForLog(key) + " (ETag " + EscapeForLog(sent->etag()) +
+                            "); loading the key here");
+      }
+    }
     if (reply.entry.ok()) {
       cache::Keep keep = cache::Keep::kNone;
       if (options.hot_cache && sketch.RecordAndAdmit(KeyedHash(key), options.hot_min_hits)) {
@@ -214,8 +260,15 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
       }
       return done(std::move(reply.entry), keep);
     }
-    // The owner's own answer (its store failed): pass it on.
-    if (reply.owner_error) return done(std::move(reply.entry), cache::Keep::kNone);
+    // The owner's own answer (its store failed): pass it on, in our words; its text is logged
+    // (escaped, rate-limited), never shown to the caller.
+    if (reply.owner_error) {
+      fault_log.Write(log, LogLevel::kWarn,
+                      "peer " + peer->address + " could not load " + EscapeForLog(key) + ": " +
+                          std::string(StatusCodeName(reply.entry.status().code())) + ": " +
+                          EscapeForLog(reply.entry.status().message()));
+      return done(OwnerErrorForCaller(reply.entry.status()), cache::Keep::kNone);
+    }
     const Status failure = reply.entry.status();
     peer_errors.fetch_add(1, std::memory_order_relaxed);
     local_fallbacks.fetch_add(1, std::memory_order_relaxed);
@@ -244,6 +297,14 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
         cache::Scope::kLocal);
   }
 
+  bool KnownCaller(std::string_view address) const override {
+    if (address == options.self) return false;
+    if (options.callers.empty()) return true;
+    if (Contains(options.callers, address)) return true;
+    std::shared_ptr<const Membership> m = membership.load();
+    return m->ring.IndexOf(address).has_value();
+  }
+
   Result<uint64_t> ServePurge(const PurgeTarget& target) override {
     served_purges.fetch_add(1, std::memory_order_relaxed);
     cache::ReadThrough* rt = read_through.load();
@@ -265,8 +326,13 @@ RpcTransportOptions TransportOptions(const ClusterOptions& o) {
   t.self = o.self;
   t.listen_host = o.listen_host;
   t.secret = o.secret;
+  t.insecure = o.insecure;
   t.connections = o.connections;
   t.connect_timeout = o.peer_timeout;
+  // A peer connection silent for four probe intervals is dropped by its server; clients PING
+  // every probe interval when they have nothing else to send, so live ones never are.
+  t.keepalive = o.probe_interval;
+  t.idle_timeout = 4 * o.probe_interval;
   t.logger = o.logger;
   return t;
 }
@@ -299,6 +365,12 @@ Cluster::~Cluster() { Stop(); }
 
 Status Cluster::Start(cache::ReadThrough& read_through) {
   State& s = *state_;
+  if (Status st = CheckLoopbackWithoutSecret(s.options, s.options.peers); !st.ok()) return st;
+  if (s.options.secret.empty() && s.options.insecure) {
+    s.log.Warn(
+        "cluster.insecure: no secret, and peers beyond loopback are allowed: anyone who reaches "
+        "the peer port can read and purge this node's cache");
+  }
   s.read_through.store(&read_through);
   return s.transport.Serve(s);
 }
@@ -349,6 +421,7 @@ void Cluster::Load(std::string key, cache::Scope scope, cache::LoadCallback done
 Status Cluster::SetPeers(std::vector<std::string> peers) {
   State& s = *state_;
   if (Status st = CheckPeers(s.options.self, peers, s.has_memory); !st.ok()) return st;
+  if (Status st = CheckLoopbackWithoutSecret(s.options, peers); !st.ok()) return st;
   std::vector<std::shared_ptr<Peer>> retired;
   std::string list;
   {

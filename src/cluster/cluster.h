@@ -13,21 +13,25 @@
 //   - otherwise: one GET to the owner through the PeerTransport (peer_transport.h; by default
 //     the rpc one: a pooled, multiplexed rpc::Client per peer), with the peer deadline. The owner
 //     runs the same ReadThrough, so its singleflight makes the whole cluster load the key once. The
-//     answer keeps the owner's deadlines and goes into the hot cache when this node has asked for
-//     the key often (a FrequencySketch, counted on every remote fetch; admission at
+//     answer is checked (peer_reply.h: a well-formed ETag; deadlines clamped to the key's ttl +
+//     grace; one that fails is a malformed reply, below) and goes into the hot cache when this node
+//     has asked for the key often (a FrequencySketch, counted on every remote fetch; admission at
 //     `hot_min_hits`), else nowhere;
 //   - the owner refuses, times out or breaks: it is marked down and probed with PING every
 //     `probe_interval` until it answers; meanwhile this node loads the keys it would have
 //     sent there itself (kept in the main cache). No request waits longer than the peer
 //     deadline because of a peer.
-//   - the owner answered with an error of its own (its store failed): that error, as is.
+//   - the owner answered with an error of its own (its store failed): its code with a fixed
+//     phrase (the owner's text is only logged, escaped and rate-limited).
 //
 // The peer service (a PeerService the transport calls) answers other nodes' GETs from this node's
 // ReadThrough with Scope::kLocal (never forwarded again: two nodes that briefly disagree about the
-// ring cannot wait on each other), and their PURGEs with the local purge function.
+// ring cannot wait on each other), and their PURGEs with the local purge function. It accepts
+// calls from its peers and `callers` (KnownCaller; the rpc handshake checks it).
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
-// and up again, once per change; the new peer list on SetPeers.
+// and up again, once per change; the new peer list on SetPeers; at Start, a warning when
+// `insecure` lets peers beyond loopback talk without a secret.
 //
 // Ownership: borrows the inner Loader and the Clock, and the PeerTransport if given one (else
 // it owns an RpcTransport over the borrowed rpc::Runtime); all outlive it. It owns the peer
@@ -39,6 +43,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +66,17 @@ struct ClusterOptions {
   std::string secret;              // shared by all nodes; empty: no peer authentication
   // Without a secret, peers beyond loopback are refused unless this is set (cluster.insecure).
   bool insecure = false;
+  // Nodes that own no keys (cache.memory 0) and call this one. When non-empty, an
+  // authenticated peer connection must name an address in `peers` or here; when empty (so
+  // that owners need no entry for a front node), any address but this node's own.
+  std::vector<std::string> callers;
+  // Clamps on an owner's answer (security review M1): a peer's entry stays fresh here at most
+  // the ttl of its key's endpoint and servable at most peer_grace after that. serve sets
+  // `peer_ttl` from the router (the key's endpoint's ttl) and peer_grace from api.grace; when
+  // `peer_ttl` is unset or has no answer for a key, max_peer_ttl applies.
+  std::function<std::optional<Duration>(std::string_view key)> peer_ttl;
+  Duration max_peer_ttl = std::chrono::hours(1);
+  Duration peer_grace = std::chrono::minutes(5);
   Duration peer_timeout = std::chrono::milliseconds(500);
   Duration probe_interval = std::chrono::milliseconds(500);
   size_t connections = 2;            // per peer
@@ -116,7 +132,8 @@ class Cluster final : public cache::Loader {
   Cluster& operator=(const Cluster&) = delete;
 
   // Start serves other nodes' calls from `read_through` (the rpc transport listens on self's
-  // port).
+  // port). Without a secret it refuses (InvalidArgument) a peer or a peer-port host beyond
+  // loopback, unless `insecure` is set, which it then warns about once.
   Status Start(cache::ReadThrough& read_through);
   uint16_t peer_port() const;
   // Stop stops serving peers and closes every client; calls in flight fail. Idempotent.
@@ -128,7 +145,8 @@ class Cluster final : public cache::Loader {
   void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
 
   // SetPeers replaces the owners; the ring is rebuilt and swapped atomically. Clients of
-  // peers that stay are kept. Errors (a bad address, self missing) change nothing.
+  // peers that stay are kept. Errors (a bad address, self missing, a peer beyond loopback
+  // without a secret) change nothing.
   Status SetPeers(std::vector<std::string> peers);
   std::vector<PeerInfo> Peers() const;
   const std::string& self() const;

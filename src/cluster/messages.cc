@@ -80,7 +80,7 @@ int64_t Millis(Duration d) { return duration_cast<milliseconds>(d).count(); }
 // TimePoint: 10 years is far beyond any ttl + grace.
 constexpr int64_t kMaxMillis = int64_t{10} * 365 * 24 * 3600 * 1000;
 
-constexpr size_t kMaxEtag = 256;
+constexpr size_t kMaxEtag = 256;  // read bound; IsWellFormedEtag then wants exactly 18
 constexpr size_t kMaxBody = size_t{1} << 30;
 constexpr size_t kMaxMessage = 4096;
 
@@ -100,6 +100,14 @@ bool KnownErrorCode(uint8_t code) {
 }
 
 }  // namespace
+
+bool IsWellFormedEtag(std::string_view etag) {
+  if (etag.size() != 18 || etag.front() != '"' || etag.back() != '"') return false;
+  for (const char c : etag.substr(1, 16)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
 
 std::string EncodeGet(std::string_view key) {
   std::string out;
@@ -159,9 +167,10 @@ Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string
     return Malformed("GET reply: unknown entry kind");
   }
   if (age < 0 || age > kMaxMillis || fresh < -kMaxMillis || fresh > kMaxMillis || stale < fresh ||
-      stale > kMaxMillis || etag.empty()) {
-    return Malformed("GET reply: deadlines or ETag out of range");
+      stale > kMaxMillis) {
+    return Malformed("GET reply: deadlines out of range");
   }
+  if (!IsWellFormedEtag(etag)) return Malformed("GET reply: ETag is not a quoted 16-digit hex");
   cache::EntryOptions o;
   o.key = std::string(key);
   o.kind = static_cast<cache::EntryKind>(kind);

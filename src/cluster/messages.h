@@ -59,6 +59,10 @@ std::string EncodeErrorReply(const Status& status);
 // InvalidArgument the owner sent, without reading the message.
 Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_view key,
                                        TimePoint now, bool* malformed = nullptr);
+// IsWellFormedEtag: exactly a quoted 16-digit lowercase hex string, as cache::StrongEtag
+// makes ("\"0123456789abcdef\""). A GET reply with any other ETag is malformed.
+bool IsWellFormedEtag(std::string_view etag);
+
 // Messages of the errors that say a payload could not be decoded start with this (for
 // people; code uses the `malformed` flag).
 inline constexpr std::string_view kMalformedPrefix = "malformed peer reply";

@@ -46,6 +46,36 @@ TEST(MessagesTest, EntryKeepsTheOwnersDeadlinesAcrossClocks) {
   EXPECT_EQ(g.stale_until(), here + seconds(117));
 }
 
+// EntryReplyWithEtag builds a GET reply by hand with `etag` (as a hostile owner would).
+std::string EntryReplyWithEtag(std::string_view etag) {
+  std::string out;
+  out.push_back('\0');   // OK
+  out.push_back('\0');   // value
+  out.append(24, '\0');  // age, fresh, stale: 0
+  const auto n = static_cast<uint32_t>(etag.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+  out.append(etag);
+  out.append(std::string("\0\0\0\x02{}", 6));
+  return out;
+}
+
+TEST(MessagesTest, AReplyWhoseEtagIsNotQuotedHexIsMalformed) {
+  const TimePoint now = TimePoint() + seconds(1000);
+  Result<cache::EntryPtr> good =
+      DecodeGetReply(EntryReplyWithEtag("\"0123456789abcdef\""), "/k", now);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  for (std::string_view etag :
+       {std::string_view("\"x\"\r\nSet-Cookie: s=1"), std::string_view("\"0123456789ABCDEF\""),
+        std::string_view("0123456789abcdef01"), std::string_view("\"0123456789abcde\""),
+        std::string_view("\"0123456789abcdef0\""), std::string_view("")}) {
+    bool malformed = false;
+    Result<cache::EntryPtr> got = DecodeGetReply(EntryReplyWithEtag(etag), "/k", now, &malformed);
+    EXPECT_FALSE(got.ok()) << etag;
+    EXPECT_TRUE(malformed) << etag;
+  }
+  EXPECT_TRUE(IsWellFormedEtag(cache::StrongEtag("{\"id\":1}")));
+}
+
 TEST(MessagesTest, NegativeAndStaleEntriesTravel) {
   const TimePoint now = TimePoint() + seconds(1000);
   cache::EntryPtr e = MakeEntry(now, cache::EntryKind::kNotFound);

@@ -62,6 +62,9 @@ class PeerService {
                         std::function<void(Result<cache::EntryPtr>)> done) = 0;
   // ServePurge removes `target` from this node's caches.
   virtual Result<uint64_t> ServePurge(const PurgeTarget& target) = 0;
+  // KnownCaller says whether a node that names itself `address` (authenticated by the shared
+  // secret) may call this one. Never true for this node's own address.
+  virtual bool KnownCaller(std::string_view address) const = 0;
 };
 
 class PeerTransport {

@@ -20,7 +20,12 @@ class RpcPeerClient final : public PeerClient {
     client_->Call(
         static_cast<uint8_t>(Method::kGet), std::move(payload), timeout,
         [clock = &clock_, key = std::move(key), done = std::move(done)](Result<std::string> r) {
-          if (!r.ok()) return done(GetReply{r.status(), false});
+          // ResourceExhausted: the owner's reply would not fit a frame (its answer), or this
+          // client has max_in_flight calls out; neither means the owner is down.
+          if (!r.ok()) {
+            const bool owner_answer = r.status().code() == StatusCode::kResourceExhausted;
+            return done(GetReply{r.status(), owner_answer});
+          }
           bool malformed = false;
           Result<cache::EntryPtr> e = DecodeGetReply(*r, key, clock->Now(), &malformed);
           // An owner that is shutting down is a transport matter for us.
@@ -95,6 +100,9 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
   }
   co.connections = options_.connections;
   co.secret = options_.secret;
+  co.self = options_.self;
+  co.allow_insecure = options_.insecure;
+  co.keepalive = options_.keepalive;
   co.connect_timeout = options_.connect_timeout;
   co.logger = options_.logger;
   return std::make_shared<RpcPeerClient>(std::make_shared<rpc::Client>(runtime_, std::move(co)),
@@ -109,6 +117,10 @@ Status RpcTransport::Serve(PeerService& service) {
   so.host = options_.listen_host.empty() ? self->host : options_.listen_host;
   so.port = self->port;
   so.secret = options_.secret;
+  so.self = options_.self;
+  so.allow_insecure = options_.insecure;
+  so.idle_timeout = options_.idle_timeout;
+  so.accept_client = [&service](std::string_view who) { return service.KnownCaller(who); };
   so.logger = options_.logger;
   handler_ = std::make_unique<ServiceHandler>(service, clock_);
   server_ = std::make_unique<rpc::Server>(runtime_, std::move(so), *handler_);

@@ -83,6 +83,12 @@ struct Client::State : ClientCore {
 void ClientCore::Call(FrameType type, uint8_t method, std::string payload, Duration timeout,
                       CallCallback done) {
   calls.fetch_add(1, std::memory_order_relaxed);
+  if (options.secret.empty() && !options.allow_insecure && !IsLoopbackHost(options.host)) {
+    return Refuse(std::move(done),
+                  Status::Unavailable("refusing to dial peer " + peer +
+                                      " without a secret (it is not on loopback); set "
+                                      "cluster.secret (or cluster.insecure)"));
+  }
   if (payload.size() > options.max_frame - kMinFrameLength) {
     return Refuse(std::move(done),
                   Status::ResourceExhausted("call payload of " + std::to_string(payload.size()) +
@@ -145,7 +151,8 @@ void ClientCore::Call(FrameType type, uint8_t method, std::string payload, Durat
         const uint64_t id = c->next_id++;
         const TimePoint deadline = now + timeout;
         c->pending.Add(id, std::move(done), deadline);
-        c->queued.Append(type, method, id, std::move(payload));
+        // Fits: checked against max_frame above.
+        (void)c->queued.Append(type, method, id, std::move(payload));
         in_flight.fetch_add(1, std::memory_order_relaxed);
         if (c->phase == ClientConn::Phase::kReady && !c->writing) {
           c->writing = true;

@@ -16,7 +16,8 @@
 // callers nothing. Ping sends a PING frame and completes on the PONG.
 //
 // With a secret set, every connection first authenticates itself to the server and the
-// server to itself (HMAC-SHA256 challenge-response; docs/rpc-format.md); a server that
+// server to itself (HMAC-SHA256 challenge-response binding `self`, the address dialled and
+// both nonces; docs/rpc-format.md); a server that
 // fails it, or that asks for no authentication, is refused (PermissionDenied-like:
 // Unavailable with a message naming authentication), and its calls fail. connect_timeout
 // covers the TCP connect and the handshake together.
@@ -61,10 +62,20 @@ struct ClientOptions {
   Duration backoff_initial = std::chrono::milliseconds(50);
   Duration backoff_max = std::chrono::seconds(2);
   std::string secret;  // empty: no authentication
+  // This node's own peer address (cluster.self), named in HELLO: with a secret the server
+  // checks it (not its own address; one of its peers) and both proofs bind it, together with
+  // the address dialled (host:port as given here), which must be the server's own self.
+  std::string self;
+  // Without a secret, a peer beyond loopback (IsLoopbackHost) is never dialled unless this is
+  // set (cluster.insecure): its calls fail at once with Unavailable saying so.
+  bool allow_insecure = false;
   // A reply frame whose length field exceeds this breaks the connection; a call whose payload
   // exceeds max_frame - 10 is refused with ResourceExhausted (it would break the server's).
   uint32_t max_frame = 64u << 20;
   size_t max_in_flight = 4096;  // per connection; more calls fail with ResourceExhausted
+  // A ready connection that has written nothing for this long sends a PING, so that a
+  // server's idle_timeout does not drop it. Zero: never.
+  Duration keepalive = Duration::zero();
   // Component "rpc": the peer going down (first failed connect, with the reason) and coming
   // back (once each per change), refused handshakes and malformed frames (rate-limited).
   Logger* logger = &NullLogger();

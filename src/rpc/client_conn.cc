@@ -1,10 +1,13 @@
 // ClientConn: one multiplexed connection of an rpc::Client's pool (client_internal.h).
 //
 // Dial -> resolve -> connect -> HELLO (+ CHALLENGE / AUTH with a secret) -> ready; then
-// gathered writes of the queued frames, reads matched to pending calls by request id, and
-// the sweep tick that fails calls past their deadline. Everything here runs on the
-// connection's strand; Call (client.cc) reaches it only through the mutex-guarded members.
-// A connection that finishes hands its calls to ClientCore::ConnDied, which fails them.
+// gathered writes of the queued frames, reads matched to pending calls by request id, the
+// sweep tick that fails calls past their deadline, and (options.keepalive) a PING on a
+// connection that has written nothing for a while, so that a server's idle_timeout keeps it.
+// Everything here runs on the connection's strand; Call (client.cc) reaches it only through the
+// mutex-guarded members. A connection that finishes hands its calls to ClientCore::ConnDied, which
+// fails them.
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -12,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/log_escape.h"
 #include "rpc/auth.h"
 #include "rpc/client_internal.h"
 
@@ -30,7 +34,8 @@ ClientConn::ClientConn(std::shared_ptr<ClientCore> s, size_t slot_index, TimePoi
       socket_(strand),
       resolver_(strand),
       timer_(strand),
-      decoder_(state->options.max_frame) {}
+      keepalive_timer_(strand),
+      decoder_(auth::kMaxHandshakeFrame) {}  // raised to max_frame once ready
 
 void ClientConn::Dial() {
   ArmTimer();
@@ -68,17 +73,22 @@ void ClientConn::OnConnected(const boost::system::error_code& ec) {
   }
   boost::system::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
-  // HELLO: the version, and our nonce if we have a secret (docs/rpc-format.md).
-  std::string hello(1, static_cast<char>(auth::kVersion));
+  // HELLO: the version, our nonce if we have a secret, who we are and whom we dialled
+  // (docs/rpc-format.md). The nonce is outstanding until the handshake ends: a server of this
+  // node (same Runtime) refuses a HELLO that carries it (a reflection).
+  hello_.client_self = state->options.self;
+  hello_.server_addr = state->peer;
   if (!state->options.secret.empty()) {
-    client_nonce_ = auth::MakeNonce();
-    if (client_nonce_.empty()) {
+    hello_.nonce = auth::MakeNonce();
+    if (hello_.nonce.empty()) {
       return Fail(Status::Unavailable("peer " + state->peer +
                                       " down: authentication: no random bytes for a nonce"),
                   true);
     }
-    hello += client_nonce_;
+    state->impl.nonces.Add(hello_.nonce);
+    nonce_outstanding_ = true;
   }
+  const std::string hello = auth::EncodeHello(hello_);
   stage_ = Stage::kHello;
   SendHandshake(FrameType::kHello, hello);
   Read();
@@ -89,7 +99,7 @@ void ClientConn::SendHandshake(FrameType type, std::string_view payload) {
   // completion yet (its bytes have left, since the server answered them).
   std::string& out = type == FrameType::kHello ? hello_out_ : auth_out_;
   out.clear();
-  AppendFrame(out, type, 0, 0, payload);
+  (void)AppendFrame(out, type, 0, 0, payload);  // handshake frames are tiny
   asio::async_write(socket_, asio::buffer(out),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                       if (ec) {
@@ -101,7 +111,14 @@ void ClientConn::SendHandshake(FrameType type, std::string_view payload) {
 }
 
 void ClientConn::Read() {
-  std::span<char> space = decoder_.Prepare();
+  std::span<char> space;
+  try {
+    space = decoder_.Prepare();
+  } catch (const std::bad_alloc&) {
+    // No memory for the next frame: fail this connection's calls, not the process.
+    ProtocolError("out of memory for the next frame");
+    return;
+  }
   socket_.async_read_some(asio::buffer(space.data(), space.size()),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
@@ -155,8 +172,9 @@ bool ClientConn::AuthFailure(const std::string& why) {
 
 bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
   if (frame.type == FrameType::kError) {
-    // The server's last word before it closes: usually why it refused us.
-    std::string reason(frame.payload.substr(0, 512));
+    // The server's last word before it closes: usually why it refused us. Its text, escaped
+    // and cut, for logs only.
+    const std::string reason = EscapeForLog(frame.payload);
     if (stage_ != Stage::kReady) {
       state->fault_log.Write(state->log, LogLevel::kWarn,
                              "peer " + state->peer + " refused the connection: " + reason);
@@ -168,8 +186,21 @@ bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
     return false;
   }
   if (stage_ != Stage::kReady) return OnHandshakeFrame(frame);
-  if (frame.type != FrameType::kReply && frame.type != FrameType::kPong) {
+  if (frame.type != FrameType::kReply && frame.type != FrameType::kPong &&
+      frame.type != FrameType::kFail) {
     return ProtocolError("unexpected " + std::string(FrameTypeName(frame.type)) + " frame");
+  }
+  Result<std::string> result = std::string();
+  if (frame.type == FrameType::kFail) {
+    // The call failed on the server; the code is all it says (the words are ours).
+    if (frame.payload.size() != 1 || static_cast<uint8_t>(frame.payload[0]) !=
+                                         static_cast<uint8_t>(StatusCode::kResourceExhausted)) {
+      return ProtocolError("malformed FAIL frame");
+    }
+    result = Status::ResourceExhausted("peer " + state->peer +
+                                       ": the reply is over the peer's max_frame");
+  } else {
+    result = std::string(frame.payload);
   }
   std::optional<CallCallback> done;
   {
@@ -180,7 +211,8 @@ bool ClientConn::OnFrame(const Frame& frame, std::vector<Completion>& batch) {
   }
   AddClaims(state.get(), 1);
   state->in_flight.fetch_sub(1, std::memory_order_relaxed);
-  batch.push_back(Completion{std::move(*done), std::string(frame.payload)});
+  if (!result.ok()) state->failures.fetch_add(1, std::memory_order_relaxed);
+  batch.push_back(Completion{std::move(*done), std::move(result)});
   return true;
 }
 
@@ -195,13 +227,15 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
         }
         stage_ = Stage::kAuthSent;
         server_nonce_ = std::string(frame.payload);
-        SendHandshake(FrameType::kAuth, auth::ClientProof(secret, client_nonce_, frame.payload));
+        SendHandshake(FrameType::kAuth, auth::ClientProof(secret, hello_, server_nonce_));
         return true;
       }
       if (frame.type == FrameType::kAuthOk && secret.empty()) {
         if (!frame.payload.empty()) return ProtocolError("AUTH_OK with a payload");
+        decoder_.set_max_frame(state->options.max_frame);
         stage_ = Stage::kReady;
         state->ConnReady(*this);
+        ArmKeepalive();
         return true;
       }
       if (frame.type == FrameType::kAuthOk) {
@@ -215,12 +249,14 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
       return ProtocolError(got() + " during the handshake");
     case Stage::kAuthSent:
       if (frame.type != FrameType::kAuthOk) return ProtocolError(got() + " during the handshake");
-      if (!auth::ProofMatches(frame.payload,
-                              auth::ServerProof(secret, client_nonce_, server_nonce_))) {
+      if (!auth::ProofMatches(frame.payload, auth::ServerProof(secret, hello_, server_nonce_))) {
         return AuthFailure("the peer did not prove the shared secret (different secret?)");
       }
+      ForgetNonce();
+      decoder_.set_max_frame(state->options.max_frame);
       stage_ = Stage::kReady;
       state->ConnReady(*this);
+      ArmKeepalive();
       return true;
     case Stage::kReady:
     case Stage::kConnecting:
@@ -288,6 +324,7 @@ void ClientConn::WriteNext() {
     }
     writing_q_.Swap(queued);
   }
+  wrote_since_keepalive_ = true;
   writing_q_.Buffers(bufs_);
   asio::async_write(socket_, bufs_,
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
@@ -301,6 +338,31 @@ void ClientConn::WriteNext() {
                     });
 }
 
+void ClientConn::ArmKeepalive() {
+  const Duration every = state->options.keepalive;
+  if (every <= Duration::zero() || stage_ == Stage::kDone) return;
+  keepalive_timer_.expires_after(every);
+  keepalive_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->stage_ == Stage::kDone) return;
+    if (!self->wrote_since_keepalive_) {
+      bool write = false;
+      {
+        MutexLock lock(self->mu);
+        if (self->phase != Phase::kReady) return;
+        // No pending entry: the PONG finds none and is dropped, like a late reply.
+        (void)self->queued.Append(FrameType::kPing, 0, self->next_id++, std::string_view());
+        if (!self->writing) {
+          self->writing = true;
+          write = true;
+        }
+      }
+      if (write) self->WriteNext();
+    }
+    self->wrote_since_keepalive_ = false;
+    self->ArmKeepalive();
+  });
+}
+
 void ClientConn::Fail(const Status& why, bool connect_failure) {
   if (stage_ == Stage::kDone) return;
   stage_ = Stage::kDone;
@@ -308,13 +370,21 @@ void ClientConn::Fail(const Status& why, bool connect_failure) {
   state->ConnDied(*this, why, connect_failure);
 }
 
+void ClientConn::ForgetNonce() {
+  if (!nonce_outstanding_) return;
+  nonce_outstanding_ = false;
+  state->impl.nonces.Remove(hello_.nonce);
+}
+
 void ClientConn::CloseSocket() {
   stage_ = Stage::kDone;
+  ForgetNonce();
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   resolver_.cancel();
   timer_.cancel();
+  keepalive_timer_.cancel();
 }
 
 }  // namespace shoal::rpc

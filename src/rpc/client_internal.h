@@ -42,6 +42,7 @@
 #include "base/deadline_table.h"
 #include "base/logger.h"
 #include "base/mutex.h"
+#include "rpc/auth.h"
 #include "rpc/client.h"
 #include "rpc/frame.h"
 #include "rpc/runtime_internal.h"
@@ -152,6 +153,9 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   using PendingTable = DeadlineTable<uint64_t, CallCallback>;
 
   ClientConn(std::shared_ptr<ClientCore> s, size_t slot_index, TimePoint now);
+  ~ClientConn() { ForgetNonce(); }
+  ClientConn(const ClientConn&) = delete;
+  ClientConn& operator=(const ClientConn&) = delete;
 
   // Dial resolves, connects and starts the handshake. Strand.
   void Dial();
@@ -196,6 +200,10 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   // AuthFailure logs (rate-limited) and finishes the connection; returns false.
   bool AuthFailure(const std::string& why);
   void OnTick();
+  // Keepalive sends a PING when nothing was written since the last one (options.keepalive).
+  void ArmKeepalive();
+  // ForgetNonce takes our nonce out of the Runtime's NonceSet once the handshake is over.
+  void ForgetNonce();
   // Fail finishes the connection: fails its calls, closes the socket.
   void Fail(const Status& why, bool connect_failure);
 
@@ -203,10 +211,14 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   tcp::socket socket_;
   tcp::resolver resolver_;
   asio::steady_timer timer_;
+  asio::steady_timer keepalive_timer_;
+  bool wrote_since_keepalive_ = false;
   FrameDecoder decoder_;
   std::vector<tcp::endpoint> endpoints_;
   Stage stage_ = Stage::kConnecting;
-  std::string client_nonce_, server_nonce_;
+  auth::Hello hello_;  // ours: nonce (with a secret), self, the address dialled
+  std::string server_nonce_;
+  bool nonce_outstanding_ = false;  // hello_.nonce is in the Runtime's NonceSet
   std::string hello_out_, auth_out_;
   internal::OutQueue writing_q_;
   std::vector<asio::const_buffer> bufs_;

@@ -1,7 +1,6 @@
 #include "rpc/frame.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cstring>
 #include <iterator>
 #include <limits>
@@ -13,28 +12,34 @@ namespace shoal::rpc {
 
 std::string_view FrameTypeName(FrameType type) {
   // Indexed by the type byte; 0 is not a type.
-  static constexpr std::string_view kNames[] = {"?",     "CALL",      "REPLY", "PING",    "PONG",
-                                                "HELLO", "CHALLENGE", "AUTH",  "AUTH_OK", "ERROR"};
-  static_assert(std::size(kNames) == static_cast<size_t>(FrameType::kError) + 1,
+  static constexpr std::string_view kNames[] = {"?",       "CALL",  "REPLY",     "PING",
+                                                "PONG",    "HELLO", "CHALLENGE", "AUTH",
+                                                "AUTH_OK", "ERROR", "FAIL"};
+  static_assert(std::size(kNames) == static_cast<size_t>(FrameType::kFail) + 1,
                 "one name per FrameType");
   return NameAt(kNames, type, "?");
 }
 
-void AppendFrameHeader(std::string& out, FrameType type, uint8_t method, uint64_t id,
-                       size_t payload_size) {
-  assert(payload_size <= std::numeric_limits<uint32_t>::max() - kMinFrameLength);
+Status AppendFrameHeader(std::string& out, FrameType type, uint8_t method, uint64_t id,
+                         size_t payload_size) {
+  if (payload_size > kMaxPayload) {
+    return Status::ResourceExhausted("frame payload of " + std::to_string(payload_size) +
+                                     " bytes does not fit a frame's length field");
+  }
   char header[kFrameHeaderSize];
   StoreBigEndian32(header, static_cast<uint32_t>(payload_size) + kMinFrameLength);
   header[4] = static_cast<char>(type);
   header[5] = static_cast<char>(method);
   StoreBigEndian64(header + 6, id);
   out.append(header, sizeof(header));
+  return Status::Ok();
 }
 
-void AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
-                 std::string_view payload) {
-  AppendFrameHeader(out, type, method, id, payload.size());
-  out.append(payload);
+Status AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
+                   std::string_view payload) {
+  Status st = AppendFrameHeader(out, type, method, id, payload.size());
+  if (st.ok()) out.append(payload);
+  return st;
 }
 
 Status FrameRules::Check(std::string_view head) const {
@@ -62,6 +67,10 @@ size_t FrameRules::FrameSize(std::string_view head) const {
 
 FrameDecoder::FrameDecoder(uint32_t max_frame)
     : FrameSplitter(FrameRules{.max_frame = std::max(max_frame, kMinFrameLength)}) {}
+
+void FrameDecoder::set_max_frame(uint32_t max_frame) {
+  mutable_rules().max_frame = std::max(max_frame, kMinFrameLength);
+}
 
 Frame FrameRules::Parse(std::string_view whole) const {
   Frame frame;

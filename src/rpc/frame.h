@@ -46,10 +46,11 @@ enum class FrameType : uint8_t {
   kAuth = 7,       // client -> server: 32-byte client proof
   kAuthOk = 8,     // server -> client, handshake done: empty, or the 32-byte server proof
   kError = 9,      // server -> client before closing: a reason in UTF-8
+  kFail = 10,      // server -> client: the CALL's id, one StatusCode byte: the call failed
 };
 
 // IsFrameType says whether `byte` names a FrameType.
-inline bool IsFrameType(uint8_t byte) { return byte >= 1 && byte <= 9; }
+inline bool IsFrameType(uint8_t byte) { return byte >= 1 && byte <= 10; }
 // FrameTypeName returns "CALL", "REPLY", ... for logs.
 std::string_view FrameTypeName(FrameType type);
 
@@ -60,16 +61,20 @@ struct Frame {
   std::string_view payload;
 };
 
+// kMaxPayload is the largest payload any frame can carry (the length field is a u32).
+inline constexpr size_t kMaxPayload = UINT32_MAX - kMinFrameLength;
+
 // AppendFrameHeader appends the 14-byte header of a frame whose payload is `payload_size`
-// bytes; the caller appends (or separately writes) the payload.
-// REQUIRES: payload_size <= UINT32_MAX - kMinFrameLength.
-void AppendFrameHeader(std::string& out, FrameType type, uint8_t method, uint64_t id,
-                       size_t payload_size);
-// AppendFrame appends a whole frame.
-void AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
-                 std::string_view payload);
-inline void AppendFrame(std::string& out, const Frame& frame) {
-  AppendFrame(out, frame.type, frame.method, frame.id, frame.payload);
+// bytes; the caller appends (or separately writes) the payload. A payload over kMaxPayload
+// appends nothing and returns ResourceExhausted (a receiver's max_frame is the tighter limit,
+// which callers check first).
+Status AppendFrameHeader(std::string& out, FrameType type, uint8_t method, uint64_t id,
+                         size_t payload_size);
+// AppendFrame appends a whole frame, or nothing (as AppendFrameHeader).
+Status AppendFrame(std::string& out, FrameType type, uint8_t method, uint64_t id,
+                   std::string_view payload);
+inline Status AppendFrame(std::string& out, const Frame& frame) {
+  return AppendFrame(out, frame.type, frame.method, frame.id, frame.payload);
 }
 
 // FrameRules: what a FrameDecoder accepts, as base/frame_splitter.h asks for it. The length
@@ -95,6 +100,9 @@ class FrameDecoder : public FrameSplitter<FrameRules> {
  public:
   // `max_frame` bounds the length field (so a frame is at most max_frame + 4 bytes).
   explicit FrameDecoder(uint32_t max_frame);
+  // set_max_frame changes the bound for the frames not yet begun: a connection starts at the
+  // handshake's size (auth::kMaxHandshakeFrame) and is raised to max_frame once ready.
+  void set_max_frame(uint32_t max_frame);
 };
 
 }  // namespace shoal::rpc

@@ -15,7 +15,7 @@ namespace {
 
 std::string Encode(FrameType type, uint8_t method, uint64_t id, std::string_view payload) {
   std::string out;
-  AppendFrame(out, type, method, id, payload);
+  EXPECT_TRUE(AppendFrame(out, type, method, id, payload).ok());
   return out;
 }
 
@@ -27,7 +27,7 @@ std::vector<std::string> Drain(FrameDecoder& d) {
     EXPECT_TRUE(next.ok()) << next.status().ToString();
     if (!next.ok() || !next->has_value()) return out;
     out.push_back(std::string());
-    AppendFrame(out.back(), **next);
+    EXPECT_TRUE(AppendFrame(out.back(), **next).ok());
   }
 }
 
@@ -46,13 +46,13 @@ TEST(FrameTest, HeaderIsBigEndianByteForByte) {
 
 TEST(FrameTest, HeaderThenPayloadEqualsWholeFrame) {
   std::string a;
-  AppendFrameHeader(a, FrameType::kReply, 0, 42, 5);
+  ASSERT_TRUE(AppendFrameHeader(a, FrameType::kReply, 0, 42, 5).ok());
   a += "hello";
   EXPECT_EQ(a, Encode(FrameType::kReply, 0, 42, "hello"));
 }
 
 TEST(FrameTest, DecodesEveryTypeWithItsFields) {
-  for (uint8_t t = 1; t <= 9; ++t) {
+  for (uint8_t t = 1; t <= 10; ++t) {
     ASSERT_TRUE(IsFrameType(t));
     const auto type = static_cast<FrameType>(t);
     EXPECT_NE(FrameTypeName(type), "?");
@@ -69,7 +69,7 @@ TEST(FrameTest, DecodesEveryTypeWithItsFields) {
     EXPECT_EQ(d.buffered(), 0u);
   }
   EXPECT_FALSE(IsFrameType(0));
-  EXPECT_FALSE(IsFrameType(10));
+  EXPECT_FALSE(IsFrameType(11));
 }
 
 TEST(FrameTest, ByteByByteYieldsTheSameFrames) {
@@ -165,7 +165,7 @@ TEST(FrameTest, LengthTooShortForTheHeaderIsRefused) {
 }
 
 TEST(FrameTest, UnknownTypeIsRefusedFromItsFifthByte) {
-  for (int type : {0, 10, 0x77, 255}) {
+  for (int type : {0, 11, 0x77, 255}) {
     FrameDecoder d(1024);
     const char bytes[5] = {0, 0, 0, 10, static_cast<char>(type)};
     d.Feed(std::string_view(bytes, 5));
@@ -192,21 +192,97 @@ TEST(FrameTest, PartialHeaderNeedsMore) {
   }
 }
 
-TEST(AuthTest, ProofsDependOnSecretNoncesAndDirection) {
+auth::Hello HelloOf(std::string nonce, std::string client_self, std::string server_addr) {
+  return auth::Hello{std::move(nonce), std::move(client_self), std::move(server_addr)};
+}
+
+TEST(FrameTest, APayloadTooLargeForTheLengthFieldIsAnErrorNotAWrap) {
+  std::string out = "x";
+  Status st = AppendFrameHeader(out, FrameType::kReply, 0, 1, kMaxPayload + 1);
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(out, "x");  // nothing appended
+  EXPECT_TRUE(AppendFrameHeader(out, FrameType::kReply, 0, 1, kMaxPayload).ok());
+  EXPECT_EQ(out.size(), 1 + kFrameHeaderSize);
+  EXPECT_EQ(out.substr(1, 4), std::string("\xff\xff\xff\xff", 4));
+}
+
+TEST(FrameTest, TheLimitCanBeRaisedForFramesNotYetBegun) {
+  FrameDecoder d(64);
+  d.Feed(Encode(FrameType::kHello, 0, 0, std::string(40, 'h')));
+  std::vector<std::string> got = Drain(d);
+  ASSERT_EQ(got.size(), 1u);
+  d.set_max_frame(1 << 20);
+  const std::string big = Encode(FrameType::kCall, 1, 2, std::string(1000, 'c'));
+  d.Feed(big);
+  got = Drain(d);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], big);
+}
+
+TEST(AuthTest, ProofsDependOnSecretNoncesIdentitiesAndDirection) {
   const std::string cn = auth::MakeNonce();
   const std::string sn = auth::MakeNonce();
   ASSERT_EQ(cn.size(), auth::kNonceSize);
   ASSERT_EQ(sn.size(), auth::kNonceSize);
   EXPECT_NE(cn, sn);
-  const std::string c = auth::ClientProof("s3cret", cn, sn);
+  const auth::Hello h = HelloOf(cn, "a:1", "b:2");
+  const std::string c = auth::ClientProof("s3cret", h, sn);
   ASSERT_EQ(c.size(), auth::kProofSize);
-  EXPECT_TRUE(auth::ProofMatches(c, auth::ClientProof("s3cret", cn, sn)));
-  EXPECT_FALSE(auth::ProofMatches(c, auth::ClientProof("s3cret!", cn, sn)));
-  EXPECT_FALSE(auth::ProofMatches(c, auth::ClientProof("s3cret", sn, cn)));
+  EXPECT_TRUE(auth::ProofMatches(c, auth::ClientProof("s3cret", h, sn)));
+  EXPECT_FALSE(auth::ProofMatches(c, auth::ClientProof("s3cret!", h, sn)));
+  EXPECT_FALSE(auth::ProofMatches(c, auth::ClientProof("s3cret", HelloOf(sn, "a:1", "b:2"), cn)));
+  // Both identities are bound, and unambiguously (length-prefixed).
+  EXPECT_FALSE(auth::ProofMatches(c, auth::ClientProof("s3cret", HelloOf(cn, "a:1", "c:2"), sn)));
+  EXPECT_FALSE(auth::ProofMatches(c, auth::ClientProof("s3cret", HelloOf(cn, "c:1", "b:2"), sn)));
+  EXPECT_FALSE(auth::ProofMatches(c, auth::ClientProof("s3cret", HelloOf(cn, "b:2", "a:1"), sn)));
+  EXPECT_FALSE(auth::ProofMatches(c, auth::ClientProof("s3cret", HelloOf(cn, "a:1b", ":2"), sn)));
   // A client proof is never a server proof (no reflection).
-  EXPECT_FALSE(auth::ProofMatches(c, auth::ServerProof("s3cret", cn, sn)));
-  EXPECT_FALSE(auth::ProofMatches(c.substr(0, 31), auth::ClientProof("s3cret", cn, sn)));
+  EXPECT_FALSE(auth::ProofMatches(c, auth::ServerProof("s3cret", h, sn)));
+  EXPECT_FALSE(auth::ProofMatches(c.substr(0, 31), auth::ClientProof("s3cret", h, sn)));
   EXPECT_FALSE(auth::ProofMatches("", ""));
+}
+
+TEST(AuthTest, HelloRoundTripsAndRefusesMalformedOrOtherVersions) {
+  const auth::Hello h = HelloOf(std::string(32, 'n'), "10.0.0.1:7070", "10.0.0.2:7070");
+  const std::string bytes = auth::EncodeHello(h);
+  EXPECT_LE(bytes.size(), auth::kMaxHelloPayload);
+  Result<auth::Hello> back = auth::DecodeHello(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->nonce, h.nonce);
+  EXPECT_EQ(back->client_self, h.client_self);
+  EXPECT_EQ(back->server_addr, h.server_addr);
+  // Version 1 (the old handshake) is refused as a version mismatch.
+  Result<auth::Hello> v1 = auth::DecodeHello(std::string(1, '\x01') + std::string(32, 'n'));
+  ASSERT_FALSE(v1.ok());
+  EXPECT_TRUE(auth::IsVersionMismatch(v1.status())) << v1.status().ToString();
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    Result<auth::Hello> cut = auth::DecodeHello(bytes.substr(0, n));
+    EXPECT_FALSE(cut.ok()) << n;
+    if (n > 0) {
+      EXPECT_FALSE(auth::IsVersionMismatch(cut.status())) << n;
+    }
+  }
+  EXPECT_FALSE(auth::DecodeHello(bytes + "x").ok());
+  std::string bad_nonce = bytes;
+  bad_nonce[1] = 31;  // a 31-byte nonce
+  EXPECT_FALSE(auth::DecodeHello(bad_nonce).ok());
+  // The largest HELLO fits the limit frames have before the handshake is done.
+  const auth::Hello big =
+      HelloOf(std::string(32, 'n'), std::string(300, 'a'), std::string(300, 'b'));
+  EXPECT_LE(auth::EncodeHello(big).size() + kMinFrameLength, auth::kMaxHandshakeFrame);
+}
+
+TEST(AuthTest, OutstandingNoncesAreRememberedUntilRemoved) {
+  const std::string n = auth::MakeNonce();
+  auth::NonceSet set;
+  EXPECT_FALSE(set.Contains(n));
+  set.Add(n);
+  set.Add(n);  // two connections may (in theory) draw the same nonce: each removes its own
+  EXPECT_TRUE(set.Contains(n));
+  set.Remove(n);
+  EXPECT_TRUE(set.Contains(n));
+  set.Remove(n);
+  EXPECT_FALSE(set.Contains(n));
 }
 
 std::string Hex(std::string_view bytes) {
@@ -221,15 +297,17 @@ std::string Hex(std::string_view bytes) {
 }
 
 // Known answers, computed independently (Python's hmac module) from the construction that
-// docs/rpc-format.md specifies: HMAC-SHA256(secret, label || client nonce || server nonce).
+// docs/rpc-format.md specifies: HMAC-SHA256(secret, label || u8 len || client_self || u8 len ||
+// server_addr || client nonce || server nonce).
 // They pin the wire format: a change here breaks every mixed-version cluster.
 TEST(AuthTest, ProofsMatchTheDocumentedConstruction) {
   const std::string cn(32, 'a');
   const std::string sn(32, 'b');
-  EXPECT_EQ(Hex(auth::ServerProof("Jefe", cn, sn)),
-            "a04a5193f170cd47381bf46afad3b9181a9db549a543ba47d3ea19f8860761eb");
-  EXPECT_EQ(Hex(auth::ClientProof("Jefe", cn, sn)),
-            "9c9705c8cf6a6f62d8eb1383a80ce6e5653f25272c22e3085fe2c92e038fec7c");
+  const auth::Hello h = HelloOf(cn, "10.0.0.1:7070", "10.0.0.2:7070");
+  EXPECT_EQ(Hex(auth::ServerProof("Jefe", h, sn)),
+            "d11a1c6c1ccb7c090229a15f371c0fa8374d6d1355662fa708ff461fa75678bc");
+  EXPECT_EQ(Hex(auth::ClientProof("Jefe", h, sn)),
+            "1bc6eb531b2497569f6870fa227e2debc4ac677c006669a6339f54ea19063e46");
 }
 
 }  // namespace

@@ -31,6 +31,7 @@
 #include "base/logger.h"
 #include "base/memory_logger.h"
 #include "base/test_socket.h"
+#include "rpc/auth.h"
 #include "rpc/client.h"
 #include "rpc/frame.h"
 #include "rpc/runtime.h"
@@ -189,9 +190,12 @@ bool ClosedByPeer(int fd, std::chrono::milliseconds limit, std::string* received
   return false;
 }
 
+// Hello is a HELLO without a nonce (a client without a secret).
 std::string Hello() {
   std::string f;
-  AppendFrame(f, FrameType::kHello, 0, 0, std::string_view("\x01", 1));
+  (void)AppendFrame(
+      f, FrameType::kHello, 0, 0,
+      auth::EncodeHello({.nonce = "", .client_self = "127.0.0.1:1", .server_addr = "?"}));
   return f;
 }
 
@@ -223,6 +227,7 @@ class RpcTest : public ::testing::Test {
     o.backoff_initial = 20ms;
     o.backoff_max = 100ms;
     o.secret = std::move(secret);
+    o.self = "127.0.0.1:1";  // this test's node; never the server's address
     o.max_frame = 1 << 20;
     return o;
   }
@@ -578,7 +583,7 @@ TEST_F(RpcTest, CallBeforeTheHandshakeIsRefused) {
   int fd = ConnectToLoopback(port_);
   ASSERT_GE(fd, 0);
   std::string call;
-  AppendFrame(call, FrameType::kCall, 1, 1, "sneaky");
+  ASSERT_TRUE(AppendFrame(call, FrameType::kCall, 1, 1, "sneaky").ok());
   WriteAll(fd, call);
   std::string got;
   EXPECT_TRUE(ClosedByPeer(fd, 3000ms, &got));

@@ -6,6 +6,7 @@
 #include "rpc/runtime.h"
 
 #include <memory>
+#include <new>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -17,13 +18,31 @@ namespace shoal::rpc {
 
 Runtime::Impl::Impl(size_t thread_count) : io(static_cast<int>(thread_count)) {}
 
-Runtime::Runtime(size_t threads) {
+namespace {
+
+// RunThread runs the io_context until it stops. A bad_alloc thrown by a handler leaves run();
+// Asio allows running again at once, so it is logged and the thread goes on.
+void RunThread(asio::io_context& io, const Log& log) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::bad_alloc&) {
+      log.Error("out of memory in an rpc handler; that operation was dropped");
+    }
+  }
+}
+
+}  // namespace
+
+Runtime::Runtime(size_t threads, Logger* logger) {
   const size_t n = threads == 0 ? 1 : threads;
   impl_ = std::make_unique<Impl>(n);
+  impl_->log = Log(logger, "rpc");
   impl_->work.emplace(impl_->io.get_executor());
   impl_->threads.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    impl_->threads.emplace_back([io = &impl_->io] { io->run(); });
+    impl_->threads.emplace_back([impl = impl_.get()] { RunThread(impl->io, impl->log); });
   }
 }
 
@@ -62,20 +81,22 @@ std::string& OutQueue::SmallTail() {
   return chunks_.back();
 }
 
-void OutQueue::Append(FrameType type, uint8_t method, uint64_t id, std::string_view payload) {
+Status OutQueue::Append(FrameType type, uint8_t method, uint64_t id, std::string_view payload) {
   std::string& tail = SmallTail();
-  AppendFrameHeader(tail, type, method, id, payload.size());
+  if (Status st = AppendFrameHeader(tail, type, method, id, payload.size()); !st.ok()) return st;
   tail.append(payload);
   bytes_ += kFrameHeaderSize + payload.size();
+  return Status::Ok();
 }
 
-void OutQueue::Append(FrameType type, uint8_t method, uint64_t id, std::string&& payload) {
+Status OutQueue::Append(FrameType type, uint8_t method, uint64_t id, std::string&& payload) {
   if (payload.size() <= kInlineMax) return Append(type, method, id, std::string_view(payload));
   std::string& tail = SmallTail();
-  AppendFrameHeader(tail, type, method, id, payload.size());
+  if (Status st = AppendFrameHeader(tail, type, method, id, payload.size()); !st.ok()) return st;
   bytes_ += kFrameHeaderSize + payload.size();
   chunks_.push_back(std::move(payload));
   tail_small_ = false;
+  return Status::Ok();
 }
 
 void OutQueue::Buffers(std::vector<asio::const_buffer>& out) const {

@@ -4,6 +4,9 @@
 // traffic (one frame per miss that another node owns), so it gets its own thread rather than
 // a share of the HTTP event loops; no Asio type appears in this header.
 //
+// A std::bad_alloc that escapes a handler (connections catch their own while reading) is
+// logged (component "rpc") and the thread runs on: peer traffic never terminates the process.
+//
 // Ownership: owns its threads, which the constructor starts; Clients and Servers borrow it
 // and must be destroyed (or Closed / Stopped) before it. Thread-safety: Post and PostAfter
 // from any thread; Stop (and the destructor) from a thread that is not a Runtime thread.
@@ -14,12 +17,14 @@
 #include <memory>
 
 #include "base/clock.h"
+#include "base/logger.h"
 
 namespace shoal::rpc {
 
 class Runtime {
  public:
-  explicit Runtime(size_t threads = 1);
+  // `logger` (not owned; must outlive the Runtime) hears of a bad_alloc on a thread.
+  explicit Runtime(size_t threads = 1, Logger* logger = &NullLogger());
   ~Runtime();  // Stop()  NOLINT(bugprone-exception-escape): see runtime.cc
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;

@@ -28,6 +28,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "base/logger.h"
+#include "rpc/auth.h"
 #include "rpc/frame.h"
 #include "rpc/runtime.h"
 
@@ -48,6 +50,9 @@ struct Runtime::Impl {
   // client and server do inline what they would otherwise post and wait for.
   std::atomic<bool> stopped{false};
   std::atomic<bool> stopping{false};
+  Log log;  // component "rpc": a bad_alloc caught on a thread
+  // The handshake nonces this node's clients have outstanding (auth.h, NonceSet).
+  auth::NonceSet nonces;
 };
 
 namespace internal {
@@ -59,8 +64,9 @@ class OutQueue {
  public:
   static constexpr size_t kInlineMax = 4096;
 
-  void Append(FrameType type, uint8_t method, uint64_t id, std::string_view payload);
-  void Append(FrameType type, uint8_t method, uint64_t id, std::string&& payload);
+  // Append queues one frame; a payload over kMaxPayload is refused (nothing queued).
+  Status Append(FrameType type, uint8_t method, uint64_t id, std::string_view payload);
+  Status Append(FrameType type, uint8_t method, uint64_t id, std::string&& payload);
 
   bool empty() const { return bytes_ == 0; }
   size_t bytes() const { return bytes_; }

@@ -41,14 +41,30 @@ void ServerCore::OnAccept(const std::shared_ptr<ServerConn>& conn,
     return;
   }
   bool admitted = false;
+  std::string why;
+  boost::system::error_code addr_ec;
+  conn->address = conn->socket.remote_endpoint(addr_ec).address().to_string();
   {
     MutexLock lock(mu);
     // Checked under mu: Stop sets `stopped` before it takes mu to list the connections, so
     // a connection is either listed there or refused here.
-    if (!stopped.load() && conns.size() < options.max_connections) {
+    size_t& from_here = handshakes_by_address[conn->address];
+    if (stopped.load()) {
+      why.clear();
+    } else if (conns.size() >= options.max_connections) {
+      why = std::to_string(options.max_connections) + " connections open (max_connections)";
+    } else if (handshakes >= options.max_handshakes) {
+      why = std::to_string(options.max_handshakes) + " handshakes pending (max_handshakes)";
+    } else if (from_here >= options.max_handshakes_per_address) {
+      why = std::to_string(from_here) +
+            " handshakes pending from this address (max_handshakes_per_address)";
+    } else {
       conns.emplace(conn.get(), conn);
+      ++handshakes;
+      ++from_here;
       admitted = true;
     }
+    if (from_here == 0) handshakes_by_address.erase(conn->address);
   }
   if (admitted) {
     accepted.fetch_add(1, std::memory_order_relaxed);
@@ -56,11 +72,11 @@ void ServerCore::OnAccept(const std::shared_ptr<ServerConn>& conn,
     asio::post(conn->strand, [conn] { conn->Start(); });
   } else if (!stopped.load()) {
     boost::system::error_code ignored;
+    refused.fetch_add(1, std::memory_order_relaxed);
     refusal_log.Write(log, LogLevel::kWarn,
                       "refusing a connection from " +
                           internal::EndpointText(conn->socket.remote_endpoint(ignored)) + ": " +
-                          std::to_string(options.max_connections) +
-                          " connections open (max_connections)");
+                          why);
     conn->socket.close(ignored);
   }
   Accept();
@@ -71,8 +87,25 @@ void ServerCore::Remove(ServerConn* conn) {
   {
     MutexLock lock(mu);
     removed = conns.erase(conn) > 0;
+    if (removed && conn->in_handshake) {
+      conn->in_handshake = false;
+      ReleaseHandshake(conn->address);
+    }
   }
   if (removed) open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ServerCore::HandshakeDone(ServerConn* conn) {
+  MutexLock lock(mu);
+  if (!conn->in_handshake) return;
+  conn->in_handshake = false;
+  ReleaseHandshake(conn->address);
+}
+
+void ServerCore::ReleaseHandshake(const std::string& address) {
+  if (handshakes > 0) --handshakes;
+  auto it = handshakes_by_address.find(address);
+  if (it != handshakes_by_address.end() && --it->second == 0) handshakes_by_address.erase(it);
 }
 
 void ServerCore::HandlerDone() {
@@ -107,6 +140,11 @@ Status Server::Start() {
   }
   const ServerOptions& o = s.options;
   const std::string where = FormatHostPort(o.host, o.port);
+  if (o.secret.empty() && !o.allow_insecure && !IsLoopbackHost(o.host)) {
+    return Status::InvalidArgument("rpc: refusing to listen on " + where +
+                                   " without a secret: anyone who reaches it could read and "
+                                   "purge the cache; set cluster.secret (or cluster.insecure)");
+  }
   boost::system::error_code ec;
   tcp::endpoint endpoint;
   const asio::ip::address address =
@@ -137,6 +175,11 @@ Status Server::Start() {
     return Status::InvalidArgument("rpc: cannot listen on " + where + ": " + ec.message());
   }
   s.port.store(s.acceptor.local_endpoint(ec).port());
+  s.self = FormatHostPort(o.host, s.port.load());
+  if (!o.self.empty()) {
+    Result<HostPort> self = ParseHostPort(o.self);
+    s.self = self.ok() ? self->ToString() : o.self;
+  }
   asio::post(s.strand, [st = state_] { st->Accept(); });
   return Status::Ok();
 }
@@ -192,6 +235,8 @@ ServerStats Server::Stats() const {
   const State& s = *state_;
   ServerStats st;
   st.connections_accepted = s.accepted.load(std::memory_order_relaxed);
+  st.connections_refused = s.refused.load(std::memory_order_relaxed);
+  st.oversized_replies = s.oversized.load(std::memory_order_relaxed);
   st.connections_open = static_cast<uint64_t>(std::max<int64_t>(0, s.open.load()));
   st.auth_failures = s.auth_failures.load(std::memory_order_relaxed);
   st.malformed = s.malformed.load(std::memory_order_relaxed);

@@ -8,8 +8,19 @@
 // error) also gets that connection dropped, with a log line naming the peer.
 //
 // With a secret set, every connection must pass the HMAC-SHA256 challenge-response
-// (docs/rpc-format.md) before its first CALL; a peer that fails is logged (rate-limited) and
-// dropped. Without one, the server accepts any peer and does not authenticate itself.
+// (docs/rpc-format.md) before its first CALL: the client's HELLO must name this server's
+// `self` as the address dialled and a client address other than `self` (that `accept_client`
+// accepts), and carry no nonce that a client of this node (same Runtime) has outstanding; a peer
+// that fails is logged (rate-limited) and dropped. Without one, the server accepts any peer and
+// does not authenticate itself.
+//
+// Before the handshake is done a connection may send only frames of the handshake's size,
+// must finish within auth_timeout, and counts against max_handshakes (and, per remote address,
+// max_handshakes_per_address) as well as max_connections. A reply larger than max_frame is
+// never sent: the caller gets ResourceExhausted (a FAIL frame) and the connection goes on.
+// A bad_alloc while reading drops that connection only. A connection with
+// max_calls_in_flight calls unanswered is not read until one is answered; an authenticated one
+// that sends nothing for idle_timeout (when set) with no call in flight is dropped.
 //
 // Handler calls come from Runtime threads. The CALLs of one connection are handed over one
 // at a time, in the order they arrived; those of different connections may run at the same
@@ -51,22 +62,48 @@ class Handler {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;               // 0: any free port (see port())
-  std::string secret;              // empty: no authentication
-  uint32_t max_frame = 64u << 20;  // the largest length field accepted (docs/rpc-format.md)
-  size_t max_connections = 1024;   // connections beyond it are closed at once
-  Duration auth_timeout = std::chrono::seconds(5);  // a peer silent this long at connect goes
+  uint16_t port = 0;   // 0: any free port (see port())
+  std::string secret;  // empty: no authentication
+  // This node's address as its peers dial it (cluster.self). With a secret, a client's HELLO
+  // must name it as the address dialled (docs/rpc-format.md). Empty: host:port listened on.
+  std::string self;
+  // With a secret, a client's claimed address (its own self) must pass this check too (the
+  // cluster accepts its peers); it is never this server's self. Empty: any other address.
+  std::function<bool(std::string_view client_self)> accept_client;
+  // Without a secret, Start refuses a host beyond loopback (IsLoopbackHost) unless this is
+  // set (cluster.insecure): anyone who reaches the port could then call.
+  bool allow_insecure = false;
+  // The largest length field accepted once a connection is authenticated (before, frames
+  // are capped at the handshake's size, auth::kMaxHandshakeFrame). A reply over it is not
+  // sent: the call fails with ResourceExhausted on the caller (a FAIL frame).
+  uint32_t max_frame = 64u << 20;
+  size_t max_connections = 1024;  // connections beyond it are closed at once
+  // Connections still in the handshake have their own pool, and a cap per remote address,
+  // so that unauthenticated ones cannot take the slots of real peers; beyond either, a new
+  // connection is closed at once.
+  size_t max_handshakes = 64;
+  size_t max_handshakes_per_address = 8;
+  // Per connection, the calls handed to the Handler and not yet answered; at the cap the
+  // connection stops reading until one is answered (or its Responder is dropped).
+  size_t max_calls_in_flight = 4096;
+  // An authenticated connection that sends nothing (PING included) this long, with no call
+  // in flight, is dropped. Zero: never. (The cluster sets a few probe intervals, and makes
+  // its clients PING idle connections: ClientOptions::keepalive.)
+  Duration idle_timeout = Duration::zero();
+  Duration auth_timeout = std::chrono::seconds(1);  // a peer silent this long at connect goes
   // Component "rpc": refused connections and handshakes (who, why), malformed frames and
   // rejected calls, each rate-limited.
   Logger* logger = &NullLogger();
 };
 
 struct ServerStats {
-  uint64_t connections_accepted = 0;  // admitted (not those refused by max_connections)
+  uint64_t connections_accepted = 0;  // admitted (not those refused by a cap)
+  uint64_t connections_refused = 0;   // closed at accept: max_connections or a handshake cap
   uint64_t connections_open = 0;
   uint64_t auth_failures = 0;  // handshakes refused or timed out (auth_timeout)
   uint64_t malformed = 0;      // connections dropped for a malformed frame or rejected content
   uint64_t calls = 0;
+  uint64_t oversized_replies = 0;  // replies over max_frame, answered ResourceExhausted
 };
 
 class Server {

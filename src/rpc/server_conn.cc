@@ -12,15 +12,22 @@
 // peer. A handshake that fails is answered with an ERROR frame naming the reason, then the
 // connection is closed.
 //
+// Before the handshake is done, the decoder accepts frames of the handshake's size only
+// (auth::kMaxHandshakeFrame), so an unauthenticated peer never makes it reserve max_frame;
+// Admit raises the limit to max_frame and gives back the connection's handshake slot.
+//
 // Back-pressure: a peer that sends calls but does not read the replies would make the queue
 // grow without bound; past kMaxUnsent bytes queued, the connection stops reading until the
-// writes catch up.
+// writes catch up. A reply over max_frame is replaced by a FAIL frame (ResourceExhausted).
+#include <algorithm>
+#include <new>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/log_escape.h"
 #include "rpc/auth.h"
 #include "rpc/server_internal.h"
 
@@ -49,7 +56,16 @@ void ServerConn::Start() {
 }
 
 void ServerConn::Read() {
-  std::span<char> space = decoder_.Prepare();
+  std::span<char> space;
+  try {
+    space = decoder_.Prepare();
+  } catch (const std::bad_alloc&) {
+    // No memory for this connection's next frame: drop it, not the process.
+    state->malformed_log.Write(state->log, LogLevel::kError,
+                               "connection from " + remote_ +
+                                   ": out of memory for its next frame; dropping the connection");
+    return Close();
+  }
   socket.async_read_some(asio::buffer(space.data(), space.size()),
                          [self = shared_from_this()](const boost::system::error_code& ec,
                                                      size_t n) { self->OnRead(ec, n); });
@@ -59,7 +75,17 @@ void ServerConn::OnRead(const boost::system::error_code& ec, size_t n) {
   if (closed_here_ || stage_ == Stage::kRefused) return;
   if (ec) return Close();  // the peer went (eof) or the socket broke: nothing to log
   decoder_.Commit(n);
+  last_heard_ = std::chrono::steady_clock::now();
+  Pump();
+}
+
+void ServerConn::Pump() {
+  const size_t max_calls = std::max<size_t>(state->options.max_calls_in_flight, 1);
   for (;;) {
+    if (stage_ == Stage::kReady && calls_in_flight_.load() >= max_calls) {
+      paused_ = true;  // CallDone resumes once one is answered; the frames wait in the decoder
+      return;
+    }
     Result<std::optional<Frame>> next = decoder_.Next();
     if (!next.ok()) {
       state->malformed.fetch_add(1, std::memory_order_relaxed);
@@ -73,10 +99,42 @@ void ServerConn::OnRead(const boost::system::error_code& ec, size_t n) {
     if (!OnFrame(**next)) return;
   }
   if (Unsent() > kMaxUnsent) {
-    read_paused_ = true;  // WriteNext resumes reading once the queue has drained
+    paused_ = true;  // WriteNext resumes reading once the queue has drained
     return;
   }
   Read();
+}
+
+void ServerConn::Resume() {
+  if (!paused_ || closed_here_ || stage_ == Stage::kRefused) return;
+  paused_ = false;
+  Pump();
+}
+
+void ServerConn::CallDone() {
+  const size_t before = calls_in_flight_.fetch_sub(1);
+  if (before >= std::max<size_t>(state->options.max_calls_in_flight, 1)) {
+    asio::post(strand, [self = shared_from_this()] { self->Resume(); });
+  }
+}
+
+void ServerConn::ArmIdleTimer() {
+  const Duration idle = state->options.idle_timeout;
+  if (idle <= Duration::zero() || closed_here_) return;
+  auth_timer_.expires_at(last_heard_ + idle);
+  auth_timer_.async_wait([self = shared_from_this(), idle](const boost::system::error_code& tec) {
+    if (tec || self->closed_here_) return;
+    const TimePoint now = std::chrono::steady_clock::now();
+    if (now - self->last_heard_ < idle || self->calls_in_flight_.load() > 0) {
+      if (now - self->last_heard_ >= idle) self->last_heard_ = now;  // busy: count from here
+      return self->ArmIdleTimer();
+    }
+    ServerCore& s = *self->state;
+    s.refusal_log.Write(s.log, LogLevel::kInfo,
+                        "connection from " + self->remote_ + " sent nothing (not even PING) for " +
+                            internal::MillisText(idle) + "; dropping it");
+    self->Close();
+  });
 }
 
 bool ServerConn::OnFrame(const Frame& frame) {
@@ -100,6 +158,7 @@ bool ServerConn::OnFrame(const Frame& frame) {
 
 bool ServerConn::OnHandshake(const Frame& frame) {
   const std::string& secret = state->options.secret;
+  const std::string& self = state->self;
   auto fail = [&](const std::string& why, const std::string& reason) {
     state->auth_failures.fetch_add(1, std::memory_order_relaxed);
     Refuse("connection from " + remote_ + ": authentication failed: " + why, reason);
@@ -111,29 +170,45 @@ bool ServerConn::OnHandshake(const Frame& frame) {
       return fail("sent " + got + " before the handshake",
                   "authentication required: expected HELLO, got " + got);
     }
-    if (frame.payload.empty() || static_cast<uint8_t>(frame.payload[0]) != auth::kVersion) {
-      return fail("unsupported handshake version",
-                  "authentication failed: unsupported handshake version");
-    }
-    const std::string_view nonce = frame.payload.substr(1);
-    if (!nonce.empty() && nonce.size() != auth::kNonceSize) {
-      return fail("HELLO with a nonce of " + std::to_string(nonce.size()) + " bytes",
+    Result<auth::Hello> hello = auth::DecodeHello(frame.payload);
+    if (!hello.ok()) {
+      if (auth::IsVersionMismatch(hello.status())) {
+        return fail("HELLO of another protocol version: " + std::string(hello.status().message()) +
+                        " (a node of another shoal release?)",
+                    "authentication failed: unsupported handshake version (this node speaks " +
+                        std::to_string(auth::kVersion) + ")");
+      }
+      return fail("malformed HELLO: " + std::string(hello.status().message()),
                   "authentication failed: malformed HELLO");
     }
     if (secret.empty()) {
       // No secret here: accept anyone and prove nothing. A client with a secret sees the
       // empty AUTH_OK and refuses us itself.
-      stage_ = Stage::kReady;
-      auth_timer_.cancel();
-      Enqueue(FrameType::kAuthOk, 0, std::string());
-      return true;
+      return Admit(std::string());
     }
-    if (nonce.empty()) {
+    const auth::Hello& h = *hello;
+    if (h.nonce.empty()) {
       return fail("the peer has no secret but this server requires one",
                   "authentication required: this server has a secret and the client sent no "
                   "nonce");
     }
-    client_nonce_ = std::string(nonce);
+    if (h.server_addr != self) {
+      return fail("the peer dialled " + EscapeForLog(h.server_addr) + ", but this node is " + self,
+                  "authentication failed: this node is " + self + ", not the address dialled");
+    }
+    if (h.client_self == self) {
+      return fail("the peer claims to be this node (" + self + "): a reflected handshake",
+                  "authentication failed: a client cannot claim this node's address");
+    }
+    if (state->options.accept_client && !state->options.accept_client(h.client_self)) {
+      return fail("the peer claims to be " + EscapeForLog(h.client_self) + ", not a known peer",
+                  "authentication failed: not a known peer");
+    }
+    if (state->impl.nonces.Contains(h.nonce)) {
+      return fail("HELLO carries a nonce this node sent as a client: a reflected handshake",
+                  "authentication failed: reflected handshake");
+    }
+    hello_ = *std::move(hello);
     server_nonce_ = auth::MakeNonce();
     if (server_nonce_.empty()) {
       return fail("no random bytes for a nonce", "authentication failed: server error");
@@ -146,13 +221,20 @@ bool ServerConn::OnHandshake(const Frame& frame) {
   if (frame.type != FrameType::kAuth) {
     return fail("sent " + got + " instead of AUTH", "authentication failed: expected AUTH");
   }
-  if (!auth::ProofMatches(frame.payload, auth::ClientProof(secret, client_nonce_, server_nonce_))) {
+  if (!auth::ProofMatches(frame.payload, auth::ClientProof(secret, hello_, server_nonce_))) {
     return fail("wrong proof (different secret?)",
                 "authentication failed: wrong proof (different secret?)");
   }
+  return Admit(auth::ServerProof(secret, hello_, server_nonce_));
+}
+
+bool ServerConn::Admit(std::string auth_ok) {
   stage_ = Stage::kReady;
   auth_timer_.cancel();
-  Enqueue(FrameType::kAuthOk, 0, auth::ServerProof(secret, client_nonce_, server_nonce_));
+  decoder_.set_max_frame(state->options.max_frame);
+  state->HandshakeDone(this);
+  ArmIdleTimer();  // the auth timer, cancelled above, now watches for silence
+  Enqueue(FrameType::kAuthOk, 0, std::move(auth_ok));
   return true;
 }
 
@@ -167,10 +249,27 @@ bool ServerConn::HandleCall(const Frame& frame) {
     Close();
     return false;
   }
-  Responder respond = [weak = weak_from_this(), id = frame.id](std::string payload) {
-    if (std::shared_ptr<ServerConn> conn = weak.lock()) {
-      conn->Enqueue(FrameType::kReply, id, std::move(payload));
+  // The token counts the call in flight until the Responder is called or dropped (a Handler
+  // may drop it without answering): either frees the slot.
+  calls_in_flight_.fetch_add(1);
+  struct InFlight {
+    std::weak_ptr<ServerConn> conn;
+    std::atomic<bool> done{false};
+    void Done() {
+      if (done.exchange(true)) return;
+      if (std::shared_ptr<ServerConn> c = conn.lock()) c->CallDone();
     }
+    // Only CallDone's post can throw (bad_alloc), and then nothing can be cleaned up, as in
+    // ~Server.
+    ~InFlight() { Done(); }  // NOLINT(bugprone-exception-escape)
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+    explicit InFlight(std::weak_ptr<ServerConn> c) : conn(std::move(c)) {}
+  };
+  auto token = std::make_shared<InFlight>(weak_from_this());
+  Responder respond = [token, id = frame.id](std::string payload) {
+    if (std::shared_ptr<ServerConn> conn = token->conn.lock()) conn->Reply(id, std::move(payload));
+    token->Done();
   };
   Status st = s.handler.Handle(frame.method, frame.payload, std::move(respond));
   s.HandlerDone();
@@ -191,15 +290,31 @@ void ServerConn::Refuse(const std::string& log_line, const std::string& reason) 
   stage_ = Stage::kRefused;
   auth_timer_.cancel();
   close_after_write_ = true;
-  std::string payload = reason;
-  Enqueue(FrameType::kError, 0, std::move(payload));
+  // Cut so that it fits the client's pre-handshake frame limit.
+  Enqueue(FrameType::kError, 0, reason.substr(0, auth::kMaxErrorText));
+}
+
+void ServerConn::Reply(uint64_t id, std::string&& payload) {
+  const uint32_t max_frame = state->options.max_frame;
+  if (payload.size() > max_frame - kMinFrameLength) {
+    ServerCore& s = *state;
+    s.oversized.fetch_add(1, std::memory_order_relaxed);
+    s.malformed_log.Write(s.log, LogLevel::kWarn,
+                          "a reply of " + std::to_string(payload.size()) + " bytes to " + remote_ +
+                              " is over max_frame (" + std::to_string(max_frame) +
+                              "); answering ResourceExhausted");
+    return Enqueue(FrameType::kFail, id,
+                   std::string(1, static_cast<char>(StatusCode::kResourceExhausted)));
+  }
+  Enqueue(FrameType::kReply, id, std::move(payload));
 }
 
 void ServerConn::Enqueue(FrameType type, uint64_t id, std::string&& payload) {
   {
     MutexLock lock(mu);
     if (closed) return;
-    queued.Append(type, 0, id, std::move(payload));
+    // Every caller keeps its payload within max_frame (Reply checks; the rest are small).
+    (void)queued.Append(type, 0, id, std::move(payload));
     if (writing) return;
     writing = true;
   }
@@ -225,10 +340,7 @@ void ServerConn::WriteNext() {
   if (!have) {
     if (closed_here_) return;
     if (close_after_write_) return Close();  // the ERROR frame has gone out
-    if (read_paused_) {
-      read_paused_ = false;
-      Read();
-    }
+    Resume();
     return;
   }
   writing_q_.Buffers(bufs_);

@@ -23,6 +23,7 @@
 
 #include "base/logger.h"
 #include "base/mutex.h"
+#include "rpc/auth.h"
 #include "rpc/frame.h"
 #include "rpc/runtime_internal.h"
 #include "rpc/server.h"
@@ -58,8 +59,12 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
 
   void Accept();
   void OnAccept(const std::shared_ptr<ServerConn>& conn, const boost::system::error_code& ec);
-  // Remove forgets a closed connection.
+  // Remove forgets a closed connection (and its handshake slot, if it still held one).
   void Remove(ServerConn* conn);
+  // HandshakeDone gives back the handshake slot of a connection that became ready.
+  void HandshakeDone(ServerConn* conn);
+  // ReleaseHandshake gives back one slot of `address`.
+  void ReleaseHandshake(const std::string& address) SHOAL_REQUIRES(mu);
   // HandlerDone ends one Handler call; wakes Stop if it waits.
   void HandlerDone();
   // CloseDone counts one of the closes Stop waits for.
@@ -80,6 +85,8 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
 
   Mutex mu;
   std::unordered_map<ServerConn*, std::shared_ptr<ServerConn>> conns SHOAL_GUARDED_BY(mu);
+  size_t handshakes SHOAL_GUARDED_BY(mu) = 0;  // connections not yet ready
+  std::unordered_map<std::string, size_t> handshakes_by_address SHOAL_GUARDED_BY(mu);
   bool started SHOAL_GUARDED_BY(mu) = false;
   CondVar cv;  // Stop waits here
 
@@ -87,8 +94,12 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
   std::atomic<int64_t> handling{0};        // Handler calls running
   std::atomic<int64_t> closes_pending{0};  // closes Stop posted and waits for
   std::atomic<uint16_t> port{0};
+  // The address clients must name as dialled (options.self, or host:port once bound). Set
+  // by Start before the first Accept is posted; read-only afterwards.
+  std::string self;
 
-  std::atomic<uint64_t> accepted{0}, auth_failures{0}, malformed{0}, calls{0};
+  std::atomic<uint64_t> accepted{0}, refused{0}, auth_failures{0}, malformed{0}, calls{0},
+      oversized{0};
   std::atomic<int64_t> open{0};
 };
 
@@ -101,7 +112,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
         strand(asio::make_strand(state->impl.io)),
         socket(strand),
         auth_timer_(strand),
-        decoder_(state->options.max_frame) {}
+        decoder_(auth::kMaxHandshakeFrame) {}
 
   // Start begins the handshake's clock and the reading. Strand.
   void Start();
@@ -110,6 +121,16 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   void Close();
   // Enqueue appends a frame for the next write; any thread. Dropped once closed.
   void Enqueue(FrameType type, uint64_t id, std::string&& payload);
+  // Reply sends a call's reply, or a FAIL (ResourceExhausted) when it is over max_frame;
+  // any thread.
+  void Reply(uint64_t id, std::string&& payload);
+
+  // The remote address without the port, for the per-address handshake cap. Set before
+  // Start; read-only afterwards.
+  std::string address;
+  // Whether the connection still holds a handshake slot. Guarded by ServerCore::mu (of
+  // `state`; not annotated: the analysis cannot tell that this is the core's mutex).
+  bool in_handshake = true;
 
   const std::shared_ptr<ServerCore> state;
   const server_internal::Strand strand;
@@ -125,9 +146,19 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
 
   void Read();
   void OnRead(const boost::system::error_code& ec, size_t n);
+  // Pump handles the frames the decoder has, then reads again, unless paused: at
+  // max_calls_in_flight, or past kMaxUnsent unsent bytes. Resume continues after a pause.
+  void Pump();
+  void Resume();
+  // CallDone frees one call's slot (any thread); resumes a connection paused at the cap.
+  void CallDone();
+  // ArmIdleTimer drops the connection after idle_timeout of silence (none in flight).
+  void ArmIdleTimer();
   // OnFrame handles one frame; false once the connection is finished.
   bool OnFrame(const Frame& frame);
   bool OnHandshake(const Frame& frame);
+  // Admit ends the handshake: the connection is ready; AUTH_OK carries `auth_ok`.
+  bool Admit(std::string auth_ok);
   bool HandleCall(const Frame& frame);
   // Refuse logs (rate-limited), answers ERROR with `reason` and closes after writing it.
   void Refuse(const std::string& log_line, const std::string& reason);
@@ -139,11 +170,14 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   FrameDecoder decoder_;
   Stage stage_ = Stage::kHello;
   std::string remote_ = "?";
-  std::string client_nonce_, server_nonce_;
+  auth::Hello hello_;  // the client's, once its HELLO passed
+  std::string server_nonce_;
   internal::OutQueue writing_q_;
   std::vector<asio::const_buffer> bufs_;
   bool closed_here_ = false;
-  bool read_paused_ = false;
+  bool paused_ = false;  // no read outstanding: Resume continues
+  TimePoint last_heard_{};
+  std::atomic<size_t> calls_in_flight_{0};  // any thread (Responders)
   bool close_after_write_ = false;
 };
 
