@@ -3,6 +3,8 @@
 
 #include <cstddef>
 
+#include "base/utf8.h"
+
 namespace shoal::api {
 namespace {
 
@@ -186,31 +188,10 @@ class Checker {
     return Hex4(&low) && low >= 0xDC00 && low <= 0xDFFF;
   }
 
-  // Utf8 consumes one multi-byte UTF-8 sequence (RFC 3629: no overlong forms, no
-  // surrogates, nothing above U+10FFFF).
+  // Utf8 consumes one multi-byte UTF-8 sequence (base/utf8.h's rules).
   bool Utf8() {
-    const unsigned char lead = Peek();
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      n = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      n = 3;
-      if (lead == 0xE0) lo = 0xA0;
-      if (lead == 0xED) hi = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      n = 4;
-      if (lead == 0xF0) lo = 0x90;
-      if (lead == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (s_.size() - pos_ < n) return false;
-    const auto second = static_cast<unsigned char>(s_[pos_ + 1]);
-    if (second < lo || second > hi) return false;
-    for (size_t k = 2; k < n; ++k) {
-      if ((static_cast<unsigned char>(s_[pos_ + k]) & 0xC0) != 0x80) return false;
-    }
+    const size_t n = Utf8SequenceLength(s_, pos_);
+    if (n == 0) return false;
     pos_ += n;
     return true;
   }

@@ -4,6 +4,7 @@
 
 #include "api/percent_encoding.h"
 #include "api/router_internal.h"
+#include "base/utf8.h"
 
 namespace shoal::api {
 namespace {
@@ -38,41 +39,19 @@ bool ParseInt(std::string_view s, int64_t* out) {
 }
 
 // Utf8Length decodes the percent-encoded `s` on the fly into *length bytes and reports
-// whether they are well-formed UTF-8 (RFC 3629: shortest forms only, no surrogates, nothing
-// past U+10FFFF). REQUIRES: DecodedLength(s) succeeded.
+// whether they are well-formed UTF-8 (base/utf8.h). REQUIRES: DecodedLength(s) succeeded.
 bool Utf8Length(std::string_view s, size_t* length) {
+  Utf8Validator utf8;
   size_t i = 0;
   size_t n = 0;
-  int need = 0;                        // continuation bytes still expected
-  unsigned char lo = 0x80, hi = 0xBF;  // the range of the next continuation byte
   while (i < s.size()) {
     char c = 0;
     NextByte(s, &i, &c);
     ++n;
-    const auto b = static_cast<unsigned char>(c);
-    if (need > 0) {
-      if (b < lo || b > hi) return false;
-      lo = 0x80;
-      hi = 0xBF;
-      --need;
-    } else if (b < 0x80) {
-      continue;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-      need = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      need = 2;
-      if (b == 0xE0) lo = 0xA0;  // no overlong forms
-      if (b == 0xED) hi = 0x9F;  // no surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      need = 3;
-      if (b == 0xF0) lo = 0x90;  // no overlong forms
-      if (b == 0xF4) hi = 0x8F;  // nothing past U+10FFFF
-    } else {
-      return false;  // a continuation byte first, C0, C1 or F5..FF
-    }
+    if (!utf8.Feed(static_cast<unsigned char>(c))) return false;
   }
   *length = n;
-  return need == 0;
+  return utf8.Complete();
 }
 
 }  // namespace

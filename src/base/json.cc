@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "base/utf8.h"
+
 namespace shoal {
 namespace {
 
@@ -25,43 +27,7 @@ constexpr std::array<char, 128> kEscape = MakeEscapeTable();
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
-// ValidUtf8Length returns the length of the valid UTF-8 sequence at s[i] (lead byte >= 0x80),
-// or 0 when it is invalid (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
-size_t ValidUtf8Length(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const auto cont = [&](size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
-  const unsigned char c = b(0);
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
-    if (c == 0xED && b(1) > 0x9F) return 0;  // UTF-16 surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
-    if (c == 0xF4 && b(1) > 0x8F) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
 }  // namespace
-
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const size_t n = ValidUtf8Length(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -87,7 +53,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
       run = ++i;
       continue;
     }
-    const size_t n = ValidUtf8Length(s, i);
+    const size_t n = Utf8SequenceLength(s, i);
     if (n != 0) {
       i += n;
       continue;

@@ -3,8 +3,8 @@
 // AppendJsonString writes `s` as a quoted JSON string: '"', '\\' and every control character
 // are escaped; valid UTF-8 passes through as is; each invalid UTF-8 sequence (bad lead byte,
 // truncated or overlong sequence, surrogate, beyond U+10FFFF) becomes U+FFFD, so the output is
-// always valid JSON and valid UTF-8 whatever bytes came in. IsValidUtf8 applies the same rules
-// (RFC 3629) to say whether `s` would pass through unchanged. Thread-safe (pure functions).
+// always valid JSON and valid UTF-8 whatever bytes came in (the rules are base/utf8.h's, whose
+// IsValidUtf8 says whether `s` would pass through unchanged). Thread-safe (pure functions).
 #pragma once
 
 #include <string>
@@ -13,9 +13,5 @@
 namespace shoal {
 
 void AppendJsonString(std::string& out, std::string_view s);
-
-// IsValidUtf8 says whether `s` is valid UTF-8: no bad lead byte, truncated or overlong
-// sequence, surrogate, or code point beyond U+10FFFF.
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace shoal

@@ -1,27 +1,9 @@
 // The cluster section of the config: this node's peer address, the owners, the peer secret.
-#include <cstring>
-
-#include <arpa/inet.h>
-
 #include "base/host_port.h"
 #include "cli/config_internal.h"
 
 namespace shoal::cli::config_internal {
 namespace {
-
-// IsLoopback reports whether `host` (an IP literal without brackets, or a name) can only be
-// reached from this machine: "localhost", 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. Any other
-// name counts as reachable from elsewhere.
-bool IsLoopback(const std::string& host) {
-  if (host == "localhost") return true;
-  unsigned char a[16];
-  if (::inet_pton(AF_INET, host.c_str(), a) == 1) return a[0] == 127;
-  if (::inet_pton(AF_INET6, host.c_str(), a) != 1) return false;
-  static constexpr unsigned char kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(a, kLoopback6, 16) == 0) return true;
-  return std::memcmp(a, kMapped, 12) == 0 && a[12] == 127;
-}
 
 constexpr std::string_view kHow =
     "set cluster.secret (or secret_env), or cluster.insecure: true to accept that";
@@ -34,13 +16,13 @@ void CheckPeerExposure(const Walker& w, const YAML::Node& node, Config* c) {
   if (!o.secret.empty()) return;
   std::string problem;
   YAML::Node at;
-  if (node["listen"] && !IsLoopback(o.listen_host)) {
+  if (node["listen"] && !IsLoopbackHost(o.listen_host)) {
     at = node["listen"];
     problem = "cluster.listen: the peer port would listen on " + o.listen_host +
               " without a secret, so anyone who reaches it could read and purge the cache; ";
   }
   if (problem.empty() && !node["listen"]) {
-    if (Result<HostPort> self = ParseHostPort(o.self); self.ok() && !IsLoopback(self->host)) {
+    if (Result<HostPort> self = ParseHostPort(o.self); self.ok() && !IsLoopbackHost(self->host)) {
       at = node["self"];
       problem = "cluster.self: " + self->host +
                 " is not a loopback address and there is no secret, so peers would call this "
@@ -50,7 +32,7 @@ void CheckPeerExposure(const Walker& w, const YAML::Node& node, Config* c) {
   if (problem.empty()) {
     for (size_t i = 0; i < o.peers.size() && problem.empty(); ++i) {
       Result<HostPort> peer = ParseHostPort(o.peers[i]);
-      if (peer.ok() && !IsLoopback(peer->host)) {
+      if (peer.ok() && !IsLoopbackHost(peer->host)) {
         at = node["peers"][i];
         problem = "cluster.peers: " + o.peers[i] +
                   " is not a loopback address and there is no secret, so this node would call "

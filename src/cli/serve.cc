@@ -1,5 +1,6 @@
 #include "cli/serve.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -186,6 +187,26 @@ Config WithLogger(const Config& config, Logger* logger) {
   return c;
 }
 
+// WithPeerLimits returns the cluster's options with the bounds on an owner's entries (review
+// M1): no longer than the key's endpoint's ttl (any endpoint's, for a key that matches none),
+// servable at most cache.grace past it.
+cluster::ClusterOptions WithPeerLimits(const Config& config,
+                                       const std::shared_ptr<const api::Router>& router) {
+  cluster::ClusterOptions o = config.cluster;
+  Duration longest{};
+  for (size_t i = 0; i < router->endpoint_count(); ++i) {
+    longest = std::max(longest, router->endpoint(i).ttl);
+  }
+  o.max_peer_ttl = longest;
+  o.peer_grace = config.api.grace;
+  o.peer_ttl = [router](std::string_view key) -> std::optional<Duration> {
+    const std::optional<size_t> i = router->EndpointOfKey(key);
+    if (!i) return std::nullopt;
+    return router->endpoint(*i).ttl;
+  };
+  return o;
+}
+
 }  // namespace
 
 Status CheckAgainstStore(const Config& config) {
@@ -222,9 +243,9 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   std::unique_ptr<rpc::Runtime> runtime;
   std::unique_ptr<cluster::Cluster> cluster;
   if (config.clustered) {
-    runtime = std::make_unique<rpc::Runtime>(config.rpc_threads);
-    cluster = std::make_unique<cluster::Cluster>(config.cluster, *runtime, store_loader, clock,
-                                                 LocalPurgeFor(router));
+    runtime = std::make_unique<rpc::Runtime>(config.rpc_threads, logger.get());
+    cluster = std::make_unique<cluster::Cluster>(WithPeerLimits(config, router), *runtime,
+                                                 store_loader, clock, LocalPurgeFor(router));
     loader = cluster.get();
   }
   cache::ReadThrough read_through(cache, *loader, clock, config.read_through, hot.get());

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "base/big_endian.h"
-#include "base/json.h"
+#include "base/utf8.h"
 #include "store/cassandra/cql_types.h"
 
 namespace shoal::store {
