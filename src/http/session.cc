@@ -132,8 +132,9 @@ void Session::Start() {
 void Session::StartRejected(const Bytes& body) {
   now_ = CoarseNow();
   started_ = last_activity_ = now_;
-  any_byte_ = true;  // the 503 goes out at once; the linger bounds the rest
+  any_byte_ = true;  // the 503 goes out at once, then the connection closes
   no_more_requests_ = true;
+  rejected_ = true;
   Slot& slot = Push();
   slot.state = SlotState::kReady;
   slot.close_after = true;
@@ -523,6 +524,13 @@ void Session::Tick(TimePoint now) {
 }
 
 void Session::LingerClose() {
+  // A refused connection (over a cap, or shed for want of descriptors) is not counted against
+  // max_connections, so a flood of them lingering would hold a descriptor each for the linger
+  // time and exhaust them: it closes as soon as its 503 is written.
+  if (rejected_) {
+    Close();
+    return;
+  }
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   lingering_ = true;

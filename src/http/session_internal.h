@@ -244,6 +244,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool processing_ = false;        // inside Process: answers wait for its single Flush
   bool no_more_requests_ = false;  // after an error, a close, EOF or a drain
   bool lingering_ = false;
+  bool rejected_ = false;  // StartRejected: closes without lingering
   bool closed_ = false;
   bool any_byte_ = false;  // the client has sent something (first_byte_timeout)
 
