@@ -51,7 +51,7 @@ void CheckPeerExposure(const Walker& w, const YAML::Node& node, Config* c) {
 
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "cluster",
-        {"self", "peers", "listen", "secret", "secret_env", "insecure", "peer_timeout",
+        {"self", "peers", "callers", "listen", "secret", "secret_env", "insecure", "peer_timeout",
          "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits", "ring_points"});
   c->clustered = true;
   cluster::ClusterOptions& o = c->cluster;
@@ -62,6 +62,18 @@ void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
     w.Fail(peers ? peers : node, "cluster.peers: expected a list of HOST:PORT (the key owners)");
   }
   for (const auto& p : peers) o.peers.push_back(w.Scalar(p, "cluster.peers"));
+  if (const YAML::Node callers = node["callers"]) {
+    if (!callers.IsSequence()) {
+      w.Fail(callers, "cluster.callers: expected a list of HOST:PORT (nodes that own no keys)");
+    }
+    for (const auto& p : callers) {
+      std::string caller = w.Scalar(p, "cluster.callers");
+      if (Result<HostPort> hp = ParseHostPort(caller); !hp.ok()) {
+        w.Fail(p, "cluster.callers: " + std::string(hp.status().message()));
+      }
+      o.callers.push_back(std::move(caller));
+    }
+  }
   o.secret =
       w.Secret(node, "cluster", "secret", "it authenticates every peer", &c->file_holds_secret);
   if (auto n = node["insecure"]) o.insecure = w.Bool(n, "cluster.insecure");

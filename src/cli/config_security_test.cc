@@ -260,5 +260,23 @@ TEST(ConfigSecurityTest, CassandraAuthenticatorsAndNodeNetworks) {
             "name");
 }
 
+// cluster.callers lists the nodes that own no keys and may call this one (the rpc handshake
+// checks a caller's address against peers and callers once the list is given).
+TEST(ConfigSecurityTest, CallersAreAListOfAddresses) {
+  const std::string c =
+      std::string(kBase) + "cluster:\n  self: 127.0.0.1:7071\n" + "  peers: [127.0.0.1:7071]\n";
+  Result<Config> ok =
+      ParseConfig(c + "  callers: [127.0.0.1:7081, \"[::1]:7082\"]\n", "conf/shoal.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->cluster.callers, (std::vector<std::string>{"127.0.0.1:7081", "[::1]:7082"}));
+  // Line 11 is "callers".
+  EXPECT_NE(Error(c + "  callers: 127.0.0.1:7081\n")
+                .find("conf/shoal.yaml:11: cluster.callers: "
+                      "expected a list of HOST:PORT"),
+            std::string::npos);
+  EXPECT_NE(Error(c + "  callers: [127.0.0.1]\n").find("conf/shoal.yaml:11: cluster.callers: "),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace shoal::cli
