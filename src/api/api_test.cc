@@ -54,10 +54,8 @@ using namespace std::chrono_literals;
 using cache::testing::Gunzip;
 using testing::Answer;
 using testing::ApiTest;
-using testing::CatalogApiOptions;
 using testing::RecordingExchange;
 using testing::Reply;
-using testing::TestCatalog;
 
 // Exact bodies of the known rows of test_catalog.cc.
 constexpr std::string_view kItem1 =
@@ -243,6 +241,7 @@ TEST_F(ApiTest, AnEndpointPurgeInvalidatesWithoutVisitingTheEntries) {
     ASSERT_EQ(Get("/v1/items/" + std::to_string(id)).response.status, 200);
   }
   std::vector<long> refs;
+  refs.reserve(held.size());
   for (const auto& e : held) refs.push_back(e.use_count());
   const uint64_t queries = store_->queries();
 

@@ -351,8 +351,8 @@ TEST(RequestParserTest, PiecesAgreeWithOneShot) {
   const std::string inputs[] = {
       "GET /x?y HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\nGET /next",
       "\r\n\r\nPOST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbodyrest",
-      "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "3\r\nabc\r\n2;ext=1\r\nde\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: t\r\n\r\nGET",
+      std::string("POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n") +
+          "3\r\nabc\r\n2;ext=1\r\nde\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: t\r\n\r\nGET",
       "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
       // Errors, each found at some point of the input whatever the pieces.
       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
