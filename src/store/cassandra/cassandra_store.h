@@ -28,8 +28,8 @@
 // messages (node, keyspace, server text) are for logs only. InvalidArgument at Query time is
 // only the caller's input, checked here before anything is sent, with a message fit for an
 // HTTP client that names the parameter and nothing of the database: text that is not valid
-// UTF-8 ("parameter 'x' must be valid UTF-8 text"), an empty string or blob bound to a partition key
-// component ("parameter 'x' is empty (a partition key may not be)"; the components are the
+// UTF-8 ("parameter 'x' must be valid UTF-8 text"), an empty string or blob bound to a partition
+// key component ("parameter 'x' is empty (a partition key may not be)"; the components are the
 // prepared statement's pk_indexes, known only when every key column is a bind marker), a
 // value that does not convert to its marker's type. At Prepare, a query the server refuses is
 // InvalidArgument (configuration, as with SQLite).
