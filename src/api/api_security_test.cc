@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/api_test_fixture.h"
+#include "api/test_api_fixture.h"
 #include "cache/test_gzip.h"
 
 namespace shoal::api {

@@ -16,10 +16,10 @@
 #include <gtest/gtest.h>
 
 #include "api/admin.h"
-#include "api/api_test_fixture.h"
 #include "api/json_check.h"
 #include "api/status_http.h"
 #include "api/store_loader.h"
+#include "api/test_api_fixture.h"
 #include "api/test_catalog.h"
 #include "base/mutex.h"
 #include "cache/cache.h"
