@@ -135,6 +135,7 @@ class ConnectionOps {
   static Connection::Impl& I(const ConnPtr& c) { return *c->impl_; }
   static void SetInFlight(const ConnPtr& c) {
     c->in_flight_.store(I(c).pending.live(), std::memory_order_relaxed);
+    c->quarantined_.store(I(c).pending.quarantined(), std::memory_order_relaxed);
   }
   static void LogFault(const ConnPtr& c, const std::string& message) {
     const ConnectionOptions& o = I(c).options;

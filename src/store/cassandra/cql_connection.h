@@ -137,6 +137,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // not included; a heartbeat's OPTIONS included while it waits). The session picks the least
   // loaded connection of a node by it.
   size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // quarantined counts stream ids whose request timed out and whose late answer is still due.
+  size_t quarantined() const { return quarantined_.load(std::memory_order_relaxed); }
   // address is "host:port" as given, for messages.
   const std::string& address() const { return address_; }
 
@@ -150,6 +152,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string address_;
   std::atomic<bool> closed_{false};
   std::atomic<size_t> in_flight_{0};
+  std::atomic<size_t> quarantined_{0};
 };
 
 }  // namespace shoal::store::cassandra
