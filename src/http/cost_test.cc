@@ -79,6 +79,7 @@ class CostTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (server_ == nullptr) return;  // skipped in SetUp
     server_->Stop();
     runner_.join();
   }
