@@ -133,6 +133,16 @@ class ConnectionOps {
   static void Ready(const ConnPtr& c);
   static Status HandshakeError(const Connection& c, std::string_view step, const Frame& frame);
   static Connection::Impl& I(const ConnPtr& c) { return *c->impl_; }
+  // Own wraps the answer handler of one of the connection's own requests (handshake,
+  // heartbeat) so that it holds the connection weakly: it waits in the connection's own table,
+  // where a strong reference would make a cycle that keeps a connection nobody closed (one
+  // still dialling when its session shut down) alive forever.
+  template <typename F>
+  static ResponseCallback Own(const ConnPtr& c, F f) {
+    return [w = std::weak_ptr<Connection>(c), f = std::move(f)](Result<Frame> r) mutable {
+      if (ConnPtr strong = w.lock()) f(strong, std::move(r));
+    };
+  }
   static void SetInFlight(const ConnPtr& c) {
     c->in_flight_.store(I(c).pending.live(), std::memory_order_relaxed);
     c->quarantined_.store(I(c).pending.quarantined(), std::memory_order_relaxed);
@@ -243,22 +253,22 @@ void ConnectionOps::Startup(const ConnPtr& c) {
         static constexpr StartupOption kDriver[] = {{"DRIVER_NAME", "shoal"}};
         return AppendStartup(out, stream, kDriver);
       },
-      deadline,
-      [c](Result<Frame> r) {
-        if (!r.ok()) return Fail(c, r.status());
-        if (r->header.opcode == Opcode::kReady) return UseKeyspace(c);
+      deadline, Own(c, [](const ConnPtr& conn, Result<Frame> r) {
+        if (!r.ok()) return Fail(conn, r.status());
+        if (r->header.opcode == Opcode::kReady) return UseKeyspace(conn);
         if (r->header.opcode == Opcode::kAuthenticate) {
           Result<ResponseBody> body = SplitResponseBody(*r);
           Result<std::string_view> authenticator = body.ok()
                                                        ? ParseAuthenticate(body->message)
                                                        : Result<std::string_view>(body.status());
           if (!authenticator.ok()) {
-            return Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": bad AUTHENTICATE"));
+            return Fail(conn,
+                        Status::Unavailable("cassandra: " + Address(conn) + ": bad AUTHENTICATE"));
           }
-          return Authenticate(c, *authenticator);
+          return Authenticate(conn, *authenticator);
         }
-        Fail(c, HandshakeError(*c, "STARTUP", *r));
-      });
+        Fail(conn, HandshakeError(*conn, "STARTUP", *r));
+      }));
 }
 
 void ConnectionOps::Authenticate(const ConnPtr& c, std::string_view authenticator) {
@@ -283,19 +293,18 @@ void ConnectionOps::Authenticate(const ConnPtr& c, std::string_view authenticato
       [c](std::string& out, int16_t stream) {
         return AppendPasswordAuthResponse(out, stream, I(c).options.user, I(c).options.password);
       },
-      s.connect_deadline,
-      [c](Result<Frame> r) {
-        if (!r.ok()) return Fail(c, r.status());
-        if (r->header.opcode == Opcode::kAuthSuccess) return UseKeyspace(c);
+      s.connect_deadline, Own(c, [](const ConnPtr& conn, Result<Frame> r) {
+        if (!r.ok()) return Fail(conn, r.status());
+        if (r->header.opcode == Opcode::kAuthSuccess) return UseKeyspace(conn);
         if (r->header.opcode == Opcode::kAuthChallenge) {
           // PasswordAuthenticator answers one response; a challenge means another SASL
           // mechanism, which shoal does not speak.
-          return Fail(c, Status::InvalidArgument("cassandra: " + Address(c) +
-                                                 ": the authenticator asked for a second round "
-                                                 "(only PasswordAuthenticator is supported)"));
+          return Fail(conn, Status::InvalidArgument("cassandra: " + Address(conn) +
+                                                    ": the authenticator asked for a second round "
+                                                    "(only PasswordAuthenticator is supported)"));
         }
-        Fail(c, HandshakeError(*c, "authentication", *r));
-      });
+        Fail(conn, HandshakeError(*conn, "authentication", *r));
+      }));
 }
 
 void ConnectionOps::UseKeyspace(const ConnPtr& c) {
@@ -307,12 +316,11 @@ void ConnectionOps::UseKeyspace(const ConnPtr& c) {
         const std::string use = "USE \"" + I(c).options.keyspace + "\"";
         return AppendQuery(out, stream, use, QueryParameters{});
       },
-      s.connect_deadline,
-      [c](Result<Frame> r) {
-        if (!r.ok()) return Fail(c, r.status());
-        if (r->header.opcode == Opcode::kResult) return Ready(c);
-        Fail(c, HandshakeError(*c, "USE " + I(c).options.keyspace, *r));
-      });
+      s.connect_deadline, Own(c, [](const ConnPtr& conn, Result<Frame> r) {
+        if (!r.ok()) return Fail(conn, r.status());
+        if (r->header.opcode == Opcode::kResult) return Ready(conn);
+        Fail(conn, HandshakeError(*conn, "USE " + I(conn).options.keyspace, *r));
+      }));
 }
 
 void ConnectionOps::Ready(const ConnPtr& c) {
@@ -519,7 +527,8 @@ void ConnectionOps::Tick(const ConnPtr& c) {
             AppendOptions(out, stream);
             return Status();
           },
-          TimePoint::max(), [c](const Result<Frame>&) { I(c).heartbeat_out = false; });
+          TimePoint::max(),
+          Own(c, [](const ConnPtr& conn, const Result<Frame>&) { I(conn).heartbeat_out = false; }));
     }
   }
   Duration next = kTick;
