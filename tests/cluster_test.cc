@@ -39,23 +39,6 @@ constexpr int kItems = 600;
 constexpr std::string_view kSecret = "a-cluster-secret-of-32-characters";
 constexpr std::string_view kToken = "an-admin-token-of-some-length";
 
-// FreePort asks the kernel for a free port on 127.0.0.1. Another process could take it before
-// the node binds it; on a test box that is rare, and the node's start then fails loudly.
-uint16_t FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 std::string Addr(uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
 
 struct NodeSpec {
@@ -106,7 +89,7 @@ class ClusterTest : public CatalogSuite<kItems> {
 
   // StartOwners starts `n` nodes that all own keys; their peer ports are in ports_.
   void StartOwners(size_t n) {
-    for (size_t i = 0; i < n; ++i) ports_.push_back(FreePort());
+    for (size_t i = 0; i < n; ++i) ports_.push_back(FreeLocalPort());
     for (size_t i = 0; i < n; ++i) Start({ports_[i], ports_});
     for (const auto& node : nodes_) ASSERT_NE(node, nullptr);
   }
@@ -396,7 +379,7 @@ TEST_F(ClusterTest, PurgeRemovesAKeyAndAnEndpointOnEveryNode) {
 
 TEST_F(ClusterTest, PeerListChangesUnderLoadWithoutErrors) {
   // Nodes 0 and 1 start as a ring of two; node 2 already counts itself in.
-  ports_ = {FreePort(), FreePort(), FreePort()};
+  ports_ = {FreeLocalPort(), FreeLocalPort(), FreeLocalPort()};
   const std::vector<uint16_t> two = {ports_[0], ports_[1]};
   Start({ports_[0], two});
   Start({ports_[1], two});
@@ -454,7 +437,7 @@ TEST_F(ClusterTest, PeerListChangesUnderLoadWithoutErrors) {
 }
 
 TEST_F(ClusterTest, APeerWithTheWrongSecretIsRefused) {
-  ports_ = {FreePort(), FreePort(), FreePort()};
+  ports_ = {FreeLocalPort(), FreeLocalPort(), FreeLocalPort()};
   Start({ports_[0], ports_});
   Start({ports_[1], ports_});
   NodeSpec stranger{ports_[2], ports_};
@@ -477,7 +460,7 @@ TEST_F(ClusterTest, APeerWithTheWrongSecretIsRefused) {
 }
 
 TEST_F(ClusterTest, ANodeWithoutMemoryForwardsEveryMissToTheOwners) {
-  ports_ = {FreePort(), FreePort(), FreePort()};
+  ports_ = {FreeLocalPort(), FreeLocalPort(), FreeLocalPort()};
   const std::vector<uint16_t> owners = {ports_[1], ports_[2]};
   NodeSpec front{ports_[0], owners};
   front.memory = false;
@@ -500,7 +483,7 @@ TEST_F(ClusterTest, ANodeWithoutMemoryForwardsEveryMissToTheOwners) {
 }
 
 TEST_F(ClusterTest, AHungPeerCostsAtMostThePeerDeadlineAndComesBack) {
-  ports_ = {FreePort(), FreePort(), FreePort()};
+  ports_ = {FreeLocalPort(), FreeLocalPort(), FreeLocalPort()};
   for (size_t i = 0; i < 3; ++i) {
     NodeSpec spec{ports_[i], ports_};
     spec.peer_timeout = "300ms";
@@ -532,7 +515,7 @@ TEST_F(ClusterTest, TwoNodesThatDisagreeAboutAnOwnerNeverWaitOnEachOther) {
   // Different ring_points give the two nodes different rings over the same peers, so some
   // keys are owned by node 1 in node 0's view and by node 0 in node 1's: each forwards them
   // to the other. A peer's request is loaded where it lands, so no call waits on another.
-  ports_ = {FreePort(), FreePort()};
+  ports_ = {FreeLocalPort(), FreeLocalPort()};
   NodeSpec a{ports_[0], ports_};
   NodeSpec b{ports_[1], ports_};
   b.ring_points = 3;
