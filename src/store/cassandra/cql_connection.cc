@@ -461,7 +461,10 @@ void ConnectionOps::Read(const ConnPtr& c) {
 
 void ConnectionOps::Dispatch(const ConnPtr& c, const Frame& frame) {
   Connection::Impl& s = I(c);
-  if (frame.header.stream < 0) return;  // an EVENT: shoal never registers, so ignore it
+  if (frame.header.stream < 0) {  // an EVENT: only the control connection registers for them
+    if (s.options.on_event) s.options.on_event(frame);
+    return;
+  }
   std::optional<ResponseCallback> done = s.pending.Take(frame.header.stream);
   if (!done) return;  // not ours (a server bug): nothing waits for it
   s.free_ids.push_back(frame.header.stream);

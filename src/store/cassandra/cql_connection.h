@@ -95,6 +95,10 @@ struct ConnectionOptions {
   // Opening and losing connections is the session's to log (cql_pool.h).
   Logger* logger = &NullLogger();
   std::shared_ptr<LogLimiter> fault_limiter;
+  // Receives each EVENT frame (stream -1; sent only to a connection that REGISTERed, the
+  // session's control connection, cql_control.h), on the strand; the frame is valid only during
+  // the call. Empty: events are dropped.
+  std::function<void(const Frame&)> on_event;
 };
 
 class Connection;

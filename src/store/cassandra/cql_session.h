@@ -86,6 +86,42 @@ struct SessionOptions {
   Duration heartbeat_timeout = std::chrono::seconds(5);
   Duration reconnect_initial = std::chrono::milliseconds(100);
   Duration reconnect_max = std::chrono::seconds(10);
+
+  // --- the ring as it changes (cql_control.h) ---
+  // The control connection re-reads system.local / system.peers_v2 on every topology, status
+  // or schema event and at least this often.
+  Duration refresh_interval = std::chrono::seconds(60);
+
+  // --- routing (cql_routing.h, cql_replicas.h) ---
+  // The data centre whose nodes take requests; empty: the contact point's (logged at Open).
+  // A name no node has fails Open with InvalidArgument naming store.cassandra.local_dc.
+  std::string local_dc;
+  // Send to nodes of other data centres when no node of the local one can take a request.
+  bool remote_dc_fallback = false;
+
+  // --- latency-aware health and speculative reads (cql_node_stats.h, cql_executor.h) ---
+  // An idempotent read not answered after speculative_delay is sent to the next node of its
+  // plan too (at most speculative_max extra attempts); the first answer wins. Zero: off.
+  Duration speculative_delay{};
+  // Instead of a fixed delay, the p99 of the node's recent read latencies (bounded below by
+  // 1 ms and above by the request's deadline).
+  bool speculative_p99 = false;
+  size_t speculative_max = 1;
+
+  // --- the wire (cql_connection.h) ---
+  // LZ4 frame compression (STARTUP COMPRESSION=lz4) when the server offers it; request frames
+  // whose body is at least compression_threshold bytes are compressed.
+  bool compression = true;
+  size_t compression_threshold = 512;
+  // TLS to every node when `ca` is set (PEM files). verify_hostname checks the node's
+  // certificate names the address dialled (DNS or IP SAN). TLS 1.2 or later.
+  struct Tls {
+    std::string ca;
+    std::string cert;  // client certificate, with `key`, when the server asks for one
+    std::string key;
+    bool verify_hostname = true;
+  } tls;
+
   // Where the session logs (see above); must outlive the session.
   Logger* logger = &NullLogger();
 };

@@ -32,6 +32,11 @@ namespace shoal::store::cassandra {
 struct NodeInfo {
   HostPort endpoint;
   std::string address;  // FormatHostPort of endpoint, for messages and logs
+  // host_id as the server reports it (the node's identity across address changes), in the
+  // canonical 8-4-4-4-12 hex form; empty when the server listed none.
+  std::string host_id;
+  std::string dc;    // data_center; empty if unknown
+  std::string rack;  // rack; empty if unknown
   std::vector<int64_t> tokens;
 };
 
