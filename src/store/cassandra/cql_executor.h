@@ -70,6 +70,10 @@ class Executor {
 
   uint64_t reprepares() const { return reprepares_.load(std::memory_order_relaxed); }
   uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
+  uint64_t speculative_launched() const {
+    return speculative_launched_.load(std::memory_order_relaxed);
+  }
+  uint64_t speculative_won() const { return speculative_won_.load(std::memory_order_relaxed); }
 
  private:
   void Attempt(std::shared_ptr<Call> call);
@@ -91,6 +95,8 @@ class Executor {
   std::atomic<size_t> calls_in_flight_{0};
   std::atomic<uint64_t> reprepares_{0};
   std::atomic<uint64_t> retries_{0};
+  std::atomic<uint64_t> speculative_launched_{0};
+  std::atomic<uint64_t> speculative_won_{0};
 };
 
 }  // namespace shoal::store::cassandra

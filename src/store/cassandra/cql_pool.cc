@@ -181,6 +181,26 @@ void Pool::Clear() {
   }
 }
 
+NodeStats& Pool::Stats(size_t node) {
+  MutexLock lock(mu_);
+  return *nodes_[node].stats;
+}
+
+std::vector<NodeReport> Pool::Reports() const {
+  MutexLock lock(mu_);
+  std::vector<NodeReport> out;
+  out.reserve(nodes_.size());
+  for (const Node& n : nodes_) {
+    NodeReport r;
+    r.node = n.info.address;
+    r.dc = n.info.dc;
+    r.up = AnyOpenLocked(n);
+    n.stats->Report(&r);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 size_t Pool::nodes_up() const {
   MutexLock lock(mu_);
   size_t up = 0;

@@ -32,6 +32,7 @@
 #include "base/logger.h"
 #include "base/mutex.h"
 #include "store/cassandra/cql_connection.h"
+#include "store/cassandra/cql_node_stats.h"
 #include "store/cassandra/cql_topology.h"
 
 namespace shoal::store::cassandra {
@@ -69,6 +70,12 @@ class Pool {
   void Close() SHOAL_EXCLUDES(mu_);
   void Clear() SHOAL_EXCLUDES(mu_);
 
+  // Stats is `node`'s (cql_node_stats.h): the executor reports every attempt to it, routing
+  // asks it whether the node is suspect. Valid for the pool's life.
+  NodeStats& Stats(size_t node) SHOAL_EXCLUDES(mu_);
+  // Reports returns every node's report (address, dc, up, and its stats).
+  std::vector<NodeReport> Reports() const SHOAL_EXCLUDES(mu_);
+
   size_t size() const { return size_; }
   size_t nodes_up() const SHOAL_EXCLUDES(mu_);
   uint64_t reconnects() const { return reconnects_.load(std::memory_order_relaxed); }
@@ -84,6 +91,7 @@ class Pool {
     std::vector<Slot> slots;
     NodeState state = NodeState::kUnknown;
     std::string last_error;
+    std::unique_ptr<NodeStats> stats = std::make_unique<NodeStats>();
   };
 
   void Dial(size_t node, size_t slot) SHOAL_EXCLUDES(mu_);

@@ -285,5 +285,14 @@ size_t Session::nodes_up() const { return impl_->pool ? impl_->pool->nodes_up() 
 uint64_t Session::reprepares() const { return impl_->executor ? impl_->executor->reprepares() : 0; }
 uint64_t Session::retries() const { return impl_->executor ? impl_->executor->retries() : 0; }
 uint64_t Session::reconnects() const { return impl_->pool ? impl_->pool->reconnects() : 0; }
+std::vector<NodeReport> Session::NodeReports() const {
+  return impl_->pool ? impl_->pool->Reports() : std::vector<NodeReport>{};
+}
+uint64_t Session::speculative_launched() const {
+  return impl_->executor ? impl_->executor->speculative_launched() : 0;
+}
+uint64_t Session::speculative_won() const {
+  return impl_->executor ? impl_->executor->speculative_won() : 0;
+}
 
 }  // namespace shoal::store::cassandra

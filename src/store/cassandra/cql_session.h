@@ -53,6 +53,7 @@
 #include "base/clock.h"
 #include "base/logger.h"
 #include "base/status.h"
+#include "store/cassandra/cql_node_stats.h"
 #include "store/cassandra/cql_request.h"
 #include "store/cassandra/cql_result.h"
 #include "store/store.h"
@@ -197,6 +198,10 @@ class Session {
   uint64_t reprepares() const;  // Unprepared answered by a new PREPARE
   uint64_t retries() const;     // requests sent a second time
   uint64_t reconnects() const;  // connections dialled after the first
+  // One report per node the session knows now (cql_node_stats.h), for labelled metrics.
+  std::vector<NodeReport> NodeReports() const;
+  uint64_t speculative_launched() const;  // extra attempts sent by speculative execution
+  uint64_t speculative_won() const;       // calls answered by such an extra attempt first
 
   struct Impl;  // cql_session.cc
 
