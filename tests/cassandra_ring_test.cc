@@ -352,7 +352,7 @@ class RingGuard {
 };
 
 constexpr int kThreads = 8;
-constexpr int kRatePerThread = 25;  // 200 requests/s in all
+constexpr int kRatePerThread = 20;  // 160 requests/s in all
 
 // a. kill -9 a node under load, restart it: no 5xx, and the node gets requests again once back.
 TEST_F(CassandraRingTest, KilledNodeCostsNo5xxAndGetsRequestsAgainAfterRestart) {
@@ -383,7 +383,7 @@ TEST_F(CassandraRingTest, KilledNodeCostsNo5xxAndGetsRequestsAgainAfterRestart) 
   after.Begin(load, port);
   const double base = Sample(after.m0, victim.endpoint());
   double back_after = -1;
-  while (SteadyClock::now() - after.t0 < 20s) {
+  while (SteadyClock::now() - after.t0 < 10s) {
     const double now = Sample(NodeSamples(Metrics(port), kRequests), victim.endpoint());
     if (base >= 0 && now > base) {
       back_after = Seconds(SteadyClock::now() - after.t0);
@@ -409,7 +409,7 @@ TEST_F(CassandraRingTest, KilledNodeCostsNo5xxAndGetsRequestsAgainAfterRestart) 
   EXPECT_EQ(total.server_errors, 0) << "5xx while a node was killed and restarted";
   EXPECT_EQ(total.failures, 0) << "requests without an answer";
   EXPECT_GT(before.rate(), kThreads * kRatePerThread * 0.5) << "the load did not run";
-  EXPECT_GE(back_after, 0) << victim.endpoint() << " got no requests within 20 s of serving CQL "
+  EXPECT_GE(back_after, 0) << victim.endpoint() << " got no requests within 10 s of serving CQL "
                            << "again; " << kRequests << " per node: " << Describe(after.m1);
 }
 
@@ -437,7 +437,7 @@ TEST_F(CassandraRingTest, AddedNodeGetsRequestsThenDecommissionedNodeIsDropped) 
   // b: requests to the new node, from the metrics of the shoal that was serving before it came.
   joined.Begin(load, first->port());
   double used_after = -1;
-  while (SteadyClock::now() - joined.t0 < 30s) {
+  while (SteadyClock::now() - joined.t0 < 10s) {
     if (Sample(NodeSamples(Metrics(first->port()), kRequests), endpoint) > 0) {
       used_after = Seconds(SteadyClock::now() - joined.t0);
       break;
@@ -451,9 +451,9 @@ TEST_F(CassandraRingTest, AddedNodeGetsRequestsThenDecommissionedNodeIsDropped) 
   joined.Print("b. after it serves CQL");
   std::printf(
       "[ring] b. add took %.1f s; %s got its first request %.1f s after serving CQL "
-      "(-1: not within 30 s)\n",
+      "(-1: not within 10 s)\n",
       add.seconds, endpoint.c_str(), used_after);
-  EXPECT_GE(used_after, 0) << endpoint << " got no requests within 30 s; " << kRequests
+  EXPECT_GE(used_after, 0) << endpoint << " got no requests within 10 s; " << kRequests
                            << " per node: " << Describe(joined.m1);
   EXPECT_LE(used_after, 5.0) << "the new node should get requests within a few seconds";
 
@@ -468,6 +468,7 @@ TEST_F(CassandraRingTest, AddedNodeGetsRequestsThenDecommissionedNodeIsDropped) 
   Window leaving;
   leaving.Begin(load, first->port());
   const Counts second_before = load2.Totals();
+  const auto second_t0 = SteadyClock::now();
   ScriptRun decommission;
   ASSERT_TRUE(ring_->Verb("decommission", node->index, &decommission).ok()) << decommission.output;
   leaving.End(load, first->port());
@@ -491,10 +492,11 @@ TEST_F(CassandraRingTest, AddedNodeGetsRequestsThenDecommissionedNodeIsDropped) 
   }
   std::this_thread::sleep_for(10s);
   const Counts second_during = load2.Totals() - second_before;
+  const double second_seconds = Seconds(SteadyClock::now() - second_t0);
   load.Stop();
   load2.Stop();
   leaving.Print("c. decommissioning (first)");
-  Report("c. decommission..+13s (second)", second_during, 0);
+  Report("c. decommission..+13s (second)", second_during, second_seconds);
   std::printf("[ring] c. decommission took %.1f s\n", decommission.seconds);
   for (Probe& p : probes) {
     const std::string m = Metrics(p.shoal->port());
@@ -583,6 +585,28 @@ TEST_F(CassandraRingTest, LocalDcKeepsReadsInItsDataCentre) {
                         << "; per node: " << Describe(delta);
     EXPECT_EQ(w.counts().server_errors, 0);
   }
+}
+
+// The metric parsing the ring tests rely on, without a ring.
+TEST(RingMetricsTest, NodeSamplesReadsTheNodeLabelOfOneMetric) {
+  const std::string exposition =
+      "# HELP shoal_cassandra_requests_total attempts sent to a node\n"
+      "# TYPE shoal_cassandra_requests_total counter\n"
+      "shoal_cassandra_requests_total{node=\"127.0.0.2:9042\",dc=\"dc1\"} 12\n"
+      "shoal_cassandra_requests_total{dc=\"dc2\",node=\"127.0.0.4:9042\"} 3.5e3\n"
+      "shoal_cassandra_requests_totals{node=\"127.0.0.9:9042\"} 7\n"
+      "shoal_cassandra_requests_total 99\n"
+      "shoal_cassandra_request_duration_seconds_bucket{node=\"127.0.0.2:9042\",le=\"0.1\"} 4\n"
+      "shoal_cassandra_node_up{xnode=\"a\",node=\"127.0.0.3:9042\"} 0\n";
+  const auto requests = NodeSamples(exposition, "shoal_cassandra_requests_total");
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests.at("127.0.0.2:9042"), 12);
+  EXPECT_EQ(requests.at("127.0.0.4:9042"), 3500);
+  const auto up = NodeSamples(exposition, "shoal_cassandra_node_up");
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up.at("127.0.0.3:9042"), 0);
+  EXPECT_EQ(Label(R"({xnode="a",node="b"})", "node"), "b");
+  EXPECT_EQ(Label(R"({dc="dc1"})", "node"), "");
 }
 
 }  // namespace
