@@ -338,9 +338,12 @@ need_prereqs_and_jars() {
   command -v flock >/dev/null || { echo "cassandra-ring: MISSING PREREQUISITE: flock (util-linux)" >&2; exit 4; }
   # scripts/cassandra.sh checks the JDK and mvn, downloads the jars once (exit 3 when
   # Maven Central cannot be reached) and prints the lib dir.
-  local rc=0
-  lib=$("$here/cassandra.sh" fetch | tail -n1) || rc=$?
+  local rc=0 out
+  out=$("$here/cassandra.sh" fetch) || rc=$?
+  # Its progress lines (a first download), then the lib dir on the last line.
+  [ "$(echo "$out" | wc -l)" -le 1 ] || echo "$out" | sed '$d'
   [ "$rc" -eq 0 ] || exit "$rc"
+  lib=$(echo "$out" | tail -n1)
   [ -d "$lib" ] || die "scripts/cassandra.sh fetch printed no lib dir"
   jamm=$(find "$lib" -maxdepth 1 -name 'jamm-*.jar' | head -n1)
   [ -n "$jamm" ] || die "no jamm jar in $lib; delete $lib and start again"
