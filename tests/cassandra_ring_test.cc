@@ -330,6 +330,18 @@ class RingGuard {
  public:
   explicit RingGuard(const CassandraRing& ring) : ring_(ring) {}
   ~RingGuard() {
+    try {
+      Restore();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+    }
+  }
+  RingGuard(const RingGuard&) = delete;
+  RingGuard& operator=(const RingGuard&) = delete;
+  void Watch(int index) { watched_ = index; }
+  void Added(const std::string& address) { added_ = address; }
+
+ private:
+  void Restore() {
     auto nodes = ring_.Nodes();
     if (!nodes.ok()) return;
     for (const RingNode& n : *nodes) {
@@ -340,12 +352,7 @@ class RingGuard {
       }
     }
   }
-  RingGuard(const RingGuard&) = delete;
-  RingGuard& operator=(const RingGuard&) = delete;
-  void Watch(int index) { watched_ = index; }
-  void Added(const std::string& address) { added_ = address; }
 
- private:
   const CassandraRing& ring_;
   int watched_ = 0;
   std::string added_;
@@ -475,8 +482,8 @@ TEST_F(CassandraRingTest, AddedNodeGetsRequestsThenDecommissionedNodeIsDropped) 
   std::this_thread::sleep_for(3s);  // settle: events and pool closing
 
   struct Probe {
-    const char* name;
-    ShoalProcess* shoal;
+    const char* name = "";
+    ShoalProcess* shoal = nullptr;
     double requests = 0, reconnects = 0;
     size_t log_size = 0;
   };

@@ -63,9 +63,9 @@ class CassandraRing {
   Result<std::string> Cql(int index, const std::vector<std::string>& statements) const;
   // Verb runs `verb index` (kill, restart, pause, resume, decommission); Internal with the
   // output if the script fails.
-  Status Verb(const std::string& verb, int index, ScriptRun* run = nullptr) const;
+  Status Verb(const std::string& verb, int index, ScriptRun* out = nullptr) const;
   // Add bootstraps one more node and returns its address (the last line of the script).
-  Result<std::string> Add(ScriptRun* run = nullptr) const;
+  Result<std::string> Add(ScriptRun* out = nullptr) const;
 
  private:
   CassandraRing(std::vector<std::string> endpoints, std::string script)
