@@ -3,8 +3,10 @@
 #   make demo-cassandra   the same catalog loaded into and served from a local Cassandra
 #   make test   format and layer checks, clang-tidy (make lint), the clang build with
 #               -Wthread-safety -Werror (make test-clang), then the dev, asan, tsan and fuzz
-#               workflows (build + ctest) with a real Cassandra up (scripts/with-cassandra.sh)
-.PHONY: demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz test-clang \
+#               workflows (build + ctest) with a real Cassandra up (scripts/with-cassandra.sh);
+#               the dev suite also runs the ring tests on a 3-node ring (scripts/cassandra-ring.sh)
+#   make test-ring   only the ring tests (label cassandra_ring), ring and single node around them
+.PHONY: demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz test-clang test-ring \
         check lint bench format clean
 
 SHELL := /bin/bash
@@ -52,7 +54,14 @@ test-tsan: deps
 test-fuzz: deps
 	cmake --workflow --preset fuzz
 
-# One Cassandra for every suite's `cassandra` tests: started once, stopped at the end.
+# The ring tests alone: they need the single node's jars and a 3-node ring (a few minutes).
+test-ring: deps
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev --target shoal cassandra_ring_test
+	scripts/with-cassandra.sh ctest --preset dev -L cassandra_ring
+
+# One Cassandra for every suite's `cassandra` tests and one 3-node ring for the dev suite's
+# `cassandra_ring` tests: started once, stopped at the end (SHOAL_RING=0: no ring, those skip).
 test: check lint test-clang
 	scripts/with-cassandra.sh $(MAKE) --no-print-directory test-dev test-asan test-tsan test-fuzz
 	@echo "make test: lint, clang build, dev, asan, tsan and fuzz suites passed"

@@ -6,6 +6,7 @@
 #   scripts/cassandra.sh stop           SIGTERM the recorded pid, SIGKILL after a timeout
 #   scripts/cassandra.sh status         running or not, pid, ports, version (exit 1 if not running)
 #   scripts/cassandra.sh cql "STMT" ... run statements on one connection, print rows
+#   scripts/cassandra.sh fetch          only download the jars (once); used by cassandra-ring.sh
 #
 # Environment (all optional):
 #   SHOAL_CASSANDRA_PORT          native (CQL) port, default 9042
@@ -396,5 +397,6 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   cql) shift; cmd_cql "$@" ;;
+  fetch) need_prereqs; fetch_jars; echo "$lib" ;;
   *) usage ;;
 esac

@@ -9,6 +9,11 @@
 # test that finds no server fails instead of skipping. When Maven Central cannot be reached
 # and the jars are not cached (cassandra.sh exit 3), the command still runs, the Cassandra
 # tests skip, and this says so loudly at the start and at the end.
+#
+# Unless SHOAL_RING=0, it also starts the multi-node ring of scripts/cassandra-ring.sh (3 nodes
+# on 127.0.0.2-4, wiped first) for the tests labelled `cassandra_ring`, exports where it is
+# (SHOAL_CASSANDRA_RING=127.0.0.2:9042,..., SHOAL_CASSANDRA_RING_SCRIPT) with
+# SHOAL_REQUIRE_CASSANDRA_RING=1, and stops it when the command ends, whatever its outcome.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 port=${SHOAL_CASSANDRA_PORT:-9042}
@@ -34,16 +39,35 @@ else
        exit "$rc" ;;
   esac
 fi
-if [ $started -eq 1 ]; then
-  trap '"$here/cassandra.sh" stop || true' EXIT
-fi
+ring_started=0
+cleanup() {
+  if [ $ring_started -eq 1 ]; then "$here/cassandra-ring.sh" stop || true; fi
+  if [ $started -eq 1 ]; then "$here/cassandra.sh" stop || true; fi
+}
+trap cleanup EXIT
 if [ $skipped -eq 0 ]; then
   export SHOAL_REQUIRE_CASSANDRA=1
+fi
+if [ "${SHOAL_RING:-1}" != 0 ] && [ $skipped -eq 0 ]; then
+  rc=0
+  "$here/cassandra-ring.sh" start 3 || rc=$?
+  case $rc in
+    0) ring_started=1
+       SHOAL_CASSANDRA_RING=$("$here/cassandra-ring.sh" nodes | awk '$6 == "up" { printf "%s%s:9042", sep, $2; sep = "," }')
+       export SHOAL_CASSANDRA_RING SHOAL_CASSANDRA_RING_SCRIPT=$here/cassandra-ring.sh SHOAL_REQUIRE_CASSANDRA_RING=1
+       echo "with-cassandra: ring up: $SHOAL_CASSANDRA_RING" >&2 ;;
+    3) banner "CASSANDRA RING TESTS SKIPPED: Maven Central unreachable and no cached jars" ;;
+    *) echo "with-cassandra: scripts/cassandra-ring.sh start failed (exit $rc)" >&2
+       exit "$rc" ;;
+  esac
+elif [ "${SHOAL_RING:-1}" = 0 ]; then
+  echo "with-cassandra: SHOAL_RING=0: no ring, the cassandra_ring tests skip" >&2
 fi
 export SHOAL_CASSANDRA_PORT=$port
 rc=0
 "$@" || rc=$?
 if [ $skipped -eq 1 ]; then
   banner "CASSANDRA TESTS SKIPPED: Maven Central unreachable and no cached jars"
+  banner "CASSANDRA RING TESTS SKIPPED: Maven Central unreachable and no cached jars"
 fi
 exit $rc
