@@ -1,10 +1,10 @@
 // cql_compression: see cql_compression.h.
 #include "store/cassandra/cql_compression.h"
 
-#include <lz4.h>
-
 #include <limits>
 #include <string_view>
+
+#include <lz4.h>
 
 #include "base/big_endian.h"
 

@@ -2,13 +2,12 @@
 // as the connection reads them, and every way a compressed body can be wrong.
 #include "store/cassandra/cql_compression.h"
 
-#include <lz4.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include <gtest/gtest.h>
+#include <lz4.h>
 
 #include "base/big_endian.h"
 #include "store/cassandra/cql_request.h"
@@ -71,9 +70,8 @@ TEST(CqlCompressionTest, AFrameWithoutTheFlagIsLeftAlone) {
 
 TEST(CqlCompressionTest, AnEmptyCompressedBodyInflatesToNothing) {
   std::string scratch;
-  Result<Frame> f =
-      DecodeOne(Response(Opcode::kReady, Lz4Body("", 0), 1, frame_flag::kCompression), scratch,
-                kMaxBodyLimit);
+  Result<Frame> f = DecodeOne(Response(Opcode::kReady, Lz4Body("", 0), 1, frame_flag::kCompression),
+                              scratch, kMaxBodyLimit);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_TRUE(f->body.empty());
 }
@@ -82,10 +80,12 @@ TEST(CqlCompressionTest, AStatedLengthAboveMaxBodyIsRefusedBeforeAllocating) {
   // 8 bytes of body claiming 200 MiB: an allocation bomb if believed.
   std::string body(4, 0);
   StoreBigEndian32(body.data(), 200u << 20);
-  body += "\x1f" "aaaa";
+  body +=
+      "\x1f"
+      "aaaa";
   std::string scratch;
-  Result<Frame> f = DecodeOne(Response(Opcode::kResult, body, 1, frame_flag::kCompression),
-                              scratch, 1 << 20);
+  Result<Frame> f =
+      DecodeOne(Response(Opcode::kResult, body, 1, frame_flag::kCompression), scratch, 1 << 20);
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(f.status().message().find("above the limit"), std::string_view::npos)
@@ -103,23 +103,22 @@ TEST(CqlCompressionTest, ACorruptBlockIsRefused) {
   std::string body = Lz4Body(plain, 4096);
   // Truncated block.
   std::string scratch;
-  auto truncated = DecodeOne(Response(Opcode::kResult, body.substr(0, body.size() / 2), 1,
-                                      frame_flag::kCompression),
-                             scratch, kMaxBodyLimit);
+  auto truncated = DecodeOne(
+      Response(Opcode::kResult, body.substr(0, body.size() / 2), 1, frame_flag::kCompression),
+      scratch, kMaxBodyLimit);
   ASSERT_FALSE(truncated.ok());
   EXPECT_NE(truncated.status().message().find("does not decompress"), std::string_view::npos);
   // Garbage where the block was.
   std::string garbage = body.substr(0, 4) + std::string(64, '\xff');
-  EXPECT_FALSE(
-      DecodeOne(Response(Opcode::kResult, garbage, 1, frame_flag::kCompression), scratch,
-                kMaxBodyLimit)
-          .ok());
+  EXPECT_FALSE(DecodeOne(Response(Opcode::kResult, garbage, 1, frame_flag::kCompression), scratch,
+                         kMaxBodyLimit)
+                   .ok());
   // A good block whose stated length is wrong, either way.
   for (uint32_t stated : {4095u, 4097u, 8192u}) {
-    EXPECT_FALSE(DecodeOne(Response(Opcode::kResult, Lz4Body(plain, stated), 1,
-                                    frame_flag::kCompression),
-                           scratch, kMaxBodyLimit)
-                     .ok())
+    EXPECT_FALSE(
+        DecodeOne(Response(Opcode::kResult, Lz4Body(plain, stated), 1, frame_flag::kCompression),
+                  scratch, kMaxBodyLimit)
+            .ok())
         << stated;
   }
   // Too short to hold the length.

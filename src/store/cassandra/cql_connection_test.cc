@@ -341,7 +341,9 @@ std::vector<FrameBuilder> RowQueries(int first, int n) {
 // ---- Fakes for what the shared server cannot do ---------------------------------------
 
 // FakeServer accepts one connection on a free loopback port and answers each request frame
-// with what `answer` returns for its opcode (nothing: stay silent).
+// with what `answer` returns for its opcode (nothing: stay silent). The OPTIONS a client sends
+// before STARTUP (to see whether lz4 is offered) gets an empty SUPPORTED without asking
+// `answer` and is not counted in requests(): these fakes speak without compression.
 class FakeServer {
  public:
   using Answer = std::function<std::optional<std::pair<Opcode, std::string>>(Opcode)>;
@@ -380,6 +382,7 @@ class FakeServer {
     // The destructor may have looked at conn_ before it was set: look again.
     if (stopping_.load()) ::shutdown(conn, SHUT_RDWR);
     FrameDecoder decoder(FrameDecoder::Options{.expect_responses = false});
+    bool started = false;  // STARTUP seen
     char buf[4096];
     for (;;) {
       const ssize_t n = ::read(conn, buf, sizeof buf);
@@ -392,8 +395,15 @@ class FakeServer {
       for (;;) {
         Result<std::optional<Frame>> f = decoder.Next();
         if (!f.ok() || !*f) break;
-        ++requests_;
-        auto reply = answer_((*f)->header.opcode);
+        const Opcode op = (*f)->header.opcode;
+        std::optional<std::pair<Opcode, std::string>> reply;
+        if (op == Opcode::kOptions && !started) {
+          reply.emplace(Opcode::kSupported, std::string(2, '\0'));
+        } else {
+          started = started || op == Opcode::kStartup;
+          ++requests_;
+          reply = answer_(op);
+        }
         if (!reply) continue;
         std::string out;
         FrameHeader h;
