@@ -23,6 +23,7 @@
 #include "store/cassandra/cassandra_test_util.h"
 #include "store/cassandra/cql_connection.h"
 #include "store/cassandra/cql_connection_test_util.h"
+#include "store/cassandra/cql_session.h"
 #include "store/cassandra/cql_tls.h"
 
 namespace shoal::store::cassandra {
@@ -137,6 +138,29 @@ TEST(CqlTlsTest, LocalhostIsNotInTheCertificate) {
 
   o.tls.ca = TlsDir() + "/other-ca.pem";  // ... so another CA still fails
   EXPECT_FALSE(ConnectNow(io.io(), o).ok());
+}
+
+// A Session passes its TLS settings to every connection (cql_session.cc's
+// ConnectionOptionsFor): with the wrong CA Open fails naming the handshake, with the right one
+// it queries.
+TEST(CqlTlsTest, ASessionSpeaksTlsToEveryConnection) {
+  SHOAL_NEED_TLS_NODE();
+  SessionOptions o;
+  o.contact_points = {"127.0.0.1:" + std::to_string(TlsPort())};
+  o.discover_peers = false;
+  o.connections_per_node = 2;
+  o.connect_timeout = std::chrono::seconds(5);
+  o.tls.ca = TlsDir() + "/other-ca.pem";
+  auto refused = Session::Open(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("TLS handshake with 127.0.0.1:"), std::string::npos)
+      << refused.status().ToString();
+
+  o.tls.ca = TlsDir() + "/ca.pem";
+  auto session = Session::Open(o);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_TRUE((*session)->Run("SELECT release_version FROM system.local", 10s).ok());
+  (*session)->Shutdown();
 }
 
 // ---- Without a server ----------------------------------------------------------------------
