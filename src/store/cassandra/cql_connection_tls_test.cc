@@ -7,9 +7,9 @@
 // the connect timeout.
 //
 // The node: SHOAL_CASSANDRA_TLS_PORT (default SHOAL_CASSANDRA_PORT, 9042) and its TLS files in
-// SHOAL_CASSANDRA_TLS_DIR (default <cache>/shoal/cassandra-data-<port>/tls, where
-// cassandra.sh puts them). Without them the node tests skip, or fail under
-// SHOAL_REQUIRE_CASSANDRA_TLS=1.
+// SHOAL_CASSANDRA_TLS_DIR (default: the tls_dir that scripts/cassandra.sh records in the
+// node's state file, SHOAL_CASSANDRA_DATA or <cache>/shoal/cassandra-data-<port>). Without
+// them the node tests skip, or fail under SHOAL_REQUIRE_CASSANDRA_TLS=1.
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -42,12 +42,22 @@ uint16_t TlsPort() {
   return p.empty() ? testing::CassandraPort() : static_cast<uint16_t>(std::stoi(p));
 }
 
+// TlsDir is SHOAL_CASSANDRA_TLS_DIR, else the tls_dir= that scripts/cassandra.sh recorded
+// in the node's state file (<data>/instance.env; empty when the node runs without TLS).
 std::string TlsDir() {
   std::string d = Env("SHOAL_CASSANDRA_TLS_DIR");
   if (!d.empty()) return d;
-  const std::string cache =
-      !Env("XDG_CACHE_HOME").empty() ? Env("XDG_CACHE_HOME") : Env("HOME") + "/.cache";
-  return cache + "/shoal/cassandra-data-" + std::to_string(TlsPort()) + "/tls";
+  std::string data = Env("SHOAL_CASSANDRA_DATA");
+  if (data.empty()) {
+    const std::string cache =
+        !Env("XDG_CACHE_HOME").empty() ? Env("XDG_CACHE_HOME") : Env("HOME") + "/.cache";
+    data = cache + "/shoal/cassandra-data-" + std::to_string(TlsPort());
+  }
+  std::ifstream state(data + "/instance.env");
+  for (std::string line; std::getline(state, line);) {
+    if (line.starts_with("tls_dir=")) return line.substr(8);
+  }
+  return "";
 }
 
 bool Readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
