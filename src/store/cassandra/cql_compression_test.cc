@@ -34,9 +34,10 @@ std::string Repetitive(size_t n) {
   return s;
 }
 
-// DecodeOne runs `wire` through a client FrameDecoder and returns its one frame's inflation.
-Result<Frame> DecodeOne(const std::string& wire, std::string& scratch, uint32_t max_body) {
-  FrameDecoder d;
+// DecodeOne runs `wire` through the client decoder `d` and returns its one frame's inflation
+// (which may view `d`'s buffer: keep `d` while using it).
+Result<Frame> DecodeOne(FrameDecoder& d, const std::string& wire, std::string& scratch,
+                        uint32_t max_body) {
   d.Feed(wire);
   auto f = d.Next();
   if (!f.ok()) return f.status();
@@ -45,13 +46,14 @@ Result<Frame> DecodeOne(const std::string& wire, std::string& scratch, uint32_t 
 }
 
 TEST(CqlCompressionTest, AServerCompressedResultInflatesToItsBytes) {
+  FrameDecoder d;
   const std::string plain = Repetitive(300 << 10);
   const std::string wire =
       Response(Opcode::kResult, Lz4Body(plain, static_cast<uint32_t>(plain.size())), 7,
                frame_flag::kCompression | frame_flag::kWarning);
   ASSERT_LT(wire.size(), plain.size() / 4);  // really compressed
   std::string scratch;
-  Result<Frame> f = DecodeOne(wire, scratch, kMaxBodyLimit);
+  Result<Frame> f = DecodeOne(d, wire, scratch, kMaxBodyLimit);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_EQ(f->body, plain);
   EXPECT_EQ(f->header.length, plain.size());
@@ -60,23 +62,27 @@ TEST(CqlCompressionTest, AServerCompressedResultInflatesToItsBytes) {
 }
 
 TEST(CqlCompressionTest, AFrameWithoutTheFlagIsLeftAlone) {
+  FrameDecoder d;
   const std::string wire = Response(Opcode::kResult, "plain body", 3);
   std::string scratch;
-  Result<Frame> f = DecodeOne(wire, scratch, kMaxBodyLimit);
+  Result<Frame> f = DecodeOne(d, wire, scratch, kMaxBodyLimit);
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->body, "plain body");
   EXPECT_TRUE(scratch.empty());
 }
 
 TEST(CqlCompressionTest, AnEmptyCompressedBodyInflatesToNothing) {
+  FrameDecoder d;
   std::string scratch;
-  Result<Frame> f = DecodeOne(Response(Opcode::kReady, Lz4Body("", 0), 1, frame_flag::kCompression),
-                              scratch, kMaxBodyLimit);
+  Result<Frame> f =
+      DecodeOne(d, Response(Opcode::kReady, Lz4Body("", 0), 1, frame_flag::kCompression), scratch,
+                kMaxBodyLimit);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_TRUE(f->body.empty());
 }
 
 TEST(CqlCompressionTest, AStatedLengthAboveMaxBodyIsRefusedBeforeAllocating) {
+  FrameDecoder d;
   // 8 bytes of body claiming 200 MiB: an allocation bomb if believed.
   std::string body(4, 0);
   StoreBigEndian32(body.data(), 200u << 20);
@@ -85,7 +91,7 @@ TEST(CqlCompressionTest, AStatedLengthAboveMaxBodyIsRefusedBeforeAllocating) {
       "aaaa";
   std::string scratch;
   Result<Frame> f =
-      DecodeOne(Response(Opcode::kResult, body, 1, frame_flag::kCompression), scratch, 1 << 20);
+      DecodeOne(d, Response(Opcode::kResult, body, 1, frame_flag::kCompression), scratch, 1 << 20);
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(f.status().message().find("above the limit"), std::string_view::npos)
@@ -93,36 +99,37 @@ TEST(CqlCompressionTest, AStatedLengthAboveMaxBodyIsRefusedBeforeAllocating) {
   EXPECT_LT(scratch.capacity(), size_t{1} << 20);
   // A negative [int] is no better.
   StoreBigEndian32(body.data(), 0xFFFFFFF0u);
-  EXPECT_FALSE(DecodeOne(Response(Opcode::kResult, body, 1, frame_flag::kCompression), scratch,
+  EXPECT_FALSE(DecodeOne(d, Response(Opcode::kResult, body, 1, frame_flag::kCompression), scratch,
                          kMaxBodyLimit)
                    .ok());
 }
 
 TEST(CqlCompressionTest, ACorruptBlockIsRefused) {
+  FrameDecoder d;
   const std::string plain = Repetitive(4096);
   std::string body = Lz4Body(plain, 4096);
   // Truncated block.
   std::string scratch;
   auto truncated = DecodeOne(
-      Response(Opcode::kResult, body.substr(0, body.size() / 2), 1, frame_flag::kCompression),
+      d, Response(Opcode::kResult, body.substr(0, body.size() / 2), 1, frame_flag::kCompression),
       scratch, kMaxBodyLimit);
   ASSERT_FALSE(truncated.ok());
   EXPECT_NE(truncated.status().message().find("does not decompress"), std::string_view::npos);
   // Garbage where the block was.
   std::string garbage = body.substr(0, 4) + std::string(64, '\xff');
-  EXPECT_FALSE(DecodeOne(Response(Opcode::kResult, garbage, 1, frame_flag::kCompression), scratch,
-                         kMaxBodyLimit)
+  EXPECT_FALSE(DecodeOne(d, Response(Opcode::kResult, garbage, 1, frame_flag::kCompression),
+                         scratch, kMaxBodyLimit)
                    .ok());
   // A good block whose stated length is wrong, either way.
   for (uint32_t stated : {4095u, 4097u, 8192u}) {
     EXPECT_FALSE(
-        DecodeOne(Response(Opcode::kResult, Lz4Body(plain, stated), 1, frame_flag::kCompression),
+        DecodeOne(d, Response(Opcode::kResult, Lz4Body(plain, stated), 1, frame_flag::kCompression),
                   scratch, kMaxBodyLimit)
             .ok())
         << stated;
   }
   // Too short to hold the length.
-  EXPECT_FALSE(DecodeOne(Response(Opcode::kResult, "\x00\x01", 1, frame_flag::kCompression),
+  EXPECT_FALSE(DecodeOne(d, Response(Opcode::kResult, "\x00\x01", 1, frame_flag::kCompression),
                          scratch, kMaxBodyLimit)
                    .ok());
 }
