@@ -163,7 +163,6 @@ void ConnectionOps::Fail(const ConnPtr& c, const Status& cause) {
   const bool was_ready = s.state == Connection::Impl::State::kReady;
   s.state = Connection::Impl::State::kClosed;
   MarkClosed(c);
-  boost::system::error_code ignored;
   s.resolver.cancel();
   s.transport.Close();
   s.timer.cancel();
