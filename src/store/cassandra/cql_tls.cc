@@ -4,8 +4,8 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
+#include <system_error>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -41,7 +41,7 @@ Status Bad(const char* key, const std::string& file, const std::string& what) {
 // Open opens `file` for reading, or says why not.
 Result<BioPtr> Open(const char* key, const std::string& file) {
   std::FILE* f = std::fopen(file.c_str(), "rb");
-  if (f == nullptr) return Bad(key, file, std::strerror(errno));
+  if (f == nullptr) return Bad(key, file, std::generic_category().message(errno));
   BioPtr bio(BIO_new_fp(f, BIO_CLOSE));
   if (!bio) {
     std::fclose(f);
