@@ -5,12 +5,15 @@
 // chunking; the rest is the byte stream, fed to a client-side FrameDecoder in chunks of
 // random sizes, alternately by Feed and by Prepare/Commit (the socket path). Every frame
 // yielded goes through SplitResponseBody and then through every parser whatever its opcode,
-// and every Rows cell is rendered with its column's type. Checked, besides "never crashes":
+// and every Rows cell is rendered with its column's type; a frame with the compression flag is
+// first inflated (cql_compression.h), as the connection does, and parsed only if that
+// succeeds. Checked, besides "never crashes":
 //   - every frame yielded re-encodes to exactly the bytes it came from, in order, and is a
 //     v4 response with a known response opcode and a body within max_body;
 //   - an error sticks, and no byte is lost: yielded + still buffered == fed;
 //   - a Rows result yields exactly rows x columns cells, ending exactly at its content;
-//   - a failed render or encode leaves its output string as it was.
+//   - a failed render or encode leaves its output string as it was;
+//   - an inflated body has exactly its stated length, within max_body, flag cleared.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/cassandra/cql_compression.h"
 #include "store/cassandra/cql_error.h"
 #include "store/cassandra/cql_frame.h"
 #include "store/cassandra/cql_response.h"
@@ -148,7 +152,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(consumed + again.size() <= fed);
       Check(again == in.substr(consumed, again.size()));
       consumed += again.size();
-      ParseEverything(frame);
+      if (frame.header.flags & cql::frame_flag::kCompression) {
+        std::string scratch;
+        shoal::Result<cql::Frame> inflated = cql::InflateFrame(frame, options.max_body, scratch);
+        if (inflated.ok()) {
+          Check(!(inflated->header.flags & cql::frame_flag::kCompression));
+          Check(inflated->body.size() == inflated->header.length &&
+                inflated->header.length <= options.max_body);
+          ParseEverything(*inflated);
+        }
+      } else {
+        ParseEverything(frame);
+      }
     }
     Check(consumed + decoder.buffered() == fed);
   }

@@ -20,6 +20,10 @@
 #   SHOAL_CASSANDRA_AUTH          1: PasswordAuthenticator (superuser cassandra/cassandra);
 #                                 `cql` then logs in as SHOAL_CASSANDRA_USER/_PASSWORD
 #                                 (default cassandra/cassandra). Default 0: no authentication
+#   SHOAL_CASSANDRA_TLS           1: client-to-node TLS, optional (plain and TLS clients on the
+#                                 same port), with test certificates made once by
+#                                 scripts/cassandra/tls.sh under <data dir>/tls (CA: tls/ca.pem,
+#                                 recorded as tls_dir= in <data dir>/instance.env). Default 0
 #   SHOAL_CASSANDRA_START_TIMEOUT seconds, default 180
 #   SHOAL_CASSANDRA_STOP_TIMEOUT  seconds before SIGKILL, default 60
 #   SHOAL_JAVA17                  java binary, default /usr/lib/jvm/java-17-openjdk-amd64/bin/java
@@ -258,6 +262,22 @@ cmd_start() {
   sed -e "s/@PORT@/$port/g" -e "s/@STORAGE_PORT@/$storage_port/g" \
     -e "s/^authenticator: .*/authenticator: $authenticator/" \
     "$helpers/cassandra.yaml.in" >"$data/conf/cassandra.yaml"
+  local tls_dir=""
+  if [ "${SHOAL_CASSANDRA_TLS:-0}" = 1 ]; then
+    tls_dir=$data/tls
+    "$helpers/tls.sh" "$tls_dir" >/dev/null || die "could not make the TLS files in $tls_dir"
+    # optional: true keeps plain CQL on the same port, so every other client goes on working.
+    cat >>"$data/conf/cassandra.yaml" <<YAML
+client_encryption_options:
+  enabled: true
+  optional: true
+  keystore: $tls_dir/server.p12
+  keystore_password: shoal-test
+  store_type: PKCS12
+  require_client_auth: false
+  accepted_protocols: [TLSv1.2, TLSv1.3]
+YAML
+  fi
   cp "$helpers/logback.xml" "$data/conf/logback.xml"
   [ -f "$log_dir/system.log" ] && mv -f "$log_dir/system.log" "$log_dir/system.log.1"
   rm -rf "${data:?}/tmp/"*
@@ -322,8 +342,8 @@ cmd_start() {
   done
   pid=$(cat "$pid_file" 2>/dev/null || true)
   [ -n "$pid" ] || die "the launcher did not record a pid in $pid_file"
-  printf 'pid=%s\nport=%s\nstorage_port=%s\nversion=%s\nlib=%s\ncds_pending=%s\ncds_file=%s\n' \
-    "$pid" "$port" "$storage_port" "$version" "$lib" "$cds_pending" "${cds_file:-}" >"$state_file"
+  printf 'pid=%s\nport=%s\nstorage_port=%s\nversion=%s\nlib=%s\ncds_pending=%s\ncds_file=%s\ntls_dir=%s\n' \
+    "$pid" "$port" "$storage_port" "$version" "$lib" "$cds_pending" "${cds_file:-}" "$tls_dir" >"$state_file"
   say "starting Cassandra $version, pid $pid, 127.0.0.1:$port (storage $storage_port), data $data"
 
   local deadline release
@@ -347,6 +367,7 @@ cmd_start() {
     sleep 0.5
   done
   say "ready: Cassandra $release on 127.0.0.1:$port, pid $pid, in $(since "$t0") s (jars: $dl_secs s); log: $log_dir/system.log"
+  [ -z "$tls_dir" ] || say "TLS (optional) on 127.0.0.1:$port; CA: $tls_dir/ca.pem"
 }
 
 cmd_stop() {

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 
 #include "cli/config_internal.h"
+#include "store/cassandra/cql_tls.h"
 
 namespace shoal::cli::config_internal {
 namespace {
@@ -51,11 +52,45 @@ std::string CidrProblem(const std::string& text) {
   return "";
 }
 
+// ConfigPath resolves a file named in the config against the config's directory.
+std::string ConfigPath(const Walker& w, const std::string& name) {
+  std::filesystem::path path = name;
+  if (path.is_relative()) path = std::filesystem::path(w.file()).parent_path() / path;
+  return path.lexically_normal().string();
+}
+
+// ParseTls reads store.cassandra.tls and checks its files now, so a missing or unparsable one
+// is reported with this file:line rather than as a node that does not answer.
+void ParseTls(const Walker& w, const YAML::Node& n, store::cassandra::SessionOptions* session) {
+  w.Map(n, "store.cassandra.tls", {"ca", "cert", "key", "verify_hostname"});
+  if (!n["ca"]) w.Fail(n, "store.cassandra.tls: needs 'ca: FILE' (the CA that signed the nodes)");
+  auto& tls = session->tls;
+  tls.ca = ConfigPath(w, w.Scalar(n["ca"], "store.cassandra.tls.ca"));
+  if (auto v = n["cert"]) tls.cert = ConfigPath(w, w.Scalar(v, "store.cassandra.tls.cert"));
+  if (auto v = n["key"]) tls.key = ConfigPath(w, w.Scalar(v, "store.cassandra.tls.key"));
+  if (auto v = n["verify_hostname"]) {
+    tls.verify_hostname = w.Bool(v, "store.cassandra.tls.verify_hostname");
+  }
+  store::cassandra::TlsOptions files;
+  files.ca = tls.ca;
+  files.cert = tls.cert;
+  files.key = tls.key;
+  const Status st = store::cassandra::CheckTlsFiles(files);
+  if (st.ok()) return;
+  // The message starts with the key it is about; point at that key's line.
+  const std::string_view m = st.message();
+  YAML::Node at = n;
+  for (const char* key : {"ca", "cert", "key"}) {
+    if (m.starts_with("store.cassandra.tls." + std::string(key) + ":") && n[key]) at = n[key];
+  }
+  w.Fail(at, m);
+}
+
 void ParseCassandra(const Walker& w, const YAML::Node& s, Config* c) {
   w.Map(s, "store.cassandra",
         {"contact_points", "port", "keyspace", "user", "password", "password_env", "consistency",
          "connections", "threads", "page_size", "queue", "connect_timeout", "discover_peers",
-         "authenticators", "node_networks"});
+         "authenticators", "node_networks", "compression", "tls"});
   c->store_kind = Config::StoreKind::kCassandra;
   c->store_line = w.Line(s);
   store::CassandraOptions& o = c->cassandra;
@@ -124,6 +159,14 @@ void ParseCassandra(const Walker& w, const YAML::Node& s, Config* c) {
       w.Fail(n, "store.cassandra.authenticators: expected at least one class name");
     }
   }
+  if (auto n = s["compression"]) {
+    const std::string v = w.Scalar(n, "store.cassandra.compression");
+    if (v != "lz4" && v != "none") {
+      w.Fail(n, "store.cassandra.compression: '" + v + "' is not one of lz4, none");
+    }
+    o.session.compression = v == "lz4";
+  }
+  if (auto n = s["tls"]) ParseTls(w, n, &o.session);
   if (auto n = s["node_networks"]) {
     o.session.node_networks = w.Strings(n, "store.cassandra.node_networks");
     const bool list = n.IsSequence();

@@ -18,6 +18,10 @@
 // ticks every kTick and fails requests past their deadlines, scanning the table only once
 // the earliest recorded deadline has passed; when idle it sleeps until the next heartbeat is
 // due. A Send into an idle connection pulls the next tick in.
+//
+// The bytes go through a Transport (cql_transport.h): plain TCP, or TLS once its handshake
+// has passed. Compression sits between the frames and the transport: Enqueue compresses a
+// request frame in place in the write queue, Read inflates a response before Dispatch.
 #include "store/cassandra/cql_connection.h"
 
 #include <algorithm>
@@ -29,25 +33,20 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/write.hpp>
 
-#include "base/deadline_table.h"
 #include "base/host_port.h"
-#include "store/cassandra/cql_error.h"
+#include "store/cassandra/cql_compression.h"
+#include "store/cassandra/cql_connection_impl.h"
 #include "store/cassandra/cql_request.h"
-#include "store/cassandra/cql_response.h"
 
 namespace shoal::store::cassandra {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-using Strand = asio::strand<asio::io_context::executor_type>;
+using connection_detail::kTick;
+using connection_detail::Now;
 
 namespace {
-
-constexpr Duration kTick = std::chrono::milliseconds(5);
 
 bool ValidKeyspace(std::string_view ks) {
   if (ks.empty() || ks.size() > 48) return false;
@@ -56,49 +55,7 @@ bool ValidKeyspace(std::string_view ks) {
   });
 }
 
-TimePoint Now() { return std::chrono::steady_clock::now(); }
-
 }  // namespace
-
-struct Connection::Impl {
-  enum class State { kConnecting, kReady, kClosed };
-
-  Impl(asio::io_context& io, ConnectionOptions o)
-      : options(std::move(o)),
-        strand(asio::make_strand(io)),
-        socket(strand),
-        resolver(strand),
-        timer(strand),
-        decoder(FrameDecoder::Options{
-            .version = kProtocolVersion, .expect_responses = true, .max_body = options.max_body}) {}
-
-  const ConnectionOptions options;
-  Strand strand;
-  tcp::socket socket;
-  tcp::resolver resolver;
-  asio::steady_timer timer;
-  FrameDecoder decoder;
-
-  State state = State::kConnecting;
-  TimePoint connect_deadline;
-  ConnectCallback connected;                    // until the handshake ends
-  std::function<void(const Status&)> on_close;  // once ready
-
-  // Requests in flight by stream id; the table keeps a lower bound of their deadlines, so a
-  // tick scans it only when some request may really have expired.
-  DeadlineTable<int16_t, ResponseCallback> pending;
-  std::vector<int16_t> free_ids;
-  size_t next_unused = 0;
-
-  std::string out;      // frames waiting for the next write
-  std::string writing;  // the frames of the write in progress
-  bool write_busy = false;
-
-  TimePoint last_read;
-  bool heartbeat_out = false;
-  TimePoint heartbeat_sent;
-  TimePoint timer_due = TimePoint::max();
-};
 
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   address_ = FormatHostPort(impl_->options.host, impl_->options.port);
@@ -106,66 +63,19 @@ Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 
 Connection::~Connection() = default;
 
-// The connection's logic lives in these free functions over a shared_ptr, so every pending
-// handler keeps the connection alive.
-namespace {
-
-using ConnPtr = std::shared_ptr<Connection>;
-
-}  // namespace
-
-class ConnectionOps {
- public:
-  static void Start(const ConnPtr& c);
-  static void Fail(const ConnPtr& c, const Status& cause);
-  static void Enqueue(const ConnPtr& c, const FrameBuilder& build, TimePoint deadline,
-                      ResponseCallback done);
-  // Refuse completes a request that got no stream id, from a later strand turn.
-  static void Refuse(const ConnPtr& c, ResponseCallback done, Status why);
-  static void Kick(const ConnPtr& c);
-  static void Read(const ConnPtr& c);
-  static void Dispatch(const ConnPtr& c, const Frame& frame);
-  static void ArmTimer(const ConnPtr& c, Duration delay);
-  static void Tick(const ConnPtr& c);
-  static void Startup(const ConnPtr& c);
-  static void Authenticate(const ConnPtr& c, std::string_view authenticator);
-  static void UseKeyspace(const ConnPtr& c);
-  static void Ready(const ConnPtr& c);
-  static Status HandshakeError(const Connection& c, std::string_view step, const Frame& frame);
-  static Connection::Impl& I(const ConnPtr& c) { return *c->impl_; }
-  // Own wraps the answer handler of one of the connection's own requests (handshake,
-  // heartbeat) so that it holds the connection weakly: it waits in the connection's own table,
-  // where a strong reference would make a cycle that keeps a connection nobody closed (one
-  // still dialling when its session shut down) alive forever.
-  template <typename F>
-  static ResponseCallback Own(const ConnPtr& c, F f) {
-    return [w = std::weak_ptr<Connection>(c), f = std::move(f)](Result<Frame> r) mutable {
-      if (ConnPtr strong = w.lock()) f(strong, std::move(r));
-    };
-  }
-  static void SetInFlight(const ConnPtr& c) {
-    c->in_flight_.store(I(c).pending.live(), std::memory_order_relaxed);
-    c->quarantined_.store(I(c).pending.quarantined(), std::memory_order_relaxed);
-  }
-  static void LogFault(const ConnPtr& c, const std::string& message) {
-    const ConnectionOptions& o = I(c).options;
-    const Log log(o.logger, "cassandra");
-    if (o.fault_limiter) {
-      o.fault_limiter->Write(log, LogLevel::kError, message);
-    } else {
-      log.Error(message);
-    }
-  }
-  static void MarkClosed(const ConnPtr& c) { c->closed_.store(true, std::memory_order_release); }
-  static const std::string& Address(const ConnPtr& c) { return c->address_; }
-  static ConnPtr Make(asio::io_context& io, ConnectionOptions options) {
-    return ConnPtr(new Connection(std::make_unique<Connection::Impl>(io, std::move(options))));
-  }
-};
-
 void Connection::Connect(asio::io_context& io, ConnectionOptions options,
                          std::function<void(const Status&)> on_close, ConnectCallback done) {
-  ConnPtr c = ConnectionOps::Make(io, std::move(options));
+  std::shared_ptr<asio::ssl::context> tls;
+  if (options.tls.enabled()) {
+    // A missing or bad file is the operator's to fix: InvalidArgument naming the key.
+    Result<std::shared_ptr<asio::ssl::context>> made = MakeTlsContext(options.tls);
+    if (!made.ok()) {
+      asio::post(io, [done = std::move(done), st = made.status()] { done(st); });
+      return;
+    }
+    tls = std::move(made).value();
+  }
+  ConnPtr c = ConnectionOps::Make(io, std::move(options), std::move(tls));
   Impl& s = *c->impl_;
   s.on_close = std::move(on_close);
   s.connected = std::move(done);
@@ -210,7 +120,7 @@ void ConnectionOps::Start(const ConnPtr& c) {
                                       ": cannot resolve: " + ec.message()));
           return;
         }
-        asio::async_connect(I(c).socket, results,
+        asio::async_connect(I(c).transport.tcp(), results,
                             [c](const boost::system::error_code& ec2, const tcp::endpoint&) {
                               if (I(c).state == Connection::Impl::State::kClosed) return;
                               if (ec2) {
@@ -219,108 +129,23 @@ void ConnectionOps::Start(const ConnPtr& c) {
                                 return;
                               }
                               boost::system::error_code ignored;
-                              I(c).socket.set_option(tcp::no_delay(true), ignored);
-                              I(c).last_read = Now();
-                              Read(c);
-                              Startup(c);
+                              I(c).transport.tcp().set_option(tcp::no_delay(true), ignored);
+                              const ConnectionOptions& o = I(c).options;
+                              I(c).transport.Handshake(
+                                  o.host, o.tls.verify_hostname, [c](const std::string& error) {
+                                    if (I(c).state == Connection::Impl::State::kClosed) return;
+                                    if (!error.empty()) {
+                                      Fail(c,
+                                           Status::Unavailable("cassandra: TLS handshake with " +
+                                                               Address(c) + " failed: " + error));
+                                      return;
+                                    }
+                                    I(c).last_read = Now();
+                                    Read(c);
+                                    Negotiate(c);
+                                  });
                             });
       });
-}
-
-Status ConnectionOps::HandshakeError(const Connection& c, std::string_view step,
-                                     const Frame& frame) {
-  std::string where = "cassandra: " + c.address() + ": " + std::string(step) + ": ";
-  if (frame.header.opcode != Opcode::kError) {
-    return Status::Unavailable(where + "unexpected " +
-                               std::string(OpcodeName(frame.header.opcode)));
-  }
-  Result<ResponseBody> body = SplitResponseBody(frame);
-  Result<ErrorResponse> error =
-      body.ok() ? ParseError(body->message) : Result<ErrorResponse>(body.status());
-  if (!error.ok()) return Status::Unavailable(where + "bad ERROR frame");
-  // The code decides (cql_error.h's ErrorStatus, at the setup stage); two codes get a word of
-  // explanation first.
-  if (error->code == error_code::kBadCredentials) where += "authentication failed: ";
-  if (error->code == error_code::kProtocolError) where += "the server refused protocol v4: ";
-  return ErrorStatus(*error, where, ErrorStage::kSetup);
-}
-
-void ConnectionOps::Startup(const ConnPtr& c) {
-  const TimePoint deadline = I(c).connect_deadline;
-  Enqueue(
-      c,
-      [](std::string& out, int16_t stream) {
-        static constexpr StartupOption kDriver[] = {{"DRIVER_NAME", "shoal"}};
-        return AppendStartup(out, stream, kDriver);
-      },
-      deadline, Own(c, [](const ConnPtr& conn, Result<Frame> r) {
-        if (!r.ok()) return Fail(conn, r.status());
-        if (r->header.opcode == Opcode::kReady) return UseKeyspace(conn);
-        if (r->header.opcode == Opcode::kAuthenticate) {
-          Result<ResponseBody> body = SplitResponseBody(*r);
-          Result<std::string_view> authenticator = body.ok()
-                                                       ? ParseAuthenticate(body->message)
-                                                       : Result<std::string_view>(body.status());
-          if (!authenticator.ok()) {
-            return Fail(conn,
-                        Status::Unavailable("cassandra: " + Address(conn) + ": bad AUTHENTICATE"));
-          }
-          return Authenticate(conn, *authenticator);
-        }
-        Fail(conn, HandshakeError(*conn, "STARTUP", *r));
-      }));
-}
-
-void ConnectionOps::Authenticate(const ConnPtr& c, std::string_view authenticator) {
-  Connection::Impl& s = I(c);
-  if (s.options.user.empty()) {
-    Fail(c, Status::InvalidArgument("cassandra: " + Address(c) + " asks for credentials (" +
-                                    std::string(authenticator) +
-                                    "): set store.cassandra.user and password"));
-    return;
-  }
-  const auto& allowed = s.options.allowed_authenticators;
-  if (std::find(allowed.begin(), allowed.end(), authenticator) == allowed.end()) {
-    // A class we do not know may keep or forward what it gets: the credentials stay here.
-    Fail(c, Status::InvalidArgument(
-                "cassandra: " + Address(c) + " asks for credentials for the authenticator " +
-                std::string(authenticator) +
-                ", which store.cassandra.authenticators does not allow; no credentials were sent"));
-    return;
-  }
-  Enqueue(
-      c,
-      [c](std::string& out, int16_t stream) {
-        return AppendPasswordAuthResponse(out, stream, I(c).options.user, I(c).options.password);
-      },
-      s.connect_deadline, Own(c, [](const ConnPtr& conn, Result<Frame> r) {
-        if (!r.ok()) return Fail(conn, r.status());
-        if (r->header.opcode == Opcode::kAuthSuccess) return UseKeyspace(conn);
-        if (r->header.opcode == Opcode::kAuthChallenge) {
-          // PasswordAuthenticator answers one response; a challenge means another SASL
-          // mechanism, which shoal does not speak.
-          return Fail(conn, Status::InvalidArgument("cassandra: " + Address(conn) +
-                                                    ": the authenticator asked for a second round "
-                                                    "(only PasswordAuthenticator is supported)"));
-        }
-        Fail(conn, HandshakeError(*conn, "authentication", *r));
-      }));
-}
-
-void ConnectionOps::UseKeyspace(const ConnPtr& c) {
-  Connection::Impl& s = I(c);
-  if (s.options.keyspace.empty()) return Ready(c);
-  Enqueue(
-      c,
-      [c](std::string& out, int16_t stream) {
-        const std::string use = "USE \"" + I(c).options.keyspace + "\"";
-        return AppendQuery(out, stream, use, QueryParameters{});
-      },
-      s.connect_deadline, Own(c, [](const ConnPtr& conn, Result<Frame> r) {
-        if (!r.ok()) return Fail(conn, r.status());
-        if (r->header.opcode == Opcode::kResult) return Ready(conn);
-        Fail(conn, HandshakeError(*conn, "USE " + I(conn).options.keyspace, *r));
-      }));
 }
 
 void ConnectionOps::Ready(const ConnPtr& c) {
@@ -338,9 +163,8 @@ void ConnectionOps::Fail(const ConnPtr& c, const Status& cause) {
   const bool was_ready = s.state == Connection::Impl::State::kReady;
   s.state = Connection::Impl::State::kClosed;
   MarkClosed(c);
-  boost::system::error_code ignored;
   s.resolver.cancel();
-  s.socket.close(ignored);
+  s.transport.Close();
   s.timer.cancel();
   std::vector<ResponseCallback> pending = s.pending.TakeAll();
   SetInFlight(c);
@@ -394,6 +218,9 @@ void ConnectionOps::Enqueue(const ConnPtr& c, const FrameBuilder& build, TimePoi
     s.free_ids.push_back(id);
     return Refuse(c, std::move(done), std::move(st));
   }
+  if (s.compress_out && CompressFrameBody(s.out, before, s.options.compression_threshold)) {
+    Count(&Connection::frames_compressed_, c, 1);
+  }
   s.pending.Add(id, std::move(done), deadline);
   SetInFlight(c);
   if (s.timer_due > Now() + kTick) ArmTimer(c, kTick);
@@ -410,23 +237,23 @@ void ConnectionOps::Kick(const ConnPtr& c) {
   s.write_busy = true;
   s.writing.swap(s.out);
   s.out.clear();
-  asio::async_write(
-      s.socket, asio::buffer(s.writing), [c](const boost::system::error_code& ec, size_t) {
-        Connection::Impl& st = I(c);
-        st.write_busy = false;
-        st.writing.clear();
-        if (ec) {
-          Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": write: " + ec.message()));
-          return;
-        }
-        Kick(c);
-      });
+  Count(&Connection::bytes_written_, c, s.writing.size());
+  s.transport.AsyncWrite(asio::buffer(s.writing), [c](const boost::system::error_code& ec, size_t) {
+    Connection::Impl& st = I(c);
+    st.write_busy = false;
+    st.writing.clear();
+    if (ec) {
+      Fail(c, Status::Unavailable("cassandra: " + Address(c) + ": write: " + ec.message()));
+      return;
+    }
+    Kick(c);
+  });
 }
 
 void ConnectionOps::Read(const ConnPtr& c) {
   Connection::Impl& s = I(c);
   std::span<char> space = s.decoder.Prepare();
-  s.socket.async_read_some(
+  s.transport.AsyncReadSome(
       asio::buffer(space.data(), space.size()), [c](const boost::system::error_code& ec, size_t n) {
         Connection::Impl& st = I(c);
         if (st.state == Connection::Impl::State::kClosed) return;
@@ -437,9 +264,19 @@ void ConnectionOps::Read(const ConnPtr& c) {
           return;
         }
         st.decoder.Commit(n);
+        Count(&Connection::bytes_read_, c, n);
         st.last_read = Now();
         for (;;) {
           Result<std::optional<Frame>> f = st.decoder.Next();
+          if (f.ok() && *f && ((*f)->header.flags & frame_flag::kCompression)) {
+            Result<Frame> plain = InflateFrame(**f, st.options.max_body, st.inflated);
+            if (plain.ok()) {
+              Count(&Connection::frames_decompressed_, c, 1);
+              *f = *plain;
+            } else {
+              f = plain.status();
+            }
+          }
           if (!f.ok()) {
             LogFault(c, "malformed frame from " + Address(c) + ": " +
                             std::string(f.status().message()) + "; closing the connection");

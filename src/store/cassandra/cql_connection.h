@@ -5,21 +5,26 @@
 // nothing outside this folder sees Asio. The wire format is cql_frame.h's.
 //
 // Life of a connection:
-//   Connect  TCP connect (connect_timeout covers the whole handshake below), then
-//            STARTUP -> READY, or AUTHENTICATE -> AUTH_RESPONSE (PasswordAuthenticator,
-//            SASL PLAIN) -> AUTH_SUCCESS; an AUTH_CHALLENGE after the one response is refused.
-//            The credentials go only to a class in options.allowed_authenticators: any other
-//            class named in AUTHENTICATE fails Connect with InvalidArgument naming it, and no
-//            AUTH_RESPONSE is sent.
-//            Then, when options.keyspace is set, QUERY "USE <keyspace>" -> SetKeyspace.
-//            The callback gets the ready connection, or a Status saying which step failed
-//            and the server's message: bad credentials are PermissionDenied-like
-//            (Status::InvalidArgument naming "authentication"), as is a keyspace that does not
-//            exist; a refused or unreachable socket, or no answer within connect_timeout,
-//            Unavailable; a server that answers in another protocol version (a v3-only server
-//            answers a v4 frame with a PROTOCOL_ERROR in its own version) InvalidArgument
-//            naming the versions. shoal always speaks v4 and never asks for v5: Cassandra 4
-//            and 5 both answer v4 frames in v4.
+//   Connect  TCP connect (connect_timeout covers the whole handshake below), then the TLS
+//            handshake when options.tls is on (cql_transport.h: the node's certificate is
+//            verified against the CA and, with verify_hostname, must name the host dialled; a
+//            failure is Unavailable "TLS handshake with HOST:PORT failed: <why>"; a TLS file
+//            that is missing or does not parse is InvalidArgument naming its config key), then,
+//            when options.compression is on, OPTIONS -> SUPPORTED (lz4 is asked for only if the
+//            server lists it: one round trip buys a clean fallback), then
+//            STARTUP (with COMPRESSION=lz4 when offered) -> READY, or AUTHENTICATE -> AUTH_RESPONSE
+//            (PasswordAuthenticator, SASL PLAIN) -> AUTH_SUCCESS; an AUTH_CHALLENGE after the one
+//            response is refused. The credentials go only to a class in
+//            options.allowed_authenticators: any other class named in AUTHENTICATE fails Connect
+//            with InvalidArgument naming it, and no AUTH_RESPONSE is sent. Then, when
+//            options.keyspace is set, QUERY "USE <keyspace>" -> SetKeyspace. The callback gets the
+//            ready connection, or a Status saying which step failed and the server's message: bad
+//            credentials are PermissionDenied-like (Status::InvalidArgument naming
+//            "authentication"), as is a keyspace that does not exist; a refused or unreachable
+//            socket, or no answer within connect_timeout, Unavailable; a server that answers in
+//            another protocol version (a v3-only server answers a v4 frame with a PROTOCOL_ERROR in
+//            its own version) InvalidArgument naming the versions. shoal always speaks v4 and never
+//            asks for v5: Cassandra 4 and 5 both answer v4 frames in v4.
 //   Send     assigns a free stream id (0..32767), lets the caller's builder write the whole
 //            frame with it, queues it; frames queued between two socket writes go out in one
 //            gathered write. Every request has a deadline; when it passes first the callback
@@ -33,6 +38,12 @@
 //   Idle     after heartbeat_interval without any frame read, an OPTIONS is sent; no answer
 //            within heartbeat_timeout closes the connection (a half-open TCP connection is
 //            found within interval + timeout, not at the next real request).
+//   Compression  once STARTUP with COMPRESSION=lz4 is accepted, every request whose body is at
+//            least compression_threshold bytes goes out compressed (cql_compression.h; smaller
+//            or incompressible ones plain: the flag is per frame), and every response with the
+//            compression flag is inflated before the callback sees it. A compressed body that
+//            claims more than max_body bytes, or does not inflate to its stated length, is a
+//            malformed frame.
 //   Close    by Close(), a socket error, an undecodable frame, or the heartbeat: every request
 //            in flight gets Unavailable (naming the node and the cause), on_close runs once,
 //            and every later Send fails with Unavailable at once.
@@ -65,6 +76,7 @@
 #include "base/logger.h"
 #include "base/status.h"
 #include "store/cassandra/cql_frame.h"
+#include "store/cassandra/cql_tls.h"
 
 namespace shoal::store::cassandra {
 
@@ -87,8 +99,15 @@ struct ConnectionOptions {
   Duration connect_timeout = std::chrono::seconds(5);
   Duration heartbeat_interval = std::chrono::seconds(5);
   Duration heartbeat_timeout = std::chrono::seconds(5);
-  // Frames with a larger body are refused and close the connection.
+  // Frames with a larger body (compressed or, once inflated, plain) are refused and close the
+  // connection.
   uint32_t max_body = kMaxBodyLimit;
+  // LZ4 frame compression when the server offers it (see above): request bodies of at least
+  // compression_threshold bytes are compressed.
+  bool compression = true;
+  size_t compression_threshold = 512;
+  // TLS (cql_tls.h) when tls.ca is set.
+  TlsOptions tls;
   // Where a malformed frame from the server is logged (error, component "cassandra"), through
   // `fault_limiter` when set (a session shares one among its connections, so a server that
   // keeps sending garbage is logged a few times per interval, not once per connection).
@@ -145,11 +164,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t quarantined() const { return quarantined_.load(std::memory_order_relaxed); }
   // address is "host:port" as given, for messages.
   const std::string& address() const { return address_; }
+  // compression says whether the server took COMPRESSION=lz4. The counters: request frames
+  // sent compressed, response frames inflated, and the bytes written to and read from the
+  // socket (TLS payload bytes, i.e. the CQL frames as sent, compressed or not).
+  bool compression() const { return compression_.load(std::memory_order_relaxed); }
+  uint64_t frames_compressed() const { return frames_compressed_.load(std::memory_order_relaxed); }
+  uint64_t frames_decompressed() const {
+    return frames_decompressed_.load(std::memory_order_relaxed);
+  }
+  uint64_t bytes_written() const { return bytes_written_.load(std::memory_order_relaxed); }
+  uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
 
   struct Impl;  // cql_connection.cc
 
  private:
-  friend class ConnectionOps;  // cql_connection.cc: the strand-side logic
+  friend class ConnectionOps;  // cql_connection_impl.h: the strand-side logic
   explicit Connection(std::unique_ptr<Impl> impl);
 
   std::unique_ptr<Impl> impl_;
@@ -157,6 +186,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> closed_{false};
   std::atomic<size_t> in_flight_{0};
   std::atomic<size_t> quarantined_{0};
+  std::atomic<bool> compression_{false};
+  std::atomic<uint64_t> frames_compressed_{0};
+  std::atomic<uint64_t> frames_decompressed_{0};
+  std::atomic<uint64_t> bytes_written_{0};
+  std::atomic<uint64_t> bytes_read_{0};
 };
 
 }  // namespace shoal::store::cassandra

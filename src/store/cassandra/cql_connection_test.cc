@@ -30,6 +30,7 @@
 #include "base/mutex.h"
 #include "base/test_socket.h"
 #include "store/cassandra/cassandra_test_util.h"
+#include "store/cassandra/cql_connection_test_util.h"
 #include "store/cassandra/cql_error.h"
 #include "store/cassandra/cql_request.h"
 #include "store/cassandra/cql_response.h"
@@ -39,124 +40,7 @@ namespace shoal::store::cassandra {
 namespace {
 
 using namespace std::chrono_literals;
-
-TimePoint Now() { return std::chrono::steady_clock::now(); }
-
-// Io runs an io_context on one thread for a test.
-class Io {
- public:
-  Io() : work_(boost::asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
-  ~Io() {
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  boost::asio::io_context& io() { return io_; }
-
- private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
-
-Result<std::shared_ptr<Connection>> ConnectNow(boost::asio::io_context& io,
-                                               ConnectionOptions options,
-                                               std::function<void(const Status&)> on_close = {}) {
-  auto p = std::make_shared<std::promise<Result<std::shared_ptr<Connection>>>>();
-  auto f = p->get_future();
-  Connection::Connect(io, std::move(options), std::move(on_close),
-                      [p](Result<std::shared_ptr<Connection>> r) { p->set_value(std::move(r)); });
-  return f.get();
-}
-
-ConnectionOptions Real() {
-  ConnectionOptions o;
-  o.host = "127.0.0.1";
-  o.port = testing::CassandraPort();
-  return o;
-}
-
-// ---- Requests and answers ------------------------------------------------------------
-
-// Response is an owned copy of one answer: its opcode and message (the body past its
-// prefixes), so it outlives the callback.
-struct Response {
-  Opcode opcode = Opcode::kError;
-  std::string message;
-};
-
-Result<Response> Own(const Result<Frame>& r) {
-  if (!r.ok()) return r.status();
-  Result<ResponseBody> body = SplitResponseBody(*r);
-  if (!body.ok()) return body.status();
-  return Response{r->header.opcode, std::string(body->message)};
-}
-
-using Row = std::vector<std::optional<std::string>>;
-
-// RowsOf returns the rows of a Rows RESULT; a transport failure, a server ERROR or another
-// answer is an error naming it.
-Result<std::vector<Row>> RowsOf(const Result<Response>& r) {
-  if (!r.ok()) return r.status();
-  if (r->opcode == Opcode::kError) {
-    Result<ErrorResponse> e = ParseError(r->message);
-    return Status::Internal(e.ok() ? "server ERROR " + std::string(ErrorCodeName(e->code)) + ": " +
-                                         std::string(e->message)
-                                   : "undecodable ERROR");
-  }
-  if (r->opcode != Opcode::kResult) {
-    return Status::Internal("unexpected " + std::string(OpcodeName(r->opcode)));
-  }
-  Result<ResultMessage> m = ParseResult(r->message);
-  if (!m.ok()) return m.status();
-  const auto* rows = std::get_if<RowsResult>(&*m);
-  if (rows == nullptr) return Status::Internal("a RESULT that is not Rows");
-  std::vector<Row> out;
-  CellCursor cells = rows->cells();
-  for (int32_t i = 0; i < rows->row_count; ++i) {
-    Row row;
-    for (int32_t j = 0; j < rows->metadata.column_count; ++j) {
-      std::optional<std::string_view> cell = cells.Next();
-      row.push_back(cell ? std::optional<std::string>(std::string(*cell)) : std::nullopt);
-    }
-    out.push_back(std::move(row));
-  }
-  return out;
-}
-
-FrameBuilder Query(std::string cql, std::string values = {}, uint16_t count = 0) {
-  return
-      [cql = std::move(cql), values = std::move(values), count](std::string& out, int16_t stream) {
-        QueryParameters p;
-        p.values = values;
-        p.value_count = count;
-        return AppendQuery(out, stream, cql, p);
-      };
-}
-
-FrameBuilder Options() {
-  return [](std::string& out, int16_t stream) {
-    AppendOptions(out, stream);
-    return Status();
-  };
-}
-
-// Call sends one request and waits for its answer.
-Result<Response> Call(Connection& c, FrameBuilder build, Duration timeout = 10s) {
-  auto p = std::make_shared<std::promise<Result<Response>>>();
-  auto f = p->get_future();
-  c.Send(std::move(build), Now() + timeout, [p](const Result<Frame>& r) { p->set_value(Own(r)); });
-  return f.get();
-}
-
-// Exec runs a statement whose answer does not matter unless it is an error.
-Status Exec(Connection& c, const std::string& cql, Duration timeout = 30s) {
-  Result<Response> r = Call(c, Query(cql), timeout);
-  if (!r.ok()) return r.status();
-  if (r->opcode == Opcode::kResult) return Status();
-  Result<ErrorResponse> e = ParseError(r->message);
-  return Status::Internal(cql + ": " + (e.ok() ? std::string(e->message) : "bad answer"));
-}
+using namespace conn_test;  // NOLINT(google-build-using-namespace): the shared test helpers
 
 // OnStrand runs `fn` on `c`'s strand (as the callback of an OPTIONS) and waits for it.
 void OnStrand(Connection& c, std::function<void()> fn) {
@@ -341,7 +225,9 @@ std::vector<FrameBuilder> RowQueries(int first, int n) {
 // ---- Fakes for what the shared server cannot do ---------------------------------------
 
 // FakeServer accepts one connection on a free loopback port and answers each request frame
-// with what `answer` returns for its opcode (nothing: stay silent).
+// with what `answer` returns for its opcode (nothing: stay silent). The OPTIONS a client sends
+// before STARTUP (to see whether lz4 is offered) gets an empty SUPPORTED without asking
+// `answer` and is not counted in requests(): these fakes speak without compression.
 class FakeServer {
  public:
   using Answer = std::function<std::optional<std::pair<Opcode, std::string>>(Opcode)>;
@@ -380,6 +266,7 @@ class FakeServer {
     // The destructor may have looked at conn_ before it was set: look again.
     if (stopping_.load()) ::shutdown(conn, SHUT_RDWR);
     FrameDecoder decoder(FrameDecoder::Options{.expect_responses = false});
+    bool started = false;  // STARTUP seen
     char buf[4096];
     for (;;) {
       const ssize_t n = ::read(conn, buf, sizeof buf);
@@ -392,8 +279,15 @@ class FakeServer {
       for (;;) {
         Result<std::optional<Frame>> f = decoder.Next();
         if (!f.ok() || !*f) break;
-        ++requests_;
-        auto reply = answer_((*f)->header.opcode);
+        const Opcode op = (*f)->header.opcode;
+        std::optional<std::pair<Opcode, std::string>> reply;
+        if (op == Opcode::kOptions && !started) {
+          reply.emplace(Opcode::kSupported, std::string(2, '\0'));
+        } else {
+          started = started || op == Opcode::kStartup;
+          ++requests_;
+          reply = answer_(op);
+        }
         if (!reply) continue;
         std::string out;
         FrameHeader h;

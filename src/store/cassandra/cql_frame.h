@@ -17,8 +17,10 @@
 //   5       4     length   body size, [int]; the spec caps a frame at 256 MiB (§2.5)
 //   9       n     body
 //
-// READY has an empty body, so it has no parser. EVENT, REGISTER, BATCH and compression are
-// not implemented: shoal reads through single statements and never registers for events.
+// READY has an empty body, so it has no parser. A body with the compression flag is LZ4
+// (cql_compression.h inflates and compresses it); the decoder passes it on as it came, its
+// max_body bounding the compressed size. BATCH is not implemented: shoal reads through single
+// statements.
 //
 // Ownership: a FrameDecoder's frames view its buffer until the next Prepare or Feed; parsed
 // messages view the body they were parsed from (copy the body to keep a message).

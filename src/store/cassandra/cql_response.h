@@ -26,8 +26,8 @@ struct ResponseBody {
   std::string_view message;         // what the opcode's parser reads
 };
 
-// SplitResponseBody strips the prefixes. A compressed body is InvalidArgument: shoal never
-// asks for compression in STARTUP, so a server must not send one.
+// SplitResponseBody strips the prefixes. A still-compressed body is InvalidArgument: the
+// connection inflates compressed frames (cql_compression.h) before anything parses them.
 Result<ResponseBody> SplitResponseBody(const Frame& frame);
 
 // ParseAuthenticate returns the authenticator class of AUTHENTICATE.

@@ -50,6 +50,12 @@ struct Session::Impl {
     c.connect_timeout = options.connect_timeout;
     c.heartbeat_interval = options.heartbeat_interval;
     c.heartbeat_timeout = options.heartbeat_timeout;
+    c.compression = options.compression;
+    c.compression_threshold = options.compression_threshold;
+    c.tls = TlsOptions{.ca = options.tls.ca,
+                       .cert = options.tls.cert,
+                       .key = options.tls.key,
+                       .verify_hostname = options.tls.verify_hostname};
     c.logger = options.logger;
     c.fault_limiter = faults;
     return c;

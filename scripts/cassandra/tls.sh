@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Makes the TLS files of shoal's test Cassandra nodes, with the openssl command line:
+#
+#   scripts/cassandra/tls.sh DIR
+#
+#   DIR/ca.pem              the test CA (ca-key.pem beside it)
+#   DIR/server.pem          the nodes' certificate, signed by the CA, with IP SANs 127.0.0.1 ..
+#                           127.0.0.9 (one per ring node) and NO DNS name: a client that dials
+#                           `localhost` with host name verification must refuse it
+#   DIR/server-key.pem
+#   DIR/server.p12          server key + certificate + CA as a PKCS12 keystore for Cassandra
+#                           (password: shoal-test), the format its default SSL factory reads
+#   DIR/client.pem          a client certificate (CN shoal-client) signed by the CA,
+#   DIR/client-key.pem      for mutual TLS
+#   DIR/other-ca.pem        an unrelated CA, for "wrong CA" tests
+#
+# Keys are EC P-256, certificates valid 10 years: these are test files, never for production.
+# Idempotent: a complete DIR (marker DIR/.complete, written last) is left as it is.
+set -euo pipefail
+
+dir=${1:?usage: tls.sh DIR}
+[ -f "$dir/.complete" ] && exit 0
+command -v openssl >/dev/null || { echo "tls.sh: MISSING PREREQUISITE: openssl" >&2; exit 4; }
+mkdir -p "$dir"
+work=$(mktemp -d "$dir/.tmp.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+# ca NAME CN: a self-signed CA.
+ca() {
+  key "$1-key.pem"
+  openssl req -x509 -new -key "$1-key.pem" -sha256 -days 3650 -subj "/O=shoal test/CN=$2" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$1.pem" 2>/dev/null
+}
+
+# leaf NAME CN EXTENSIONS: a certificate signed by ca.pem.
+leaf() {
+  key "$1-key.pem"
+  openssl req -new -key "$1-key.pem" -subj "/O=shoal test/CN=$2" -out "$1.csr" 2>/dev/null
+  printf '%s\n' "$3" >"$1.ext"
+  openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -sha256 \
+    -days 3650 -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+  rm -f "$1.csr" "$1.ext"
+}
+
+ca ca "shoal test CA"
+ca other-ca "an unrelated CA"
+rm -f other-ca-key.pem
+sans="IP:127.0.0.1"
+for i in 2 3 4 5 6 7 8 9; do sans+=",IP:127.0.0.$i"; done
+leaf server shoal-cassandra "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=$sans"
+leaf client shoal-client "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth"
+openssl pkcs12 -export -name cassandra -inkey server-key.pem -in server.pem -certfile ca.pem \
+  -passout pass:shoal-test -out server.p12
+rm -f ca.srl
+chmod 600 ./*-key.pem server.p12
+mv ./* "$dir/"
+touch "$dir/.complete"
+echo "tls: made a test CA, server and client certificates in $dir (CA: $dir/ca.pem)"
