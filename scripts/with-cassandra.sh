@@ -24,6 +24,9 @@ banner() {
   echo "################################################################################" >&2
 }
 
+# The single node serves TLS and plain CQL on the same port (client_encryption_options with
+# optional: true), so the TLS tests run against it beside every other test.
+export SHOAL_CASSANDRA_TLS=${SHOAL_CASSANDRA_TLS:-1}
 started=0
 skipped=0
 if "$here/cassandra.sh" status >/dev/null 2>&1; then
@@ -47,6 +50,9 @@ cleanup() {
 trap cleanup EXIT
 if [ $skipped -eq 0 ]; then
   export SHOAL_REQUIRE_CASSANDRA=1
+  # TLS tests are required when the node really has TLS (one started by hand may not).
+  state=${SHOAL_CASSANDRA_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/shoal/cassandra-data-$port}/instance.env
+  if grep -q '^tls_dir=.' "$state" 2>/dev/null; then export SHOAL_REQUIRE_CASSANDRA_TLS=1; fi
 fi
 if [ "${SHOAL_RING:-1}" != 0 ] && [ $skipped -eq 0 ]; then
   rc=0
