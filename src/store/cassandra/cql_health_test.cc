@@ -4,8 +4,10 @@
 // bounded latency, the paused node becomes suspect and recovers after it resumes, speculative
 // attempts are launched and win, no call finishes twice, deadlines hold, writes are never sent
 // twice, and Shutdown with attempts and timers outstanding ends every call once.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <memory>
 #include <string>
@@ -205,6 +207,51 @@ TEST_F(CqlHealthTest, ShutdownWithAttemptsAndTimersOutstandingEndsEveryCallOnce)
   }
   proxy_->Resume();
 }
+
+// Not a test: the latency of reads while one of the two "nodes" is paused, with speculation
+// off, after 5 ms, and at the node's p99 (docs/PERFORMANCE.md). Run with
+//   SHOAL_CASSANDRA_PORT=9042 build/release-or-dev/.../cql_health_test \
+//     --gtest_also_run_disabled_tests --gtest_filter='*Benchmark*'
+class CqlHealthBenchmark : public CqlHealthTest,
+                           public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CqlHealthBenchmark, DISABLED_ReadLatencyWithAPausedNode) {
+  SHOAL_NEED_CASSANDRA();
+  SessionOptions o;
+  const std::string mode = GetParam();
+  if (mode == "5ms") o.speculative_delay = 5ms;
+  if (mode == "p99") o.speculative_p99 = true;
+  Open(o);
+  for (int i = 0; i < 200; ++i) Wait(*Execute(*session_, stmt_, 2s));  // a p99 to start from
+  constexpr int kReads = 1000;
+  constexpr int kInFlight = 8;
+  std::vector<Duration> took;
+  proxy_->Pause();
+  const TimePoint start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kReads; i += kInFlight) {
+    std::vector<std::shared_ptr<Outcome>> batch;
+    for (int j = 0; j < kInFlight; ++j) batch.push_back(Execute(*session_, stmt_, 2s));
+    for (auto& b : batch) {
+      EXPECT_TRUE(Wait(*b).ok());
+      took.push_back(b->took);
+    }
+  }
+  const Duration all = std::chrono::steady_clock::now() - start;
+  proxy_->Resume();
+  std::sort(took.begin(), took.end());
+  const auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::printf(
+      "speculation %-4s  reads %zu  p50 %.1f ms  p99 %.1f ms  max %.1f ms  %.0f reads/s  "
+      "speculative launched %llu won %llu  retries %llu\n",
+      mode.c_str(), took.size(), ms(took[took.size() / 2]), ms(took[took.size() * 99 / 100]),
+      ms(took.back()),
+      static_cast<double>(took.size()) / std::chrono::duration<double>(all).count(),
+      static_cast<unsigned long long>(session_->speculative_launched()),
+      static_cast<unsigned long long>(session_->speculative_won()),
+      static_cast<unsigned long long>(session_->retries()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, CqlHealthBenchmark, ::testing::Values("off", "5ms", "p99"));
 
 }  // namespace
 }  // namespace shoal::store::cassandra
