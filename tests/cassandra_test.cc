@@ -6,7 +6,9 @@
 // the same SQLite file the other server reads. The stop test starts a Cassandra of its own on
 // another port, because stopping the shared one would break every test that runs beside it.
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -15,6 +17,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "catalog_suite.h"
 #include "http_client.h"
@@ -262,6 +265,19 @@ TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
             std::string::npos);
   EXPECT_NE(metrics->body.find("# TYPE shoal_cassandra_speculative_won_total counter\n"),
             std::string::npos);
+  // Where Prometheus' own checker is installed (Debian's prometheus package), it accepts the
+  // page.
+  if (::access("/usr/bin/promtool", X_OK) == 0) {
+    const std::string file = ::testing::TempDir() + "shoal_metrics_page.txt";
+    {
+      std::ofstream out(file);
+      out << metrics->body;
+    }
+    const std::string command = "/usr/bin/promtool check metrics < " + file + " 2>&1";
+    const int rc = std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe): test
+    EXPECT_EQ(rc, 0) << "promtool check metrics refused:\n" << metrics->body;
+    std::remove(file.c_str());
+  }
 }
 
 // A request that Cassandra refuses at execution (LIMIT 0, which prepares but is invalid to run;

@@ -128,10 +128,11 @@ TEST_F(CqlHealthTest, APausedNodeCostsReadsOneAttemptsTimeAndBecomesSuspectUntil
   Open();
   const uint64_t retries = session_->retries();
   auto reads = ReadsWhilePaused(30);
-  // Half the reads went to the paused node first and were sent on to the other.
-  EXPECT_GE(session_->retries(), retries + 5);
+  // Reads that went to the paused node first were sent on to the other (at least those before
+  // it was suspect; health-aware routing sends the rest elsewhere first).
+  EXPECT_GE(session_->retries(), retries + 2);
   NodeReport paused = Report(*session_, proxy_->port());
-  EXPECT_GE(paused.timeouts, 5u);
+  EXPECT_GE(paused.timeouts, 2u);
   EXPECT_TRUE(paused.suspect);
   EXPECT_GT(paused.in_flight, 0) << "the attempts on it are still awaited";
   EXPECT_EQ(session_->speculative_launched(), 0u) << "speculation is off by default";
@@ -156,8 +157,8 @@ TEST_F(CqlHealthTest, SpeculativeReadsAreLaunchedAndWinWhileANodeIsPaused) {
   o.speculative_max = 1;
   Open(o);
   auto reads = ReadsWhilePaused(30);
-  EXPECT_GE(session_->speculative_launched(), 5u);
-  EXPECT_GE(session_->speculative_won(), 5u);
+  EXPECT_GE(session_->speculative_launched(), 2u);
+  EXPECT_GE(session_->speculative_won(), 2u);
   EXPECT_LE(session_->speculative_won(), session_->speculative_launched());
   // The speculative attempt won, but the paused node's own attempts still timed out.
   EXPECT_TRUE(WaitFor([&] { return Report(*session_, proxy_->port()).suspect; }, 3s));
