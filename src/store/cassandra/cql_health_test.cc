@@ -174,6 +174,7 @@ TEST_F(CqlHealthTest, WritesAreNeverSentTwiceAndDeadlinesHold) {
   Open(o);
   const uint64_t before =
       Report(*session_, proxy_->port()).requests + Report(*session_, direct_).requests;
+  const uint64_t launched = session_->speculative_launched();  // by the warm-up's reads
   proxy_->Pause();
   int deadline_exceeded = 0;
   for (int i = 0; i < 6; ++i) {
@@ -190,7 +191,7 @@ TEST_F(CqlHealthTest, WritesAreNeverSentTwiceAndDeadlinesHold) {
   const uint64_t after =
       Report(*session_, proxy_->port()).requests + Report(*session_, direct_).requests;
   EXPECT_EQ(after - before, 6u) << "one attempt per write: no failover, no speculation";
-  EXPECT_EQ(session_->speculative_launched(), 0u);
+  EXPECT_EQ(session_->speculative_launched(), launched);
 }
 
 TEST_F(CqlHealthTest, ShutdownWithAttemptsAndTimersOutstandingEndsEveryCallOnce) {
