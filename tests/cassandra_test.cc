@@ -6,7 +6,9 @@
 // the same SQLite file the other server reads. The stop test starts a Cassandra of its own on
 // another port, because stopping the shared one would break every test that runs beside it.
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -15,6 +17,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "catalog_suite.h"
 #include "http_client.h"
@@ -231,6 +234,50 @@ TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
   auto metrics = b->Get("/_shoal/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_NE(metrics->body.find("shoal_cassandra_nodes_up 1\n"), std::string::npos) << metrics->body;
+  // Per node, labelled: the one node took every miss's query.
+  const std::string node =
+      "{node=\"127.0.0.1:" + std::to_string(store::cassandra::testing::CassandraPort()) +
+      "\",dc=\"";
+  const auto sample = [&](const std::string& name) -> long long {
+    const size_t at = metrics->body.find("\n" + name + node);
+    if (at == std::string::npos) return -1;
+    const size_t value = metrics->body.find("} ", at);
+    return value == std::string::npos ? -1 : std::stoll(metrics->body.substr(value + 2));
+  };
+  EXPECT_GE(sample("shoal_cassandra_requests_total"), static_cast<long long>(nonempty))
+      << metrics->body;
+  EXPECT_EQ(sample("shoal_cassandra_errors_total"), 0) << metrics->body;
+  EXPECT_EQ(sample("shoal_cassandra_node_up"), 1) << metrics->body;
+  EXPECT_EQ(sample("shoal_cassandra_node_suspect"), 0) << metrics->body;
+  EXPECT_GE(sample("shoal_cassandra_in_flight"), 0) << metrics->body;
+  EXPECT_GE(sample("shoal_cassandra_timeouts_total"), 0) << metrics->body;
+  EXPECT_GE(sample("shoal_cassandra_request_duration_seconds_count"),
+            sample("shoal_cassandra_requests_total") - sample("shoal_cassandra_in_flight") -
+                sample("shoal_cassandra_timeouts_total"))
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("# TYPE shoal_cassandra_requests_total counter\n"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("# TYPE shoal_cassandra_request_duration_seconds histogram\n"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("\nshoal_cassandra_request_duration_seconds_bucket" + node),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("\nshoal_cassandra_speculative_launched_total 0\n"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("# TYPE shoal_cassandra_speculative_won_total counter\n"),
+            std::string::npos);
+  // Where Prometheus' own checker is installed (Debian's prometheus package), it accepts the
+  // page.
+  if (::access("/usr/bin/promtool", X_OK) == 0) {
+    const std::string file = ::testing::TempDir() + "shoal_metrics_page.txt";
+    {
+      std::ofstream out(file);
+      out << metrics->body;
+    }
+    const std::string command = "/usr/bin/promtool check metrics < " + file + " 2>&1";
+    const int rc = std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe): test
+    EXPECT_EQ(rc, 0) << "promtool check metrics refused:\n" << metrics->body;
+    std::remove(file.c_str());
+  }
 }
 
 // A request that Cassandra refuses at execution (LIMIT 0, which prepares but is invalid to run;

@@ -86,11 +86,35 @@ void ParseTls(const Walker& w, const YAML::Node& n, store::cassandra::SessionOpt
   w.Fail(at, m);
 }
 
+// ParseCassandraRouting reads the data-centre and speculative-read keys of store.cassandra.
+void ParseCassandraRouting(const Walker& w, const YAML::Node& s,
+                           store::cassandra::SessionOptions* o) {
+  if (auto n = s["local_dc"]) {
+    o->local_dc = w.Scalar(n, "store.cassandra.local_dc");
+    if (o->local_dc.empty()) w.Fail(n, "store.cassandra.local_dc: a data centre's name, not empty");
+  }
+  if (auto n = s["remote_dc_fallback"]) {
+    o->remote_dc_fallback = w.Bool(n, "store.cassandra.remote_dc_fallback");
+  }
+  if (auto n = s["speculative_delay"]) {
+    if (n.IsScalar() && n.Scalar() == "p99") {
+      o->speculative_p99 = true;
+    } else {
+      o->speculative_delay = w.Dur(n, "store.cassandra.speculative_delay", /*allow_zero=*/true);
+    }
+  }
+  if (auto n = s["speculative_max"]) {
+    o->speculative_max = static_cast<size_t>(w.Int(n, "store.cassandra.speculative_max", 1, 8));
+  }
+}
+
 void ParseCassandra(const Walker& w, const YAML::Node& s, Config* c) {
   w.Map(s, "store.cassandra",
         {"contact_points", "port", "keyspace", "user", "password", "password_env", "consistency",
          "connections", "threads", "page_size", "queue", "connect_timeout", "discover_peers",
-         "authenticators", "node_networks", "compression", "tls"});
+         "authenticators", "node_networks", "compression", "tls",
+         // routing and health (issue 14)
+         "local_dc", "remote_dc_fallback", "speculative_delay", "speculative_max"});
   c->store_kind = Config::StoreKind::kCassandra;
   c->store_line = w.Line(s);
   store::CassandraOptions& o = c->cassandra;
@@ -178,6 +202,7 @@ void ParseCassandra(const Walker& w, const YAML::Node& s, Config* c) {
       }
     }
   }
+  ParseCassandraRouting(w, s, &o.session);
 }
 
 }  // namespace

@@ -113,6 +113,50 @@ void ExposeClusterStats(metrics::Registry& reg, const cluster::Cluster& cl, cons
   }
 }
 
+// ExposeCassandraNodes publishes one series per Cassandra node the session knows, labelled
+// node="HOST:PORT" and dc (empty when unknown), read at scrape time.
+void ExposeCassandraNodes(metrics::Registry& reg, const store::cassandra::Session& session) {
+  using store::cassandra::NodeReport;
+  struct Family {
+    const char* name;
+    const char* help;
+    metrics::Type type;
+    int64_t (*value)(const NodeReport&);
+  };
+  static constexpr Family kFamilies[] = {
+      {"shoal_cassandra_requests_total", "Attempts sent to the node (speculative ones included)",
+       metrics::Type::kCounter, [](const NodeReport& r) { return AsGauge(r.requests); }},
+      {"shoal_cassandra_errors_total",
+       "ERROR answers from the node and connections broken under a request",
+       metrics::Type::kCounter, [](const NodeReport& r) { return AsGauge(r.errors); }},
+      {"shoal_cassandra_timeouts_total", "Attempts on the node whose time ran out before an answer",
+       metrics::Type::kCounter, [](const NodeReport& r) { return AsGauge(r.timeouts); }},
+      {"shoal_cassandra_in_flight", "Attempts on the node awaiting an answer",
+       metrics::Type::kGauge, [](const NodeReport& r) { return r.in_flight; }},
+      {"shoal_cassandra_node_up", "1 when a connection to the node is open", metrics::Type::kGauge,
+       [](const NodeReport& r) { return int64_t{r.up ? 1 : 0}; }},
+      {"shoal_cassandra_node_suspect",
+       "1 while the node is suspect (its requests timed out) and routed to last",
+       metrics::Type::kGauge, [](const NodeReport& r) { return int64_t{r.suspect ? 1 : 0}; }},
+  };
+  for (const Family& f : kFamilies) {
+    reg.AddFamilyCallback(f.name, f.help, f.type,
+                          [&session, value = f.value](metrics::FamilyWriter& w) {
+                            for (const NodeReport& r : session.NodeReports()) {
+                              w.Sample({{"node", r.node}, {"dc", r.dc}}, value(r));
+                            }
+                          });
+  }
+  reg.AddFamilyCallback("shoal_cassandra_request_duration_seconds",
+                        "Time from sending an attempt to the node to its answer",
+                        metrics::Type::kHistogram, [&session](metrics::FamilyWriter& w) {
+                          for (const NodeReport& r : session.NodeReports()) {
+                            w.HistogramSample({{"node", r.node}, {"dc", r.dc}}, r.latency_buckets,
+                                              r.latency_count, r.latency_sum_us);
+                          }
+                        });
+}
+
 // Backend is the part of a node that the config's store section and endpoints make.
 struct Backend {
   std::unique_ptr<store::Store> store;
@@ -149,6 +193,13 @@ Result<Backend> OpenStore(const Config& config) {
       reg.AddCallback("shoal_cassandra_reconnects_total",
                       "Connections dialled again after a failure",
                       [&session] { return AsGauge(session.reconnects()); });
+      reg.AddCallback("shoal_cassandra_speculative_launched_total",
+                      "Extra attempts sent by speculative execution",
+                      [&session] { return AsGauge(session.speculative_launched()); });
+      reg.AddCallback("shoal_cassandra_speculative_won_total",
+                      "Reads answered first by a speculative attempt",
+                      [&session] { return AsGauge(session.speculative_won()); });
+      ExposeCassandraNodes(reg, session);
     };
     b.description = "cassandra keyspace " + config.cassandra.session.keyspace + " at " +
                     config.cassandra.session.contact_points.front();

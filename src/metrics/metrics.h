@@ -1,4 +1,6 @@
-// Metrics: counters, gauges and latency histograms with a Prometheus-style text exposition.
+// Metrics: counters, gauges and latency histograms with a Prometheus-style text exposition
+// (text format 0.0.4), and labelled families read at scrape time (e.g. one series per
+// Cassandra node: AddFamilyCallback).
 //
 // A Registry owns its metrics; callers keep plain pointers to them (the registry outlives
 // every user: cli creates it first and destroys it last). Updating a metric is one relaxed
@@ -10,7 +12,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,14 +61,52 @@ class Histogram {
   std::atomic<uint64_t> count_{0}, sum_{0};
 };
 
+enum class Type { kCounter, kGauge, kHistogram };
+
+// Label is one name="value" of a sample; the value is escaped on output (backslash, double
+// quote, newline), the name must be a valid label name ([a-zA-Z_][a-zA-Z0-9_]*).
+struct Label {
+  std::string_view name;
+  std::string_view value;
+};
+
+// FamilyWriter writes the samples of one family during Expose (AddFamilyCallback).
+class FamilyWriter {
+ public:
+  // Sample writes one sample of a counter or gauge family.
+  void Sample(std::initializer_list<Label> labels, int64_t value);
+  // HistogramSample writes one histogram of a histogram family: `buckets` are counts per
+  // Histogram::kBoundsUs bucket (not cumulative; the last is +Inf), `sum_us` in microseconds;
+  // written in seconds as NAME_bucket{..., le="..."}, NAME_sum and NAME_count.
+  void HistogramSample(std::initializer_list<Label> labels, std::span<const uint64_t> buckets,
+                       uint64_t count, uint64_t sum_us);
+
+ private:
+  friend class Registry;
+  FamilyWriter(std::string& out, std::string_view name) : out_(out), name_(name) {}
+  void Line(std::string_view suffix, std::initializer_list<Label> labels, const Label* extra,
+            std::string_view value);
+
+  std::string& out_;
+  std::string_view name_;
+};
+
+// EscapeLabelValue escapes `v` for a label value: \\, \" and \n.
+std::string EscapeLabelValue(std::string_view v);
+
 class Registry {
  public:
   // Each returns the metric registered under `name` (creating it once); `help` is one line.
   Counter* GetCounter(std::string_view name, std::string_view help);
   Gauge* GetGauge(std::string_view name, std::string_view help);
   Histogram* GetHistogram(std::string_view name, std::string_view help);
-  // AddCallback registers a gauge read at exposition time (e.g. cache bytes).
+  // AddCallback registers a value read at exposition time (e.g. cache bytes): a counter when
+  // `name` ends in _total (Prometheus' convention), else a gauge.
   void AddCallback(std::string_view name, std::string_view help, std::function<int64_t()> read);
+  // AddFamilyCallback registers a labelled family whose samples `write` emits at exposition
+  // time (it runs under the registry's lock: it must not call back into the registry).
+  void AddFamilyCallback(std::string_view name, std::string_view help, Type type,
+                         std::function<void(FamilyWriter&)> write);
 
   // Expose writes every metric in the Prometheus text format, sorted by name.
   std::string Expose() const;
@@ -76,6 +118,8 @@ class Registry {
     std::unique_ptr<Gauge> gauge;
     std::unique_ptr<Histogram> histogram;
     std::function<int64_t()> callback;
+    Type family_type = Type::kGauge;
+    std::function<void(FamilyWriter&)> family;
   };
   Item* FindLocked(std::string_view name) SHOAL_REQUIRES(mu_);
   mutable Mutex mu_;

@@ -1,7 +1,9 @@
 // cql_executor: see cql_executor.h.
 #include "store/cassandra/cql_executor.h"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -24,11 +26,33 @@ std::string QueryForLog(const Call& call) {
   return q.size() <= kMax ? q : q.substr(0, kMax) + "...";
 }
 
+TimePoint Now() { return std::chrono::steady_clock::now(); }
+
 }  // namespace
 
-Executor::Executor(asio::io_context& io, Pool& pool, Logger* logger,
+struct Executor::Outcome {
+  enum class Kind { kWait, kFinish, kFinishLater, kReprepare };
+  Kind kind = Kind::kWait;
+  std::optional<Result<ResultMessage>> result;  // kFinish
+  std::shared_ptr<Connection> conn;             // kReprepare
+  size_t node = 0;                              // kReprepare
+};
+
+Executor::Executor(asio::io_context& io, Pool& pool, const SessionOptions& options,
                    std::shared_ptr<LogLimiter> faults)
-    : io_(io), pool_(pool), log_(logger, "cassandra"), faults_(std::move(faults)) {}
+    : io_(io),
+      pool_(pool),
+      log_(options.logger, "cassandra"),
+      speculative_delay_(options.speculative_delay),
+      speculative_p99_(options.speculative_p99),
+      speculative_max_(options.speculative_max),
+      faults_(std::move(faults)) {}
+
+std::shared_ptr<Connection> Executor::PickConnection(const Call& /*call*/, size_t node) {
+  return pool_.Pick(node);
+}
+
+NodeStats& Executor::StatsOf(const Call& /*call*/, size_t node) { return pool_.Stats(node); }
 
 bool Executor::Start(std::shared_ptr<Call>& call) {
   // Count first, then look (both sequentially consistent, as in Stop then WaitIdle): either
@@ -38,7 +62,18 @@ bool Executor::Start(std::shared_ptr<Call>& call) {
     calls_in_flight_.fetch_sub(1);
     return false;
   }
-  Attempt(std::move(call));
+  std::shared_ptr<Call> c = std::move(call);
+  bool sent = false;
+  {
+    MutexLock lock(c->mu);
+    const bool speculation = speculative_delay_ > Duration{} || speculative_p99_;
+    c->speculative_left = c->options.idempotent && speculation ? speculative_max_ : 0;
+    sent = LaunchLocked(c, false);
+  }
+  if (!sent) {
+    FinishLater(std::move(c), Status::Unavailable("cassandra: no node is reachable (" +
+                                                  pool_.LastErrors() + ")"));
+  }
   return true;
 }
 
@@ -64,18 +99,40 @@ void Executor::Fault(const Call& call, const Status& status) {
                  std::string(status.message()) + " (query: " + QueryForLog(call) + ")");
 }
 
-void Executor::Attempt(std::shared_ptr<Call> call) {
+bool Executor::LaunchLocked(const std::shared_ptr<Call>& call, bool speculative) {
   std::shared_ptr<Connection> conn = std::move(call->pinned);
   call->pinned = nullptr;
+  size_t node = call->pinned_node;
   while (!conn && call->next < call->plan.size()) {
-    conn = pool_.Pick(call->plan[call->next]);
-    if (!conn) ++call->next;
+    node = call->plan[call->next++];
+    conn = PickConnection(*call, node);
   }
-  if (!conn) {
-    FinishLater(std::move(call), Status::Unavailable("cassandra: no node is reachable (" +
-                                                     pool_.LastErrors() + ")"));
-    return;
+  if (!conn) return false;
+  const TimePoint now = Now();
+  NodeStats& stats = StatsOf(*call, node);
+  Call::Attempt& a = call->attempts.emplace_back();
+  const size_t index = call->attempts.size() - 1;
+  a.node = node;
+  a.sent = now;
+  a.speculative = speculative;
+  // Its own time (cql_executor.h): enough for the node's usual answers, and room for one more.
+  const Duration left = call->deadline - now;
+  const Duration own =
+      std::min(std::max(kAttemptFloor, kAttemptP99Multiple * stats.RecentP99(now)), left / 2);
+  if (own >= kAttemptFloor) a.timeout_at = now + own;
+  if (call->speculative_left > 0) {
+    Duration delay = speculative_delay_;
+    if (speculative_p99_) {
+      const Duration p99 = stats.RecentP99(now);
+      delay = p99 > Duration{} ? std::max(kSpeculativeFloor, p99) : Duration{};
+    }
+    if (delay > Duration{} && now + delay < std::min(a.timeout_at, call->deadline)) {
+      a.speculate_at = now + delay;
+    }
   }
+  stats.OnSent(now);
+  ++call->outstanding;
+  ArmLocked(call, index);
   Call* raw = call.get();
   conn->Send(
       [raw](std::string& out, int16_t stream) {
@@ -88,44 +145,152 @@ void Executor::Attempt(std::shared_ptr<Call> call) {
         return AppendExecute(out, stream, raw->statement->result.id, p);
       },
       call->deadline,
-      [this, call, conn](Result<Frame> r) mutable {
-        OnResponse(std::move(call), conn, std::move(r));
-      });
+      [this, call, conn, index](Result<Frame> r) { OnResponse(call, conn, index, std::move(r)); });
+  return true;
 }
 
-void Executor::OnResponse(std::shared_ptr<Call> call, const std::shared_ptr<Connection>& conn,
-                          Result<Frame> r) {
+void Executor::ArmLocked(const std::shared_ptr<Call>& call, size_t index) {
+  Call::Attempt& a = call->attempts[index];
+  const TimePoint at = std::min(a.speculate_at, a.timeout_at);
+  if (at == TimePoint::max()) {
+    a.timer.reset();
+    return;
+  }
+  if (!a.timer) a.timer = std::make_unique<asio::steady_timer>(io_);
+  a.timer->expires_at(at);
+  a.timer->async_wait([this, call, index](const boost::system::error_code& ec) {
+    if (!ec) OnTimer(call, index);
+  });
+}
+
+void Executor::OnTimer(const std::shared_ptr<Call>& call, size_t index) {
+  MutexLock lock(call->mu);
+  Call::Attempt& a = call->attempts[index];
+  if (a.ended) return;
+  const TimePoint now = Now();
+  const bool newest = index + 1 == call->attempts.size();
+  const bool more = !call->finished && newest && !stopping_.load(std::memory_order_acquire);
+  if (a.speculate_at <= now && now < a.timeout_at) {
+    a.speculate_at = TimePoint::max();
+    if (more && call->speculative_left > 0 && LaunchLocked(call, true)) {
+      --call->speculative_left;
+      speculative_launched_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ArmLocked(call, index);  // for its own timeout
+    return;
+  }
+  if (now < a.timeout_at) {  // woken early: wait on
+    ArmLocked(call, index);
+    return;
+  }
+  a.timeout_at = TimePoint::max();
+  a.speculate_at = TimePoint::max();
+  a.timed_out = true;
+  StatsOf(*call, a.node).OnTimeout(now);
+  // The attempt stays outstanding (its answer may still win); an idempotent call is sent to
+  // the next node too.
+  if (more && call->options.idempotent && LaunchLocked(call, false)) {
+    retries_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Executor::OnResponse(const std::shared_ptr<Call>& call,
+                          const std::shared_ptr<Connection>& conn, size_t index, Result<Frame> r) {
+  Outcome outcome;
+  {
+    MutexLock lock(call->mu);
+    Call::Attempt& a = call->attempts[index];
+    a.ended = true;
+    a.timer.reset();  // cancels it
+    --call->outstanding;
+    const TimePoint now = Now();
+    NodeStats& stats = StatsOf(*call, a.node);
+    if (r.ok()) {
+      stats.OnAnswered(now, now - a.sent, r->header.opcode == Opcode::kError, !a.timed_out);
+    } else if (r.status().code() == StatusCode::kUnavailable) {
+      stats.OnBroken();
+    } else {
+      if (r.status().code() == StatusCode::kDeadlineExceeded && !a.timed_out) {
+        stats.OnTimeout(now);
+      }
+      stats.OnAbandoned();
+    }
+    if (call->finished) return;  // another attempt won; this answer was awaited for the stats
+    outcome = DecideLocked(call, conn, index, r);
+  }
+  Apply(call, std::move(outcome));
+}
+
+Executor::Outcome Executor::FailLocked(Call& call, Status status) {
+  Outcome o;
+  if (call.outstanding > 0) return o;  // another attempt may still answer
+  call.finished = true;
+  o.kind = Outcome::Kind::kFinish;
+  o.result.emplace(std::move(status));
+  return o;
+}
+
+void Executor::Apply(const std::shared_ptr<Call>& call, Outcome outcome) {
+  switch (outcome.kind) {
+    case Outcome::Kind::kWait:
+      return;
+    case Outcome::Kind::kFinish:
+      Finish(call, std::move(*outcome.result));
+      return;
+    case Outcome::Kind::kFinishLater:
+      FinishLater(call, outcome.result->status());
+      return;
+    case Outcome::Kind::kReprepare:
+      Reprepare(call, outcome.conn, outcome.node);
+      return;
+  }
+}
+
+Executor::Outcome Executor::DecideLocked(const std::shared_ptr<Call>& call,
+                                         const std::shared_ptr<Connection>& conn, size_t index,
+                                         Result<Frame>& r) {
+  const bool stopping = stopping_.load(std::memory_order_acquire);
   if (!r.ok()) {
-    // A connection that broke under the request (not a deadline: that time is spent).
+    // The call's own deadline: nothing else will be in time either.
+    if (r.status().code() == StatusCode::kDeadlineExceeded) {
+      Outcome o;
+      call->finished = true;
+      o.kind = Outcome::Kind::kFinish;
+      o.result.emplace(r.status());
+      return o;
+    }
+    // A connection that broke under the request.
     if (r.status().code() == StatusCode::kUnavailable && call->options.idempotent &&
-        call->retries_left > 0 && !stopping_.load(std::memory_order_acquire)) {
+        call->retries_left > 0 && !stopping && LaunchLocked(call, false)) {
       --call->retries_left;
       retries_.fetch_add(1, std::memory_order_relaxed);
-      ++call->next;
-      Attempt(std::move(call));
-      return;
+      return Outcome{};
     }
-    Finish(call, r.status());
-    return;
+    return FailLocked(*call, r.status());
   }
   const std::string where = "cassandra: " + conn->address() + ": ";
   Result<ResponseBody> body = SplitResponseBody(*r);
   if (!body.ok()) {
     const Status s = Status::Internal(where + std::string(body.status().message()));
     Fault(*call, s);
-    Finish(call, s);
-    return;
+    return FailLocked(*call, s);
   }
   if (r->header.opcode == Opcode::kResult) {
     Result<ResultMessage> m = ParseResult(body->message);
     if (!m.ok()) {
       const Status s = Status::Internal(where + "bad RESULT: " + std::string(m.status().message()));
       Fault(*call, s);
-      Finish(call, s);
-      return;
+      return FailLocked(*call, s);
     }
-    Finish(call, std::move(m));
-    return;
+    // The first answer wins.
+    Outcome o;
+    call->finished = true;
+    if (call->attempts[index].speculative) {
+      speculative_won_.fetch_add(1, std::memory_order_relaxed);
+    }
+    o.kind = Outcome::Kind::kFinish;
+    o.result.emplace(std::move(m));
+    return o;
   }
   Result<ErrorResponse> error = r->header.opcode == Opcode::kError
                                     ? ParseError(body->message)
@@ -136,9 +301,9 @@ void Executor::OnResponse(std::shared_ptr<Call> call, const std::shared_ptr<Conn
                                       ? "bad ERROR: " + std::string(error.status().message())
                                       : "unexpected " + std::string(OpcodeName(r->header.opcode))));
     Fault(*call, s);
-    Finish(call, s);
-    return;
+    return FailLocked(*call, s);
   }
+  const size_t node = call->attempts[index].node;
   switch (AdviseRetry(*error, call->options.idempotent)) {
     case RetryAdvice::kReprepare:
       if (!call->reprepared) {
@@ -147,26 +312,30 @@ void Executor::OnResponse(std::shared_ptr<Call> call, const std::shared_ptr<Conn
         reprepare_log_.Write(log_, LogLevel::kInfo,
                              "preparing again on " + conn->address() +
                                  " (the node answered Unprepared): " + QueryForLog(*call));
-        Reprepare(std::move(call), conn);
-        return;
+        ++call->outstanding;  // the PREPARE
+        Outcome o;
+        o.kind = Outcome::Kind::kReprepare;
+        o.conn = conn;
+        o.node = node;
+        return o;
       }
       break;
     case RetryAdvice::kSameNode:
-      if (call->retries_left > 0) {
-        --call->retries_left;
-        retries_.fetch_add(1, std::memory_order_relaxed);
+      if (call->retries_left > 0 && !stopping) {
         call->pinned = conn;
-        Attempt(std::move(call));
-        return;
+        call->pinned_node = node;
+        if (LaunchLocked(call, false)) {
+          --call->retries_left;
+          retries_.fetch_add(1, std::memory_order_relaxed);
+          return Outcome{};
+        }
       }
       break;
     case RetryAdvice::kNextNode:
-      if (call->retries_left > 0 && call->next + 1 < call->plan.size()) {
+      if (call->retries_left > 0 && !stopping && LaunchLocked(call, false)) {
         --call->retries_left;
         retries_.fetch_add(1, std::memory_order_relaxed);
-        ++call->next;
-        Attempt(std::move(call));
-        return;
+        return Outcome{};
       }
       break;
     case RetryAdvice::kNone:
@@ -174,53 +343,62 @@ void Executor::OnResponse(std::shared_ptr<Call> call, const std::shared_ptr<Conn
   }
   const Status s = ErrorStatus(*error, where, ErrorStage::kRequest);
   if (s.code() == StatusCode::kInternal) Fault(*call, s);
-  Finish(call, s);
+  return FailLocked(*call, s);
 }
 
-void Executor::Reprepare(std::shared_ptr<Call> call, std::shared_ptr<Connection> conn) {
+void Executor::Reprepare(const std::shared_ptr<Call>& call, const std::shared_ptr<Connection>& conn,
+                         size_t node) {
   Call* raw = call.get();
   conn->Send([raw](std::string& out,
                    int16_t stream) { return AppendPrepare(out, stream, raw->statement->query); },
              call->deadline,
-             [this, call, conn](Result<Frame> r) mutable {
-               if (!r.ok()) {
-                 Finish(call, r.status());
-                 return;
+             [this, call, conn, node](Result<Frame> r) {
+               Outcome outcome;
+               {
+                 MutexLock lock(call->mu);
+                 --call->outstanding;
+                 if (call->finished) return;
+                 outcome = DecidePrepared(call, conn, node, r);
                }
-               const std::string where = "cassandra: " + conn->address() + ": preparing again: ";
-               Result<ResponseBody> body = SplitResponseBody(*r);
-               if (body.ok() && r->header.opcode == Opcode::kError) {
-                 if (Result<ErrorResponse> e = ParseError(body->message); e.ok()) {
-                   // A statement that no longer prepares (its table is gone: Invalid) is Internal,
-                   // the operator's to fix; an overloaded node stays Unavailable.
-                   const Status s = ErrorStatus(*e, where, ErrorStage::kRequest);
-                   if (s.code() == StatusCode::kInternal) Fault(*call, s);
-                   Finish(call, s);
-                   return;
-                 }
-               }
-               Result<ResultMessage> m =
-                   body.ok() && r->header.opcode == Opcode::kResult
-                       ? ParseResult(body->message)
-                       : Result<ResultMessage>(Status::Internal("bad answer"));
-               const auto* prepared = m.ok() ? std::get_if<PreparedResult>(&*m) : nullptr;
-               if (prepared == nullptr) {
-                 const Status s = Status::Internal(where + "unexpected answer");
-                 Fault(*call, s);
-                 Finish(call, s);
-                 return;
-               }
-               if (prepared->id != call->statement->result.id) {
-                 // The id hashes the query and keyspace, which are the same; a different one means
-                 // the server now reads the text otherwise, and our bind metadata may be wrong.
-                 const Status s = Status::Internal(where + "the statement's id changed");
-                 Fault(*call, s);
-                 Finish(call, s);
-                 return;
-               }
-               call->pinned = std::move(conn);
-               Attempt(std::move(call));
+               Apply(call, std::move(outcome));
              });
+}
+
+Executor::Outcome Executor::DecidePrepared(const std::shared_ptr<Call>& call,
+                                           const std::shared_ptr<Connection>& conn, size_t node,
+                                           Result<Frame>& r) {
+  if (!r.ok()) return FailLocked(*call, r.status());
+  const std::string where = "cassandra: " + conn->address() + ": preparing again: ";
+  Result<ResponseBody> body = SplitResponseBody(*r);
+  if (body.ok() && r->header.opcode == Opcode::kError) {
+    if (Result<ErrorResponse> e = ParseError(body->message); e.ok()) {
+      // A statement that no longer prepares (its table is gone: Invalid) is Internal, the
+      // operator's to fix; an overloaded node stays Unavailable.
+      const Status s = ErrorStatus(*e, where, ErrorStage::kRequest);
+      if (s.code() == StatusCode::kInternal) Fault(*call, s);
+      return FailLocked(*call, s);
+    }
+  }
+  Result<ResultMessage> m = body.ok() && r->header.opcode == Opcode::kResult
+                                ? ParseResult(body->message)
+                                : Result<ResultMessage>(Status::Internal("bad answer"));
+  const auto* prepared = m.ok() ? std::get_if<PreparedResult>(&*m) : nullptr;
+  if (prepared == nullptr) {
+    const Status s = Status::Internal(where + "unexpected answer");
+    Fault(*call, s);
+    return FailLocked(*call, s);
+  }
+  if (prepared->id != call->statement->result.id) {
+    // The id hashes the query and keyspace, which are the same; a different one means the
+    // server now reads the text otherwise, and our bind metadata may be wrong.
+    const Status s = Status::Internal(where + "the statement's id changed");
+    Fault(*call, s);
+    return FailLocked(*call, s);
+  }
+  call->pinned = conn;
+  call->pinned_node = node;
+  LaunchLocked(call, false);  // on `conn`: sends (or fails the attempt through its callback)
+  return Outcome{};
 }
 
 }  // namespace shoal::store::cassandra

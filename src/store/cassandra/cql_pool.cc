@@ -187,6 +187,7 @@ NodeStats& Pool::Stats(size_t node) {
 }
 
 std::vector<NodeReport> Pool::Reports() const {
+  const TimePoint now = std::chrono::steady_clock::now();
   MutexLock lock(mu_);
   std::vector<NodeReport> out;
   out.reserve(nodes_.size());
@@ -195,7 +196,7 @@ std::vector<NodeReport> Pool::Reports() const {
     r.node = n.info.address;
     r.dc = n.info.dc;
     r.up = AnyOpenLocked(n);
-    n.stats->Report(&r);
+    n.stats->Report(now, &r);
     out.push_back(std::move(r));
   }
   return out;

@@ -152,7 +152,7 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
   pool.reconnect_max = s.options.reconnect_max;
   pool.logger = s.options.logger;
   s.pool = std::make_unique<Pool>(s.io, std::move(pool), s.topology.nodes);
-  s.executor = std::make_unique<Executor>(s.io, *s.pool, s.options.logger, s.faults);
+  s.executor = std::make_unique<Executor>(s.io, *s.pool, s.options, s.faults);
   // Wait for each slot's first outcome, so that Open returns with the pools as full as the
   // cluster allows.
   s.pool->Open(s.options.connect_timeout + std::chrono::seconds(1));

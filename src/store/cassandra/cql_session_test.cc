@@ -19,96 +19,14 @@
 #include "base/memory_logger.h"
 #include "base/test_socket.h"
 #include "store/cassandra/cassandra_test_util.h"
+#include "store/cassandra/cql_test_proxy.h"
 
 namespace shoal::store::cassandra {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Proxy relays TCP connections from a local port to 127.0.0.1:`target`. Stop closes the
-// listener and every relayed connection (the node "goes down"); Start listens again on the
-// same port (it "comes back"). Not thread-safe: one test thread drives it.
-class Proxy {
- public:
-  explicit Proxy(uint16_t target) : target_(target) { Start(); }
-  ~Proxy() { Stop(); }
-
-  uint16_t port() const { return port_; }
-
-  void Start() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    const int one = 1;
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr = LoopbackAddress(port_);
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listen_fd_, 16) != 0) {
-      ADD_FAILURE() << "proxy: cannot listen on port " << port_;
-      return;
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    accept_thread_ = std::thread([this, fd = listen_fd_] { AcceptLoop(fd); });
-  }
-
-  void Stop() {
-    if (listen_fd_ < 0) return;
-    ::shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
-    accept_thread_.join();
-    ::close(listen_fd_);
-    listen_fd_ = -1;
-    std::vector<std::thread> pumps;
-    std::vector<int> fds;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      pumps.swap(pumps_);
-      fds.swap(fds_);
-    }
-    for (int fd : fds) ::shutdown(fd, SHUT_RDWR);
-    for (auto& t : pumps) t.join();
-    for (int fd : fds) ::close(fd);
-  }
-
- private:
-  void AcceptLoop(int listen_fd) {
-    for (;;) {
-      const int client = ::accept(listen_fd, nullptr, nullptr);
-      if (client < 0) return;
-      const int server = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in addr = LoopbackAddress(target_);
-      if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(client);
-        ::close(server);
-        continue;
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      fds_.push_back(client);
-      fds_.push_back(server);
-      pumps_.emplace_back([client, server] { Pump(client, server); });
-      pumps_.emplace_back([client, server] { Pump(server, client); });
-    }
-  }
-
-  // Pump copies `from` to `to` until either end closes, then cuts both directions.
-  static void Pump(int from, int to) {
-    char buf[16384];
-    for (;;) {
-      const ssize_t n = ::read(from, buf, sizeof buf);
-      if (n <= 0) break;
-      if (::send(to, buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
-    }
-    ::shutdown(from, SHUT_RDWR);
-    ::shutdown(to, SHUT_RDWR);
-  }
-
-  const uint16_t target_;
-  uint16_t port_ = 0;
-  int listen_fd_ = -1;
-  std::thread accept_thread_;
-  std::mutex mu_;
-  std::vector<std::thread> pumps_;
-  std::vector<int> fds_;
-};
+using testing::Proxy;
 
 // WaitFor polls `done` for up to `limit`.
 template <typename Pred>

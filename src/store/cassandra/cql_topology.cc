@@ -100,6 +100,17 @@ Result<Topology> DiscoverTopology(Connection& control, const HostPort& contact,
     }
   }
   topology.nodes.push_back(std::move(local));
+  if (!discover_peers) {
+    // The other contact points are nodes of their own, without tokens (they take requests
+    // round-robin, and after the ring's replicas for routed ones).
+    for (const HostPort& hp : discovery.contact_points) {
+      if (hp == contact) continue;
+      NodeInfo other;
+      other.endpoint = hp;
+      other.address = hp.ToString();
+      topology.nodes.push_back(std::move(other));
+    }
+  }
   if (discover_peers) {
     bool v2 = true;
     r = run("SELECT native_address, native_port, tokens FROM system.peers_v2");

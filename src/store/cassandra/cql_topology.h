@@ -47,7 +47,8 @@ struct Topology {
 
 // Discovery is what DiscoverTopology is told besides the connection.
 struct Discovery {
-  bool discover_peers = true;  // false: the contact alone
+  // false: the contact points alone (the one connected first, then the others, untokened)
+  bool discover_peers = true;
   // Networks a discovered peer must lie in (empty: any), and the contact points, which are
   // kept wherever they are (both SessionOptions').
   std::span<const Cidr> node_networks;

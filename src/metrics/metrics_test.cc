@@ -1,0 +1,85 @@
+// The text exposition: types (counter for *_total callbacks), labelled families read at
+// scrape time, label value and help escaping, labelled histograms in seconds.
+#include "metrics/metrics.h"
+
+#include <array>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace shoal::metrics {
+namespace {
+
+TEST(MetricsTest, CallbacksEndingInTotalAreCountersTheOthersGauges) {
+  Registry reg;
+  reg.AddCallback("shoal_x_total", "Xs", [] { return 7; });
+  reg.AddCallback("shoal_y_bytes", "Y", [] { return -2; });
+  const std::string page = reg.Expose();
+  EXPECT_NE(page.find("# HELP shoal_x_total Xs\n# TYPE shoal_x_total counter\nshoal_x_total 7\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("# TYPE shoal_y_bytes gauge\nshoal_y_bytes -2\n"), std::string::npos) << page;
+}
+
+TEST(MetricsTest, AFamilyWritesOneSampleALabelSetAtScrapeTime) {
+  Registry reg;
+  int64_t requests = 3;
+  reg.AddFamilyCallback("shoal_n_requests_total", "Requests per node", Type::kCounter,
+                        [&requests](FamilyWriter& w) {
+                          w.Sample({{"node", "127.0.0.4:9042"}, {"dc", "dc2"}}, requests);
+                          w.Sample({{"node", "127.0.0.5:9042"}, {"dc", "dc1"}}, 0);
+                        });
+  reg.AddFamilyCallback("shoal_n_up", "Up", Type::kGauge, [](FamilyWriter& w) { w.Sample({}, 1); });
+  requests = 11;  // read when the page is made
+  const std::string page = reg.Expose();
+  EXPECT_NE(page.find("# HELP shoal_n_requests_total Requests per node\n"
+                      "# TYPE shoal_n_requests_total counter\n"
+                      "shoal_n_requests_total{node=\"127.0.0.4:9042\",dc=\"dc2\"} 11\n"
+                      "shoal_n_requests_total{node=\"127.0.0.5:9042\",dc=\"dc1\"} 0\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("# TYPE shoal_n_up gauge\nshoal_n_up 1\n"), std::string::npos) << page;
+  // Families sort with the rest, by name.
+  EXPECT_LT(page.find("shoal_n_requests_total"), page.find("shoal_n_up"));
+}
+
+TEST(MetricsTest, LabelValuesAndHelpAreEscaped) {
+  EXPECT_EQ(EscapeLabelValue("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+  EXPECT_EQ(EscapeLabelValue("plain"), "plain");
+  Registry reg;
+  reg.AddFamilyCallback("shoal_e", "a\\b\nc", Type::kGauge, [](FamilyWriter& w) {
+    w.Sample({{"dc", "x\"y"}}, 1);
+  });
+  const std::string page = reg.Expose();
+  EXPECT_NE(page.find("# HELP shoal_e a\\\\b\\nc\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("shoal_e{dc=\"x\\\"y\"} 1\n"), std::string::npos) << page;
+}
+
+TEST(MetricsTest, ALabelledHistogramIsCumulativeInSeconds) {
+  Registry reg;
+  std::array<uint64_t, Histogram::kBoundsUs.size() + 1> buckets{};
+  buckets[0] = 2;                            // <= 50 us
+  buckets[4] = 1;                            // <= 1 ms
+  buckets[Histogram::kBoundsUs.size()] = 1;  // above 1 s
+  reg.AddFamilyCallback("shoal_d_seconds", "Duration", Type::kHistogram,
+                        [&buckets](FamilyWriter& w) {
+                          w.HistogramSample({{"node", "n1"}}, buckets, 4, 2500100);
+                        });
+  const std::string page = reg.Expose();
+  EXPECT_NE(page.find("# TYPE shoal_d_seconds histogram\n"
+                      "shoal_d_seconds_bucket{node=\"n1\",le=\"0.000050\"} 2\n"
+                      "shoal_d_seconds_bucket{node=\"n1\",le=\"0.000100\"} 2\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("shoal_d_seconds_bucket{node=\"n1\",le=\"0.001000\"} 3\n"), std::string::npos)
+      << page;
+  EXPECT_NE(page.find("shoal_d_seconds_bucket{node=\"n1\",le=\"1.000000\"} 3\n"
+                      "shoal_d_seconds_bucket{node=\"n1\",le=\"+Inf\"} 4\n"
+                      "shoal_d_seconds_sum{node=\"n1\"} 2.500100\n"
+                      "shoal_d_seconds_count{node=\"n1\"} 4\n"),
+            std::string::npos)
+      << page;
+}
+
+}  // namespace
+}  // namespace shoal::metrics
