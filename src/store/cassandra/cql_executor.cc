@@ -68,7 +68,7 @@ void Executor::Attempt(std::shared_ptr<Call> call) {
   std::shared_ptr<Connection> conn = std::move(call->pinned);
   call->pinned = nullptr;
   while (!conn && call->next < call->plan.size()) {
-    conn = pool_.Pick(call->plan[call->next]);
+    conn = call->view->nodes[call->plan[call->next]]->Pick();
     if (!conn) ++call->next;
   }
   if (!conn) {

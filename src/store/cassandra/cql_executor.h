@@ -1,8 +1,9 @@
 // cql_executor: one Execute on its way through attempts. Internal to store/cassandra (the
 // session's request path).
 //
-//   Attempt   the call's plan (cql_routing.h) is walked in order; a node that is down is
-//             skipped; none left is Unavailable ("no node is reachable").
+//   Attempt   the call's plan (cql_routing.h), made on the call's View (cql_view.h), is walked
+//             in order; a node that is not routable (PoolNode::Pick) is skipped; none left is
+//             Unavailable ("no node is reachable").
 //   Retries   only for calls marked idempotent, at most one per call, as cql_error.h's
 //             AdviseRetry says: another node for a node that is bootstrapping, unavailable,
 //             overloaded or whose connection broke; the same node for a read timeout where the
@@ -35,6 +36,7 @@
 #include "store/cassandra/cql_connection.h"
 #include "store/cassandra/cql_pool.h"
 #include "store/cassandra/cql_session.h"
+#include "store/cassandra/cql_view.h"
 
 namespace shoal::store::cassandra {
 
@@ -46,6 +48,9 @@ struct Call {
   ExecuteOptions options;
   TimePoint deadline;
   ResultCallback done;
+  // The ring the plan was made on: plan's node indexes are positions in view->nodes, valid
+  // for the Call's life whatever the ring does meanwhile (cql_view.h).
+  std::shared_ptr<const View> view;
   std::vector<size_t> plan;            // node indexes in the order to try
   size_t next = 0;                     // position in plan of the node being tried
   std::shared_ptr<Connection> pinned;  // the next attempt must use this connection
