@@ -129,10 +129,10 @@ void Control::Stop() {
   conn_ = nullptr;
 }
 
-void Control::RequestRefresh() {
+void Control::RequestRefresh(Duration delay) {
   {
     MutexLock lock(mu_);
-    const TimePoint at = Now() + options_.debounce;
+    const TimePoint at = Now() + delay;
     if (!refresh_at_ || *refresh_at_ > at) refresh_at_ = at;
   }
   cv_.NotifyAll();
@@ -243,6 +243,7 @@ void Control::Run() {
     if (lost) {
       if (Reconnect()) {
         backoff_.Reset();
+        if (hooks_.on_reconnected) hooks_.on_reconnected();
         refresh = true;  // events may have been missed meanwhile
       } else {
         const Duration wait = backoff_.Next();

@@ -68,6 +68,9 @@ struct ControlOptions {
 struct ControlHooks {
   std::function<void(Topology)> on_topology;
   std::function<void(const Event&)> on_event;
+  // After a failover: events sent while there was no control connection were lost (an UP
+  // among them), so what they said must be forgotten.
+  std::function<void()> on_reconnected;
 };
 
 class Control {
@@ -87,8 +90,9 @@ class Control {
   void Start() SHOAL_EXCLUDES(mu_);
   // Stop closes the connection and joins the thread. Idempotent.
   void Stop() SHOAL_EXCLUDES(mu_);
-  // RequestRefresh asks for a refresh now (after the debounce).
-  void RequestRefresh() SHOAL_EXCLUDES(mu_);
+  // RequestRefresh asks for a refresh after `delay` (sooner if one was due sooner). May be
+  // called from a hook.
+  void RequestRefresh(Duration delay) SHOAL_EXCLUDES(mu_);
   // CloseConnectionForTest closes the control connection as a network failure would.
   void CloseConnectionForTest() SHOAL_EXCLUDES(mu_);
 

@@ -201,6 +201,9 @@ void Pool::OnDialed(const NodePtr& node, size_t slot, Result<std::shared_ptr<Con
         s.backoff.Reset();
         debug = "connection " + std::to_string(slot) + " to " + address + " opened";
         if (node->state_ == PoolNode::State::kDown) info = "node " + address + " is up again";
+        // A node that completes a new handshake serves CQL, whatever a DOWN event said (its
+        // UP may have been missed).
+        node->server_down_ = false;
         node->state_ = PoolNode::State::kUp;
         if (!node->warm_ && !node->warming_) {
           node->warming_ = true;

@@ -19,7 +19,8 @@
 // waiting for their timer at once.
 //
 // Routable: a node takes requests (PoolNode::Pick returns a connection) when a connection is
-// open, it is warmed up, and the server has not said DOWN (SetServerDown). Warm-up: when a
+// open, it is warmed up, and the server has not said DOWN (SetServerDown) since the last
+// connection to it opened (a new handshake overrides a DOWN whose UP was missed). Warm-up: when a
 // node's first connection opens (a new node, or one back after being down) the pool calls
 // PoolOptions::warm_up with it (the session prepares its statements there, cql_session.h)
 // and makes the node routable only when it reports success; a failure closes that connection,

@@ -82,6 +82,23 @@ struct Session::Impl {
   // false the session keeps to the contact point it opened on.
   void OnTopology(Topology topology) {
     if (!options.discover_peers) return;
+    // A node announced (NEW_NODE, UP) before the ring lists it: read again ~1 s later, a few
+    // times (gossip runs ahead of system.peers_v2 and of the node's CQL listener).
+    std::vector<std::pair<HostPort, int>> still;
+    for (auto& [endpoint, left] : awaited) {
+      const bool listed =
+          std::any_of(topology.nodes.begin(), topology.nodes.end(),
+                      [&endpoint](const NodeInfo& n) { return n.endpoint == endpoint; });
+      if (listed) continue;
+      if (--left > 0) {
+        still.emplace_back(endpoint, left);
+      } else {
+        log.Warn("node " + endpoint.ToString() +
+                 " was announced but the ring does not list it; not dialling it");
+      }
+    }
+    awaited = std::move(still);
+    if (!awaited.empty()) control->RequestRefresh(std::chrono::seconds(1));
     Publish(std::move(topology));
   }
 
@@ -90,7 +107,14 @@ struct Session::Impl {
   void OnEvent(const Event& e) {
     if (e.type == EventType::kSchemaChange) return;  // the refresh re-reads the ring
     std::shared_ptr<PoolNode> node = pool->Find(e.node);
-    if (!node) return;  // a node new to us: the refresh adds it
+    if (!node) {
+      // A node new to us: the refresh this event brings adds it, or OnTopology tries again.
+      const bool joining = e.change == "NEW_NODE" || e.change == "UP";
+      const bool known = std::any_of(awaited.begin(), awaited.end(),
+                                     [&e](const auto& a) { return a.first == e.node; });
+      if (joining && !known) awaited.emplace_back(e.node, kAwaitRefreshes);
+      return;
+    }
     if (e.type == EventType::kStatusChange && (e.change == "DOWN" || e.change == "UP")) {
       pool->SetServerDown(node, e.change == "DOWN");
     } else if (e.type == EventType::kTopologyChange && e.change == "NEW_NODE") {
@@ -160,6 +184,10 @@ struct Session::Impl {
   std::vector<std::shared_ptr<const PreparedStatement>> prepared SHOAL_GUARDED_BY(prepared_mu);
   std::unique_ptr<Executor> executor;
   std::unique_ptr<Control> control;
+  // Nodes announced by an event and not yet listed by a refresh, with the refreshes left to
+  // wait for them. Touched by the control thread's hooks only.
+  static constexpr int kAwaitRefreshes = 5;
+  std::vector<std::pair<HostPort, int>> awaited;
 
   std::atomic<uint64_t> round_robin{0};
   Mutex shutdown_mu;
@@ -221,6 +249,10 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
   ControlHooks hooks;
   hooks.on_topology = [&s](Topology t) { s.OnTopology(std::move(t)); };
   hooks.on_event = [&s](const Event& e) { s.OnEvent(e); };
+  hooks.on_reconnected = [&s] {
+    // A missed UP must not keep a node out for good: trust the connections again.
+    for (const auto& node : s.pool->members()) s.pool->SetServerDown(node, false);
+  };
   s.control = std::make_unique<Control>(s.io, std::move(control), std::move(hooks));
 
   Result<Topology> topology = s.control->Open();
