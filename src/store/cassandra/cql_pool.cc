@@ -24,8 +24,7 @@ PoolNode::PoolNode(std::string key, NodeInfo info, const PoolOptions& options)
   info_ = std::move(info);
   const size_t slots = std::max<size_t>(1, options.connections_per_node);
   for (size_t i = 0; i < slots; ++i) {
-    slots_.push_back(Slot{nullptr, Backoff(options.reconnect_initial, options.reconnect_max), false,
-                          nullptr, true});
+    slots_.emplace_back(Backoff(options.reconnect_initial, options.reconnect_max));
   }
 }
 
@@ -164,24 +163,31 @@ void Pool::SettledOne() {
 
 void Pool::Dial(const NodePtr& node, size_t slot) {
   ConnectionOptions o;
+  HostPort at;
+  uint64_t gen = 0;
   {
     MutexLock lock(node->mu_);
     PoolNode::Slot& s = node->slots_[slot];
     if (node->removed_ || s.dialing || s.conn) return;
     s.dialing = true;
+    gen = ++s.gen;
     o = options_.connection;
     o.host = node->info_.endpoint.host;
     o.port = node->info_.endpoint.port;
+    at = node->info_.endpoint;
   }
   Connection::Connect(
-      io_, std::move(o), [this, node, slot](const Status& cause) { OnClosed(node, slot, cause); },
-      [this, node, slot](Result<std::shared_ptr<Connection>> r) {
-        OnDialed(node, slot, std::move(r));
+      io_, std::move(o),
+      [this, node, slot, gen](const Status& cause) { OnClosed(node, slot, gen, cause); },
+      [this, node, slot, at](Result<std::shared_ptr<Connection>> r) {
+        OnDialed(node, slot, at, std::move(r));
       });
 }
 
-void Pool::OnDialed(const NodePtr& node, size_t slot, Result<std::shared_ptr<Connection>> r) {
+void Pool::OnDialed(const NodePtr& node, size_t slot, const HostPort& at,
+                    Result<std::shared_ptr<Connection>> r) {
   std::shared_ptr<Connection> refused;
+  bool redial = false;
   std::shared_ptr<Connection> warm_up;
   std::string debug;
   std::string info;
@@ -196,6 +202,9 @@ void Pool::OnDialed(const NodePtr& node, size_t slot, Result<std::shared_ptr<Con
     if (r.ok()) {
       if (node->removed_) {
         refused = *r;
+      } else if (!(at == node->info_.endpoint)) {
+        refused = *r;  // the node moved while this dial was out: dial the new address
+        redial = true;
       } else {
         s.conn = *r;
         s.backoff.Reset();
@@ -221,6 +230,7 @@ void Pool::OnDialed(const NodePtr& node, size_t slot, Result<std::shared_ptr<Con
     }
   }
   if (refused) refused->Close();
+  if (redial) Dial(node, slot);
   if (!debug.empty()) log_.Debug(debug);
   if (!info.empty()) log_.Info(info);
   if (!warn.empty()) log_.Warn(warn);
@@ -266,12 +276,13 @@ void Pool::OnWarmedUp(const NodePtr& node, const std::shared_ptr<Connection>& co
   if (!ok) conn->Close();
 }
 
-void Pool::OnClosed(const NodePtr& node, size_t slot, const Status& cause) {
+void Pool::OnClosed(const NodePtr& node, size_t slot, uint64_t gen, const Status& cause) {
   std::string lost;
   std::string down;
   {
     MutexLock lock(node->mu_);
     PoolNode::Slot& s = node->slots_[slot];
+    if (s.gen != gen) return;  // a connection this slot refused
     s.conn = nullptr;
     node->last_error_ = cause.message();
     if (node->removed_) return;

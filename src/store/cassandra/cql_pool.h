@@ -106,11 +106,15 @@ class PoolNode {
   friend class Pool;
   enum class State { kUnknown, kUp, kDown };
   struct Slot {
+    explicit Slot(Backoff b) : backoff(b) {}
     std::shared_ptr<Connection> conn;  // null: not open
     Backoff backoff;
     bool dialing = false;                              // a Connect is in progress
     std::shared_ptr<boost::asio::steady_timer> timer;  // a redial waiting, or null
     bool first_outcome_pending = true;                 // for Pool::WaitSettled
+    // Counts dials: the close of a connection from an earlier dial (one refused because the
+    // node moved) is not this slot's business.
+    uint64_t gen = 0;
   };
 
   PoolNode(std::string key, NodeInfo info, const PoolOptions& options);
@@ -175,8 +179,10 @@ class Pool {
  private:
   using NodePtr = std::shared_ptr<PoolNode>;
   void Dial(const NodePtr& node, size_t slot);
-  void OnDialed(const NodePtr& node, size_t slot, Result<std::shared_ptr<Connection>> r);
-  void OnClosed(const NodePtr& node, size_t slot, const Status& cause);
+  // `at` is where the dial went: a node that moved meanwhile refuses the connection.
+  void OnDialed(const NodePtr& node, size_t slot, const HostPort& at,
+                Result<std::shared_ptr<Connection>> r);
+  void OnClosed(const NodePtr& node, size_t slot, uint64_t gen, const Status& cause);
   void ScheduleRedialLocked(const NodePtr& node, size_t slot) SHOAL_REQUIRES(node->mu_);
   void StartWarmUp(const NodePtr& node, const std::shared_ptr<Connection>& conn);
   void OnWarmedUp(const NodePtr& node, const std::shared_ptr<Connection>& conn, bool ok);
