@@ -95,6 +95,7 @@ Result<Topology> Control::Discover() {
   d.discover_peers = options_.discover_peers;
   d.node_networks = options_.node_networks;
   d.contact_points = options_.contact_points;
+  d.keyspace = options_.keyspace;
   d.timeout = options_.timeout;
   Result<Topology> t = DiscoverTopology(*conn, at, d, log_);
   if (t.ok()) {

@@ -9,7 +9,8 @@
 //             Hooks::on_event at once (the session acts on UP and DOWN without waiting), and
 //             schedules a refresh `debounce` after the first event of a burst (events come in
 //             bursts: one refresh serves them all).
-//   Refresh   DiscoverTopology (cql_topology.h) over the control connection, then
+//   Refresh   DiscoverTopology (cql_topology.h; with the keyspace's replication, so a schema
+//             change re-reads it) over the control connection, then
 //             Hooks::on_topology with the result: after an event (debounced), after
 //             (re)connecting (events may have been missed), and every refresh_interval. A
 //             failure is logged (warn, rate-limited) and retried at the next occasion; the
@@ -57,6 +58,7 @@ struct ControlOptions {
   std::vector<HostPort> contact_points;
   std::vector<Cidr> node_networks;  // Discovery's
   bool discover_peers = true;
+  std::string keyspace;  // Discovery's: its replication is read with every refresh
   Duration refresh_interval = std::chrono::seconds(60);
   Duration debounce = std::chrono::milliseconds(300);
   Duration reconnect_initial = std::chrono::milliseconds(100);

@@ -21,7 +21,9 @@
 #include "store/cassandra/cql_error.h"
 #include "store/cassandra/cql_event.h"
 #include "store/cassandra/cql_executor.h"
+#include "store/cassandra/cql_nodes.h"
 #include "store/cassandra/cql_pool.h"
+#include "store/cassandra/cql_replicas.h"
 #include "store/cassandra/cql_routing.h"
 #include "store/cassandra/cql_token.h"
 #include "store/cassandra/cql_topology.h"
@@ -73,7 +75,9 @@ struct Session::Impl {
   void Publish(Topology topology) {
     auto v = std::make_shared<View>();
     v->nodes = pool->Sync(topology.nodes);
+    v->replicas = ReplicaMap::Build(topology, topology.replication);
     v->topology = std::move(topology);
+    v->policy = policy;
     MutexLock lock(view_mu);
     view = std::move(v);
   }
@@ -178,6 +182,7 @@ struct Session::Impl {
 
   // Set by Open before any request; the pointers are not reassigned afterwards.
   std::unique_ptr<Pool> pool;
+  RoutingPolicy policy;  // local_dc resolved at Open
   mutable Mutex view_mu;
   std::shared_ptr<const View> view SHOAL_GUARDED_BY(view_mu);  // replaced on each refresh
   Mutex prepared_mu;
@@ -241,6 +246,7 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
   control.contact_points = contacts;
   control.node_networks = networks;
   control.discover_peers = s.options.discover_peers;
+  control.keyspace = s.options.keyspace;
   control.refresh_interval = s.options.refresh_interval;
   control.reconnect_initial = s.options.reconnect_initial;
   control.reconnect_max = s.options.reconnect_max;

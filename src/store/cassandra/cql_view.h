@@ -13,15 +13,31 @@
 #include <memory>
 #include <vector>
 
+#include "base/clock.h"
+#include "store/cassandra/cql_nodes.h"
 #include "store/cassandra/cql_pool.h"
-#include "store/cassandra/cql_topology.h"
+#include "store/cassandra/cql_replicas.h"
+#include "store/cassandra/cql_routing.h"
 
 namespace shoal::store::cassandra {
 
 struct View {
   Topology topology;
+  // The session keyspace's replicas per token range (cql_replicas.h), from
+  // topology.replication; empty without a keyspace or token information.
+  ReplicaMap replicas;
   // nodes[i] is topology.nodes[i]'s pool member (cql_pool.h's Pool::Sync).
   std::vector<std::shared_ptr<PoolNode>> nodes;
+  RoutingPolicy policy;  // the local data centre as resolved at Open, and the fallback rule
+
+  // Health is routing's view of node `i` at `now` (PlanRoute's health function): kDown when
+  // it cannot take requests (PoolNode::routable: no connection open, not warmed up, or the
+  // cluster said DOWN), kSuspect when its stats say so (cql_node_stats.h), else kUp.
+  NodeHealth Health(size_t i, TimePoint now) const {
+    const PoolNode& n = *nodes[i];
+    if (!n.routable()) return NodeHealth::kDown;
+    return n.stats().Suspect(now) ? NodeHealth::kSuspect : NodeHealth::kUp;
+  }
 };
 
 }  // namespace shoal::store::cassandra
