@@ -22,10 +22,14 @@
 //              first connection (new, or back from down) prepares every statement the
 //              session made before the node takes requests. With discover_peers false the
 //              events are still acted on but the session keeps to the contact point.
-//   Routing    EXECUTE of a statement whose partition key is fully bound goes to the node
-//              owning the key's token first, then to the next distinct nodes around the ring;
-//              other requests go round-robin (cql_routing.h). Within a node, the connection
-//              with the fewest requests in flight takes the request.
+//   Routing    EXECUTE of a statement whose partition key is fully bound goes to the key's
+//              replicas in the local data centre first (the session keyspace's replication,
+//              cql_replicas.h), then to the other local nodes; remote data centres only with
+//              remote_dc_fallback; suspect nodes last, nodes that are down (no connection,
+//              not yet prepared, or DOWN by the cluster's word) never (cql_routing.h, with
+//              View::Health, cql_view.h). Other requests go round-robin over the local
+//              nodes. Within a node, the connection with the fewest requests in flight takes
+//              the request.
 //   Retries    only for requests marked idempotent, at most one per request; Unprepared is
 //              answered by preparing again on that connection (cql_executor.h).
 //   Reconnect  a connection that closes is redialled after a Backoff from reconnect_initial to
@@ -38,8 +42,8 @@
 //              re-prepares (info), protocol faults and errors the operator must fix (error,
 //              rate-limited). Never a line per request.
 //
-// Not done (ARCHITECTURE.md): schema agreement after DDL, speculative execution, data-centre
-// awareness, compression, protocol v5 framing.
+// Not done (ARCHITECTURE.md): schema agreement after DDL, speculative execution,
+// compression, protocol v5 framing.
 //
 // Callbacks run on a session I/O thread, exactly once (Execute after Shutdown is the exception:
 // it calls back with Cancelled before returning); a ResultCallback's message views the
