@@ -174,16 +174,20 @@ void Control::OnClosed() { cv_.NotifyAll(); }
 
 bool Control::Reconnect() {
   std::vector<HostPort> candidates;
-  std::string was;
+  HostPort was;
   {
     MutexLock lock(mu_);
     candidates = known_;
-    was = at_.ToString();
+    was = at_;
   }
   for (const HostPort& hp : options_.contact_points) {
     if (std::find(candidates.begin(), candidates.end(), hp) == candidates.end()) {
       candidates.push_back(hp);
     }
+  }
+  // The node just lost last: a hung node may take connect_timeout to refuse.
+  if (auto it = std::find(candidates.begin(), candidates.end(), was); it != candidates.end()) {
+    std::rotate(it, it + 1, candidates.end());
   }
   for (const HostPort& hp : candidates) {
     {
@@ -192,7 +196,7 @@ bool Control::Reconnect() {
     }
     if (Dial(hp).ok()) {
       reconnects_.fetch_add(1, std::memory_order_relaxed);
-      log_.Info("control connection moved from " + was + " to " + hp.ToString());
+      log_.Info("control connection moved from " + was.ToString() + " to " + hp.ToString());
       return true;
     }
   }

@@ -17,9 +17,9 @@
 //             session keeps its view meanwhile.
 //   Failover  when the control connection closes (or a refresh finds it broken), the
 //             control thread dials the known nodes (the last topology's, in order) and then
-//             the contact points, the first that answers and accepts REGISTER becoming the
-//             new control connection (logged, info); when none answers it waits a Backoff
-//             (reconnect_initial .. reconnect_max, full jitter) and tries again.
+//             the contact points (the node just lost last), the first that answers and accepts
+//             REGISTER becoming the new control connection (logged, info); when none answers it
+//             waits a Backoff (reconnect_initial .. reconnect_max, full jitter) and tries again.
 // Hooks run on the control thread, one at a time; they must not block for long.
 //
 // Ownership: the io_context must outlive the Control and run until Stop returns. Stop (and
