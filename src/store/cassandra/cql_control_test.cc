@@ -4,6 +4,7 @@
 #include "store/cassandra/cql_control.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -124,6 +125,36 @@ TEST(CqlControlTest, ShutdownWhileTheControlConnectionFailsOverIsClean) {
   (*session)->CloseControlForTest();
   (*session)->Shutdown();
   EXPECT_EQ((*session)->control_address(), "");
+}
+
+// On a real ring (SHOAL_CASSANDRA_RING=<a node's address>, e.g. scripts/cassandra-ring.sh's
+// 127.0.0.2; skipped otherwise; nothing here disturbs the ring): every node gets a pool, and a
+// lost control connection moves to another node.
+TEST(CqlControlTest, OnARingTheControlConnectionMovesToAnotherNode) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, nothing writes it.
+  const char* ring = std::getenv("SHOAL_CASSANDRA_RING");
+  if (ring == nullptr) GTEST_SKIP() << "SHOAL_CASSANDRA_RING not set";
+  MemoryLogger log;
+  SessionOptions o = Options(&log);
+  o.contact_points = {ring};
+  o.port = 9042;
+  auto session = Session::Open(o);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  Session& s = **session;
+  ASSERT_GE(s.nodes(), 2u);
+  ASSERT_TRUE(WaitFor([&] { return s.nodes_up() == s.nodes(); }));
+  const std::string first = s.control_address();
+  s.CloseControlForTest();
+  ASSERT_TRUE(WaitFor([&] { return s.ring_counters().control_reconnects == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return !s.control_address().empty(); }));
+  EXPECT_NE(s.control_address(), first);
+  // The refresh through the new node sees the same ring.
+  const uint64_t refreshes = s.ring_counters().refreshes;
+  ASSERT_TRUE(WaitFor([&] { return s.ring_counters().refreshes > refreshes; }));
+  EXPECT_EQ(s.nodes(), s.NodeReports().size());
+  ASSERT_TRUE(WaitFor([&] { return s.nodes_up() == s.nodes(); }));
+  EXPECT_EQ(log.Count("cassandra", "left the ring"), 0u);
+  s.Shutdown();
 }
 
 }  // namespace
