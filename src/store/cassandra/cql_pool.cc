@@ -19,9 +19,8 @@ std::string KeyOf(const NodeInfo& info) {
 // --- PoolNode ---
 
 PoolNode::PoolNode(std::string key, NodeInfo info, const PoolOptions& options)
-    : key_(std::move(key)) {
+    : key_(std::move(key)), info_(std::move(info)) {
   MutexLock lock(mu_);
-  info_ = std::move(info);
   const size_t slots = std::max<size_t>(1, options.connections_per_node);
   for (size_t i = 0; i < slots; ++i) {
     slots_.emplace_back(Backoff(options.reconnect_initial, options.reconnect_max));

@@ -90,9 +90,9 @@ struct Session::Impl {
     // times (gossip runs ahead of system.peers_v2 and of the node's CQL listener).
     std::vector<std::pair<HostPort, int>> still;
     for (auto& [endpoint, left] : awaited) {
-      const bool listed =
-          std::any_of(topology.nodes.begin(), topology.nodes.end(),
-                      [&endpoint](const NodeInfo& n) { return n.endpoint == endpoint; });
+      const HostPort& at = endpoint;  // a lambda may not capture a structured binding
+      const bool listed = std::any_of(topology.nodes.begin(), topology.nodes.end(),
+                                      [&at](const NodeInfo& n) { return n.endpoint == at; });
       if (listed) continue;
       if (--left > 0) {
         still.emplace_back(endpoint, left);
@@ -155,7 +155,7 @@ struct Session::Impl {
             return AppendPrepare(out, stream, statement->query);
           },
           deadline,
-          [this, state, conn, n = list.size()](Result<Frame> r) {
+          [this, state, conn, n = list.size()](const Result<Frame>& r) {
             if (!r.ok()) state->ok = false;
             if (state->left.fetch_sub(1) != 1) return;
             if (state->ok) {
