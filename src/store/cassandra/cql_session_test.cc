@@ -212,7 +212,7 @@ TEST(CqlSessionTest, AReturningNodePreparesTheStatementsBeforeTakingRequests) {
     std::atomic<bool> done{false};
     Status answer = Status::Internal("no answer");  // the message views the frame: keep the status
     s.Execute(*a, "", 0, ExecuteOptions{}, std::chrono::steady_clock::now() + 10s,
-              [&](Result<ResultMessage> r) {
+              [&](const Result<ResultMessage>& r) {
                 answer = r.status();
                 done = true;
               });
