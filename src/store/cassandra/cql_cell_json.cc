@@ -16,15 +16,6 @@
 namespace shoal::store::cassandra {
 namespace {
 
-void AppendHex(std::string& out, std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xF]);
-  }
-}
-
 // AppendVarintDigits writes a big-endian two's complement integer of any size (>= 1 byte) in
 // decimal, with a '-' when negative.
 void AppendVarintDigits(std::string& out, std::string_view b) {
@@ -334,15 +325,7 @@ Status AppendCell(std::string& out, const CqlType& type, std::optional<std::stri
     case TypeId::kTimeuuid:
       if (!fixed(16)) return WrongSize(type, b.size(), "16");
       out.push_back('"');
-      AppendHex(out, b.substr(0, 4));
-      out.push_back('-');
-      AppendHex(out, b.substr(4, 2));
-      out.push_back('-');
-      AppendHex(out, b.substr(6, 2));
-      out.push_back('-');
-      AppendHex(out, b.substr(8, 2));
-      out.push_back('-');
-      AppendHex(out, b.substr(10, 6));
+      AppendUuidText(out, b.substr(0, 16));
       out.push_back('"');
       return Status();
     case TypeId::kTimestamp:

@@ -48,11 +48,13 @@ Executor::Executor(asio::io_context& io, Pool& pool, const SessionOptions& optio
       speculative_max_(options.speculative_max),
       faults_(std::move(faults)) {}
 
-std::shared_ptr<Connection> Executor::PickConnection(const Call& /*call*/, size_t node) {
-  return pool_.Pick(node);
+std::shared_ptr<Connection> Executor::PickConnection(const Call& call, size_t node) {
+  return call.view->nodes[node]->Pick();
 }
 
-NodeStats& Executor::StatsOf(const Call& /*call*/, size_t node) { return pool_.Stats(node); }
+NodeStats& Executor::StatsOf(const Call& call, size_t node) {
+  return call.view->nodes[node]->stats();
+}
 
 bool Executor::Start(std::shared_ptr<Call>& call) {
   // Count first, then look (both sequentially consistent, as in Stop then WaitIdle): either

@@ -1,10 +1,11 @@
 // cql_executor: one Execute on its way through attempts. Internal to store/cassandra (the
 // session's request path).
 //
-//   Attempt   the call's plan (cql_routing.h) is walked in order; a node that is down is
-//             skipped; none left is Unavailable ("no node is reachable"). Every attempt is
-//             reported to its node's NodeStats (cql_node_stats.h): sent, timed out, answered
-//             (with its latency), broken or abandoned.
+//   Attempt   the call's plan (cql_routing.h), made on the call's View (cql_view.h), is walked
+//             in order; a node that is not routable (PoolNode::Pick) is skipped; none left is
+//             Unavailable ("no node is reachable"). Every attempt is reported to its node's
+//             NodeStats (cql_node_stats.h): sent, timed out, answered (with its latency),
+//             broken or abandoned.
 //   Health    each attempt has its own time, shorter than the call's: max(kAttemptFloor,
 //             kAttemptP99Multiple x the node's recent p99), at most half the time the call
 //             has left (so one more attempt fits), and none when that is below kAttemptFloor.
@@ -59,6 +60,7 @@
 #include "store/cassandra/cql_connection.h"
 #include "store/cassandra/cql_pool.h"
 #include "store/cassandra/cql_session.h"
+#include "store/cassandra/cql_view.h"
 
 namespace shoal::store::cassandra {
 
@@ -71,6 +73,9 @@ struct Call {
   ExecuteOptions options;
   TimePoint deadline;
   ResultCallback done;
+  // The ring the plan was made on: plan's node indexes are positions in view->nodes, valid
+  // for the Call's life whatever the ring does meanwhile (cql_view.h).
+  std::shared_ptr<const View> view;
   std::vector<size_t> plan;  // node indexes in the order to try
 
   // One send of the call to a node.

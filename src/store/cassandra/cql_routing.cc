@@ -4,6 +4,78 @@
 #include <algorithm>
 
 namespace shoal::store::cassandra {
+namespace {
+
+// Appender fills a plan group by group: each group's nodes of one health are appended, then
+// rotated by the round-robin counter among themselves.
+class Appender {
+ public:
+  Appender(std::vector<size_t>& plan, uint64_t round_robin)
+      : plan_(plan), round_robin_(round_robin) {}
+
+  void Begin() { begin_ = plan_.size(); }
+  void Add(size_t node) { plan_.push_back(node); }
+  void End() {
+    const size_t count = plan_.size() - begin_;
+    if (count < 2) return;
+    const auto first = plan_.begin() + static_cast<std::ptrdiff_t>(begin_);
+    std::rotate(first, first + static_cast<std::ptrdiff_t>(round_robin_ % count), plan_.end());
+  }
+
+ private:
+  std::vector<size_t>& plan_;
+  const uint64_t round_robin_;
+  size_t begin_ = 0;
+};
+
+}  // namespace
+
+void PlanRouteInto(const Topology& topology, const ReplicaMap& replicas,
+                   const RoutingPolicy& policy, std::string_view routing_key, uint64_t round_robin,
+                   const std::function<NodeHealth(size_t)>& health, std::vector<size_t>* plan) {
+  plan->clear();
+  const size_t n = topology.nodes.size();
+  std::span<const size_t> owners;
+  if (!routing_key.empty() && !replicas.empty())
+    owners = replicas.ForToken(Murmur3Token(routing_key));
+  const auto local = [&](size_t node) {
+    return policy.local_dc.empty() || topology.nodes[node].dc == policy.local_dc;
+  };
+  const auto is_replica = [&](size_t node) {
+    return std::find(owners.begin(), owners.end(), node) != owners.end();
+  };
+  Appender out(*plan, round_robin);
+  // Up nodes first, then the suspects in the same group order; down nodes never.
+  for (const NodeHealth wanted : {NodeHealth::kUp, NodeHealth::kSuspect}) {
+    for (const bool in_local_dc : {true, false}) {
+      if (!in_local_dc && !policy.remote_dc_fallback) break;
+      // The token's replicas in this part of the cluster.
+      out.Begin();
+      for (size_t node : owners) {
+        if (node < n && local(node) == in_local_dc && health(node) == wanted) out.Add(node);
+      }
+      out.End();
+      // Then its other nodes (all of them when there are no replicas to prefer).
+      out.Begin();
+      for (size_t node = 0; node < n; ++node) {
+        if (local(node) == in_local_dc && !is_replica(node) && health(node) == wanted) {
+          out.Add(node);
+        }
+      }
+      out.End();
+    }
+  }
+}
+
+std::vector<size_t> PlanRoute(const Topology& topology, const ReplicaMap& replicas,
+                              const RoutingPolicy& policy, std::string_view routing_key,
+                              uint64_t round_robin,
+                              const std::function<NodeHealth(size_t)>& health) {
+  std::vector<size_t> plan;
+  plan.reserve(topology.nodes.size());
+  PlanRouteInto(topology, replicas, policy, routing_key, round_robin, health, &plan);
+  return plan;
+}
 
 std::vector<size_t> PlanRoute(const TokenRing& ring, size_t nodes, std::string_view routing_key,
                               uint64_t start) {

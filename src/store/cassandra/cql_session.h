@@ -4,18 +4,32 @@
 // Internal to store/cassandra (the adapter, cassandra_store.h, and `shoal load` use it).
 // Session is the front; each rule lives in its own file:
 //
-//   Open       connects to the first contact point that answers (each tried in order; a bad
-//              password stops the search: it would fail everywhere), reads the ring
-//              (cql_topology.h: system.local and system.peers_v2; a peer outside
-//              node_networks is left out), then opens connections_per_node connections to
-//              every node it kept (cql_pool.h). Credentials go only to an authenticator class
-//              in allowed_authenticators (cql_connection.h). A node
-//              that cannot be reached now is kept, marked down, and redialled in the
-//              background, so a cluster with one node down still opens.
-//   Routing    EXECUTE of a statement whose partition key is fully bound goes to the node
-//              owning the key's token first, then to the next distinct nodes around the ring;
-//              other requests go round-robin (cql_routing.h). Within a node, the connection
-//              with the fewest requests in flight takes the request.
+//   Open       connects its control connection to the first contact point that answers
+//              (each tried in order; a bad password stops the search: it would fail
+//              everywhere), reads the ring through it (cql_topology.h: system.local and
+//              system.peers_v2; a peer outside node_networks is left out), then opens
+//              connections_per_node connections to every node it kept (cql_pool.h).
+//              Credentials go only to an authenticator class in allowed_authenticators
+//              (cql_connection.h). A node that cannot be reached now is kept, marked down, and
+//              redialled in the background, so a cluster with one node down still opens.
+//   The ring   the control connection (cql_control.h) REGISTERs for topology, status and
+//              schema events and re-reads the ring after each burst of them (debounced) and
+//              every refresh_interval; it fails over to another node when its own goes. Each
+//              refresh makes the pool follow the ring (new nodes dialled, removed ones closed
+//              and never redialled) and swaps in a new immutable View (cql_view.h) that later
+//              requests are planned on; a request keeps the View it was planned on. A DOWN
+//              event takes the node out of routing at once; UP dials it at once. A node's
+//              first connection (new, or back from down) prepares every statement the
+//              session made before the node takes requests. With discover_peers false the
+//              events are still acted on but the session keeps to the contact point.
+//   Routing    EXECUTE of a statement whose partition key is fully bound goes to the key's
+//              replicas in the local data centre first (the session keyspace's replication,
+//              cql_replicas.h), then to the other local nodes; remote data centres only with
+//              remote_dc_fallback; suspect nodes last, nodes that are down (no connection,
+//              not yet prepared, or DOWN by the cluster's word) never (cql_routing.h, with
+//              View::Health, cql_view.h). Other requests go round-robin over the local
+//              nodes. Within a node, the connection with the fewest requests in flight takes
+//              the request.
 //   Retries    only for requests marked idempotent, at most one per request; Unprepared is
 //              answered by preparing again on that connection (cql_executor.h).
 //   Reconnect  a connection that closes is redialled after a Backoff from reconnect_initial to
@@ -28,8 +42,7 @@
 //              re-prepares (info), protocol faults and errors the operator must fix (error,
 //              rate-limited). Never a line per request.
 //
-// Not done (ARCHITECTURE.md): schema-change and topology events (the ring is read once, at
-// Open), schema agreement after DDL, speculative execution, data-centre awareness,
+// Not done (ARCHITECTURE.md): schema agreement after DDL, speculative execution,
 // compression, protocol v5 framing.
 //
 // Callbacks run on a session I/O thread, exactly once (Execute after Shutdown is the exception:
@@ -159,8 +172,10 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Prepare prepares `query` on a node and waits for the answer (not for hot paths). Other
-  // nodes learn it on first use (Unprepared, then PREPARE, then the request again). A query
+  // Prepare prepares `query` on a node and waits for the answer (not for hot paths). The
+  // session keeps the statement for its life: a node that joins or comes back prepares it
+  // before taking requests; a node that still lacks it learns it on first use (Unprepared,
+  // then PREPARE, then the request again). A query
   // the server refuses (syntax, unknown table or column) is InvalidArgument: Prepare runs at
   // start-up, on configuration (as SQLite's Prepare); a node down is Unavailable.
   Result<std::shared_ptr<const PreparedStatement>> Prepare(std::string_view query,
@@ -202,6 +217,21 @@ class Session {
   std::vector<NodeReport> NodeReports() const;
   uint64_t speculative_launched() const;  // extra attempts sent by speculative execution
   uint64_t speculative_won() const;       // calls answered by such an extra attempt first
+
+  // The control connection's counters (cql_control.h).
+  struct RingCounters {
+    uint64_t refreshes = 0;         // ring re-reads that succeeded
+    uint64_t refresh_failures = 0;  // ring re-reads that failed (the view was kept)
+    uint64_t topology_events = 0;   // EVENTs received, by type
+    uint64_t status_events = 0;
+    uint64_t schema_events = 0;
+    uint64_t control_reconnects = 0;  // the control connection re-established after a loss
+  };
+  RingCounters ring_counters() const;
+  // control_address is the node the control connection is on ("" while it has none).
+  std::string control_address() const;
+  // CloseControlForTest closes the control connection as a network failure would.
+  void CloseControlForTest();
 
   struct Impl;  // cql_session.cc
 

@@ -95,6 +95,52 @@ TEST(CqlSessionTest, ANodeDownAndUpLogsOnceEachWayHoweverManyRequestsAndRedials)
   }
 }
 
+// A node that comes back (its first connection after being down) is sent a PREPARE of every
+// statement the session made before it takes requests: the node is up (routable) only once
+// the log says so.
+TEST(CqlSessionTest, AReturningNodePreparesTheStatementsBeforeTakingRequests) {
+  SHOAL_NEED_CASSANDRA();
+  Proxy proxy(testing::CassandraPort());
+  MemoryLogger log;
+  SessionOptions o;
+  o.contact_points = {"127.0.0.1:" + std::to_string(proxy.port())};
+  o.discover_peers = false;
+  o.connections_per_node = 2;
+  o.reconnect_initial = 5ms;
+  o.reconnect_max = 20ms;
+  o.logger = &log;
+  auto session = Session::Open(o);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  Session& s = **session;
+  EXPECT_EQ(log.Count("cassandra", "statements on"), 0u);  // none made yet at Open
+  auto a = s.Prepare("SELECT release_version FROM system.local", 10s);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = s.Prepare("SELECT cluster_name FROM system.local", 10s);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+
+  for (size_t cycle = 1; cycle <= 2; ++cycle) {
+    proxy.Stop();
+    ASSERT_TRUE(WaitFor([&s] { return s.nodes_up() == 0; })) << "cycle " << cycle;
+    proxy.Start();
+    ASSERT_TRUE(WaitFor([&s] { return s.nodes_up() == 1; })) << "cycle " << cycle;
+    EXPECT_EQ(log.Count("cassandra",
+                        "prepared 2 statements on 127.0.0.1:" + std::to_string(proxy.port()) +
+                            " before sending it requests"),
+              cycle);
+    std::atomic<bool> done{false};
+    Status answer = Status::Internal("no answer");  // the message views the frame: keep the status
+    s.Execute(*a, "", 0, ExecuteOptions{}, std::chrono::steady_clock::now() + 10s,
+              [&](const Result<ResultMessage>& r) {
+                answer = r.status();
+                done = true;
+              });
+    ASSERT_TRUE(WaitFor([&] { return done.load(); }));
+    EXPECT_TRUE(answer.ok()) << answer.ToString();
+  }
+  EXPECT_EQ(s.reprepares(), 0u);
+  s.Shutdown();
+}
+
 // node_networks: a network that does not parse fails Open naming the option; the contact
 // point is dialled whatever the networks (the test server is one node on 127.0.0.1, outside
 // 10.0.0.0/8).

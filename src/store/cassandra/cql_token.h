@@ -53,6 +53,8 @@ class TokenRing {
   // Replicas replaces `out` with up to `n` distinct nodes met walking the ring from the
   // owner of `token` (SimpleStrategy's placement): the owner first. Empty ring: `out` empty.
   void Replicas(int64_t token, size_t n, std::vector<size_t>* out) const;
+  // entries returns the ring: (token, node) pairs in ascending token order.
+  std::span<const std::pair<int64_t, size_t>> entries() const { return ring_; }
 
  private:
   std::vector<std::pair<int64_t, size_t>> ring_;  // sorted by token

@@ -1,22 +1,27 @@
-// cql_topology: the cluster's nodes and token ring, as discovery finds them. Internal to
-// store/cassandra (the session reads it once, at Open).
+// cql_topology: discovery, reading the cluster's nodes, token ring and the keyspace's
+// replication over one connection. Internal to store/cassandra. The value it fills (Topology,
+// NodeInfo) and the pure functions over it are in cql_nodes.h.
 //
-// DiscoverTopology asks the contact point it is connected to for its own tokens
-// (system.local) and, unless told to keep to it, for every peer's CQL address, port and
-// tokens (system.peers_v2; system.peers on servers older than 4.0, where the peers listen on
-// the contact's port). A peer that does not serve CQL (no address or port) is left out, and
-// so is a peer outside the operator's node networks (KeepNodesIn), which is never dialled and
-// so never sent the credentials. The contact is node 0; node indexes are positions in `nodes`
-// and never change.
-// Not done (ARCHITECTURE.md): topology events (a node added later is not seen until restart).
+// DiscoverTopology asks the contact point it is connected to for its own data centre, rack,
+// host_id and tokens (system.local) and, unless told to keep to it, for every peer's CQL
+// address and port, data centre, rack, host_id and tokens (system.peers_v2; system.peers on
+// servers older than 4.0, where the peers listen on the contact's port). A peer row without a
+// host_id, a CQL address (or port) or tokens is left out, as the drivers do (gocql, the
+// DataStax and Python drivers): such a row is a node half-joined (bootstrapping: it owns no
+// range yet and is announced again by its NEW_NODE/UP event when it does), leaving, or a
+// gossip leftover. So is a peer outside the operator's node networks (KeepNodesIn), which is
+// never dialled and so never sent the credentials. The contact is kept whatever its row says
+// (it answered). The contact is node 0.
+// With Discovery::keyspace set, it also reads that keyspace's replication (ReadReplication)
+// into Topology::replication, so one call refreshes all that routing needs.
 //
-// Thread-safety: DiscoverTopology blocks (cql_blocking.h); Topology is a value, immutable once
-// the session holds it.
+// Thread-safety: the functions block (cql_blocking.h): never call them on a session I/O
+// thread.
 #pragma once
 
-#include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/cidr.h"
@@ -25,25 +30,10 @@
 #include "base/logger.h"
 #include "base/status.h"
 #include "store/cassandra/cql_connection.h"
-#include "store/cassandra/cql_token.h"
+#include "store/cassandra/cql_nodes.h"
+#include "store/cassandra/cql_replication.h"
 
 namespace shoal::store::cassandra {
-
-struct NodeInfo {
-  HostPort endpoint;
-  std::string address;  // FormatHostPort of endpoint, for messages and logs
-  // host_id as the server reports it (the node's identity across address changes), in the
-  // canonical 8-4-4-4-12 hex form; empty when the server listed none.
-  std::string host_id;
-  std::string dc;    // data_center; empty if unknown
-  std::string rack;  // rack; empty if unknown
-  std::vector<int64_t> tokens;
-};
-
-struct Topology {
-  std::vector<NodeInfo> nodes;  // the contact point first
-  TokenRing ring;               // token -> index into nodes; empty if no node listed tokens
-};
 
 // Discovery is what DiscoverTopology is told besides the connection.
 struct Discovery {
@@ -53,21 +43,28 @@ struct Discovery {
   // kept wherever they are (both SessionOptions').
   std::span<const Cidr> node_networks;
   std::span<const HostPort> contact_points;
+  // The keyspace whose replication to read (SessionOptions::keyspace, exact case as the
+  // session's USE "ks" takes it); empty: none (Topology::replication stays kUnknown).
+  std::string keyspace;
   Duration timeout{};
 };
 
 // DiscoverTopology reads the ring over `control`, connected to `contact`, logging to `log`.
-// Errors are the failing query's (cql_blocking.h's ResultOrError).
+// Errors are the failing query's (cql_blocking.h's ResultOrError), or ReadReplication's.
 Result<Topology> DiscoverTopology(Connection& control, const HostPort& contact,
                                   const Discovery& discovery, const Log& log);
+
+// ReadReplication reads `keyspace`'s replication (SELECT replication FROM
+// system_schema.keyspaces WHERE keyspace_name = ?; cql_replication.h). A keyspace that does
+// not exist is InvalidArgument "cassandra: keyspace 'x' does not exist"; a failing query is
+// its error.
+Result<Replication> ReadReplication(Connection& control, const HostPort& contact,
+                                    std::string_view keyspace, Duration timeout);
 
 // KeepNodesIn removes from `nodes` every node after the first (the contact) whose address lies
 // in none of `networks`, unless it is one of `contact_points`; an empty `networks` keeps all.
 // Each node removed is logged once (warn), naming it and the option.
 void KeepNodesIn(std::vector<NodeInfo>& nodes, std::span<const Cidr> networks,
                  std::span<const HostPort> contact_points, const Log& log);
-
-// DescribeTopology returns "N nodes: a:9042, b:9042, ..." for the log.
-std::string DescribeTopology(const Topology& topology);
 
 }  // namespace shoal::store::cassandra

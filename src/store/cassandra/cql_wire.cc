@@ -130,4 +130,14 @@ std::string HexText(unsigned v, int digits) {
   return s;
 }
 
+void AppendUuidText(std::string& out, std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+  }
+}
+
 }  // namespace shoal::store::cassandra

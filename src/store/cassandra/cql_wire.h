@@ -75,5 +75,8 @@ Status TruncatedError(std::string_view what);
 Status MalformedError(std::string_view what);
 // HexText writes `v` as "0x" and `digits` hex digits, for messages.
 std::string HexText(unsigned v, int digits);
+// AppendUuidText writes a uuid's 16 bytes in the canonical 8-4-4-4-12 lowercase hex form.
+// REQUIRES: bytes.size() == 16.
+void AppendUuidText(std::string& out, std::string_view bytes);
 
 }  // namespace shoal::store::cassandra
