@@ -64,7 +64,7 @@ Replication ParseReplication(const std::vector<std::pair<std::string, std::strin
 }
 
 std::string DescribeReplication(const Replication& replication) {
-  const std::string cls(ShortClass(replication.class_name));
+  std::string cls(ShortClass(replication.class_name));
   switch (replication.kind) {
     case Replication::Kind::kSimple:
       return cls + " rf " + std::to_string(replication.simple_rf);

@@ -16,8 +16,8 @@
 //
 // The legacy overload (ring + node count) is today's SimpleStrategy walk over every node,
 // kept until the session calls the policy one; it is to be removed then.
-// Thread-safety: pure functions; `health` is called on the caller's thread, a few times per
-// node.
+// Thread-safety: pure functions (PlanRouteInto keeps a thread_local scratch of one byte per
+// node); `health` is called on the caller's thread, at most once per node per plan.
 #pragma once
 
 #include <cstddef>
@@ -47,7 +47,7 @@ std::vector<size_t> PlanRoute(const Topology& topology, const ReplicaMap& replic
                               const std::function<NodeHealth(size_t)>& health);
 
 // PlanRouteInto is PlanRoute writing into `plan` (cleared first), so that a caller may reuse
-// its capacity; no allocation once `plan` holds topology.nodes.size().
+// its capacity; no allocation once `plan` and the thread's scratch hold topology.nodes.size().
 void PlanRouteInto(const Topology& topology, const ReplicaMap& replicas,
                    const RoutingPolicy& policy, std::string_view routing_key, uint64_t round_robin,
                    const std::function<NodeHealth(size_t)>& health, std::vector<size_t>* plan);

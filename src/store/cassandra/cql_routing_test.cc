@@ -50,7 +50,7 @@ ReplicaMap Replicas(const Topology& topo) {
 }
 
 // Health is a node -> health table; nodes not listed are up.
-std::function<NodeHealth(size_t)> Health(std::map<size_t, NodeHealth> table = {}) {
+std::function<NodeHealth(size_t)> Health(const std::map<size_t, NodeHealth>& table = {}) {
   return [table](size_t node) {
     const auto it = table.find(node);
     return it == table.end() ? NodeHealth::kUp : it->second;
