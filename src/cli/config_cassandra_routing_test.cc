@@ -25,6 +25,7 @@ TEST(ConfigCassandraRoutingTest, DefaultsAreOffAndLocal) {
   const auto& s = c->cassandra.session;
   EXPECT_EQ(s.local_dc, "");
   EXPECT_FALSE(s.remote_dc_fallback);
+  EXPECT_TRUE(s.token_aware);
   EXPECT_EQ(s.speculative_delay, Duration{});
   EXPECT_FALSE(s.speculative_p99);
   EXPECT_EQ(s.speculative_max, 1u);
@@ -32,6 +33,7 @@ TEST(ConfigCassandraRoutingTest, DefaultsAreOffAndLocal) {
 
 TEST(ConfigCassandraRoutingTest, KeysAreRead) {
   Result<Config> c = ParseConfig(WithCassandra("    local_dc: dc2\n    remote_dc_fallback: true\n"
+                                               "    token_aware: false\n"
                                                "    speculative_delay: 5ms\n"
                                                "    speculative_max: 2\n"),
                                  "conf/shoal.yaml");
@@ -39,6 +41,7 @@ TEST(ConfigCassandraRoutingTest, KeysAreRead) {
   const auto& s = c->cassandra.session;
   EXPECT_EQ(s.local_dc, "dc2");
   EXPECT_TRUE(s.remote_dc_fallback);
+  EXPECT_FALSE(s.token_aware);
   EXPECT_EQ(s.speculative_delay, 5ms);
   EXPECT_FALSE(s.speculative_p99);
   EXPECT_EQ(s.speculative_max, 2u);

@@ -96,6 +96,7 @@ void ParseCassandraRouting(const Walker& w, const YAML::Node& s,
   if (auto n = s["remote_dc_fallback"]) {
     o->remote_dc_fallback = w.Bool(n, "store.cassandra.remote_dc_fallback");
   }
+  if (auto n = s["token_aware"]) o->token_aware = w.Bool(n, "store.cassandra.token_aware");
   if (auto n = s["speculative_delay"]) {
     if (n.IsScalar() && n.Scalar() == "p99") {
       o->speculative_p99 = true;
@@ -114,7 +115,7 @@ void ParseCassandra(const Walker& w, const YAML::Node& s, Config* c) {
          "connections", "threads", "page_size", "queue", "connect_timeout", "discover_peers",
          "authenticators", "node_networks", "compression", "tls",
          // routing and health (issue 14)
-         "local_dc", "remote_dc_fallback", "speculative_delay", "speculative_max"});
+         "local_dc", "remote_dc_fallback", "token_aware", "speculative_delay", "speculative_max"});
   c->store_kind = Config::StoreKind::kCassandra;
   c->store_line = w.Line(s);
   store::CassandraOptions& o = c->cassandra;

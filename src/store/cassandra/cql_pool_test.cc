@@ -107,7 +107,7 @@ TEST_F(PoolTest, AHostIdKeepsTheNodeAcrossAnAddressChange) {
   Make();
   auto before = pool_->Sync({Node("127.0.0.1", "id-1")});
   ASSERT_TRUE(WaitFor([&] { return before[0]->routable(); }));
-  before[0]->stats().OnSent();
+  before[0]->stats().OnSent(std::chrono::steady_clock::now());
   auto after = pool_->Sync({Node("localhost", "id-1")});
   EXPECT_EQ(after[0], before[0]);
   EXPECT_EQ(after[0]->address(), "localhost:" + std::to_string(testing::CassandraPort()));
@@ -116,7 +116,7 @@ TEST_F(PoolTest, AHostIdKeepsTheNodeAcrossAnAddressChange) {
     return c && c->address().rfind("localhost:", 0) == 0;
   }));
   NodeReport r;
-  after[0]->stats().Report(&r);
+  after[0]->stats().Report(std::chrono::steady_clock::now(), &r);
   EXPECT_EQ(r.requests, 1u);  // the stats stayed
   EXPECT_EQ(pool_->size(), 1u);
 }

@@ -13,9 +13,6 @@
 // Without a routing key or replica information, step 1 is the local data centre's up nodes,
 // rotated. An empty local_dc makes every node local (single-DC clusters, servers that report
 // no DC); with local_dc set, a node without a DC is remote.
-//
-// The legacy overload (ring + node count) is today's SimpleStrategy walk over every node,
-// kept until the session calls the policy one; it is to be removed then.
 // Thread-safety: pure functions (PlanRouteInto keeps a thread_local scratch of one byte per
 // node); `health` is called on the caller's thread, at most once per node per plan.
 #pragma once
@@ -51,11 +48,5 @@ std::vector<size_t> PlanRoute(const Topology& topology, const ReplicaMap& replic
 void PlanRouteInto(const Topology& topology, const ReplicaMap& replicas,
                    const RoutingPolicy& policy, std::string_view routing_key, uint64_t round_robin,
                    const std::function<NodeHealth(size_t)>& health, std::vector<size_t>* plan);
-
-// Legacy (see above): every node index in [0, nodes), once each: the SimpleStrategy walk
-// from the key's owner, then the nodes the ring does not list; round-robin from `start`
-// without a key.
-std::vector<size_t> PlanRoute(const TokenRing& ring, size_t nodes, std::string_view routing_key,
-                              uint64_t start);
 
 }  // namespace shoal::store::cassandra

@@ -1,8 +1,7 @@
 // Tests for cql_routing.h. PlanRoute with a policy: the key's local replicas first (rotated by
 // the round-robin counter, so every replica leads in turn), then the other local nodes, remote
 // data centres only with remote_dc_fallback, suspects after every healthy node, down nodes
-// never; without a key or replica information, the local nodes round-robin. The legacy
-// overload: the owner first, then the ring's next distinct nodes; round-robin without a key.
+// never; without a key or replica information, the local nodes round-robin.
 #include "store/cassandra/cql_routing.h"
 
 #include <limits>
@@ -147,24 +146,6 @@ TEST(PlanRouteTest, IntoReusesThePlan) {
   PlanRouteInto(topo, replicas, kFallback, kKey, 0, Health(), &plan);
   EXPECT_EQ(plan, (V{1, 2, 0, 3, 4, 5}));
   EXPECT_EQ(plan.data(), data);  // no new allocation
-}
-
-TEST(LegacyPlanRouteTest, TheOwnerComesFirstThenTheNextDistinctNodes) {
-  const std::string key = "k1";
-  const int64_t token = Murmur3Token(key);
-  // Node 2 owns the token (its ring token is the first at or after it), then 0, then 1.
-  TokenRing ring({{token - 10, 1}, {token, 2}, {token + 10, 0}, {token + 20, 2}});
-  EXPECT_EQ(PlanRoute(ring, 3, key, 0), (std::vector<size_t>{2, 0, 1}));
-  // A node without tokens comes after the ring's.
-  EXPECT_EQ(PlanRoute(ring, 4, key, 0), (std::vector<size_t>{2, 0, 1, 3}));
-}
-
-TEST(LegacyPlanRouteTest, WithoutARoutingKeyEveryNodeRoundRobin) {
-  TokenRing ring({{0, 0}, {100, 1}, {200, 2}});
-  EXPECT_EQ(PlanRoute(ring, 3, "", 0), (std::vector<size_t>{0, 1, 2}));
-  EXPECT_EQ(PlanRoute(ring, 3, "", 4), (std::vector<size_t>{1, 2, 0}));
-  EXPECT_EQ(PlanRoute(TokenRing(), 2, "key", 1), (std::vector<size_t>{1, 0}));
-  EXPECT_TRUE(PlanRoute(ring, 0, "", 0).empty());
 }
 
 }  // namespace

@@ -279,8 +279,8 @@ Result<std::unique_ptr<Session>> Session::Open(SessionOptions options) {
                "', the contact point's" +
                (s.options.remote_dc_fallback ? "" : " (other data centres take no requests)"));
   }
-  s.policy = RoutingPolicy{.local_dc = *local_dc,
-                           .remote_dc_fallback = s.options.remote_dc_fallback};
+  s.policy =
+      RoutingPolicy{.local_dc = *local_dc, .remote_dc_fallback = s.options.remote_dc_fallback};
   s.Publish(std::move(topology).value());
   // Wait for each slot's first outcome, so that Open returns with the pools as full as the
   // cluster allows.
@@ -406,7 +406,8 @@ void Session::Execute(std::shared_ptr<const PreparedStatement> statement, std::s
   const View& view = *call->view;
   const TimePoint now = std::chrono::steady_clock::now();
   PlanRouteInto(
-      view.topology, view.replicas, view.policy, call->options.routing_key,
+      view.topology, view.replicas, view.policy,
+      s.options.token_aware ? std::string_view(call->options.routing_key) : std::string_view(),
       s.round_robin.fetch_add(1, std::memory_order_relaxed),
       [&view, now](size_t i) { return view.Health(i, now); }, &call->plan);
   if (!s.executor->Start(call)) {

@@ -112,6 +112,10 @@ struct SessionOptions {
   std::string local_dc;
   // Send to nodes of other data centres when no node of the local one can take a request.
   bool remote_dc_fallback = false;
+  // Send a read whose partition key is bound to that key's replicas first; false: every read
+  // goes round-robin over the local data centre's nodes (a coordinator hop more, as gocql's
+  // default policy; for benchmarks and comparisons).
+  bool token_aware = true;
 
   // --- latency-aware health and speculative reads (cql_node_stats.h, cql_executor.h) ---
   // An idempotent read not answered after speculative_delay is sent to the next node of its
