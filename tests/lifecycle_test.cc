@@ -83,7 +83,7 @@ class LifecycleTest : public ::testing::Test {
 
 TEST_F(LifecycleTest, SigtermDrainAnswersTheRequestInFlightThenExitsZero) {
   ASSERT_NO_FATAL_FAILURE(StartServer(
-      [](std::string& t) { ASSERT_EQ(ReplaceAll(t, "timeout: 2s", "timeout: 5s"), 1); }));
+      [](std::string& t) { ASSERT_EQ(ReplaceAll(t, "timeout: 2s", "timeout: 30s"), 1); }));
   const int64_t n = RowsForDuration(seconds(1));
   const double queries = Metric("shoal_store_queries_total");
 

@@ -21,7 +21,7 @@
 //              event takes the node out of routing at once; UP dials it at once. A node's
 //              first connection (new, or back from down) prepares every statement the
 //              session made before the node takes requests. With discover_peers false the
-//              events are still acted on but the session keeps to the contact point.
+//              events are still acted on but the session keeps to the contact points.
 //   Routing    EXECUTE of a statement whose partition key is fully bound goes to the key's
 //              replicas in the local data centre first (the session keyspace's replication,
 //              cql_replicas.h), then to the other local nodes; remote data centres only with
@@ -91,7 +91,8 @@ struct SessionOptions {
   std::vector<std::string> node_networks;
   size_t connections_per_node = 2;
   size_t io_threads = 1;
-  // Read system.peers_v2 and connect to every node; false keeps to the contact points.
+  // Read system.peers_v2 and connect to every node; false keeps to the contact points, all
+  // taken to be in the first one's data centre.
   bool discover_peers = true;
   Duration connect_timeout = std::chrono::seconds(5);
   // An idle connection sends OPTIONS after heartbeat_interval; no answer within

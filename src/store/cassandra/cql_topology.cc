@@ -162,12 +162,15 @@ Result<Topology> DiscoverTopology(Connection& control, const HostPort& contact,
   topology.nodes.push_back(std::move(local));
   if (!discovery.discover_peers) {
     // The other contact points are nodes of their own, without tokens (they take requests
-    // round-robin, and after the ring's replicas for routed ones).
+    // round-robin, and after the ring's replicas for routed ones), taken to be in the
+    // connected one's data centre: the operator named them, nothing else says where they are.
+    const std::string dc = topology.nodes.front().dc;
     for (const HostPort& hp : discovery.contact_points) {
       if (hp == contact) continue;
       NodeInfo other;
       other.endpoint = hp;
       other.address = hp.ToString();
+      other.dc = dc;
       topology.nodes.push_back(std::move(other));
     }
   }
