@@ -417,7 +417,9 @@ TEST_F(CassandraRingTest, KilledNodeCostsNo5xxAndGetsRequestsAgainAfterRestart) 
   EXPECT_EQ(total.failures, 0) << "requests without an answer";
   EXPECT_GT(before.rate(), kThreads * kRatePerThread * 0.5) << "the load did not run";
   EXPECT_GE(back_after, 0) << victim.endpoint() << " got no requests within 10 s of serving CQL "
-                           << "again; " << kRequests << " per node: " << Describe(after.m1);
+                           << "again; " << kRequests << " per node: " << Describe(after.m1)
+                           << "\nshoal's log:\n"
+                           << shoal->Output();
 }
 
 // b. bootstrap a 4th node: shoal sends it requests within a few seconds of its serving CQL;
