@@ -41,7 +41,7 @@ std::shared_ptr<Outcome> Execute(Session& s, const std::shared_ptr<const Prepare
   ExecuteOptions o;
   o.idempotent = idempotent;
   const TimePoint start = std::chrono::steady_clock::now();
-  s.Execute(stmt, "", 0, o, start + timeout, [out, start](Result<ResultMessage> r) {
+  s.Execute(stmt, "", 0, o, start + timeout, [out, start](const Result<ResultMessage>& r) {
     if (out->callbacks.fetch_add(1) == 0) {
       out->took = std::chrono::steady_clock::now() - start;
       out->status.set_value(r.status());
@@ -201,6 +201,7 @@ TEST_F(CqlHealthTest, ShutdownWithAttemptsAndTimersOutstandingEndsEveryCallOnce)
   Open(o);
   proxy_->Pause();
   std::vector<std::shared_ptr<Outcome>> calls;
+  calls.reserve(20);
   for (int i = 0; i < 20; ++i) calls.push_back(Execute(*session_, stmt_, 10s));
   std::this_thread::sleep_for(10ms);
   session_->Shutdown(100ms);
@@ -234,6 +235,7 @@ TEST_P(CqlHealthBenchmark, DISABLED_ReadLatencyWithAPausedNode) {
   const TimePoint start = std::chrono::steady_clock::now();
   for (int i = 0; i < kReads; i += kInFlight) {
     std::vector<std::shared_ptr<Outcome>> batch;
+    batch.reserve(kInFlight);
     for (int j = 0; j < kInFlight; ++j) batch.push_back(Execute(*session_, stmt_, 2s));
     for (auto& b : batch) {
       EXPECT_TRUE(Wait(*b).ok());
