@@ -70,11 +70,13 @@ test: check lint test-clang
 bench: deps
 	scripts/install-deps.sh --bench
 	cmake --preset release >/dev/null
-	cmake --build --preset release --target shoal shoal_micro_bench shoal_hit_bench shoal_ring_bench
+	cmake --build --preset release --target shoal shoal_micro_bench shoal_hit_bench shoal_ring_bench \
+	  shoal_route_bench
 	mkdir -p bench/out
 	build/release/bench/shoal_micro_bench --benchmark_min_time=0.2 | tee bench/out/micro.txt
 	build/release/bench/shoal_hit_bench --benchmark_min_time=0.2 | tee bench/out/hit.txt
 	build/release/bench/shoal_ring_bench --benchmark_min_time=0.2 | tee bench/out/ring.txt
+	build/release/bench/shoal_route_bench --benchmark_min_time=0.2 | tee bench/out/route.txt
 	bench/run.sh $(BENCH_ARGS)
 
 format: deps
