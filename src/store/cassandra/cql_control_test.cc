@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -127,16 +128,22 @@ TEST(CqlControlTest, ShutdownWhileTheControlConnectionFailsOverIsClean) {
   EXPECT_EQ((*session)->control_address(), "");
 }
 
-// On a real ring (SHOAL_CASSANDRA_RING=<a node's address>, e.g. scripts/cassandra-ring.sh's
-// 127.0.0.2; skipped otherwise; nothing here disturbs the ring): every node gets a pool, and a
-// lost control connection moves to another node.
+// On a real ring (SHOAL_CASSANDRA_RING=HOST:PORT[,HOST:PORT...], as scripts/with-cassandra.sh
+// exports scripts/cassandra-ring.sh's nodes; skipped otherwise; nothing here disturbs the
+// ring): every node gets a pool, and a lost control connection moves to another node.
 TEST(CqlControlTest, OnARingTheControlConnectionMovesToAnotherNode) {
   // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, nothing writes it.
   const char* ring = std::getenv("SHOAL_CASSANDRA_RING");
   if (ring == nullptr) GTEST_SKIP() << "SHOAL_CASSANDRA_RING not set";
   MemoryLogger log;
   SessionOptions o = Options(&log);
-  o.contact_points = {ring};
+  o.contact_points.clear();
+  std::string_view rest = ring;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    o.contact_points.emplace_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
   o.port = 9042;
   auto session = Session::Open(o);
   ASSERT_TRUE(session.ok()) << session.status().ToString();
