@@ -56,8 +56,8 @@ seeds=127.0.0.2:7000
 
 say() { echo "cassandra-ring: $*"; }
 die() { echo "cassandra-ring: ERROR: $*" >&2; exit 1; }
-now() { echo "${EPOCHREALTIME/,/.}"; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=cassandra/common.sh
+. "$helpers/common.sh" # now, since, alive, our_pid, port_busy, terminate
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
@@ -96,38 +96,17 @@ indexes() {
   done | sort -n
 }
 
-# True while $1 runs (a zombie whose threads have all exited counts as gone; see
-# scripts/cassandra.sh).
-alive() {
-  local st threads
-  st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
-  threads=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null || true)
-  [ -n "$st" ] || return 1
-  [ "$st" != Z ] || [ "${threads:-1}" -gt 1 ]
-}
-
-# Prints node K's pid if it is alive and its command line is ours (a recycled pid is
-# never mistaken for it), else nothing.
+# Prints node K's pid if it is alive and its command line is ours, else nothing.
 running_pid() {
-  local f pid dir
+  local dir
   dir=$(node_dir "$1")
-  f=$dir/cassandra.pid
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f" 2>/dev/null || true)
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  alive "$pid" || return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dcassandra.storagedir=$dir/storage " || return 0
-  echo "$pid"
+  our_pid "$dir/cassandra.pid" "$dir/storage"
 }
 
 paused() { [ "$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" = T ]; }
 
 probe() { # K: prints the release version when node K answers CQL
   python3 "$helpers/cql.py" --host "$(address_of "$1")" --port 9042 --timeout 3 --probe 2>/dev/null
-}
-
-port_busy() { # HOST PORT: true when something accepts TCP connections there
-  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
 
 node_state() { # K -> up | starting | paused | down | decommissioned
@@ -308,30 +287,6 @@ wait_ring() {
     done
     [ "$(date +%s)" -lt "$1" ] || die "ring not ready after ${start_timeout}s: $reason"
     sleep 1
-  done
-}
-
-# terminate PID...: SIGCONT (a paused node cannot act on SIGTERM) and SIGTERM to each,
-# then SIGKILL to those still alive after $stop_timeout s.
-terminate() {
-  local pid deadline left
-  for pid in "$@"; do
-    kill -CONT "$pid" 2>/dev/null || true
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  deadline=$(($(date +%s) + stop_timeout))
-  while :; do
-    left=()
-    for pid in "$@"; do alive "$pid" && left+=("$pid"); done
-    [ ${#left[@]} -gt 0 ] || return 0
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      say "pids ${left[*]} still alive after ${stop_timeout}s, sending SIGKILL"
-      kill -KILL "${left[@]}" 2>/dev/null || true
-      sleep 1
-      for pid in "${left[@]}"; do alive "$pid" && die "pid $pid survived SIGKILL"; done
-      return 0
-    fi
-    sleep 0.2
   done
 }
 

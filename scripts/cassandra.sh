@@ -60,8 +60,8 @@ log_dir=$data/logs
 
 say() { echo "cassandra: $*"; }
 die() { echo "cassandra: ERROR: $*" >&2; exit 1; }
-now() { echo "${EPOCHREALTIME/,/.}"; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=cassandra/common.sh
+. "$helpers/common.sh" # now, since, alive, our_pid, port_busy, terminate
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
@@ -146,37 +146,11 @@ fetch_jars() {
 
 # --- process bookkeeping ----------------------------------------------------
 
-# True while $1 runs. A zombie whose threads have all exited counts as gone
-# (its sockets are closed): the node is reparented to pid 1 once the starting
-# shell exits, and pid 1 here reaps ~2 s late (measured). The main thread alone
-# being a zombie is not enough: the other threads still hold the ports.
-alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  local st threads
-  st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
-  threads=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null || true)
-  [ -n "$st" ] || return 1
-  [ "$st" != Z ] || [ "${threads:-1}" -gt 1 ]
-}
-
 # Prints the pid of the node that owns $data if it is alive, else nothing.
-# Checks the command line too, so a recycled pid is never mistaken for ours.
-running_pid() {
-  [ -f "$pid_file" ] || return 0
-  local pid
-  pid=$(cat "$pid_file" 2>/dev/null || true)
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  alive "$pid" || return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dcassandra.storagedir=$data/storage " || return 0
-  echo "$pid"
-}
+running_pid() { our_pid "$pid_file" "$data/storage"; }
 
 state() { # key -> value recorded by the last start, or empty
   [ -f "$state_file" ] && sed -n "s/^$1=//p" "$state_file" | head -n1 || true
-}
-
-port_busy() { # true when something accepts TCP connections on 127.0.0.1:$1
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 show_logs() {
@@ -204,28 +178,6 @@ keep_cds_archive() {
   rm -f "$pending"
 }
 
-# SIGTERM, then SIGKILL after $stop_timeout s; returns once $1 is gone.
-# SIGTERM runs Cassandra's shutdown hook: stop transports, flush memtables.
-terminate() {
-  local pid=$1 deadline i
-  kill -TERM "$pid" 2>/dev/null || true
-  deadline=$(($(date +%s) + stop_timeout))
-  while alive "$pid"; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      say "pid $pid still alive after ${stop_timeout}s, sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      for i in $(seq 100); do
-        alive "$pid" || break
-        sleep 0.1
-      done
-      alive "$pid" && die "pid $pid survived SIGKILL"
-      break
-    fi
-    sleep 0.2
-  done
-  return 0
-}
-
 # --- commands ---------------------------------------------------------------
 
 cmd_start() {
@@ -247,7 +199,7 @@ cmd_start() {
   rm -f "$pid_file"
   need_prereqs
   for p in "$port" "$storage_port"; do
-    port_busy "$p" && die "127.0.0.1:$p is already in use by another process (pick another SHOAL_CASSANDRA_PORT or SHOAL_CASSANDRA_STORAGE_PORT)"
+    port_busy 127.0.0.1 "$p" && die "127.0.0.1:$p is already in use by another process (pick another SHOAL_CASSANDRA_PORT or SHOAL_CASSANDRA_STORAGE_PORT)"
   done
 
   local t_dl
