@@ -9,6 +9,8 @@ awkward in bash:
   first-requests --url URL --paths FILE --count N     latency of N first-time requests
   record        --label L --wrk-out FILE [key=value ...]  one result line (JSON) on stdout
   summary       RESULTS.jsonl                         the summary table
+  jsonl         DB DIR TABLE...                       each TABLE of SQLite DB as DIR/TABLE.jsonl
+                                                      (for `shoal load` into Cassandra)
 
 Single-threaded, standard library only.
 """
@@ -229,6 +231,16 @@ def spread(args):
           f"  ({len(runs)} wrk: " + ", ".join(f"{r['rps']:.0f}" for r in runs) + ")")
 
 
+def jsonl(args):
+    import sqlite3
+    db = sqlite3.connect(args.db)
+    db.row_factory = sqlite3.Row
+    for table in args.tables:
+        with open(f"{args.dir}/{table}.jsonl", "w", encoding="utf-8") as f:
+            for row in db.execute(f"SELECT * FROM {table}"):
+                f.write(json.dumps(dict(row), ensure_ascii=False) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -260,6 +272,11 @@ def main():
     p.add_argument("results")
     p.add_argument("--title", default="")
     p.set_defaults(fn=summary)
+    p = sub.add_parser("jsonl")
+    p.add_argument("db")
+    p.add_argument("dir")
+    p.add_argument("tables", nargs="+")
+    p.set_defaults(fn=jsonl)
     args = ap.parse_args()
     args.fn(args)
 

@@ -35,16 +35,7 @@ if [[ ! -f $OUT/catalog.db ]]; then
   "$BIN" demo --generate-only --dir "$OUT" --items "$ITEMS" >&2
 fi
 if [[ ! -f $OUT/items.jsonl ]]; then
-  python3 - "$OUT" <<'PY'
-import json, sqlite3, sys
-out = sys.argv[1]
-db = sqlite3.connect(f"{out}/catalog.db")
-db.row_factory = sqlite3.Row
-for table in ("items", "reviews"):
-    with open(f"{out}/{table}.jsonl", "w", encoding="utf-8") as f:
-        for row in db.execute(f"SELECT * FROM {table}"):
-            f.write(json.dumps(dict(row), ensure_ascii=False) + "\n")
-PY
+  python3 "$HERE/bench_tool.py" jsonl "$OUT/catalog.db" "$OUT" items reviews
 fi
 schema() {  # the CQL schema with keyspace $KS, one statement per line, NUL-separated
   python3 - "$KS" <<'PY'

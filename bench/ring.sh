@@ -53,15 +53,7 @@ SLOW_PID=$("$RING" nodes | awk '$2 == "127.0.0.3" { print $5 }')
 # --- data --------------------------------------------------------------------------------
 if [[ ! -f $OUT/items.jsonl ]]; then
   "$BIN" demo --generate-only --dir "$OUT" --items "$ITEMS" >&2
-  python3 - "$OUT" <<'PY'
-import json, sqlite3, sys
-out = sys.argv[1]
-db = sqlite3.connect(f"{out}/catalog.db")
-db.row_factory = sqlite3.Row
-with open(f"{out}/items.jsonl", "w", encoding="utf-8") as f:
-    for row in db.execute("SELECT * FROM items"):
-        f.write(json.dumps(dict(row), ensure_ascii=False) + "\n")
-PY
+  python3 "$HERE/bench_tool.py" jsonl "$OUT/catalog.db" "$OUT" items
 fi
 "$RING" cql 1 "DROP KEYSPACE IF EXISTS $KS" >/dev/null
 "$RING" cql 1 "CREATE KEYSPACE $KS WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2, 'dc2': 1}" >/dev/null
