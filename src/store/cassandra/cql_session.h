@@ -42,8 +42,7 @@
 //              re-prepares (info), protocol faults and errors the operator must fix (error,
 //              rate-limited). Never a line per request.
 //
-// Not done (ARCHITECTURE.md): schema agreement after DDL, speculative execution,
-// compression, protocol v5 framing.
+// Not done (ARCHITECTURE.md): schema agreement after DDL, protocol v5 framing, snappy.
 //
 // Callbacks run on a session I/O thread, exactly once (Execute after Shutdown is the exception:
 // it calls back with Cancelled before returning); a ResultCallback's message views the
