@@ -7,11 +7,10 @@
 #include <utility>
 
 #include "base/host_port.h"
-#include "base/keyed_hash.h"
 #include "base/log_escape.h"
 #include "base/mutex.h"
-#include "cluster/frequency_sketch.h"
 #include "cluster/hash_ring.h"
+#include "cluster/hot_admission.h"
 #include "cluster/peer_reply.h"
 #include "cluster/rpc_transport.h"
 
@@ -128,7 +127,9 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
         clock(c),
         local_purge(std::move(lp)),
         log(options.logger, "cluster"),
-        sketch({.expected_keys = options.hot_expected_keys}) {}
+        hot({.enabled = options.hot_cache,
+             .min_hits = options.hot_min_hits,
+             .expected_keys = options.hot_expected_keys}) {}
 
   const ClusterOptions options;
   const std::unique_ptr<PeerTransport> owned_transport;  // the rpc one, or null when borrowed
@@ -147,7 +148,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   bool stopped SHOAL_GUARDED_BY(set_mu) = false;
   std::atomic<bool> stopping{false};
 
-  FrequencySketch sketch;
+  HotAdmission hot;  // counts owners' answers; says which to keep (hot_admission.h)
   std::atomic<cache::ReadThrough*> read_through{nullptr};
 
   std::atomic<uint64_t> peer_gets{0}, peer_errors{0}, local_fallbacks{0}, hot_admissions{0},
@@ -254,7 +255,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     }
     if (reply.entry.ok()) {
       cache::Keep keep = cache::Keep::kNone;
-      if (options.hot_cache && sketch.RecordAndAdmit(KeyedHash(key), options.hot_min_hits)) {
+      if (hot.Admit(key)) {
         keep = cache::Keep::kHot;
         hot_admissions.fetch_add(1, std::memory_order_relaxed);
       }
