@@ -36,6 +36,7 @@
 #include "cache/read_through.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "zipf.h"
 
 namespace shoal::bench {
 namespace {
@@ -120,15 +121,10 @@ BENCHMARK(BM_CacheLookupHitSameKey)->Threads(1)->Threads(2)->UseRealTime();
 // (../shared/workload/SPEC.md): a few keys take most hits, as in production.
 const std::vector<uint32_t>& ZipfSequence() {
   static const std::vector<uint32_t> seq = [] {
-    std::vector<double> cdf(kKeys);
-    double sum = 0;
-    for (size_t i = 0; i < kKeys; ++i) cdf[i] = (sum += 1.0 / static_cast<double>(i + 1));
+    const Zipf zipf(kKeys, 1.0);
     std::mt19937_64 rng(42);
-    std::uniform_real_distribution<double> u(0, sum);
     std::vector<uint32_t> out(1 << 16);
-    for (uint32_t& v : out) {
-      v = static_cast<uint32_t>(std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin());
-    }
+    for (uint32_t& v : out) v = static_cast<uint32_t>(zipf.Draw(rng));
     return out;
   }();
   return seq;
