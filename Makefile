@@ -66,17 +66,19 @@ test: check lint test-clang
 	scripts/with-cassandra.sh $(MAKE) --no-print-directory test-dev test-asan test-tsan test-fuzz
 	@echo "make test: lint, clang build, dev, asan, tsan and fuzz suites passed"
 
-# The micro-benchmarks (Google Benchmark, release build), then the end-to-end run.
+# The micro-benchmarks (Google Benchmark, release build), the 100-node cluster simulation (about
+# a minute), then the end-to-end run.
 bench: deps
 	scripts/install-deps.sh --bench
 	cmake --preset release >/dev/null
 	cmake --build --preset release --target shoal shoal_micro_bench shoal_hit_bench shoal_ring_bench \
-	  shoal_route_bench
+	  shoal_route_bench shoal_cluster_sim
 	mkdir -p bench/out
 	build/release/bench/shoal_micro_bench --benchmark_min_time=0.2 | tee bench/out/micro.txt
 	build/release/bench/shoal_hit_bench --benchmark_min_time=0.2 | tee bench/out/hit.txt
 	build/release/bench/shoal_ring_bench --benchmark_min_time=0.2 | tee bench/out/ring.txt
 	build/release/bench/shoal_route_bench --benchmark_min_time=0.2 | tee bench/out/route.txt
+	build/release/bench/shoal_cluster_sim --json | tee bench/out/cluster_sim.txt
 	bench/run.sh $(BENCH_ARGS)
 
 format: deps

@@ -76,6 +76,7 @@ struct Flags {
   double grace_s = 300;        // api.grace default
   size_t entry_bytes = 1'600;  // assumed charge of a real entry, for the byte figures
   size_t join_names = 20;      // other names tried as the joining node, for the spread of (b)
+  uint64_t names = 0;          // the nodes' address block: another block, another ring
   bool sweep = false;
   bool json = false;
 };
@@ -84,9 +85,10 @@ constexpr const char* kUsage =
     "usage: cluster_sim [--nodes N] [--keys N] [--requests N] [--zipf S] [--hot-min-hits N]\n"
     "                   [--hot-entries N] [--sketch-keys N] [--points N] [--seed N]\n"
     "                   [--rate R] [--ttl SECONDS] [--grace SECONDS] [--entry-bytes N]\n"
-    "                   [--join-names N] [--sweep] [--json]\n"
+    "                   [--names BLOCK] [--join-names N] [--sweep] [--json]\n"
     "Simulates N nodes (default 100) serving Zipf requests, then one node joining.\n"
     "  --hot-entries 0 turns the hot cache off; --ttl 0 makes nothing expire.\n"
+    "  --names B: the nodes are 10.B.x.y:7070 (another B, another ring; default 0).\n"
     "  --sweep also runs variations (hot_min_hits, hot entries, points, ttl).\n"
     "  --json ends with one JSON line of the figures.\n";
 
@@ -164,6 +166,8 @@ Flags ParseFlags(int argc, char** argv) {
       f.grace_s = ParseReal(arg, value, 0, 1e9);
     } else if (arg == "--entry-bytes") {
       f.entry_bytes = ParseCount(arg, value, 1, 1u << 30);
+    } else if (arg == "--names") {
+      f.names = ParseCount(arg, value, 0, 254);
     } else if (arg == "--join-names") {
       f.join_names = ParseCount(arg, value, 0, 1000);
     } else {
@@ -173,14 +177,16 @@ Flags ParseFlags(int argc, char** argv) {
   return f;
 }
 
-// NodeName is node i's peer address; NodeName(nodes) is the one that joins.
-std::string NodeName(size_t i) {
-  return "10.0." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1) + ":7070";
+// NodeName is node i's peer address in address block `block` (10.block.x.y); node `nodes` of
+// block --names is the one that joins, and block --names + 1 gives the other joining names.
+std::string NodeName(size_t i, uint64_t block) {
+  return "10." + std::to_string(block) + "." + std::to_string(i / 200) + "." +
+         std::to_string(i % 200 + 1) + ":7070";
 }
 
-std::vector<std::string> NodeNames(size_t n) {
+std::vector<std::string> NodeNames(size_t n, uint64_t block) {
   std::vector<std::string> names;
-  for (size_t i = 0; i < n; ++i) names.push_back(NodeName(i));
+  for (size_t i = 0; i < n; ++i) names.push_back(NodeName(i, block));
   return names;
 }
 
@@ -225,7 +231,7 @@ struct RunResult {
   std::vector<uint64_t> hot_entries;  // held at the end, per node
   uint64_t hot_hits = 0, stale_hot_hits = 0, forwarded = 0, owner_local = 0, admissions = 0,
            store_loads = 0, evictions = 0;
-  size_t entry_charge = 0;  // of one simulated entry
+  size_t entry_charge = 0;  // what the hot cache charges for one simulated entry
   size_t sketch_bytes = 0;  // per node
   double seconds = 0;       // wall time
 };
@@ -261,7 +267,12 @@ class Simulation {
     r.refreshes.assign(n, 0);
     r.keys_owned.assign(n, 0);
     for (uint32_t o : owner_) ++r.keys_owned[o];
-    r.entry_charge = EntryFor(0, 0)->BaseCharge();
+    {
+      // What the cache charges for one simulated entry (its BaseCharge and its index node).
+      cache::Cache scratch({.capacity_bytes = size_t{1} << 20});
+      scratch.Insert(EntryFor(0, 0));
+      r.entry_charge = static_cast<size_t>(scratch.Stats().bytes);
+    }
     entries_[0].reset();
 
     struct Node {
@@ -407,6 +418,34 @@ Moves CountMoves(const HashRing& before, const HashRing& after, const std::strin
   return m;
 }
 
+// JoinSpread: moved/ideal when the joining node has other names (join_names of them, plus
+// `first`, the default joiner's figure).
+struct JoinSpread {
+  double lo = 0, hi = 0, mean = 0;
+  size_t within = 0;             // names with moved/ideal <= 1.05
+  uint64_t between_stayers = 0;  // over the other names
+};
+
+JoinSpread SpreadOfJoins(const Flags& f, const HashRing& before,
+                         const std::vector<std::string>& keys, const Zipf& zipf, double first) {
+  JoinSpread s{first, first, first, first <= 1.05 ? size_t{1} : size_t{0}, 0};
+  double sum = first;
+  for (size_t j = 1; j <= f.join_names; ++j) {
+    const std::string other = NodeName(j - 1, f.names + 1);
+    std::vector<std::string> names = before.nodes();
+    names.push_back(other);
+    const Moves a = CountMoves(before, HashRing(names, f.points), other, keys, zipf);
+    const double ratio = a.ratio(keys.size(), f.nodes + 1);
+    s.lo = std::min(s.lo, ratio);
+    s.hi = std::max(s.hi, ratio);
+    sum += ratio;
+    if (ratio <= 1.05) ++s.within;
+    s.between_stayers += a.between_stayers;
+  }
+  s.mean = sum / static_cast<double>(f.join_names + 1);
+  return s;
+}
+
 void PrintRun(const char* title, const Flags& f, const RunResult& r) {
   const Load no_hot = Spread(r.no_hot);
   const Load with = Spread(r.answers);
@@ -434,10 +473,11 @@ void PrintRun(const char* title, const Flags& f, const RunResult& r) {
       100.0 * static_cast<double>(r.stale_hot_hits) / req,
       100.0 * static_cast<double>(r.owner_local) / req,
       100.0 * static_cast<double>(r.forwarded) / req);
-  std::printf("  admissions %llu, hot evictions %llu, store loads %llu\n",
-              static_cast<unsigned long long>(r.admissions),
-              static_cast<unsigned long long>(r.evictions),
-              static_cast<unsigned long long>(r.store_loads));
+  std::printf(
+      "  admissions %llu (as Cluster counts them: refreshes included), hot evictions %llu, store "
+      "loads %llu\n",
+      static_cast<unsigned long long>(r.admissions), static_cast<unsigned long long>(r.evictions),
+      static_cast<unsigned long long>(r.store_loads));
   const Load hot = Spread(r.hot_entries);
   const double total = hot.mean * static_cast<double>(r.nodes);
   std::printf(
@@ -451,6 +491,7 @@ void PrintRun(const char* title, const Flags& f, const RunResult& r) {
       f.entry_bytes, static_cast<double>(hot.max * f.entry_bytes) / 1048576.0,
       hot.mean * static_cast<double>(f.entry_bytes) / 1048576.0,
       total * static_cast<double>(f.entry_bytes) / 1048576.0, r.sketch_bytes / 1024);
+  std::fflush(stdout);
 }
 
 void AppendField(std::string& out, const char* name, double v) {
@@ -500,23 +541,32 @@ void Sweep(const Flags& base, const std::vector<std::string>& keys, const Zipf& 
   add("ttl 0 (no expiry)", [](Flags& f) { f.ttl_s = 0; });
   std::printf("\nSweep (one change from the run above each; %llu requests):\n",
               static_cast<unsigned long long>(base.requests));
-  std::printf("  %-20s %9s %9s %9s %9s %10s %9s\n", "variation", "keys max", "busiest", "2nd half",
-              "hot hits", "hot/node", "moved/ideal");
+  std::printf("  %-20s %9s %9s %9s %9s %10s  %s\n", "variation", "keys max", "busiest", "2nd half",
+              "hot hits", "hot/node",
+              "moved/ideal (over the join names: min-max, how many <= 1.05)");
   for (const Variation& var : v) {
     const Flags& f = var.flags;
-    const HashRing ring(NodeNames(f.nodes), f.points);
+    const HashRing ring(NodeNames(f.nodes, f.names), f.points);
     Simulation sim(f, ring, keys, zipf);
     const RunResult r = sim.Run();
-    std::vector<std::string> after_names = NodeNames(f.nodes);
-    after_names.push_back(NodeName(f.nodes));
-    const HashRing after(after_names, f.points);
-    const Moves m = CountMoves(ring, after, NodeName(f.nodes), keys, zipf);
-    std::printf("  %-20s %8.3fx %8.3fx %8.3fx %8.1f%% %10.0f %10.3f\n", var.name.c_str(),
+    std::string moved = "as above";
+    if (f.points != base.points) {
+      std::vector<std::string> after_names = NodeNames(f.nodes, f.names);
+      after_names.push_back(NodeName(f.nodes, f.names));
+      const HashRing after(after_names, f.points);
+      const Moves m = CountMoves(ring, after, NodeName(f.nodes, f.names), keys, zipf);
+      const JoinSpread js = SpreadOfJoins(f, ring, keys, zipf, m.ratio(keys.size(), f.nodes + 1));
+      char text[96];
+      std::snprintf(text, sizeof text, "%.3f (%.3f-%.3f, %zu/%zu)",
+                    m.ratio(keys.size(), f.nodes + 1), js.lo, js.hi, js.within, f.join_names + 1);
+      moved = text;
+    }
+    std::printf("  %-20s %8.3fx %8.3fx %8.3fx %8.1f%% %10.0f  %s\n", var.name.c_str(),
                 Spread(r.keys_owned).ratio(), Spread(r.answers).ratio(),
                 Spread(r.late_answers).ratio(),
                 100.0 * static_cast<double>(r.hot_hits + r.stale_hot_hits) /
                     static_cast<double>(f.requests),
-                Spread(r.hot_entries).mean, m.ratio(keys.size(), f.nodes + 1));
+                Spread(r.hot_entries).mean, moved.c_str());
     std::fflush(stdout);
   }
 }
@@ -526,10 +576,11 @@ int Main(int argc, char** argv) {
   std::printf(
       "cluster_sim: %zu nodes, %zu keys, %llu requests, Zipf s=%.2f, %zu points per node, "
       "hot_min_hits %u, hot cache %zu entries a node, sketch for %zu keys, ttl %.0f s, grace "
-      "%.0f s, %.0f requests/s (%.0f s simulated), seed %llu\n",
+      "%.0f s, %.0f requests/s (%.0f s simulated), seed %llu, nodes 10.%llu.x.y\n",
       f.nodes, f.keys, static_cast<unsigned long long>(f.requests), f.zipf_s, f.points,
       f.hot_min_hits, f.hot_entries, f.sketch_keys, f.ttl_s, f.grace_s, f.rate,
-      static_cast<double>(f.requests) / f.rate, static_cast<unsigned long long>(f.seed));
+      static_cast<double>(f.requests) / f.rate, static_cast<unsigned long long>(f.seed),
+      static_cast<unsigned long long>(f.names));
   std::vector<std::string> keys;
   keys.reserve(f.keys);
   for (size_t k = 0; k < f.keys; ++k) keys.push_back(KeyName(k));
@@ -542,14 +593,14 @@ int Main(int argc, char** argv) {
                 return 100.0 * s;
               }());
 
-  const std::vector<std::string> names = NodeNames(f.nodes);
+  const std::vector<std::string> names = NodeNames(f.nodes, f.names);
   const HashRing before(names, f.points);
   Simulation sim(f, before, keys, zipf);
   const RunResult r = sim.Run();
   PrintRun("Before the join", f, r);
 
   // (b) one node joins.
-  const std::string joiner = NodeName(f.nodes);
+  const std::string joiner = NodeName(f.nodes, f.names);
   std::vector<std::string> after_names = names;
   after_names.push_back(joiner);
   const HashRing after(after_names, f.points);
@@ -564,28 +615,14 @@ int Main(int argc, char** argv) {
   std::printf("    keys moved between two nodes that stayed: %llu (must be 0)\n",
               static_cast<unsigned long long>(m.between_stayers));
   // The same join with other names for the new node: how much the figure depends on the name.
-  double lo = m.ratio(f.keys, f.nodes + 1), hi = lo, sum = lo;
-  size_t within = lo <= 1.05 ? 1 : 0;
-  uint64_t stray = m.between_stayers;
-  for (size_t j = 1; j <= f.join_names; ++j) {
-    const std::string other =
-        "10.1." + std::to_string(j / 200) + "." + std::to_string(j % 200 + 1) + ":7070";
-    std::vector<std::string> alt = names;
-    alt.push_back(other);
-    const Moves a = CountMoves(before, HashRing(alt, f.points), other, keys, zipf);
-    const double ratio = a.ratio(f.keys, f.nodes + 1);
-    lo = std::min(lo, ratio);
-    hi = std::max(hi, ratio);
-    sum += ratio;
-    if (ratio <= 1.05) ++within;
-    stray += a.between_stayers;
-  }
+  const JoinSpread spread = SpreadOfJoins(f, before, keys, zipf, m.ratio(f.keys, f.nodes + 1));
+  const uint64_t stray = m.between_stayers + spread.between_stayers;
   if (f.join_names > 0) {
     std::printf(
         "    over %zu joining names: moved/ideal from %.3fx to %.3fx, mean %.3fx; %zu of "
         "them <= 1.05x; keys moved between stayers %llu\n",
-        f.join_names + 1, lo, hi, sum / static_cast<double>(f.join_names + 1), within,
-        static_cast<unsigned long long>(stray));
+        f.join_names + 1, spread.lo, spread.hi, spread.mean, spread.within,
+        static_cast<unsigned long long>(spread.between_stayers));
   }
 
   // The cluster after the join, from cold.
@@ -607,13 +644,14 @@ int Main(int argc, char** argv) {
     AppendField(out, "hot_capacity_entries", static_cast<double>(f.hot_entries));
     AppendField(out, "ttl_s", f.ttl_s);
     AppendField(out, "seed", static_cast<double>(f.seed));
+    AppendField(out, "names", static_cast<double>(f.names));
     AppendField(out, "entry_bytes", static_cast<double>(f.entry_bytes));
     AppendRunJson(out, "", f, r);
     AppendField(out, "moved_fraction", static_cast<double>(m.moved) / static_cast<double>(f.keys));
     AppendField(out, "moved_over_ideal", m.ratio(f.keys, f.nodes + 1));
     AppendField(out, "moved_between_stayers", static_cast<double>(stray));
-    AppendField(out, "moved_over_ideal_min", lo);
-    AppendField(out, "moved_over_ideal_max", hi);
+    AppendField(out, "moved_over_ideal_min", spread.lo);
+    AppendField(out, "moved_over_ideal_max", spread.hi);
     AppendRunJson(out, "after_", f, r_after);
     out += "}";
     std::printf("%s\n", out.c_str());
