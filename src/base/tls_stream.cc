@@ -86,23 +86,30 @@ void TlsStream::ServerHandshake(Done done) {
 }
 
 void TlsStream::Handshake(ssl::stream_base::handshake_type type, Done done) {
-  tls_->async_handshake(
-      type, [this, done = std::move(done)](const boost::system::error_code& error) {
-        if (!error) return done(std::string());
-        std::string why;
-        const long verify = SSL_get_verify_result(tls_->native_handle());
-        if (verify != X509_V_OK) {
-          why = std::string("certificate verify failed (") + X509_verify_cert_error_string(verify) +
-                ")";
-        } else if (error.category() == asio::error::get_ssl_category()) {
-          const char* reason = ERR_reason_error_string(static_cast<unsigned long>(error.value()));
-          why = reason != nullptr ? reason : error.message();
-        } else {
-          why = error == asio::error::eof ? std::string("closed by the peer") : error.message();
-        }
-        ERR_clear_error();
-        done(why);
-      });
+  tls_->async_handshake(type,
+                        [this, done = std::move(done)](const boost::system::error_code& error) {
+                          done(error ? FailureText(error) : std::string());
+                        });
+}
+
+std::string TlsStream::FailureText(const boost::system::error_code& error) {
+  std::string why;
+  const long verify = tls_ ? SSL_get_verify_result(tls_->native_handle()) : X509_V_OK;
+  if (verify != X509_V_OK) {
+    why = std::string(kVerifyFailed) + " (" + X509_verify_cert_error_string(verify) + ")";
+  } else if (error.category() == asio::error::get_ssl_category()) {
+    const auto code = static_cast<unsigned long>(error.value());
+    const char* reason = ERR_reason_error_string(code);
+    why = reason != nullptr ? reason : error.message();
+    // Reasons from SSL_AD_REASON_OFFSET up are alerts the peer sent.
+    if (ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET) {
+      why = std::string(kRefusedByPeer) + " (" + why + ")";
+    }
+  } else {
+    why = error == asio::error::eof ? std::string("closed by the peer") : error.message();
+  }
+  ERR_clear_error();
+  return why;
 }
 
 bool TlsStream::PeerCovers(std::string_view host) {

@@ -61,8 +61,8 @@ class TlsStream {
   Tcp::socket& tcp() { return tls_ ? tls_->next_layer() : plain_; }
 
   // ClientHandshake runs the TLS client handshake for `host` (the name or address dialled)
-  // and calls done with an empty string, or with why it failed ("certificate verify failed
-  // (unable to get local issuer certificate)"). Plain TCP: done("") at once, on the strand.
+  // and calls done with an empty string, or with why it failed (FailureText). Plain TCP:
+  // done("") at once, on the strand.
   void ClientHandshake(const std::string& host, bool verify_host, Done done);
   // ServerHandshake runs the server side; the client's certificate is verified against the
   // CA (and required: MakeTlsContext's server context). Plain TCP: done("") on the strand.
@@ -72,6 +72,15 @@ class TlsStream {
   // an IP SAN equal to it for an address, a DNS SAN matching it for a name. False on plain TCP
   // or without a peer certificate.
   bool PeerCovers(std::string_view host);
+
+  // FailureText says why a handshake, read or write failed, starting with
+  // kVerifyFailed ("certificate verify failed (IP address mismatch)") when this end refused
+  // the peer's certificate, kRefusedByPeer ("refused by the peer (tlsv1 alert unknown ca)")
+  // when the peer sent a TLS alert (it refused this end's certificate, say; with TLS 1.3 a
+  // client learns that only at its first read), else OpenSSL's reason or the socket's error.
+  static constexpr std::string_view kVerifyFailed = "certificate verify failed";
+  static constexpr std::string_view kRefusedByPeer = "refused by the peer";
+  std::string FailureText(const boost::system::error_code& error);
 
   template <typename Buffers, typename Handler>
   void AsyncReadSome(const Buffers& buffers, Handler&& handler) {

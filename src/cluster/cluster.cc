@@ -50,9 +50,10 @@ Status CheckLoopbackWithoutSecret(const ClusterOptions& o, const std::vector<std
   if (!o.secret.empty() || !o.tls.ca.empty() || o.insecure) return Status::Ok();
   auto refuse = [](const std::string& what) {
     return Status::InvalidArgument(what +
-                                   " is not on loopback and there is no cluster.secret: peers "
-                                   "would talk unauthenticated; set a secret (or "
-                                   "cluster.insecure: true to accept the risk)");
+                                   " is not on loopback and there is no cluster.secret nor "
+                                   "cluster.tls: peers would talk unauthenticated; set a "
+                                   "secret or TLS (or cluster.insecure: true to accept the "
+                                   "risk)");
   };
   for (const auto& p : peers) {
     Result<HostPort> a = ParseHostPort(p);

@@ -137,8 +137,8 @@ class Cluster final : public cache::Loader {
   Cluster& operator=(const Cluster&) = delete;
 
   // Start serves other nodes' calls from `read_through` (the rpc transport listens on self's
-  // port). Without a secret it refuses (InvalidArgument) a peer or a peer-port host beyond
-  // loopback, unless `insecure` is set, which it then warns about once.
+  // port). Without a secret or TLS it refuses (InvalidArgument) a peer or a peer-port host
+  // beyond loopback, unless `insecure` is set, which it then warns about once.
   Status Start(cache::ReadThrough& read_through);
   uint16_t peer_port() const;
   // Stop stops serving peers and closes every client; calls in flight fail. Idempotent.

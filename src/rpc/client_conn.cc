@@ -82,17 +82,26 @@ void ClientConn::OnConnected(const boost::system::error_code& ec) {
         if (self->stage_ != Stage::kTls) return;  // finished meanwhile (timeout, Close)
         if (error.empty()) return self->SendHello();
         // An error like a refused authentication: a certificate or a node set up wrong.
-        const std::string why = "TLS handshake failed: " + error + self->TlsHint();
+        const std::string why = "TLS handshake failed: " + error + self->TlsHint(error);
         self->state->fault_log.Write(self->state->log, LogLevel::kError,
                                      "peer " + self->state->peer + ": " + why);
         self->Fail(Status::Unavailable("peer " + self->state->peer + " down: " + why), true);
       });
 }
 
-std::string ClientConn::TlsHint() const {
-  return stream_.tls() ? " (does the peer have cluster.tls? every node needs it, or none)"
-                       : " (does the peer require TLS? cluster.tls must be set on every node, "
-                         "or on none)";
+std::string ClientConn::TlsHint(std::string_view why) const {
+  if (!stream_.tls()) {
+    return " (does the peer require TLS? cluster.tls must be set on every node, or on none)";
+  }
+  if (why.starts_with(TlsStream::kRefusedByPeer)) {
+    return " (is this node's certificate from the cluster's CA, and does it name the host of "
+           "cluster.self?)";
+  }
+  if (why.starts_with(TlsStream::kVerifyFailed)) {
+    return " (is the peer's certificate from cluster.tls.ca, and does it name the address "
+           "dialled?)";
+  }
+  return " (does the peer have cluster.tls? every node needs it, or none)";
 }
 
 void ClientConn::SendHello() {
@@ -152,11 +161,16 @@ void ClientConn::OnRead(const boost::system::error_code& ec, size_t n) {
   if (stage_ == Stage::kDone) return;
   const bool opening = stage_ != Stage::kReady;
   if (ec) {
-    const std::string what = ec == asio::error::eof ? "closed by the peer" : ec.message();
-    return Fail(Status::Unavailable("peer " + state->peer +
-                                    (opening ? " down: handshake: connection " + what + TlsHint()
-                                             : ": connection lost: " + what)),
-                opening);
+    // With TLS 1.3 a client whose certificate the server refuses learns it here, at its
+    // first read after the TLS handshake: FailureText says "refused by the peer (...)".
+    const std::string what = ec == asio::error::eof ? std::string("closed by the peer")
+                             : stream_.tls()        ? stream_.FailureText(ec)
+                                                    : ec.message();
+    return Fail(
+        Status::Unavailable("peer " + state->peer +
+                            (opening ? " down: handshake: connection " + what + TlsHint(what)
+                                     : ": connection lost: " + what)),
+        opening);
   }
   decoder_.Commit(n);
   batch_.clear();
@@ -164,7 +178,7 @@ void ClientConn::OnRead(const boost::system::error_code& ec, size_t n) {
   for (;;) {
     Result<std::optional<Frame>> next = decoder_.Next();
     if (!next.ok()) {
-      ProtocolError(std::string(next.status().message()) + (opening ? TlsHint() : ""),
+      ProtocolError(std::string(next.status().message()) + (opening ? TlsHint("") : ""),
                     "malformed frame");
       alive = false;
       break;

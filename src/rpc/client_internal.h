@@ -196,9 +196,9 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   void OnConnected(const boost::system::error_code& ec);
   // SendHello starts the rpc handshake (after the TLS handshake, with TLS).
   void SendHello();
-  // TlsHint is a hint for a failure during the handshake that may come from one end having
-  // cluster.tls and the other not.
-  std::string TlsHint() const;
+  // TlsHint is a hint for a failure `why` during the handshake: a certificate refused by
+  // either end, or one end having cluster.tls and the other not.
+  std::string TlsHint(std::string_view why) const;
   void SendHandshake(FrameType type, std::string_view payload);
   void Read();
   void OnRead(const boost::system::error_code& ec, size_t n);

@@ -64,10 +64,16 @@ void ServerConn::OnTlsHandshake(const std::string& error) {
   if (closed_here_) return;
   if (error.empty()) return Read();
   state->auth_failures.fetch_add(1, std::memory_order_relaxed);
+  const char* hint =
+      error.starts_with(TlsStream::kVerifyFailed)
+          ? " (a client certificate not from cluster.tls.ca?)"
+      : error.starts_with(TlsStream::kRefusedByPeer)
+          ? " (is this node's certificate from the peer's CA, and does it name the address the "
+            "peer dialled?)"
+          : " (a peer without cluster.tls, or without a certificate?)";
   state->refusal_log.Write(state->log, LogLevel::kWarn,
                            "connection from " + remote_ + ": TLS handshake failed: " + error +
-                               " (a peer without cluster.tls, or a certificate not from "
-                               "cluster.tls.ca?); dropping the connection");
+                               hint + "; dropping the connection");
   Close();
 }
 
