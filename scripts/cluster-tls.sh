@@ -27,6 +27,7 @@ command -v openssl >/dev/null || {
   exit 4
 }
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)  # absolute: the files are made in a work directory below it
 work=$(mktemp -d "$dir/.tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"

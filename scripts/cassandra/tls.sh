@@ -23,6 +23,7 @@ dir=${1:?usage: tls.sh DIR}
 [ -f "$dir/.complete" ] && exit 0
 command -v openssl >/dev/null || { echo "tls.sh: MISSING PREREQUISITE: openssl" >&2; exit 4; }
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)  # absolute: the files are made in a work directory below it
 work=$(mktemp -d "$dir/.tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
