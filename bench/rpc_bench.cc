@@ -10,6 +10,8 @@
 // callback. Not a test: run it by hand on an otherwise idle machine, from a release build.
 //
 // Usage: shoal_rpc_bench [seconds per run, default 5] [payload bytes, default 64]
+// With SHOAL_RPC_BENCH_TLS=DIR (a directory made by scripts/cluster-tls.sh), both ends speak
+// mutual TLS (cluster.tls) with DIR's node.pem, to compare with the plain runs.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -175,6 +177,13 @@ int main(int argc, char** argv) {
   shoal::rpc::ServerOptions so;
   so.host = "127.0.0.1";
   so.port = 0;
+  const char* tls_dir = std::getenv("SHOAL_RPC_BENCH_TLS");
+  shoal::TlsFiles tls;
+  if (tls_dir != nullptr && *tls_dir != '\0') {
+    const std::string d = tls_dir;
+    tls = {.ca = d + "/ca.pem", .cert = d + "/node.pem", .key = d + "/node-key.pem"};
+  }
+  so.tls = tls;
   shoal::rpc::Server server(server_rt, so, echo);
   if (Status st = server.Start(); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.ToString().c_str());
@@ -184,9 +193,11 @@ int main(int argc, char** argv) {
   co.host = "127.0.0.1";
   co.port = server.port();
   co.connections = 1;
+  co.tls = tls;
+  co.self = "127.0.0.2:1";  // with TLS the server checks it against node.pem's SANs
 
-  std::printf("rpc echo over 127.0.0.1, %.1f s per run, %ld-byte payloads\n", seconds,
-              payload_bytes);
+  std::printf("rpc echo over 127.0.0.1%s, %.1f s per run, %ld-byte payloads\n",
+              tls.ca.empty() ? "" : " (mutual TLS)", seconds, payload_bytes);
   std::printf("%-20s %9s %12s %9s %9s %8s\n", "mode", "in_flight", "calls/s", "p50_us", "p99_us",
               "errors");
   {

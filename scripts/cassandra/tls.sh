@@ -18,44 +18,29 @@
 # Idempotent: a complete DIR (marker DIR/.complete, written last) is left as it is.
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 dir=${1:?usage: tls.sh DIR}
 [ -f "$dir/.complete" ] && exit 0
 command -v openssl >/dev/null || { echo "tls.sh: MISSING PREREQUISITE: openssl" >&2; exit 4; }
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)  # absolute: the files are made in a work directory below it
 work=$(mktemp -d "$dir/.tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+# shellcheck source=../tls-common.sh
+. "$here/../tls-common.sh"
 
-# ca NAME CN: a self-signed CA.
-ca() {
-  key "$1-key.pem"
-  openssl req -x509 -new -key "$1-key.pem" -sha256 -days 3650 -subj "/O=shoal test/CN=$2" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -out "$1.pem" 2>/dev/null
-}
-
-# leaf NAME CN EXTENSIONS: a certificate signed by ca.pem.
-leaf() {
-  key "$1-key.pem"
-  openssl req -new -key "$1-key.pem" -subj "/O=shoal test/CN=$2" -out "$1.csr" 2>/dev/null
-  printf '%s\n' "$3" >"$1.ext"
-  openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -sha256 \
-    -days 3650 -extfile "$1.ext" -out "$1.pem" 2>/dev/null
-  rm -f "$1.csr" "$1.ext"
-}
-
-ca ca "shoal test CA"
-ca other-ca "an unrelated CA"
+tls_ca ca "shoal test CA"
+tls_ca other-ca "an unrelated CA"
 rm -f other-ca-key.pem
 sans="IP:127.0.0.1"
 for i in 2 3 4 5 6 7 8 9; do sans+=",IP:127.0.0.$i"; done
-leaf server shoal-cassandra "basicConstraints=CA:FALSE
+tls_leaf ca server shoal-cassandra "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=$sans"
-leaf client shoal-client "basicConstraints=CA:FALSE
+tls_leaf ca client shoal-client "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
 openssl pkcs12 -export -name cassandra -inkey server-key.pem -in server.pem -certfile ca.pem \

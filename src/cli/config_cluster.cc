@@ -1,4 +1,5 @@
-// The cluster section of the config: this node's peer address, the owners, the peer secret.
+// The cluster section of the config: this node's peer address, the owners, the peer secret,
+// mutual TLS (config_tls.cc).
 #include "base/host_port.h"
 #include "cli/config_internal.h"
 
@@ -6,14 +7,14 @@ namespace shoal::cli::config_internal {
 namespace {
 
 constexpr std::string_view kHow =
-    "set cluster.secret (or secret_env), or cluster.insecure: true to accept that";
+    "set cluster.secret (or secret_env) or cluster.tls, or cluster.insecure: true to accept that";
 
-// CheckPeerExposure refuses a peer port without a secret that others can reach, or peers
+// CheckPeerExposure refuses a peer port without a secret or TLS that others can reach, or peers
 // beyond loopback called without one (security review H3), unless cluster.insecure is set;
 // then it leaves a warning that serve prints at every start.
 void CheckPeerExposure(const Walker& w, const YAML::Node& node, Config* c) {
   const cluster::ClusterOptions& o = c->cluster;
-  if (!o.secret.empty()) return;
+  if (!o.secret.empty() || !o.tls.ca.empty()) return;  // either authenticates the peers
   std::string problem;
   YAML::Node at;
   if (node["listen"] && !IsLoopbackHost(o.listen_host)) {
@@ -51,8 +52,9 @@ void CheckPeerExposure(const Walker& w, const YAML::Node& node, Config* c) {
 
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "cluster",
-        {"self", "peers", "callers", "listen", "secret", "secret_env", "insecure", "peer_timeout",
-         "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits", "ring_points"});
+        {"self", "peers", "callers", "listen", "secret", "secret_env", "tls", "insecure",
+         "peer_timeout", "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits",
+         "ring_points"});
   c->clustered = true;
   cluster::ClusterOptions& o = c->cluster;
   if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");
@@ -76,10 +78,11 @@ void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   }
   o.secret =
       w.Secret(node, "cluster", "secret", "it authenticates every peer", &c->file_holds_secret);
+  if (auto n = node["tls"]) ParseClusterTls(w, n, &o.tls);
   if (auto n = node["insecure"]) o.insecure = w.Bool(n, "cluster.insecure");
   if (auto n = node["listen"]) {
     o.listen_host = w.Scalar(n, "cluster.listen");
-  } else if (o.secret.empty() && !o.insecure) {
+  } else if (o.secret.empty() && o.tls.ca.empty() && !o.insecure) {
     // Without a secret anyone who reaches the peer port can read the cache and purge it.
     o.listen_host = "127.0.0.1";
     c->peer_listen_defaulted = true;

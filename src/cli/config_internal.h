@@ -16,6 +16,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "base/tls_files.h"
 #include "cli/config.h"
 
 namespace shoal::cli::config_internal {
@@ -72,6 +73,15 @@ class Walker {
  private:
   std::string file_;
 };
+
+// ConfigPath resolves a file named in the config against the config's directory.
+std::string ConfigPath(const Walker& w, const std::string& name);
+// CheckTlsSection checks the files of a TLS section (`prefix`: "cluster.tls") with
+// CheckTlsFiles (base/tls_files.h) and fails at the line of the key the error names.
+void CheckTlsSection(const Walker& w, const YAML::Node& section, std::string_view prefix,
+                     const TlsFiles& files, bool cert_required);
+// ParseClusterTls reads cluster.tls: ca, cert and key, all required, checked now.
+void ParseClusterTls(const Walker& w, const YAML::Node& n, TlsFiles* tls);
 
 void ParseStore(const Walker& w, const YAML::Node& node, Config* c);
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c);

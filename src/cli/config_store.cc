@@ -3,8 +3,8 @@
 
 #include <arpa/inet.h>
 
+#include "base/tls_files.h"
 #include "cli/config_internal.h"
-#include "store/cassandra/cql_tls.h"
 
 namespace shoal::cli::config_internal {
 namespace {
@@ -52,13 +52,6 @@ std::string CidrProblem(const std::string& text) {
   return "";
 }
 
-// ConfigPath resolves a file named in the config against the config's directory.
-std::string ConfigPath(const Walker& w, const std::string& name) {
-  std::filesystem::path path = name;
-  if (path.is_relative()) path = std::filesystem::path(w.file()).parent_path() / path;
-  return path.lexically_normal().string();
-}
-
 // ParseTls reads store.cassandra.tls and checks its files now, so a missing or unparsable one
 // is reported with this file:line rather than as a node that does not answer.
 void ParseTls(const Walker& w, const YAML::Node& n, store::cassandra::SessionOptions* session) {
@@ -71,19 +64,8 @@ void ParseTls(const Walker& w, const YAML::Node& n, store::cassandra::SessionOpt
   if (auto v = n["verify_hostname"]) {
     tls.verify_hostname = w.Bool(v, "store.cassandra.tls.verify_hostname");
   }
-  store::cassandra::TlsOptions files;
-  files.ca = tls.ca;
-  files.cert = tls.cert;
-  files.key = tls.key;
-  const Status st = store::cassandra::CheckTlsFiles(files);
-  if (st.ok()) return;
-  // The message starts with the key it is about; point at that key's line.
-  const std::string_view m = st.message();
-  YAML::Node at = n;
-  for (const char* key : {"ca", "cert", "key"}) {
-    if (m.starts_with("store.cassandra.tls." + std::string(key) + ":") && n[key]) at = n[key];
-  }
-  w.Fail(at, m);
+  CheckTlsSection(w, n, "store.cassandra.tls",
+                  TlsFiles{.ca = tls.ca, .cert = tls.cert, .key = tls.key}, false);
 }
 
 // ParseCassandraRouting reads the data-centre and speculative-read keys of store.cassandra.

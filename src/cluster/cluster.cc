@@ -42,16 +42,17 @@ Status CheckPeers(const std::string& self, const std::vector<std::string>& peers
   return Status::Ok();
 }
 
-// CheckLoopbackWithoutSecret: with no secret (and not insecure), every peer and the peer
-// port's host must be on loopback (H3 of the security review: an unauthenticated peer port
-// serves purges and reads to whoever reaches it).
+// CheckLoopbackWithoutSecret: with no secret and no TLS (and not insecure), every peer and the
+// peer port's host must be on loopback (H3 of the security review: an unauthenticated peer
+// port serves purges and reads to whoever reaches it). Mutual TLS authenticates on its own.
 Status CheckLoopbackWithoutSecret(const ClusterOptions& o, const std::vector<std::string>& peers) {
-  if (!o.secret.empty() || o.insecure) return Status::Ok();
+  if (!o.secret.empty() || !o.tls.ca.empty() || o.insecure) return Status::Ok();
   auto refuse = [](const std::string& what) {
     return Status::InvalidArgument(what +
-                                   " is not on loopback and there is no cluster.secret: peers "
-                                   "would talk unauthenticated; set a secret (or "
-                                   "cluster.insecure: true to accept the risk)");
+                                   " is not on loopback and there is no cluster.secret nor "
+                                   "cluster.tls: peers would talk unauthenticated; set a "
+                                   "secret or TLS (or cluster.insecure: true to accept the "
+                                   "risk)");
   };
   for (const auto& p : peers) {
     Result<HostPort> a = ParseHostPort(p);
@@ -327,6 +328,7 @@ RpcTransportOptions TransportOptions(const ClusterOptions& o) {
   t.self = o.self;
   t.listen_host = o.listen_host;
   t.secret = o.secret;
+  t.tls = o.tls;
   t.insecure = o.insecure;
   t.connections = o.connections;
   t.connect_timeout = o.peer_timeout;
@@ -367,7 +369,7 @@ Cluster::~Cluster() { Stop(); }
 Status Cluster::Start(cache::ReadThrough& read_through) {
   State& s = *state_;
   if (Status st = CheckLoopbackWithoutSecret(s.options, s.options.peers); !st.ok()) return st;
-  if (s.options.secret.empty() && s.options.insecure) {
+  if (s.options.secret.empty() && s.options.tls.ca.empty() && s.options.insecure) {
     s.log.Warn(
         "cluster.insecure: no secret, and peers beyond loopback are allowed: anyone who reaches "
         "the peer port can read and purge this node's cache");

@@ -51,6 +51,7 @@
 #include "base/clock.h"
 #include "base/logger.h"
 #include "base/status.h"
+#include "base/tls_files.h"
 #include "cache/loader.h"
 #include "cache/read_through.h"
 #include "cluster/messages.h"
@@ -64,7 +65,11 @@ struct ClusterOptions {
   std::vector<std::string> peers;  // the nodes that own keys, host:port each
   std::string listen_host;         // where the peer server binds (port: self's); default self's
   std::string secret;              // shared by all nodes; empty: no peer authentication
-  // Without a secret, peers beyond loopback are refused unless this is set (cluster.insecure).
+  // Mutual TLS on the peer port (cluster.tls; rpc/client.h, rpc/server.h): all three files or
+  // none. It authenticates peers on its own: with it a secret is optional.
+  TlsFiles tls;
+  // Without a secret or TLS, peers beyond loopback are refused unless this is set
+  // (cluster.insecure).
   bool insecure = false;
   // Nodes that own no keys (cache.memory 0) and call this one. When non-empty, an
   // authenticated peer connection must name an address in `peers` or here; when empty (so
@@ -132,8 +137,8 @@ class Cluster final : public cache::Loader {
   Cluster& operator=(const Cluster&) = delete;
 
   // Start serves other nodes' calls from `read_through` (the rpc transport listens on self's
-  // port). Without a secret it refuses (InvalidArgument) a peer or a peer-port host beyond
-  // loopback, unless `insecure` is set, which it then warns about once.
+  // port). Without a secret or TLS it refuses (InvalidArgument) a peer or a peer-port host
+  // beyond loopback, unless `insecure` is set, which it then warns about once.
   Status Start(cache::ReadThrough& read_through);
   uint16_t peer_port() const;
   // Stop stops serving peers and closes every client; calls in flight fail. Idempotent.

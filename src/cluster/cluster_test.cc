@@ -188,6 +188,27 @@ TEST_F(ClusterTest, AGetFromAPeerIsServedHereEvenForAKeyOwnedElsewhere) {
   EXPECT_EQ(transport_.service(), nullptr);
 }
 
+// Peers beyond loopback need authentication: a secret, or mutual TLS (cluster.tls), which
+// authenticates on its own; neither is refused at Start (without cluster.insecure).
+TEST_F(ClusterTest, PeersBeyondLoopbackNeedASecretOrTls) {
+  options_.secret.clear();
+  cache::Cache cache({.capacity_bytes = 1 << 20});
+  {
+    Cluster& plain = Make();
+    cache::ReadThrough plain_rt(cache, plain, clock_);
+    const Status refused = plain.Start(plain_rt);
+    EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << refused.ToString();
+    EXPECT_NE(refused.message().find("no cluster.secret"), std::string_view::npos);
+  }
+
+  options_.tls = {.ca = "ca.pem", .cert = "node.pem", .key = "node-key.pem"};
+  Cluster& tls = Make();
+  cache::ReadThrough tls_rt(cache, tls, clock_);
+  EXPECT_TRUE(tls.Start(tls_rt).ok());
+  EXPECT_EQ(log_.Count("cluster", "cluster.insecure"), 0u);
+  tls.Stop();
+}
+
 // ---- (e) purge fan-out -------------------------------------------------------------------------
 
 TEST_F(ClusterTest, APurgeReachesEveryPeerAndThisNodeAndReportsTheFailures) {

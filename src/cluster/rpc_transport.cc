@@ -100,6 +100,7 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
   }
   co.connections = options_.connections;
   co.secret = options_.secret;
+  co.tls = options_.tls;
   co.self = options_.self;
   co.allow_insecure = options_.insecure;
   co.keepalive = options_.keepalive;
@@ -117,6 +118,7 @@ Status RpcTransport::Serve(PeerService& service) {
   so.host = options_.listen_host.empty() ? self->host : options_.listen_host;
   so.port = self->port;
   so.secret = options_.secret;
+  so.tls = options_.tls;
   so.self = options_.self;
   so.allow_insecure = options_.insecure;
   so.idle_timeout = options_.idle_timeout;

@@ -2,6 +2,8 @@
 // peer) and rpc::Server (the peer port), with the cluster messages of messages.h inside the
 // frames.
 //
+// With `tls`, every peer connection is mutual TLS (docs/rpc-format.md, "TLS"): the owner's
+// certificate must name the host dialled, the caller's the host of the self it claims.
 // The rpc handshake binds this node's self and the address dialled (docs/rpc-format.md):
 // clients name `self`, the server answers to `self` and asks the PeerService whether the
 // caller is a KnownCaller. A GET reply that cannot be decoded, and an owner's Cancelled (it is
@@ -22,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/logger.h"
+#include "base/tls_files.h"
 #include "cluster/peer_transport.h"
 #include "rpc/runtime.h"
 
@@ -36,7 +39,8 @@ struct RpcTransportOptions {
   std::string self;         // this node, host:port: Serve listens on its port
   std::string listen_host;  // where Serve binds; empty: self's host
   std::string secret;       // empty: no peer authentication
-  bool insecure = false;    // without a secret, still dial and listen beyond loopback
+  TlsFiles tls;             // mutual TLS on every peer connection; ca empty: plain TCP
+  bool insecure = false;    // without a secret or TLS, still dial and listen beyond loopback
   size_t connections = 2;   // per peer
   Duration connect_timeout = std::chrono::milliseconds(500);
   // The server drops a connection silent this long (zero: never); the clients PING a

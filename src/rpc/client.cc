@@ -72,6 +72,16 @@ ClientCore::ClientCore(Runtime& rt, ClientOptions o)
       peer(FormatHostPort(options.host, options.port)),
       log(options.logger, "rpc"),
       backoff(options.backoff_initial, options.backoff_max) {
+  if (!options.tls.ca.empty()) {
+    Result<std::shared_ptr<asio::ssl::context>> made =
+        MakeTlsContext(options.tls, "cluster.tls", TlsRole::kClient);
+    if (made.ok()) {
+      tls_context = *std::move(made);
+    } else {
+      tls_error =
+          Status::Unavailable("peer " + peer + ": TLS: " + std::string(made.status().message()));
+    }
+  }
   MutexLock lock(mu);
   slots.resize(options.connections);
 }
@@ -83,12 +93,14 @@ struct Client::State : ClientCore {
 void ClientCore::Call(FrameType type, uint8_t method, std::string payload, Duration timeout,
                       CallCallback done) {
   calls.fetch_add(1, std::memory_order_relaxed);
-  if (options.secret.empty() && !options.allow_insecure && !IsLoopbackHost(options.host)) {
+  if (options.secret.empty() && options.tls.ca.empty() && !options.allow_insecure &&
+      !IsLoopbackHost(options.host)) {
     return Refuse(std::move(done),
                   Status::Unavailable("refusing to dial peer " + peer +
-                                      " without a secret (it is not on loopback); set "
-                                      "cluster.secret (or cluster.insecure)"));
+                                      " without a secret or TLS (it is not on loopback); set "
+                                      "cluster.secret or cluster.tls (or cluster.insecure)"));
   }
+  if (!tls_error.ok()) return Refuse(std::move(done), tls_error);
   if (payload.size() > options.max_frame - kMinFrameLength) {
     return Refuse(std::move(done),
                   Status::ResourceExhausted("call payload of " + std::to_string(payload.size()) +

@@ -22,6 +22,14 @@
 // Unavailable with a message naming authentication), and its calls fail. connect_timeout
 // covers the TCP connect and the handshake together.
 //
+// With `tls` set, every connection is TLS (1.2 or later) from its first byte: the client
+// verifies the server's certificate against tls.ca and requires it to name the host dialled
+// (an IP SAN for an address, a DNS SAN for a name), and presents its own certificate, whose
+// SAN the server checks against the `self` this client names in HELLO. The handshake above
+// then runs inside TLS, with or without a secret. A server that does not speak TLS (or a
+// certificate that fails) fails the connection at once, logged with the reason; the TLS
+// handshake counts against connect_timeout.
+//
 // Connections are dialled lazily: an empty slot of the pool is dialled by the next Call once
 // the backoff allows. Calls go round-robin over the ready connections; a call made while
 // none is ready waits on one being dialled. Request ids, the deadline sweep (every 5 ms,
@@ -50,6 +58,7 @@
 #include "base/clock.h"
 #include "base/logger.h"
 #include "base/status.h"
+#include "base/tls_files.h"
 #include "rpc/runtime.h"
 
 namespace shoal::rpc {
@@ -66,8 +75,12 @@ struct ClientOptions {
   // checks it (not its own address; one of its peers) and both proofs bind it, together with
   // the address dialled (host:port as given here), which must be the server's own self.
   std::string self;
-  // Without a secret, a peer beyond loopback (IsLoopbackHost) is never dialled unless this is
-  // set (cluster.insecure): its calls fail at once with Unavailable saying so.
+  // Mutual TLS (cluster.tls): all three files, or none (plain TCP). See above. The files are
+  // loaded when the Client is made; if they fail to load, every call fails with Unavailable
+  // naming the file (the config check catches that at start).
+  TlsFiles tls;
+  // Without a secret or TLS, a peer beyond loopback (IsLoopbackHost) is never dialled unless
+  // this is set (cluster.insecure): its calls fail at once with Unavailable saying so.
   bool allow_insecure = false;
   // A reply frame whose length field exceeds this breaks the connection; a call whose payload
   // exceeds max_frame - 10 is refused with ResourceExhausted (it would break the server's).

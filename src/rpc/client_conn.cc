@@ -1,6 +1,7 @@
 // ClientConn: one multiplexed connection of an rpc::Client's pool (client_internal.h).
 //
-// Dial -> resolve -> connect -> HELLO (+ CHALLENGE / AUTH with a secret) -> ready; then
+// Dial -> resolve -> connect -> [TLS handshake] -> HELLO (+ CHALLENGE / AUTH with a secret)
+// -> ready; then
 // gathered writes of the queued frames, reads matched to pending calls by request id, the
 // sweep tick that fails calls past their deadline, and (options.keepalive) a PING on a
 // connection that has written nothing for a while, so that a server's idle_timeout keeps it.
@@ -31,7 +32,7 @@ ClientConn::ClientConn(std::shared_ptr<ClientCore> s, size_t slot_index, TimePoi
       strand(asio::make_strand(state->impl.io)),
       connect_deadline(now + state->options.connect_timeout),
       timer_armed(true),  // Dial arms it: the connect timeout
-      socket_(strand),
+      stream_(strand, state->tls_context),
       resolver_(strand),
       timer_(strand),
       keepalive_timer_(strand),
@@ -60,7 +61,7 @@ void ClientConn::Dial() {
 }
 
 void ClientConn::Connect() {
-  asio::async_connect(socket_, endpoints_,
+  asio::async_connect(stream_.tcp(), endpoints_,
                       [self = shared_from_this()](const boost::system::error_code& ec,
                                                   const tcp::endpoint&) { self->OnConnected(ec); });
 }
@@ -72,7 +73,38 @@ void ClientConn::OnConnected(const boost::system::error_code& ec) {
                 true);
   }
   boost::system::error_code ignored;
-  socket_.set_option(tcp::no_delay(true), ignored);
+  stream_.tcp().set_option(tcp::no_delay(true), ignored);
+  if (!stream_.tls()) return SendHello();
+  // TLS first: the server's certificate must lead to our CA and name the host dialled.
+  stage_ = Stage::kTls;
+  stream_.ClientHandshake(
+      state->options.host, true, [self = shared_from_this()](const std::string& error) {
+        if (self->stage_ != Stage::kTls) return;  // finished meanwhile (timeout, Close)
+        if (error.empty()) return self->SendHello();
+        // An error like a refused authentication: a certificate or a node set up wrong.
+        const std::string why = "TLS handshake failed: " + error + self->TlsHint(error);
+        self->state->fault_log.Write(self->state->log, LogLevel::kError,
+                                     "peer " + self->state->peer + ": " + why);
+        self->Fail(Status::Unavailable("peer " + self->state->peer + " down: " + why), true);
+      });
+}
+
+std::string ClientConn::TlsHint(std::string_view why) const {
+  if (!stream_.tls()) {
+    return " (does the peer require TLS? cluster.tls must be set on every node, or on none)";
+  }
+  if (why.starts_with(TlsStream::kRefusedByPeer)) {
+    return " (is this node's certificate from the cluster's CA, and does it name the host of "
+           "cluster.self?)";
+  }
+  if (why.starts_with(TlsStream::kVerifyFailed)) {
+    return " (is the peer's certificate from cluster.tls.ca, and does it name the address "
+           "dialled?)";
+  }
+  return " (does the peer have cluster.tls? every node needs it, or none)";
+}
+
+void ClientConn::SendHello() {
   // HELLO: the version, our nonce if we have a secret, who we are and whom we dialled
   // (docs/rpc-format.md). The nonce is outstanding until the handshake ends: a server of this
   // node (same Runtime) refuses a HELLO that carries it (a reflection).
@@ -100,14 +132,14 @@ void ClientConn::SendHandshake(FrameType type, std::string_view payload) {
   std::string& out = type == FrameType::kHello ? hello_out_ : auth_out_;
   out.clear();
   (void)AppendFrame(out, type, 0, 0, payload);  // handshake frames are tiny
-  asio::async_write(socket_, asio::buffer(out),
-                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                      if (ec) {
-                        self->Fail(Status::Unavailable("peer " + self->state->peer +
-                                                       " down: handshake: " + ec.message()),
-                                   true);
-                      }
-                    });
+  stream_.AsyncWrite(asio::buffer(out), [self = shared_from_this()](
+                                            const boost::system::error_code& ec, size_t) {
+    if (ec) {
+      self->Fail(
+          Status::Unavailable("peer " + self->state->peer + " down: handshake: " + ec.message()),
+          true);
+    }
+  });
 }
 
 void ClientConn::Read() {
@@ -119,20 +151,26 @@ void ClientConn::Read() {
     ProtocolError("out of memory for the next frame");
     return;
   }
-  socket_.async_read_some(asio::buffer(space.data(), space.size()),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) { self->OnRead(ec, n); });
+  stream_.AsyncReadSome(asio::buffer(space.data(), space.size()),
+                        [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                          self->OnRead(ec, n);
+                        });
 }
 
 void ClientConn::OnRead(const boost::system::error_code& ec, size_t n) {
   if (stage_ == Stage::kDone) return;
   const bool opening = stage_ != Stage::kReady;
   if (ec) {
-    const std::string what = ec == asio::error::eof ? "closed by the peer" : ec.message();
-    return Fail(Status::Unavailable("peer " + state->peer +
-                                    (opening ? " down: handshake: connection " + what
-                                             : ": connection lost: " + what)),
-                opening);
+    // With TLS 1.3 a client whose certificate the server refuses learns it here, at its
+    // first read after the TLS handshake: FailureText says "refused by the peer (...)".
+    const std::string what = ec == asio::error::eof ? std::string("closed by the peer")
+                             : stream_.tls()        ? stream_.FailureText(ec)
+                                                    : ec.message();
+    return Fail(
+        Status::Unavailable("peer " + state->peer +
+                            (opening ? " down: handshake: connection " + what + TlsHint(what)
+                                     : ": connection lost: " + what)),
+        opening);
   }
   decoder_.Commit(n);
   batch_.clear();
@@ -140,7 +178,8 @@ void ClientConn::OnRead(const boost::system::error_code& ec, size_t n) {
   for (;;) {
     Result<std::optional<Frame>> next = decoder_.Next();
     if (!next.ok()) {
-      ProtocolError(std::string(next.status().message()), "malformed frame");
+      ProtocolError(std::string(next.status().message()) + (opening ? TlsHint("") : ""),
+                    "malformed frame");
       alive = false;
       break;
     }
@@ -260,6 +299,7 @@ bool ClientConn::OnHandshakeFrame(const Frame& frame) {
       return true;
     case Stage::kReady:
     case Stage::kConnecting:
+    case Stage::kTls:
     case Stage::kDone:
       break;
   }
@@ -326,16 +366,16 @@ void ClientConn::WriteNext() {
   }
   wrote_since_keepalive_ = true;
   writing_q_.Buffers(bufs_);
-  asio::async_write(socket_, bufs_,
-                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                      self->writing_q_.Clear();
-                      if (ec) {
-                        return self->Fail(Status::Unavailable("peer " + self->state->peer +
-                                                              ": connection lost: " + ec.message()),
-                                          false);
-                      }
-                      self->WriteNext();
-                    });
+  stream_.AsyncWrite(bufs_, [self = shared_from_this()](const boost::system::error_code& ec,
+                                                        size_t) {
+    self->writing_q_.Clear();
+    if (ec) {
+      return self->Fail(
+          Status::Unavailable("peer " + self->state->peer + ": connection lost: " + ec.message()),
+          false);
+    }
+    self->WriteNext();
+  });
 }
 
 void ClientConn::ArmKeepalive() {
@@ -379,9 +419,7 @@ void ClientConn::ForgetNonce() {
 void ClientConn::CloseSocket() {
   stage_ = Stage::kDone;
   ForgetNonce();
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.Close();
   resolver_.cancel();
   timer_.cancel();
   keepalive_timer_.cancel();

@@ -6,7 +6,8 @@
 //   - ClientCore (= Client::State): the pool (`slots`, one per configured connection, null
 //     while none is open), the backoff, the peer's up/down state, the closed flag, the stats,
 //     and the bookkeeping that lets Close wait for callbacks.
-//   - ClientConn: one TCP connection. Its socket, timer and decoder are touched only on its
+//   - ClientConn: one TCP (or TLS) connection. Its stream, timer and decoder are touched only on
+//   its
 //     strand. Its call table (request id -> pending call), its queue of frames to write and
 //     its phase are under its own mutex, because Call (any thread) inserts into them.
 //
@@ -35,6 +36,7 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -42,6 +44,7 @@
 #include "base/deadline_table.h"
 #include "base/logger.h"
 #include "base/mutex.h"
+#include "base/tls_stream.h"
 #include "rpc/auth.h"
 #include "rpc/client.h"
 #include "rpc/frame.h"
@@ -114,6 +117,10 @@ struct ClientCore : std::enable_shared_from_this<ClientCore> {
   const std::string peer;  // "host:port", for messages
   const Log log;
   LogLimiter fault_log{client_internal::kFaultInterval, client_internal::kFaultBurst};
+  // options.tls loaded (shared by the connections), or null for plain TCP; tls_error says
+  // why the files did not load (every call then fails with it). Set by the constructor.
+  std::shared_ptr<asio::ssl::context> tls_context;
+  Status tls_error;
 
   Mutex mu;
   bool closed SHOAL_GUARDED_BY(mu) = false;
@@ -183,10 +190,15 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
 
  private:
   using tcp = client_internal::tcp;
-  enum class Stage : uint8_t { kConnecting, kHello, kAuthSent, kReady, kDone };
+  enum class Stage : uint8_t { kConnecting, kTls, kHello, kAuthSent, kReady, kDone };
 
   void Connect();
   void OnConnected(const boost::system::error_code& ec);
+  // SendHello starts the rpc handshake (after the TLS handshake, with TLS).
+  void SendHello();
+  // TlsHint is a hint for a failure `why` during the handshake: a certificate refused by
+  // either end, or one end having cluster.tls and the other not.
+  std::string TlsHint(std::string_view why) const;
   void SendHandshake(FrameType type, std::string_view payload);
   void Read();
   void OnRead(const boost::system::error_code& ec, size_t n);
@@ -208,7 +220,7 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   void Fail(const Status& why, bool connect_failure);
 
   // Strand only.
-  tcp::socket socket_;
+  TlsStream stream_;  // plain TCP, or TLS over it (state->tls_context)
   tcp::resolver resolver_;
   asio::steady_timer timer_;
   asio::steady_timer keepalive_timer_;

@@ -23,7 +23,7 @@ struct Server::State : ServerCore {
 void ServerCore::Accept() {
   if (stopped.load()) return;
   auto conn = std::make_shared<ServerConn>(shared_from_this());
-  acceptor.async_accept(conn->socket,
+  acceptor.async_accept(conn->stream.tcp(),
                         [self = shared_from_this(), conn](const boost::system::error_code& ec) {
                           self->OnAccept(conn, ec);
                         });
@@ -43,7 +43,7 @@ void ServerCore::OnAccept(const std::shared_ptr<ServerConn>& conn,
   bool admitted = false;
   std::string why;
   boost::system::error_code addr_ec;
-  conn->address = conn->socket.remote_endpoint(addr_ec).address().to_string();
+  conn->address = conn->stream.tcp().remote_endpoint(addr_ec).address().to_string();
   {
     MutexLock lock(mu);
     // Checked under mu: Stop sets `stopped` before it takes mu to list the connections, so
@@ -75,9 +75,9 @@ void ServerCore::OnAccept(const std::shared_ptr<ServerConn>& conn,
     refused.fetch_add(1, std::memory_order_relaxed);
     refusal_log.Write(log, LogLevel::kWarn,
                       "refusing a connection from " +
-                          internal::EndpointText(conn->socket.remote_endpoint(ignored)) + ": " +
-                          why);
-    conn->socket.close(ignored);
+                          internal::EndpointText(conn->stream.tcp().remote_endpoint(ignored)) +
+                          ": " + why);
+    conn->stream.tcp().close(ignored);
   }
   Accept();
 }
@@ -140,10 +140,17 @@ Status Server::Start() {
   }
   const ServerOptions& o = s.options;
   const std::string where = FormatHostPort(o.host, o.port);
-  if (o.secret.empty() && !o.allow_insecure && !IsLoopbackHost(o.host)) {
-    return Status::InvalidArgument("rpc: refusing to listen on " + where +
-                                   " without a secret: anyone who reaches it could read and "
-                                   "purge the cache; set cluster.secret (or cluster.insecure)");
+  if (o.secret.empty() && o.tls.ca.empty() && !o.allow_insecure && !IsLoopbackHost(o.host)) {
+    return Status::InvalidArgument(
+        "rpc: refusing to listen on " + where +
+        " without a secret or TLS: anyone who reaches it could read and purge the cache; set "
+        "cluster.secret or cluster.tls (or cluster.insecure)");
+  }
+  if (!o.tls.ca.empty()) {
+    Result<std::shared_ptr<asio::ssl::context>> made =
+        MakeTlsContext(o.tls, "cluster.tls", TlsRole::kServer);
+    if (!made.ok()) return made.status();
+    s.tls_context = *std::move(made);
   }
   boost::system::error_code ec;
   tcp::endpoint endpoint;

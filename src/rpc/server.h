@@ -14,6 +14,16 @@
 // that fails is logged (rate-limited) and dropped. Without one, the server accepts any peer and
 // does not authenticate itself.
 //
+// With `tls` set, every connection is TLS (1.2 or later) from its first byte, and the client
+// must present a certificate that leads to tls.ca; the handshake above then runs inside TLS.
+// The client's HELLO must then also name this server's self as the address dialled, a client
+// address other than self that `accept_client` accepts, and the host of that address must be
+// in the client certificate's subjectAltName (an IP SAN for an address, a DNS SAN for a name):
+// a node cannot present its own certificate and claim another member's address. With TLS, a
+// secret is optional (both may be set: both must then pass). A TLS handshake that fails (no
+// certificate, another CA, a plain client) is logged with the reason and the connection is
+// closed at once; it counts against auth_timeout.
+//
 // Before the handshake is done a connection may send only frames of the handshake's size,
 // must finish within auth_timeout, and counts against max_handshakes (and, per remote address,
 // max_handshakes_per_address) as well as max_connections. A reply larger than max_frame is
@@ -43,6 +53,7 @@
 
 #include "base/logger.h"
 #include "base/status.h"
+#include "base/tls_files.h"
 #include "rpc/runtime.h"
 
 namespace shoal::rpc {
@@ -67,11 +78,14 @@ struct ServerOptions {
   // This node's address as its peers dial it (cluster.self). With a secret, a client's HELLO
   // must name it as the address dialled (docs/rpc-format.md). Empty: host:port listened on.
   std::string self;
-  // With a secret, a client's claimed address (its own self) must pass this check too (the
-  // cluster accepts its peers); it is never this server's self. Empty: any other address.
+  // With a secret or TLS, a client's claimed address (its own self) must pass this check too
+  // (the cluster accepts its peers); it is never this server's self. Empty: any other address.
   std::function<bool(std::string_view client_self)> accept_client;
-  // Without a secret, Start refuses a host beyond loopback (IsLoopbackHost) unless this is
-  // set (cluster.insecure): anyone who reaches the port could then call.
+  // Mutual TLS (cluster.tls): all three files, or none (plain TCP). Start loads them and
+  // fails (InvalidArgument naming the file) if they do not load.
+  TlsFiles tls;
+  // Without a secret or TLS, Start refuses a host beyond loopback (IsLoopbackHost) unless this
+  // is set (cluster.insecure): anyone who reaches the port could then call.
   bool allow_insecure = false;
   // The largest length field accepted once a connection is authenticated (before, frames
   // are capped at the handshake's size, auth::kMaxHandshakeFrame). A reply over it is not
@@ -100,7 +114,7 @@ struct ServerStats {
   uint64_t connections_accepted = 0;  // admitted (not those refused by a cap)
   uint64_t connections_refused = 0;   // closed at accept: max_connections or a handshake cap
   uint64_t connections_open = 0;
-  uint64_t auth_failures = 0;  // handshakes refused or timed out (auth_timeout)
+  uint64_t auth_failures = 0;  // handshakes (TLS included) refused or timed out (auth_timeout)
   uint64_t malformed = 0;      // connections dropped for a malformed frame or rejected content
   uint64_t calls = 0;
   uint64_t oversized_replies = 0;  // replies over max_frame, answered ResourceExhausted

@@ -6,8 +6,10 @@
 // connection's OutQueue under its mutex by the Responder, from any thread; the first one
 // since the last write posts the write to the connection's strand.
 //
-// Handshake (docs/rpc-format.md): HELLO first, always; with a secret, CHALLENGE / AUTH and
-// the server's proof in AUTH_OK, all within auth_timeout of the accept. Nothing but the
+// Handshake (docs/rpc-format.md): with TLS, the TLS handshake first (the client's certificate
+// required and verified against the CA); then HELLO, always; with a secret, CHALLENGE / AUTH
+// and the server's proof in AUTH_OK, all within auth_timeout of the accept. With TLS, HELLO's
+// client_self must be named by the client's certificate. Nothing but the
 // handshake is accepted before it is done, and the Handler never sees an unauthenticated
 // peer. A handshake that fails is answered with an ERROR frame naming the reason, then the
 // connection is closed.
@@ -27,6 +29,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/host_port.h"
 #include "base/log_escape.h"
 #include "rpc/auth.h"
 #include "rpc/server_internal.h"
@@ -39,8 +42,8 @@ using server_internal::tcp;
 void ServerConn::Start() {
   if (closed_here_) return;  // Stop got here first
   boost::system::error_code ec;
-  remote_ = internal::EndpointText(socket.remote_endpoint(ec));
-  socket.set_option(tcp::no_delay(true), ec);
+  remote_ = internal::EndpointText(stream.tcp().remote_endpoint(ec));
+  stream.tcp().set_option(tcp::no_delay(true), ec);
   auth_timer_.expires_after(state->options.auth_timeout);
   auth_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& tec) {
     if (tec || self->closed_here_ || self->stage_ == Stage::kReady) return;
@@ -52,7 +55,31 @@ void ServerConn::Start() {
                             "; dropping the connection");
     self->Close();
   });
-  Read();
+  if (!stream.tls()) return Read();
+  stream.ServerHandshake(
+      [self = shared_from_this()](const std::string& error) { self->OnTlsHandshake(error); });
+}
+
+void ServerConn::OnTlsHandshake(const std::string& error) {
+  if (closed_here_) return;
+  if (error.empty()) return Read();
+  state->auth_failures.fetch_add(1, std::memory_order_relaxed);
+  const char* hint =
+      error.starts_with(TlsStream::kVerifyFailed)
+          ? " (a client certificate not from cluster.tls.ca?)"
+      : error.starts_with(TlsStream::kRefusedByPeer)
+          ? " (is this node's certificate from the peer's CA, and does it name the address the "
+            "peer dialled?)"
+          : " (a peer without cluster.tls, or without a certificate?)";
+  state->refusal_log.Write(state->log, LogLevel::kWarn,
+                           "connection from " + remote_ + ": TLS handshake failed: " + error +
+                               hint + "; dropping the connection");
+  Close();
+}
+
+bool ServerConn::ClientCertificateNames(const std::string& client_self) {
+  Result<HostPort> hp = ParseHostPort(client_self);
+  return hp.ok() && stream.PeerCovers(hp->host);
 }
 
 void ServerConn::Read() {
@@ -66,9 +93,10 @@ void ServerConn::Read() {
                                    ": out of memory for its next frame; dropping the connection");
     return Close();
   }
-  socket.async_read_some(asio::buffer(space.data(), space.size()),
-                         [self = shared_from_this()](const boost::system::error_code& ec,
-                                                     size_t n) { self->OnRead(ec, n); });
+  stream.AsyncReadSome(asio::buffer(space.data(), space.size()),
+                       [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                         self->OnRead(ec, n);
+                       });
 }
 
 void ServerConn::OnRead(const boost::system::error_code& ec, size_t n) {
@@ -89,9 +117,13 @@ void ServerConn::Pump() {
     Result<std::optional<Frame>> next = decoder_.Next();
     if (!next.ok()) {
       state->malformed.fetch_add(1, std::memory_order_relaxed);
+      // Before HELLO, garbage is most likely a TLS client and this server without TLS.
+      const char* hint = stage_ == Stage::kHello && !stream.tls()
+                             ? " (a TLS client? this node has no cluster.tls)"
+                             : "";
       state->malformed_log.Write(state->log, LogLevel::kWarn,
                                  "malformed frame from " + remote_ + ": " +
-                                     std::string(next.status().message()) +
+                                     std::string(next.status().message()) + hint +
                                      "; dropping the connection");
       return Close();
     }
@@ -181,13 +213,14 @@ bool ServerConn::OnHandshake(const Frame& frame) {
       return fail("malformed HELLO: " + std::string(hello.status().message()),
                   "authentication failed: malformed HELLO");
     }
-    if (secret.empty()) {
+    const bool tls = stream.tls();
+    if (secret.empty() && !tls) {
       // No secret here: accept anyone and prove nothing. A client with a secret sees the
       // empty AUTH_OK and refuses us itself.
       return Admit(std::string());
     }
     const auth::Hello& h = *hello;
-    if (h.nonce.empty()) {
+    if (!secret.empty() && h.nonce.empty()) {
       return fail("the peer has no secret but this server requires one",
                   "authentication required: this server has a secret and the client sent no "
                   "nonce");
@@ -204,6 +237,14 @@ bool ServerConn::OnHandshake(const Frame& frame) {
       return fail("the peer claims to be " + EscapeForLog(h.client_self) + ", not a known peer",
                   "authentication failed: not a known peer");
     }
+    if (tls && !ClientCertificateNames(h.client_self)) {
+      return fail("the peer claims to be " + EscapeForLog(h.client_self) +
+                      ", but its TLS certificate does not name that host (subjectAltName)",
+                  "authentication failed: the client certificate does not name the address "
+                  "the client claims");
+    }
+    // TLS without a secret: the certificate has authenticated the peer; nothing to prove.
+    if (secret.empty()) return Admit(std::string());
     if (state->impl.nonces.Contains(h.nonce)) {
       return fail("HELLO carries a nonce this node sent as a client: a reflected handshake",
                   "authentication failed: reflected handshake");
@@ -344,7 +385,7 @@ void ServerConn::WriteNext() {
     return;
   }
   writing_q_.Buffers(bufs_);
-  asio::async_write(socket, bufs_,
+  stream.AsyncWrite(bufs_,
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                       self->writing_q_.Clear();
                       if (ec) return self->Close();
@@ -360,9 +401,7 @@ void ServerConn::Close() {
     closed = true;
     queued.Clear();
   }
-  boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
+  stream.Close();
   auth_timer_.cancel();
   state->Remove(this);
 }

@@ -18,11 +18,13 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "base/logger.h"
 #include "base/mutex.h"
+#include "base/tls_stream.h"
 #include "rpc/auth.h"
 #include "rpc/frame.h"
 #include "rpc/runtime_internal.h"
@@ -97,6 +99,9 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
   // The address clients must name as dialled (options.self, or host:port once bound). Set
   // by Start before the first Accept is posted; read-only afterwards.
   std::string self;
+  // options.tls loaded, or null for plain TCP. Set by Start before the first Accept is
+  // posted; read-only afterwards.
+  std::shared_ptr<asio::ssl::context> tls_context;
 
   std::atomic<uint64_t> accepted{0}, refused{0}, auth_failures{0}, malformed{0}, calls{0},
       oversized{0};
@@ -110,7 +115,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   explicit ServerConn(std::shared_ptr<ServerCore> s)
       : state(std::move(s)),
         strand(asio::make_strand(state->impl.io)),
-        socket(strand),
+        stream(strand, state->tls_context),
         auth_timer_(strand),
         decoder_(auth::kMaxHandshakeFrame) {}
 
@@ -134,7 +139,9 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
 
   const std::shared_ptr<ServerCore> state;
   const server_internal::Strand strand;
-  server_internal::tcp::socket socket;  // accepted into by the acceptor, then strand only
+  // Plain TCP or TLS (state->tls_context); its tcp() is accepted into by the acceptor, then
+  // it is strand only.
+  TlsStream stream;
 
   Mutex mu;
   bool closed SHOAL_GUARDED_BY(mu) = false;
@@ -144,6 +151,10 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
  private:
   enum class Stage : uint8_t { kHello, kAuth, kReady, kRefused };
 
+  // OnTlsHandshake continues after the TLS handshake: reads the rpc handshake, or refuses.
+  void OnTlsHandshake(const std::string& error);
+  // ClientCertificateNames: with TLS, the client certificate must name the host of `client_self`.
+  bool ClientCertificateNames(const std::string& client_self);
   void Read();
   void OnRead(const boost::system::error_code& ec, size_t n);
   // Pump handles the frames the decoder has, then reads again, unless paused: at

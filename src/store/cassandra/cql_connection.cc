@@ -131,7 +131,7 @@ void ConnectionOps::Start(const ConnPtr& c) {
                               boost::system::error_code ignored;
                               I(c).transport.tcp().set_option(tcp::no_delay(true), ignored);
                               const ConnectionOptions& o = I(c).options;
-                              I(c).transport.Handshake(
+                              I(c).transport.ClientHandshake(
                                   o.host, o.tls.verify_hostname, [c](const std::string& error) {
                                     if (I(c).state == Connection::Impl::State::kClosed) return;
                                     if (!error.empty()) {

@@ -4,7 +4,8 @@
 // context from it); CheckTlsFiles is the check `shoal check-config` and Connect both run, so
 // a missing, unreadable or unparsable file is reported as the operator's mistake
 // (InvalidArgument naming the config key, store.cassandra.tls.ca ...) and never as a node
-// that does not answer. No Asio here: the config layer includes this header.
+// that does not answer. Both are the shared base/tls_files.h check under this section's
+// name. No Asio here: the config layer includes this header.
 //
 // Thread-safety: pure functions over files.
 #pragma once
