@@ -328,6 +328,7 @@ RpcTransportOptions TransportOptions(const ClusterOptions& o) {
   t.secret = o.secret;
   t.insecure = o.insecure;
   t.connections = o.connections;
+  t.connect_to = o.connect_to;
   t.connect_timeout = o.peer_timeout;
   // A peer connection silent for four probe intervals is dropped by its server; clients PING
   // every probe interval when they have nothing else to send, so live ones never are.

@@ -98,6 +98,12 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
     co.host = address->host;
     co.port = address->port;
   }
+  if (auto via = options_.connect_to.find(peer); via != options_.connect_to.end()) {
+    if (Result<HostPort> dial = ParseHostPort(via->second); dial.ok()) {  // checked by config
+      co.dial_host = dial->host;
+      co.dial_port = dial->port;
+    }
+  }
   co.connections = options_.connections;
   co.secret = options_.secret;
   co.self = options_.self;

@@ -2,14 +2,15 @@
 // peer) and rpc::Server (the peer port), with the cluster messages of messages.h inside the
 // frames.
 //
-// The rpc handshake binds this node's self and the address dialled (docs/rpc-format.md):
+// The rpc handshake binds this node's self and the peer's address (docs/rpc-format.md):
 // clients name `self`, the server answers to `self` and asks the PeerService whether the
-// caller is a KnownCaller. A GET reply that cannot be decoded, and an owner's Cancelled (it is
-// shutting down), are reported as transport failures (GetReply::owner_error false): the Cluster
-// loads such keys here. Every other error the owner sent is its own answer, and so is an rpc
-// ResourceExhausted (its reply would not fit a frame; or this client has max_in_flight calls
-// out): neither means the owner is down. The server drops connections silent for
-// idle_timeout; the clients PING every `keepalive` when idle.
+// caller is a KnownCaller. A peer in `connect_to` is dialled at the address given there (a
+// proxy, a tunnel) and still named by its own in the handshake. A GET reply that cannot be decoded,
+// and an owner's Cancelled (it is shutting down), are reported as transport failures
+// (GetReply::owner_error false): the Cluster loads such keys here. Every other error the owner sent
+// is its own answer, and so is an rpc ResourceExhausted (its reply would not fit a frame; or this
+// client has max_in_flight calls out): neither means the owner is down. The server drops
+// connections silent for idle_timeout; the clients PING every `keepalive` when idle.
 //
 // Ownership: borrows the Runtime and the Clock, which outlive it; owns the server. The
 // PeerClients it returns hold their rpc::Client and may outlive the transport (not the
@@ -17,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -38,6 +40,9 @@ struct RpcTransportOptions {
   std::string secret;       // empty: no peer authentication
   bool insecure = false;    // without a secret, still dial and listen beyond loopback
   size_t connections = 2;   // per peer
+  // Peer host:port -> the host:port its connections go to instead (a proxy in front of it);
+  // HELLO still names the peer (rpc::ClientOptions::dial_host). Peers not listed: their own.
+  std::map<std::string, std::string> connect_to;
   Duration connect_timeout = std::chrono::milliseconds(500);
   // The server drops a connection silent this long (zero: never); the clients PING a
   // connection that has written nothing for `keepalive` (zero: never). Cluster sets a few

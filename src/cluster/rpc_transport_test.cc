@@ -6,6 +6,7 @@
 #include "cluster/rpc_transport.h"
 
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -14,6 +15,7 @@
 
 #include "base/big_endian.h"
 #include "base/test_socket.h"
+#include "rpc/auth.h"
 #include "rpc/frame.h"
 #include "rpc/rpc_test_util.h"
 #include "rpc/runtime.h"
@@ -79,6 +81,40 @@ TEST(RpcTransportTest, AnOwnersReplyWithAnInjectedEtagIsAMalformedReplyNotAnEntr
       << reply.entry.status().ToString();
   client->Close();
   owner.join();
+  ::close(listener);
+}
+
+// cluster.connect_to: the connection to a listed peer goes to the dial address, and HELLO
+// names the peer itself (so its server checks its own self, and both proofs bind it).
+TEST(RpcTransportTest, APeerInConnectToIsDialledThereAndNamedByItsOwnAddress) {
+  uint16_t port = 0;
+  const int listener = ListenOnLoopback(4, &port);
+  ASSERT_GE(listener, 0);
+  std::promise<std::optional<std::string>> hello_payload;
+  std::thread proxy([listener, &hello_payload] {
+    const int fd = AcceptWithin(listener, 3000ms);
+    std::optional<std::string> hello;
+    if (fd >= 0) hello = ReadFrameBytes(fd, 3000ms);
+    hello_payload.set_value(hello ? std::optional(hello->substr(14)) : std::nullopt);
+    if (fd >= 0) ::close(fd);
+  });
+  rpc::Runtime runtime(1);
+  RpcTransportOptions options;
+  options.self = "127.0.0.1:1";
+  options.connect_to = {{"127.0.0.9:7070", "127.0.0.1:" + std::to_string(port)}};
+  RpcTransport transport(runtime, SystemClock::Get(), options);
+  std::shared_ptr<PeerClient> client = transport.Connect("127.0.0.9:7070");
+  std::promise<Status> pinged;
+  client->Ping(2s, [&](const Status& s) { pinged.set_value(s); });
+  std::optional<std::string> payload = hello_payload.get_future().get();
+  ASSERT_TRUE(payload.has_value()) << "nothing dialled the connect_to address";
+  Result<rpc::auth::Hello> hello = rpc::auth::DecodeHello(*payload);
+  ASSERT_TRUE(hello.ok()) << hello.status().ToString();
+  EXPECT_EQ(hello->server_addr, "127.0.0.9:7070");
+  EXPECT_EQ(hello->client_self, "127.0.0.1:1");
+  EXPECT_FALSE(pinged.get_future().get().ok());  // the "proxy" hung up
+  client->Close();
+  proxy.join();
   ::close(listener);
 }
 
