@@ -110,6 +110,7 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
   co.allow_insecure = options_.insecure;
   co.keepalive = options_.keepalive;
   co.connect_timeout = options_.connect_timeout;
+  co.backoff_max = options_.backoff_max;
   co.logger = options_.logger;
   return std::make_shared<RpcPeerClient>(std::make_shared<rpc::Client>(runtime_, std::move(co)),
                                          clock_);

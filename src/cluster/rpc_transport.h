@@ -44,6 +44,10 @@ struct RpcTransportOptions {
   // HELLO still names the peer (rpc::ClientOptions::dial_host). Peers not listed: their own.
   std::map<std::string, std::string> connect_to;
   Duration connect_timeout = std::chrono::milliseconds(500);
+  // The longest wait between dials of a peer after failed ones (rpc::ClientOptions). The
+  // Cluster sets its probe interval: a longer backoff would turn its probes of a peer that is
+  // back into instant refusals, and delay the peer's return by up to this much.
+  Duration backoff_max = std::chrono::seconds(2);
   // The server drops a connection silent this long (zero: never); the clients PING a
   // connection that has written nothing for `keepalive` (zero: never). Cluster sets a few
   // probe intervals and one probe interval.

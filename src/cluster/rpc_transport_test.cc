@@ -5,6 +5,8 @@
 // loads the key itself), never an entry.
 #include "cluster/rpc_transport.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <future>
 #include <optional>
 #include <string>
@@ -116,6 +118,53 @@ TEST(RpcTransportTest, APeerInConnectToIsDialledThereAndNamedByItsOwnAddress) {
   client->Close();
   proxy.join();
   ::close(listener);
+}
+
+// NextTryMs reads the "(next try in N ms)" of a refusal while the client backs off; -1 if
+// the message has none (a dial was made and failed).
+int NextTryMs(std::string_view message) {
+  constexpr std::string_view kNext = "next try in ";
+  const size_t at = message.find(kNext);
+  if (at == std::string_view::npos) return -1;
+  return std::atoi(std::string(message.substr(at + kNext.size())).c_str());
+}
+
+// backoff_max bounds the wait between dials of a peer that keeps refusing (the Cluster sets
+// its probe interval), so a probe of a peer that has come back dials it within that time
+// instead of being refused for up to the rpc default of 2 s.
+TEST(RpcTransportTest, BackoffMaxBoundsTheWaitBetweenDialsOfAFailingPeer) {
+  uint16_t port = 0;
+  const int listener = ListenOnLoopback(1, &port);
+  ASSERT_GE(listener, 0);
+  ::close(listener);  // nobody listens: every dial is refused
+  for (const bool capped : {true, false}) {
+    rpc::Runtime runtime(1);
+    RpcTransportOptions options;
+    options.self = "127.0.0.1:1";
+    if (capped) options.backoff_max = 100ms;  // else the default, 2 s
+    RpcTransport transport(runtime, SystemClock::Get(), options);
+    std::shared_ptr<PeerClient> client = transport.Connect("127.0.0.1:" + std::to_string(port));
+    int longest = 0, refusals = 0;
+    const auto until = std::chrono::steady_clock::now() + 1500ms;
+    while (std::chrono::steady_clock::now() < until) {
+      std::promise<Status> p;
+      client->Ping(1s, [&p](const Status& st) { p.set_value(st); });
+      const Status st = p.get_future().get();
+      EXPECT_FALSE(st.ok());
+      if (const int ms = NextTryMs(st.message()); ms >= 0) {
+        ++refusals;
+        longest = std::max(longest, ms);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_GT(refusals, 10) << (capped ? "capped" : "default");
+    if (capped) {
+      EXPECT_LE(longest, 100);
+    } else {
+      EXPECT_GT(longest, 100);  // the control: without the cap the waits grow past it
+    }
+    client->Close();
+  }
 }
 
 }  // namespace
