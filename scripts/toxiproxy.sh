@@ -54,7 +54,7 @@ install() {
   [ -x "$bin" ] && return 0
   local go
   go=$(find_go)
-  if [ -z "$go" ]; then
+  if [ -z "$go" ] || ! command -v "$go" >/dev/null 2>&1; then
     say "no Go toolchain (go on PATH, /usr/local/go/bin/go, or SHOAL_GO)"
     return 3
   fi
