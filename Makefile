@@ -5,8 +5,11 @@
 #               -Wthread-safety -Werror (make test-clang), then the dev, asan, tsan and fuzz
 #               workflows (build + ctest) with a real Cassandra up (scripts/with-cassandra.sh);
 #               the dev suite also runs the ring tests on a 3-node ring (scripts/cassandra-ring.sh)
+#               and the network-fault tests through Toxiproxy (scripts/toxiproxy.sh)
 #   make test-ring   only the ring tests (label cassandra_ring), ring and single node around them
+#   make test-faults only the network-fault tests (label cluster_faults), Toxiproxy installed first
 .PHONY: demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz test-clang test-ring \
+        test-faults \
         check lint bench format clean
 
 SHELL := /bin/bash
@@ -42,8 +45,12 @@ lint: deps
 test-clang: deps
 	cmake --workflow --preset clang
 
+# The dev suite also runs the network-fault tests (label cluster_faults) through a Toxiproxy
+# that scripts/toxiproxy.sh installs with `go install` (once, into ~/.cache/shoal/toxiproxy);
+# they are then required (SHOAL_REQUIRE_TOXIPROXY=1). Without Go or the Go module proxy they
+# skip, and the script says so loudly.
 test-dev: deps
-	cmake --workflow --preset dev
+	scripts/toxiproxy.sh with cmake --workflow --preset dev
 
 test-asan: deps
 	cmake --workflow --preset asan
@@ -59,6 +66,13 @@ test-ring: deps
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev --target shoal cassandra_ring_test
 	scripts/with-cassandra.sh ctest --preset dev -L cassandra_ring
+
+# The network-fault tests alone (label cluster_faults, about a minute): Toxiproxy between three
+# nodes (scripts/toxiproxy.sh installs it once).
+test-faults: deps
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev --target shoal cluster_faults_test
+	scripts/toxiproxy.sh with ctest --preset dev -L cluster_faults
 
 # One Cassandra for every suite's `cassandra` tests and one 3-node ring for the dev suite's
 # `cassandra_ring` tests: started once, stopped at the end (SHOAL_RING=0: no ring, those skip).

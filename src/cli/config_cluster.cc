@@ -1,5 +1,7 @@
 // The cluster section of the config: this node's peer address, the owners, the peer secret,
-// mutual TLS (config_tls.cc).
+// mutual TLS (config_tls.cc), and where to connect to reach a member (connect_to).
+#include <algorithm>
+
 #include "base/host_port.h"
 #include "cli/config_internal.h"
 
@@ -48,13 +50,52 @@ void CheckPeerExposure(const Walker& w, const YAML::Node& node, Config* c) {
                         "beyond loopback: anyone who reaches it can read and purge the cache");
 }
 
+// ParseConnectTo reads cluster.connect_to, `{ "MEMBER HOST:PORT": "DIAL HOST:PORT", ... }`:
+// where to connect to reach a member when not at its own address (a proxy or tunnel in front
+// of it, like curl's --connect-to). The member keeps its name in the ring and the handshake.
+void ParseConnectTo(const Walker& w, const YAML::Node& node, Config* c) {
+  constexpr std::string_view kShape =
+      "cluster.connect_to: expected a map of member HOST:PORT to the HOST:PORT to connect to "
+      "instead, e.g. { \"10.0.0.2:7070\": \"127.0.0.1:17070\" }";
+  if (!node.IsMap()) w.Fail(node, kShape);
+  cluster::ClusterOptions& o = c->cluster;
+  for (const auto& entry : node) {
+    const std::string member = w.Scalar(entry.first, "cluster.connect_to");
+    if (Result<HostPort> hp = ParseHostPort(member); !hp.ok()) {
+      w.Fail(entry.first, "cluster.connect_to: " + std::string(hp.status().message()));
+    }
+    const std::string where = "cluster.connect_to: " + member;
+    const std::string dial = w.Scalar(entry.second, where);
+    Result<HostPort> to = ParseHostPort(dial);
+    if (!to.ok()) w.Fail(entry.second, where + ": " + std::string(to.status().message()));
+    if (member == o.self) {
+      w.Fail(entry.first, where + ": that is this node (cluster.self), which never dials itself");
+    }
+    if (o.connect_to.count(member) != 0) w.Fail(entry.first, where + ": listed twice");
+    if (o.secret.empty() && o.tls.ca.empty() && !o.insecure && !IsLoopbackHost(to->host)) {
+      w.Fail(entry.second,
+             where + ": " + to->host +
+                 " is not a loopback address and there is no secret or TLS, so this node "
+                 "would call it unauthenticated; " +
+                 std::string(kHow));
+    }
+    const bool known = std::find(o.peers.begin(), o.peers.end(), member) != o.peers.end() ||
+                       std::find(o.callers.begin(), o.callers.end(), member) != o.callers.end();
+    if (!known) {
+      c->warnings.push_back(w.file() + ":" + std::to_string(w.Line(entry.first)) + ": " + where +
+                            ": not in cluster.peers (the entry applies if it joins)");
+    }
+    o.connect_to.emplace(member, dial);
+  }
+}
+
 }  // namespace
 
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "cluster",
         {"self", "peers", "callers", "listen", "secret", "secret_env", "tls", "insecure",
          "peer_timeout", "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits",
-         "ring_points"});
+         "ring_points", "connect_to"});
   c->clustered = true;
   cluster::ClusterOptions& o = c->cluster;
   if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");
@@ -118,6 +159,7 @@ void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
     w.Fail(peers, "cluster: " + std::string(s.message()));
   }
   CheckPeerExposure(w, node, c);
+  if (const YAML::Node connect_to = node["connect_to"]) ParseConnectTo(w, connect_to, c);
 }
 
 }  // namespace shoal::cli::config_internal

@@ -322,6 +322,10 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
                  config.cluster.self.c_str(),
                  config.cache_memory > 0 ? "owns keys" : "owns no keys: forwards every miss",
                  config.cluster.peers.size(), cluster->peer_port());
+    for (const auto& [member, dial] : config.cluster.connect_to) {
+      std::fprintf(stderr, "shoal: cluster: peer %s is dialled at %s (cluster.connect_to)\n",
+                   member.c_str(), dial.c_str());
+    }
   }
   http::Server server(config.http, api);
   if (Status s = server.Start(); !s.ok()) {

@@ -331,7 +331,9 @@ RpcTransportOptions TransportOptions(const ClusterOptions& o) {
   t.tls = o.tls;
   t.insecure = o.insecure;
   t.connections = o.connections;
+  t.connect_to = o.connect_to;
   t.connect_timeout = o.peer_timeout;
+  t.backoff_max = o.probe_interval;  // a probe of a peer that is back dials it at once
   // A peer connection silent for four probe intervals is dropped by its server; clients PING
   // every probe interval when they have nothing else to send, so live ones never are.
   t.keepalive = o.probe_interval;

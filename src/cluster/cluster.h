@@ -42,6 +42,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,10 @@ struct ClusterOptions {
   // authenticated peer connection must name an address in `peers` or here; when empty (so
   // that owners need no entry for a front node), any address but this node's own.
   std::vector<std::string> callers;
+  // Where to connect to reach a member when not at its own address (cluster.connect_to, like
+  // curl's --connect-to): member host:port -> dial host:port, say a proxy in front of it. The
+  // member keeps its name in the ring and in the rpc handshake (the transport's business).
+  std::map<std::string, std::string> connect_to;
   // Clamps on an owner's answer (security review M1): a peer's entry stays fresh here at most
   // the ttl of its key's endpoint and servable at most peer_grace after that. serve sets
   // `peer_ttl` from the router (the key's endpoint's ttl) and peer_grace from api.grace; when

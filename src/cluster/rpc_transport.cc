@@ -98,6 +98,12 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
     co.host = address->host;
     co.port = address->port;
   }
+  if (auto via = options_.connect_to.find(peer); via != options_.connect_to.end()) {
+    if (Result<HostPort> dial = ParseHostPort(via->second); dial.ok()) {  // checked by config
+      co.dial_host = dial->host;
+      co.dial_port = dial->port;
+    }
+  }
   co.connections = options_.connections;
   co.secret = options_.secret;
   co.tls = options_.tls;
@@ -105,6 +111,7 @@ std::shared_ptr<PeerClient> RpcTransport::Connect(const std::string& peer) {
   co.allow_insecure = options_.insecure;
   co.keepalive = options_.keepalive;
   co.connect_timeout = options_.connect_timeout;
+  co.backoff_max = options_.backoff_max;
   co.logger = options_.logger;
   return std::make_shared<RpcPeerClient>(std::make_shared<rpc::Client>(runtime_, std::move(co)),
                                          clock_);

@@ -3,15 +3,17 @@
 // frames.
 //
 // With `tls`, every peer connection is mutual TLS (docs/rpc-format.md, "TLS"): the owner's
-// certificate must name the host dialled, the caller's the host of the self it claims.
-// The rpc handshake binds this node's self and the address dialled (docs/rpc-format.md):
+// certificate must name the peer's own host (not a connect_to address), the caller's the host
+// of the self it claims.
+// The rpc handshake binds this node's self and the peer's address (docs/rpc-format.md):
 // clients name `self`, the server answers to `self` and asks the PeerService whether the
-// caller is a KnownCaller. A GET reply that cannot be decoded, and an owner's Cancelled (it is
-// shutting down), are reported as transport failures (GetReply::owner_error false): the Cluster
-// loads such keys here. Every other error the owner sent is its own answer, and so is an rpc
-// ResourceExhausted (its reply would not fit a frame; or this client has max_in_flight calls
-// out): neither means the owner is down. The server drops connections silent for
-// idle_timeout; the clients PING every `keepalive` when idle.
+// caller is a KnownCaller. A peer in `connect_to` is dialled at the address given there (a
+// proxy, a tunnel) and still named by its own in the handshake. A GET reply that cannot be decoded,
+// and an owner's Cancelled (it is shutting down), are reported as transport failures
+// (GetReply::owner_error false): the Cluster loads such keys here. Every other error the owner sent
+// is its own answer, and so is an rpc ResourceExhausted (its reply would not fit a frame; or this
+// client has max_in_flight calls out): neither means the owner is down. The server drops
+// connections silent for idle_timeout; the clients PING every `keepalive` when idle.
 //
 // Ownership: borrows the Runtime and the Clock, which outlive it; owns the server. The
 // PeerClients it returns hold their rpc::Client and may outlive the transport (not the
@@ -19,6 +21,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -42,7 +45,14 @@ struct RpcTransportOptions {
   TlsFiles tls;             // mutual TLS on every peer connection; ca empty: plain TCP
   bool insecure = false;    // without a secret or TLS, still dial and listen beyond loopback
   size_t connections = 2;   // per peer
+  // Peer host:port -> the host:port its connections go to instead (a proxy in front of it);
+  // HELLO still names the peer (rpc::ClientOptions::dial_host). Peers not listed: their own.
+  std::map<std::string, std::string> connect_to;
   Duration connect_timeout = std::chrono::milliseconds(500);
+  // The longest wait between dials of a peer after failed ones (rpc::ClientOptions). The
+  // Cluster sets its probe interval: a longer backoff would turn its probes of a peer that is
+  // back into instant refusals, and delay the peer's return by up to this much.
+  Duration backoff_max = std::chrono::seconds(2);
   // The server drops a connection silent this long (zero: never); the clients PING a
   // connection that has written nothing for `keepalive` (zero: never). Cluster sets a few
   // probe intervals and one probe interval.

@@ -61,6 +61,8 @@ ClientOptions Normalized(ClientOptions o) {
   if (o.backoff_initial <= Duration::zero()) o.backoff_initial = std::chrono::milliseconds(1);
   o.backoff_max = std::max(o.backoff_max, o.backoff_initial);
   if (o.connect_timeout <= Duration::zero()) o.connect_timeout = std::chrono::seconds(1);
+  if (o.dial_host.empty()) o.dial_host = o.host;
+  if (o.dial_port == 0) o.dial_port = o.port;
   return o;
 }
 
@@ -70,6 +72,9 @@ ClientCore::ClientCore(Runtime& rt, ClientOptions o)
     : impl(rt.impl()),
       options(Normalized(std::move(o))),
       peer(FormatHostPort(options.host, options.port)),
+      via(options.dial_host == options.host && options.dial_port == options.port
+              ? std::string()
+              : " via " + FormatHostPort(options.dial_host, options.dial_port)),
       log(options.logger, "rpc"),
       backoff(options.backoff_initial, options.backoff_max) {
   if (!options.tls.ca.empty()) {
@@ -94,9 +99,9 @@ void ClientCore::Call(FrameType type, uint8_t method, std::string payload, Durat
                       CallCallback done) {
   calls.fetch_add(1, std::memory_order_relaxed);
   if (options.secret.empty() && options.tls.ca.empty() && !options.allow_insecure &&
-      !IsLoopbackHost(options.host)) {
+      (!IsLoopbackHost(options.host) || !IsLoopbackHost(options.dial_host))) {
     return Refuse(std::move(done),
-                  Status::Unavailable("refusing to dial peer " + peer +
+                  Status::Unavailable("refusing to dial peer " + peer + via +
                                       " without a secret or TLS (it is not on loopback); set "
                                       "cluster.secret or cluster.tls (or cluster.insecure)"));
   }

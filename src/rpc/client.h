@@ -16,7 +16,7 @@
 // callers nothing. Ping sends a PING frame and completes on the PONG.
 //
 // With a secret set, every connection first authenticates itself to the server and the
-// server to itself (HMAC-SHA256 challenge-response binding `self`, the address dialled and
+// server to itself (HMAC-SHA256 challenge-response binding `self`, the peer's address and
 // both nonces; docs/rpc-format.md); a server that
 // fails it, or that asks for no authentication, is refused (PermissionDenied-like:
 // Unavailable with a message naming authentication), and its calls fail. connect_timeout
@@ -64,8 +64,13 @@
 namespace shoal::rpc {
 
 struct ClientOptions {
-  std::string host;  // the peer, e.g. "127.0.0.1"
+  std::string host;  // the peer, e.g. "127.0.0.1": with port, its identity, named in HELLO
   uint16_t port = 0;
+  // Where the TCP connections go when that is not host:port (cluster.connect_to, like curl's
+  // --connect-to): a proxy or a tunnel in front of the peer. HELLO still names host:port, so
+  // the peer checks it against its own self and both proofs bind it. Empty: host; 0: port.
+  std::string dial_host;
+  uint16_t dial_port = 0;
   size_t connections = 2;  // sockets kept open to the peer; calls are spread over them
   Duration connect_timeout = std::chrono::seconds(1);
   Duration backoff_initial = std::chrono::milliseconds(50);
@@ -73,14 +78,16 @@ struct ClientOptions {
   std::string secret;  // empty: no authentication
   // This node's own peer address (cluster.self), named in HELLO: with a secret the server
   // checks it (not its own address; one of its peers) and both proofs bind it, together with
-  // the address dialled (host:port as given here), which must be the server's own self.
+  // the peer's address (host:port as given here, even with dial_host), which must be the
+  // server's own self.
   std::string self;
   // Mutual TLS (cluster.tls): all three files, or none (plain TCP). See above. The files are
   // loaded when the Client is made; if they fail to load, every call fails with Unavailable
   // naming the file (the config check catches that at start).
   TlsFiles tls;
-  // Without a secret or TLS, a peer beyond loopback (IsLoopbackHost) is never dialled unless
-  // this is set (cluster.insecure): its calls fail at once with Unavailable saying so.
+  // Without a secret or TLS, a peer beyond loopback (IsLoopbackHost; host or dial_host) is
+  // never dialled unless this is set (cluster.insecure): its calls fail at once with
+  // Unavailable saying so.
   bool allow_insecure = false;
   // A reply frame whose length field exceeds this breaks the connection; a call whose payload
   // exceeds max_frame - 10 is refused with ResourceExhausted (it would break the server's).

@@ -1,13 +1,12 @@
 // ClientConn: one multiplexed connection of an rpc::Client's pool (client_internal.h).
 //
-// Dial -> resolve -> connect -> [TLS handshake] -> HELLO (+ CHALLENGE / AUTH with a secret)
-// -> ready; then
-// gathered writes of the queued frames, reads matched to pending calls by request id, the
-// sweep tick that fails calls past their deadline, and (options.keepalive) a PING on a
-// connection that has written nothing for a while, so that a server's idle_timeout keeps it.
-// Everything here runs on the connection's strand; Call (client.cc) reaches it only through the
-// mutex-guarded members. A connection that finishes hands its calls to ClientCore::ConnDied, which
-// fails them.
+// Dial -> resolve -> connect (to dial_host:dial_port) -> [TLS handshake, verifying host] ->
+// HELLO (naming host:port) (+ CHALLENGE / AUTH with a secret) -> ready; then gathered writes of
+// the queued frames, reads matched to pending calls by request id, the sweep tick that fails
+// calls past their deadline, and (options.keepalive) a PING on a connection that has written
+// nothing for a while, so that a server's idle_timeout keeps it. Everything here runs on the
+// connection's strand; Call (client.cc) reaches it only through the mutex-guarded members. A
+// connection that finishes hands its calls to ClientCore::ConnDied, which fails them.
 #include <new>
 #include <utility>
 #include <vector>
@@ -41,19 +40,21 @@ ClientConn::ClientConn(std::shared_ptr<ClientCore> s, size_t slot_index, TimePoi
 void ClientConn::Dial() {
   ArmTimer();
   boost::system::error_code ec;
-  const asio::ip::address address = asio::ip::make_address(state->options.host, ec);
+  // The connection goes to dial_host:dial_port (host:port unless a proxy sits in between);
+  // HELLO names host:port either way.
+  const asio::ip::address address = asio::ip::make_address(state->options.dial_host, ec);
   if (!ec) {
-    endpoints_.assign(1, tcp::endpoint(address, state->options.port));
+    endpoints_.assign(1, tcp::endpoint(address, state->options.dial_port));
     return Connect();
   }
   resolver_.async_resolve(
-      state->options.host, std::to_string(state->options.port),
+      state->options.dial_host, std::to_string(state->options.dial_port),
       [self = shared_from_this()](const boost::system::error_code& rec,
                                   const tcp::resolver::results_type& results) {
         if (rec) {
-          return self->Fail(
-              Status::Unavailable("peer " + self->state->peer + " down: resolve: " + rec.message()),
-              true);
+          return self->Fail(Status::Unavailable("peer " + self->state->peer + self->state->via +
+                                                " down: resolve: " + rec.message()),
+                            true);
         }
         self->endpoints_.assign(results.begin(), results.end());
         self->Connect();
@@ -69,8 +70,9 @@ void ClientConn::Connect() {
 void ClientConn::OnConnected(const boost::system::error_code& ec) {
   if (stage_ == Stage::kDone) return;
   if (ec) {
-    return Fail(Status::Unavailable("peer " + state->peer + " down: connect: " + ec.message()),
-                true);
+    return Fail(
+        Status::Unavailable("peer " + state->peer + state->via + " down: connect: " + ec.message()),
+        true);
   }
   boost::system::error_code ignored;
   stream_.tcp().set_option(tcp::no_delay(true), ignored);

@@ -114,7 +114,8 @@ struct ClientCore : std::enable_shared_from_this<ClientCore> {
 
   Runtime::Impl& impl;
   const ClientOptions options;
-  const std::string peer;  // "host:port", for messages
+  const std::string peer;  // "host:port", for messages and HELLO
+  const std::string via;   // " via DIAL_HOST:PORT" when dialling elsewhere (dial_host), else ""
   const Log log;
   LogLimiter fault_log{client_internal::kFaultInterval, client_internal::kFaultBurst};
   // options.tls loaded (shared by the connections), or null for plain TCP; tls_error says

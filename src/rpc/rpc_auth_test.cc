@@ -271,6 +271,54 @@ TEST_F(RpcAuthTest, AReplayedProofIsRefused) {
   EXPECT_EQ(b->Stats().auth_failures, failures_before + 1);
 }
 
+// A client with dial_host/dial_port (cluster.connect_to) connects there but names the peer it
+// means in HELLO: a server known by another address than the one it is reached on (behind a
+// proxy) authenticates it, and the same server reached without naming it refuses.
+TEST_F(RpcAuthTest, AClientDiallingAProxyNamesThePeerItMeans) {
+  std::unique_ptr<Server> b = StartServer("shoal-b.test:7070");
+  ClientOptions through = ClientOf(7070, "127.0.0.1:1");
+  through.host = "shoal-b.test";  // never resolved: the connection goes to dial_host
+  through.dial_host = "127.0.0.1";
+  through.dial_port = b->port();
+  Client a(client_rt_, through);
+  Client naive(client_rt_, ClientOf(b->port(), "127.0.0.1:1"));  // names 127.0.0.1:PORT
+  std::promise<Result<std::string>> p1, p2;
+  a.Call(1, "x", 2s, [&](Result<std::string> r) { p1.set_value(std::move(r)); });
+  naive.Call(1, "x", 2s, [&](Result<std::string> r) { p2.set_value(std::move(r)); });
+  Result<std::string> answered = p1.get_future().get();
+  ASSERT_TRUE(answered.ok()) << answered.status().ToString();
+  EXPECT_EQ(*answered, "ok");
+  EXPECT_EQ(a.Stats().connects, 1u);
+  Result<std::string> refused = p2.get_future().get();
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(server_log_.Count("rpc", "but this node is shoal-b.test:7070"), 1u);
+  EXPECT_EQ(handler_.calls(), 1);
+  a.Close();
+  naive.Close();
+  b->Stop();
+}
+
+// A connect failure names both the peer and where it was dialled.
+TEST_F(RpcAuthTest, AFailedDialNamesThePeerAndTheAddressDialled) {
+  uint16_t closed_port = 0;
+  const int fd = ListenOnLoopback(1, &closed_port);
+  ASSERT_GE(fd, 0);
+  ::close(fd);  // nobody listens there now
+  ClientOptions o = ClientOf(7070, "127.0.0.1:1");
+  o.host = "shoal-b.test";
+  o.dial_host = "127.0.0.1";
+  o.dial_port = closed_port;
+  Client a(client_rt_, o);
+  std::promise<Result<std::string>> p;
+  a.Call(1, "x", 2s, [&](Result<std::string> r) { p.set_value(std::move(r)); });
+  Result<std::string> r = p.get_future().get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("peer shoal-b.test:7070 via 127.0.0.1:" +
+                                      std::to_string(closed_port) + " down: connect"),
+            std::string_view::npos)
+      << r.status().ToString();
+}
+
 // ---- no secret: loopback only (H3) ---------------------------------------------------------
 
 class RpcNoSecretTest : public ::testing::Test {
@@ -307,6 +355,21 @@ TEST_F(RpcNoSecretTest, AClientWithoutASecretRefusesToDialBeyondLoopback) {
   EXPECT_NE(r.status().message().find("without a secret"), std::string_view::npos)
       << r.status().ToString();
   EXPECT_EQ(client.Stats().connect_failures, 0u);  // never tried
+}
+
+TEST_F(RpcNoSecretTest, AClientWithoutASecretRefusesToDialAProxyBeyondLoopback) {
+  ClientOptions o;
+  o.host = "127.0.0.1";  // the peer's name is on loopback; where the bytes go is not
+  o.port = 7070;
+  o.dial_host = "192.0.2.1";  // TEST-NET-1: never dialled
+  o.connect_timeout = 200ms;
+  Client client(rt_, o);
+  std::promise<Result<std::string>> p;
+  client.Call(1, "x", 1s, [&](Result<std::string> r) { p.set_value(std::move(r)); });
+  Result<std::string> r = p.get_future().get();
+  EXPECT_NE(r.status().message().find("without a secret"), std::string_view::npos)
+      << r.status().ToString();
+  EXPECT_EQ(client.Stats().connect_failures, 0u);
 }
 
 TEST_F(RpcNoSecretTest, LoopbackNeedsNoSecret) {

@@ -251,6 +251,17 @@ Result<HttpResponse> HttpClient::Request(std::string_view method, std::string_vi
   return Read(method == "HEAD");
 }
 
+Result<HttpResponse> HttpClient::RequestWithBody(std::string_view method, std::string_view target,
+                                                 std::string_view body,
+                                                 std::string_view content_type) {
+  std::string headers = "Content-Type: " + std::string(content_type) +
+                        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  std::string text = RequestText(method, target, headers);
+  text.append(body);
+  if (Status s = Send(text); !s.ok()) return s;
+  return Read(method == "HEAD");
+}
+
 bool HttpClient::WaitClosed(Duration timeout) {
   const auto deadline = SteadyClock::now() + timeout;
   while (true) {

@@ -62,6 +62,11 @@ class HttpClient {
   Result<HttpResponse> Get(std::string_view target, std::string_view extra_headers = "") {
     return Request("GET", target, extra_headers);
   }
+  // RequestWithBody sends `body` (possibly empty) with its Content-Length and `content_type`,
+  // then reads the response.
+  Result<HttpResponse> RequestWithBody(std::string_view method, std::string_view target,
+                                       std::string_view body,
+                                       std::string_view content_type = "application/json");
 
   // WaitClosed reports whether the server closes the connection (EOF or reset) within
   // `timeout`; bytes that arrive meanwhile are kept for Read.

@@ -36,18 +36,25 @@ int ExitCodeOf(int wait_status) {
   return -1;
 }
 
-// Spawn starts SHOAL_BINARY with `args`, its stdout on `out_fd` and stderr on `err_fd`.
+// Spawn starts `program` (SHOAL_BINARY unless given) with `args`, its stdout on `out_fd` and
+// stderr on `err_fd`, with `env` ("NAME=value") added to this process's environment.
 // Returns the pid, or -1 with errno set.
 pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd,
-            std::optional<uint64_t> nofile = {}) {
+            std::optional<uint64_t> nofile = {}, const std::string& program = SHOAL_BINARY,
+            const std::vector<std::string>& env = {}) {
   // Everything the child needs is built before fork: after it, only syscalls.
   std::vector<std::string> storage;
   storage.reserve(args.size() + 1);
-  storage.emplace_back(SHOAL_BINARY);
+  storage.push_back(program);
   for (const std::string& a : args) storage.push_back(a);
   std::vector<char*> argv;
   for (std::string& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_storage = env;
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (std::string& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t parent = getpid();
   const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -66,7 +73,7 @@ pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd,
     const rlimit limit{.rlim_cur = *nofile, .rlim_max = *nofile};
     if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
   }
-  execv(argv[0], argv.data());
+  execve(argv[0], argv.data(), envp.data());
   _exit(127);
 }
 
@@ -227,6 +234,25 @@ Result<std::unique_ptr<ShoalProcess>> ShoalProcess::Start(const std::vector<std:
     }
   }
   lock.unlock();
+  return p;
+}
+
+Result<std::unique_ptr<ShoalProcess>> ShoalProcess::Exec(const std::string& program,
+                                                         const std::vector<std::string>& args,
+                                                         const std::vector<std::string>& env) {
+  std::unique_ptr<ShoalProcess> p(new ShoalProcess());
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return Status::Unavailable(std::string("pipe: ") + std::strerror(errno));
+  }
+  p->pid_ = Spawn(args, fds[1], fds[1], std::nullopt, program, env);
+  close(fds[1]);
+  if (p->pid_ < 0) {
+    close(fds[0]);
+    return Status::Unavailable(std::string("fork: ") + std::strerror(errno));
+  }
+  const int read_fd = fds[0];
+  p->reader_ = std::thread([raw = p.get(), read_fd] { raw->ReadLoop(read_fd); });
   return p;
 }
 

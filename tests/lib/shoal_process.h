@@ -1,7 +1,8 @@
 // Process helpers for tests that run the real `shoal` binary (SHOAL_BINARY): a temporary
 // directory, a one-shot run that captures the exit code and output, and a running server.
 //
-// ShoalProcess starts `shoal serve -c FILE` (or any argument list that serves), reads its
+// ShoalProcess starts `shoal serve -c FILE` (or any argument list that serves; or, with Exec,
+// another program a test needs), reads its
 // stdout and stderr through one pipe on a reader thread, waits for the line
 // "shoal: serving ... on http://HOST:PORT" and parses the port. Stop sends SIGTERM to the pid
 // and waits for the exit code. Every wait has a deadline. The destructor kills (SIGKILL) a
@@ -86,6 +87,14 @@ class ShoalProcess {
   static Result<std::unique_ptr<ShoalProcess>> Start(const std::vector<std::string>& args,
                                                      Duration timeout,
                                                      std::optional<uint64_t> nofile = {});
+
+  // Exec starts any `program` with `args` (a helper server a test needs, such as Toxiproxy),
+  // with `env` ("NAME=value") added to the environment, under the same rules as shoal (output
+  // kept, SIGKILL on destruction and when the starting thread dies). It waits for nothing:
+  // the caller asks the program whether it is ready. port() is 0.
+  static Result<std::unique_ptr<ShoalProcess>> Exec(const std::string& program,
+                                                    const std::vector<std::string>& args,
+                                                    const std::vector<std::string>& env = {});
 
   ~ShoalProcess();
   ShoalProcess(const ShoalProcess&) = delete;
