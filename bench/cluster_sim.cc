@@ -109,8 +109,9 @@ uint64_t ParseCount(std::string_view flag, std::string_view text, uint64_t min, 
 double ParseReal(std::string_view flag, std::string_view text, double min, double max) {
   std::optional<double> v = ParseDouble(text);
   if (!v || *v < min || *v > max) {
-    Fail(std::string(flag) + ": want a number from " + std::to_string(min) + " to " +
-         std::to_string(max) + ", got '" + std::string(text) + "'");
+    char range[64];
+    std::snprintf(range, sizeof range, "from %g to %g", min, max);
+    Fail(std::string(flag) + ": want a number " + range + ", got '" + std::string(text) + "'");
   }
   return *v;
 }
