@@ -41,6 +41,7 @@ class RpcTlsTest : public ::testing::Test {
     dir_ = new testing::TempDir();
     const std::string make = std::string(SHOAL_SOURCE_DIR) + "/scripts/cluster-tls.sh '" +
                              dir_->path() + "/tls' >/dev/null";
+    // NOLINTNEXTLINE(cert-env33-c,concurrency-mt-unsafe): one command, before any thread
     ASSERT_EQ(std::system(make.c_str()), 0) << make;
   }
   static void TearDownTestSuite() {
