@@ -197,6 +197,11 @@ size_t ReadThrough::PurgeGroup(uint32_t group) {
   return n;
 }
 
+bool ReadThrough::InFlight(std::string_view key) const {
+  MutexLock lock(mu_);
+  return flights_.find(key) != flights_.end() || side_flights_.find(key) != side_flights_.end();
+}
+
 void ReadThrough::Shutdown() {
   MutexLock lock(mu_);
   shut_down_ = true;

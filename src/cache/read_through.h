@@ -103,6 +103,10 @@ class ReadThrough {
   // (Cache::PurgeGroup); returns how many valid entries the group had.
   size_t PurgeGroup(uint32_t group);
 
+  // InFlight says whether a load of `key` is running (a Load would join it rather than start
+  // one). A snapshot: for a peer's deadline check (cluster.h).
+  bool InFlight(std::string_view key) const;
+
   // Shutdown stops starting loads (new ones fail with Cancelled) and waits for those in
   // flight. Idempotent.
   void Shutdown();

@@ -255,6 +255,13 @@ cluster::ClusterOptions WithPeerLimits(const Config& config,
     if (!i) return std::nullopt;
     return router->endpoint(*i).ttl;
   };
+  // An endpoint purge raises its group's purge floor (StoreLoader::GroupOf: the index).
+  o.group_of_route = [router](std::string_view route) -> std::optional<uint32_t> {
+    for (size_t i = 0; i < router->endpoint_count(); ++i) {
+      if (router->endpoint(i).route == route) return static_cast<uint32_t>(i);
+    }
+    return std::nullopt;
+  };
   return o;
 }
 

@@ -12,7 +12,9 @@
 #include "base/mutex.h"
 #include "cluster/frequency_sketch.h"
 #include "cluster/hash_ring.h"
+#include "cluster/load_time.h"
 #include "cluster/peer_reply.h"
+#include "cluster/purge_coordinator.h"
 #include "cluster/rpc_transport.h"
 
 namespace shoal::cluster {
@@ -151,7 +153,10 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   std::atomic<cache::ReadThrough*> read_through{nullptr};
 
   std::atomic<uint64_t> peer_gets{0}, peer_errors{0}, local_fallbacks{0}, hot_admissions{0},
-      served_gets{0}, served_purges{0}, ring_changes{0};
+      served_gets{0}, served_purges{0}, ring_changes{0}, copies_refused{0}, purge_behind{0},
+      deadline_refused{0}, late_dropped{0};
+  std::shared_ptr<PurgeCoordinator> purge;  // made by Init (it needs weak_from_this)
+  LoadTimeEstimate load_time;
 
   std::shared_ptr<Peer> MakePeer(const std::string& address) const {
     auto peer = std::make_shared<Peer>();
@@ -176,8 +181,27 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     return m;
   }
 
+  // LoadHere loads from this node's store; the entry records the purge sequence seen when the
+  // load began (its fill sequence, purge_sequencer.h), and the load's time feeds load_time.
   void LoadHere(std::string key, cache::LoadCallback done) {
-    inner.Load(std::move(key), cache::Scope::kLocal, std::move(done));
+    const uint64_t fill = purge->sequencer().MaxSeen();
+    inner.Load(std::move(key), cache::Scope::kLocal,
+               [self = shared_from_this(), fill, start = clock.Now(), done = std::move(done)](
+                   Result<cache::EntryPtr> r, cache::Keep keep) {
+                 self->load_time.Add(self->clock.Now() - start);
+                 if (r.ok()) r = WithFillSeq(*r, fill);
+                 done(std::move(r), keep);
+               });
+  }
+
+  // ClientFor: the client of a current peer (not this node), or null.
+  std::shared_ptr<PeerClient> ClientFor(std::string_view address) const {
+    if (stopping) return nullptr;
+    std::shared_ptr<const Membership> m = membership.load();
+    for (const auto& peer : m->peers) {
+      if (peer->address == address && !peer->self && !peer->retired) return peer->client;
+    }
+    return nullptr;
   }
 
   void MarkDown(const std::shared_ptr<Peer>& peer, const Status& why) {
@@ -201,7 +225,10 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
         std::shared_ptr<Peer> pr = weak_peer.lock();
         if (!st || !pr || st->stopping || pr->retired) return;
         if (!status.ok()) return st->Probe(pr);
-        if (pr->down.exchange(false)) st->log.Info("peer " + pr->address + " up again");
+        if (pr->down.exchange(false)) {
+          st->log.Info("peer " + pr->address + " up again");
+          st->purge->SyncWith(pr->address);  // the purges either side missed meanwhile
+        }
       });
     });
   }
@@ -224,8 +251,9 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     peer_gets.fetch_add(1, std::memory_order_relaxed);
     std::weak_ptr<State> weak = weak_from_this();
     std::string sent = key;
+    const GetOptions get{options.peer_timeout, purge->sequencer().KeyFloor(key)};
     peer->client->Get(
-        std::move(sent), options.peer_timeout,
+        std::move(sent), get,
         [weak, peer, key = std::move(key), done = std::move(done)](GetReply r) mutable {
           std::shared_ptr<State> s = weak.lock();
           if (!s) return done(Status::Cancelled("shutting down"), cache::Keep::kNone);
@@ -255,8 +283,13 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     if (reply.entry.ok()) {
       cache::Keep keep = cache::Keep::kNone;
       if (options.hot_cache && sketch.RecordAndAdmit(KeyedHash(key), options.hot_min_hits)) {
-        keep = cache::Keep::kHot;
-        hot_admissions.fetch_add(1, std::memory_order_relaxed);
+        // Not an answer older than a purge applied here (the owner had not applied it yet).
+        if (purge->sequencer().MayKeep(**reply.entry, inner.GroupOf(key))) {
+          keep = cache::Keep::kHot;
+          hot_admissions.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          copies_refused.fetch_add(1, std::memory_order_relaxed);
+        }
       }
       return done(std::move(reply.entry), keep);
     }
@@ -283,16 +316,42 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   }
 
   // PeerService: other nodes' calls, answered from this node only (Scope::kLocal).
-  void ServeGet(std::string_view key, std::function<void(Result<cache::EntryPtr>)> reply) override {
+  void ServeGet(const GetRequest& request, ServeGetReply reply) override {
     served_gets.fetch_add(1, std::memory_order_relaxed);
     cache::ReadThrough* rt = read_through.load();
-    if (rt == nullptr) return reply(Status::Unavailable("not started"));
+    if (rt == nullptr) return reply(Status::Unavailable("not started"), 0);
+    const std::string_view key = request.key;
+    const uint32_t group = inner.GroupOf(key);
+    PurgeSequencer& seq = purge->sequencer();
+    if (seq.KeyFloor(key) < request.key_floor) {
+      // The caller applied a purge of this key's slot that this node has not: drop the copy
+      // here (a purge through the ReadThrough, so no load in flight keeps it) and load anew.
+      seq.RaiseKeyFloor(key, request.key_floor);
+      rt->Erase(key);
+      purge_behind.fetch_add(1, std::memory_order_relaxed);
+    }
     cache::Source source;
-    if (cache::EntryPtr e = rt->Lookup(key, &source)) return reply(std::move(e));
+    if (cache::EntryPtr e = rt->Lookup(key, &source)) {
+      const uint64_t fill = seq.FillToSend(*e, group);
+      return reply(std::move(e), fill);
+    }
+    if (request.deadline > Duration::zero() && !rt->InFlight(key) &&
+        request.deadline < std::max(options.min_load_time, load_time.Get())) {
+      deadline_refused.fetch_add(1, std::memory_order_relaxed);
+      return reply(Status::DeadlineExceeded("too little time left to load the key"), 0);
+    }
+    const TimePoint expiry = clock.Now() + request.deadline;
     rt->Load(
         key,
-        [reply = std::move(reply)](Result<cache::EntryPtr> r, cache::Source) {
-          reply(std::move(r));
+        [self = shared_from_this(), group, expiry, timed = request.deadline > Duration::zero(),
+         reply = std::move(reply)](Result<cache::EntryPtr> r, cache::Source) {
+          if (timed && self->clock.Now() > expiry) {
+            // The caller has given up: no reply (the rpc server lets a call go unanswered).
+            self->late_dropped.fetch_add(1, std::memory_order_relaxed);
+            return;
+          }
+          const uint64_t fill = r.ok() ? self->purge->sequencer().FillToSend(**r, group) : 0;
+          reply(std::move(r), fill);
         },
         cache::Scope::kLocal);
   }
@@ -309,7 +368,39 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     served_purges.fetch_add(1, std::memory_order_relaxed);
     cache::ReadThrough* rt = read_through.load();
     if (rt == nullptr) return Status::Unavailable("not started");
-    return local_purge(*rt, target);
+    return purge->Receive(target);
+  }
+
+  Result<SyncReply> ServeSync(const SyncRequest& request) override {
+    if (read_through.load() == nullptr) return Status::Unavailable("not started");
+    return purge->ServeSync(request);
+  }
+
+  // MakePurge builds the coordinator; its hooks reach this State weakly.
+  void MakePurge() {
+    std::weak_ptr<State> weak = weak_from_this();
+    PurgeCoordinator::Hooks hooks;
+    hooks.apply_local = [weak](const PurgeTarget& t) -> Result<uint64_t> {
+      std::shared_ptr<State> s = weak.lock();
+      cache::ReadThrough* rt = s ? s->read_through.load() : nullptr;
+      if (rt == nullptr) return Status::Unavailable("not started");
+      return s->local_purge(*rt, t);
+    };
+    hooks.group_of = [route = options.group_of_route](const PurgeTarget& t) {
+      std::optional<uint32_t> group;
+      if (t.kind == PurgeKind::kEndpoint && route) group = route(t.text);
+      return group;
+    };
+    hooks.client_for = [weak](std::string_view address) -> std::shared_ptr<PeerClient> {
+      std::shared_ptr<State> s = weak.lock();
+      return s ? s->ClientFor(address) : nullptr;
+    };
+    hooks.after = [weak](Duration d, std::function<void()> fn) {
+      if (std::shared_ptr<State> s = weak.lock(); s && !s->stopping) s->transport.After(d, fn);
+    };
+    purge = std::make_shared<PurgeCoordinator>(
+        PurgeSequencerOptions{.self = options.self, .log_capacity = options.purge_log},
+        std::move(hooks), options.peer_timeout, options.probe_interval, log);
   }
 };
 
@@ -358,6 +449,7 @@ void Cluster::Init(ClusterOptions options, std::unique_ptr<PeerTransport> owned,
                                    std::move(local_purge));
   State& s = *state_;
   s.has_memory = Contains(s.options.peers, s.options.self);
+  s.MakePurge();
   s.membership.store(s.Build(s.options.peers, nullptr));
 }
 
@@ -481,6 +573,8 @@ void Cluster::Purge(const PurgeTarget& target, std::function<void(PurgeSummary)>
   };
   auto gather = std::make_shared<Gather>();
   gather->done = std::move(done);
+  // Stamped (and this node's floors raised) before anything is purged anywhere.
+  const PurgeTarget stamped = s.purge->Originate(target);
   std::shared_ptr<const Membership> m = s.membership.load();
   std::vector<std::shared_ptr<Peer>> others;
   for (const auto& peer : m->peers) {
@@ -491,12 +585,15 @@ void Cluster::Purge(const PurgeTarget& target, std::function<void(PurgeSummary)>
     gather->pending = others.size() + 1;  // + this node
   }
   for (const auto& peer : others) {
-    peer->client->Purge(
-        target, s.options.peer_timeout,
-        [gather, node = peer->address](const Result<uint64_t>& r) { gather->Add(node, r); });
+    peer->client->Purge(stamped, s.options.peer_timeout,
+                        [gather, node = peer->address, purge = s.purge](const Result<uint64_t>& r) {
+                          // It missed this purge: catch it up when it answers again.
+                          if (!r.ok()) purge->SyncWith(node);
+                          gather->Add(node, r);
+                        });
   }
   cache::ReadThrough* rt = s.read_through.load();
-  gather->Add(s.options.self, rt != nullptr ? s.local_purge(*rt, target)
+  gather->Add(s.options.self, rt != nullptr ? s.local_purge(*rt, stamped)
                                             : Result<uint64_t>(Status::Unavailable("not started")));
 }
 
@@ -510,6 +607,15 @@ ClusterStats Cluster::Stats() const {
   st.served_gets = s.served_gets.load(std::memory_order_relaxed);
   st.served_purges = s.served_purges.load(std::memory_order_relaxed);
   st.ring_changes = s.ring_changes.load(std::memory_order_relaxed);
+  st.copies_refused = s.copies_refused.load(std::memory_order_relaxed);
+  st.purge_behind = s.purge_behind.load(std::memory_order_relaxed);
+  st.deadline_refused = s.deadline_refused.load(std::memory_order_relaxed);
+  st.late_dropped = s.late_dropped.load(std::memory_order_relaxed);
+  const PurgeCoordinatorStats p = s.purge->Stats();
+  st.purge_duplicates = p.duplicates;
+  st.purge_syncs = p.syncs;
+  st.purge_flushes = p.flushes;
+  st.purge_resent = p.resent;
   return st;
 }
 

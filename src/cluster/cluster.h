@@ -84,6 +84,14 @@ struct ClusterOptions {
   bool hot_cache = true;             // keep often-asked copies of other nodes' keys
   uint32_t hot_min_hits = 3;         // remote fetches of a key (recently) before it is kept
   size_t hot_expected_keys = 32768;  // sizes the frequency sketch (about the hot entries)
+  // Purge sequencing (purge_sequencer.h): the purge group of an endpoint's route, so that an
+  // endpoint purge raises that group's floor (unset or no answer: the whole cache's floor);
+  // and how many of its own purges this node keeps for peers that missed them.
+  std::function<std::optional<uint32_t>(std::string_view route)> group_of_route;
+  size_t purge_log = 4096;
+  // A peer's GET that would start a store load with less time left than this (or than the
+  // running estimate of a load, if longer) is refused at once with DeadlineExceeded.
+  Duration min_load_time = std::chrono::milliseconds(1);
   // Component "cluster"; the default transport passes it to rpc (component "rpc").
   Logger* logger = &NullLogger();
 };
@@ -109,6 +117,14 @@ struct ClusterStats {
   uint64_t served_gets = 0;      // GETs answered for other nodes
   uint64_t served_purges = 0;
   uint64_t ring_changes = 0;
+  uint64_t copies_refused = 0;    // peer answers not kept: older than a purge applied here
+  uint64_t purge_behind = 0;      // keys dropped here because a GET showed a missed purge
+  uint64_t purge_duplicates = 0;  // stamped purges received again, skipped
+  uint64_t purge_syncs = 0;       // PURGE_SYNC catch-ups completed (as the caller)
+  uint64_t purge_flushes = 0;     // whole-cache flushes (a purge log did not reach back)
+  uint64_t purge_resent = 0;      // own purges sent again to a peer that missed them
+  uint64_t deadline_refused = 0;  // peer GETs refused: too little time left for a load
+  uint64_t late_dropped = 0;      // peer GET replies dropped: the caller's deadline passed
 };
 
 class Cluster final : public cache::Loader {
