@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch (data[0] % 6) {
     case 0: {
       Result<GetRequest> get = DecodeGet(in);
-      if (get.ok()) Check(EncodeGet(get->key, get->key_floor, get->deadline) == in);
+      if (get.ok())
+        Check(EncodeGet(get->key, get->key_floor, get->deadline, get->memory_only) == in);
       break;
     }
     case 1: {

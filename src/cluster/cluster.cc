@@ -11,8 +11,9 @@
 #include "base/log_escape.h"
 #include "base/mutex.h"
 #include "cluster/frequency_sketch.h"
+#include "cluster/handover.h"
 #include "cluster/hash_ring.h"
-#include "cluster/load_time.h"
+#include "cluster/peer_get.h"
 #include "cluster/peer_reply.h"
 #include "cluster/purge_coordinator.h"
 #include "cluster/rpc_transport.h"
@@ -86,6 +87,22 @@ struct Membership {
   HashRing ring;
   std::vector<std::shared_ptr<Peer>> peers;  // by ring node index
   size_t self_index = HashRing::kNoOwner;
+  // The list before the last change (null at start), for handovers: its ring, its peers by
+  // that ring's index, and when it changed.
+  std::shared_ptr<const HashRing> previous_ring;
+  std::vector<std::shared_ptr<Peer>> previous_peers;
+  TimePoint changed;
+
+  // PreviousOwner: the key's owner under the previous list, if it was another node that is
+  // still up and still a peer; else null.
+  std::shared_ptr<Peer> PreviousOwner(std::string_view key) const {
+    if (!previous_ring) return nullptr;
+    const size_t i = previous_ring->OwnerIndex(key);
+    if (i == HashRing::kNoOwner) return nullptr;
+    const std::shared_ptr<Peer>& p = previous_peers[i];
+    if (p->self || p->down || p->retired) return nullptr;
+    return p;
+  }
 
   // Owner returns the key's owner, or null when the ring is empty.
   const std::shared_ptr<Peer>* Owner(std::string_view key) const {
@@ -153,10 +170,10 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   std::atomic<cache::ReadThrough*> read_through{nullptr};
 
   std::atomic<uint64_t> peer_gets{0}, peer_errors{0}, local_fallbacks{0}, hot_admissions{0},
-      served_gets{0}, served_purges{0}, ring_changes{0}, copies_refused{0}, purge_behind{0},
-      deadline_refused{0}, late_dropped{0};
-  std::shared_ptr<PurgeCoordinator> purge;  // made by Init (it needs weak_from_this)
-  LoadTimeEstimate load_time;
+      served_gets{0}, served_purges{0}, ring_changes{0}, copies_refused{0}, handover_hits{0},
+      handover_misses{0};
+  std::shared_ptr<PurgeCoordinator> purge;    // made by Init (it needs weak_from_this)
+  std::shared_ptr<PeerGetServer> get_server;  // made by Init, with `purge`
 
   std::shared_ptr<Peer> MakePeer(const std::string& address) const {
     auto peer = std::make_shared<Peer>();
@@ -178,7 +195,33 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
       m->peers.push_back(peer ? std::move(peer) : MakePeer(name));
     }
     if (auto i = m->ring.IndexOf(options.self)) m->self_index = *i;
+    KeepPrevious(*m, old);
     return m;
+  }
+
+  // KeepPrevious sets the list before this one, for handovers: `old`'s (or, when the list did
+  // not change, what `old` kept); at start, the list without this node (it joins: its keys
+  // were the others' before, or were loaded by them while it was down).
+  void KeepPrevious(Membership& m, const Membership* old) const {
+    m.changed = clock.Now();
+    if (old != nullptr && old->ring.nodes() == m.ring.nodes()) {
+      m.previous_ring = old->previous_ring;
+      m.previous_peers = old->previous_peers;
+      m.changed = old->changed;
+      return;
+    }
+    std::vector<std::string> before;
+    for (const auto& peer : old != nullptr ? old->peers : m.peers) {
+      if (old != nullptr || !peer->self) before.push_back(peer->address);
+    }
+    if (before.empty()) return;
+    m.previous_ring = std::make_shared<const HashRing>(std::move(before), options.ring_points);
+    m.previous_peers.clear();
+    for (const std::string& name : m.previous_ring->nodes()) {
+      for (const auto& peer : old != nullptr ? old->peers : m.peers) {
+        if (peer->address == name) m.previous_peers.push_back(peer);
+      }
+    }
   }
 
   // LoadHere loads from this node's store; the entry records the purge sequence seen when the
@@ -188,10 +231,32 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     inner.Load(std::move(key), cache::Scope::kLocal,
                [self = shared_from_this(), fill, start = clock.Now(), done = std::move(done)](
                    Result<cache::EntryPtr> r, cache::Keep keep) {
-                 self->load_time.Add(self->clock.Now() - start);
+                 self->get_server->load_time().Add(self->clock.Now() - start);
                  if (r.ok()) r = WithFillSeq(*r, fill);
                  done(std::move(r), keep);
                });
+  }
+
+  // LoadOwned loads a key this node owns: first from its previous owner's memory (a
+  // handover, while the peer list changed recently), else from the store.
+  void LoadOwned(std::string key, const Membership& m, cache::LoadCallback done) {
+    std::shared_ptr<Peer> prev;
+    if (options.handover && clock.Now() - m.changed < options.max_peer_ttl) {
+      prev = m.PreviousOwner(key);
+    }
+    if (!prev || key.size() > kMaxKey) return LoadHere(std::move(key), std::move(done));
+    const HandoverAsk ask{options.peer_timeout, LimitsFor(key), inner.GroupOf(key)};
+    std::shared_ptr<State> self = shared_from_this();
+    AskForHandover(
+        *prev->client, key, ask, clock, purge,
+        [self, done](cache::EntryPtr e) {
+          self->handover_hits.fetch_add(1, std::memory_order_relaxed);
+          done(std::move(e), cache::Keep::kMain);
+        },
+        [self, key, done] {
+          self->handover_misses.fetch_add(1, std::memory_order_relaxed);
+          self->LoadHere(key, done);
+        });
   }
 
   // ClientFor: the client of a current peer (not this node), or null.
@@ -320,40 +385,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     served_gets.fetch_add(1, std::memory_order_relaxed);
     cache::ReadThrough* rt = read_through.load();
     if (rt == nullptr) return reply(Status::Unavailable("not started"), 0);
-    const std::string_view key = request.key;
-    const uint32_t group = inner.GroupOf(key);
-    PurgeSequencer& seq = purge->sequencer();
-    if (seq.KeyFloor(key) < request.key_floor) {
-      // The caller applied a purge of this key's slot that this node has not: drop the copy
-      // here (a purge through the ReadThrough, so no load in flight keeps it) and load anew.
-      seq.RaiseKeyFloor(key, request.key_floor);
-      rt->Erase(key);
-      purge_behind.fetch_add(1, std::memory_order_relaxed);
-    }
-    cache::Source source;
-    if (cache::EntryPtr e = rt->Lookup(key, &source)) {
-      const uint64_t fill = seq.FillToSend(*e, group);
-      return reply(std::move(e), fill);
-    }
-    if (request.deadline > Duration::zero() && !rt->InFlight(key) &&
-        request.deadline < std::max(options.min_load_time, load_time.Get())) {
-      deadline_refused.fetch_add(1, std::memory_order_relaxed);
-      return reply(Status::DeadlineExceeded("too little time left to load the key"), 0);
-    }
-    const TimePoint expiry = clock.Now() + request.deadline;
-    rt->Load(
-        key,
-        [self = shared_from_this(), group, expiry, timed = request.deadline > Duration::zero(),
-         reply = std::move(reply)](Result<cache::EntryPtr> r, cache::Source) {
-          if (timed && self->clock.Now() > expiry) {
-            // The caller has given up: no reply (the rpc server lets a call go unanswered).
-            self->late_dropped.fetch_add(1, std::memory_order_relaxed);
-            return;
-          }
-          const uint64_t fill = r.ok() ? self->purge->sequencer().FillToSend(**r, group) : 0;
-          reply(std::move(r), fill);
-        },
-        cache::Scope::kLocal);
+    get_server->Serve(*rt, request, std::move(reply));
   }
 
   bool KnownCaller(std::string_view address) const override {
@@ -401,6 +433,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     purge = std::make_shared<PurgeCoordinator>(
         PurgeSequencerOptions{.self = options.self, .log_capacity = options.purge_log},
         std::move(hooks), options.peer_timeout, options.probe_interval, log);
+    get_server = std::make_shared<PeerGetServer>(inner, clock, purge, options.min_load_time);
   }
 };
 
@@ -495,9 +528,10 @@ bool Cluster::IsLocal(std::string_view key) const {
 
 void Cluster::Load(std::string key, cache::Scope scope, cache::LoadCallback done) {
   State& s = *state_;
-  if (scope == cache::Scope::kLocal) return s.LoadHere(std::move(key), std::move(done));
   std::shared_ptr<const Membership> m = s.membership.load();
   const std::shared_ptr<Peer>* owner = m->Owner(key);
+  if (owner != nullptr && (*owner)->self) return s.LoadOwned(std::move(key), *m, std::move(done));
+  if (scope == cache::Scope::kLocal) return s.LoadHere(std::move(key), std::move(done));
   // A key too long for a GET frame is loaded here: the owner would refuse it and drop the
   // connection, and every call on it.
   if (owner == nullptr || (*owner)->self || key.size() > kMaxKey) {
@@ -608,9 +642,11 @@ ClusterStats Cluster::Stats() const {
   st.served_purges = s.served_purges.load(std::memory_order_relaxed);
   st.ring_changes = s.ring_changes.load(std::memory_order_relaxed);
   st.copies_refused = s.copies_refused.load(std::memory_order_relaxed);
-  st.purge_behind = s.purge_behind.load(std::memory_order_relaxed);
-  st.deadline_refused = s.deadline_refused.load(std::memory_order_relaxed);
-  st.late_dropped = s.late_dropped.load(std::memory_order_relaxed);
+  st.purge_behind = s.get_server->purge_behind.load(std::memory_order_relaxed);
+  st.deadline_refused = s.get_server->deadline_refused.load(std::memory_order_relaxed);
+  st.late_dropped = s.get_server->late_dropped.load(std::memory_order_relaxed);
+  st.handover_hits = s.handover_hits.load(std::memory_order_relaxed);
+  st.handover_misses = s.handover_misses.load(std::memory_order_relaxed);
   const PurgeCoordinatorStats p = s.purge->Stats();
   st.purge_duplicates = p.duplicates;
   st.purge_syncs = p.syncs;

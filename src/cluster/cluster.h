@@ -92,6 +92,11 @@ struct ClusterOptions {
   // A peer's GET that would start a store load with less time left than this (or than the
   // running estimate of a load, if longer) is refused at once with DeadlineExceeded.
   Duration min_load_time = std::chrono::milliseconds(1);
+  // Handover (cluster.handover): for a while after the peer list changes, a key this node
+  // now owns and does not hold is first asked from its owner under the previous list (if
+  // another node, still up), from memory only, before this node's store. The window is
+  // max_peer_ttl (serve: the longest endpoint ttl): an older entry would have expired.
+  bool handover = true;
   // Component "cluster"; the default transport passes it to rpc (component "rpc").
   Logger* logger = &NullLogger();
 };
@@ -125,6 +130,8 @@ struct ClusterStats {
   uint64_t purge_resent = 0;      // own purges sent again to a peer that missed them
   uint64_t deadline_refused = 0;  // peer GETs refused: too little time left for a load
   uint64_t late_dropped = 0;      // peer GET replies dropped: the caller's deadline passed
+  uint64_t handover_hits = 0;     // keys taken over from their previous owner's memory
+  uint64_t handover_misses = 0;   // handover asks answered "not held" or failed (store load)
 };
 
 class Cluster final : public cache::Loader {

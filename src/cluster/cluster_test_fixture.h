@@ -59,6 +59,7 @@ class FakePeer final : public PeerClient {
       gets_.push_back(key);
       timeouts_.push_back(options.timeout);
       floors_.push_back(options.key_floor);
+      memory_only_.push_back(options.memory_only);
       mode = mode_;
       if (!cut_) linked = linked_;
       if (cut_) mode = Mode::kFail;
@@ -178,6 +179,10 @@ class FakePeer final : public PeerClient {
     MutexLock lock(mu_);
     cut_ = c;
   }
+  std::vector<bool> memory_only() const {
+    MutexLock lock(mu_);
+    return memory_only_;
+  }
   std::vector<uint64_t> floors() const {
     MutexLock lock(mu_);
     return floors_;
@@ -236,6 +241,7 @@ class FakePeer final : public PeerClient {
   PeerService* linked_ SHOAL_GUARDED_BY(mu_) = nullptr;
   int syncs_ SHOAL_GUARDED_BY(mu_) = 0;
   std::vector<uint64_t> floors_ SHOAL_GUARDED_BY(mu_);
+  std::vector<bool> memory_only_ SHOAL_GUARDED_BY(mu_);
   std::vector<PurgeStamp> stamps_ SHOAL_GUARDED_BY(mu_);
   int pings_ SHOAL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> gets_ SHOAL_GUARDED_BY(mu_);
@@ -323,6 +329,7 @@ class ClusterTest : public ::testing::Test {
     options_.probe_interval = 700ms;
     options_.hot_min_hits = 3;
     options_.logger = &log_;
+    options_.handover = false;  // on, a key owned here is first asked of a peer (HandoverTest)
   }
 
   Cluster& Make() {

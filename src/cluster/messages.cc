@@ -114,11 +114,13 @@ bool IsWellFormedEtag(std::string_view etag) {
   return true;
 }
 
-std::string EncodeGet(std::string_view key, uint64_t key_floor, Duration deadline) {
+std::string EncodeGet(std::string_view key, uint64_t key_floor, Duration deadline,
+                      bool memory_only) {
   std::string out;
   PutString(out, key);
   PutU64(out, key_floor);
   PutI64(out, std::max<int64_t>(Millis(deadline), 0));
+  PutU8(out, memory_only ? 1 : 0);
   return out;
 }
 
@@ -128,6 +130,9 @@ Result<GetRequest> DecodeGet(std::string_view payload) {
   g.key = r.String(kMaxKey);
   g.key_floor = r.U64();
   const int64_t ms = r.I64();
+  const uint8_t flags = r.U8();
+  if (flags > 1) return Malformed("GET: unknown flags");
+  g.memory_only = flags == 1;
   if (!r.Done() || g.key.empty())
     return Malformed("GET: expected a non-empty key, floor, deadline");
   if (ms < 0 || ms > kMaxMillis) return Malformed("GET: deadline out of range");

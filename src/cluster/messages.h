@@ -4,7 +4,7 @@
 // (docs/rpc-format.md, "Cluster messages", has the byte-by-byte table). Big-endian.
 //
 //   GET    request: the key, the caller's purge floor for its key slot, the caller's
-//          remaining deadline (ms).
+//          remaining deadline (ms), flags (memory only: a handover).
 //          reply: a status byte, then an entry (with its fill sequence) or an error message
 //   PURGE  request: a target (a key, every key of one endpoint's route, or everything) and
 //          its stamp (purge_sequencer.h). reply: a status byte, then the number of entries
@@ -70,6 +70,9 @@ struct GetRequest {
   std::string_view key;
   uint64_t key_floor = 0;
   Duration deadline = Duration::zero();  // zero: none given
+  // Handover: answer from memory only (a fresh entry), never load, never forward; NotFound
+  // when not held.
+  bool memory_only = false;
 };
 
 // SyncRequest: the caller `from` tells the callee what it applied from it and which of its
@@ -101,7 +104,7 @@ struct SyncReply {
 inline constexpr size_t kMaxKey = size_t{64} * 1024;
 
 std::string EncodeGet(std::string_view key, uint64_t key_floor = 0,
-                      Duration deadline = Duration::zero());
+                      Duration deadline = Duration::zero(), bool memory_only = false);
 // DecodeGet: the request, its key a view into payload.
 Result<GetRequest> DecodeGet(std::string_view payload);
 

@@ -46,6 +46,7 @@ using SyncCallback = std::function<void(Result<SyncReply>)>;
 struct GetOptions {
   Duration timeout = Duration::zero();
   uint64_t key_floor = 0;
+  bool memory_only = false;  // a handover: the peer answers from memory or NotFound
 };
 
 // ServeGetReply answers a peer's GET: the entry (or why not) and the fill sequence the

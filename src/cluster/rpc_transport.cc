@@ -16,7 +16,7 @@ class RpcPeerClient final : public PeerClient {
       : client_(std::move(client)), clock_(clock) {}
 
   void Get(std::string key, const GetOptions& options, GetCallback done) override {
-    std::string payload = EncodeGet(key, options.key_floor, options.timeout);
+    std::string payload = EncodeGet(key, options.key_floor, options.timeout, options.memory_only);
     client_->Call(
         static_cast<uint8_t>(Method::kGet), std::move(payload), options.timeout,
         [clock = &clock_, key = std::move(key), done = std::move(done)](Result<std::string> r) {
