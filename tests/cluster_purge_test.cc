@@ -4,6 +4,10 @@
 // so it never serves the purged answer for long: the test changes the row in the catalog
 // before purging and asserts that every node serves the new row afterwards. Without the
 // catch-up, the stopped node keeps its hot copy of the old row for the endpoint's whole ttl.
+//
+// Also here (the same nodes and helpers): handover on scale-out (item 4). Three warm nodes,
+// a fourth joins (PUT /_shoal/peers on every node); the keys it now owns are taken from
+// their previous owners' memory, not loaded from the store again (cluster.handover).
 #include <chrono>
 #include <memory>
 #include <string>
@@ -42,23 +46,71 @@ class ClusterPurgeTest : public CatalogSuite<kItems> {
     }
   }
 
-  std::string ConfigFor(uint16_t self) {
+  std::string ConfigFor(uint16_t self, const std::vector<uint16_t>& peers, bool handover = true) {
     Result<std::string> base = ExampleConfig(db_);
     EXPECT_TRUE(base.ok());
     std::string text = *base + "\ncluster:\n  self: " + Addr(self) + "\n  peers: [";
-    for (size_t i = 0; i < ports_.size(); ++i) text += (i ? ", " : "") + Addr(ports_[i]);
-    text += "]\n  peer_timeout: 500ms\n  probe_interval: 100ms\n  hot_min_hits: 1\n  secret: " +
-            std::string(kSecret) + "\nadmin:\n  token: " + std::string(kToken) + "\n";
+    for (size_t i = 0; i < peers.size(); ++i) text += (i ? ", " : "") + Addr(peers[i]);
+    text += std::string("]\n  handover: ") + (handover ? "true" : "false");
+    text += "\n  peer_timeout: 500ms\n  probe_interval: 100ms\n  hot_min_hits: 1\n  secret: " +
+            std::string(kSecret) + "\nadmin:\n  token: " + std::string(kToken) +
+            "\nmetrics: { cache: 0s }\n";  // counters read a moment apart
     return dir_->Write("purge-node-" + std::to_string(self) + ".yaml", text);
   }
 
   void StartOwners(size_t n) {
     for (size_t i = 0; i < n; ++i) ports_.push_back(FreeLocalPort());
-    for (uint16_t p : ports_) {
-      Result<std::unique_ptr<ShoalProcess>> s = ShoalProcess::Serve(ConfigFor(p));
-      ASSERT_TRUE(s.ok()) << s.status().ToString();
-      nodes_.push_back(std::move(s).value());
+    for (uint16_t p : ports_) ASSERT_NO_FATAL_FAILURE(StartNode(p, ports_));
+  }
+
+  void StartNode(uint16_t self, const std::vector<uint16_t>& peers, bool handover = true) {
+    Result<std::unique_ptr<ShoalProcess>> s = ShoalProcess::Serve(ConfigFor(self, peers, handover));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    nodes_.push_back(std::move(s).value());
+  }
+
+  Result<HttpResponse> SetPeers(size_t i, const std::vector<uint16_t>& peers) {
+    std::string body = R"({"peers":[)";
+    for (size_t k = 0; k < peers.size(); ++k)
+      body += (k ? "," : "") + ("\"" + Addr(peers[k]) + "\"");
+    body += "]}";
+    Result<HttpClient> c = HttpClient::Connect(nodes_[i]->port());
+    if (!c.ok()) return c.status();
+    std::string req =
+        "PUT /_shoal/peers HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer " +
+        std::string(kToken) + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+        body;
+    if (Status st = c->Send(req); !st.ok()) return st;
+    return c->Read();
+  }
+
+  // GrowByOne: three warm nodes, then a fourth joins; returns {keys it now owns, store queries
+  // it made answering them}.
+  std::pair<int, double> GrowByOne(bool handover) {
+    for (size_t i = 0; i < 4; ++i) ports_.push_back(FreeLocalPort());
+    const std::vector<uint16_t> three(ports_.begin(), ports_.begin() + 3);
+    for (uint16_t p : three) StartNode(p, three, handover);
+    for (int id = 1; id <= kItems; ++id) {  // warm: every key in its owner's cache
+      EXPECT_NE(Title(0, "/v1/items/" + std::to_string(id)).front(), '(');
     }
+    StartNode(ports_[3], ports_, handover);
+    for (size_t i = 0; i < 4; ++i) {
+      Result<HttpResponse> r = SetPeers(i, ports_);
+      EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().ToString());
+    }
+    const double before = *ScrapeMetric(nodes_[3]->port(), "shoal_store_queries_total");
+    int moved = 0;
+    for (int id = 1; id <= kItems; ++id) {
+      const std::string key = "/v1/items/" + std::to_string(id);
+      std::vector<std::string> names;
+      for (uint16_t p : ports_) names.push_back(Addr(p));
+      if (cluster::HashRing(names).Owner(key) != Addr(ports_[3])) continue;
+      ++moved;
+      EXPECT_NE(Title(3, key).front(), '(') << key;
+    }
+    const double after = *ScrapeMetric(nodes_[3]->port(), "shoal_store_queries_total");
+    return {moved, after - before};
   }
 
   // Title: the item's title as node i serves it now.
@@ -136,6 +188,23 @@ TEST_F(ClusterPurgeTest, ANodeStoppedDuringAPurgeServesTheNewRowOnceItRunsAgain)
   Result<double> syncs = ScrapeMetric(nodes_[1]->port(), "shoal_cluster_purge_syncs_total");
   ASSERT_TRUE(syncs.ok());
   EXPECT_GE(*syncs, 1);
+}
+
+TEST_F(ClusterPurgeTest, ANodeThatJoinsTakesOverItsKeysFromThePreviousOwnersMemory) {
+  auto [moved, queries] = GrowByOne(/*handover=*/true);
+  ASSERT_GT(moved, 20);
+  RecordProperty("moved", moved);
+  RecordProperty("store_queries", static_cast<int>(queries));
+  EXPECT_LE(queries, moved * 0.05) << moved << " keys moved";
+  EXPECT_GE(*ScrapeMetric(nodes_[3]->port(), "shoal_cluster_handover_hits_total"), moved * 0.95);
+}
+
+TEST_F(ClusterPurgeTest, WithoutHandoverEveryMovedKeyIsLoadedFromTheStoreAgain) {
+  auto [moved, queries] = GrowByOne(/*handover=*/false);
+  ASSERT_GT(moved, 20);
+  RecordProperty("moved", moved);
+  RecordProperty("store_queries", static_cast<int>(queries));
+  EXPECT_EQ(queries, moved);
 }
 
 }  // namespace
