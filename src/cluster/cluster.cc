@@ -1,6 +1,8 @@
 // Cluster: membership snapshots, the routing decisions, peer health, hot admission, purge
 // fan-out, and the PeerService other nodes reach through the transport (peer_transport.h).
-// Nothing here knows the wire: the transport carries GET / PURGE / PING and runs the timers.
+// Nothing here knows the wire: the transport carries GET / PURGE / PURGE_SYNC / PING and runs
+// the timers. Purge sequencing lives in purge_coordinator.cc, the serving of peers' GETs in
+// peer_get.cc, handover asks in handover.cc; this file holds their hooks.
 #include "cluster/cluster.h"
 
 #include <atomic>
@@ -87,21 +89,17 @@ struct Membership {
   HashRing ring;
   std::vector<std::shared_ptr<Peer>> peers;  // by ring node index
   size_t self_index = HashRing::kNoOwner;
-  // The list before the last change (null at start), for handovers: its ring, its peers by
-  // that ring's index, and when it changed.
+  // The ring before the last change (Cluster::State::KeepPrevious) and when it changed.
   std::shared_ptr<const HashRing> previous_ring;
-  std::vector<std::shared_ptr<Peer>> previous_peers;
   TimePoint changed;
 
-  // PreviousOwner: the key's owner under the previous list, if it was another node that is
-  // still up and still a peer; else null.
+  // PreviousOwner: the key's owner under the previous ring, if it is another node, still a
+  // peer and up; else null.
   std::shared_ptr<Peer> PreviousOwner(std::string_view key) const {
-    if (!previous_ring) return nullptr;
-    const size_t i = previous_ring->OwnerIndex(key);
-    if (i == HashRing::kNoOwner) return nullptr;
-    const std::shared_ptr<Peer>& p = previous_peers[i];
-    if (p->self || p->down || p->retired) return nullptr;
-    return p;
+    if (!previous_ring || previous_ring->empty()) return nullptr;
+    const std::optional<size_t> i = ring.IndexOf(previous_ring->Owner(key));
+    if (!i || peers[*i]->self || peers[*i]->down || peers[*i]->retired) return nullptr;
+    return peers[*i];
   }
 
   // Owner returns the key's owner, or null when the ring is empty.
@@ -203,24 +201,16 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   // not change, what `old` kept); at start, the list without this node (it joins: its keys
   // were the others' before, or were loaded by them while it was down).
   void KeepPrevious(Membership& m, const Membership* old) const {
-    m.changed = clock.Now();
     if (old != nullptr && old->ring.nodes() == m.ring.nodes()) {
       m.previous_ring = old->previous_ring;
-      m.previous_peers = old->previous_peers;
       m.changed = old->changed;
       return;
     }
-    std::vector<std::string> before;
-    for (const auto& peer : old != nullptr ? old->peers : m.peers) {
-      if (old != nullptr || !peer->self) before.push_back(peer->address);
-    }
-    if (before.empty()) return;
-    m.previous_ring = std::make_shared<const HashRing>(std::move(before), options.ring_points);
-    m.previous_peers.clear();
-    for (const std::string& name : m.previous_ring->nodes()) {
-      for (const auto& peer : old != nullptr ? old->peers : m.peers) {
-        if (peer->address == name) m.previous_peers.push_back(peer);
-      }
+    std::vector<std::string> before = old != nullptr ? old->ring.nodes() : m.ring.nodes();
+    if (old == nullptr) std::erase(before, options.self);
+    m.changed = clock.Now();
+    if (!before.empty()) {
+      m.previous_ring = std::make_shared<const HashRing>(std::move(before), options.ring_points);
     }
   }
 
@@ -418,11 +408,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
       if (rt == nullptr) return Status::Unavailable("not started");
       return s->local_purge(*rt, t);
     };
-    hooks.group_of = [route = options.group_of_route](const PurgeTarget& t) {
-      std::optional<uint32_t> group;
-      if (t.kind == PurgeKind::kEndpoint && route) group = route(t.text);
-      return group;
-    };
+    hooks.group_of_route = options.group_of_route;
     hooks.client_for = [weak](std::string_view address) -> std::shared_ptr<PeerClient> {
       std::shared_ptr<State> s = weak.lock();
       return s ? s->ClientFor(address) : nullptr;
@@ -583,29 +569,7 @@ const std::string& Cluster::self() const { return state_->options.self; }
 
 void Cluster::Purge(const PurgeTarget& target, std::function<void(PurgeSummary)> done) {
   State& s = *state_;
-  struct Gather {
-    Mutex mu;
-    PurgeSummary summary SHOAL_GUARDED_BY(mu);
-    size_t pending SHOAL_GUARDED_BY(mu) = 0;
-    std::function<void(PurgeSummary)> done;
-
-    void Add(const std::string& node, const Result<uint64_t>& r) {
-      PurgeSummary finished;
-      {
-        MutexLock lock(mu);
-        if (r.ok()) {
-          summary.removed += *r;
-          ++summary.nodes;
-        } else {
-          summary.failed.push_back(node + ": " + std::string(r.status().message()));
-        }
-        if (--pending != 0) return;
-        finished = std::move(summary);
-      }
-      done(std::move(finished));
-    }
-  };
-  auto gather = std::make_shared<Gather>();
+  auto gather = std::make_shared<PurgeGather>();
   gather->done = std::move(done);
   // Stamped (and this node's floors raised) before anything is purged anywhere.
   const PurgeTarget stamped = s.purge->Originate(target);

@@ -26,8 +26,24 @@
 //
 // The peer service (a PeerService the transport calls) answers other nodes' GETs from this node's
 // ReadThrough with Scope::kLocal (never forwarded again: two nodes that briefly disagree about the
-// ring cannot wait on each other), and their PURGEs with the local purge function. It accepts
-// calls from its peers and `callers` (KnownCaller; the rpc handshake checks it).
+// ring cannot wait on each other; peer_get.h: the caller's deadline and purge floor), and their
+// PURGEs and PURGE_SYNCs through the PurgeCoordinator. It accepts calls from its peers and
+// `callers` (KnownCaller; the rpc handshake checks it).
+//
+// Purges are sequenced (purge_sequencer.h, purge_coordinator.h): Purge stamps them; a node
+// keeps no copy of another node's answer that is older than a purge it applied (a hot copy, a
+// handover: ClusterStats::copies_refused); a peer that missed purges (down, partitioned, a
+// failed PURGE, a gap in an origin's counter) is caught up by PURGE_SYNC when it answers again.
+//
+// Deadlines across hops: a GET to an owner carries `peer_timeout` as the caller's remaining
+// deadline; the owner refuses at once a load that cannot finish in time and drops a reply
+// that would come too late (peer_get.h). A slow owner costs a request at most peer_timeout,
+// then the local fallback above.
+//
+// Handover (handover.h, `handover`): for max_peer_ttl after the peer list changes (or after
+// start: the previous list is then the list without this node), a key this node now owns is
+// first asked of its owner under the previous list, from memory only, before the store. The
+// previous list is kept one change back only.
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
 // and up again, once per change; the new peer list on SetPeers; at Start, a warning when
@@ -55,6 +71,7 @@
 #include "cache/read_through.h"
 #include "cluster/messages.h"
 #include "cluster/peer_transport.h"
+#include "cluster/purge_coordinator.h"  // PurgeSummary
 #include "rpc/runtime.h"
 
 namespace shoal::cluster {
@@ -99,13 +116,6 @@ struct ClusterOptions {
   bool handover = true;
   // Component "cluster"; the default transport passes it to rpc (component "rpc").
   Logger* logger = &NullLogger();
-};
-
-// PurgeSummary is what a cluster-wide purge did.
-struct PurgeSummary {
-  uint64_t removed = 0;             // entries removed, all nodes together
-  size_t nodes = 0;                 // nodes that answered (this one included)
-  std::vector<std::string> failed;  // "host:port: reason" of each node that did not
 };
 
 struct PeerInfo {

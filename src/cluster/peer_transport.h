@@ -10,7 +10,8 @@
 // Ownership: a transport outlives the Cluster that uses it; PeerClients are shared by the
 // Cluster's membership snapshots and closed by it when their peer leaves or at Stop.
 // Thread-safety: every method may be called from any thread; callbacks run exactly once, on
-// any thread, possibly before the call returns.
+// any thread, possibly before the call returns (except a ServeGetReply that ServeGet drops,
+// below).
 #pragma once
 
 #include <cstdint>

@@ -14,11 +14,11 @@ PurgeCoordinator::PurgeCoordinator(PurgeSequencerOptions options, Hooks hooks, D
       log_(std::move(log)) {}
 
 PurgeTarget PurgeCoordinator::Originate(const PurgeTarget& target) {
-  return sequencer_.Originate(target, hooks_.group_of(target));
+  return sequencer_.Originate(target, GroupOf(target));
 }
 
 Result<uint64_t> PurgeCoordinator::Receive(const PurgeTarget& target) {
-  const Receipt receipt = sequencer_.Receive(target, hooks_.group_of(target));
+  const Receipt receipt = sequencer_.Receive(target, GroupOf(target));
   if (!receipt.apply) {
     duplicates_.fetch_add(1, std::memory_order_relaxed);
     return uint64_t{0};
@@ -26,6 +26,11 @@ Result<uint64_t> PurgeCoordinator::Receive(const PurgeTarget& target) {
   Result<uint64_t> removed = hooks_.apply_local(target);
   if (receipt.gap) SyncWith(target.stamp.origin);
   return removed;
+}
+
+std::optional<uint32_t> PurgeCoordinator::GroupOf(const PurgeTarget& target) const {
+  if (target.kind != PurgeKind::kEndpoint || !hooks_.group_of_route) return std::nullopt;
+  return hooks_.group_of_route(target.text);
 }
 
 void PurgeCoordinator::Flush() {
@@ -71,7 +76,7 @@ void PurgeCoordinator::SyncDone(const std::string& peer, const std::shared_ptr<P
   } else {
     for (const PurgeTarget& t : reply->purges) {
       if (t.stamp.origin != peer) continue;  // a peer speaks for its own purges only
-      if (sequencer_.Receive(t, hooks_.group_of(t)).apply) (void)hooks_.apply_local(t);
+      if (sequencer_.Receive(t, GroupOf(t)).apply) (void)hooks_.apply_local(t);
     }
   }
   // What the peer missed from this node: sent again with their stamps (it skips duplicates).

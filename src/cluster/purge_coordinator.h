@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/logger.h"
@@ -38,13 +39,44 @@ struct PurgeCoordinatorStats {
   uint64_t resent = 0;      // logged purges sent again to a peer that missed them
 };
 
+// PurgeSummary is what a cluster-wide purge did.
+struct PurgeSummary {
+  uint64_t removed = 0;             // entries removed, all nodes together
+  size_t nodes = 0;                 // nodes that answered (this one included)
+  std::vector<std::string> failed;  // "host:port: reason" of each node that did not
+};
+
+// PurgeGather sums the answers of a purge's fan-out and calls `done` once, after the last.
+struct PurgeGather {
+  Mutex mu;
+  PurgeSummary summary SHOAL_GUARDED_BY(mu);
+  size_t pending SHOAL_GUARDED_BY(mu) = 0;
+  std::function<void(PurgeSummary)> done;
+
+  void Add(const std::string& node, const Result<uint64_t>& r) {
+    PurgeSummary finished;
+    {
+      MutexLock lock(mu);
+      if (r.ok()) {
+        summary.removed += *r;
+        ++summary.nodes;
+      } else {
+        summary.failed.push_back(node + ": " + std::string(r.status().message()));
+      }
+      if (--pending != 0) return;
+      finished = std::move(summary);
+    }
+    done(std::move(finished));
+  }
+};
+
 class PurgeCoordinator : public std::enable_shared_from_this<PurgeCoordinator> {
  public:
   struct Hooks {
     // Removes a target from this node's caches (kAll: everything).
     std::function<Result<uint64_t>(const PurgeTarget&)> apply_local;
-    // The purge group of an endpoint target, when known.
-    std::function<std::optional<uint32_t>(const PurgeTarget&)> group_of;
+    // The purge group of an endpoint's route, when known (ClusterOptions::group_of_route).
+    std::function<std::optional<uint32_t>(std::string_view route)> group_of_route;
     // The client of a current peer, or null (not a peer now, or the Cluster stopped).
     std::function<std::shared_ptr<PeerClient>(std::string_view address)> client_for;
     // Runs `fn` after `delay` (the transport's timers).
@@ -71,6 +103,7 @@ class PurgeCoordinator : public std::enable_shared_from_this<PurgeCoordinator> {
   PurgeCoordinatorStats Stats() const;
 
  private:
+  std::optional<uint32_t> GroupOf(const PurgeTarget& target) const;
   void Flush();
   void SyncDone(const std::string& peer, const std::shared_ptr<PeerClient>& client,
                 Result<SyncReply> reply);
