@@ -414,7 +414,8 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
       return s ? s->ClientFor(address) : nullptr;
     };
     hooks.after = [weak](Duration d, std::function<void()> fn) {
-      if (std::shared_ptr<State> s = weak.lock(); s && !s->stopping) s->transport.After(d, fn);
+      if (std::shared_ptr<State> s = weak.lock(); s && !s->stopping)
+        s->transport.After(d, std::move(fn));
     };
     purge = std::make_shared<PurgeCoordinator>(
         PurgeSequencerOptions{.self = options.self, .log_capacity = options.purge_log},

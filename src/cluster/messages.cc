@@ -235,14 +235,11 @@ std::optional<PurgeTarget> ReadTarget(Reader& r) {
   t.stamp.origin = std::string(r.String(kMaxAddress));
   t.stamp.incarnation = r.U64();
   t.stamp.n = r.U64();
-  if (kind == static_cast<uint8_t>(PurgeKind::kAll)) {
-    if (!t.text.empty()) return std::nullopt;
-  } else if (kind != static_cast<uint8_t>(PurgeKind::kKey) &&
-             kind != static_cast<uint8_t>(PurgeKind::kEndpoint)) {
-    return std::nullopt;
-  } else if (t.text.empty()) {
-    return std::nullopt;
-  }
+  const bool all = kind == static_cast<uint8_t>(PurgeKind::kAll);
+  const bool known = all || kind == static_cast<uint8_t>(PurgeKind::kKey) ||
+                     kind == static_cast<uint8_t>(PurgeKind::kEndpoint);
+  // Text: none for everything, some for a key or an endpoint.
+  if (!known || all != t.text.empty()) return std::nullopt;
   // A stamp is all or nothing: a sequence with an origin and an n.
   if ((t.stamp.seq == 0) != (t.stamp.n == 0) || (t.stamp.seq == 0) != t.stamp.origin.empty()) {
     return std::nullopt;
@@ -299,15 +296,15 @@ Result<uint64_t> DecodePurgeReply(std::string_view payload, bool* malformed) {
 
 namespace shoal::cluster {
 
-std::string EncodeSyncRequest(const SyncRequest& q) {
+std::string EncodeSyncRequest(const SyncRequest& request) {
   std::string out;
-  PutString(out, q.from);
-  PutU64(out, q.from_incarnation);
-  PutU64(out, q.max_seen);
-  PutU64(out, q.your_incarnation);
-  PutU64(out, q.applied_from_you);
-  PutU64(out, q.first_n);
-  PutU64(out, q.last_n);
+  PutString(out, request.from);
+  PutU64(out, request.from_incarnation);
+  PutU64(out, request.max_seen);
+  PutU64(out, request.your_incarnation);
+  PutU64(out, request.applied_from_you);
+  PutU64(out, request.first_n);
+  PutU64(out, request.last_n);
   return out;
 }
 

@@ -11,7 +11,7 @@ PurgeCoordinator::PurgeCoordinator(PurgeSequencerOptions options, Hooks hooks, D
       hooks_(std::move(hooks)),
       timeout_(timeout),
       retry_(retry),
-      log_(std::move(log)) {}
+      log_(log) {}
 
 PurgeTarget PurgeCoordinator::Originate(const PurgeTarget& target) {
   return sequencer_.Originate(target, GroupOf(target));

@@ -147,25 +147,26 @@ SyncRequest PurgeSequencer::MakeSyncRequest(const std::string& peer) const {
   return q;
 }
 
-SyncReply PurgeSequencer::AnswerSync(const SyncRequest& q, bool* flush_here) {
+SyncReply PurgeSequencer::AnswerSync(const SyncRequest& request, bool* flush_here) {
   *flush_here = false;
-  Observe(q.max_seen);
+  Observe(request.max_seen);
   SyncReply reply;
   reply.incarnation = options_.incarnation;
   MutexLock lock(mu_);
-  Origin& o = origins_[q.from];
-  if (o.incarnation != q.from_incarnation) o = Origin{q.from_incarnation, 0, {}};
-  if (o.applied + 1 < q.first_n) {
+  Origin& o = origins_[request.from];
+  if (o.incarnation != request.from_incarnation) o = Origin{request.from_incarnation, 0, {}};
+  if (o.applied + 1 < request.first_n) {
     // The caller's log no longer holds what this node missed from it: flush, and count it as
     // applied through its last purge.
     *flush_here = true;
-    RaiseAllLocked(q.max_seen);
-    o.applied = q.last_n;
+    RaiseAllLocked(request.max_seen);
+    o.applied = request.last_n;
     o.ahead.clear();
   }
   reply.applied_from_you = o.applied;
   reply.last_n = next_n_;
-  const uint64_t applied = q.your_incarnation == options_.incarnation ? q.applied_from_you : 0;
+  const uint64_t applied =
+      request.your_incarnation == options_.incarnation ? request.applied_from_you : 0;
   const uint64_t first = log_.empty() ? next_n_ + 1 : log_.front().stamp.n;
   if (applied + 1 < first) {
     reply.flush = true;
