@@ -355,7 +355,7 @@ struct Node {
   ~Node() { cluster->Stop(); }
 
   // Body: what this node serves for `key` now (from memory, else loading).
-  std::string Get(const std::string& key) {
+  std::string Get(const std::string& key) const {
     cache::Source source;
     if (cache::EntryPtr e = rt->Lookup(key, &source)) return Body(e);
     std::string body = "(no answer)";
@@ -364,7 +364,7 @@ struct Node {
     });
     return body;
   }
-  bool Holds(const std::string& key) {
+  bool Holds(const std::string& key) const {
     cache::Source source;
     return rt->Lookup(key, &source) != nullptr;
   }
