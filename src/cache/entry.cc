@@ -54,7 +54,8 @@ Entry::Entry(EntryOptions&& o)
       etag_(o.etag.empty() ? StrongEtag(body_.view()) : std::move(o.etag)),
       created_(o.created),
       fresh_until_(o.fresh_until),
-      stale_until_(o.stale_until) {}
+      stale_until_(o.stale_until),
+      fill_seq_(o.fill_seq) {}
 
 std::shared_ptr<const Entry> Entry::Make(EntryOptions options) {
   return std::make_shared<const Entry>(std::move(options));

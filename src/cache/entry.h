@@ -35,6 +35,10 @@ struct EntryOptions {
   TimePoint fresh_until;  // created + ttl
   TimePoint stale_until;  // fresh_until + grace
   std::string etag;       // quoted strong ETag; computed from the body when empty
+  // In a cluster: the purge sequence this node had seen when the load began (0: unknown, or
+  // overlapped a purge). A peer keeps a copy only if it is not older than its own purge floor
+  // for the key (cluster/purge_sequencer.h). Never read on the hit path.
+  uint64_t fill_seq = 0;
 };
 
 class Entry {
@@ -50,6 +54,7 @@ class Entry {
   TimePoint created() const { return created_; }
   TimePoint fresh_until() const { return fresh_until_; }
   TimePoint stale_until() const { return stale_until_; }
+  uint64_t fill_seq() const { return fill_seq_; }
 
   bool IsFresh(TimePoint now) const { return now < fresh_until_; }
   // IsServable is true while fresh or within the grace period.
@@ -88,6 +93,7 @@ class Entry {
   mutable std::once_flag gzip_once_;
   mutable Bytes gzip_;
   mutable std::string gzip_etag_;  // set with gzip_, under gzip_once_
+  uint64_t fill_seq_;              // last: the hit path never reads it
 };
 
 using EntryPtr = std::shared_ptr<const Entry>;

@@ -197,6 +197,18 @@ size_t ReadThrough::PurgeGroup(uint32_t group) {
   return n;
 }
 
+EntryPtr ReadThrough::Peek(std::string_view key) {
+  EntryPtr entry = cache_.Lookup(key);
+  if (!entry && hot_ != nullptr) entry = hot_->Lookup(key);
+  if (entry && entry->IsFresh(clock_.Now())) return entry;
+  return nullptr;
+}
+
+bool ReadThrough::InFlight(std::string_view key) const {
+  MutexLock lock(mu_);
+  return flights_.find(key) != flights_.end() || side_flights_.find(key) != side_flights_.end();
+}
+
 void ReadThrough::Shutdown() {
   MutexLock lock(mu_);
   shut_down_ = true;

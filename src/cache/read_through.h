@@ -103,6 +103,14 @@ class ReadThrough {
   // (Cache::PurgeGroup); returns how many valid entries the group had.
   size_t PurgeGroup(uint32_t group);
 
+  // Peek returns a fresh entry from memory (main cache, then hot), or null: no stale entry,
+  // no refresh, no load, no counting (a handover ask, cluster.h).
+  EntryPtr Peek(std::string_view key);
+
+  // InFlight says whether a load of `key` is running (a Load would join it rather than start
+  // one). A snapshot: for a peer's deadline check (cluster.h).
+  bool InFlight(std::string_view key) const;
+
   // Shutdown stops starting loads (new ones fail with Cancelled) and waits for those in
   // flight. Idempotent.
   void Shutdown();

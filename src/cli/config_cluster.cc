@@ -95,7 +95,7 @@ void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "cluster",
         {"self", "peers", "callers", "listen", "secret", "secret_env", "tls", "insecure",
          "peer_timeout", "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits",
-         "ring_points", "connect_to"});
+         "ring_points", "connect_to", "handover"});
   c->clustered = true;
   cluster::ClusterOptions& o = c->cluster;
   if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");
@@ -121,6 +121,7 @@ void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
       w.Secret(node, "cluster", "secret", "it authenticates every peer", &c->file_holds_secret);
   if (auto n = node["tls"]) ParseClusterTls(w, n, &o.tls);
   if (auto n = node["insecure"]) o.insecure = w.Bool(n, "cluster.insecure");
+  if (auto n = node["handover"]) o.handover = w.Bool(n, "cluster.handover");
   if (auto n = node["listen"]) {
     o.listen_host = w.Scalar(n, "cluster.listen");
   } else if (o.secret.empty() && o.tls.ca.empty() && !o.insecure) {

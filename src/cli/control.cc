@@ -5,7 +5,15 @@
 namespace shoal::cli {
 
 cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<const api::Router> router) {
-  return [router = std::move(router)](cache::ReadThrough& rt, const cluster::PurgeTarget& t) {
+  return [router = std::move(router)](cache::ReadThrough& rt,
+                                      const cluster::PurgeTarget& t) -> Result<uint64_t> {
+    if (t.kind == cluster::PurgeKind::kAll) {  // a purge catch-up's flush: every endpoint
+      uint64_t n = rt.PurgeGroup(0);           // group 0 also holds keys of no endpoint
+      for (size_t i = 1; i < router->endpoint_count(); ++i) {
+        n += rt.PurgeGroup(static_cast<uint32_t>(i));
+      }
+      return n;
+    }
     const api::PurgeScope scope =
         t.kind == cluster::PurgeKind::kKey ? api::PurgeScope::kKey : api::PurgeScope::kEndpoint;
     return api::PurgeLocal(*router, rt, scope, t.text);

@@ -94,6 +94,24 @@ void ExposeClusterStats(metrics::Registry& reg, const cluster::Cluster& cl, cons
        &cluster::ClusterStats::served_purges},
       {"shoal_cluster_ring_changes_total", "Peer list replacements",
        &cluster::ClusterStats::ring_changes},
+      {"shoal_cluster_copies_refused_total", "Peer answers not kept: older than a purge here",
+       &cluster::ClusterStats::copies_refused},
+      {"shoal_cluster_purge_behind_total", "Keys reloaded: a peer's GET showed a missed purge",
+       &cluster::ClusterStats::purge_behind},
+      {"shoal_cluster_purge_syncs_total", "Purge catch-ups (PURGE_SYNC) completed",
+       &cluster::ClusterStats::purge_syncs},
+      {"shoal_cluster_purge_flushes_total", "Whole-cache flushes by a purge catch-up",
+       &cluster::ClusterStats::purge_flushes},
+      {"shoal_cluster_purge_resent_total", "Own purges sent again to a peer that missed them",
+       &cluster::ClusterStats::purge_resent},
+      {"shoal_cluster_deadline_refused_total", "Peer GETs refused: too little time to load",
+       &cluster::ClusterStats::deadline_refused},
+      {"shoal_cluster_handover_hits_total", "Keys taken over from their previous owner",
+       &cluster::ClusterStats::handover_hits},
+      {"shoal_cluster_handover_misses_total", "Handover asks that fell through to the store",
+       &cluster::ClusterStats::handover_misses},
+      {"shoal_cluster_late_dropped_total", "Peer GET replies dropped after the caller's deadline",
+       &cluster::ClusterStats::late_dropped},
   };
   for (const Counter& c : kCounters) {
     reg.AddCallback(c.name, c.help, [&cl, f = c.field] { return AsGauge(cl.Stats().*f); });
@@ -254,6 +272,13 @@ cluster::ClusterOptions WithPeerLimits(const Config& config,
     const std::optional<size_t> i = router->EndpointOfKey(key);
     if (!i) return std::nullopt;
     return router->endpoint(*i).ttl;
+  };
+  // An endpoint purge raises its group's purge floor (StoreLoader::GroupOf: the index).
+  o.group_of_route = [router](std::string_view route) -> std::optional<uint32_t> {
+    for (size_t i = 0; i < router->endpoint_count(); ++i) {
+      if (router->endpoint(i).route == route) return static_cast<uint32_t>(i);
+    }
+    return std::nullopt;
   };
   return o;
 }

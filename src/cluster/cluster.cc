@@ -1,6 +1,8 @@
 // Cluster: membership snapshots, the routing decisions, peer health, hot admission, purge
 // fan-out, and the PeerService other nodes reach through the transport (peer_transport.h).
-// Nothing here knows the wire: the transport carries GET / PURGE / PING and runs the timers.
+// Nothing here knows the wire: the transport carries GET / PURGE / PURGE_SYNC / PING and runs
+// the timers. Purge sequencing lives in purge_coordinator.cc, the serving of peers' GETs in
+// peer_get.cc, handover asks in handover.cc; this file holds their hooks.
 #include "cluster/cluster.h"
 
 #include <atomic>
@@ -9,9 +11,12 @@
 #include "base/host_port.h"
 #include "base/log_escape.h"
 #include "base/mutex.h"
+#include "cluster/handover.h"
 #include "cluster/hash_ring.h"
 #include "cluster/hot_admission.h"
+#include "cluster/peer_get.h"
 #include "cluster/peer_reply.h"
+#include "cluster/purge_coordinator.h"
 #include "cluster/rpc_transport.h"
 
 namespace shoal::cluster {
@@ -84,6 +89,18 @@ struct Membership {
   HashRing ring;
   std::vector<std::shared_ptr<Peer>> peers;  // by ring node index
   size_t self_index = HashRing::kNoOwner;
+  // The ring before the last change (Cluster::State::KeepPrevious) and when it changed.
+  std::shared_ptr<const HashRing> previous_ring;
+  TimePoint changed;
+
+  // PreviousOwner: the key's owner under the previous ring, if it is another node, still a
+  // peer and up; else null.
+  std::shared_ptr<Peer> PreviousOwner(std::string_view key) const {
+    if (!previous_ring || previous_ring->empty()) return nullptr;
+    const std::optional<size_t> i = ring.IndexOf(previous_ring->Owner(key));
+    if (!i || peers[*i]->self || peers[*i]->down || peers[*i]->retired) return nullptr;
+    return peers[*i];
+  }
 
   // Owner returns the key's owner, or null when the ring is empty.
   const std::shared_ptr<Peer>* Owner(std::string_view key) const {
@@ -153,7 +170,10 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   std::atomic<cache::ReadThrough*> read_through{nullptr};
 
   std::atomic<uint64_t> peer_gets{0}, peer_errors{0}, local_fallbacks{0}, hot_admissions{0},
-      served_gets{0}, served_purges{0}, ring_changes{0};
+      served_gets{0}, served_purges{0}, ring_changes{0}, copies_refused{0}, handover_hits{0},
+      handover_misses{0};
+  std::shared_ptr<PurgeCoordinator> purge;    // made by Init (it needs weak_from_this)
+  std::shared_ptr<PeerGetServer> get_server;  // made by Init, with `purge`
 
   std::shared_ptr<Peer> MakePeer(const std::string& address) const {
     auto peer = std::make_shared<Peer>();
@@ -175,11 +195,70 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
       m->peers.push_back(peer ? std::move(peer) : MakePeer(name));
     }
     if (auto i = m->ring.IndexOf(options.self)) m->self_index = *i;
+    KeepPrevious(*m, old);
     return m;
   }
 
+  // KeepPrevious sets the list before this one, for handovers: `old`'s (or, when the list did
+  // not change, what `old` kept); at start, the list without this node (it joins: its keys
+  // were the others' before, or were loaded by them while it was down).
+  void KeepPrevious(Membership& m, const Membership* old) const {
+    if (old != nullptr && old->ring.nodes() == m.ring.nodes()) {
+      m.previous_ring = old->previous_ring;
+      m.changed = old->changed;
+      return;
+    }
+    std::vector<std::string> before = old != nullptr ? old->ring.nodes() : m.ring.nodes();
+    if (old == nullptr) std::erase(before, options.self);
+    m.changed = clock.Now();
+    if (!before.empty()) {
+      m.previous_ring = std::make_shared<const HashRing>(std::move(before), options.ring_points);
+    }
+  }
+
+  // LoadHere loads from this node's store; the entry records the purge sequence seen when the
+  // load began (its fill sequence, purge_sequencer.h), and the load's time feeds load_time.
   void LoadHere(std::string key, cache::LoadCallback done) {
-    inner.Load(std::move(key), cache::Scope::kLocal, std::move(done));
+    const uint64_t fill = purge->sequencer().MaxSeen();
+    inner.Load(std::move(key), cache::Scope::kLocal,
+               [self = shared_from_this(), fill, start = clock.Now(), done = std::move(done)](
+                   Result<cache::EntryPtr> r, cache::Keep keep) {
+                 self->get_server->load_time().Add(self->clock.Now() - start);
+                 if (r.ok()) r = WithFillSeq(*r, fill);
+                 done(std::move(r), keep);
+               });
+  }
+
+  // LoadOwned loads a key this node owns: first from its previous owner's memory (a
+  // handover, while the peer list changed recently), else from the store.
+  void LoadOwned(std::string key, const Membership& m, cache::LoadCallback done) {
+    std::shared_ptr<Peer> prev;
+    if (options.handover && clock.Now() - m.changed < options.max_peer_ttl) {
+      prev = m.PreviousOwner(key);
+    }
+    if (!prev || key.size() > kMaxKey) return LoadHere(std::move(key), std::move(done));
+    const HandoverAsk ask{options.peer_timeout, LimitsFor(key), inner.GroupOf(key)};
+    std::shared_ptr<State> self = shared_from_this();
+    AskForHandover(
+        *prev->client, key, ask, clock, purge,
+        [self, done](cache::EntryPtr e) {
+          self->handover_hits.fetch_add(1, std::memory_order_relaxed);
+          done(std::move(e), cache::Keep::kMain);
+        },
+        [self, key, done] {
+          self->handover_misses.fetch_add(1, std::memory_order_relaxed);
+          self->LoadHere(key, done);
+        });
+  }
+
+  // ClientFor: the client of a current peer (not this node), or null.
+  std::shared_ptr<PeerClient> ClientFor(std::string_view address) const {
+    if (stopping) return nullptr;
+    std::shared_ptr<const Membership> m = membership.load();
+    for (const auto& peer : m->peers) {
+      if (peer->address == address && !peer->self && !peer->retired) return peer->client;
+    }
+    return nullptr;
   }
 
   void MarkDown(const std::shared_ptr<Peer>& peer, const Status& why) {
@@ -203,7 +282,10 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
         std::shared_ptr<Peer> pr = weak_peer.lock();
         if (!st || !pr || st->stopping || pr->retired) return;
         if (!status.ok()) return st->Probe(pr);
-        if (pr->down.exchange(false)) st->log.Info("peer " + pr->address + " up again");
+        if (pr->down.exchange(false)) {
+          st->log.Info("peer " + pr->address + " up again");
+          st->purge->SyncWith(pr->address);  // the purges either side missed meanwhile
+        }
       });
     });
   }
@@ -226,8 +308,9 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     peer_gets.fetch_add(1, std::memory_order_relaxed);
     std::weak_ptr<State> weak = weak_from_this();
     std::string sent = key;
+    const GetOptions get{options.peer_timeout, purge->sequencer().KeyFloor(key)};
     peer->client->Get(
-        std::move(sent), options.peer_timeout,
+        std::move(sent), get,
         [weak, peer, key = std::move(key), done = std::move(done)](GetReply r) mutable {
           std::shared_ptr<State> s = weak.lock();
           if (!s) return done(Status::Cancelled("shutting down"), cache::Keep::kNone);
@@ -257,8 +340,13 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     if (reply.entry.ok()) {
       cache::Keep keep = cache::Keep::kNone;
       if (hot.Admit(key)) {
-        keep = cache::Keep::kHot;
-        hot_admissions.fetch_add(1, std::memory_order_relaxed);
+        // Not an answer older than a purge applied here (the owner had not applied it yet).
+        if (purge->sequencer().MayKeep(**reply.entry, inner.GroupOf(key))) {
+          keep = cache::Keep::kHot;
+          hot_admissions.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          copies_refused.fetch_add(1, std::memory_order_relaxed);
+        }
       }
       return done(std::move(reply.entry), keep);
     }
@@ -285,18 +373,11 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   }
 
   // PeerService: other nodes' calls, answered from this node only (Scope::kLocal).
-  void ServeGet(std::string_view key, std::function<void(Result<cache::EntryPtr>)> reply) override {
+  void ServeGet(const GetRequest& request, ServeGetReply reply) override {
     served_gets.fetch_add(1, std::memory_order_relaxed);
     cache::ReadThrough* rt = read_through.load();
-    if (rt == nullptr) return reply(Status::Unavailable("not started"));
-    cache::Source source;
-    if (cache::EntryPtr e = rt->Lookup(key, &source)) return reply(std::move(e));
-    rt->Load(
-        key,
-        [reply = std::move(reply)](Result<cache::EntryPtr> r, cache::Source) {
-          reply(std::move(r));
-        },
-        cache::Scope::kLocal);
+    if (rt == nullptr) return reply(Status::Unavailable("not started"), 0);
+    get_server->Serve(*rt, request, std::move(reply));
   }
 
   bool KnownCaller(std::string_view address) const override {
@@ -311,7 +392,37 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     served_purges.fetch_add(1, std::memory_order_relaxed);
     cache::ReadThrough* rt = read_through.load();
     if (rt == nullptr) return Status::Unavailable("not started");
-    return local_purge(*rt, target);
+    return purge->Receive(target);
+  }
+
+  Result<SyncReply> ServeSync(const SyncRequest& request) override {
+    if (read_through.load() == nullptr) return Status::Unavailable("not started");
+    return purge->ServeSync(request);
+  }
+
+  // MakePurge builds the coordinator; its hooks reach this State weakly.
+  void MakePurge() {
+    std::weak_ptr<State> weak = weak_from_this();
+    PurgeCoordinator::Hooks hooks;
+    hooks.apply_local = [weak](const PurgeTarget& t) -> Result<uint64_t> {
+      std::shared_ptr<State> s = weak.lock();
+      cache::ReadThrough* rt = s ? s->read_through.load() : nullptr;
+      if (rt == nullptr) return Status::Unavailable("not started");
+      return s->local_purge(*rt, t);
+    };
+    hooks.group_of_route = options.group_of_route;
+    hooks.client_for = [weak](std::string_view address) -> std::shared_ptr<PeerClient> {
+      std::shared_ptr<State> s = weak.lock();
+      return s ? s->ClientFor(address) : nullptr;
+    };
+    hooks.after = [weak](Duration d, std::function<void()> fn) {
+      if (std::shared_ptr<State> s = weak.lock(); s && !s->stopping)
+        s->transport.After(d, std::move(fn));
+    };
+    purge = std::make_shared<PurgeCoordinator>(
+        PurgeSequencerOptions{.self = options.self, .log_capacity = options.purge_log},
+        std::move(hooks), options.peer_timeout, options.probe_interval, log);
+    get_server = std::make_shared<PeerGetServer>(inner, clock, purge, options.min_load_time);
   }
 };
 
@@ -363,6 +474,7 @@ void Cluster::Init(ClusterOptions options, std::unique_ptr<PeerTransport> owned,
                                    std::move(local_purge));
   State& s = *state_;
   s.has_memory = Contains(s.options.peers, s.options.self);
+  s.MakePurge();
   s.membership.store(s.Build(s.options.peers, nullptr));
 }
 
@@ -408,9 +520,10 @@ bool Cluster::IsLocal(std::string_view key) const {
 
 void Cluster::Load(std::string key, cache::Scope scope, cache::LoadCallback done) {
   State& s = *state_;
-  if (scope == cache::Scope::kLocal) return s.LoadHere(std::move(key), std::move(done));
   std::shared_ptr<const Membership> m = s.membership.load();
   const std::shared_ptr<Peer>* owner = m->Owner(key);
+  if (owner != nullptr && (*owner)->self) return s.LoadOwned(std::move(key), *m, std::move(done));
+  if (scope == cache::Scope::kLocal) return s.LoadHere(std::move(key), std::move(done));
   // A key too long for a GET frame is loaded here: the owner would refuse it and drop the
   // connection, and every call on it.
   if (owner == nullptr || (*owner)->self || key.size() > kMaxKey) {
@@ -462,30 +575,10 @@ const std::string& Cluster::self() const { return state_->options.self; }
 
 void Cluster::Purge(const PurgeTarget& target, std::function<void(PurgeSummary)> done) {
   State& s = *state_;
-  struct Gather {
-    Mutex mu;
-    PurgeSummary summary SHOAL_GUARDED_BY(mu);
-    size_t pending SHOAL_GUARDED_BY(mu) = 0;
-    std::function<void(PurgeSummary)> done;
-
-    void Add(const std::string& node, const Result<uint64_t>& r) {
-      PurgeSummary finished;
-      {
-        MutexLock lock(mu);
-        if (r.ok()) {
-          summary.removed += *r;
-          ++summary.nodes;
-        } else {
-          summary.failed.push_back(node + ": " + std::string(r.status().message()));
-        }
-        if (--pending != 0) return;
-        finished = std::move(summary);
-      }
-      done(std::move(finished));
-    }
-  };
-  auto gather = std::make_shared<Gather>();
+  auto gather = std::make_shared<PurgeGather>();
   gather->done = std::move(done);
+  // Stamped (and this node's floors raised) before anything is purged anywhere.
+  const PurgeTarget stamped = s.purge->Originate(target);
   std::shared_ptr<const Membership> m = s.membership.load();
   std::vector<std::shared_ptr<Peer>> others;
   for (const auto& peer : m->peers) {
@@ -496,12 +589,15 @@ void Cluster::Purge(const PurgeTarget& target, std::function<void(PurgeSummary)>
     gather->pending = others.size() + 1;  // + this node
   }
   for (const auto& peer : others) {
-    peer->client->Purge(
-        target, s.options.peer_timeout,
-        [gather, node = peer->address](const Result<uint64_t>& r) { gather->Add(node, r); });
+    peer->client->Purge(stamped, s.options.peer_timeout,
+                        [gather, node = peer->address, purge = s.purge](const Result<uint64_t>& r) {
+                          // It missed this purge: catch it up when it answers again.
+                          if (!r.ok()) purge->SyncWith(node);
+                          gather->Add(node, r);
+                        });
   }
   cache::ReadThrough* rt = s.read_through.load();
-  gather->Add(s.options.self, rt != nullptr ? s.local_purge(*rt, target)
+  gather->Add(s.options.self, rt != nullptr ? s.local_purge(*rt, stamped)
                                             : Result<uint64_t>(Status::Unavailable("not started")));
 }
 
@@ -515,6 +611,17 @@ ClusterStats Cluster::Stats() const {
   st.served_gets = s.served_gets.load(std::memory_order_relaxed);
   st.served_purges = s.served_purges.load(std::memory_order_relaxed);
   st.ring_changes = s.ring_changes.load(std::memory_order_relaxed);
+  st.copies_refused = s.copies_refused.load(std::memory_order_relaxed);
+  st.purge_behind = s.get_server->purge_behind.load(std::memory_order_relaxed);
+  st.deadline_refused = s.get_server->deadline_refused.load(std::memory_order_relaxed);
+  st.late_dropped = s.get_server->late_dropped.load(std::memory_order_relaxed);
+  st.handover_hits = s.handover_hits.load(std::memory_order_relaxed);
+  st.handover_misses = s.handover_misses.load(std::memory_order_relaxed);
+  const PurgeCoordinatorStats p = s.purge->Stats();
+  st.purge_duplicates = p.duplicates;
+  st.purge_syncs = p.syncs;
+  st.purge_flushes = p.flushes;
+  st.purge_resent = p.resent;
   return st;
 }
 

@@ -26,8 +26,24 @@
 //
 // The peer service (a PeerService the transport calls) answers other nodes' GETs from this node's
 // ReadThrough with Scope::kLocal (never forwarded again: two nodes that briefly disagree about the
-// ring cannot wait on each other), and their PURGEs with the local purge function. It accepts
-// calls from its peers and `callers` (KnownCaller; the rpc handshake checks it).
+// ring cannot wait on each other; peer_get.h: the caller's deadline and purge floor), and their
+// PURGEs and PURGE_SYNCs through the PurgeCoordinator. It accepts calls from its peers and
+// `callers` (KnownCaller; the rpc handshake checks it).
+//
+// Purges are sequenced (purge_sequencer.h, purge_coordinator.h): Purge stamps them; a node
+// keeps no copy of another node's answer that is older than a purge it applied (a hot copy, a
+// handover: ClusterStats::copies_refused); a peer that missed purges (down, partitioned, a
+// failed PURGE, a gap in an origin's counter) is caught up by PURGE_SYNC when it answers again.
+//
+// Deadlines across hops: a GET to an owner carries `peer_timeout` as the caller's remaining
+// deadline; the owner refuses at once a load that cannot finish in time and drops a reply
+// that would come too late (peer_get.h). A slow owner costs a request at most peer_timeout,
+// then the local fallback above.
+//
+// Handover (handover.h, `handover`): for max_peer_ttl after the peer list changes (or after
+// start: the previous list is then the list without this node), a key this node now owns is
+// first asked of its owner under the previous list, from memory only, before the store. The
+// previous list is kept one change back only.
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
 // and up again, once per change; the new peer list on SetPeers; at Start, a warning when
@@ -57,6 +73,7 @@
 #include "cache/read_through.h"
 #include "cluster/messages.h"
 #include "cluster/peer_transport.h"
+#include "cluster/purge_coordinator.h"  // PurgeSummary
 #include "rpc/runtime.h"
 
 namespace shoal::cluster {
@@ -94,15 +111,21 @@ struct ClusterOptions {
   bool hot_cache = true;             // keep often-asked copies of other nodes' keys
   uint32_t hot_min_hits = 3;         // remote fetches of a key (recently) before it is kept
   size_t hot_expected_keys = 32768;  // sizes the frequency sketch (about the hot entries)
+  // Purge sequencing (purge_sequencer.h): the purge group of an endpoint's route, so that an
+  // endpoint purge raises that group's floor (unset or no answer: the whole cache's floor);
+  // and how many of its own purges this node keeps for peers that missed them.
+  std::function<std::optional<uint32_t>(std::string_view route)> group_of_route;
+  size_t purge_log = 4096;
+  // A peer's GET that would start a store load with less time left than this (or than the
+  // running estimate of a load, if longer) is refused at once with DeadlineExceeded.
+  Duration min_load_time = std::chrono::milliseconds(1);
+  // Handover (cluster.handover): for a while after the peer list changes, a key this node
+  // now owns and does not hold is first asked from its owner under the previous list (if
+  // another node, still up), from memory only, before this node's store. The window is
+  // max_peer_ttl (serve: the longest endpoint ttl): an older entry would have expired.
+  bool handover = true;
   // Component "cluster"; the default transport passes it to rpc (component "rpc").
   Logger* logger = &NullLogger();
-};
-
-// PurgeSummary is what a cluster-wide purge did.
-struct PurgeSummary {
-  uint64_t removed = 0;             // entries removed, all nodes together
-  size_t nodes = 0;                 // nodes that answered (this one included)
-  std::vector<std::string> failed;  // "host:port: reason" of each node that did not
 };
 
 struct PeerInfo {
@@ -119,6 +142,16 @@ struct ClusterStats {
   uint64_t served_gets = 0;      // GETs answered for other nodes
   uint64_t served_purges = 0;
   uint64_t ring_changes = 0;
+  uint64_t copies_refused = 0;    // peer answers not kept: older than a purge applied here
+  uint64_t purge_behind = 0;      // keys dropped here because a GET showed a missed purge
+  uint64_t purge_duplicates = 0;  // stamped purges received again, skipped
+  uint64_t purge_syncs = 0;       // PURGE_SYNC catch-ups completed (as the caller)
+  uint64_t purge_flushes = 0;     // whole-cache flushes (a purge log did not reach back)
+  uint64_t purge_resent = 0;      // own purges sent again to a peer that missed them
+  uint64_t deadline_refused = 0;  // peer GETs refused: too little time left for a load
+  uint64_t late_dropped = 0;      // peer GET replies dropped: the caller's deadline passed
+  uint64_t handover_hits = 0;     // keys taken over from their previous owner's memory
+  uint64_t handover_misses = 0;   // handover asks answered "not held" or failed (store load)
 };
 
 class Cluster final : public cache::Loader {

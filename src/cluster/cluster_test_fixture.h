@@ -22,6 +22,7 @@
 #include "cluster/cluster.h"
 #include "cluster/hash_ring.h"
 #include "cluster/peer_transport.h"
+#include "cluster/purge_sequencer.h"
 
 namespace shoal::cluster::cluster_testing {
 
@@ -50,17 +51,30 @@ class FakePeer final : public PeerClient {
 
   FakePeer(std::string name, const Clock& clock) : name_(std::move(name)), clock_(clock) {}
 
-  void Get(std::string key, Duration timeout, GetCallback done) override {
+  void Get(std::string key, const GetOptions& options, GetCallback done) override {
     Mode mode;
+    PeerService* linked = nullptr;
     {
       MutexLock lock(mu_);
       gets_.push_back(key);
-      timeouts_.push_back(timeout);
+      timeouts_.push_back(options.timeout);
+      floors_.push_back(options.key_floor);
+      memory_only_.push_back(options.memory_only);
       mode = mode_;
+      if (!cut_) linked = linked_;
+      if (cut_) mode = Mode::kFail;
       if (mode == Mode::kSilent) {
         held_.push_back(std::move(done));
         return;
       }
+    }
+    if (linked != nullptr && mode == Mode::kAnswer) {
+      // As the rpc transport does: the fill sequence sent travels with the entry.
+      return linked->ServeGet(GetRequest{key, options.key_floor, options.timeout},
+                              [done = std::move(done)](Result<cache::EntryPtr> r, uint64_t fill) {
+                                if (!r.ok()) return done(GetReply{r.status(), true});
+                                done(GetReply{WithFillSeq(*r, fill), false});
+                              });
     }
     switch (mode) {
       case Mode::kAnswer:
@@ -84,12 +98,32 @@ class FakePeer final : public PeerClient {
 
   void Purge(const PurgeTarget& target, Duration, PurgeCallback done) override {
     bool ok;
+    PeerService* linked = nullptr;
     {
       MutexLock lock(mu_);
       purges_.push_back(target.text);
-      ok = purge_ok_;
+      stamps_.push_back(target.stamp);
+      ok = purge_ok_ && !cut_;
+      if (ok) linked = linked_;
     }
+    if (linked != nullptr) return done(linked->ServePurge(target));
     done(ok ? Result<uint64_t>(uint64_t{2}) : Result<uint64_t>(Status::Unavailable("refused")));
+  }
+
+  void Sync(const SyncRequest& request, Duration, SyncCallback done) override {
+    PeerService* linked = nullptr;
+    bool ok;
+    {
+      MutexLock lock(mu_);
+      ++syncs_;
+      ok = !cut_;
+      linked = linked_;
+    }
+    if (!ok) return done(Status::Unavailable("refused"));
+    if (linked != nullptr) return done(linked->ServeSync(request));
+    SyncReply nothing;
+    nothing.incarnation = 1;
+    done(nothing);
   }
 
   void Ping(Duration, std::function<void(Status)> done) override {
@@ -97,7 +131,7 @@ class FakePeer final : public PeerClient {
     {
       MutexLock lock(mu_);
       ++pings_;
-      ok = ping_ok_;
+      ok = ping_ok_ && !cut_;
     }
     done(ok ? Status::Ok() : Status::Unavailable("no pong"));
   }
@@ -133,6 +167,33 @@ class FakePeer final : public PeerClient {
     MutexLock lock(mu_);
     reply_ = std::move(reply);
     mode_ = Mode::kReply;
+  }
+  // link makes this fake a wire to another node's PeerService (a second Cluster): GETs in
+  // Mode::kAnswer, PURGEs and PURGE_SYNCs are served by it.
+  void link(PeerService* service) {
+    MutexLock lock(mu_);
+    linked_ = service;
+  }
+  // cut fails every call and ping (a partition) until cut(false).
+  void cut(bool c) {
+    MutexLock lock(mu_);
+    cut_ = c;
+  }
+  std::vector<bool> memory_only() const {
+    MutexLock lock(mu_);
+    return memory_only_;
+  }
+  std::vector<uint64_t> floors() const {
+    MutexLock lock(mu_);
+    return floors_;
+  }
+  std::vector<PurgeStamp> stamps() const {
+    MutexLock lock(mu_);
+    return stamps_;
+  }
+  int syncs() const {
+    MutexLock lock(mu_);
+    return syncs_;
   }
   void set_ping_ok(bool ok) {
     MutexLock lock(mu_);
@@ -176,6 +237,12 @@ class FakePeer final : public PeerClient {
   bool ping_ok_ SHOAL_GUARDED_BY(mu_) = true;
   bool purge_ok_ SHOAL_GUARDED_BY(mu_) = true;
   bool closed_ SHOAL_GUARDED_BY(mu_) = false;
+  bool cut_ SHOAL_GUARDED_BY(mu_) = false;
+  PeerService* linked_ SHOAL_GUARDED_BY(mu_) = nullptr;
+  int syncs_ SHOAL_GUARDED_BY(mu_) = 0;
+  std::vector<uint64_t> floors_ SHOAL_GUARDED_BY(mu_);
+  std::vector<bool> memory_only_ SHOAL_GUARDED_BY(mu_);
+  std::vector<PurgeStamp> stamps_ SHOAL_GUARDED_BY(mu_);
   int pings_ SHOAL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> gets_ SHOAL_GUARDED_BY(mu_);
   std::vector<Duration> timeouts_ SHOAL_GUARDED_BY(mu_);
@@ -262,6 +329,7 @@ class ClusterTest : public ::testing::Test {
     options_.probe_interval = 700ms;
     options_.hot_min_hits = 3;
     options_.logger = &log_;
+    options_.handover = false;  // on, a key owned here is first asked of a peer (HandoverTest)
   }
 
   Cluster& Make() {

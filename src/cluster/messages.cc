@@ -1,7 +1,9 @@
 #include "cluster/messages.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "base/big_endian.h"
@@ -15,6 +17,8 @@ using std::chrono::milliseconds;
 void PutU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
 
 void PutI64(std::string& out, int64_t v) { AppendBigEndian64(out, static_cast<uint64_t>(v)); }
+
+void PutU64(std::string& out, uint64_t v) { AppendBigEndian64(out, v); }
 
 void PutString(std::string& out, std::string_view s) {
   AppendBigEndian32(out, static_cast<uint32_t>(s.size()));
@@ -45,6 +49,7 @@ class Reader {
     data_.remove_prefix(8);
     return static_cast<int64_t>(v);
   }
+  uint64_t U64() { return static_cast<uint64_t>(I64()); }
   std::string_view String(size_t max) {
     const uint32_t n = U32();
     if (n > max || !Need(n)) {
@@ -109,20 +114,33 @@ bool IsWellFormedEtag(std::string_view etag) {
   return true;
 }
 
-std::string EncodeGet(std::string_view key) {
+std::string EncodeGet(std::string_view key, uint64_t key_floor, Duration deadline,
+                      bool memory_only) {
   std::string out;
   PutString(out, key);
+  PutU64(out, key_floor);
+  PutI64(out, std::max<int64_t>(Millis(deadline), 0));
+  PutU8(out, memory_only ? 1 : 0);
   return out;
 }
 
-Result<std::string_view> DecodeGet(std::string_view payload) {
+Result<GetRequest> DecodeGet(std::string_view payload) {
   Reader r(payload);
-  std::string_view key = r.String(kMaxKey);
-  if (!r.Done() || key.empty()) return Malformed("GET: expected one non-empty key");
-  return key;
+  GetRequest g;
+  g.key = r.String(kMaxKey);
+  g.key_floor = r.U64();
+  const int64_t ms = r.I64();
+  const uint8_t flags = r.U8();
+  if (flags > 1) return Malformed("GET: unknown flags");
+  g.memory_only = flags == 1;
+  if (!r.Done() || g.key.empty())
+    return Malformed("GET: expected a non-empty key, floor, deadline");
+  if (ms < 0 || ms > kMaxMillis) return Malformed("GET: deadline out of range");
+  g.deadline = milliseconds(ms);
+  return g;
 }
 
-std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now) {
+std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now, uint64_t fill_seq) {
   std::string out;
   out.reserve(64 + entry.etag().size() + entry.body().size());
   PutU8(out, static_cast<uint8_t>(StatusCode::kOk));
@@ -132,6 +150,7 @@ std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now) {
   PutI64(out, Millis(entry.stale_until() - now));
   PutString(out, entry.etag());
   PutString(out, entry.body().view());
+  PutU64(out, fill_seq);
   return out;
 }
 
@@ -161,6 +180,7 @@ Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string
   const int64_t stale = r.I64();
   std::string_view etag = r.String(kMaxEtag);
   std::string_view body = r.String(kMaxBody);
+  const uint64_t fill_seq = r.U64();
   if (!r.Done()) return Malformed("GET reply: truncated or trailing bytes");
   if (kind != static_cast<uint8_t>(cache::EntryKind::kValue) &&
       kind != static_cast<uint8_t>(cache::EntryKind::kNotFound)) {
@@ -179,6 +199,7 @@ Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string
   o.fresh_until = now + milliseconds(fresh);
   o.stale_until = now + milliseconds(stale);
   o.etag = std::string(etag);
+  o.fill_seq = fill_seq;
   return cache::Entry::Make(std::move(o));
 }
 
@@ -192,23 +213,54 @@ Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_vie
   return r;
 }
 
-std::string EncodePurge(const PurgeTarget& target) {
-  std::string out;
+namespace {
+
+void PutTarget(std::string& out, const PurgeTarget& target) {
   PutU8(out, static_cast<uint8_t>(target.kind));
   PutString(out, target.text);
+  PutU64(out, target.stamp.seq);
+  PutString(out, target.stamp.origin);
+  PutU64(out, target.stamp.incarnation);
+  PutU64(out, target.stamp.n);
+}
+
+constexpr size_t kMaxAddress = 1024;
+
+// ReadTarget reads a target and its stamp.
+std::optional<PurgeTarget> ReadTarget(Reader& r) {
+  PurgeTarget t;
+  const uint8_t kind = r.U8();
+  t.text = std::string(r.String(kMaxKey));
+  t.stamp.seq = r.U64();
+  t.stamp.origin = std::string(r.String(kMaxAddress));
+  t.stamp.incarnation = r.U64();
+  t.stamp.n = r.U64();
+  const bool all = kind == static_cast<uint8_t>(PurgeKind::kAll);
+  const bool known = all || kind == static_cast<uint8_t>(PurgeKind::kKey) ||
+                     kind == static_cast<uint8_t>(PurgeKind::kEndpoint);
+  // Text: none for everything, some for a key or an endpoint.
+  if (!known || all != t.text.empty()) return std::nullopt;
+  // A stamp is all or nothing: a sequence with an origin and an n.
+  if ((t.stamp.seq == 0) != (t.stamp.n == 0) || (t.stamp.seq == 0) != t.stamp.origin.empty()) {
+    return std::nullopt;
+  }
+  t.kind = static_cast<PurgeKind>(kind);
+  return t;
+}
+
+}  // namespace
+
+std::string EncodePurge(const PurgeTarget& target) {
+  std::string out;
+  PutTarget(out, target);
   return out;
 }
 
 Result<PurgeTarget> DecodePurge(std::string_view payload) {
   Reader r(payload);
-  const uint8_t kind = r.U8();
-  std::string_view text = r.String(kMaxKey);
-  if (!r.Done() || text.empty()) return Malformed("PURGE: truncated or trailing bytes");
-  if (kind != static_cast<uint8_t>(PurgeKind::kKey) &&
-      kind != static_cast<uint8_t>(PurgeKind::kEndpoint)) {
-    return Malformed("PURGE: unknown target kind");
-  }
-  return PurgeTarget{static_cast<PurgeKind>(kind), std::string(text)};
+  std::optional<PurgeTarget> t = ReadTarget(r);
+  if (!t || !r.Done()) return Malformed("PURGE: truncated, trailing bytes or bad target");
+  return *t;
 }
 
 std::string EncodePurgeReply(Result<uint64_t> removed) {
@@ -238,6 +290,83 @@ Result<uint64_t> DecodePurgeReply(std::string_view payload, bool* malformed) {
   const int64_t n = r.I64();
   if (!r.Done() || n < 0) return bad("PURGE reply: truncated or trailing bytes");
   return static_cast<uint64_t>(n);
+}
+
+}  // namespace shoal::cluster
+
+namespace shoal::cluster {
+
+std::string EncodeSyncRequest(const SyncRequest& request) {
+  std::string out;
+  PutString(out, request.from);
+  PutU64(out, request.from_incarnation);
+  PutU64(out, request.max_seen);
+  PutU64(out, request.your_incarnation);
+  PutU64(out, request.applied_from_you);
+  PutU64(out, request.first_n);
+  PutU64(out, request.last_n);
+  return out;
+}
+
+Result<SyncRequest> DecodeSyncRequest(std::string_view payload) {
+  Reader r(payload);
+  SyncRequest q;
+  q.from = std::string(r.String(kMaxAddress));
+  q.from_incarnation = r.U64();
+  q.max_seen = r.U64();
+  q.your_incarnation = r.U64();
+  q.applied_from_you = r.U64();
+  q.first_n = r.U64();
+  q.last_n = r.U64();
+  if (!r.Done() || q.from.empty() || q.first_n == 0 || q.first_n > q.last_n + 1) {
+    return Malformed("PURGE_SYNC: truncated, trailing bytes or bad range");
+  }
+  return q;
+}
+
+std::string EncodeSyncReply(const Result<SyncReply>& reply) {
+  std::string out;
+  if (!reply.ok()) {
+    PutStatus(out, reply.status());
+    return out;
+  }
+  PutU8(out, static_cast<uint8_t>(StatusCode::kOk));
+  PutU64(out, reply->incarnation);
+  PutU64(out, reply->max_seen);
+  PutU64(out, reply->applied_from_you);
+  PutU64(out, reply->last_n);
+  PutU8(out, reply->flush ? 1 : 0);
+  AppendBigEndian32(out, static_cast<uint32_t>(reply->purges.size()));
+  for (const PurgeTarget& t : reply->purges) PutTarget(out, t);
+  return out;
+}
+
+Result<SyncReply> DecodeSyncReply(std::string_view payload) {
+  Reader r(payload);
+  const uint8_t code = r.U8();
+  if (code != static_cast<uint8_t>(StatusCode::kOk)) {
+    std::string_view message = r.String(kMaxMessage);
+    if (!r.Done() || !KnownErrorCode(code)) return Malformed("PURGE_SYNC reply: bad error");
+    return MakeStatus(code, message);
+  }
+  SyncReply s;
+  s.incarnation = r.U64();
+  s.max_seen = r.U64();
+  s.applied_from_you = r.U64();
+  s.last_n = r.U64();
+  const uint8_t flush = r.U8();
+  const uint32_t count = r.U32();
+  if (flush > 1 || count > kMaxSyncPurges) return Malformed("PURGE_SYNC reply: bad header");
+  for (uint32_t i = 0; i < count; ++i) {
+    std::optional<PurgeTarget> t = ReadTarget(r);
+    if (!t || t->stamp.seq == 0) return Malformed("PURGE_SYNC reply: bad purge");
+    s.purges.push_back(std::move(*t));
+  }
+  if (!r.Done() || s.purges.size() != count) {
+    return Malformed("PURGE_SYNC reply: truncated or trailing bytes");
+  }
+  s.flush = flush == 1;
+  return s;
 }
 
 }  // namespace shoal::cluster

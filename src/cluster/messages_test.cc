@@ -23,7 +23,9 @@ cache::EntryPtr MakeEntry(TimePoint now, cache::EntryKind kind = cache::EntryKin
 
 TEST(MessagesTest, GetRoundTrip) {
   const std::string payload = EncodeGet("/v1/items/7?x=1");
-  Result<std::string_view> key = DecodeGet(payload);  // a view into payload
+  Result<GetRequest> get = DecodeGet(payload);
+  Result<std::string_view> key =
+      get.ok() ? Result<std::string_view>(get->key) : Result<std::string_view>(get.status());
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(*key, "/v1/items/7?x=1");
 }
@@ -31,7 +33,7 @@ TEST(MessagesTest, GetRoundTrip) {
 TEST(MessagesTest, EntryKeepsTheOwnersDeadlinesAcrossClocks) {
   const TimePoint owner_now = TimePoint() + seconds(1000);
   cache::EntryPtr e = MakeEntry(owner_now);
-  const std::string reply = EncodeEntryReply(*e, owner_now);
+  const std::string reply = EncodeEntryReply(*e, owner_now, 7);
   // The receiver's steady clock has another origin; only durations travel.
   const TimePoint here = TimePoint() + seconds(5);
   Result<cache::EntryPtr> got = DecodeGetReply(reply, "/v1/items/7", here);
@@ -56,6 +58,7 @@ std::string EntryReplyWithEtag(std::string_view etag) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
   out.append(etag);
   out.append(std::string("\0\0\0\x02{}", 6));
+  out.append(8, '\0');  // fill sequence
   return out;
 }
 
@@ -80,7 +83,7 @@ TEST(MessagesTest, NegativeAndStaleEntriesTravel) {
   const TimePoint now = TimePoint() + seconds(1000);
   cache::EntryPtr e = MakeEntry(now, cache::EntryKind::kNotFound);
   // Encoded 60 s later: stale (fresh_until passed), still within grace.
-  const std::string reply = EncodeEntryReply(*e, now + seconds(60));
+  const std::string reply = EncodeEntryReply(*e, now + seconds(60), 0);
   Result<cache::EntryPtr> got = DecodeGetReply(reply, "/v1/items/7", now);
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE((*got)->not_found());
@@ -136,7 +139,7 @@ bool IsMalformed(std::string_view reply, TimePoint now) {
 
 TEST(MessagesTest, EveryTruncationAndTrailingByteIsRejected) {
   const TimePoint now = TimePoint() + seconds(1000);
-  const std::string reply = EncodeEntryReply(*MakeEntry(now), now);
+  const std::string reply = EncodeEntryReply(*MakeEntry(now), now, 0);
   for (size_t n = 0; n < reply.size(); ++n) {
     EXPECT_TRUE(IsMalformed(reply.substr(0, n), now)) << n;
   }
@@ -150,7 +153,7 @@ TEST(MessagesTest, EveryTruncationAndTrailingByteIsRejected) {
 
 TEST(MessagesTest, HostileValuesAreRejected) {
   const TimePoint now = TimePoint() + seconds(1000);
-  std::string reply = EncodeEntryReply(*MakeEntry(now), now);
+  std::string reply = EncodeEntryReply(*MakeEntry(now), now, 0);
   std::string bad_kind = reply;
   bad_kind[1] = 9;
   EXPECT_TRUE(IsMalformed(bad_kind, now));

@@ -25,6 +25,7 @@ Result<cache::EntryPtr> CheckPeerEntry(cache::EntryPtr entry, TimePoint now, Pee
   o.fresh_until = fresh;
   o.stale_until = stale;
   o.etag = entry->etag();
+  o.fill_seq = entry->fill_seq();
   return cache::Entry::Make(std::move(o));
 }
 

@@ -10,7 +10,8 @@
 // Ownership: a transport outlives the Cluster that uses it; PeerClients are shared by the
 // Cluster's membership snapshots and closed by it when their peer leaves or at Stop.
 // Thread-safety: every method may be called from any thread; callbacks run exactly once, on
-// any thread, possibly before the call returns.
+// any thread, possibly before the call returns (except a ServeGetReply that ServeGet drops,
+// below).
 #pragma once
 
 #include <cstdint>
@@ -38,15 +39,34 @@ struct GetReply {
 
 using GetCallback = std::function<void(GetReply)>;
 using PurgeCallback = std::function<void(Result<uint64_t>)>;  // entries removed, or why not
+using SyncCallback = std::function<void(Result<SyncReply>)>;
+
+// GetOptions: how one GET is asked. The owner sees `timeout` as the caller's remaining
+// deadline (a duration: no clock sync) and `key_floor` as the caller's purge floor for the
+// key's slot (purge_sequencer.h).
+struct GetOptions {
+  Duration timeout = Duration::zero();
+  uint64_t key_floor = 0;
+  bool memory_only = false;  // a handover: the peer answers from memory or NotFound
+};
+
+// ServeGetReply answers a peer's GET: the entry (or why not) and the fill sequence the
+// receiver compares with its purge floor (0: do not keep it). A ServeGet may drop it without
+// calling it when the caller has already given up (its deadline passed): the transport then
+// sends nothing, and the caller's own timeout answers it.
+using ServeGetReply = std::function<void(Result<cache::EntryPtr>, uint64_t fill_seq)>;
 
 // PeerClient: this node's handle on one other node.
 class PeerClient {
  public:
   virtual ~PeerClient() = default;
-  // Get asks the owner for `key`, answered within `timeout`.
-  virtual void Get(std::string key, Duration timeout, GetCallback done) = 0;
+  // Get asks the owner for `key`, answered within `options.timeout`. The entry carries the
+  // owner's fill sequence (cache::Entry::fill_seq).
+  virtual void Get(std::string key, const GetOptions& options, GetCallback done) = 0;
   // Purge asks the peer to remove `target` from its caches.
   virtual void Purge(const PurgeTarget& target, Duration timeout, PurgeCallback done) = 0;
+  // Sync exchanges purge state with the peer (PURGE_SYNC, purge_sequencer.h).
+  virtual void Sync(const SyncRequest& request, Duration timeout, SyncCallback done) = 0;
   // Ping completes with OK when the peer answers at all, within `timeout`.
   virtual void Ping(Duration timeout, std::function<void(Status)> done) = 0;
   // Close fails what is in flight with Cancelled; later calls fail at once. Idempotent.
@@ -58,10 +78,12 @@ class PeerService {
  public:
   virtual ~PeerService() = default;
   // ServeGet answers another node's GET from this node only (never forwarded again).
-  virtual void ServeGet(std::string_view key,
-                        std::function<void(Result<cache::EntryPtr>)> done) = 0;
+  // `request.key` is valid only during the call.
+  virtual void ServeGet(const GetRequest& request, ServeGetReply done) = 0;
   // ServePurge removes `target` from this node's caches.
   virtual Result<uint64_t> ServePurge(const PurgeTarget& target) = 0;
+  // ServeSync answers a peer's PURGE_SYNC.
+  virtual Result<SyncReply> ServeSync(const SyncRequest& request) = 0;
   // KnownCaller says whether a node that names itself `address` (authenticated by the shared
   // secret) may call this one. Never true for this node's own address.
   virtual bool KnownCaller(std::string_view address) const = 0;

@@ -15,10 +15,10 @@ class RpcPeerClient final : public PeerClient {
   RpcPeerClient(std::shared_ptr<rpc::Client> client, const Clock& clock)
       : client_(std::move(client)), clock_(clock) {}
 
-  void Get(std::string key, Duration timeout, GetCallback done) override {
-    std::string payload = EncodeGet(key);
+  void Get(std::string key, const GetOptions& options, GetCallback done) override {
+    std::string payload = EncodeGet(key, options.key_floor, options.timeout, options.memory_only);
     client_->Call(
-        static_cast<uint8_t>(Method::kGet), std::move(payload), timeout,
+        static_cast<uint8_t>(Method::kGet), std::move(payload), options.timeout,
         [clock = &clock_, key = std::move(key), done = std::move(done)](Result<std::string> r) {
           // ResourceExhausted: the owner's reply would not fit a frame (its answer), or this
           // client has max_in_flight calls out; neither means the owner is down.
@@ -42,6 +42,13 @@ class RpcPeerClient final : public PeerClient {
                   });
   }
 
+  void Sync(const SyncRequest& request, Duration timeout, SyncCallback done) override {
+    client_->Call(static_cast<uint8_t>(Method::kPurgeSync), EncodeSyncRequest(request), timeout,
+                  [done = std::move(done)](Result<std::string> r) {
+                    done(r.ok() ? DecodeSyncReply(*r) : Result<SyncReply>(r.status()));
+                  });
+  }
+
   void Ping(Duration timeout, std::function<void(Status)> done) override {
     client_->Ping(timeout, std::move(done));
   }
@@ -61,18 +68,25 @@ class ServiceHandler final : public rpc::Handler {
   Status Handle(uint8_t method, std::string_view payload, rpc::Responder respond) override {
     switch (static_cast<Method>(method)) {
       case Method::kGet: {
-        Result<std::string_view> key = DecodeGet(payload);
-        if (!key.ok()) return key.status();
-        service_.ServeGet(
-            *key, [clock = &clock_, respond = std::move(respond)](Result<cache::EntryPtr> r) {
-              respond(r.ok() ? EncodeEntryReply(**r, clock->Now()) : EncodeErrorReply(r.status()));
-            });
+        Result<GetRequest> request = DecodeGet(payload);
+        if (!request.ok()) return request.status();
+        service_.ServeGet(*request, [clock = &clock_, respond = std::move(respond)](
+                                        Result<cache::EntryPtr> r, uint64_t fill_seq) {
+          respond(r.ok() ? EncodeEntryReply(**r, clock->Now(), fill_seq)
+                         : EncodeErrorReply(r.status()));
+        });
         return Status::Ok();
       }
       case Method::kPurge: {
         Result<PurgeTarget> target = DecodePurge(payload);
         if (!target.ok()) return target.status();
         respond(EncodePurgeReply(service_.ServePurge(*target)));
+        return Status::Ok();
+      }
+      case Method::kPurgeSync: {
+        Result<SyncRequest> request = DecodeSyncRequest(payload);
+        if (!request.ok()) return request.status();
+        respond(EncodeSyncReply(service_.ServeSync(*request)));
         return Status::Ok();
       }
     }

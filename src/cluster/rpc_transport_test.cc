@@ -46,6 +46,7 @@ std::string HostileReply() {
   out.append(etag);
   AppendBigEndian32(out, 2);
   out.append("{}");
+  AppendBigEndian64(out, 0);  // fill sequence
   return out;
 }
 
@@ -75,7 +76,8 @@ TEST(RpcTransportTest, AnOwnersReplyWithAnInjectedEtagIsAMalformedReplyNotAnEntr
   RpcTransport transport(runtime, clock, options);
   std::shared_ptr<PeerClient> client = transport.Connect("127.0.0.1:" + std::to_string(port));
   std::promise<GetReply> got;
-  client->Get("/v1/items/1", 2s, [&](GetReply r) { got.set_value(std::move(r)); });
+  client->Get("/v1/items/1", GetOptions{.timeout = 2s},
+              [&](GetReply r) { got.set_value(std::move(r)); });
   GetReply reply = got.get_future().get();
   EXPECT_FALSE(reply.entry.ok());
   EXPECT_FALSE(reply.owner_error);  // a transport failure: the key is loaded here
