@@ -94,6 +94,12 @@ void ExposeClusterStats(metrics::Registry& reg, const cluster::Cluster& cl, cons
        &cluster::ClusterStats::served_purges},
       {"shoal_cluster_ring_changes_total", "Peer list replacements",
        &cluster::ClusterStats::ring_changes},
+      {"shoal_cluster_list_epoch", "The member list's version (epoch)",
+       &cluster::ClusterStats::list_epoch},
+      {"shoal_cluster_members", "Nodes in the member list", &cluster::ClusterStats::members},
+      {"shoal_cluster_membership_changes_total",
+       "Member list versions adopted (from a peer, the source or PUT /_shoal/peers)",
+       &cluster::ClusterStats::lists_adopted},
   };
   for (const Counter& c : kCounters) {
     reg.AddCallback(c.name, c.help, [&cl, f = c.field] { return AsGauge(cl.Stats().*f); });

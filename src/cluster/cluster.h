@@ -5,7 +5,10 @@
 // and the points per node). `peers` lists the nodes that own keys. A node whose cache has no
 // memory (the original system's web tier) is not among them: it owns nothing and sends every
 // miss to the owners. The membership (ring + peer table) is an immutable snapshot swapped
-// atomically by SetPeers, so requests keep routing while the peer list changes.
+// atomically when the list changes, so requests keep routing meanwhile. The list is
+// versioned and the same on every node (membership_sync.h: MEMBERS exchanges, adopting the
+// highest version; sources: static peers, a peers file, DNS, seeds). A node with memory that
+// is not in the list owns no keys and forwards every miss.
 //
 // The miss path (RoutingLoader, this class's Loader):
 //   - the key is owned here, or the load came from a peer (Scope::kLocal): the inner Loader
@@ -53,6 +56,7 @@
 #include "base/status.h"
 #include "cache/loader.h"
 #include "cache/read_through.h"
+#include "cluster/membership_sync.h"
 #include "cluster/messages.h"
 #include "cluster/peer_transport.h"
 #include "rpc/runtime.h"
@@ -61,7 +65,12 @@ namespace shoal::cluster {
 
 struct ClusterOptions {
   std::string self;                // this node's peer address, host:port
-  std::vector<std::string> peers;  // the nodes that own keys, host:port each
+  std::vector<std::string> peers;  // the nodes that own keys, host:port each (epoch 0)
+  // Where the list comes from and how it spreads (membership_sync.h). With a source other
+  // than the static `peers`, `peers` is the source's first reading (empty for seeds) and
+  // `has_memory` says whether this node would own keys when listed.
+  MembershipOptions membership;
+  bool has_memory = true;
   std::string listen_host;         // where the peer server binds (port: self's); default self's
   std::string secret;              // shared by all nodes; empty: no peer authentication
   // Without a secret, peers beyond loopback are refused unless this is set (cluster.insecure).
@@ -109,6 +118,27 @@ struct ClusterStats {
   uint64_t served_gets = 0;      // GETs answered for other nodes
   uint64_t served_purges = 0;
   uint64_t ring_changes = 0;
+  uint64_t list_epoch = 0;     // the member list's version
+  uint64_t members = 0;        // nodes in the list
+  uint64_t lists_adopted = 0;  // list versions adopted after the first
+};
+
+// MemberView is one member as GET /_shoal/cluster shows it.
+struct MemberView {
+  std::string address;
+  bool self = false;
+  std::string state;  // "up", "suspect" (a PING is asking), "down"
+  double share = 0;   // of the hash space (HashRing::Shares)
+  std::optional<ListVersion> reported;  // the version it last told this node
+};
+
+struct ClusterView {
+  std::string self;
+  bool member = false;  // this node is in the list (owns keys)
+  ListSource source = ListSource::kStatic;
+  std::string source_name;
+  ListVersion version;
+  std::vector<MemberView> members;
 };
 
 class Cluster final : public cache::Loader {
@@ -144,11 +174,13 @@ class Cluster final : public cache::Loader {
   uint32_t GroupOf(std::string_view key) const override;  // the inner Loader's
   void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
 
-  // SetPeers replaces the owners; the ring is rebuilt and swapped atomically. Clients of
-  // peers that stay are kept. Errors (a bad address, self missing, a peer beyond loopback
-  // without a secret) change nothing.
+  // SetPeers proposes `peers` as a new list version (epoch + 1, origin self) that spreads to
+  // every node; the ring is rebuilt and swapped atomically. Clients of peers that stay are
+  // kept. Errors (a bad address, self missing, a peer beyond loopback without a secret, a
+  // list that comes from a file or DNS) change nothing.
   Status SetPeers(std::vector<std::string> peers);
   std::vector<PeerInfo> Peers() const;
+  ClusterView View() const;
   const std::string& self() const;
 
   // Purge removes the target here and on every peer; `done` runs once, on any thread, when

@@ -6,6 +6,7 @@
 //   GET    request: the key.            reply: a status byte, then an entry or an error message
 //   PURGE  request: a target (a key, or every key of one endpoint's route).
 //          reply: a status byte, then the number of entries removed, or an error message
+//   MEMBERS the list version and member list (members_message.h)
 //
 // An entry travels with its owner's deadlines as durations relative to the moment of
 // encoding (age, fresh for, stale for), so that nodes need no synchronised clocks: the
@@ -30,6 +31,7 @@ namespace shoal::cluster {
 enum class Method : uint8_t {
   kGet = 1,
   kPurge = 2,
+  kMembers = 3,  // members_message.h
 };
 
 enum class PurgeKind : uint8_t {
