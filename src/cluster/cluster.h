@@ -29,12 +29,14 @@
 //
 // The peer service (a PeerService the transport calls) answers other nodes' GETs from this node's
 // ReadThrough with Scope::kLocal (never forwarded again: two nodes that briefly disagree about the
-// ring cannot wait on each other), and their PURGEs with the local purge function. It accepts
+// ring cannot wait on each other), their PURGEs with the local purge function, and their
+// MEMBERS with this node's list version (MembershipSync). It accepts
 // calls from its peers and `callers` (KnownCaller; the rpc handshake checks it).
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
-// and up again, once per change; the new peer list on SetPeers; at Start, a warning when
-// `insecure` lets peers beyond loopback talk without a secret.
+// and up again, once per change; each list version adopted, and that this node is not a
+// member of it (membership_sync.h); at Start, a warning when `insecure` lets peers beyond
+// loopback talk without a secret.
 //
 // Ownership: borrows the inner Loader and the Clock, and the PeerTransport if given one (else
 // it owns an RpcTransport over the borrowed rpc::Runtime); all outlive it. It owns the peer
