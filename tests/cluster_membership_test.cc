@@ -8,11 +8,6 @@
 //   - peers_dns against a dnsmasq this test starts (skipped, loudly, without the binary
 //     unless SHOAL_REQUIRE_DNSMASQ=1): nodes on 127.0.0.2-4 with the same port; adding an
 //     address to the hosts file grows every node's ring, removing one shrinks it. SRV too.
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -23,6 +18,10 @@
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "catalog_db.h"
 #include "catalog_suite.h"
@@ -76,7 +75,8 @@ class MembershipTest : public CatalogSuite<kItems> {
     text += "\ncluster:\n  self: " + self + "\n" + source + "  secret: " + std::string(kSecret) +
             "\n  peer_timeout: 2s\n  probe_interval: 100ms\n";
     text += "admin:\n  token: " + std::string(kToken) + "\n";
-    std::string file = "node-" + std::to_string(nodes_.size()) + "-" + std::to_string(serial_++) + ".yaml";
+    std::string file =
+        "node-" + std::to_string(nodes_.size()) + "-" + std::to_string(serial_++) + ".yaml";
     Result<std::unique_ptr<ShoalProcess>> p = ShoalProcess::Serve(dir_->Write(file, text));
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     nodes_.push_back(p.ok() ? std::move(p).value() : nullptr);
@@ -96,8 +96,8 @@ class MembershipTest : public CatalogSuite<kItems> {
     std::string req = std::string(method) + " " + std::string(path) +
                       " HTTP/1.1\r\nHost: shoal.test\r\nContent-Type: application/json\r\n"
                       "Authorization: Bearer " +
-                      std::string(kToken) + "\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+                      std::string(kToken) + "\r\nContent-Length: " + std::to_string(body.size()) +
+                      "\r\n\r\n" + std::string(body);
     if (Status s = c->Send(req); !s.ok()) return s;
     return c->Read();
   }
@@ -172,11 +172,18 @@ TEST_F(MembershipTest, APutOnOneNodeReachesEveryNodeWithinTwoSeconds) {
   for (int i = 0; i < 3; ++i) all.push_back(Addr(NewPort()));
   for (const auto& a : all) Start(a, PeersLine(all));
   ASSERT_TRUE(Converge(all, 0, seconds(10)));  // the configured list: epoch 0 everywhere
+  // The admin token guards it like the other /_shoal routes.
+  Result<HttpClient> c = HttpClient::Connect(nodes_[0]->port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c->Send("GET /_shoal/cluster HTTP/1.1\r\nHost: shoal.test\r\n\r\n").ok());
+  Result<HttpResponse> unauthorised = c->Read();
+  ASSERT_TRUE(unauthorised.ok());
+  EXPECT_EQ(unauthorised->status, 401);
 
   // Drop node 2 on node 0.
   const std::vector<std::string> two = {all[0], all[1]};
-  Result<HttpResponse> r = Admin(0, "PUT", "/_shoal/peers",
-                                 "{\"peers\": [\"" + all[0] + "\", \"" + all[1] + "\"]}");
+  Result<HttpResponse> r =
+      Admin(0, "PUT", "/_shoal/peers", "{\"peers\": [\"" + all[0] + "\", \"" + all[1] + "\"]}");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->status, 200) << r->body;
   std::optional<milliseconds> took = Converge(two, 1);
@@ -200,7 +207,8 @@ TEST_F(MembershipTest, APutOnOneNodeReachesEveryNodeWithinTwoSeconds) {
   std::printf("add: every node at epoch 2 after %lld ms\n", static_cast<long long>(took->count()));
   EXPECT_EQ(Cluster(2).origin, all[1]);
   EXPECT_TRUE(Cluster(2).member);
-  Result<double> adopted = ScrapeMetric(nodes_[2]->port(), "shoal_cluster_membership_changes_total");
+  Result<double> adopted =
+      ScrapeMetric(nodes_[2]->port(), "shoal_cluster_membership_changes_total");
   ASSERT_TRUE(adopted.ok());
   EXPECT_EQ(*adopted, 2);
   EXPECT_EQ(*ScrapeMetric(nodes_[2]->port(), "shoal_cluster_list_epoch"), 2);
@@ -368,8 +376,9 @@ TEST_F(DnsTest, AddingAnAddressGrowsEveryRingAndRemovingOneShrinksIt) {
   cluster::DnsSource missing{"nobody.shoal.test", srv.server, 1, std::chrono::seconds(1)};
   EXPECT_FALSE(cluster::ResolvePeers(missing).ok());
 
-  const std::string source = "  peers_dns: shoal.test\n  dns_server: 127.0.0.1:" +
-                             std::to_string(dns_port_) + "\n  dns_interval: 200ms\n";
+  const std::string source =
+      "  peers_dns: shoal.test\n  dns_server: 127.0.0.1:" + std::to_string(dns_port_) +
+      "\n  dns_interval: 200ms\n";
   for (const auto& ip : ips) Start(Addr(port, ip), source);
   for (const auto& n : nodes_) ASSERT_NE(n, nullptr);
   const std::vector<std::string> two = {Addr(port, ips[0]), Addr(port, ips[1])};

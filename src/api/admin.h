@@ -64,8 +64,8 @@ struct PeerView {
 struct MemberInfo {
   std::string address;
   bool self = false;
-  std::string state;  // up, suspect, down
-  double share = 0;   // of the hash space
+  std::string state;      // up, suspect, down
+  double share = 0;       // of the hash space
   bool reported = false;  // the member told this node its list version:
   uint64_t reported_epoch = 0;
   std::string reported_origin;

@@ -1,9 +1,9 @@
 // The cluster section of the config: this node's peer address, the owners (or where the list
 // comes from: peers, peers_file, peers_dns, seeds), the peer secret.
 #include "base/host_port.h"
+#include "cli/config_internal.h"
 #include "cluster/peers_dns.h"
 #include "cluster/peers_file.h"
-#include "cli/config_internal.h"
 
 namespace shoal::cli::config_internal {
 namespace {
@@ -131,9 +131,10 @@ YAML::Node ParseListSource(const Walker& w, const YAML::Node& node, Config* c) {
 
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "cluster",
-        {"self", "peers", "peers_file", "peers_dns", "dns_server", "dns_interval", "seeds",
-         "sync_interval", "callers", "listen", "secret", "secret_env", "insecure", "peer_timeout",
-         "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits", "ring_points"});
+        {"self",         "peers",      "peers_file",    "peers_dns",    "dns_server",
+         "dns_interval", "seeds",      "sync_interval", "callers",      "listen",
+         "secret",       "secret_env", "insecure",      "peer_timeout", "probe_interval",
+         "connections",  "threads",    "hot_memory",    "hot_min_hits", "ring_points"});
   c->clustered = true;
   cluster::ClusterOptions& o = c->cluster;
   if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");

@@ -232,8 +232,7 @@ TEST(ConfigTest, TheListComesFromExactlyOneSourceAndErrorsNameTheirLine) {
   EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7071]\n  seeds: [127.0.0.1:7072]\n"),
             "conf/shoal.yaml:11: cluster.seeds: give exactly one of peers, peers_file, "
             "peers_dns and seeds");
-  EXPECT_NE(Error(base).find("cluster: needs one of 'peers: [HOST:PORT, ...]'"),
-            std::string::npos);
+  EXPECT_NE(Error(base).find("cluster: needs one of 'peers: [HOST:PORT, ...]'"), std::string::npos);
   EXPECT_EQ(Error(base + "  seeds: [nohost]\n"),
             "conf/shoal.yaml:10: cluster.seeds: bad address 'nohost': expected HOST:PORT, the "
             "port is missing");
@@ -247,8 +246,8 @@ TEST(ConfigTest, TheListComesFromExactlyOneSourceAndErrorsNameTheirLine) {
             "conf/shoal.yaml:11: cluster.dns_interval: only with cluster.peers_dns");
 
   // Seeds: no list yet, and no rule that this node is in it.
-  Result<Config> c = ParseConfig(base + "  seeds: [127.0.0.1:7072, 127.0.0.1:7073]\n",
-                                 "conf/shoal.yaml");
+  Result<Config> c =
+      ParseConfig(base + "  seeds: [127.0.0.1:7072, 127.0.0.1:7073]\n", "conf/shoal.yaml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->cluster.membership.source, cluster::ListSource::kSeeds);
   EXPECT_EQ(c->cluster.membership.seeds.size(), 2u);

@@ -324,10 +324,13 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
                    "shoal: cluster: no cluster.secret, so the peer port listens on 127.0.0.1 "
                    "only; set a secret (or cluster.listen) for peers on other hosts\n");
     }
-    std::fprintf(stderr, "shoal: cluster member %s (%s), %zu peers, peer port %u\n",
+    const cluster::MembershipOptions& list = config.cluster.membership;
+    std::fprintf(stderr, "shoal: cluster member %s (%s), %zu peers (from %s%s%s), peer port %u\n",
                  config.cluster.self.c_str(),
                  config.cache_memory > 0 ? "owns keys" : "owns no keys: forwards every miss",
-                 config.cluster.peers.size(), cluster->peer_port());
+                 config.cluster.peers.size(), std::string(ListSourceName(list.source)).c_str(),
+                 list.source_name.empty() ? "" : " ", list.source_name.c_str(),
+                 cluster->peer_port());
   }
   http::Server server(config.http, api);
   if (Status s = server.Start(); !s.ok()) {

@@ -145,7 +145,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
 
   MembershipSlot membership;
   std::shared_ptr<MembershipSync> sync;  // the list's version and its spreading
-  Mutex set_mu;  // serialises Apply and Stop
+  Mutex set_mu;                          // serialises Apply and Stop
   bool stopped SHOAL_GUARDED_BY(set_mu) = false;
   // Peers that left the list, their clients not closed yet (CloseRetired).
   std::vector<std::shared_ptr<Peer>> retiring SHOAL_GUARDED_BY(set_mu);
@@ -304,9 +304,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
         cache::Scope::kLocal);
   }
 
-  MembersReply ServeMembers(const MembersRequest& request) override {
-    return sync->Serve(request);
-  }
+  MembersReply ServeMembers(const MembersRequest& request) override { return sync->Serve(request); }
 
   // MemberClient: the client of a current member, for MembershipSync (null for others).
   std::shared_ptr<PeerClient> MemberClient(const std::string& address) const {

@@ -73,8 +73,8 @@ struct ClusterOptions {
   // `has_memory` says whether this node would own keys when listed.
   MembershipOptions membership;
   bool has_memory = true;
-  std::string listen_host;         // where the peer server binds (port: self's); default self's
-  std::string secret;              // shared by all nodes; empty: no peer authentication
+  std::string listen_host;  // where the peer server binds (port: self's); default self's
+  std::string secret;       // shared by all nodes; empty: no peer authentication
   // Without a secret, peers beyond loopback are refused unless this is set (cluster.insecure).
   bool insecure = false;
   // Nodes that own no keys (cache.memory 0) and call this one. When non-empty, an
@@ -129,8 +129,8 @@ struct ClusterStats {
 struct MemberView {
   std::string address;
   bool self = false;
-  std::string state;  // "up", "suspect" (a PING is asking), "down"
-  double share = 0;   // of the hash space (HashRing::Shares)
+  std::string state;                    // "up", "suspect" (a PING is asking), "down"
+  double share = 0;                     // of the hash space (HashRing::Shares)
   std::optional<ListVersion> reported;  // the version it last told this node
 };
 

@@ -40,7 +40,8 @@ class MembersTest : public ClusterTest {
   void Start() {
     if (!cluster_) Make();
     for (const std::string& p : {kB, kC}) transport_.set_members(p, Answering(Current().version));
-    rt_ = std::make_unique<cache::ReadThrough>(cache_, *cluster_, clock_, cache::ReadThroughOptions{});
+    rt_ = std::make_unique<cache::ReadThrough>(cache_, *cluster_, clock_,
+                                               cache::ReadThroughOptions{});
     ASSERT_TRUE(cluster_->Start(*rt_).ok());
   }
   void TearDown() override {
@@ -107,7 +108,7 @@ TEST_F(MembersTest, OnlyAHigherVersionIsAdoptedAndTheReplySettlesTheSender) {
   MembersReply r = Serve(From(kB, five));
   EXPECT_EQ(Current().version, five.version);
   EXPECT_EQ(r.version, five.version);
-  EXPECT_FALSE(r.list);  // the sender's is not lower
+  EXPECT_FALSE(r.list);     // the sender's is not lower
   EXPECT_EQ(Sent(kC), 2u);  // pushed to C (an old member); not back to B
   EXPECT_EQ(Sent(kB), 1u);
 
@@ -155,7 +156,8 @@ TEST_F(MembersTest, AHigherVersionInAReplyIsAdopted) {
     return MembersReply{seven.version, seven};
   });
   transport_.set_members(kC, Answering(seven.version));
-  rt_ = std::make_unique<cache::ReadThrough>(cache_, *cluster_, clock_, cache::ReadThroughOptions{});
+  rt_ =
+      std::make_unique<cache::ReadThrough>(cache_, *cluster_, clock_, cache::ReadThroughOptions{});
   ASSERT_TRUE(cluster_->Start(*rt_).ok());
   EXPECT_EQ(Current().version, seven.version);
   // B sent it, so B gets no push; C does.
@@ -203,7 +205,8 @@ TEST_F(MembersTest, ASeedNodeLearnsTheListAndAsksToJoin) {
   transport_.set_members(kB, [three](const MembersRequest&) -> Result<MembersReply> {
     return MembersReply{three.version, three};
   });
-  rt_ = std::make_unique<cache::ReadThrough>(cache_, *cluster_, clock_, cache::ReadThroughOptions{});
+  rt_ =
+      std::make_unique<cache::ReadThrough>(cache_, *cluster_, clock_, cache::ReadThroughOptions{});
   ASSERT_TRUE(cluster_->Start(*rt_).ok());
   EXPECT_TRUE(LastSent(kB).join);
   EXPECT_EQ(Current().version, three.version);

@@ -60,8 +60,8 @@ struct MembersRequest {
 };
 
 struct MembersReply {
-  ListVersion version;                // the receiver's
-  std::optional<MemberList> list;     // the receiver's list, when its version is the higher
+  ListVersion version;             // the receiver's
+  std::optional<MemberList> list;  // the receiver's list, when its version is the higher
 };
 
 inline constexpr size_t kMaxMembers = 4096;

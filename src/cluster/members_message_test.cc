@@ -14,7 +14,7 @@ MemberList List(uint64_t epoch, std::string origin, std::vector<std::string> mem
 
 TEST(ListVersionTest, OrdersByEpochThenOriginThenDigest) {
   const ListVersion a{1, "127.0.0.1:7001", 5};
-  EXPECT_LT(a, (ListVersion{2, "", 0}));  // the epoch first
+  EXPECT_LT(a, (ListVersion{2, "", 0}));                // the epoch first
   EXPECT_LT(a, (ListVersion{1, "127.0.0.2:7001", 0}));  // then the origin
   EXPECT_LT(a, (ListVersion{1, "127.0.0.1:7001", 6}));  // the digest last
   EXPECT_EQ(a, (ListVersion{1, "127.0.0.1:7001", 5}));

@@ -132,8 +132,9 @@ bool MembershipSync::Install(
     if (!made || !(made->version > old.version)) return false;
     next = std::move(*made);
     if (Status st = hooks_.apply(next.members); !st.ok()) {
-      refuse_log_.Write(log_, LogLevel::kWarn,
-                        "list " + Describe(next.version) + " refused: " + std::string(st.message()));
+      refuse_log_.Write(
+          log_, LogLevel::kWarn,
+          "list " + Describe(next.version) + " refused: " + std::string(st.message()));
       if (error != nullptr) *error = st;
       return false;
     }
@@ -286,8 +287,9 @@ void MembershipSync::PollSource() {
   log_.Info(std::string(ListSourceName(options_.source)) + " " + options_.source_name +
             " now says [" + Joined(list) + "]");
   if (Status st = Propose(std::move(list)); !st.ok()) {
-    source_log_.Write(log_, LogLevel::kWarn, "the list from " + options_.source_name +
-                                                 " was refused: " + std::string(st.message()));
+    source_log_.Write(
+        log_, LogLevel::kWarn,
+        "the list from " + options_.source_name + " was refused: " + std::string(st.message()));
   }
 }
 

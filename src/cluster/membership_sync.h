@@ -13,8 +13,8 @@
 //     when there is none) is asked, so a lost push heals;
 //   - Propose makes a local change (PUT /_shoal/peers, or the source changed): epoch + 1,
 //     origin this node. The source (`read_source`: a peers file, DNS) is polled every
-//     `source_interval` on a thread of this class; only a change in what the source says since the last poll is
-//     proposed, so a lagging source on one node does not fight the others;
+//     `source_interval` on a thread of this class; only a change in what the source says since the
+//     last poll is proposed, so a lagging source on one node does not fight the others;
 //   - joining (source kSeeds): a node with cache memory that is not in the list and never
 //     was sends its exchanges with the join flag; a member receiving one proposes the list
 //     with the joiner added. Once a member, a node that is later removed stays out.
@@ -34,8 +34,8 @@
 #include <memory>
 #include <optional>
 #include <random>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
@@ -51,8 +51,8 @@ std::string_view ListSourceName(ListSource source);  // "peers", "peers_file", .
 
 struct MembershipOptions {
   ListSource source = ListSource::kStatic;
-  std::string source_name;          // the file's path or the DNS name (for messages)
-  std::vector<std::string> seeds;   // kSeeds: whom to ask for the list first
+  std::string source_name;         // the file's path or the DNS name (for messages)
+  std::vector<std::string> seeds;  // kSeeds: whom to ask for the list first
   Duration anti_entropy = std::chrono::seconds(1);
   Duration source_interval = std::chrono::seconds(1);
   // kFile / kDns: reads what the source says now. Called every source_interval on a thread

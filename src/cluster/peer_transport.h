@@ -2,8 +2,8 @@
 // PeerPicker / ProtoGetter idea): how this node reaches a peer, and how peers reach it.
 //
 // Cluster decides who owns a key, when to fall back to a local load, when a peer is down and
-// what the hot cache keeps; a transport only carries typed GET / PURGE / MEMBERS / PING exchanges and
-// runs timers. The real one (rpc_transport.h) encodes them as cluster messages in rpc frames;
+// what the hot cache keeps; a transport only carries typed GET / PURGE / MEMBERS / PING exchanges
+// and runs timers. The real one (rpc_transport.h) encodes them as cluster messages in rpc frames;
 // a unit test drives Cluster through an in-memory fake that answers, fails or stays silent on
 // command (cluster_test.cc).
 //

@@ -1,12 +1,12 @@
 #include "cluster/peers_dns.h"
 
-#include <arpa/inet.h>
-#include <ares.h>
-#include <poll.h>
-
 #include <algorithm>
 #include <mutex>
 #include <utility>
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <poll.h>
 
 #include "cluster/members_message.h"
 
@@ -39,8 +39,8 @@ class Channel {
     static std::once_flag once;
     std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
     ares_options o{};
-    o.timeout = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(s.timeout)
-                                     .count());
+    o.timeout =
+        static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(s.timeout).count());
     o.tries = 2;
     status_ = ares_init_options(&channel_, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
     if (status_ == ARES_SUCCESS && !s.server.empty()) {
@@ -75,7 +75,8 @@ class Channel {
       if (fds.empty()) return;
       timeval tv{};
       timeval* next = ares_timeout(channel_, nullptr, &tv);
-      const int ms = next == nullptr ? 1000 : static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+      const int ms =
+          next == nullptr ? 1000 : static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000);
       const int n = poll(fds.data(), fds.size(), ms);
       if (n <= 0) {
         ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
@@ -157,11 +158,12 @@ Result<std::vector<std::string>> ResolvePeers(const DnsSource& source) {
     channel.Run();
     if (srv.status != ARES_SUCCESS) return Status::Unavailable(Error(source.name, srv.status));
     ares_srv_reply* records = nullptr;
-    const int parsed = ares_parse_srv_reply(Bytes(srv.reply), static_cast<int>(srv.reply.size()),
-                                            &records);
+    const int parsed =
+        ares_parse_srv_reply(Bytes(srv.reply), static_cast<int>(srv.reply.size()), &records);
     if (parsed != ARES_SUCCESS) return Status::Unavailable(Error(source.name, parsed));
     std::vector<std::pair<std::string, uint16_t>> targets;
-    for (ares_srv_reply* r = records; r != nullptr; r = r->next) targets.emplace_back(r->host, r->port);
+    for (ares_srv_reply* r = records; r != nullptr; r = r->next)
+      targets.emplace_back(r->host, r->port);
     ares_free_data(records);
     std::vector<std::pair<Answer, Answer>> answers(targets.size());
     for (size_t i = 0; i < targets.size(); ++i) {

@@ -23,8 +23,8 @@ namespace shoal::cluster {
 
 struct DnsSource {
   std::string name;
-  std::string server;  // host:port; empty: the system's resolvers
-  uint16_t port = 0;   // for A/AAAA answers
+  std::string server;                          // host:port; empty: the system's resolvers
+  uint16_t port = 0;                           // for A/AAAA answers
   Duration timeout = std::chrono::seconds(1);  // per try; two tries
 };
 
