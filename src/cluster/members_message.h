@@ -18,11 +18,11 @@
 // (fuzz/peer_message_fuzz.cc). Thread-safety: pure functions.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "base/status.h"
@@ -33,8 +33,13 @@ struct ListVersion {
   uint64_t epoch = 0;
   std::string origin;  // the node that made the change; empty for a config's static list
   uint64_t digest = 0;
-  auto operator<=>(const ListVersion&) const = default;
-  bool operator==(const ListVersion&) const = default;
+  friend bool operator<(const ListVersion& a, const ListVersion& b) {
+    return std::tie(a.epoch, a.origin, a.digest) < std::tie(b.epoch, b.origin, b.digest);
+  }
+  friend bool operator>(const ListVersion& a, const ListVersion& b) { return b < a; }
+  friend bool operator==(const ListVersion& a, const ListVersion& b) {
+    return std::tie(a.epoch, a.origin, a.digest) == std::tie(b.epoch, b.origin, b.digest);
+  }
 };
 
 // ListDigest hashes a sorted, duplicate-free list (never 0: 0 is "no list").

@@ -41,11 +41,11 @@ MembershipSync::MembershipSync(std::string self, bool has_memory, MembershipOpti
       transport_(transport),
       clock_(clock),
       timeout_(timeout),
-      log_(std::move(log)),
-      hooks_(std::move(hooks)) {
+      log_(log),
+      hooks_(std::move(hooks)),
+      current_(std::move(initial)),
+      was_member_(Has(current_.members, self_)) {
   MutexLock lock(mu_);
-  current_ = std::move(initial);
-  was_member_ = Has(current_.members, self_);
   if (options_.source == ListSource::kFile || options_.source == ListSource::kDns) {
     last_source_ = current_.members;
   }

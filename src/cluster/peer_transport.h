@@ -51,10 +51,12 @@ class PeerClient {
   virtual void Purge(const PurgeTarget& target, Duration timeout, PurgeCallback done) = 0;
   // Members sends this node's list version (members_message.h) and gets the peer's back.
   // The default fails: a transport that cannot carry MEMBERS leaves lists as configured.
+  // NOLINTBEGIN(performance-unnecessary-value-param): overriders keep `done`
   virtual void Members(const MembersRequest& /*request*/, Duration /*timeout*/,
                        MembersCallback done) {
     done(Status::Unavailable("this transport does not carry MEMBERS"));
   }
+  // NOLINTEND(performance-unnecessary-value-param)
   // Ping completes with OK when the peer answers at all, within `timeout`.
   virtual void Ping(Duration timeout, std::function<void(Status)> done) = 0;
   // Close fails what is in flight with Cancelled; later calls fail at once. Idempotent.

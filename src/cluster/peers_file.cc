@@ -1,8 +1,8 @@
 #include "cluster/peers_file.h"
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
+#include <system_error>
 
 #include "base/host_port.h"
 
@@ -21,7 +21,9 @@ std::string_view Trim(std::string_view s) {
 
 Result<std::vector<std::string>> ReadPeersFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Status::Unavailable(path + ": cannot read: " + std::strerror(errno));
+  if (!in) {
+    return Status::Unavailable(path + ": cannot read: " + std::generic_category().message(errno));
+  }
   std::vector<std::string> peers;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
