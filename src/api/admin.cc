@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::string_view kPurgePath = "/_shoal/purge";
 constexpr std::string_view kPeersPath = "/_shoal/peers";
+constexpr std::string_view kClusterPath = "/_shoal/cluster";
 
 // SameSecret compares the SHA-256 digests of both with CRYPTO_memcmp: the time taken depends
 // neither on where they differ nor on the token's length (only on the hashing of `given`,
@@ -93,7 +94,9 @@ Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_throu
 Admin::Admin(AdminOptions options, std::shared_ptr<const Router> router, Control& control)
     : options_(std::move(options)), router_(std::move(router)), control_(control) {}
 
-bool Admin::Handles(std::string_view path) { return path == kPurgePath || path == kPeersPath; }
+bool Admin::Handles(std::string_view path) {
+  return path == kPurgePath || path == kPeersPath || path == kClusterPath;
+}
 
 void Admin::Handle(const http::Request& request, http::Exchange& exchange) const {
   if (options_.token.empty()) {
@@ -108,6 +111,7 @@ void Admin::Handle(const http::Request& request, http::Exchange& exchange) const
     return exchange.Reply(std::move(r));
   }
   if (request.path == kPurgePath) return Purge(request, exchange);
+  if (request.path == kClusterPath) return Cluster(request, exchange);
   return Peers(request, exchange);
 }
 
@@ -185,6 +189,26 @@ void Admin::Peers(const http::Request& request, http::Exchange& exchange) const 
   if (request.method != http::Method::kPut) {
     return exchange.Reply(http::MethodNotAllowed("GET, PUT"));
   }
+  if (const ClusterInfo info = control_.Cluster();
+      info.source == "peers_file" || info.source == "peers_dns") {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("error");
+    w.String("the peer list comes from " + info.source + " " + info.source_name +
+             "; change it there");
+    w.Key("status");
+    w.Int(409);
+    w.Key("source");
+    w.BeginObject();
+    w.Key("kind");
+    w.String(info.source);
+    w.Key("name");
+    w.String(info.source_name);
+    w.EndObject();
+    w.EndObject();
+    return exchange.Reply(Json(409, out));
+  }
   rapidjson::Document doc;
   if (Status s = ParseBody(request.body, &doc); !s.ok()) {
     return exchange.Reply(ErrorResponseFor(s));
@@ -203,6 +227,14 @@ void Admin::Peers(const http::Request& request, http::Exchange& exchange) const 
     return exchange.Reply(http::ErrorResponse(400, "peers: " + std::string(s.message())));
   }
   return exchange.Reply(Json(200, PeersBody(control_)));
+}
+
+void Admin::Cluster(const http::Request& request, http::Exchange& exchange) const {
+  if (!control_.Clustered()) {
+    return exchange.Reply(http::ErrorResponse(404, "this node is not in a cluster"));
+  }
+  if (request.method != http::Method::kGet) return exchange.Reply(http::MethodNotAllowed("GET"));
+  return exchange.Reply(Json(200, ClusterBody(control_.Cluster())));
 }
 
 }  // namespace shoal::api

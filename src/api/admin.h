@@ -9,8 +9,13 @@
 //                        entries the purge invalidated (an endpoint purge is O(1): it moves
 //                        the endpoint's generation on, and the entries are freed lazily).
 //   GET  /_shoal/peers   {"self": "...", "peers": [{"address": "...", "self": b, "up": b}]}
-//   PUT  /_shoal/peers   {"peers": ["host:port", ...]} replaces the owners at run time; 200
-//                        with the new view, 400 naming what is wrong.
+//   PUT  /_shoal/peers   {"peers": ["host:port", ...]} replaces the owners at run time (a new
+//                        list version that spreads to every node); 200 with the new view,
+//                        400 naming what is wrong, 409 when the list comes from
+//                        cluster.peers_file or peers_dns (the body names the source).
+//   GET  /_shoal/cluster {"self", "member", "source": {"kind", "name"}, "version": {"epoch",
+//                        "origin"}, "members": [{"address", "self", "state", "share",
+//                        "reported": {"epoch", "origin"} or null}]} (admin_cluster.cc)
 //
 // Every one needs `Authorization: Bearer <admin.token>`: 401 without it or with another
 // token (their SHA-256 digests compared with CRYPTO_memcmp, so the time reveals neither the
@@ -54,6 +59,31 @@ struct PeerView {
   bool up = true;
 };
 
+// MemberInfo / ClusterInfo: the cluster as GET /_shoal/cluster shows it (cluster::ClusterView
+// in the api's words).
+struct MemberInfo {
+  std::string address;
+  bool self = false;
+  std::string state;      // up, suspect, down
+  double share = 0;       // of the hash space
+  bool reported = false;  // the member told this node its list version:
+  uint64_t reported_epoch = 0;
+  std::string reported_origin;
+};
+
+struct ClusterInfo {
+  std::string self;
+  bool member = false;
+  std::string source;       // peers, peers_file, peers_dns, seeds
+  std::string source_name;  // the file or DNS name
+  uint64_t epoch = 0;
+  std::string origin;
+  std::vector<MemberInfo> members;
+};
+
+// ClusterBody is GET /_shoal/cluster's JSON.
+std::string ClusterBody(const ClusterInfo& info);
+
 class Control {
  public:
   virtual ~Control() = default;
@@ -66,6 +96,7 @@ class Control {
   virtual std::string Self() const = 0;
   virtual std::vector<PeerView> Peers() const = 0;
   virtual Status SetPeers(std::vector<std::string> peers) = 0;
+  virtual ClusterInfo Cluster() const = 0;
 };
 
 // PurgeLocal removes a canonical key or the keys of the endpoint whose route is `text` from
@@ -97,6 +128,7 @@ class Admin {
  private:
   void Purge(const http::Request& request, http::Exchange& exchange) const;
   void Peers(const http::Request& request, http::Exchange& exchange) const;
+  void Cluster(const http::Request& request, http::Exchange& exchange) const;
 
   const AdminOptions options_;
   const std::shared_ptr<const Router> router_;

@@ -1,9 +1,12 @@
-// The cluster section of the config: this node's peer address, the owners, the peer secret,
-// mutual TLS (config_tls.cc), and where to connect to reach a member (connect_to).
+// The cluster section of the config: this node's peer address, the owners (or where the list
+// comes from: peers, peers_file, peers_dns, seeds), the peer secret, mutual TLS
+// (config_tls.cc), and where to connect to reach a member (connect_to).
 #include <algorithm>
 
 #include "base/host_port.h"
 #include "cli/config_internal.h"
+#include "cluster/peers_dns.h"
+#include "cluster/peers_file.h"
 
 namespace shoal::cli::config_internal {
 namespace {
@@ -32,7 +35,7 @@ void CheckPeerExposure(const Walker& w, const YAML::Node& node, Config* c) {
                 "node unauthenticated; ";
     }
   }
-  if (problem.empty()) {
+  if (problem.empty() && node["peers"]) {
     for (size_t i = 0; i < o.peers.size() && problem.empty(); ++i) {
       Result<HostPort> peer = ParseHostPort(o.peers[i]);
       if (peer.ok() && !IsLoopbackHost(peer->host)) {
@@ -89,22 +92,98 @@ void ParseConnectTo(const Walker& w, const YAML::Node& node, Config* c) {
   }
 }
 
+// ParseListSource reads where the member list comes from: exactly one of peers, peers_file,
+// peers_dns and seeds. Returns the node to blame for a bad list.
+YAML::Node ParseListSource(const Walker& w, const YAML::Node& node, Config* c) {
+  cluster::ClusterOptions& o = c->cluster;
+  cluster::MembershipOptions& m = o.membership;
+  const char* keys[] = {"peers", "peers_file", "peers_dns", "seeds"};
+  YAML::Node given;
+  int count = 0;
+  for (const char* k : keys) {
+    if (node[k]) {
+      ++count;
+      if (count > 1) {
+        w.Fail(node[k], std::string("cluster.") + k +
+                            ": give exactly one of peers, peers_file, peers_dns and seeds");
+      }
+      given = node[k];
+    }
+  }
+  if (count == 0) {
+    w.Fail(node,
+           "cluster: needs one of 'peers: [HOST:PORT, ...]', 'peers_file: PATH', "
+           "'peers_dns: NAME' or 'seeds: [HOST:PORT, ...]' (where the member list comes from)");
+  }
+  if (node["dns_server"] && !node["peers_dns"]) {
+    w.Fail(node["dns_server"], "cluster.dns_server: only with cluster.peers_dns");
+  }
+  if (node["dns_interval"] && !node["peers_dns"]) {
+    w.Fail(node["dns_interval"], "cluster.dns_interval: only with cluster.peers_dns");
+  }
+  if (auto n = node["sync_interval"]) m.anti_entropy = w.Dur(n, "cluster.sync_interval");
+  auto address_list = [&](const YAML::Node& list, const char* where) {
+    std::vector<std::string> out;
+    if (!list.IsSequence()) w.Fail(list, std::string(where) + ": expected a list of HOST:PORT");
+    for (const auto& p : list) {
+      std::string a = w.Scalar(p, where);
+      if (Result<HostPort> hp = ParseHostPort(a); !hp.ok()) {
+        w.Fail(p, std::string(where) + ": " + std::string(hp.status().message()));
+      }
+      out.push_back(std::move(a));
+    }
+    return out;
+  };
+  if (node["peers"]) {
+    if (!node["peers"].IsSequence()) {
+      w.Fail(node["peers"], "cluster.peers: expected a list of HOST:PORT (the key owners)");
+    }
+    for (const auto& p : node["peers"]) o.peers.push_back(w.Scalar(p, "cluster.peers"));
+  } else if (auto f = node["peers_file"]) {
+    m.source = cluster::ListSource::kFile;
+    m.source_name = w.Scalar(f, "cluster.peers_file");
+    Result<std::vector<std::string>> read = cluster::ReadPeersFile(m.source_name);
+    if (!read.ok()) w.Fail(f, "cluster.peers_file: " + std::string(read.status().message()));
+    o.peers = std::move(*read);
+    m.read_source = [path = m.source_name] { return cluster::ReadPeersFile(path); };
+  } else if (auto d = node["peers_dns"]) {
+    m.source = cluster::ListSource::kDns;
+    cluster::DnsSource dns;
+    dns.name = w.Scalar(d, "cluster.peers_dns");
+    if (dns.name.empty()) w.Fail(d, "cluster.peers_dns: expected a DNS name");
+    if (auto n = node["dns_server"]) {
+      dns.server = w.Scalar(n, "cluster.dns_server");
+      if (Result<HostPort> hp = ParseHostPort(dns.server); !hp.ok()) {
+        w.Fail(n, "cluster.dns_server: " + std::string(hp.status().message()));
+      }
+    }
+    m.source_interval = std::chrono::seconds(5);
+    if (auto n = node["dns_interval"]) m.source_interval = w.Dur(n, "cluster.dns_interval");
+    if (Result<HostPort> self = ParseHostPort(o.self); self.ok()) dns.port = self->port;
+    m.source_name = dns.name;
+    m.read_source = [dns] { return cluster::ResolvePeers(dns); };
+  } else {
+    m.source = cluster::ListSource::kSeeds;
+    m.seeds = address_list(node["seeds"], "cluster.seeds");
+  }
+  return given;
+}
+
 }  // namespace
 
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "cluster",
-        {"self", "peers", "callers", "listen", "secret", "secret_env", "tls", "insecure",
-         "peer_timeout", "probe_interval", "connections", "threads", "hot_memory", "hot_min_hits",
-         "ring_points", "connect_to", "handover"});
+        {"self",         "peers",          "peers_file",   "peers_dns",   "dns_server",
+         "dns_interval", "seeds",          "sync_interval", "callers",     "listen",
+         "secret",       "secret_env",     "tls",           "insecure",    "peer_timeout",
+         "probe_interval", "connections",  "threads",       "hot_memory",  "hot_min_hits",
+         "ring_points",  "connect_to",     "handover"});
   c->clustered = true;
   cluster::ClusterOptions& o = c->cluster;
   if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");
   o.self = w.Scalar(node["self"], "cluster.self");
-  const YAML::Node peers = node["peers"];
-  if (!peers || !peers.IsSequence()) {
-    w.Fail(peers ? peers : node, "cluster.peers: expected a list of HOST:PORT (the key owners)");
-  }
-  for (const auto& p : peers) o.peers.push_back(w.Scalar(p, "cluster.peers"));
+  const YAML::Node peers = ParseListSource(w, node, c);
+  o.has_memory = c->cache_memory > 0;
   if (const YAML::Node callers = node["callers"]) {
     if (!callers.IsSequence()) {
       w.Fail(callers, "cluster.callers: expected a list of HOST:PORT (nodes that own no keys)");

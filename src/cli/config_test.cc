@@ -229,6 +229,42 @@ TEST(ConfigTest, ClusterErrorsNameTheirLine) {
             "the peer list)");
 }
 
+TEST(ConfigTest, TheListComesFromExactlyOneSourceAndErrorsNameTheirLine) {
+  const std::string base = std::string(kMinimal) + "cluster:\n  self: 127.0.0.1:7071\n";
+  EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7071]\n  seeds: [127.0.0.1:7072]\n"),
+            "conf/shoal.yaml:11: cluster.seeds: give exactly one of peers, peers_file, "
+            "peers_dns and seeds");
+  EXPECT_NE(Error(base).find("cluster: needs one of 'peers: [HOST:PORT, ...]'"), std::string::npos);
+  EXPECT_EQ(Error(base + "  seeds: [nohost]\n"),
+            "conf/shoal.yaml:10: cluster.seeds: bad address 'nohost': expected HOST:PORT, the "
+            "port is missing");
+  EXPECT_EQ(Error(base + "  peers_file: /nonexistent/peers\n"),
+            "conf/shoal.yaml:10: cluster.peers_file: /nonexistent/peers: cannot read: No such "
+            "file or directory");
+  EXPECT_EQ(Error(base + "  peers_dns: shoal.test\n  dns_server: nohost\n"),
+            "conf/shoal.yaml:11: cluster.dns_server: bad address 'nohost': expected HOST:PORT, "
+            "the port is missing");
+  EXPECT_EQ(Error(base + "  peers: [127.0.0.1:7071]\n  dns_interval: 1s\n"),
+            "conf/shoal.yaml:11: cluster.dns_interval: only with cluster.peers_dns");
+
+  // Seeds: no list yet, and no rule that this node is in it.
+  Result<Config> c =
+      ParseConfig(base + "  seeds: [127.0.0.1:7072, 127.0.0.1:7073]\n", "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->cluster.membership.source, cluster::ListSource::kSeeds);
+  EXPECT_EQ(c->cluster.membership.seeds.size(), 2u);
+  EXPECT_TRUE(c->cluster.peers.empty());
+  EXPECT_TRUE(c->cluster.has_memory);
+  EXPECT_EQ(c->cluster.membership.anti_entropy, std::chrono::seconds(1));
+  c = ParseConfig(base + "  peers_dns: _shoal._tcp.example\n  dns_server: 127.0.0.1:5353\n",
+                  "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->cluster.membership.source, cluster::ListSource::kDns);
+  EXPECT_EQ(c->cluster.membership.source_name, "_shoal._tcp.example");
+  EXPECT_EQ(c->cluster.membership.source_interval, std::chrono::seconds(5));
+  EXPECT_TRUE(c->cluster.membership.read_source);
+}
+
 constexpr char kCassandra[] = R"(listen: 127.0.0.1:9090
 store:
   cassandra:

@@ -61,4 +61,31 @@ Status NodeControl::SetPeers(std::vector<std::string> peers) {
   return cluster_->SetPeers(std::move(peers));
 }
 
+api::ClusterInfo NodeControl::Cluster() const {
+  api::ClusterInfo info;
+  if (cluster_ == nullptr) return info;
+  const cluster::ClusterView v = cluster_->View();
+  info.self = v.self;
+  info.member = v.member;
+  info.source = std::string(cluster::ListSourceName(v.source));
+  info.source_name = v.source_name;
+  info.epoch = v.version.epoch;
+  info.origin = v.version.origin;
+  for (const cluster::MemberView& m : v.members) {
+    api::MemberInfo out;
+    out.address = m.address;
+    out.self = m.self;
+    out.state = m.state;
+    out.share = m.share;
+    std::optional<cluster::ListVersion> reported = m.self ? v.version : m.reported;
+    if (reported) {
+      out.reported = true;
+      out.reported_epoch = reported->epoch;
+      out.reported_origin = reported->origin;
+    }
+    info.members.push_back(std::move(out));
+  }
+  return info;
+}
+
 }  // namespace shoal::cli

@@ -34,6 +34,7 @@ class NodeControl final : public api::Control {
   std::string Self() const override;
   std::vector<api::PeerView> Peers() const override;
   Status SetPeers(std::vector<std::string> peers) override;
+  api::ClusterInfo Cluster() const override;
 
  private:
   const cluster::Cluster::LocalPurge local_purge_;

@@ -112,6 +112,12 @@ void ExposeClusterStats(metrics::Registry& reg, const cluster::Cluster& cl, cons
        &cluster::ClusterStats::handover_misses},
       {"shoal_cluster_late_dropped_total", "Peer GET replies dropped after the caller's deadline",
        &cluster::ClusterStats::late_dropped},
+      {"shoal_cluster_list_epoch", "The member list's version (epoch)",
+       &cluster::ClusterStats::list_epoch},
+      {"shoal_cluster_members", "Nodes in the member list", &cluster::ClusterStats::members},
+      {"shoal_cluster_membership_changes_total",
+       "Member list versions adopted (from a peer, the source or PUT /_shoal/peers)",
+       &cluster::ClusterStats::lists_adopted},
   };
   for (const Counter& c : kCounters) {
     reg.AddCallback(c.name, c.help, [&cl, f = c.field] { return AsGauge(cl.Stats().*f); });
@@ -343,10 +349,13 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
                    "shoal: cluster: no cluster.secret, so the peer port listens on 127.0.0.1 "
                    "only; set a secret (or cluster.listen) for peers on other hosts\n");
     }
-    std::fprintf(stderr, "shoal: cluster member %s (%s), %zu peers, peer port %u\n",
+    const cluster::MembershipOptions& list = config.cluster.membership;
+    std::fprintf(stderr, "shoal: cluster member %s (%s), %zu peers (from %s%s%s), peer port %u\n",
                  config.cluster.self.c_str(),
                  config.cache_memory > 0 ? "owns keys" : "owns no keys: forwards every miss",
-                 config.cluster.peers.size(), cluster->peer_port());
+                 config.cluster.peers.size(), std::string(ListSourceName(list.source)).c_str(),
+                 list.source_name.empty() ? "" : " ", list.source_name.c_str(),
+                 cluster->peer_port());
     for (const auto& [member, dial] : config.cluster.connect_to) {
       std::fprintf(stderr, "shoal: cluster: peer %s is dialled at %s (cluster.connect_to)\n",
                    member.c_str(), dial.c_str());

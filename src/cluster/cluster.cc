@@ -14,6 +14,7 @@
 #include "cluster/handover.h"
 #include "cluster/hash_ring.h"
 #include "cluster/hot_admission.h"
+#include "cluster/membership_sync.h"
 #include "cluster/peer_get.h"
 #include "cluster/peer_reply.h"
 #include "cluster/purge_coordinator.h"
@@ -162,8 +163,11 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   bool has_memory = true;  // set by the constructor from the peer list
 
   MembershipSlot membership;
-  Mutex set_mu;  // serialises SetPeers and Stop
+  std::shared_ptr<MembershipSync> sync;  // the list's version and its spreading
+  Mutex set_mu;                          // serialises Apply and Stop
   bool stopped SHOAL_GUARDED_BY(set_mu) = false;
+  // Peers that left the list, their clients not closed yet (CloseRetired).
+  std::vector<std::shared_ptr<Peer>> retiring SHOAL_GUARDED_BY(set_mu);
   std::atomic<bool> stopping{false};
 
   HotAdmission hot;  // counts owners' answers; says which to keep (hot_admission.h)
@@ -284,6 +288,7 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
         if (!status.ok()) return st->Probe(pr);
         if (pr->down.exchange(false)) {
           st->log.Info("peer " + pr->address + " up again");
+          st->sync->Exchange(pr->address);  // settle lists first thing after a reconnect
           st->purge->SyncWith(pr->address);  // the purges either side missed meanwhile
         }
       });
@@ -380,6 +385,19 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
     get_server->Serve(*rt, request, std::move(reply));
   }
 
+  MembersReply ServeMembers(const MembersRequest& request) override { return sync->Serve(request); }
+
+  // MemberClient: the client of a current member, for MembershipSync (null for others).
+  std::shared_ptr<PeerClient> MemberClient(const std::string& address) const {
+    std::shared_ptr<const Membership> m = membership.load();
+    auto i = m->ring.IndexOf(address);
+    return i ? m->peers[*i]->client : nullptr;
+  }
+
+  // Apply swaps in the ring of `peers` (a list adopted or proposed); MembershipSync::apply.
+  Status Apply(std::vector<std::string> peers);
+  void CloseRetired();
+
   bool KnownCaller(std::string_view address) const override {
     if (address == options.self) return false;
     if (options.callers.empty()) return true;
@@ -429,6 +447,9 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
 Status Cluster::ValidateOptions(const ClusterOptions& options, bool has_memory) {
   Result<HostPort> self = ParseHostPort(options.self);
   if (!self.ok()) return Status::InvalidArgument("self: " + std::string(self.status().message()));
+  // The rule that a node with memory is listed holds for a static list only: a file, DNS or
+  // seeds may not list this node yet (it then owns no keys until they do).
+  if (options.membership.source != ListSource::kStatic) return Status::Ok();
   return CheckPeers(options.self, options.peers, has_memory);
 }
 
@@ -473,9 +494,27 @@ void Cluster::Init(ClusterOptions options, std::unique_ptr<PeerTransport> owned,
   state_ = std::make_shared<State>(std::move(options), std::move(owned), transport, inner, clock,
                                    std::move(local_purge));
   State& s = *state_;
-  s.has_memory = Contains(s.options.peers, s.options.self);
+  const MembershipOptions& mo = s.options.membership;
+  s.has_memory = mo.source == ListSource::kStatic ? Contains(s.options.peers, s.options.self)
+                                                  : s.options.has_memory;
   s.MakePurge();
   s.membership.store(s.Build(s.options.peers, nullptr));
+  std::weak_ptr<State> weak = state_;
+  MembershipSync::Hooks hooks;
+  hooks.apply = [weak](const std::vector<std::string>& peers) {
+    std::shared_ptr<State> st = weak.lock();
+    return st ? st->Apply(peers) : Status::Cancelled("shutting down");
+  };
+  hooks.settled = [weak] {
+    if (std::shared_ptr<State> st = weak.lock()) st->CloseRetired();
+  };
+  hooks.member_client = [weak](const std::string& address) {
+    std::shared_ptr<State> st = weak.lock();
+    return st ? st->MemberClient(address) : nullptr;
+  };
+  s.sync = std::make_shared<MembershipSync>(s.options.self, s.has_memory, mo, s.transport, s.clock,
+                                            s.options.peer_timeout, s.log, std::move(hooks),
+                                            StaticList(s.options.peers));
 }
 
 Cluster::~Cluster() { Stop(); }
@@ -489,7 +528,9 @@ Status Cluster::Start(cache::ReadThrough& read_through) {
         "the peer port can read and purge this node's cache");
   }
   s.read_through.store(&read_through);
-  return s.transport.Serve(s);
+  if (Status st = s.transport.Serve(s); !st.ok()) return st;
+  s.sync->Start();
+  return Status::Ok();
 }
 
 uint16_t Cluster::peer_port() const { return state_->transport.port(); }
@@ -502,6 +543,7 @@ void Cluster::Stop() {
     s.stopped = true;
   }
   s.stopping = true;
+  s.sync->Stop();
   s.transport.StopServing();
   std::shared_ptr<const Membership> m = s.membership.load();
   for (const auto& peer : m->peers) {
@@ -538,10 +580,23 @@ void Cluster::Load(std::string key, cache::Scope scope, cache::LoadCallback done
 
 Status Cluster::SetPeers(std::vector<std::string> peers) {
   State& s = *state_;
+  const ListSource source = s.options.membership.source;
+  if (source == ListSource::kFile || source == ListSource::kDns) {
+    return Status::InvalidArgument("the peer list comes from " +
+                                   std::string(ListSourceName(source)) + " " +
+                                   s.options.membership.source_name);
+  }
   if (Status st = CheckPeers(s.options.self, peers, s.has_memory); !st.ok()) return st;
   if (Status st = CheckLoopbackWithoutSecret(s.options, peers); !st.ok()) return st;
-  std::vector<std::shared_ptr<Peer>> retired;
-  std::string list;
+  return s.sync->Propose(std::move(peers));
+}
+
+Status Cluster::State::Apply(std::vector<std::string> peers) {
+  State& s = *this;
+  for (const auto& p : peers) {
+    if (Result<HostPort> a = ParseHostPort(p); !a.ok()) return a.status();
+  }
+  if (Status st = CheckLoopbackWithoutSecret(s.options, peers); !st.ok()) return st;
   {
     MutexLock lock(s.set_mu);
     if (s.stopped) return Status::Cancelled("shutting down");
@@ -549,19 +604,25 @@ Status Cluster::SetPeers(std::vector<std::string> peers) {
     std::shared_ptr<const Membership> next = s.Build(std::move(peers), old.get());
     s.membership.store(next);
     s.ring_changes.fetch_add(1, std::memory_order_relaxed);
-    for (const auto& name : next->ring.nodes()) list += (list.empty() ? "" : ", ") + name;
     for (const auto& peer : old->peers) {
-      if (!next->ring.IndexOf(peer->address)) retired.push_back(peer);
+      if (!next->ring.IndexOf(peer->address)) s.retiring.push_back(peer);
     }
   }
-  s.log.Info("peers now [" + list + "]");
-  // Peers that left: their clients close now, outside set_mu (Close waits for callbacks);
-  // calls in flight on them fail with Cancelled and are loaded here.
+  return Status::Ok();
+}
+
+void Cluster::State::CloseRetired() {
+  std::vector<std::shared_ptr<Peer>> retired;
+  {
+    MutexLock lock(set_mu);
+    retired.swap(retiring);
+  }
+  // Peers that left: their clients close now, outside every lock (Close waits for
+  // callbacks); calls in flight on them fail with Cancelled and are loaded here.
   for (const auto& peer : retired) {
     peer->retired = true;
     if (peer->client) peer->client->Close();
   }
-  return Status::Ok();
 }
 
 std::vector<PeerInfo> Cluster::Peers() const {
@@ -569,6 +630,24 @@ std::vector<PeerInfo> Cluster::Peers() const {
   std::vector<PeerInfo> out;
   for (const auto& peer : m->peers) out.push_back({peer->address, peer->self, !peer->down});
   return out;
+}
+
+ClusterView Cluster::View() const {
+  const State& s = *state_;
+  std::shared_ptr<const Membership> m = s.membership.load();
+  ClusterView v;
+  v.self = s.options.self;
+  v.member = m->self_index != HashRing::kNoOwner;
+  v.source = s.options.membership.source;
+  v.source_name = s.options.membership.source_name;
+  v.version = s.sync->Current().version;
+  const std::vector<double> shares = m->ring.Shares();
+  for (size_t i = 0; i < m->peers.size(); ++i) {
+    const Peer& p = *m->peers[i];
+    const char* state = p.down ? "down" : (p.checking ? "suspect" : "up");
+    v.members.push_back({p.address, p.self, state, shares[i], s.sync->Reported(p.address)});
+  }
+  return v;
 }
 
 const std::string& Cluster::self() const { return state_->options.self; }
@@ -622,6 +701,10 @@ ClusterStats Cluster::Stats() const {
   st.purge_syncs = p.syncs;
   st.purge_flushes = p.flushes;
   st.purge_resent = p.resent;
+  const MemberList list = s.sync->Current();
+  st.list_epoch = list.version.epoch;
+  st.members = list.members.size();
+  st.lists_adopted = s.sync->adopted();
   return st;
 }
 

@@ -5,7 +5,10 @@
 // and the points per node). `peers` lists the nodes that own keys. A node whose cache has no
 // memory (the original system's web tier) is not among them: it owns nothing and sends every
 // miss to the owners. The membership (ring + peer table) is an immutable snapshot swapped
-// atomically by SetPeers, so requests keep routing while the peer list changes.
+// atomically when the list changes, so requests keep routing meanwhile. The list is
+// versioned and the same on every node (membership_sync.h: MEMBERS exchanges, adopting the
+// highest version; sources: static peers, a peers file, DNS, seeds). A node with memory that
+// is not in the list owns no keys and forwards every miss.
 //
 // The miss path (RoutingLoader, this class's Loader):
 //   - the key is owned here, or the load came from a peer (Scope::kLocal): the inner Loader
@@ -26,9 +29,10 @@
 //
 // The peer service (a PeerService the transport calls) answers other nodes' GETs from this node's
 // ReadThrough with Scope::kLocal (never forwarded again: two nodes that briefly disagree about the
-// ring cannot wait on each other; peer_get.h: the caller's deadline and purge floor), and their
-// PURGEs and PURGE_SYNCs through the PurgeCoordinator. It accepts calls from its peers and
-// `callers` (KnownCaller; the rpc handshake checks it).
+// ring cannot wait on each other; peer_get.h: the caller's deadline and purge floor), their
+// PURGEs and PURGE_SYNCs through the PurgeCoordinator, and their MEMBERS with this node's list
+// version (MembershipSync). It accepts calls from its peers and `callers` (KnownCaller; the rpc
+// handshake checks it).
 //
 // Purges are sequenced (purge_sequencer.h, purge_coordinator.h): Purge stamps them; a node
 // keeps no copy of another node's answer that is older than a purge it applied (a hot copy, a
@@ -46,8 +50,9 @@
 // previous list is kept one change back only.
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
-// and up again, once per change; the new peer list on SetPeers; at Start, a warning when
-// `insecure` lets peers beyond loopback talk without a secret.
+// and up again, once per change; each list version adopted, and that this node is not a
+// member of it (membership_sync.h); at Start, a warning when `insecure` lets peers beyond
+// loopback talk without a secret.
 //
 // Ownership: borrows the inner Loader and the Clock, and the PeerTransport if given one (else
 // it owns an RpcTransport over the borrowed rpc::Runtime); all outlive it. It owns the peer
@@ -71,6 +76,7 @@
 #include "base/tls_files.h"
 #include "cache/loader.h"
 #include "cache/read_through.h"
+#include "cluster/membership_sync.h"
 #include "cluster/messages.h"
 #include "cluster/peer_transport.h"
 #include "cluster/purge_coordinator.h"  // PurgeSummary
@@ -80,9 +86,14 @@ namespace shoal::cluster {
 
 struct ClusterOptions {
   std::string self;                // this node's peer address, host:port
-  std::vector<std::string> peers;  // the nodes that own keys, host:port each
-  std::string listen_host;         // where the peer server binds (port: self's); default self's
-  std::string secret;              // shared by all nodes; empty: no peer authentication
+  std::vector<std::string> peers;  // the nodes that own keys, host:port each (epoch 0)
+  // Where the list comes from and how it spreads (membership_sync.h). With a source other
+  // than the static `peers`, `peers` is the source's first reading (empty for seeds) and
+  // `has_memory` says whether this node would own keys when listed.
+  MembershipOptions membership;
+  bool has_memory = true;
+  std::string listen_host;  // where the peer server binds (port: self's); default self's
+  std::string secret;       // shared by all nodes; empty: no peer authentication
   // Mutual TLS on the peer port (cluster.tls; rpc/client.h, rpc/server.h): all three files or
   // none. It authenticates peers on its own: with it a secret is optional.
   TlsFiles tls;
@@ -152,6 +163,27 @@ struct ClusterStats {
   uint64_t late_dropped = 0;      // peer GET replies dropped: the caller's deadline passed
   uint64_t handover_hits = 0;     // keys taken over from their previous owner's memory
   uint64_t handover_misses = 0;   // handover asks answered "not held" or failed (store load)
+  uint64_t list_epoch = 0;     // the member list's version
+  uint64_t members = 0;        // nodes in the list
+  uint64_t lists_adopted = 0;  // list versions adopted after the first
+};
+
+// MemberView is one member as GET /_shoal/cluster shows it.
+struct MemberView {
+  std::string address;
+  bool self = false;
+  std::string state;                    // "up", "suspect" (a PING is asking), "down"
+  double share = 0;                     // of the hash space (HashRing::Shares)
+  std::optional<ListVersion> reported;  // the version it last told this node
+};
+
+struct ClusterView {
+  std::string self;
+  bool member = false;  // this node is in the list (owns keys)
+  ListSource source = ListSource::kStatic;
+  std::string source_name;
+  ListVersion version;
+  std::vector<MemberView> members;
 };
 
 class Cluster final : public cache::Loader {
@@ -187,11 +219,13 @@ class Cluster final : public cache::Loader {
   uint32_t GroupOf(std::string_view key) const override;  // the inner Loader's
   void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
 
-  // SetPeers replaces the owners; the ring is rebuilt and swapped atomically. Clients of
-  // peers that stay are kept. Errors (a bad address, self missing, a peer beyond loopback
-  // without a secret) change nothing.
+  // SetPeers proposes `peers` as a new list version (epoch + 1, origin self) that spreads to
+  // every node; the ring is rebuilt and swapped atomically. Clients of peers that stay are
+  // kept. Errors (a bad address, self missing, a peer beyond loopback without a secret, a
+  // list that comes from a file or DNS) change nothing.
   Status SetPeers(std::vector<std::string> peers);
   std::vector<PeerInfo> Peers() const;
+  ClusterView View() const;
   const std::string& self() const;
 
   // Purge removes the target here and on every peer; `done` runs once, on any thread, when

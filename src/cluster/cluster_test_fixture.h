@@ -126,6 +126,25 @@ class FakePeer final : public PeerClient {
     done(nothing);
   }
 
+  // Members records the request and answers with the handler's reply (set_members), or fails.
+  void Members(const MembersRequest& request, Duration, MembersCallback done) override {
+    std::function<Result<MembersReply>(const MembersRequest&)> handler;
+    {
+      MutexLock lock(mu_);
+      members_sent_.push_back(request);
+      handler = members_;
+    }
+    done(handler ? handler(request) : Result<MembersReply>(Status::Unavailable("unreachable")));
+  }
+  void set_members(std::function<Result<MembersReply>(const MembersRequest&)> handler) {
+    MutexLock lock(mu_);
+    members_ = std::move(handler);
+  }
+  std::vector<MembersRequest> members_sent() const {
+    MutexLock lock(mu_);
+    return members_sent_;
+  }
+
   void Ping(Duration, std::function<void(Status)> done) override {
     bool ok;
     {
@@ -248,6 +267,8 @@ class FakePeer final : public PeerClient {
   std::vector<Duration> timeouts_ SHOAL_GUARDED_BY(mu_);
   std::vector<std::string> purges_ SHOAL_GUARDED_BY(mu_);
   std::vector<GetCallback> held_ SHOAL_GUARDED_BY(mu_);
+  std::function<Result<MembersReply>(const MembersRequest&)> members_ SHOAL_GUARDED_BY(mu_);
+  std::vector<MembersRequest> members_sent_ SHOAL_GUARDED_BY(mu_);
 };
 
 // FakeTransport: hands out FakePeers by name, keeps the PeerService, and holds timers until
@@ -258,8 +279,27 @@ class FakeTransport final : public PeerTransport {
 
   std::shared_ptr<PeerClient> Connect(const std::string& peer) override {
     auto p = std::make_shared<FakePeer>(peer, clock_);
+    if (auto h = members_.find(peer); h != members_.end()) p->set_members(h->second);
     peers_[peer] = p;
+    all_.emplace_back(peer, p);  // kept alive: a test may hold a client the Cluster dropped
     return p;
+  }
+  // set_members makes every client of `peer`, now and later, answer MEMBERS with `handler`.
+  void set_members(const std::string& peer,
+                   const std::function<Result<MembersReply>(const MembersRequest&)>& handler) {
+    members_[peer] = handler;
+    for (auto& [name, p] : all_) {
+      if (name == peer) p->set_members(handler);
+    }
+  }
+  // members_sent: the MEMBERS calls to `peer`, over all its clients, in order of clients.
+  std::vector<MembersRequest> members_sent(const std::string& peer) const {
+    std::vector<MembersRequest> out;
+    for (const auto& [name, p] : all_) {
+      if (name != peer) continue;
+      for (auto& r : p->members_sent()) out.push_back(std::move(r));
+    }
+    return out;
   }
   Status Serve(PeerService& service) override {
     service_ = &service;
@@ -286,6 +326,8 @@ class FakeTransport final : public PeerTransport {
  private:
   const Clock& clock_;
   std::map<std::string, std::shared_ptr<FakePeer>> peers_;
+  std::vector<std::pair<std::string, std::shared_ptr<FakePeer>>> all_;
+  std::map<std::string, std::function<Result<MembersReply>(const MembersRequest&)>> members_;
   PeerService* service_ = nullptr;
   std::vector<std::function<void()>> timers_;
   std::vector<Duration> delays_;

@@ -67,4 +67,18 @@ std::optional<size_t> HashRing::IndexOf(std::string_view name) const {
   return static_cast<size_t>(it - nodes_.begin());
 }
 
+std::vector<double> HashRing::Shares() const {
+  std::vector<double> shares(nodes_.size(), 0.0);
+  if (points_.empty()) return shares;
+  // Point i owns the keys in (points_[i-1], points_[i]]; the first one also owns the wrap
+  // past the last point. Unsigned subtraction makes the wrap arc come out right.
+  constexpr double kSpace = 18446744073709551616.0;  // 2^64
+  for (size_t i = 0; i < points_.size(); ++i) {
+    const uint64_t prev = points_[i == 0 ? points_.size() - 1 : i - 1];
+    const uint64_t arc = points_.size() == 1 ? 0 : points_[i] - prev;
+    shares[owners_[i]] += points_.size() == 1 ? 1.0 : static_cast<double>(arc) / kSpace;
+  }
+  return shares;
+}
+
 }  // namespace shoal::cluster

@@ -80,6 +80,10 @@ class HashRing {
   // comparison).
   std::optional<size_t> IndexOf(std::string_view name) const;
 
+  // Shares returns, by node index, the fraction of the hash space each node owns (the arcs
+  // ending at its points); they sum to 1 (empty for an empty ring).
+  std::vector<double> Shares() const;
+
   // nodes returns the member names, sorted, without duplicates.
   const std::vector<std::string>& nodes() const { return nodes_; }
   size_t size() const { return nodes_.size(); }

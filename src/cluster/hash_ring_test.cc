@@ -255,5 +255,28 @@ TEST(HashRingTest, RemovingANodeMovesOnlyItsKeys) {
   }
 }
 
+// Shares (each node's arc of the hash space) sum to 1 and match the keys counted per node.
+TEST(HashRingTest, SharesSumToOneAndMatchCountedKeys) {
+  EXPECT_TRUE(HashRing({}).Shares().empty());
+  ASSERT_EQ(HashRing({"a:1"}).Shares().size(), 1u);
+  EXPECT_NEAR(HashRing({"a:1"}).Shares()[0], 1.0, 1e-9);
+  EXPECT_EQ(HashRing({"a:1"}, 1).Shares(), std::vector<double>{1.0});
+  const std::vector<std::string> keys = Keys(kKeys);
+  for (const size_t n : {size_t{2}, size_t{3}, size_t{5}, size_t{8}}) {
+    const HashRing ring(Nodes(n));
+    const std::vector<double> shares = ring.Shares();
+    ASSERT_EQ(shares.size(), n);
+    double sum = 0;
+    for (double s : shares) sum += s;
+    EXPECT_NEAR(sum, 1.0, 1e-9);
+    std::vector<size_t> counted(n, 0);
+    for (const std::string& key : keys) ++counted[ring.OwnerIndex(key)];
+    for (size_t i = 0; i < n; ++i) {
+      const double measured = static_cast<double>(counted[i]) / static_cast<double>(keys.size());
+      EXPECT_NEAR(shares[i], measured, 0.02) << n << " nodes, node " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace shoal::cluster

@@ -7,73 +7,18 @@
 #include <utility>
 
 #include "base/big_endian.h"
+#include "cluster/message_reader.h"
 
 namespace shoal::cluster {
 namespace {
 
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
-
-void PutU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
-
-void PutI64(std::string& out, int64_t v) { AppendBigEndian64(out, static_cast<uint64_t>(v)); }
-
-void PutU64(std::string& out, uint64_t v) { AppendBigEndian64(out, v); }
-
-void PutString(std::string& out, std::string_view s) {
-  AppendBigEndian32(out, static_cast<uint32_t>(s.size()));
-  out.append(s);
-}
-
-// Reader consumes a payload front to back; any read past the end sets `bad` and yields zeros,
-// so a decoder checks once at the end.
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-
-  uint8_t U8() {
-    if (!Need(1)) return 0;
-    const auto v = static_cast<uint8_t>(data_[0]);
-    data_.remove_prefix(1);
-    return v;
-  }
-  uint32_t U32() {
-    if (!Need(4)) return 0;
-    const uint32_t v = LoadBigEndian32(data_.data());
-    data_.remove_prefix(4);
-    return v;
-  }
-  int64_t I64() {
-    if (!Need(8)) return 0;
-    const uint64_t v = LoadBigEndian64(data_.data());
-    data_.remove_prefix(8);
-    return static_cast<int64_t>(v);
-  }
-  uint64_t U64() { return static_cast<uint64_t>(I64()); }
-  std::string_view String(size_t max) {
-    const uint32_t n = U32();
-    if (n > max || !Need(n)) {
-      bad_ = true;
-      return {};
-    }
-    std::string_view s = data_.substr(0, n);
-    data_.remove_prefix(n);
-    return s;
-  }
-  // Done reports whether everything read was there and nothing is left over.
-  bool Done() const { return !bad_ && data_.empty(); }
-
- private:
-  bool Need(size_t n) {
-    if (bad_ || data_.size() < n) {
-      bad_ = true;
-      return false;
-    }
-    return true;
-  }
-  std::string_view data_;
-  bool bad_ = false;
-};
+using wire::PutI64;
+using wire::PutString;
+using wire::PutU64;
+using wire::PutU8;
+using wire::Reader;
 
 Status Malformed(std::string_view what) {
   return Status::InvalidArgument(std::string(kMalformedPrefix) + ": " + std::string(what));

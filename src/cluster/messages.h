@@ -12,6 +12,7 @@
 //   PURGE_SYNC request: what the caller applied from the callee and the range of its own log.
 //          reply: a status byte, then what the callee applied from the caller, and the
 //          callee's purges the caller missed or a flush instruction (purge_sequencer.h)
+//   MEMBERS the list version and member list (members_message.h)
 //
 // An entry travels with its owner's deadlines as durations relative to the moment of
 // encoding (age, fresh for, stale for), so that nodes need no synchronised clocks: the
@@ -38,7 +39,8 @@ namespace shoal::cluster {
 enum class Method : uint8_t {
   kGet = 1,
   kPurge = 2,
-  kPurgeSync = 4,  // 3 is MEMBERS
+  kMembers = 3,  // members_message.h
+  kPurgeSync = 4,
 };
 
 enum class PurgeKind : uint8_t {

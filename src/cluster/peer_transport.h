@@ -2,8 +2,8 @@
 // PeerPicker / ProtoGetter idea): how this node reaches a peer, and how peers reach it.
 //
 // Cluster decides who owns a key, when to fall back to a local load, when a peer is down and
-// what the hot cache keeps; a transport only carries typed GET / PURGE / PING exchanges and
-// runs timers. The real one (rpc_transport.h) encodes them as cluster messages in rpc frames;
+// what the hot cache keeps; a transport only carries typed GET / PURGE / MEMBERS / PING exchanges
+// and runs timers. The real one (rpc_transport.h) encodes them as cluster messages in rpc frames;
 // a unit test drives Cluster through an in-memory fake that answers, fails or stays silent on
 // command (cluster_test.cc).
 //
@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "cache/entry.h"
+#include "cluster/members_message.h"
 #include "cluster/messages.h"
 
 namespace shoal::cluster {
@@ -55,6 +56,7 @@ struct GetOptions {
 // calling it when the caller has already given up (its deadline passed): the transport then
 // sends nothing, and the caller's own timeout answers it.
 using ServeGetReply = std::function<void(Result<cache::EntryPtr>, uint64_t fill_seq)>;
+using MembersCallback = std::function<void(Result<MembersReply>)>;
 
 // PeerClient: this node's handle on one other node.
 class PeerClient {
@@ -67,6 +69,14 @@ class PeerClient {
   virtual void Purge(const PurgeTarget& target, Duration timeout, PurgeCallback done) = 0;
   // Sync exchanges purge state with the peer (PURGE_SYNC, purge_sequencer.h).
   virtual void Sync(const SyncRequest& request, Duration timeout, SyncCallback done) = 0;
+  // Members sends this node's list version (members_message.h) and gets the peer's back.
+  // The default fails: a transport that cannot carry MEMBERS leaves lists as configured.
+  // NOLINTBEGIN(performance-unnecessary-value-param): overriders keep `done`
+  virtual void Members(const MembersRequest& /*request*/, Duration /*timeout*/,
+                       MembersCallback done) {
+    done(Status::Unavailable("this transport does not carry MEMBERS"));
+  }
+  // NOLINTEND(performance-unnecessary-value-param)
   // Ping completes with OK when the peer answers at all, within `timeout`.
   virtual void Ping(Duration timeout, std::function<void(Status)> done) = 0;
   // Close fails what is in flight with Cancelled; later calls fail at once. Idempotent.
@@ -84,6 +94,9 @@ class PeerService {
   virtual Result<uint64_t> ServePurge(const PurgeTarget& target) = 0;
   // ServeSync answers a peer's PURGE_SYNC.
   virtual Result<SyncReply> ServeSync(const SyncRequest& request) = 0;
+  // ServeMembers takes another node's list version (adopting it when higher) and answers
+  // with this node's (membership_sync.h).
+  virtual MembersReply ServeMembers(const MembersRequest& /*request*/) { return {}; }
   // KnownCaller says whether a node that names itself `address` (authenticated by the shared
   // secret) may call this one. Never true for this node's own address.
   virtual bool KnownCaller(std::string_view address) const = 0;

@@ -49,6 +49,13 @@ class RpcPeerClient final : public PeerClient {
                   });
   }
 
+  void Members(const MembersRequest& request, Duration timeout, MembersCallback done) override {
+    client_->Call(static_cast<uint8_t>(Method::kMembers), EncodeMembers(request), timeout,
+                  [done = std::move(done)](Result<std::string> r) {
+                    done(r.ok() ? DecodeMembersReply(*r) : Result<MembersReply>(r.status()));
+                  });
+  }
+
   void Ping(Duration timeout, std::function<void(Status)> done) override {
     client_->Ping(timeout, std::move(done));
   }
@@ -87,6 +94,12 @@ class ServiceHandler final : public rpc::Handler {
         Result<SyncRequest> request = DecodeSyncRequest(payload);
         if (!request.ok()) return request.status();
         respond(EncodeSyncReply(service_.ServeSync(*request)));
+        return Status::Ok();
+      }
+      case Method::kMembers: {
+        Result<MembersRequest> request = DecodeMembers(payload);
+        if (!request.ok()) return request.status();
+        respond(EncodeMembersReply(service_.ServeMembers(*request)));
         return Status::Ok();
       }
     }
