@@ -248,9 +248,16 @@ void ClientCore::ConnDied(ClientConn& conn, const Status& why, bool connect_fail
     if (connect_failure && !closed) {
       connect_failures.fetch_add(1, std::memory_order_relaxed);
       const TimePoint now = std::chrono::steady_clock::now();
-      // Dials that started before the previous failure was seen failed for the same reason:
-      // they do not move the backoff again (nor push back the retry it chose).
-      if (!down || conn.dial_started >= last_failure) retry_at = now + backoff.Next();
+      // The first failure of a run allows the next call to dial again at once: a peer that was
+      // not up yet when this node started (its first MEMBERS exchange) must not turn the first
+      // requests after it came up into refusals. From the second failure on, the backoff
+      // spaces the dials. Dials that started before the previous failure was seen failed for
+      // the same reason: they do not move the backoff again (nor push back the retry it chose).
+      if (!down) {
+        retry_at = now;
+      } else if (conn.dial_started >= last_failure) {
+        retry_at = now + backoff.Next();
+      }
       last_failure = now;
       last_error = std::string(why.message());
       if (!down) {
