@@ -4,7 +4,12 @@
 #   examples/cluster/run.sh start [--two-tier]   3 data nodes (http 8081-8083, peers 7071-7073);
 #                                                 with --two-tier also 2 front nodes (8091, 8092)
 #                                                 that own nothing and forward every miss
-#   examples/cluster/run.sh status               which nodes run, and each node's peer view
+#   examples/cluster/run.sh status               which nodes run, and each node's view of the
+#                                                 cluster (list version, members, their state)
+#   examples/cluster/run.sh grow                 start node 4 (http 8084, peer 7074) with only a
+#                                                 seed: it learns the list and joins it
+#   examples/cluster/run.sh shrink               PUT the list without node 4 on node 1 (it
+#                                                 spreads to every node), then stop node 4
 #   examples/cluster/run.sh stop                 SIGTERM to each node by its pid, then wait
 #
 # Builds the release binary when missing (or uses $SHOAL_BIN), writes data/catalog.db with
@@ -66,6 +71,29 @@ case "${1:-}" in
       start_node front2 8092
     fi
     ;;
+  grow)
+    build
+    mkdir -p "$run"
+    start_node node4 8084
+    echo "node4 asked to join; the list as node 1 sees it:"
+    sleep 1
+    curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:8081/_shoal/cluster"
+    echo
+    ;;
+  shrink)
+    curl -fsS -H "Authorization: Bearer $token" -X PUT \
+      -d '{"peers": ["127.0.0.1:7071", "127.0.0.1:7072", "127.0.0.1:7073"]}' \
+      "http://127.0.0.1:8081/_shoal/peers"
+    echo
+    sleep 1
+    if [ -f "$run/node4.pid" ] && kill -0 "$(cat "$run/node4.pid")" 2>/dev/null; then
+      pid=$(cat "$run/node4.pid")
+      kill -TERM "$pid"
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      rm -f "$run/node4.pid"
+      echo "node4 left the list and stopped"
+    fi
+    ;;
   status)
     for pidfile in "$run"/*.pid; do
       [ -e "$pidfile" ] || { echo "no node started"; exit 0; }
@@ -73,7 +101,7 @@ case "${1:-}" in
       if kill -0 "$(cat "$pidfile")" 2>/dev/null; then
         port=$(sed -n 's/^listen: 127.0.0.1:\([0-9]*\).*/\1/p' "$here/$name.yaml")
         echo "$name: running, pid $(cat "$pidfile"), http $port"
-        curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/_shoal/peers" || true
+        curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/_shoal/cluster" || true
         echo
       else
         echo "$name: not running"
@@ -94,7 +122,7 @@ case "${1:-}" in
     echo "stopped ${#pids[@]} nodes"
     ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
