@@ -173,11 +173,11 @@ YAML::Node ParseListSource(const Walker& w, const YAML::Node& node, Config* c) {
 
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "cluster",
-        {"self",         "peers",          "peers_file",   "peers_dns",   "dns_server",
-         "dns_interval", "seeds",          "sync_interval", "callers",     "listen",
-         "secret",       "secret_env",     "tls",           "insecure",    "peer_timeout",
-         "probe_interval", "connections",  "threads",       "hot_memory",  "hot_min_hits",
-         "ring_points",  "connect_to",     "handover"});
+        {"self",           "peers",       "peers_file",    "peers_dns",  "dns_server",
+         "dns_interval",   "seeds",       "sync_interval", "callers",    "listen",
+         "secret",         "secret_env",  "tls",           "insecure",   "peer_timeout",
+         "probe_interval", "connections", "threads",       "hot_memory", "hot_min_hits",
+         "ring_points",    "connect_to",  "handover"});
   c->clustered = true;
   cluster::ClusterOptions& o = c->cluster;
   if (!node["self"]) w.Fail(node, "cluster: needs 'self: HOST:PORT' (this node's peer address)");

@@ -47,15 +47,17 @@ TEST(ConfigSecurityTest, DurationOverflowIsRefused) {
 TEST(ConfigSecurityTest, PeerPortBeyondLoopbackNeedsASecret) {
   const std::string c = std::string(kBase) + "cluster:\n";
   // Line 8 is "cluster:", 9 self, 10 peers, 11 listen.
-  EXPECT_EQ(Error(c + "  self: 10.0.0.5:7071\n  peers: [10.0.0.5:7071, 10.0.0.6:7071]\n"
-                      "  listen: 0.0.0.0\n"),
-            "conf/shoal.yaml:11: cluster.listen: the peer port would listen on 0.0.0.0 without "
-            "a secret, so anyone who reaches it could read and purge the cache; set "
-            "cluster.secret (or secret_env) or cluster.tls, or cluster.insecure: true to accept that");
-  EXPECT_EQ(Error(c + "  self: 127.0.0.1:7071\n  peers: [127.0.0.1:7071]\n  listen: 0.0.0.0\n"),
-            "conf/shoal.yaml:11: cluster.listen: the peer port would listen on 0.0.0.0 without "
-            "a secret, so anyone who reaches it could read and purge the cache; set "
-            "cluster.secret (or secret_env) or cluster.tls, or cluster.insecure: true to accept that");
+  EXPECT_EQ(
+      Error(c + "  self: 10.0.0.5:7071\n  peers: [10.0.0.5:7071, 10.0.0.6:7071]\n"
+                "  listen: 0.0.0.0\n"),
+      "conf/shoal.yaml:11: cluster.listen: the peer port would listen on 0.0.0.0 without "
+      "a secret, so anyone who reaches it could read and purge the cache; set "
+      "cluster.secret (or secret_env) or cluster.tls, or cluster.insecure: true to accept that");
+  EXPECT_EQ(
+      Error(c + "  self: 127.0.0.1:7071\n  peers: [127.0.0.1:7071]\n  listen: 0.0.0.0\n"),
+      "conf/shoal.yaml:11: cluster.listen: the peer port would listen on 0.0.0.0 without "
+      "a secret, so anyone who reaches it could read and purge the cache; set "
+      "cluster.secret (or secret_env) or cluster.tls, or cluster.insecure: true to accept that");
   EXPECT_EQ(Error(c + "  self: 10.0.0.5:7071\n  peers: [10.0.0.5:7071]\n"),
             "conf/shoal.yaml:9: cluster.self: 10.0.0.5 is not a loopback address and there is "
             "no secret, so peers would call this node unauthenticated; set cluster.secret (or "

@@ -194,7 +194,7 @@ admin: { token: abcdefghijklmnopqrst }
   EXPECT_EQ(c->cluster.connections, 3u);
   EXPECT_EQ(c->rpc_threads, 2u);
   EXPECT_EQ(c->cluster.hot_min_hits, 4u);
-  EXPECT_FALSE(c->cluster.handover);  // default true (cluster.h)
+  EXPECT_FALSE(c->cluster.handover);          // default true (cluster.h)
   EXPECT_EQ(c->hot_memory, (64u << 20) / 8);  // an eighth of the budget by default
   EXPECT_TRUE(c->cluster.hot_cache);
   EXPECT_EQ(c->cluster.listen_host, "");  // with a secret: self's host

@@ -163,9 +163,9 @@ struct ClusterStats {
   uint64_t late_dropped = 0;      // peer GET replies dropped: the caller's deadline passed
   uint64_t handover_hits = 0;     // keys taken over from their previous owner's memory
   uint64_t handover_misses = 0;   // handover asks answered "not held" or failed (store load)
-  uint64_t list_epoch = 0;     // the member list's version
-  uint64_t members = 0;        // nodes in the list
-  uint64_t lists_adopted = 0;  // list versions adopted after the first
+  uint64_t list_epoch = 0;        // the member list's version
+  uint64_t members = 0;           // nodes in the list
+  uint64_t lists_adopted = 0;     // list versions adopted after the first
 };
 
 // MemberView is one member as GET /_shoal/cluster shows it.
