@@ -338,7 +338,7 @@ class DnsTest : public MembershipTest {
         FAIL() << "SHOAL_REQUIRE_DNSMASQ=1 but there is no dnsmasq binary";
       }
       GTEST_SKIP() << "*** dnsmasq is not installed: the peers_dns tests are SKIPPED "
-                      "(scripts/install-deps.sh installs it) ***";
+                      "(scripts/install-deps.sh installs dnsmasq-base) ***";
     }
     // dnsmasq may read the hosts file as another user: let it.
     chmod(dns_dir_.path().c_str(), 0755);
