@@ -47,7 +47,8 @@
 // Handover (handover.h, `handover`): for max_peer_ttl after the peer list changes (or after
 // start: the previous list is then the list without this node), a key this node now owns is
 // first asked of its owner under the previous list, from memory only, before the store. The
-// previous list is kept one change back only.
+// previous list is kept one change back only. After kHandoverMissesToEnd (64) asks of one
+// change in a row found nothing (a cold cluster), that change's handover ends (logged once).
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
 // and up again, once per change; each list version adopted, and that this node is not a
@@ -163,9 +164,9 @@ struct ClusterStats {
   uint64_t late_dropped = 0;      // peer GET replies dropped: the caller's deadline passed
   uint64_t handover_hits = 0;     // keys taken over from their previous owner's memory
   uint64_t handover_misses = 0;   // handover asks answered "not held" or failed (store load)
-  uint64_t list_epoch = 0;     // the member list's version
-  uint64_t members = 0;        // nodes in the list
-  uint64_t lists_adopted = 0;  // list versions adopted after the first
+  uint64_t list_epoch = 0;        // the member list's version
+  uint64_t members = 0;           // nodes in the list
+  uint64_t lists_adopted = 0;     // list versions adopted after the first
 };
 
 // MemberView is one member as GET /_shoal/cluster shows it.

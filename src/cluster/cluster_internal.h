@@ -5,8 +5,8 @@
 //
 // Pieces:
 //   - Peer: one owner node as this node sees it (its client, down/suspect/retired flags).
-//   - Membership: one immutable snapshot of the peer list, its ring, and the ring before the
-//     last change (for handovers).
+//   - Membership: one immutable snapshot of the peer list, its ring, the ring before the last
+//     change (for handovers) and that change's handover streak (handover.h).
 //   - MembershipSlot: the current snapshot, swapped whole on a list change.
 //   - Cluster::State: everything a Cluster holds; made shared so that timers and callbacks can
 //     reach it weakly after the Cluster is gone.
@@ -62,6 +62,9 @@ struct Membership {
   // The ring before the last change (Cluster::State::KeepPrevious) and when it changed.
   std::shared_ptr<const HashRing> previous_ring;
   TimePoint changed;
+  // The handover asks of that change that found nothing in a row (handover.h); shared by
+  // the snapshots of one list; never null.
+  std::shared_ptr<HandoverStreak> handover_streak;
 
   // PreviousOwner: the key's owner under the previous ring, if it is another node, still a
   // peer and up; else null.
@@ -157,8 +160,9 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   std::shared_ptr<const Membership> Build(std::vector<std::string> names,
                                           const Membership* old) const;
   // KeepPrevious sets the list before this one, for handovers: `old`'s (or, when the list did
-  // not change, what `old` kept); at start, the list without this node (it joins: its keys
-  // were the others' before, or were loaded by them while it was down).
+  // not change, what `old` kept, with its handover streak); at start, the list without this
+  // node (it joins: its keys were the others' before, or were loaded by them while it was
+  // down). A change starts a new handover streak.
   void KeepPrevious(Membership& m, const Membership* old) const;
   // Apply swaps in the ring of `peers` (a list adopted or proposed); MembershipSync::apply.
   Status Apply(std::vector<std::string> peers);
@@ -174,7 +178,8 @@ struct Cluster::State final : PeerService, std::enable_shared_from_this<State> {
   // load began (its fill sequence, purge_sequencer.h), and the load's time feeds load_time.
   void LoadHere(std::string key, cache::LoadCallback done);
   // LoadOwned loads a key this node owns: first from its previous owner's memory (a
-  // handover, while the peer list changed recently), else from the store.
+  // handover, while the peer list changed recently and the change's asks have not found
+  // nothing kHandoverMissesToEnd times in a row), else from the store.
   void LoadOwned(std::string key, const Membership& m, cache::LoadCallback done);
   void Forward(std::string key, const std::shared_ptr<Peer>& peer, cache::LoadCallback done);
   void Answered(std::string key, const std::shared_ptr<Peer>& peer, GetReply reply,

@@ -43,8 +43,10 @@ void Cluster::State::KeepPrevious(Membership& m, const Membership* old) const {
   if (old != nullptr && old->ring.nodes() == m.ring.nodes()) {
     m.previous_ring = old->previous_ring;
     m.changed = old->changed;
+    m.handover_streak = old->handover_streak;
     return;
   }
+  m.handover_streak = std::make_shared<HandoverStreak>();
   std::vector<std::string> before = old != nullptr ? old->ring.nodes() : m.ring.nodes();
   if (old == nullptr) std::erase(before, options.self);
   m.changed = clock.Now();

@@ -4,6 +4,7 @@
 // suspecting a slow one and probing a down one until it answers.
 // Thread-safety: any thread; callbacks reach State weakly or hold it shared while they run.
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "base/log_escape.h"
@@ -27,7 +28,8 @@ void Cluster::State::LoadHere(std::string key, cache::LoadCallback done) {
 
 void Cluster::State::LoadOwned(std::string key, const Membership& m, cache::LoadCallback done) {
   std::shared_ptr<Peer> prev;
-  if (options.handover && clock.Now() - m.changed < options.max_peer_ttl) {
+  if (options.handover && m.handover_streak->asking() &&
+      clock.Now() - m.changed < options.max_peer_ttl) {
     prev = m.PreviousOwner(key);
   }
   if (!prev || key.size() > kMaxKey) return LoadHere(std::move(key), std::move(done));
@@ -35,11 +37,16 @@ void Cluster::State::LoadOwned(std::string key, const Membership& m, cache::Load
   std::shared_ptr<State> self = shared_from_this();
   AskForHandover(
       *prev->client, key, ask, clock, purge,
-      [self, done](cache::EntryPtr e) {
+      [self, streak = m.handover_streak, done](cache::EntryPtr e) {
+        streak->Hit();
         self->handover_hits.fetch_add(1, std::memory_order_relaxed);
         done(std::move(e), cache::Keep::kMain);
       },
-      [self, key, done] {
+      [self, streak = m.handover_streak, key, done] {
+        if (streak->Miss()) {
+          self->log.Info("handover from the previous list ended: " +
+                         std::to_string(kHandoverMissesToEnd) + " asks in a row found nothing");
+        }
         self->handover_misses.fetch_add(1, std::memory_order_relaxed);
         self->LoadHere(key, done);
       });
