@@ -47,7 +47,8 @@
 // Handover (handover.h, `handover`): for max_peer_ttl after the peer list changes (or after
 // start: the previous list is then the list without this node), a key this node now owns is
 // first asked of its owner under the previous list, from memory only, before the store. The
-// previous list is kept one change back only.
+// previous list is kept one change back only. After kHandoverMissesToEnd (64) asks of one
+// change in a row found nothing (a cold cluster), that change's handover ends (logged once).
 //
 // Logging (ClusterOptions::logger, component "cluster"): a peer marked down (with the reason)
 // and up again, once per change; each list version adopted, and that this node is not a

@@ -109,11 +109,6 @@ TEST(PurgeSequencerTest, ARestartedOriginIsANewIncarnation) {
 
 // ---- one node and fake peers -------------------------------------------------------------------
 
-// ReplyWithFill is an owner's answer for `key` whose load began at purge sequence `fill`.
-GetReply ReplyWithFill(const std::string& key, uint64_t fill, TimePoint now) {
-  return GetReply{WithFillSeq(MakeEntry(key, "owner's", now), fill), false};
-}
-
 class PurgeRaceTest : public ClusterTest {
  protected:
   PurgeRaceTest() { options_.hot_min_hits = 1; }  // every answer may become a hot copy
@@ -483,76 +478,6 @@ TEST_F(TwoNodeTest, WhenTheLogNoLongerReachesBackThePeerFlushes) {
   EXPECT_EQ(o_->cluster->Stats().purge_flushes, 1u);
   EXPECT_FALSE(o_->Holds(keep));
   EXPECT_EQ(o_->Get(keep), "v2");
-}
-
-// ---- handover ---------------------------------------------------------------------------------
-
-class HandoverTest : public ClusterTest {
- protected:
-  HandoverTest() {
-    options_.handover = true;
-    options_.max_peer_ttl = 60s;  // the window
-  }
-  // PreviousOwner: the key's owner in the ring without this node (it joined at start).
-  std::string PreviousOwner(const std::string& key) const {
-    HashRing before({kB, kC}, options_.ring_points);
-    return before.Owner(key);
-  }
-};
-
-TEST_F(HandoverTest, AKeyThisNodeNowOwnsIsAskedOfItsPreviousOwnersMemoryFirst) {
-  Make();
-  const std::string key = KeyOwnedBy(kSelf);
-  FakePeer& prev = transport_.peer(PreviousOwner(key));
-  Loaded got = Load(key);
-  ASSERT_TRUE(got.entry.ok());
-  EXPECT_EQ(Body(*got.entry), "from " + PreviousOwner(key));
-  EXPECT_EQ(got.keep, cache::Keep::kMain);  // this node owns it now
-  EXPECT_TRUE(inner_.asked().empty());      // no store load
-  EXPECT_EQ(prev.gets(), std::vector<std::string>{key});
-  EXPECT_EQ(prev.memory_only(), std::vector<bool>{true});
-  EXPECT_EQ(cluster_->Stats().handover_hits, 1u);
-  // Not held there (or failing): the store, as without handover.
-  const std::string other = KeyOwnedBy(kSelf, 1);
-  transport_.peer(PreviousOwner(other)).set_mode(FakePeer::Mode::kOwnerError);
-  got = Load(other);
-  ASSERT_TRUE(got.entry.ok());
-  EXPECT_EQ(Body(*got.entry), "local");
-  EXPECT_EQ(InnerKeys(), std::vector<std::string>{other});
-  EXPECT_EQ(cluster_->Stats().handover_misses, 1u);
-}
-
-TEST_F(HandoverTest, OnlyWithinTheWindowAndNotWhenOff) {
-  Make();
-  clock_.Advance(61s);
-  const std::string key = KeyOwnedBy(kSelf);
-  Load(key);
-  EXPECT_EQ(InnerKeys(), std::vector<std::string>{key});
-  EXPECT_TRUE(transport_.peer(PreviousOwner(key)).gets().empty());
-}
-
-TEST_F(HandoverTest, OffMeansTheStoreAtOnce) {
-  options_.handover = false;
-  Make();
-  const std::string key = KeyOwnedBy(kSelf);
-  Load(key);
-  EXPECT_EQ(InnerKeys(), std::vector<std::string>{key});
-  EXPECT_TRUE(transport_.peer(PreviousOwner(key)).gets().empty());
-}
-
-TEST_F(HandoverTest, AnAnswerOlderThanAPurgeHereIsNotTakenOver) {
-  Make();
-  cache::Cache main({.capacity_bytes = 1 << 20});
-  cache::ReadThrough rt(main, *cluster_, clock_);
-  ASSERT_TRUE(cluster_->Start(rt).ok());
-  const std::string key = KeyOwnedBy(kSelf);
-  cluster_->Purge({PurgeKind::kKey, key}, [](const PurgeSummary&) {});
-  transport_.peer(PreviousOwner(key)).set_reply(ReplyWithFill(key, 0, clock_.Now()));
-  Loaded got = Load(key);
-  ASSERT_TRUE(got.entry.ok());
-  EXPECT_EQ(Body(*got.entry), "local");  // the store's, not the old copy
-  EXPECT_EQ(cluster_->Stats().handover_misses, 1u);
-  cluster_->Stop();
 }
 
 }  // namespace

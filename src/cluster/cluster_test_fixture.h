@@ -44,6 +44,11 @@ inline cache::EntryPtr MakeEntry(const std::string& key, const std::string& body
 
 inline std::string Body(const cache::EntryPtr& e) { return std::string(e->body().view()); }
 
+// ReplyWithFill is an owner's answer for `key` whose load began at purge sequence `fill`.
+inline GetReply ReplyWithFill(const std::string& key, uint64_t fill, TimePoint now) {
+  return GetReply{WithFillSeq(MakeEntry(key, "owner's", now), fill), false};
+}
+
 // FakePeer: one other node. What it was asked is recorded; how it answers is set by the test.
 class FakePeer final : public PeerClient {
  public:

@@ -5,9 +5,18 @@
 // A usable answer (well-formed, clamped like any peer's answer, not older than a purge
 // applied here: purge_sequencer.h) is kept in the main cache; anything else (not held, a
 // failure, a timeout) falls through to this node's store, as without handover.
-// Thread-safety: a function; its callbacks run once, on any thread.
+//
+// The cut-off (HandoverStreak): after a cold start of a whole cluster no node holds anything,
+// and for max_peer_ttl (up to 24 h) every cold miss of a key owned here would cost a peer
+// round trip that finds nothing. So each list change counts its asks that found nothing in
+// a row; a hit resets the count; after kHandoverMissesToEnd of them, the handover from that
+// list ends (Cluster logs it once, at info). The next list change asks again.
+// Thread-safety: AskForHandover is a function, its callbacks run once, on any thread;
+// HandoverStreak is thread-safe.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,6 +28,31 @@
 #include "cluster/purge_coordinator.h"
 
 namespace shoal::cluster {
+
+// kHandoverMissesToEnd: asks in a row that found nothing after which a list change's handover
+// ends. A node that restarted alone finds most of its keys held by their previous owners, so a
+// run of 64 empty asks is far from its case, while a cold cluster reaches it within its first
+// 64 cold misses of owned keys: at most 64 wasted round trips per list change and node.
+inline constexpr uint32_t kHandoverMissesToEnd = 64;
+
+// HandoverStreak: one list change's count of asks in a row that found nothing. "In a row" is
+// in the order the answers arrive; an ask already in flight when the handover ends still
+// finishes (and a hit then does not restart it).
+class HandoverStreak {
+ public:
+  // asking: the handover from this list has not ended.
+  bool asking() const { return !ended_.load(std::memory_order_relaxed); }
+  void Hit() { misses_.store(0, std::memory_order_relaxed); }
+  // Miss counts an ask that found nothing; true exactly once: for the one that ends it.
+  bool Miss() {
+    if (misses_.fetch_add(1, std::memory_order_relaxed) + 1 < kHandoverMissesToEnd) return false;
+    return !ended_.exchange(true, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<uint32_t> misses_{0};
+  std::atomic<bool> ended_{false};
+};
 
 struct HandoverAsk {
   Duration timeout;
