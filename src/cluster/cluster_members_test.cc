@@ -29,7 +29,7 @@ MembersRequest From(const std::string& sender, MemberList list, bool join = fals
 }
 
 // Answering: a fake peer that answers MEMBERS with `version` (and no list).
-auto Answering(ListVersion version) {
+auto Answering(const ListVersion& version) {
   return [version](const MembersRequest&) -> Result<MembersReply> {
     return MembersReply{version, std::nullopt};
   };
@@ -193,8 +193,8 @@ TEST_F(MembersTest, ANodeRemovedFromTheListOwnsNoKeysAndSaysSo) {
 }
 
 TEST_F(MembersTest, ASeedNodeLearnsTheListAndAsksToJoin) {
-  const std::string kNew = "10.0.0.9:7001";
-  options_.self = kNew;
+  const std::string new_member = "10.0.0.9:7001";
+  options_.self = new_member;
   options_.peers.clear();
   options_.membership.source = ListSource::kSeeds;
   options_.membership.seeds = {kB};
@@ -218,16 +218,16 @@ TEST_F(MembersTest, ASeedNodeLearnsTheListAndAsksToJoin) {
 
 TEST_F(MembersTest, AMemberAddsANodeThatAsksToJoin) {
   Start();
-  const std::string kNew = "10.0.0.9:7001";
-  MembersReply r = Serve(From(kNew, StaticList({}), /*join=*/true));
+  const std::string new_member = "10.0.0.9:7001";
+  MembersReply r = Serve(From(new_member, StaticList({}), /*join=*/true));
   const MemberList now = Current();
-  EXPECT_EQ(now.members, (std::vector<std::string>{kSelf, kB, kC, kNew}));
+  EXPECT_EQ(now.members, (std::vector<std::string>{kSelf, kB, kC, new_member}));
   EXPECT_EQ(now.version.epoch, 1u);
   EXPECT_EQ(now.version.origin, kSelf);
   ASSERT_TRUE(r.list);
   EXPECT_EQ(r.list->version, now.version);
   // A joiner already listed changes nothing.
-  Serve(From(kNew, now, /*join=*/true));
+  Serve(From(new_member, now, /*join=*/true));
   EXPECT_EQ(Current().version, now.version);
 }
 
