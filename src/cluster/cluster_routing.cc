@@ -12,7 +12,6 @@
 
 namespace shoal::cluster {
 
-using cluster_internal::Membership;
 using cluster_internal::Peer;
 
 void Cluster::State::LoadHere(std::string key, cache::LoadCallback done) {

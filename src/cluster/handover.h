@@ -30,9 +30,10 @@
 namespace shoal::cluster {
 
 // kHandoverMissesToEnd: asks in a row that found nothing after which a list change's handover
-// ends. A node that restarted alone finds most of its keys held by their previous owners, so a
-// run of 64 empty asks is far from its case, while a cold cluster reaches it within its first
-// 64 cold misses of owned keys: at most 64 wasted round trips per list change and node.
+// ends. A node that joins or restarts in a warm cluster finds the keys asked for meanwhile held
+// by the nodes that loaded them, so its asks mix hits in and a popular key soon resets the
+// count; 64 empty asks in a row mean nobody holds much (a cold cluster), which then pays 64
+// wasted round trips per node and list change instead of one per cold miss for a day.
 inline constexpr uint32_t kHandoverMissesToEnd = 64;
 
 // HandoverStreak: one list change's count of asks in a row that found nothing. "In a row" is
