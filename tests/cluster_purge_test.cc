@@ -185,8 +185,15 @@ TEST_F(ClusterPurgeTest, ANodeStoppedDuringAPurgeServesTheNewRowOnceItRunsAgain)
   }
   EXPECT_EQ(seen, "after the purge") << "node 2 still serves the purged row";
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(Title(i, key), "after the purge") << "node " << i;
-  Result<double> syncs = ScrapeMetric(nodes_[1]->port(), "shoal_cluster_purge_syncs_total");
-  ASSERT_TRUE(syncs.ok());
+  // Node 2 applies the purge when node 1's PURGE_SYNC reaches it; node 1 counts the sync when
+  // the reply gets back, a moment later: wait for that too.
+  Result<double> syncs = 0.0;
+  do {
+    syncs = ScrapeMetric(nodes_[1]->port(), "shoal_cluster_purge_syncs_total");
+    ASSERT_TRUE(syncs.ok());
+    if (*syncs >= 1) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline + std::chrono::seconds(2));
   EXPECT_GE(*syncs, 1);
 }
 
