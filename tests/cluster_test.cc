@@ -409,23 +409,38 @@ TEST_F(ClusterTest, PeerListChangesUnderLoadWithoutErrors) {
     for (size_t i = 0; i < ports.size(); ++i) s += (i ? "," : "") + ("\"" + Addr(ports[i]) + "\"");
     return s + "]}";
   };
+  // The list is versioned and spreads (membership_sync.h): one PUT, on one node, changes it
+  // everywhere. The configs disagree at start (epoch 0 on all three), which the nodes settle
+  // by the lists' digests, so how many ring changes each made is not fixed; the list they end
+  // with is.
   while (progress.load() < 600) std::this_thread::sleep_for(milliseconds(5));
-  for (size_t i = 0; i < 2; ++i) {
-    Result<HttpResponse> r = Admin(i, "PUT", "/_shoal/peers", peers_json(ports_));
-    ASSERT_TRUE(r.ok()) << r.status().ToString() << "\nnode " << i << ":\n" << nodes_[i]->Output();
-    EXPECT_EQ(r->status, 200) << r->body;
-  }
+  Result<HttpResponse> r = Admin(0, "PUT", "/_shoal/peers", peers_json(ports_));
+  ASSERT_TRUE(r.ok()) << r.status().ToString() << "\nnode 0:\n" << nodes_[0]->Output();
+  EXPECT_EQ(r->status, 200) << r->body;
   while (progress.load() < 1600) std::this_thread::sleep_for(milliseconds(5));
   const double served_by_new = Metric(2, "shoal_cluster_served_gets_total");
-  for (size_t i = 0; i < 2; ++i) {
-    EXPECT_EQ(Admin(i, "PUT", "/_shoal/peers", peers_json(two))->status, 200);
-  }
+  EXPECT_EQ(Admin(1, "PUT", "/_shoal/peers", peers_json(two))->status, 200);
   load.join();
   EXPECT_EQ(result.server_errors.load(), 0) << result.Errors();
   EXPECT_EQ(result.transport.load(), 0) << result.Errors();
   EXPECT_EQ(result.other.load(), 0) << result.Errors();
   EXPECT_GT(served_by_new, 0);  // the new member got its share of the keys
-  EXPECT_EQ(Metric(0, "shoal_cluster_ring_changes_total"), 2);
+  EXPECT_GE(Metric(0, "shoal_cluster_ring_changes_total"), 2);
+  // Every node ends on node 1's two-node list, node 2 included (which then owns nothing).
+  for (size_t i = 0; i < 3; ++i) {
+    bool settled = false;
+    std::string body;
+    for (int attempt = 0; attempt < 100 && !settled; ++attempt) {
+      Result<HttpResponse> view = Admin(i, "GET", "/_shoal/cluster", "");
+      ASSERT_TRUE(view.ok());
+      body = view->body;
+      settled = body.find("\"origin\":\"" + Addr(ports_[1]) + "\"") != std::string::npos &&
+                body.find(Addr(ports_[2]) + "\",\"self\":false") == std::string::npos &&
+                (i != 2 || body.find("\"member\":false") != std::string::npos);
+      if (!settled) std::this_thread::sleep_for(milliseconds(20));
+    }
+    EXPECT_TRUE(settled) << "node " << i << ": " << body;
+  }
 
   // Bad lists change nothing and say why.
   Result<HttpResponse> bad = Admin(0, "PUT", "/_shoal/peers", R"({"peers":["nohost"]})");
