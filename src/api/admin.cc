@@ -200,12 +200,7 @@ void Admin::Peers(const http::Request& request, http::Exchange& exchange) const 
     w.Key("status");
     w.Int(409);
     w.Key("source");
-    w.BeginObject();
-    w.Key("kind");
-    w.String(info.source);
-    w.Key("name");
-    w.String(info.source_name);
-    w.EndObject();
+    WriteListSource(w, info);
     w.EndObject();
     return exchange.Reply(Json(409, out));
   }

@@ -45,6 +45,8 @@
 
 namespace shoal::api {
 
+class JsonWriter;
+
 enum class PurgeScope : unsigned char { kKey, kEndpoint };
 
 struct PurgeOutcome {
@@ -83,6 +85,9 @@ struct ClusterInfo {
 
 // ClusterBody is GET /_shoal/cluster's JSON.
 std::string ClusterBody(const ClusterInfo& info);
+// WriteListSource writes where the member list comes from, {"kind", "name"}: part of
+// ClusterBody, and of the 409 a PUT /_shoal/peers gets with a file or DNS source.
+void WriteListSource(JsonWriter& w, const ClusterInfo& info);
 
 class Control {
  public:

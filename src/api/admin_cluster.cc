@@ -20,6 +20,15 @@ void Version(JsonWriter& w, uint64_t epoch, const std::string& origin) {
 
 }  // namespace
 
+void WriteListSource(JsonWriter& w, const ClusterInfo& info) {
+  w.BeginObject();
+  w.Key("kind");
+  w.String(info.source);
+  w.Key("name");
+  w.String(info.source_name);
+  w.EndObject();
+}
+
 std::string ClusterBody(const ClusterInfo& info) {
   std::string out;
   JsonWriter w(out);
@@ -33,12 +42,7 @@ std::string ClusterBody(const ClusterInfo& info) {
     w.String("this node is not a member of the list; it owns no keys");
   }
   w.Key("source");
-  w.BeginObject();
-  w.Key("kind");
-  w.String(info.source);
-  w.Key("name");
-  w.String(info.source_name);
-  w.EndObject();
+  WriteListSource(w, info);
   w.Key("version");
   Version(w, info.epoch, info.origin);
   w.Key("members");
