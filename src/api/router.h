@@ -61,6 +61,9 @@ inline constexpr size_t kMaxSegments = 32;
 // EndpointInfo is what the rest of the api needs to know about a compiled endpoint.
 struct EndpointInfo {
   std::string route;  // as configured
+  // `route` interned (base/interned.h): valid for the process's lifetime, so that metric
+  // labels, access-log lines and queued answers may keep it across a reload.
+  std::string_view interned_route;
   std::string query;  // as configured; for the operator's log only, never for a client
   ResultShape result = ResultShape::kOne;
   Duration ttl{};

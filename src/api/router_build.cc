@@ -10,6 +10,7 @@
 #include "api/percent_encoding.h"
 #include "api/router.h"
 #include "api/router_internal.h"
+#include "base/interned.h"
 #include "base/numbers.h"
 
 namespace shoal::api {
@@ -43,6 +44,7 @@ class EndpointBuilder {
   Result<std::unique_ptr<const Compiled>> Build(store::Store& store) {
     auto c = std::make_unique<Compiled>();
     c->info.route = ep_.route;
+    c->info.interned_route = Intern(ep_.route);
     c->info.query = ep_.query;
     c->info.result = ep_.result;
     c->info.ttl = ep_.ttl;

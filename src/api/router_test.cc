@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "api/test_catalog.h"
+#include "base/interned.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace shoal::api {
@@ -57,6 +58,8 @@ TEST_F(RouterTest, DescribesEachEndpoint) {
   ASSERT_EQ(router_->endpoint_count(), 3u);
   const EndpointInfo& item = router_->endpoint(0);
   EXPECT_EQ(item.route, "/v1/items/{id:int}");
+  EXPECT_EQ(item.interned_route, item.route);
+  EXPECT_EQ(item.interned_route.data(), Intern("/v1/items/{id:int}").data());
   EXPECT_EQ(item.result, ResultShape::kOne);
   EXPECT_EQ(item.ttl, std::chrono::seconds(60));
   EXPECT_EQ(item.columns, (std::vector<std::string>{"id", "sku", "title", "category", "price_cents",
