@@ -1,6 +1,8 @@
 // AdminHandler: the admin listener's routes; see admin_handler.h.
 #include "api/admin_handler.h"
 
+#include "api/dashboard_page.h"
+
 namespace shoal::api {
 
 AdminHandler::AdminHandler(const Admin& admin, metrics::Registry& registry, const Clock& clock,
@@ -13,6 +15,12 @@ AdminHandler::AdminHandler(const Admin& admin, metrics::Registry& registry, cons
 void AdminHandler::Handle(const http::Request& request, http::Exchange& exchange) {
   const std::string_view path = request.path;
   if (Admin::Handles(path)) return admin_.Handle(request, exchange);
+  if (path == kDashboardPath) {  // the live page (dashboard_page.h)
+    if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
+      return exchange.Reply(http::MethodNotAllowed("GET, HEAD"));
+    }
+    return exchange.Reply(DashboardResponse());
+  }
   http::Response r;
   if (path == "/_shoal/metrics" || path == "/_shoal/health") {
     if (request.method != http::Method::kGet && request.method != http::Method::kHead) {

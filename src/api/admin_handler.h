@@ -6,10 +6,11 @@
 //   /_shoal/metrics                the Registry's text, rendered at most once a second
 //                                  (metrics_max_age)
 //   /_shoal/health                 200 {"status":"ok"}
+//   /_shoal/                       the live dashboard page (dashboard_page.h)
 //   anything else                  404 {"error":"not found","status":404}
-// GET and HEAD only on metrics and health (405 otherwise). The public listener's Api is then
-// built with InternalRoutes::admin false, so purge, peers and metrics answer 404 there; health
-// stays public for load balancers.
+// GET and HEAD only on metrics, health and the dashboard (405 otherwise). The public
+// listener's Api is then built with InternalRoutes::admin false, so purge, peers, metrics and
+// the dashboard answer 404 there; health stays public for load balancers.
 //
 // Ownership: borrows the Admin, the Registry and the Clock, which must outlive it.
 // Thread-safety: thread-safe, like every Handler.

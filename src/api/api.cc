@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "api/dashboard_page.h"
 #include "api/metrics_page.h"
 #include "api/status_http.h"
 
@@ -275,6 +276,11 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const Shared& s = *shared_;
   const std::string_view path = request.path;
 
+  if (path == kDashboardPath && s.admin_routes) {  // the live page (dashboard_page.h)
+    Inc(s.requests_internal);
+    if (!IsGetOrHead(request)) return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
+    return exchange.Reply(DashboardResponse());
+  }
   if (path == kHealthPath || (path == kMetricsPath && s.admin_routes)) {
     Inc(s.requests_internal);
     if (!IsGetOrHead(request)) return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));

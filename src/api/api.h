@@ -18,11 +18,12 @@
 //   /_shoal/health        200 {"status":"ok"}.
 //   /_shoal/metrics       the Registry's Prometheus text exposition, rendered at most once a
 //                         second (metrics_page.h).
+//   /_shoal/              the live dashboard page, HTML (dashboard_page.h).
 //   /_shoal/purge, /_shoal/peers   the operator's endpoints (admin.h), when an Admin is given;
 //                         404 otherwise.
 //   With InternalRoutes::admin false (admin.listen: an AdminHandler serves them on its own
 //   listener),
-//   /_shoal/metrics, purge and peers answer 404 here; /_shoal/health stays.
+//   /_shoal/metrics, the dashboard, purge and peers answer 404 here; /_shoal/health stays.
 //   anything else         404 {"error":"not found","status":404}.
 //   errors                via status_http.h (400 bad parameter, 503 store trouble, ...).
 //   a body                413 before it is read, except on POST/PUT of the admin endpoints
