@@ -50,7 +50,6 @@ const Page& ThePage() {
     p.body = Bytes::Copy(html);
     p.headers = "Content-Security-Policy: " + ContentSecurityPolicy(html) +
                 "\r\n"
-                "X-Content-Type-Options: nosniff\r\n"
                 "Referrer-Policy: no-referrer\r\n"
                 "Cache-Control: no-cache\r\n";
     return p;

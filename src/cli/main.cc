@@ -252,8 +252,9 @@ int Demo(const std::vector<std::string_view>& args) {
   return RunServe(*config, [](const std::string& url) {
     std::fprintf(stderr,
                  "try:\n  curl -s %s/v1/items/1\n  curl -s '%s/v1/items/1/reviews?limit=3'\n"
-                 "  curl -s '%s/v1/categories/books/items?limit=5'\n  curl -s %s/_shoal/metrics\n",
-                 url.c_str(), url.c_str(), url.c_str(), url.c_str());
+                 "  curl -s '%s/v1/categories/books/items?limit=5'\n  curl -s %s/_shoal/metrics\n"
+                 "and open %s/_shoal/ in a browser: the live dashboard\n",
+                 url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str());
   });
 }
 
