@@ -10,8 +10,9 @@ packages=(
   liblz4-dev libc-ares-dev dnsmasq-base
   maven openjdk-17-jre-headless
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 python3 curl
-  # The dashboard test (headless Chromium over the DevTools protocol) and promtool (alert rules).
-  chromium python3-websocket prometheus
+  # The dashboard test (headless Chromium over the DevTools protocol), promtool and PyYAML
+  # (the monitoring examples test).
+  chromium python3-websocket python3-yaml prometheus
 )
 if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
 
