@@ -11,7 +11,7 @@
 // The page, as embed_text.cmake writes it into the generated dashboard_html.cc.
 namespace shoal::api::embedded {
 extern const char kDashboardHtml[];
-extern const std::size_t kDashboardHtml_size;
+extern const std::size_t kDashboardHtmlSize;
 }  // namespace shoal::api::embedded
 
 namespace shoal::api {
@@ -44,7 +44,7 @@ struct Page {
 };
 
 const Page& ThePage() {
-  static const Page page = [] {
+  static const Page kPage = [] {
     Page p;
     const std::string_view html = DashboardHtml();
     p.body = Bytes::Copy(html);
@@ -54,13 +54,13 @@ const Page& ThePage() {
                 "Cache-Control: no-cache\r\n";
     return p;
   }();
-  return page;
+  return kPage;
 }
 
 }  // namespace
 
 std::string_view DashboardHtml() {
-  return {embedded::kDashboardHtml, embedded::kDashboardHtml_size};
+  return {embedded::kDashboardHtml, embedded::kDashboardHtmlSize};
 }
 
 std::string ContentSecurityPolicy(std::string_view html) {
