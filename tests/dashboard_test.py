@@ -56,7 +56,8 @@ class Shoal:
     def __init__(self, binary, config):
         self.proc = subprocess.Popen([binary, "serve", "-c", config], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     preexec_fn=chromium.die_with_parent)
         self.output = []
         self.ready = threading.Event()
         self.port = None
@@ -309,7 +310,7 @@ def main():
         return 1
     try:
         code = run(args)
-    except Failure as e:
+    except (Failure, RuntimeError, OSError) as e:  # RuntimeError: the browser's (chromium.py)
         print("FAIL:", e)
         return 1
     if code == 0:

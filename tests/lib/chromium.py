@@ -12,6 +12,7 @@ opens URL, waits S seconds (default 5) and saves a full-page PNG.
 """
 
 import base64
+import ctypes
 import json
 import os
 import shutil
@@ -22,6 +23,12 @@ import tempfile
 import time
 
 import websocket  # python3-websocket
+
+
+def die_with_parent():
+    """For Popen's preexec_fn: the child gets SIGKILL when the process that started it dies
+    (PR_SET_PDEATHSIG), so a test killed by its timeout leaves no browser or server behind."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
 def find_chromium():
@@ -65,7 +72,8 @@ class Browser:
             "--window-size=%d,%d" % (self.width, self.height), "about:blank",
         ]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+                                     stderr=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=die_with_parent)
         port_file = os.path.join(self.profile, "DevToolsActivePort")
         deadline = time.monotonic() + 30
         lines = []
@@ -143,10 +151,18 @@ class Browser:
         while time.monotonic() < deadline:
             self._receive(deadline - time.monotonic())
 
-    def navigate(self, url):
+    def navigate(self, url, timeout=15):
+        """Opens `url` and returns once its load event has fired (the page's script ran)."""
+        seen = len(self.events)
         result = self.call("Page.navigate", {"url": url})
         if result.get("errorText"):
             raise RuntimeError("navigate %s: %s" % (url, result["errorText"]))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(m == "Page.loadEventFired" for m, _ in self.events[seen:]):
+                return
+            self._receive(deadline - time.monotonic())
+        raise RuntimeError("navigate %s: no load event in %d s" % (url, timeout))
 
     def evaluate(self, expression):
         """Evaluates `expression` in the page and returns its value (JSON-able)."""
