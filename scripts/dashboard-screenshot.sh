@@ -99,6 +99,7 @@ hold=$(( seconds > 10 ? seconds - 5 : 5 ))
   --json "$tmp/bench.json" >"$tmp/bench.log" 2>&1 &
 bench_pid=$!
 mkdir -p "$(dirname "$out")"
+# Saved only if the page is live (it polled /_shoal/stats successfully) when taken.
 /usr/bin/python3 tests/lib/chromium.py screenshot "$page" "$out" --wait "$seconds" \
-  --width 1400 --height 900
+  --width 1400 --height 900 --expect "document.body.dataset.state === 'live'"
 echo "dashboard-screenshot: $page under shoal bench for ${seconds} s -> $out"

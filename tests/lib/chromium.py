@@ -7,8 +7,9 @@ picked is read from the profile's DevToolsActivePort file. One page target is at
 flattened session, Runtime and Log are enabled before navigating, so every console error, CSP
 violation and uncaught exception of the page is collected from its first line on.
 
-As a script: `chromium.py screenshot URL OUT.png [--wait S] [--width W] [--height H]`
-opens URL, waits S seconds (default 5) and saves a full-page PNG.
+As a script: `chromium.py screenshot URL OUT.png [--wait S] [--width W] [--height H]
+[--expect JS]` opens URL, waits S seconds (default 5) and saves a full-page PNG (only if the
+expression JS is true in the page then, when given).
 """
 
 import base64
@@ -221,13 +222,18 @@ def main(argv):
     shot.add_argument("--wait", type=float, default=5.0)
     shot.add_argument("--width", type=int, default=1400)
     shot.add_argument("--height", type=int, default=900)
+    shot.add_argument("--expect", metavar="JS",
+                      help="an expression that must be true in the page, else no PNG, exit 1")
     args = parser.parse_args(argv)
     with Browser(args.width, args.height) as browser:
         browser.navigate(args.url)
         browser.pump(args.wait)
-        browser.screenshot(args.out)
         for e in browser.errors():
             print("page error:", e, file=sys.stderr)
+        if args.expect and not browser.evaluate(args.expect):
+            print("not saved: %s is false in the page" % args.expect, file=sys.stderr)
+            return 1
+        browser.screenshot(args.out)
     print("wrote", args.out)
     return 0
 
