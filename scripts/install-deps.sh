@@ -10,6 +10,7 @@ packages=(
   liblz4-dev libc-ares-dev dnsmasq-base
   maven openjdk-17-jre-headless
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 python3 curl
+  prometheus
 )
 if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
 
