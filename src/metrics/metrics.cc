@@ -1,6 +1,7 @@
 #include "metrics/metrics.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 namespace shoal::metrics {
@@ -233,6 +234,12 @@ void FamilyWriter::Line(std::string_view suffix, std::span<const Label> labels, 
 
 void FamilyWriter::Sample(std::initializer_list<Label> labels, int64_t value) {
   Line("", std::span<const Label>(labels.begin(), labels.size()), nullptr, std::to_string(value));
+}
+
+void FamilyWriter::SampleDouble(std::initializer_list<Label> labels, double value) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.6f", value);
+  Line("", std::span<const Label>(labels.begin(), labels.size()), nullptr, text);
 }
 
 void FamilyWriter::HistogramSample(std::initializer_list<Label> labels,

@@ -132,6 +132,8 @@ class FamilyWriter {
  public:
   // Sample writes one sample of a counter or gauge family.
   void Sample(std::initializer_list<Label> labels, int64_t value);
+  // SampleDouble writes one sample with a fractional value (e.g. CPU seconds).
+  void SampleDouble(std::initializer_list<Label> labels, double value);
   // HistogramSample writes one histogram of a histogram family: `buckets` are counts per
   // Histogram::kBoundsUs bucket (not cumulative; the last is +Inf), `sum_us` in microseconds;
   // written in seconds as NAME_bucket{..., le="..."}, NAME_sum and NAME_count.

@@ -3,10 +3,13 @@
 #include "metrics/metrics.h"
 
 #include <array>
+#include <ctime>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "metrics/process_metrics.h"
 
 namespace shoal::metrics {
 namespace {
@@ -143,6 +146,24 @@ TEST(MetricsTest, AHistogramSumsTheCellsOfEveryThread) {
   EXPECT_EQ(h.bucket(1), 1000U);
   EXPECT_EQ(h.sum_us(), 85000U);
   EXPECT_EQ(h.Snapshot()[1], 1000U);
+}
+
+TEST(MetricsTest, ProcessMetricsReadThisProcess) {
+  const ProcessStats p = ReadProcessStats();
+  EXPECT_GT(p.rss_bytes, 1U << 20);  // a test binary holds more than a MiB
+  EXPECT_GE(p.open_fds, 3U);         // stdin, stdout, stderr
+  EXPECT_GT(p.start_time, 1600000000);
+  EXPECT_LE(p.start_time, static_cast<int64_t>(std::time(nullptr)));
+  Registry reg;
+  AddProcessMetrics(reg);
+  const std::string page = reg.Expose();
+  for (const char* line :
+       {"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ",
+        "# TYPE process_open_fds gauge\nprocess_open_fds ",
+        "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ",
+        "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds "}) {
+    EXPECT_NE(page.find(line), std::string::npos) << line << "\n" << page;
+  }
 }
 
 }  // namespace
