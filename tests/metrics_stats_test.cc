@@ -278,5 +278,69 @@ TEST_F(MetricsStatsTest, StatsFollowTheMetricsToTheAdminListener) {
   EXPECT_EQ(node->Stop(), 0) << node->Output();
 }
 
+// Two nodes: a front node that owns no keys (cache.memory 0) sends every miss to the owner. Its
+// peer series count each GET to the owner, the owner is up, and both pages pass promtool.
+TEST_F(MetricsStatsTest, APeersGetsAreTimedPerPeerAndThePagesPassPromtool) {
+  const uint16_t owner_port = FreeLocalPort(), front_port = FreeLocalPort();
+  ASSERT_NE(owner_port, 0);
+  ASSERT_NE(front_port, 0);
+  const std::string owner = "127.0.0.1:" + std::to_string(owner_port);
+  const std::string front = "127.0.0.1:" + std::to_string(front_port);
+  const std::string common = "  peers: [" + owner +
+                             "]\n  secret: a-cluster-secret-of-some-length\n"
+                             "  peer_timeout: 2s\nmetrics: { cache: 0s }\n";
+  std::unique_ptr<ShoalProcess> b = Serve("cluster:\n  self: " + owner + "\n" + common);
+  ASSERT_NE(b, nullptr);
+  Result<std::string> base = ExampleConfig(db_);
+  ASSERT_TRUE(base.ok());
+  std::string text = *base;
+  text.replace(text.find("memory: 256MiB"), 14, "memory: 0");
+  const std::string file =
+      dir_->Write("front.yaml", text + "cluster:\n  self: " + front + "\n" + common);
+  Result<std::unique_ptr<ShoalProcess>> a = ShoalProcess::Serve(file);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+
+  constexpr int kKeys = 5;
+  for (int id = 1; id <= kKeys; ++id) {
+    EXPECT_EQ(Get((*a)->port(), "/v1/items/" + std::to_string(id)).status, 200);
+  }
+  const std::string m = Get((*a)->port(), "/_shoal/metrics").body;
+  EXPECT_EQ(Sample(m, "shoal_peer_request_duration_seconds_count{peer=\"" + owner + "\"}"), kKeys)
+      << m;
+  EXPECT_EQ(Sample(m, "shoal_peer_request_errors_total{peer=\"" + owner + "\"}"), 0) << m;
+  EXPECT_EQ(Sample(m, "shoal_cluster_peer_up{peer=\"" + owner + "\"}"), 1) << m;
+  EXPECT_EQ(Sample(m, Requests(kItem, "2xx")), kKeys);
+  // Not from the front node's store: it asked none.
+  EXPECT_EQ(Sample(m, "shoal_store_query_duration_seconds_count"), 0) << m;
+  const std::string owner_page = Get(b->port(), "/_shoal/metrics").body;
+  EXPECT_EQ(Sample(owner_page, "shoal_store_query_duration_seconds_count"), kKeys) << owner_page;
+
+  const rapidjson::Document d = Parse(Get((*a)->port(), "/_shoal/stats").body);
+  EXPECT_EQ(std::string(d["self"].GetString()), front);
+  bool seen = false;
+  for (const auto& p : d["peers"].GetArray()) {
+    if (std::string(p["address"].GetString()) != owner) continue;
+    seen = true;
+    EXPECT_FALSE(p["self"].GetBool());
+    EXPECT_EQ(std::string(p["state"].GetString()), "up");
+    EXPECT_EQ(p["gets"].GetInt64(), kKeys);
+    EXPECT_EQ(p["errors"].GetInt64(), 0);
+    EXPECT_TRUE(p["p99_ms"].IsNumber());
+    EXPECT_DOUBLE_EQ(p["share"].GetDouble(), 1.0);
+  }
+  EXPECT_TRUE(seen) << "no peer " << owner << " in the front node's stats";
+
+  for (const std::string* page : {&m, &owner_page}) {
+    const int rc = Promtool(*page);
+    if (rc == -1) {
+      if (PromtoolRequired()) FAIL() << "SHOAL_REQUIRE_PROMTOOL=1 but there is no promtool";
+      GTEST_SKIP() << "no promtool (Debian package prometheus)";
+    }
+    EXPECT_EQ(rc, 0) << *page;
+  }
+  EXPECT_EQ((*a)->Stop(), 0) << (*a)->Output();
+  EXPECT_EQ(b->Stop(), 0) << b->Output();
+}
+
 }  // namespace
 }  // namespace shoal::testing

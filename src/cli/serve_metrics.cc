@@ -214,7 +214,8 @@ void PeerMetrics::Observe(const std::string& peer, Duration elapsed, bool answer
   const std::string_view name = peer;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   duration_->Child({name})->ObserveUs(us > 0 ? static_cast<uint64_t>(us) : 0);
-  if (!answered) errors_->Child({name})->Add();
+  metrics::Counter* errors = errors_->Child({name});  // made with the first GET: 0 is a value
+  if (!answered) errors->Add();
 }
 
 metrics::Histogram* PeerMetrics::LatencyOf(std::string_view peer) const {
