@@ -2,8 +2,10 @@
 // quantiles, the ring) and `shoal stats`' table over a fixed document (stats.h).
 #include "cli/stats.h"
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -85,6 +87,26 @@ TEST(StatsSamplerTest, TheRingKeepsAMinuteAndFindsTheSampleAWindowBack) {
   EXPECT_EQ(minute->at, TimePoint{} + seconds(40));
   // Further back than the ring: its oldest sample.
   EXPECT_EQ(sampler.Older(now, seconds(600))->at, TimePoint{} + seconds(39));
+}
+
+TEST(StatsSamplerTest, TheThreadSamplesUntilStopped) {
+  std::atomic<int> reads{0};
+  StatsSampler sampler(
+      [&reads] {
+        reads.fetch_add(1);
+        StatsSample s;
+        s.at = std::chrono::steady_clock::now();
+        return s;
+      },
+      std::chrono::milliseconds(5));
+  sampler.Start();  // one sample at once, then one every 5 ms on the thread
+  while (reads.load() < 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_TRUE(sampler.Older(std::chrono::steady_clock::now(), seconds(0)).has_value());
+  sampler.Stop();
+  const int after = reads.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(reads.load(), after);  // stopped: no more samples
+  sampler.Stop();                  // idempotent
 }
 
 constexpr std::string_view kDocument = R"({
