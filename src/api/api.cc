@@ -369,20 +369,21 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const TimePoint start = std::chrono::steady_clock::now();
   // The callback may run on a store thread after Handle returns: it owns the shared state,
   // the reply and a copy of If-None-Match (the request's views die with Handle).
-  s.read_through->Load(key, [shared = shared_, reply = exchange.Defer(), gzip_ok,
-                             inm = std::string(if_none_match), start,
-                             endpoint = *route](Result<cache::EntryPtr> result, cache::Source src) {
-    const Shared& sh = *shared;
-    const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
-    if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
-    http::Response r =
-        result.ok() ? sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now())
-                    : sh.Error(result.status());
-    // A failed load went to the store too: a miss. (The lead maps helper A's
-    // http::CacheResult::kPeer to CacheCount::kPeer here.)
-    sh.Count(endpoint, r.status, result.ok() ? CountOf(src) : CacheCount::kMiss, us);
-    reply(std::move(r));
-  });
+  s.read_through->Load(
+      key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
+            start, endpoint = *route](Result<cache::EntryPtr> result, cache::Source src) {
+        const Shared& sh = *shared;
+        const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
+        if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
+        const bool loaded = result.ok();
+        http::Response r =
+            loaded ? sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now())
+                   : sh.Error(result.status());
+        // A failed load went to the store too: a miss. (The lead maps helper A's
+        // http::CacheResult::kPeer to CacheCount::kPeer here.)
+        sh.Count(endpoint, r.status, loaded ? CountOf(src) : CacheCount::kMiss, us);
+        reply(std::move(r));
+      });
 }
 
 }  // namespace shoal::api

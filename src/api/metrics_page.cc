@@ -22,9 +22,9 @@ Bytes MetricsPage::Text() {
   return text_;
 }
 
-http::Response StatsResponse(std::string json) {
+http::Response StatsResponse(const std::string& json) {
   http::Response r;
-  r.SetBody(Bytes::FromString(std::move(json)));
+  r.SetBody(Bytes::FromString(json));
   r.extra_headers = "Cache-Control: no-store\r\n";
   return r;
 }

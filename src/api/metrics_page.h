@@ -45,6 +45,6 @@ class MetricsPage {
   bool rendered_ SHOAL_GUARDED_BY(mu_) = false;
 };
 
-http::Response StatsResponse(std::string json);
+http::Response StatsResponse(const std::string& json);
 
 }  // namespace shoal::api
