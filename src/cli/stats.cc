@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 #include <netdb.h>
@@ -39,6 +40,9 @@ constexpr auto kTimeout = std::chrono::seconds(3);
 
 using Deadline = std::chrono::steady_clock::time_point;
 
+// ErrnoText is strerror's text, thread-safely.
+std::string ErrnoText(int e) { return std::generic_category().message(e); }
+
 int MsLeft(Deadline deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now())
@@ -58,7 +62,7 @@ Status WaitFor(int fd, short events, Deadline deadline) {
   pollfd p{fd, events, 0};
   const int n = ::poll(&p, 1, MsLeft(deadline));
   if (n == 0) return Status::Unavailable("timed out");
-  if (n < 0) return Status::Unavailable(std::strerror(errno));
+  if (n < 0) return Status::Unavailable(ErrnoText(errno));
   return Status::Ok();
 }
 
@@ -75,7 +79,7 @@ Result<int> Connect(const HostPort& hp, Deadline deadline) {
     const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
     if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
-      last = Status::Unavailable(std::strerror(errno));
+      last = Status::Unavailable(ErrnoText(errno));
       ::close(fd);
       continue;
     }
@@ -86,7 +90,7 @@ Result<int> Connect(const HostPort& hp, Deadline deadline) {
       ::freeaddrinfo(found);
       return fd;
     }
-    last = s.ok() ? Status::Unavailable(std::strerror(err)) : s;
+    last = s.ok() ? Status::Unavailable(ErrnoText(err)) : s;
     ::close(fd);
   }
   ::freeaddrinfo(found);
@@ -195,7 +199,7 @@ Result<std::string> FetchStats(std::string_view url) {
     if (Status s = WaitFor(*fd, POLLOUT, deadline); !s.ok()) return s;
     const ssize_t n =
         ::send(*fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno != EAGAIN) return Status::Unavailable(std::strerror(errno));
+    if (n < 0 && errno != EAGAIN) return Status::Unavailable(ErrnoText(errno));
     if (n > 0) sent += static_cast<size_t>(n);
   }
   // Read until the head and Content-Length bytes of body are in (or the server closes).
@@ -211,7 +215,7 @@ Result<std::string> FetchStats(std::string_view url) {
     if (n == 0) break;
     if (n < 0) {
       if (errno == EAGAIN) continue;
-      return Status::Unavailable(std::strerror(errno));
+      return Status::Unavailable(ErrnoText(errno));
     }
     in.append(buf, static_cast<size_t>(n));
     if (in.size() > (size_t{16} << 20)) return Status::Unavailable("answer too large");
