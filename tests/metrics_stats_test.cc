@@ -326,7 +326,7 @@ TEST_F(MetricsStatsTest, APeersGetsAreTimedPerPeerAndThePagesPassPromtool) {
     EXPECT_EQ(p["gets"].GetInt64(), kKeys);
     EXPECT_EQ(p["errors"].GetInt64(), 0);
     EXPECT_TRUE(p["p99_ms"].IsNumber());
-    EXPECT_DOUBLE_EQ(p["share"].GetDouble(), 1.0);
+    EXPECT_NEAR(p["share"].GetDouble(), 1.0, 1e-9);  // the only owner (a sum of arcs)
   }
   EXPECT_TRUE(seen) << "no peer " << owner << " in the front node's stats";
 

@@ -14,8 +14,8 @@
 // (fd_budget.h); config warnings (cluster.insecure, a readable file holding a secret) are
 // printed by the caller.
 // Shutdown order: the server drains (requests in flight are answered), then the admin
-// listener, then the stats sampler stops, then ReadThrough waits for its loads, then the store stops its threads; objects
-// are destroyed after that.
+// listener, then the stats sampler stops, then ReadThrough waits for its loads, then the store
+// stops its threads; objects are destroyed after that.
 #pragma once
 
 #include <functional>
