@@ -15,6 +15,8 @@
 SHELL := /bin/bash
 # scripts/install-deps.sh (make deps) installs dnsmasq, so the peers_dns tests may not skip.
 export SHOAL_REQUIRE_DNSMASQ ?= 1
+# ... and prometheus (promtool), so the metrics page test may not skip its promtool check.
+export SHOAL_REQUIRE_PROMTOOL ?= 1
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
 # Paths relative to the checkout, so that clones and worktrees at other paths share the cache.
 export CCACHE_BASEDIR ?= $(CURDIR)

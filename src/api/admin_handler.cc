@@ -6,9 +6,10 @@
 namespace shoal::api {
 
 AdminHandler::AdminHandler(const Admin& admin, metrics::Registry& registry, const Clock& clock,
-                           Duration metrics_max_age)
+                           Duration metrics_max_age, std::function<std::string()> stats)
     : admin_(admin),
       metrics_(registry, clock, metrics_max_age),
+      stats_(std::move(stats)),
       health_body_(Bytes::Copy(R"({"status":"ok"})")),
       not_found_body_(http::ErrorBody(404, "not found")) {}
 
@@ -22,10 +23,12 @@ void AdminHandler::Handle(const http::Request& request, http::Exchange& exchange
     return exchange.Reply(DashboardResponse());
   }
   http::Response r;
-  if (path == "/_shoal/metrics" || path == "/_shoal/health") {
+  if (path == "/_shoal/metrics" || path == "/_shoal/health" ||
+      (path == "/_shoal/stats" && stats_)) {
     if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
       return exchange.Reply(http::MethodNotAllowed("GET, HEAD"));
     }
+    if (path == "/_shoal/stats") return exchange.Reply(StatsResponse(stats_()));
     if (path == "/_shoal/health") {
       r.SetBody(health_body_);
     } else {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "api/dashboard_page.h"
+#include "api/endpoint_metrics.h"
 #include "api/metrics_page.h"
 #include "api/status_http.h"
 
@@ -15,6 +16,7 @@ namespace {
 
 constexpr std::string_view kHealthPath = "/_shoal/health";
 constexpr std::string_view kMetricsPath = "/_shoal/metrics";
+constexpr std::string_view kStatsPath = "/_shoal/stats";
 constexpr std::string_view kAllowedMethods = "GET, HEAD";  // on every route but admin's
 
 std::string_view TrimSpace(std::string_view s) {
@@ -58,6 +60,24 @@ bool IsGetOrHead(const http::Request& request) {
 
 void Inc(metrics::Counter* counter) {
   if (counter != nullptr) counter->Add();
+}
+
+uint64_t Micros(Duration d) {
+  return static_cast<uint64_t>(
+      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+}
+
+CacheCount CountOf(cache::Source source) {
+  switch (source) {
+    case cache::Source::kHit:
+      return CacheCount::kHit;
+    case cache::Source::kStale:
+    case cache::Source::kStaleIfError:
+      return CacheCount::kStale;
+    case cache::Source::kMiss:
+      break;
+  }
+  return CacheCount::kMiss;
 }
 
 int64_t WholeSeconds(Duration d) {
@@ -142,6 +162,7 @@ struct Api::Shared {
   metrics::Registry* registry = nullptr;
   const Admin* admin = nullptr;
   bool admin_routes = true;
+  std::function<std::string()> stats;         // InternalRoutes::stats
   std::unique_ptr<MetricsPage> metrics_page;  // with a registry and admin_routes
 
   // Bodies that never change, made once so that these answers allocate nothing.
@@ -158,6 +179,12 @@ struct Api::Shared {
   metrics::Counter* client_errors = nullptr;
   metrics::Counter* server_errors = nullptr;
   metrics::Histogram* miss_latency = nullptr;
+  std::shared_ptr<const EndpointMetrics> endpoint_metrics;  // with a registry
+
+  // Count records an answer of endpoint `i` in the per-endpoint series (endpoint_metrics.h).
+  void Count(size_t i, int status, CacheCount result, uint64_t duration_us) const {
+    if (endpoint_metrics != nullptr) endpoint_metrics->Count(i, status, result, duration_us);
+  }
 
   http::Response NotFound() const {
     http::Response r;
@@ -238,6 +265,7 @@ Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
   s->registry = metrics;
   s->admin = admin;
   s->admin_routes = routes.admin;
+  s->stats = std::move(routes.stats);
   if (metrics != nullptr && routes.admin) {
     s->metrics_page = std::make_unique<MetricsPage>(*metrics, clock, routes.metrics_max_age);
   }
@@ -261,6 +289,7 @@ Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
     s->server_errors = metrics->GetCounter("shoal_api_server_errors_total", "5xx answers.");
     s->miss_latency = metrics->GetHistogram("shoal_api_miss_latency_seconds",
                                             "Time from request to answer for misses.");
+    s->endpoint_metrics = EndpointMetrics::Build(*s->router, *metrics);
   }
   shared_ = std::move(s);
 }
@@ -293,6 +322,12 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     }
     return exchange.Reply(std::move(r));
   }
+  if (path == kStatsPath) {
+    Inc(s.requests_internal);
+    if (!s.admin_routes || !s.stats) return exchange.Reply(s.NotFound());
+    if (!IsGetOrHead(request)) return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
+    return exchange.Reply(StatsResponse(s.stats()));
+  }
   if (Admin::Handles(path) || path == kMetricsPath) {
     Inc(s.requests_internal);
     if (s.admin == nullptr || !s.admin_routes) return exchange.Reply(s.NotFound());
@@ -304,8 +339,11 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     Inc(s.requests_unrouted);
     return exchange.Reply(s.NotFound());
   }
+  // 405 and 400 answers do no I/O: the per-endpoint histogram takes them as 0 us rather
+  // than read the clock for them.
   if (!IsGetOrHead(request)) {
     Inc(s.requests_unrouted);
+    s.Count(*route, 405, CacheCount::kNone, 0);
     return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
   }
   Inc(s.requests_endpoint);
@@ -314,7 +352,9 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // has grown to the longest key seen; the route is walked once (FindRoute above).
   thread_local std::string key;
   if (Status st = s.router->KeyFor(*route, path, request.query, &key); !st.ok()) {
-    return exchange.Reply(s.Error(st));
+    http::Response r = s.Error(st);
+    s.Count(*route, r.status, CacheCount::kNone, 0);
+    return exchange.Reply(std::move(r));
   }
 
   const bool gzip_ok = AcceptsGzip(request.HeaderValue("Accept-Encoding"));
@@ -324,7 +364,10 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   TimePoint now;
   if (cache::EntryPtr entry = s.read_through->Lookup(key, &source, &now)) {
     Inc(source == cache::Source::kHit ? s.hits : s.stale);
-    return exchange.Reply(s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now));
+    http::Response r = s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now);
+    // Timed by the Clock that dated the lookup (steady time in production): one more read.
+    s.Count(*route, r.status, CountOf(source), Micros(s.clock->Now() - now));
+    return exchange.Reply(std::move(r));
   }
 
   Inc(s.misses);
@@ -334,15 +377,18 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // the reply and a copy of If-None-Match (the request's views die with Handle).
   s.read_through->Load(
       key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
-            start](Result<cache::EntryPtr> result, cache::Source src) {
+            start, endpoint = *route](Result<cache::EntryPtr> result, cache::Source src) {
         const Shared& sh = *shared;
-        if (sh.miss_latency != nullptr) {
-          const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-              std::chrono::steady_clock::now() - start);
-          sh.miss_latency->ObserveUs(static_cast<uint64_t>(std::max<int64_t>(0, us.count())));
-        }
-        if (!result.ok()) return reply(sh.Error(result.status()));
-        reply(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()));
+        const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
+        if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
+        const bool loaded = result.ok();
+        http::Response r =
+            loaded ? sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now())
+                   : sh.Error(result.status());
+        // A failed load went to the store too: a miss. (The lead maps helper A's
+        // http::CacheResult::kPeer to CacheCount::kPeer here.)
+        sh.Count(endpoint, r.status, loaded ? CountOf(src) : CacheCount::kMiss, us);
+        reply(std::move(r));
       });
 }
 

@@ -19,6 +19,8 @@
 //   /_shoal/metrics       the Registry's Prometheus text exposition, rendered at most once a
 //                         second (metrics_page.h).
 //   /_shoal/              the live dashboard page, HTML (dashboard_page.h).
+//   /_shoal/stats         the JSON document InternalRoutes::stats makes (cli/stats_sampler.h),
+//                         no-store; 404 without one. Same rule as metrics.
 //   /_shoal/purge, /_shoal/peers   the operator's endpoints (admin.h), when an Admin is given;
 //                         404 otherwise.
 //   With InternalRoutes::admin false (admin.listen: an AdminHandler serves them on its own
@@ -31,7 +33,8 @@
 //
 // Metrics (when a Registry is given): shoal_api_requests_{endpoint,internal,unrouted}_total,
 // shoal_api_{hits,stale,misses}_total, shoal_api_not_modified_total,
-// shoal_api_{client,server}_errors_total and the histogram shoal_api_miss_latency_seconds.
+// shoal_api_{client,server}_errors_total and the histogram shoal_api_miss_latency_seconds;
+// per endpoint, the series of endpoint_metrics.h (a hit costs one more Clock read for them).
 //
 // Ownership: the Api shares the Router and borrows the ReadThrough, Cache, Clock and Registry,
 // which must outlive it and every load it starts (ReadThrough::Shutdown waits for those).
@@ -41,7 +44,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "api/admin.h"
@@ -77,6 +82,8 @@ struct InternalRoutes {
   bool admin = true;
   // How long a rendered metrics page is served again (metrics_page.h); 0 renders every time.
   Duration metrics_max_age = std::chrono::seconds(1);
+  // Makes the GET /_shoal/stats document (JSON); empty: that path answers 404.
+  std::function<std::string()> stats;
 };
 
 class Api final : public http::Handler {

@@ -22,4 +22,11 @@ Bytes MetricsPage::Text() {
   return text_;
 }
 
+http::Response StatsResponse(const std::string& json) {
+  http::Response r;
+  r.SetBody(Bytes::FromString(json));
+  r.extra_headers = "Cache-Control: no-store\r\n";
+  return r;
+}
+
 }  // namespace shoal::api

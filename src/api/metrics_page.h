@@ -7,15 +7,20 @@
 // given; concurrent requests for a stale page wait for one render rather than each making
 // one. The counter shoal_api_metrics_renders_total counts renders.
 //
+// StatsResponse wraps the /_shoal/stats document (served next to the metrics page, by the Api
+// or the AdminHandler) as a 200 application/json answer with Cache-Control: no-store.
+//
 // Ownership: borrows the Registry and the Clock, which must outlive it.
 // Thread-safety: Text may be called from any thread.
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/mutex.h"
+#include "http/handler.h"
 #include "metrics/metrics.h"
 
 namespace shoal::api {
@@ -39,5 +44,7 @@ class MetricsPage {
   TimePoint rendered_at_ SHOAL_GUARDED_BY(mu_);
   bool rendered_ SHOAL_GUARDED_BY(mu_) = false;
 };
+
+http::Response StatsResponse(const std::string& json);
 
 }  // namespace shoal::api

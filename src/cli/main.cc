@@ -16,6 +16,7 @@
 #include "cli/demo_config.h"
 #include "cli/load.h"
 #include "cli/serve.h"
+#include "cli/stats.h"
 
 namespace shoal::cli {
 namespace {
@@ -32,6 +33,7 @@ constexpr char kUsage[] =
     "  demo                  generate a demo catalog in SQLite and serve it\n"
     "  load --to T --table T --from FILE   upsert JSONL or CSV rows into SQLite or Cassandra\n"
     "  bench URL --paths FILE  ramp virtual users against a server and report each step\n"
+    "  stats URL             a node's live figures as a table (requests/s, hit ratio, p99)\n"
     "  help [COMMAND]        this text, or a command's options\n"
     "\n"
     "Run 'shoal COMMAND --help' for a command's options.\n";
@@ -268,6 +270,7 @@ int Main(int argc, char** argv) {
   if (command == "demo") return Demo(args);
   if (command == "load") return LoadCommand(args);
   if (command == "bench") return BenchCommand(std::vector<std::string>(args.begin(), args.end()));
+  if (command == "stats") return StatsCommand(std::vector<std::string>(args.begin(), args.end()));
   if (command == "-h" || command == "--help") return Usage(kUsage, 0);
   if (command == "help") {
     if (args.empty()) return Usage(kUsage, 0);
@@ -275,6 +278,7 @@ int Main(int argc, char** argv) {
     if (args[0] == "check-config") return Usage(kCheckUsage, 0);
     if (args[0] == "demo") return Usage(kDemoUsage, 0);
     if (args[0] == "bench") return BenchCommand({"--help"});
+    if (args[0] == "stats") return StatsCommand({"--help"});
     if (args[0] == "load") {
       const std::string_view help[] = {"--help"};
       return LoadCommand(help);

@@ -2,16 +2,20 @@
 //
 // Composition (STYLE.md, "Miss handling is wired by composition"):
 //   SqliteStore -> api::Router (endpoints checked against the store)
-//   Cache + api::StoreLoader -> cache::ReadThrough -> api::Api (the http::Handler)
+//   Cache + api::StoreLoader (over a TimedStore: the query histogram) -> cache::ReadThrough
+//   -> api::Api (the http::Handler)
 //   http::Server(Api), and with admin.listen a second http::Server(api::AdminHandler), run on
-//   a thread of its own, for purge, peers and metrics (the Api then answers 404 for them)
+//   a thread of its own, for purge, peers, metrics and stats (the Api then answers 404 for
+//   them)
+//   Metrics: serve_metrics.h publishes each layer's counters; a StatsSampler thread
+//   (stats_sampler.h) samples them once a second for GET /_shoal/stats (stats_document.h).
 // At start, before anything opens a descriptor, the soft RLIMIT_NOFILE is raised to the hard
 // limit and http.max_connections clamped to what the peers, the store and the process leave
 // (fd_budget.h); config warnings (cluster.insecure, a readable file holding a secret) are
 // printed by the caller.
 // Shutdown order: the server drains (requests in flight are answered), then the admin
-// listener, then ReadThrough waits for its loads, then the store stops its threads; objects
-// are destroyed after that.
+// listener, then the stats sampler stops, then ReadThrough waits for its loads, then the store
+// stops its threads; objects are destroyed after that.
 #pragma once
 
 #include <functional>

@@ -138,6 +138,11 @@ struct ClusterOptions {
   bool handover = true;
   // Component "cluster"; the default transport passes it to rpc (component "rpc").
   Logger* logger = &NullLogger();
+  // Told of every GET sent to an owner once it completes: the peer, the time from sending to
+  // the reply (real steady time), and whether the owner answered (false: a transport failure,
+  // the key is loaded here). For metrics (cli/serve_metrics.h); runs on any thread, must be
+  // cheap and must not call into the Cluster. Unset: not measured.
+  std::function<void(const std::string& peer, Duration elapsed, bool answered)> on_peer_get;
 };
 
 struct PeerInfo {

@@ -3,6 +3,7 @@
 // owner and checking its answer (peer_reply.h, hot admission), and marking an owner down,
 // suspecting a slow one and probing a down one until it answers.
 // Thread-safety: any thread; callbacks reach State weakly or hold it shared while they run.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,12 +58,18 @@ void Cluster::State::Forward(std::string key, const std::shared_ptr<Peer>& peer,
   std::weak_ptr<State> weak = weak_from_this();
   std::string sent = key;
   const GetOptions get{options.peer_timeout, purge->sequencer().KeyFloor(key)};
-  peer->client->Get(std::move(sent), get,
-                    [weak, peer, key = std::move(key), done = std::move(done)](GetReply r) mutable {
-                      std::shared_ptr<State> s = weak.lock();
-                      if (!s) return done(Status::Cancelled("shutting down"), cache::Keep::kNone);
-                      s->Answered(std::move(key), peer, std::move(r), std::move(done));
-                    });
+  const TimePoint sent_at = std::chrono::steady_clock::now();
+  peer->client->Get(
+      std::move(sent), get,
+      [weak, peer, key = std::move(key), done = std::move(done), sent_at](GetReply r) mutable {
+        std::shared_ptr<State> s = weak.lock();
+        if (!s) return done(Status::Cancelled("shutting down"), cache::Keep::kNone);
+        if (s->options.on_peer_get) {
+          s->options.on_peer_get(peer->address, std::chrono::steady_clock::now() - sent_at,
+                                 r.entry.ok() || r.owner_error);
+        }
+        s->Answered(std::move(key), peer, std::move(r), std::move(done));
+      });
 }
 
 PeerLimits Cluster::State::LimitsFor(std::string_view key) const {

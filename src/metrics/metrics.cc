@@ -1,6 +1,7 @@
 #include "metrics/metrics.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 namespace shoal::metrics {
@@ -8,9 +9,66 @@ namespace shoal::metrics {
 void Histogram::ObserveUs(uint64_t us) {
   size_t i = 0;
   while (i < kBoundsUs.size() && us > kBoundsUs[i]) ++i;
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(us, std::memory_order_relaxed);
+  Cell& cell = cells_[StripedCounter::Stripe()];
+  cell.buckets[i].fetch_add(1, std::memory_order_relaxed);
+  cell.sum.fetch_add(us, std::memory_order_relaxed);
+}
+
+uint64_t Histogram::bucket(size_t i) const {
+  uint64_t n = 0;
+  for (const Cell& c : cells_) n += c.buckets[i].load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t Histogram::count() const {
+  uint64_t n = 0;
+  for (size_t i = 0; i < kBuckets; ++i) n += bucket(i);
+  return n;
+}
+
+uint64_t Histogram::sum_us() const {
+  uint64_t n = 0;
+  for (const Cell& c : cells_) n += c.sum.load(std::memory_order_relaxed);
+  return n;
+}
+
+Histogram::Buckets Histogram::Snapshot() const {
+  Buckets b{};
+  for (size_t i = 0; i < kBuckets; ++i) b[i] = bucket(i);
+  return b;
+}
+
+namespace {
+
+// FindChild returns the child of `values` in `children`, making it with `make` once.
+template <class Entry, class Make>
+Entry& FindChild(std::vector<Entry>& children, size_t labels,
+                 std::initializer_list<std::string_view> values, Make make) {
+  for (Entry& e : children) {
+    if (std::equal(e.values.begin(), e.values.end(), values.begin(), values.end())) return e;
+  }
+  Entry e;
+  for (const std::string_view v : values) e.values.emplace_back(v);
+  e.values.resize(labels);  // a caller's wrong count gives empty values, not a broken page
+  make(e);
+  children.push_back(std::move(e));
+  return children.back();
+}
+
+}  // namespace
+
+Counter* CounterFamily::Child(std::initializer_list<std::string_view> values) {
+  MutexLock lock(mu_);
+  return FindChild(children_, label_names_.size(), values,
+                   [](Entry& e) { e.counter = std::make_unique<Counter>(); })
+      .counter.get();
+}
+
+Histogram* HistogramFamily::Child(std::initializer_list<std::string_view> values) {
+  MutexLock lock(mu_);
+  return FindChild(children_, label_names_.size(), values,
+                   [](Entry& e) { e.histogram = std::make_unique<Histogram>(); })
+      .histogram.get();
 }
 
 Registry::Item* Registry::FindLocked(std::string_view name) {
@@ -40,6 +98,17 @@ std::string LeValue(size_t i) {
   return i < Histogram::kBoundsUs.size()
              ? std::to_string(static_cast<double>(Histogram::kBoundsUs[i]) / 1e6)
              : "+Inf";
+}
+
+// LabelsOf pairs a family's label names with one child's values (views into both).
+std::vector<Label> LabelsOf(const std::vector<std::string>& names,
+                            const std::vector<std::string>& values) {
+  std::vector<Label> labels;
+  labels.reserve(names.size());
+  for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+    labels.push_back({names[i], values[i]});
+  }
+  return labels;
 }
 
 std::string Seconds(uint64_t us) { return std::to_string(static_cast<double>(us) / 1e6); }
@@ -79,6 +148,36 @@ Histogram* Registry::GetHistogram(std::string_view name, std::string_view help) 
   return MakeOnce(item->histogram, item->help, help);
 }
 
+namespace {
+
+std::vector<std::string> Names(std::initializer_list<std::string_view> names) {
+  return {names.begin(), names.end()};
+}
+
+}  // namespace
+
+CounterFamily* Registry::GetCounterFamily(std::string_view name, std::string_view help,
+                                          std::initializer_list<std::string_view> label_names) {
+  MutexLock lock(mu_);
+  Item* item = FindLocked(name);
+  if (!item->counter_family) {
+    item->counter_family.reset(new CounterFamily(Names(label_names)));
+    item->help = std::string(help);
+  }
+  return item->counter_family.get();
+}
+
+HistogramFamily* Registry::GetHistogramFamily(std::string_view name, std::string_view help,
+                                              std::initializer_list<std::string_view> label_names) {
+  MutexLock lock(mu_);
+  Item* item = FindLocked(name);
+  if (!item->histogram_family) {
+    item->histogram_family.reset(new HistogramFamily(Names(label_names)));
+    item->help = std::string(help);
+  }
+  return item->histogram_family.get();
+}
+
 void Registry::AddFamilyCallback(std::string_view name, std::string_view help, Type type,
                                  std::function<void(FamilyWriter&)> write) {
   MutexLock lock(mu_);
@@ -109,11 +208,11 @@ std::string EscapeLabelValue(std::string_view v) {
   return out;
 }
 
-void FamilyWriter::Line(std::string_view suffix, std::initializer_list<Label> labels,
-                        const Label* extra, std::string_view value) {
+void FamilyWriter::Line(std::string_view suffix, std::span<const Label> labels, const Label* extra,
+                        std::string_view value) {
   out_ += name_;
   out_ += suffix;
-  if (labels.size() > 0 || extra != nullptr) {
+  if (!labels.empty() || extra != nullptr) {
     out_ += '{';
     bool first = true;
     const auto add = [&](const Label& l) {
@@ -134,12 +233,23 @@ void FamilyWriter::Line(std::string_view suffix, std::initializer_list<Label> la
 }
 
 void FamilyWriter::Sample(std::initializer_list<Label> labels, int64_t value) {
-  Line("", labels, nullptr, std::to_string(value));
+  Line("", std::span<const Label>(labels.begin(), labels.size()), nullptr, std::to_string(value));
+}
+
+void FamilyWriter::SampleDouble(std::initializer_list<Label> labels, double value) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.6f", value);
+  Line("", std::span<const Label>(labels.begin(), labels.size()), nullptr, text);
 }
 
 void FamilyWriter::HistogramSample(std::initializer_list<Label> labels,
                                    std::span<const uint64_t> buckets, uint64_t count,
                                    uint64_t sum_us) {
+  HistogramLines(std::span<const Label>(labels.begin(), labels.size()), buckets, count, sum_us);
+}
+
+void FamilyWriter::HistogramLines(std::span<const Label> labels, std::span<const uint64_t> buckets,
+                                  uint64_t count, uint64_t sum_us) {
   uint64_t cumulative = 0;
   for (size_t i = 0; i < buckets.size() && i <= Histogram::kBoundsUs.size(); ++i) {
     cumulative += buckets[i];
@@ -183,6 +293,27 @@ std::string Registry::Expose() const {
                          std::string_view(item->name).substr(item->name.size() - 6) == "_total";
       head(*item, total ? "counter" : "gauge");
       out += item->name + " " + std::to_string(item->callback()) + "\n";
+    } else if (item->counter_family) {
+      head(*item, "counter");
+      const CounterFamily& f = *item->counter_family;
+      FamilyWriter w(out, item->name);
+      MutexLock family_lock(f.mu_);
+      for (const CounterFamily::Entry& e : f.children_) {
+        const std::vector<Label> labels = LabelsOf(f.label_names_, e.values);
+        w.Line("", labels, nullptr, std::to_string(e.counter->value()));
+      }
+    } else if (item->histogram_family) {
+      head(*item, "histogram");
+      const HistogramFamily& f = *item->histogram_family;
+      FamilyWriter w(out, item->name);
+      MutexLock family_lock(f.mu_);
+      for (const HistogramFamily::Entry& e : f.children_) {
+        const std::vector<Label> labels = LabelsOf(f.label_names_, e.values);
+        const Histogram::Buckets b = e.histogram->Snapshot();
+        uint64_t count = 0;
+        for (const uint64_t n : b) count += n;
+        w.HistogramLines(labels, b, count, e.histogram->sum_us());
+      }
     } else if (item->family) {
       head(*item, item->family_type == Type::kCounter ? "counter"
                   : item->family_type == Type::kGauge ? "gauge"

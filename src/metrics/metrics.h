@@ -1,10 +1,14 @@
 // Metrics: counters, gauges and latency histograms with a Prometheus-style text exposition
-// (text format 0.0.4), and labelled families read at scrape time (e.g. one series per
+// (text format 0.0.4, which `promtool check metrics` accepts), labelled families of counters
+// and histograms whose children the callers keep (GetCounterFamily, GetHistogramFamily: one
+// series per endpoint), and labelled families read at scrape time (e.g. one series per
 // Cassandra node: AddFamilyCallback).
 //
 // A Registry owns its metrics; callers keep plain pointers to them (the registry outlives
 // every user: cli creates it first and destroys it last). Updating a metric is one relaxed
-// atomic add (a counter's into a per-thread cell), so it is safe and cheap on every hot path.
+// atomic add (a counter's into a per-thread cell; a histogram's two, into a per-thread cell),
+// so it is safe and cheap on every hot path. Label values must come from a bounded set
+// (routes, node addresses), never from a request: every child lives as long as the Registry.
 // Thread-safety: thread-safe.
 #pragma once
 
@@ -47,18 +51,71 @@ class Gauge {
 
 // Histogram counts observations (in microseconds) into fixed exponential buckets:
 // 50us, 100us, 250us, 500us, 1ms, 2.5ms, 5ms, 10ms, 25ms, 50ms, 100ms, 250ms, 1s, +Inf.
+// Striped like Counter (one cell per thread's stripe, each on its own cache lines): the
+// per-endpoint histograms see every hit of both event loops. An observation is two relaxed
+// adds (its bucket and the sum); count() is the buckets' sum, read at scrape time.
 class Histogram {
  public:
   static constexpr std::array<uint64_t, 13> kBoundsUs = {
       50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
+  static constexpr size_t kBuckets = kBoundsUs.size() + 1;
+  using Buckets = std::array<uint64_t, kBuckets>;
+
   void ObserveUs(uint64_t us);
-  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
-  uint64_t sum_us() const { return sum_.load(std::memory_order_relaxed); }
-  uint64_t bucket(size_t i) const { return buckets_[i].load(std::memory_order_relaxed); }
+  uint64_t count() const;
+  uint64_t sum_us() const;
+  uint64_t bucket(size_t i) const;
+  // Snapshot is every bucket's count (not cumulative; the last is +Inf).
+  Buckets Snapshot() const;
 
  private:
-  std::array<std::atomic<uint64_t>, kBoundsUs.size() + 1> buckets_{};
-  std::atomic<uint64_t> count_{0}, sum_{0};
+  struct alignas(64) Cell {
+    std::array<std::atomic<uint64_t>, kBuckets> buckets{};
+    std::atomic<uint64_t> sum{0};
+  };
+  std::array<Cell, StripedCounter::kStripes> cells_{};
+};
+
+// CounterFamily is a labelled counter family with a fixed set of label names, whose
+// children (one per tuple of label values) are made once, on first ask, and kept by the
+// caller as plain Counter pointers: the hot path then adds to a Counter as usual.
+class CounterFamily {
+ public:
+  // Child returns the counter of `values` (one per label name, in order), making it once.
+  // Takes the family's lock: call it when setting up (or rebuilding after a reload), not per
+  // request. REQUIRES: values.size() == the number of label names.
+  Counter* Child(std::initializer_list<std::string_view> values);
+
+ private:
+  friend class Registry;
+  explicit CounterFamily(std::vector<std::string> label_names)
+      : label_names_(std::move(label_names)) {}
+  struct Entry {
+    std::vector<std::string> values;
+    std::unique_ptr<Counter> counter;
+  };
+  const std::vector<std::string> label_names_;
+  mutable Mutex mu_;
+  std::vector<Entry> children_ SHOAL_GUARDED_BY(mu_);
+};
+
+// HistogramFamily is CounterFamily for histograms (in seconds on the page).
+class HistogramFamily {
+ public:
+  // Child returns the histogram of `values`, making it once (as CounterFamily::Child).
+  Histogram* Child(std::initializer_list<std::string_view> values);
+
+ private:
+  friend class Registry;
+  explicit HistogramFamily(std::vector<std::string> label_names)
+      : label_names_(std::move(label_names)) {}
+  struct Entry {
+    std::vector<std::string> values;
+    std::unique_ptr<Histogram> histogram;
+  };
+  const std::vector<std::string> label_names_;
+  mutable Mutex mu_;
+  std::vector<Entry> children_ SHOAL_GUARDED_BY(mu_);
 };
 
 enum class Type { kCounter, kGauge, kHistogram };
@@ -75,6 +132,8 @@ class FamilyWriter {
  public:
   // Sample writes one sample of a counter or gauge family.
   void Sample(std::initializer_list<Label> labels, int64_t value);
+  // SampleDouble writes one sample with a fractional value (e.g. CPU seconds).
+  void SampleDouble(std::initializer_list<Label> labels, double value);
   // HistogramSample writes one histogram of a histogram family: `buckets` are counts per
   // Histogram::kBoundsUs bucket (not cumulative; the last is +Inf), `sum_us` in microseconds;
   // written in seconds as NAME_bucket{..., le="..."}, NAME_sum and NAME_count.
@@ -84,8 +143,10 @@ class FamilyWriter {
  private:
   friend class Registry;
   FamilyWriter(std::string& out, std::string_view name) : out_(out), name_(name) {}
-  void Line(std::string_view suffix, std::initializer_list<Label> labels, const Label* extra,
+  void Line(std::string_view suffix, std::span<const Label> labels, const Label* extra,
             std::string_view value);
+  void HistogramLines(std::span<const Label> labels, std::span<const uint64_t> buckets,
+                      uint64_t count, uint64_t sum_us);
 
   std::string& out_;
   std::string_view name_;
@@ -100,6 +161,11 @@ class Registry {
   Counter* GetCounter(std::string_view name, std::string_view help);
   Gauge* GetGauge(std::string_view name, std::string_view help);
   Histogram* GetHistogram(std::string_view name, std::string_view help);
+  // The labelled families (see CounterFamily): `label_names` are fixed by the first caller.
+  CounterFamily* GetCounterFamily(std::string_view name, std::string_view help,
+                                  std::initializer_list<std::string_view> label_names);
+  HistogramFamily* GetHistogramFamily(std::string_view name, std::string_view help,
+                                      std::initializer_list<std::string_view> label_names);
   // AddCallback registers a value read at exposition time (e.g. cache bytes): a counter when
   // `name` ends in _total (Prometheus' convention), else a gauge.
   void AddCallback(std::string_view name, std::string_view help, std::function<int64_t()> read);
@@ -117,6 +183,8 @@ class Registry {
     std::unique_ptr<Counter> counter;
     std::unique_ptr<Gauge> gauge;
     std::unique_ptr<Histogram> histogram;
+    std::unique_ptr<CounterFamily> counter_family;
+    std::unique_ptr<HistogramFamily> histogram_family;
     std::function<int64_t()> callback;
     Type family_type = Type::kGauge;
     std::function<void(FamilyWriter&)> family;

@@ -3,9 +3,13 @@
 #include "metrics/metrics.h"
 
 #include <array>
+#include <ctime>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
+
+#include "metrics/process_metrics.h"
 
 namespace shoal::metrics {
 namespace {
@@ -79,6 +83,87 @@ TEST(MetricsTest, ALabelledHistogramIsCumulativeInSeconds) {
                       "shoal_d_seconds_count{node=\"n1\"} 4\n"),
             std::string::npos)
       << page;
+}
+
+TEST(MetricsTest, ACounterFamilyKeepsOneChildPerLabelTuple) {
+  Registry reg;
+  CounterFamily* f =
+      reg.GetCounterFamily("shoal_e_requests_total", "Requests", {"endpoint", "code"});
+  EXPECT_EQ(reg.GetCounterFamily("shoal_e_requests_total", "other help", {"x"}), f);
+  Counter* ok = f->Child({"/v1/items/{id:int}", "2xx"});
+  Counter* bad = f->Child({"/v1/items/{id:int}", "4xx"});
+  EXPECT_NE(ok, bad);
+  EXPECT_EQ(f->Child({"/v1/items/{id:int}", "2xx"}), ok);  // the same child, made once
+  ok->Add(3);
+  bad->Add();
+  f->Child({"/a\"b", "5xx"});  // escaped on the page
+  const std::string page = reg.Expose();
+  EXPECT_NE(page.find("# HELP shoal_e_requests_total Requests\n"
+                      "# TYPE shoal_e_requests_total counter\n"
+                      "shoal_e_requests_total{endpoint=\"/v1/items/{id:int}\",code=\"2xx\"} 3\n"
+                      "shoal_e_requests_total{endpoint=\"/v1/items/{id:int}\",code=\"4xx\"} 1\n"
+                      "shoal_e_requests_total{endpoint=\"/a\\\"b\",code=\"5xx\"} 0\n"),
+            std::string::npos)
+      << page;
+}
+
+TEST(MetricsTest, AHistogramFamilyWritesEachChildCumulativeInSeconds) {
+  Registry reg;
+  HistogramFamily* f = reg.GetHistogramFamily("shoal_e_seconds", "Durations", {"endpoint"});
+  Histogram* a = f->Child({"/a"});
+  EXPECT_EQ(f->Child({"/a"}), a);
+  a->ObserveUs(40);       // <= 50 us
+  a->ObserveUs(2000000);  // +Inf
+  f->Child({"/b"})->ObserveUs(300);
+  EXPECT_EQ(a->count(), 2U);
+  EXPECT_EQ(a->sum_us(), 2000040U);
+  const std::string page = reg.Expose();
+  EXPECT_NE(page.find("# TYPE shoal_e_seconds histogram\n"
+                      "shoal_e_seconds_bucket{endpoint=\"/a\",le=\"0.000050\"} 1\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("shoal_e_seconds_bucket{endpoint=\"/a\",le=\"1.000000\"} 1\n"
+                      "shoal_e_seconds_bucket{endpoint=\"/a\",le=\"+Inf\"} 2\n"
+                      "shoal_e_seconds_sum{endpoint=\"/a\"} 2.000040\n"
+                      "shoal_e_seconds_count{endpoint=\"/a\"} 2\n"
+                      "shoal_e_seconds_bucket{endpoint=\"/b\",le=\"0.000050\"} 0\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("shoal_e_seconds_bucket{endpoint=\"/b\",le=\"0.000500\"} 1\n"),
+            std::string::npos)
+      << page;
+}
+
+TEST(MetricsTest, AHistogramSumsTheCellsOfEveryThread) {
+  Histogram h;
+  std::thread t([&h] {
+    for (int i = 0; i < 1000; ++i) h.ObserveUs(75);
+  });
+  for (int i = 0; i < 1000; ++i) h.ObserveUs(10);
+  t.join();
+  EXPECT_EQ(h.count(), 2000U);
+  EXPECT_EQ(h.bucket(0), 1000U);
+  EXPECT_EQ(h.bucket(1), 1000U);
+  EXPECT_EQ(h.sum_us(), 85000U);
+  EXPECT_EQ(h.Snapshot()[1], 1000U);
+}
+
+TEST(MetricsTest, ProcessMetricsReadThisProcess) {
+  const ProcessStats p = ReadProcessStats();
+  EXPECT_GT(p.rss_bytes, 1U << 20);  // a test binary holds more than a MiB
+  EXPECT_GE(p.open_fds, 3U);         // stdin, stdout, stderr
+  EXPECT_GT(p.start_time, 1600000000);
+  EXPECT_LE(p.start_time, static_cast<int64_t>(std::time(nullptr)));
+  Registry reg;
+  AddProcessMetrics(reg);
+  const std::string page = reg.Expose();
+  for (const char* line :
+       {"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ",
+        "# TYPE process_open_fds gauge\nprocess_open_fds ",
+        "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ",
+        "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds "}) {
+    EXPECT_NE(page.find(line), std::string::npos) << line << "\n" << page;
+  }
 }
 
 }  // namespace
