@@ -16,6 +16,7 @@
 #include "cli/demo_config.h"
 #include "cli/load.h"
 #include "cli/serve.h"
+#include "cli/version.h"
 
 namespace shoal::cli {
 namespace {
@@ -33,6 +34,7 @@ constexpr char kUsage[] =
     "  load --to T --table T --from FILE   upsert JSONL or CSV rows into SQLite or Cassandra\n"
     "  bench URL --paths FILE  ramp virtual users against a server and report each step\n"
     "  help [COMMAND]        this text, or a command's options\n"
+    "  --version             print the version and the git revision\n"
     "\n"
     "Run 'shoal COMMAND --help' for a command's options.\n";
 
@@ -268,6 +270,11 @@ int Main(int argc, char** argv) {
   if (command == "load") return LoadCommand(args);
   if (command == "bench") return BenchCommand(std::vector<std::string>(args.begin(), args.end()));
   if (command == "-h" || command == "--help") return Usage(kUsage, 0);
+  if (command == "--version" || command == "version") {
+    std::printf("shoal %.*s (git %.*s)\n", static_cast<int>(Version().size()), Version().data(),
+                static_cast<int>(Revision().size()), Revision().data());
+    return 0;
+  }
   if (command == "help") {
     if (args.empty()) return Usage(kUsage, 0);
     if (args[0] == "serve") return Usage(kServeUsage, 0);
