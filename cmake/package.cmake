@@ -36,10 +36,11 @@ set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXE
 set(CPACK_PACKAGE_CONTACT "shoal developers <dev@shoal.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "read-through cache serving JSON HTTP APIs from a database")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "shoal serves the JSON endpoints a YAML file declares (a route, a parameterised\n\
-query and a lifetime each) from SQLite or Apache Cassandra, answering from memory\n\
-when it can and asking the database once per key on a miss. Several nodes form a\n\
-cluster in which each key has one owner. The package runs it as a systemd service.")
+    "shoal serves the JSON endpoints a YAML file declares (a route, a\n\
+parameterised query and a lifetime each) from SQLite or Apache Cassandra,\n\
+answering from memory when it can and asking the database once per key on\n\
+a miss. Several nodes form a cluster in which each key has one owner. The\n\
+package runs it as a systemd service.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION web)

@@ -42,7 +42,7 @@ struct StoreProbe::State {
       }
       if (send) {
         const TimePoint deadline = std::chrono::steady_clock::now() + std::min(interval, timeout);
-        store.Query(statement, {}, deadline, [self](Result<store::Rows> rows) {
+        store.Query(statement, {}, deadline, [self](const Result<store::Rows>& rows) {
           self->readiness.Record(rows.status());
           MutexLock lock(self->mu);
           if (!rows.ok()) self->last_error = std::string(rows.status().message());
