@@ -90,7 +90,8 @@ class ReadyTest : public ::testing::Test {
 };
 
 TEST_F(ReadyTest, UnreadyWithinTheWindowWhileTheStoreFailsAndReadyAgainAfter) {
-  StartServer("ready: { probe_interval: 200ms, window: 1s }\n");
+  // metrics.cache 0s: a page rendered while ready would otherwise be served again for 1 s.
+  StartServer("ready: { probe_interval: 200ms, window: 1s }\nmetrics: { cache: 0s }\n");
   HttpResponse r;
   ASSERT_TRUE(WaitReady(200, seconds(5), &r)) << r.status << " " << r.body;
   EXPECT_EQ(r.body, R"({"status":"ready"})");

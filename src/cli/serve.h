@@ -12,9 +12,9 @@
 // Operations (node_probes.h): GET /_shoal/ready on both listeners, a store probe thread,
 // sd_notify READY=1 once serving and STOPPING=1 at the first signal, which also turns
 // readiness off; http.drain_delay later the drain begins.
-// Shutdown order: the server drains (requests in flight are answered), the store probe stops,
-// then the admin listener, then ReadThrough waits for its loads, then the store stops its
-// threads; objects are destroyed after that.
+// Shutdown order: the server drains (requests in flight are answered), then the admin
+// listener, then the store probe stops, then ReadThrough waits for its loads, then the store stops
+// its threads; objects are destroyed after that.
 #pragma once
 
 #include <functional>
