@@ -162,5 +162,40 @@ TEST_F(ReadyTest, ASecondSignalDuringTheDrainDelayExitsAtOnce) {
   EXPECT_EQ(*code, 128 + SIGTERM);
 }
 
+TEST_F(ReadyTest, ASeedOnlyNodeIsReadyOnceItHasLearnedTheMemberList) {
+  const std::string a = "127.0.0.1:" + std::to_string(FreeLocalPort());
+  const std::string b = "127.0.0.1:" + std::to_string(FreeLocalPort());
+  const std::string cluster_tail =
+      "  secret: a-test-secret-of-some-length\n  peer_timeout: 1s\n  probe_interval: 100ms\n"
+      "  sync_interval: 200ms\n";
+  // Node A knows only a seed (B), which is not up yet.
+  Result<std::string> base = ExampleConfig(db_);
+  ASSERT_TRUE(base.ok());
+  const std::string a_config = "ready: { probe_interval: 200ms, window: 2s }\n" + *base +
+                               "cluster:\n  self: " + a + "\n  seeds: [" + b + "]\n" + cluster_tail;
+  Result<std::unique_ptr<ShoalProcess>> pa = ShoalProcess::Serve(dir_.Write("a.yaml", a_config));
+  ASSERT_TRUE(pa.ok()) << pa.status().ToString();
+  server_ = std::move(pa).value();
+  HttpResponse r;
+  // The store answers, so the one reason left is the cluster's.
+  const auto deadline = SteadyClock::now() + seconds(5);
+  do {
+    r = Get("/_shoal/ready");
+    std::this_thread::sleep_for(milliseconds(100));
+  } while (r.body.find("store:") != std::string::npos && SteadyClock::now() < deadline);
+  ASSERT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("cluster: the member list is not known"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("store:"), std::string::npos) << r.body;
+
+  // B starts with a static list of itself; A learns the list from it (and joins).
+  const std::string b_config =
+      *base + "cluster:\n  self: " + b + "\n  peers: [" + b + "]\n" + cluster_tail;
+  Result<std::unique_ptr<ShoalProcess>> pb = ShoalProcess::Serve(dir_.Write("b.yaml", b_config));
+  ASSERT_TRUE(pb.ok()) << pb.status().ToString();
+  const std::optional<milliseconds> up = WaitReady(200, seconds(10), &r);
+  EXPECT_TRUE(up) << r.status << " " << r.body << "\n" << server_->Output();
+  EXPECT_EQ((*pb)->Stop(), 0) << (*pb)->Output();
+}
+
 }  // namespace
 }  // namespace shoal::testing
