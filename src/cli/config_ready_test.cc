@@ -43,7 +43,7 @@ TEST(ConfigReadyTest, BadValuesNameTheFileAndLine) {
   const struct {
     const char* yaml;
     const char* message;
-  } kCases[] = {
+  } cases[] = {
       {"ready: { probe_interval: 0s }\n", "shoal.yaml:1: ready.probe_interval"},
       {"ready: { window: soon }\n", "shoal.yaml:1: ready.window"},
       {"ready: { probe_interval: 5s, window: 1s }\n",
@@ -51,7 +51,7 @@ TEST(ConfigReadyTest, BadValuesNameTheFileAndLine) {
       {"ready: { interval: 1s }\n", "shoal.yaml:1: ready"},
       {"http: { drain_delay: -1s }\n", "shoal.yaml:1: http.drain_delay"},
   };
-  for (const auto& k : kCases) {
+  for (const auto& k : cases) {
     Result<Config> c = ParseConfig(std::string(k.yaml) + kBase, "shoal.yaml");
     ASSERT_FALSE(c.ok()) << k.yaml;
     EXPECT_NE(c.status().message().find(k.message), std::string_view::npos)

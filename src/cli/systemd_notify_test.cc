@@ -29,14 +29,15 @@ class SystemdNotifyTest : public ::testing::Test {
     ASSERT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
     timeval tv{.tv_sec = 5, .tv_usec = 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): the test's one thread; sd_notify reads it.
     ::setenv("NOTIFY_SOCKET", path_.c_str(), 1);
   }
   void TearDown() override {
-    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("NOTIFY_SOCKET");  // NOLINT(concurrency-mt-unsafe): the test's one thread
     if (fd_ >= 0) ::close(fd_);
   }
 
-  std::string Receive() {
+  std::string Receive() const {
     char buf[512];
     const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
@@ -73,7 +74,7 @@ TEST_F(SystemdNotifyTest, ReloadingCarriesTheMonotonicClockInMicroseconds) {
 }
 
 TEST_F(SystemdNotifyTest, WithoutNotifySocketNothingIsSent) {
-  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("NOTIFY_SOCKET");  // NOLINT(concurrency-mt-unsafe): the test's one thread
   EXPECT_FALSE(NotifyReady());
   EXPECT_FALSE(NotifyStopping());
 }
