@@ -8,8 +8,10 @@
 #               and the network-fault tests through Toxiproxy (scripts/toxiproxy.sh)
 #   make test-ring   only the ring tests (label cassandra_ring), ring and single node around them
 #   make test-faults only the network-fault tests (label cluster_faults), Toxiproxy installed first
+#   make package     the .deb (CPack) from the release build: build/release/shoal_VERSION-1_ARCH.deb
+#   make test-package  make package, then its test (lintian, dpkg --root, the unit, --version)
 .PHONY: demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz test-clang test-ring \
-        test-faults \
+        test-faults package test-package \
         check lint bench format clean
 
 SHELL := /bin/bash
@@ -82,7 +84,8 @@ test-faults: deps
 # `cassandra_ring` tests: started once, stopped at the end (SHOAL_RING=0: no ring, those skip).
 test: check lint test-clang
 	scripts/with-cassandra.sh $(MAKE) --no-print-directory test-dev test-asan test-tsan test-fuzz
-	@echo "make test: lint, clang build, dev, asan, tsan and fuzz suites passed"
+	$(MAKE) --no-print-directory test-package
+	@echo "make test: lint, clang build, dev, asan, tsan, fuzz and package suites passed"
 
 # The micro-benchmarks (Google Benchmark, release build), the 100-node cluster simulation (about
 # a minute), then the end-to-end run.
@@ -98,6 +101,18 @@ bench: deps
 	build/release/bench/shoal_route_bench --benchmark_min_time=0.2 | tee bench/out/route.txt
 	build/release/bench/shoal_cluster_sim --json | tee bench/out/cluster_sim.txt
 	bench/run.sh $(BENCH_ARGS)
+
+# The .deb: the release build (the one `make demo` uses, built once), then cpack
+# (cmake/package.cmake). SHOAL_PACKAGE_TEST registers the package's ctest in that build only.
+package: deps
+	cmake --preset release -DSHOAL_PACKAGE_TEST=ON >/dev/null
+	cmake --build --preset release --target shoal shoal_package_files
+	cd build/release && cpack
+
+# The package's test (tests/package_test.sh, label package): lintian without errors, installed
+# into a scratch root with dpkg --root, files, modes, the unit (systemd-analyze verify), --version.
+test-package: package
+	ctest --test-dir build/release -L package --output-on-failure
 
 format: deps
 	scripts/format.sh

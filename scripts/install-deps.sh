@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libsqlite3-dev sqlite3 libyaml-cpp-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev openssl rapidjson-dev libspdlog-dev
   liblz4-dev libc-ares-dev dnsmasq-base
+  libsystemd-dev dpkg-dev fakeroot lintian systemd file
   maven openjdk-17-jre-headless
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 python3 curl
   # The dashboard test (headless Chromium over the DevTools protocol), promtool and PyYAML

@@ -126,10 +126,11 @@ void ParseListen(const Walker& w, const YAML::Node& node, http::ServerOptions* o
 }
 
 void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
-  w.Map(node, "http",
-        {"threads", "max_connections", "max_connections_per_address", "first_byte_timeout",
-         "idle_timeout", "header_timeout", "request_timeout", "max_request_line",
-         "max_header_bytes", "max_headers", "max_body", "pipeline_limit", "max_string_param"});
+  w.Map(
+      node, "http",
+      {"threads", "max_connections", "max_connections_per_address", "first_byte_timeout",
+       "idle_timeout", "header_timeout", "request_timeout", "max_request_line", "max_header_bytes",
+       "max_headers", "max_body", "pipeline_limit", "max_string_param", "drain_delay"});
   http::ServerOptions* o = &c->http;
   if (auto n = node["threads"]) o->threads = static_cast<int>(w.Int(n, "http.threads", 0, 256));
   if (auto n = node["max_connections"]) {
@@ -154,6 +155,7 @@ void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
   if (auto n = node["pipeline_limit"]) {
     o->pipeline_limit = static_cast<size_t>(w.Int(n, "http.pipeline_limit", 1, 1024));
   }
+  if (auto n = node["drain_delay"]) o->drain_delay = w.Dur(n, "http.drain_delay", true);
   if (auto n = node["max_string_param"]) {
     c->api.max_string_param = w.Size(n, "http.max_string_param");
     if (c->api.max_string_param == 0) w.Fail(n, "http.max_string_param: must be above zero");
@@ -231,7 +233,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
                                      "endpoints");
     }
     w.Map(root, "config",
-          {"listen", "http", "store", "cache", "cluster", "admin", "log", "metrics", "endpoints"});
+          {"listen", "http", "store", "cache", "cluster", "admin", "log", "metrics", "ready",
+           "endpoints"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
@@ -244,6 +247,14 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     if (auto n = root["metrics"]) {
       w.Map(n, "metrics", {"cache"});
       if (auto m = n["cache"]) c.metrics_cache = w.Dur(m, "metrics.cache", /*allow_zero=*/true);
+    }
+    if (auto n = root["ready"]) {
+      w.Map(n, "ready", {"probe_interval", "window"});
+      if (auto m = n["probe_interval"]) c.ready.probe_interval = w.Dur(m, "ready.probe_interval");
+      if (auto m = n["window"]) c.ready.window = w.Dur(m, "ready.window");
+      if (c.ready.window < c.ready.probe_interval) {
+        w.Fail(n, "ready.window: must be at least ready.probe_interval");
+      }
     }
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {

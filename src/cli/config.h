@@ -19,6 +19,7 @@
 
 #include "api/admin.h"
 #include "api/endpoint.h"
+#include "api/readiness.h"
 #include "base/status.h"
 #include "cache/read_through.h"
 #include "cli/spdlog_logger.h"
@@ -57,6 +58,8 @@ struct Config {
   LogOptions log;  // log.level, log.format (--log-level overrides the level)
   // metrics.cache: how long a rendered /_shoal/metrics page is served again; 0: every time.
   Duration metrics_cache = std::chrono::seconds(1);
+  // ready.probe_interval, ready.window: GET /_shoal/ready's store probe (api/readiness.h).
+  api::ReadinessOptions ready;
 
   // The file itself holds a secret (not through an *_env key).
   bool file_holds_secret = false;

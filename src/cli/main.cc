@@ -17,6 +17,7 @@
 #include "cli/load.h"
 #include "cli/serve.h"
 #include "cli/stats.h"
+#include "cli/version.h"
 
 namespace shoal::cli {
 namespace {
@@ -35,6 +36,7 @@ constexpr char kUsage[] =
     "  bench URL --paths FILE  ramp virtual users against a server and report each step\n"
     "  stats URL             a node's live figures as a table (requests/s, hit ratio, p99)\n"
     "  help [COMMAND]        this text, or a command's options\n"
+    "  --version             print the version and the git revision\n"
     "\n"
     "Run 'shoal COMMAND --help' for a command's options.\n";
 
@@ -272,6 +274,11 @@ int Main(int argc, char** argv) {
   if (command == "bench") return BenchCommand(std::vector<std::string>(args.begin(), args.end()));
   if (command == "stats") return StatsCommand(std::vector<std::string>(args.begin(), args.end()));
   if (command == "-h" || command == "--help") return Usage(kUsage, 0);
+  if (command == "--version" || command == "version") {
+    std::printf("shoal %.*s (git %.*s)\n", static_cast<int>(Version().size()), Version().data(),
+                static_cast<int>(Revision().size()), Revision().data());
+    return 0;
+  }
   if (command == "help") {
     if (args.empty()) return Usage(kUsage, 0);
     if (args[0] == "serve") return Usage(kServeUsage, 0);

@@ -16,6 +16,7 @@
 #include "cache/read_through.h"
 #include "cli/control.h"
 #include "cli/fd_budget.h"
+#include "cli/node_probes.h"
 #include "cli/serve_metrics.h"
 #include "cli/stats_document.h"
 #include "cli/stats_sampler.h"
@@ -143,6 +144,9 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   std::shared_ptr<const api::Router> router = std::move(backend->router);
 
   const Clock& clock = SystemClock::Get();
+  // Readiness, the store probe, sd_notify, shoal_ready and shoal_build_info (node_probes.h).
+  NodeProbes probes(config, clock);
+  store = probes.Observe(std::move(store));
   metrics::Registry registry;
   // The hot cache's bytes come out of the budget: cache.memory is the whole.
   cache::Cache cache({.capacity_bytes = config.cache_memory - config.hot_memory});
@@ -211,7 +215,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
                    member.c_str(), dial.c_str());
     }
   }
-  http::Server server(config.http, api);
+  http::Server server(config.http, probes.Public(api));
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "shoal: listen %s:%u: %s\n", config.http.host.c_str(), config.http.port,
                  std::string(s.message()).c_str());
@@ -224,7 +228,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   if (admin_listener) {
     admin_handler =
         std::make_unique<api::AdminHandler>(admin, registry, clock, config.metrics_cache, stats);
-    admin_server = std::make_unique<http::Server>(config.admin_http, *admin_handler);
+    admin_server = std::make_unique<http::Server>(config.admin_http, probes.Admin(*admin_handler));
     if (Status s = admin_server->Start(); !s.ok()) {
       std::fprintf(stderr, "shoal: admin.listen %s: %s\n", config.admin.listen.c_str(),
                    std::string(s.message()).c_str());
@@ -237,13 +241,20 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   ExposeStats(registry, cache, read_through, backend->queries, server);
   if (backend->expose) backend->expose(registry);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
-  server.StopOnSignals();
+  probes.Expose(registry);
+  if (Status s = probes.Start(cluster.get(), logger.get()); !s.ok()) {
+    std::fprintf(stderr, "shoal: ready: the store probe: %s\n", std::string(s.message()).c_str());
+    if (cluster) cluster->Stop();
+    return 1;
+  }
+  server.StopOnSignals(probes.OnSignal());
   sampler.Start();
 
   const std::string url = "http://" + config.http.host + ":" + std::to_string(server.port());
   std::fprintf(stderr, "shoal: serving %zu endpoints from %s on %s\n", config.api.endpoints.size(),
                backend->description.c_str(), url.c_str());
   if (ready) ready(url);
+  probes.Serving("serving " + url);
   std::fflush(stderr);
   std::fflush(stdout);
 
@@ -256,6 +267,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     admin_thread.join();
   }
   sampler.Stop();
+  probes.Stop();  // before the cluster its membership check reads, and the store it probes
   read_through.Shutdown();
   if (cluster) cluster->Stop();  // before the caches and the ReadThrough it serves from go
   if (runtime) runtime->Stop();

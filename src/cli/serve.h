@@ -13,9 +13,12 @@
 // limit and http.max_connections clamped to what the peers, the store and the process leave
 // (fd_budget.h); config warnings (cluster.insecure, a readable file holding a secret) are
 // printed by the caller.
+// Operations (node_probes.h): GET /_shoal/ready on both listeners, a store probe thread,
+// sd_notify READY=1 once serving and STOPPING=1 at the first signal, which also turns
+// readiness off; http.drain_delay later the drain begins.
 // Shutdown order: the server drains (requests in flight are answered), then the admin
-// listener, then the stats sampler stops, then ReadThrough waits for its loads, then the store
-// stops its threads; objects are destroyed after that.
+// listener, then the stats sampler and the store probe stop, then ReadThrough waits for its
+// loads, then the store stops its threads; objects are destroyed after that.
 #pragma once
 
 #include <functional>

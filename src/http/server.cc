@@ -11,7 +11,9 @@
 // sessions and lets busy ones finish; when its last session is gone it cancels the ticker,
 // its io_context runs out of work and run() returns. Run joins all loop threads. The signal
 // set (loop 0) stays armed through the drain, so that a second signal exits at once; the
-// last loop to finish its drain lets it go.
+// last loop to finish its drain lets it go. With ServerOptions::drain_delay, the first signal
+// arms a timer on loop 0 instead, and its expiry calls Stop: the loops serve as before until
+// then.
 //
 // Out of descriptors: accept failing with EMFILE/ENFILE would leave the connection in the
 // backlog and the accept retried in vain; instead the loop closes its spare descriptor,
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -291,6 +294,9 @@ class Server::Impl {
   Log log{options.logger, "http"};
   uint16_t port = 0;
   std::vector<std::unique_ptr<internal::Loop>> loops;  // written by Start only
+  // On loop 0: the drain_delay after the first signal. Declared after the loops: destroyed
+  // before their io_contexts.
+  std::unique_ptr<boost::asio::steady_timer> drain_timer;
 };
 
 Server::Server(ServerOptions options, Handler& handler)
@@ -387,7 +393,7 @@ void Server::Stop() {
   }
 }
 
-void Server::StopOnSignals() {
+void Server::StopOnSignals(std::function<void()> on_signal) {
   namespace asio = boost::asio;
   if (impl_->loops.empty()) return;
   internal::Loop* loop0 = impl_->loops[0].get();
@@ -399,12 +405,26 @@ void Server::StopOnSignals() {
   // EPIPE error, not the end of the process (L5).
   std::signal(SIGPIPE, SIG_IGN);
   // `this` outlives the handlers: ~Server destroys the loops, and with them the handlers.
-  loop0->signals->async_wait([this, loop0](const boost::system::error_code& ec, int signo) {
+  loop0->signals->async_wait([this, loop0, on_signal = std::move(on_signal)](
+                                 const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    impl_->log.Info("signal " + std::to_string(signo) +
-                    ": draining; a second signal exits at once");
-    Stop();
-    // Armed again: an operator who asks twice does not wait for the drain.
+    if (on_signal) on_signal();
+    const Duration delay = impl_->options.drain_delay;
+    if (delay > Duration::zero()) {
+      impl_->log.Info(
+          "signal " + std::to_string(signo) + ": not ready; draining in " +
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()) +
+          " ms (http.drain_delay); a second signal exits at once");
+      impl_->drain_timer = std::make_unique<asio::steady_timer>(loop0->io, delay);
+      impl_->drain_timer->async_wait([this](const boost::system::error_code& ec2) {
+        if (!ec2) Stop();
+      });
+    } else {
+      impl_->log.Info("signal " + std::to_string(signo) +
+                      ": draining; a second signal exits at once");
+      Stop();
+    }
+    // Armed again: an operator who asks twice does not wait for the delay or the drain.
     loop0->signals->async_wait([this](const boost::system::error_code& ec2, int signo2) {
       if (ec2) return;
       impl_->log.Warn("second signal " + std::to_string(signo2) +

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -65,6 +66,10 @@ struct ServerOptions {
   Duration request_timeout = std::chrono::seconds(5);
   // Requests of one connection awaiting their answers; reading pauses while this many are.
   size_t pipeline_limit = 16;
+  // After the first SIGTERM/SIGINT (StopOnSignals), the listener goes on serving this long
+  // before the drain begins, so that a load balancer that saw the node turn unready stops
+  // sending first (Kubernetes: a few seconds). 0: the drain begins at once.
+  Duration drain_delay = Duration::zero();
 
   // Where the server logs faults an operator should see (component "http"): accept failures
   // such as running out of file descriptors (EMFILE), at most one line per 10 s per loop;
@@ -118,12 +123,14 @@ class Server {
   // Not async-signal-safe: from a signal handler, use StopOnSignals instead.
   void Stop();
 
-  // StopOnSignals makes SIGINT and SIGTERM call Stop (an Asio signal_set on the first loop);
-  // a second one during the drain ends the process at once (std::_Exit(128 + signal)). It
+  // StopOnSignals makes SIGINT and SIGTERM call Stop (an Asio signal_set on the first loop),
+  // after calling `on_signal` (if given; on loop 0, at once: readiness turns off there) and
+  // waiting ServerOptions::drain_delay while still serving; a second signal during the delay
+  // or the drain ends the process at once (std::_Exit(128 + signal)). It
   // also ignores SIGPIPE for the whole process, so that a write to a closed pipe (a log line
   // to a stderr whose reader went away) is an error, not death. Call after Start and before
   // Run.
-  void StopOnSignals();
+  void StopOnSignals(std::function<void()> on_signal = {});
 
   Stats stats() const;
 
