@@ -134,7 +134,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 // Shared is everything a request needs, immutable once the constructor has filled it. Load
 // callbacks hold it by shared_ptr; the borrowed pointers outlive every load (see api.h).
 struct Api::Shared {
-  std::shared_ptr<const Router> router;
+  std::shared_ptr<LiveServing> serving;  // the Router, replaced by a reload
   cache::ReadThrough* read_through = nullptr;
   cache::Cache* cache = nullptr;
   const Clock* clock = nullptr;
@@ -228,9 +228,15 @@ struct Api::Shared {
 
 Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
          cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin,
+         InternalRoutes routes)
+    : Api(MakeLiveServing(std::move(router), ApiOptions{}), read_through, cache, clock, metrics,
+          admin, routes) {}
+
+Api::Api(std::shared_ptr<LiveServing> serving, cache::ReadThrough& read_through,
+         cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin,
          InternalRoutes routes) {
   auto s = std::make_shared<Shared>();
-  s->router = std::move(router);
+  s->serving = std::move(serving);
   s->read_through = &read_through;
   s->cache = &cache;
   s->clock = &clock;
@@ -293,7 +299,10 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     return s.admin->Handle(request, exchange);
   }
 
-  const std::optional<size_t> route = s.router->FindRoute(path);
+  // This request's snapshot: valid until this thread's next Read (see serving.h); nothing
+  // below Reads again, and the miss callback needs no Router.
+  const Router& router = *s.serving->Read().router;
+  const std::optional<size_t> route = router.FindRoute(path);
   if (!route) {
     Inc(s.requests_unrouted);
     return exchange.Reply(s.NotFound());
@@ -307,7 +316,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // The key is built into this thread's reused string, so a hit allocates nothing once it
   // has grown to the longest key seen; the route is walked once (FindRoute above).
   thread_local std::string key;
-  if (Status st = s.router->KeyFor(*route, path, request.query, &key); !st.ok()) {
+  if (Status st = router.KeyFor(*route, path, request.query, &key); !st.ok()) {
     return exchange.Reply(s.Error(st));
   }
 
