@@ -131,8 +131,8 @@ class Control {
 // PurgeLocal removes a canonical key or the keys of the endpoint whose route is `text` from
 // this node's caches, through `read_through` so that no load in flight puts them back, and
 // returns how many valid entries went. An endpoint is purged in O(1) (ReadThrough::PurgeGroup
-// of its EndpointInfo::group): its entries read as misses at once and are freed lazily. NotFound for a
-// route that is not configured.
+// of its EndpointInfo::group): its entries read as misses at once and are freed lazily. NotFound
+// for a route that is not configured.
 Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_through,
                             PurgeScope scope, std::string_view text);
 

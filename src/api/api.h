@@ -36,9 +36,9 @@
 // replaces: each request takes the snapshot current when Handle starts (LiveServing::Read: no
 // lock, no shared write on the hit path) and matches, checks and keys with that one.
 //
-// Ownership: the Api shares the Router (through the LiveServing) and borrows the ReadThrough, Cache, Clock and Registry,
-// which must outlive it and every load it starts (ReadThrough::Shutdown waits for those).
-// A deferred reply's callback owns a shared state block, never the Api itself.
+// Ownership: the Api shares the Router (through the LiveServing) and borrows the ReadThrough,
+// Cache, Clock and Registry, which must outlive it and every load it starts (ReadThrough::Shutdown
+// waits for those). A deferred reply's callback owns a shared state block, never the Api itself.
 // Thread-safety: thread-safe; one Api serves every connection.
 #pragma once
 

@@ -65,8 +65,8 @@ std::optional<size_t> FindRoute(const Router& r, const std::string& route) {
 
 EndpointDiff DiffEndpoints(const Router& before, const Router& after) {
   EndpointDiff d;
-  std::vector<size_t> added;         // indexes into `after`
-  std::vector<size_t> kept_as_was;   // indexes into `before` whose entries stay (so far)
+  std::vector<size_t> added;        // indexes into `after`
+  std::vector<size_t> kept_as_was;  // indexes into `before` whose entries stay (so far)
   for (size_t i = 0; i < before.endpoint_count(); ++i) {
     const EndpointInfo& old_info = before.endpoint(i);
     const std::optional<size_t> j = FindRoute(after, old_info.route);
@@ -83,8 +83,8 @@ EndpointDiff DiffEndpoints(const Router& before, const Router& after) {
       continue;
     }
     if (old_info.ttl != after.endpoint(*j).ttl) {
-      d.changes.push_back("endpoint " + old_info.route + " ttl " + Seconds(old_info.ttl) +
-                          " -> " + Seconds(after.endpoint(*j).ttl));
+      d.changes.push_back("endpoint " + old_info.route + " ttl " + Seconds(old_info.ttl) + " -> " +
+                          Seconds(after.endpoint(*j).ttl));
     }
     kept_as_was.push_back(i);
   }

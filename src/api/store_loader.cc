@@ -77,8 +77,8 @@ Status ForClient(const Serving& serving, size_t endpoint, const Status& status) 
   if (out.code() == StatusCode::kInternal && serving.log.Enabled(LogLevel::kError)) {
     const EndpointInfo& info = serving.router->endpoint(endpoint);
     serving.fault_limiters[endpoint]->Write(serving.log, LogLevel::kError,
-                                            "query of endpoint " + info.route + " failed: " +
-                                                std::string(out.message()) +
+                                            "query of endpoint " + info.route +
+                                                " failed: " + std::string(out.message()) +
                                                 "; query: " + info.query);
   }
   return out;
@@ -129,39 +129,38 @@ void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallb
   // The callback runs on a store thread, possibly after this call returns: it owns the
   // snapshot (router, policy, fault log), the key and `done`, and borrows only the clock.
   const store::QueryLimits limits = serving->limits[endpoint];
-  store_.Query(statement, std::move(match->values), limits, deadline,
-               [serving = std::move(serving), endpoint, clock = &clock_,
-                max_body = limits.max_bytes, key = std::move(key),
-                done = std::move(done)](Result<store::Rows> rows) mutable {
-                 if (!rows.ok()) {
-                   done(ForClient(*serving, endpoint, rows.status()), cache::Keep::kMain);
-                   return;
-                 }
-                 const EndpointInfo& info = serving->router->endpoint(endpoint);
-                 cache::EntryOptions o;
-                 o.key = std::move(key);
-                 o.created = clock->Now();
-                 std::string body = RenderRows(info, *rows);
-                 if (body.size() > max_body) {  // the store counted cells; this is the JSON
-                   done(ForClient(*serving, endpoint,
-                                  store::AnswerTooLarge(std::to_string(body.size()) +
-                                                        " bytes of JSON, over " +
-                                                        std::to_string(max_body))),
-                        cache::Keep::kMain);
-                   return;
-                 }
-                 Duration ttl = info.ttl;
-                 if (body.empty()) {  // result one, no row: remember the absence briefly
-                   o.kind = cache::EntryKind::kNotFound;
-                   o.body = http::ErrorBody(404, "not found");
-                   ttl = std::min(ttl, serving->negative_ttl);
-                 } else {
-                   o.body = Bytes::Copy(body);  // exactly sized: `body` may have spare room
-                 }
-                 o.fresh_until = o.created + ttl;
-                 o.stale_until = o.fresh_until + serving->grace;
-                 done(cache::Entry::Make(std::move(o)), cache::Keep::kMain);
-               });
+  store_.Query(
+      statement, std::move(match->values), limits, deadline,
+      [serving = std::move(serving), endpoint, clock = &clock_, max_body = limits.max_bytes,
+       key = std::move(key), done = std::move(done)](Result<store::Rows> rows) mutable {
+        if (!rows.ok()) {
+          done(ForClient(*serving, endpoint, rows.status()), cache::Keep::kMain);
+          return;
+        }
+        const EndpointInfo& info = serving->router->endpoint(endpoint);
+        cache::EntryOptions o;
+        o.key = std::move(key);
+        o.created = clock->Now();
+        std::string body = RenderRows(info, *rows);
+        if (body.size() > max_body) {  // the store counted cells; this is the JSON
+          done(ForClient(*serving, endpoint,
+                         store::AnswerTooLarge(std::to_string(body.size()) +
+                                               " bytes of JSON, over " + std::to_string(max_body))),
+               cache::Keep::kMain);
+          return;
+        }
+        Duration ttl = info.ttl;
+        if (body.empty()) {  // result one, no row: remember the absence briefly
+          o.kind = cache::EntryKind::kNotFound;
+          o.body = http::ErrorBody(404, "not found");
+          ttl = std::min(ttl, serving->negative_ttl);
+        } else {
+          o.body = Bytes::Copy(body);  // exactly sized: `body` may have spare room
+        }
+        o.fresh_until = o.created + ttl;
+        o.stale_until = o.fresh_until + serving->grace;
+        done(cache::Entry::Make(std::move(o)), cache::Keep::kMain);
+      });
 }
 
 }  // namespace shoal::api

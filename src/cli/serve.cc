@@ -1,6 +1,7 @@
 #include "cli/serve.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -16,6 +17,8 @@
 #include "cache/read_through.h"
 #include "cli/control.h"
 #include "cli/fd_budget.h"
+#include "cli/reload.h"
+#include "cli/signals.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
@@ -265,24 +268,29 @@ Config WithLogger(const Config& config, Logger* logger) {
 // WithPeerLimits returns the cluster's options with the bounds on an owner's entries (review
 // M1): no longer than the key's endpoint's ttl (any endpoint's, for a key that matches none),
 // servable at most cache.grace past it.
+// The closures read the endpoints of the current snapshot (a reload replaces it); the bounds
+// taken here (max_peer_ttl, peer_grace) stay those of the start.
 cluster::ClusterOptions WithPeerLimits(const Config& config,
-                                       const std::shared_ptr<const api::Router>& router) {
+                                       const std::shared_ptr<api::LiveServing>& serving) {
   cluster::ClusterOptions o = config.cluster;
+  const std::shared_ptr<const api::Router> router = serving->Current()->router;
   Duration longest{};
   for (size_t i = 0; i < router->endpoint_count(); ++i) {
     longest = std::max(longest, router->endpoint(i).ttl);
   }
   o.max_peer_ttl = longest;
   o.peer_grace = config.api.grace;
-  o.peer_ttl = [router](std::string_view key) -> std::optional<Duration> {
-    const std::optional<size_t> i = router->EndpointOfKey(key);
+  o.peer_ttl = [serving](std::string_view key) -> std::optional<Duration> {
+    const std::shared_ptr<const api::Serving> s = serving->Current();
+    const std::optional<size_t> i = s->router->EndpointOfKey(key);
     if (!i) return std::nullopt;
-    return router->endpoint(*i).ttl;
+    return s->router->endpoint(*i).ttl;
   };
-  // An endpoint purge raises its group's purge floor (StoreLoader::GroupOf: the index).
-  o.group_of_route = [router](std::string_view route) -> std::optional<uint32_t> {
-    for (size_t i = 0; i < router->endpoint_count(); ++i) {
-      if (router->endpoint(i).route == route) return static_cast<uint32_t>(i);
+  // An endpoint purge raises its group's purge floor (StoreLoader::GroupOf: the group).
+  o.group_of_route = [serving](std::string_view route) -> std::optional<uint32_t> {
+    const std::shared_ptr<const api::Serving> s = serving->Current();
+    for (size_t i = 0; i < s->router->endpoint_count(); ++i) {
+      if (s->router->endpoint(i).route == route) return s->router->endpoint(i).group;
     }
     return std::nullopt;
   };
@@ -310,7 +318,9 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     return 1;
   }
   std::unique_ptr<store::Store> store = std::move(backend->store);
-  std::shared_ptr<const api::Router> router = std::move(backend->router);
+  // Every reader of the endpoints goes through this one snapshot, which a reload replaces.
+  const std::shared_ptr<api::LiveServing> serving =
+      api::MakeLiveServing(std::move(backend->router), config.api);
 
   const Clock& clock = SystemClock::Get();
   metrics::Registry registry;
@@ -320,23 +330,30 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   if (config.hot_memory > 0) {
     hot = std::make_unique<cache::Cache>(cache::CacheOptions{.capacity_bytes = config.hot_memory});
   }
-  api::StoreLoader store_loader(router, *store, clock, config.api);
+  api::StoreLoader store_loader(serving, *store, clock);
   cache::Loader* loader = &store_loader;
   std::unique_ptr<rpc::Runtime> runtime;
   std::unique_ptr<cluster::Cluster> cluster;
   if (config.clustered) {
     runtime = std::make_unique<rpc::Runtime>(config.rpc_threads, logger.get());
-    cluster = std::make_unique<cluster::Cluster>(WithPeerLimits(config, router), *runtime,
-                                                 store_loader, clock, LocalPurgeFor(router));
+    cluster = std::make_unique<cluster::Cluster>(WithPeerLimits(config, serving), *runtime,
+                                                 store_loader, clock, LocalPurgeFor(serving));
     loader = cluster.get();
   }
   cache::ReadThrough read_through(cache, *loader, clock, config.read_through, hot.get());
-  NodeControl control(router, read_through, cluster.get());
-  api::Admin admin(config.admin, router, control);
+  NodeControl control(serving, read_through, cluster.get());
+  api::Admin admin(config.admin, serving, control);
+  // SIGHUP and POST /_shoal/reload re-read the config file (reload.h).
+  Reloader reloader(config, {serving.get(), store.get(), &read_through, &admin, logger.get()},
+                    &registry);
+  control.SetReload([&reloader](std::function<void(api::ReloadOutcome)> done) {
+    reloader.Request(std::move(done));
+  });
+  // TODO(#16): systemd (helper E): reloader.SetNotify(RELOADING=1, READY=1) goes here.
   // With admin.listen, purge, peers and metrics move to their own listener (admin_handler.h).
   const bool admin_listener = !config.admin.listen.empty();
   api::Api api(
-      router, read_through, cache, clock, &registry, &admin,
+      serving, read_through, cache, clock, &registry, &admin,
       api::InternalRoutes{.admin = !admin_listener, .metrics_max_age = config.metrics_cache});
   if (cluster) {
     if (Status s = cluster->Start(read_through); !s.ok()) {
@@ -388,6 +405,11 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   if (backend->expose) backend->expose(registry);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
   server.StopOnSignals();
+  // The operator's other signals, on a thread of their own (signals.h): one watcher for all;
+  // further ones (SIGUSR1: reopen log files) are registered here too, before Start.
+  SignalWatcher signals;
+  signals.On(SIGHUP, [&reloader] { (void)reloader.Reload(); });
+  signals.Start();
 
   const std::string url = "http://" + config.http.host + ":" + std::to_string(server.port());
   std::fprintf(stderr, "shoal: serving %zu endpoints from %s on %s\n", config.api.endpoints.size(),
@@ -404,6 +426,8 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     admin_server->Stop();
     admin_thread.join();
   }
+  signals.Stop();
+  reloader.Stop();
   read_through.Shutdown();
   if (cluster) cluster->Stop();  // before the caches and the ReadThrough it serves from go
   if (runtime) runtime->Stop();

@@ -1,7 +1,6 @@
 #include "cli/spdlog_logger.h"
 
 #include <atomic>
-
 #include <string>
 
 #include <spdlog/logger.h>
