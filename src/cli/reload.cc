@@ -46,11 +46,35 @@ YAML::Node Root(std::string_view text) {
   return YAML::Node(YAML::NodeType::Map);
 }
 
+// Text is a canonical form of `node`: equal for equal values whatever the YAML style (flow
+// or block, quoting, comments, the order of a mapping's keys). Absent and null are both "".
 std::string Text(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "";
-  YAML::Emitter out;
-  out << node;
-  return out.c_str();
+  std::string out;
+  if (node.IsScalar()) {
+    out = "s" + std::to_string(node.Scalar().size()) + ":" + node.Scalar();
+  } else if (node.IsSequence()) {
+    out = "[";
+    for (const auto& v : node) out += Text(v) + ",";
+    out += "]";
+  } else if (node.IsMap()) {  // keys sorted: their order means nothing
+    std::vector<std::string> items;
+    for (const auto& kv : node) items.push_back(Text(kv.first) + "=" + Text(kv.second));
+    std::sort(items.begin(), items.end());
+    out = "{";
+    for (const auto& i : items) out += i + ",";
+    out += "}";
+  }
+  return out;
+}
+
+// IsMap is Node::IsMap for a node that may be absent (a missing key's node throws on IsMap).
+bool IsMap(const YAML::Node& n) { return n.IsDefined() && n.IsMap(); }
+
+// Child is node[key], or a null node when `node` is no mapping (or absent).
+YAML::Node Child(const YAML::Node& node, const std::string& key) {
+  if (!IsMap(node)) return YAML::Node();
+  return node[key];
 }
 
 // Keys lists the keys of the maps `a` and `b` (each may be another kind of node, or absent):
@@ -58,7 +82,7 @@ std::string Text(const YAML::Node& node) {
 std::vector<std::string> Keys(const YAML::Node& a, const YAML::Node& b) {
   std::vector<std::string> keys;
   auto add = [&keys](const YAML::Node& m) {
-    if (!m.IsMap()) return;
+    if (!IsMap(m)) return;
     for (const auto& kv : m) {
       const std::string k = kv.first.as<std::string>();
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
@@ -87,7 +111,8 @@ const Section* SectionOf(std::string_view name) {
 
 // Changed lists the keys that differ between the two texts, live ones when `live`, else
 // restart-only ones.
-std::vector<std::string> Changed(std::string_view running, std::string_view next, bool live) {
+std::vector<std::string> ChangedOrThrow(std::string_view running, std::string_view next,
+                                        bool live) {
   const YAML::Node a = Root(running), b = Root(next);
   std::vector<std::string> out;
   for (const std::string& top : Keys(a, b)) {
@@ -95,16 +120,28 @@ std::vector<std::string> Changed(std::string_view running, std::string_view next
     const Section* s = SectionOf(top);
     const Section::Kind kind = s != nullptr ? s->kind : Section::kRestart;
     if (kind == Section::kLive) continue;
-    if (kind == Section::kRestart || !x.IsMap() || !y.IsMap()) {
+    // A section on one side only compares key by key with an empty one.
+    const bool x_map = IsMap(x) || Text(x).empty(), y_map = IsMap(y) || Text(y).empty();
+    if (kind == Section::kRestart || !x_map || !y_map) {
       if (!live && Text(x) != Text(y)) out.push_back(top);
       continue;
     }
     for (const std::string& key : Keys(x, y)) {
       const bool key_live = IsWordOf(key, s->live);
-      if (key_live == live && Text(x[key]) != Text(y[key])) out.push_back(top + "." + key);
+      if (key_live == live && Text(Child(x, key)) != Text(Child(y, key))) {
+        out.push_back(top + "." + key);
+      }
     }
   }
   return out;
+}
+
+std::vector<std::string> Changed(std::string_view running, std::string_view next, bool live) {
+  try {
+    return ChangedOrThrow(running, next, live);
+  } catch (const YAML::Exception& e) {  // never past this function: a reload runs on a thread
+    return {std::string("(the config could not be compared: ") + e.what() + ")"};
+  }
 }
 
 bool ReadText(const std::string& path, std::string* text) {
