@@ -18,7 +18,8 @@
 //   /_shoal/health        200 {"status":"ok"}.
 //   /_shoal/metrics       the Registry's Prometheus text exposition, rendered at most once a
 //                         second (metrics_page.h).
-//   /_shoal/purge, /_shoal/peers   the operator's endpoints (admin.h), when an Admin is given;
+//   /_shoal/purge, /_shoal/peers, /_shoal/cluster, /_shoal/reload   the operator's endpoints
+//                         (admin.h), when an Admin is given;
 //                         404 otherwise.
 //   With InternalRoutes::admin false (admin.listen: an AdminHandler serves them on its own
 //   listener),

@@ -9,6 +9,9 @@
 // limit and http.max_connections clamped to what the peers, the store and the process leave
 // (fd_budget.h); config warnings (cluster.insecure, a readable file holding a secret) are
 // printed by the caller.
+// Reload: SIGHUP (a SignalWatcher, signals.h) and POST /_shoal/reload re-read the config file
+// and apply what can change live (reload.h); every reader of the endpoints shares one
+// api::LiveServing (api/serving.h).
 // Shutdown order: the server drains (requests in flight are answered), then the admin
 // listener, then ReadThrough waits for its loads, then the store stops its threads; objects
 // are destroyed after that.
