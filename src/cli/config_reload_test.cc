@@ -92,8 +92,8 @@ TEST(ConfigReloadTest, RestartOnlyKeys) {
 TEST(ConfigReloadTest, FormattingAloneIsNoChange) {
   const std::string next = With("sqlite: { path: catalog.db }", "sqlite:\n    path: catalog.db");
   EXPECT_EQ(RestartNeeded(kBase, next), Keys{});
-  EXPECT_EQ(RestartNeeded(kBase, With("sqlite: { path: catalog.db }",
-                                      "sqlite: { path: \"catalog.db\" }")),
+  EXPECT_EQ(RestartNeeded(kBase,
+                          With("sqlite: { path: catalog.db }", "sqlite: { path: \"catalog.db\" }")),
             Keys{});
   EXPECT_EQ(RestartNeeded(kBase, std::string(kBase) + "# a comment\n"), Keys{});
 }
