@@ -96,7 +96,8 @@ void Control::Reload(std::function<void(ReloadOutcome)> done) {
   ReloadOutcome outcome;
   outcome.status = 404;
   outcome.error = "this node cannot reload its config";
-  done(std::move(outcome));
+  const std::function<void(ReloadOutcome)> reply = std::move(done);
+  reply(std::move(outcome));
 }
 
 Admin::Admin(AdminOptions options, std::shared_ptr<const Router> router, Control& control)

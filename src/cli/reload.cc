@@ -129,7 +129,10 @@ std::vector<std::string> ChangedOrThrow(std::string_view running, std::string_vi
     for (const std::string& key : Keys(x, y)) {
       const bool key_live = IsWordOf(key, s->live);
       if (key_live == live && Text(Child(x, key)) != Text(Child(y, key))) {
-        out.push_back(top + "." + key);
+        std::string name = top;
+        name += '.';
+        name += key;
+        out.push_back(std::move(name));
       }
     }
   }
