@@ -344,6 +344,18 @@ TEST_F(ReloadTest, PostReloadNeedsTheTokenAndAReloadChangesIt) {
   Result<HttpResponse> get = Post(port, "/_shoal/purge", v.token);  // the token opens purge too
   ASSERT_TRUE(get.ok());
   EXPECT_EQ(get->status, 400);  // no body: past the token check
+
+  // log.level changes live: at error, the next reload's info line is not written.
+  v.tail = "log:\n  level: error\n";
+  Write(Text(v));
+  r = Post(port, "/_shoal/reload", v.token);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->body.find("\"log.level\""), std::string::npos) << r->body;
+  const size_t lines = Count(*node, "reloaded ");
+  r = Post(port, "/_shoal/reload", v.token);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Count(*node, "reloaded "), lines) << node->Output();
   EXPECT_EQ(node->Stop(), 0) << node->Output();
 }
 
