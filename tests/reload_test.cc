@@ -351,11 +351,17 @@ TEST_F(ReloadTest, PostReloadNeedsTheTokenAndAReloadChangesIt) {
   r = Post(port, "/_shoal/reload", v.token);
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r->body.find("\"log.level\""), std::string::npos) << r->body;
-  const size_t lines = Count(*node, "reloaded ");
+  // Three reloads logged so far (the last one before its new level took effect).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Count(*node, "reloaded ") < 3 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(Count(*node, "reloaded "), 3u) << node->Output();
   r = Post(port, "/_shoal/reload", v.token);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(Count(*node, "reloaded "), lines) << node->Output();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // time for a line to arrive
+  EXPECT_EQ(Count(*node, "reloaded "), 3u) << node->Output();
   EXPECT_EQ(node->Stop(), 0) << node->Output();
 }
 
@@ -375,8 +381,11 @@ TEST_F(ReloadTest, ARestartOnlyChangeIsNamedAndTheRestApplies) {
   EXPECT_NE(r->body.find(R"("restart_needed":["listen","cache.memory","metrics"])"),
             std::string::npos)
       << r->body;
+  // The log line was written before the answer, but reaches Output() through a pipe.
+  const std::string line = "listen; cache.memory; metrics changed in " + file_;
+  EXPECT_TRUE(node->WaitForOutput(line, std::chrono::seconds(10)));
   const std::string out = node->Output();
-  const size_t at = out.find("listen; cache.memory; metrics changed in " + file_);
+  const size_t at = out.find(line);
   ASSERT_NE(at, std::string::npos) << out;
   EXPECT_NE(out.find("only at a restart", at), std::string::npos) << out;
   // The rest applied, on the port the node started with.

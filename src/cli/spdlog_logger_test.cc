@@ -40,8 +40,7 @@ TEST(SpdLoggerTest, SetLogLevelChangesTheLevelOfALoggerMadeByMakeLogger) {
   EXPECT_TRUE(logger->Enabled(LogLevel::kDebug));
   testing::internal::CaptureStderr();
   logger->Write(LogLevel::kDebug, "reload", "now visible");
-  EXPECT_NE(testing::internal::GetCapturedStderr().find("[reload] now visible"),
-            std::string::npos);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("[reload] now visible"), std::string::npos);
   ASSERT_TRUE(SetLogLevel(*logger, LogLevel::kError));
   EXPECT_FALSE(logger->Enabled(LogLevel::kWarn));
   EXPECT_FALSE(SetLogLevel(NullLogger(), LogLevel::kDebug)) << "not one of ours";
