@@ -32,6 +32,7 @@ TEST(SwappableTest, ReadSeesTheCurrentSnapshotAfterEachSet) {
 
 TEST(SwappableTest, TwoSwappablesOnOneThreadKeepTheirOwnSnapshots) {
   std::vector<std::unique_ptr<Swappable<Pair>>> many;
+  many.reserve(3 * Swappable<Pair>::kSlots);
   for (int i = 0; i < 3 * static_cast<int>(Swappable<Pair>::kSlots); ++i) {
     many.push_back(std::make_unique<Swappable<Pair>>(std::make_shared<const Pair>(i)));
   }
@@ -45,6 +46,7 @@ TEST(SwappableTest, ReadersNeverSeeATornOrFreedSnapshotWhileAWriterSets) {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> reads{0}, bad{0};
   std::vector<std::thread> readers;
+  readers.reserve(4);
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
       int last = 0;
