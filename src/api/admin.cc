@@ -17,6 +17,7 @@ namespace {
 constexpr std::string_view kPurgePath = "/_shoal/purge";
 constexpr std::string_view kPeersPath = "/_shoal/peers";
 constexpr std::string_view kClusterPath = "/_shoal/cluster";
+constexpr std::string_view kReloadPath = "/_shoal/reload";
 
 // SameSecret compares the SHA-256 digests of both with CRYPTO_memcmp: the time taken depends
 // neither on where they differ nor on the token's length (only on the hashing of `given`,
@@ -86,32 +87,54 @@ Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_throu
   if (scope == PurgeScope::kKey) return read_through.Erase(text);
   for (size_t i = 0; i < router.endpoint_count(); ++i) {
     // O(1): the endpoint's entries are invalidated where they lie (StoreLoader::GroupOf).
-    if (router.endpoint(i).route == text) return read_through.PurgeGroup(static_cast<uint32_t>(i));
+    if (router.endpoint(i).route == text) return read_through.PurgeGroup(router.endpoint(i).group);
   }
   return Status::NotFound("no endpoint has the route '" + std::string(text) + "'");
 }
 
+void Control::Reload(std::function<void(ReloadOutcome)> done) {
+  ReloadOutcome outcome;
+  outcome.status = 404;
+  outcome.error = "this node cannot reload its config";
+  const std::function<void(ReloadOutcome)> reply = std::move(done);
+  reply(std::move(outcome));
+}
+
 Admin::Admin(AdminOptions options, std::shared_ptr<const Router> router, Control& control)
-    : options_(std::move(options)), router_(std::move(router)), control_(control) {}
+    : Admin(std::move(options), MakeLiveServing(std::move(router), ApiOptions{}), control) {}
+
+Admin::Admin(AdminOptions options, std::shared_ptr<LiveServing> serving, Control& control)
+    : serving_(std::move(serving)), control_(control), options_(std::move(options)) {}
+
+void Admin::SetToken(std::string token) {
+  MutexLock lock(mu_);
+  options_.token = std::move(token);
+}
 
 bool Admin::Handles(std::string_view path) {
-  return path == kPurgePath || path == kPeersPath || path == kClusterPath;
+  return path == kPurgePath || path == kPeersPath || path == kClusterPath || path == kReloadPath;
 }
 
 void Admin::Handle(const http::Request& request, http::Exchange& exchange) const {
-  if (options_.token.empty()) {
+  std::string token;
+  {
+    MutexLock lock(mu_);
+    token = options_.token;
+  }
+  if (token.empty()) {
     return exchange.Reply(
         http::ErrorResponse(403, "the admin endpoints are off: set admin.token in the config"));
   }
   std::string_view auth = request.HeaderValue("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  if (!auth.starts_with(kBearer) || !SameSecret(auth.substr(kBearer.size()), options_.token)) {
+  if (!auth.starts_with(kBearer) || !SameSecret(auth.substr(kBearer.size()), token)) {
     http::Response r = http::ErrorResponse(401, "a valid bearer token is required");
     r.extra_headers = "WWW-Authenticate: Bearer\r\n";
     return exchange.Reply(std::move(r));
   }
   if (request.path == kPurgePath) return Purge(request, exchange);
   if (request.path == kClusterPath) return Cluster(request, exchange);
+  if (request.path == kReloadPath) return Reload(request, exchange);
   return Peers(request, exchange);
 }
 
@@ -134,6 +157,7 @@ void Admin::Purge(const http::Request& request, http::Exchange& exchange) const 
         400, has_key ? "key: expected a request target" : "endpoint: expected a route"));
   }
   const std::string_view text(v.GetString(), v.GetStringLength());
+  const std::shared_ptr<const Router> router = serving_->Current()->router;
   std::string target;
   PurgeScope scope = PurgeScope::kKey;
   if (has_key) {
@@ -142,14 +166,14 @@ void Admin::Purge(const http::Request& request, http::Exchange& exchange) const 
     const size_t q = text.find('?');
     const std::string_view path = text.substr(0, q);
     const std::string_view query = q == std::string_view::npos ? "" : text.substr(q + 1);
-    Result<RouteMatch> match = router_->Match(path, query, /*bind=*/false);
+    Result<RouteMatch> match = router->Match(path, query, /*bind=*/false);
     if (!match.ok()) return exchange.Reply(ErrorResponseFor(match.status()));
     target = std::move(match->key);
   } else {
     scope = PurgeScope::kEndpoint;
     bool known = false;
-    for (size_t i = 0; i < router_->endpoint_count() && !known; ++i) {
-      known = router_->endpoint(i).route == text;
+    for (size_t i = 0; i < router->endpoint_count() && !known; ++i) {
+      known = router->endpoint(i).route == text;
     }
     if (!known) {
       return exchange.Reply(http::ErrorResponse(
@@ -230,6 +254,36 @@ void Admin::Cluster(const http::Request& request, http::Exchange& exchange) cons
   }
   if (request.method != http::Method::kGet) return exchange.Reply(http::MethodNotAllowed("GET"));
   return exchange.Reply(Json(200, ClusterBody(control_.Cluster())));
+}
+
+void Admin::Reload(const http::Request& request, http::Exchange& exchange) const {
+  if (request.method != http::Method::kPost) {
+    return exchange.Reply(http::MethodNotAllowed("POST"));
+  }
+  control_.Reload([reply = exchange.Defer()](const ReloadOutcome& outcome) {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("reloaded");
+    w.Bool(outcome.reloaded);
+    if (outcome.reloaded) {
+      w.Key("changed");
+      w.BeginArray();
+      for (const auto& c : outcome.changed) w.String(c);
+      w.EndArray();
+    } else {
+      w.Key("error");
+      w.String(outcome.error);
+      w.Key("status");
+      w.Int(outcome.status);
+    }
+    w.Key("restart_needed");
+    w.BeginArray();
+    for (const auto& r : outcome.restart_needed) w.String(r);
+    w.EndArray();
+    w.EndObject();
+    reply(Json(outcome.reloaded ? 200 : outcome.status, out));
+  });
 }
 
 }  // namespace shoal::api

@@ -13,6 +13,12 @@
 //                        list version that spreads to every node); 200 with the new view,
 //                        400 naming what is wrong, 409 when the list comes from
 //                        cluster.peers_file or peers_dns (the body names the source).
+//   POST /_shoal/reload  re-reads the config file the node started with (as SIGHUP does;
+//                        cli/reload.h): 200 {"reloaded": true, "changed": [...],
+//                        "restart_needed": [...]}; 422 {"error": "FILE:LINE: message",
+//                        "status": 422, "reloaded": false} when the new config is refused (the
+//                        old one keeps serving); 404 when the node cannot reload (a Control
+//                        without a config file). The reload runs off the event loop.
 //   GET  /_shoal/cluster {"self", "member", "source": {"kind", "name"}, "version": {"epoch",
 //                        "origin"}, "members": [{"address", "self", "state", "share",
 //                        "reported": {"epoch", "origin"} or null}]} (admin_cluster.cc)
@@ -28,7 +34,9 @@
 // The api cannot see the cluster (STYLE.md: api never includes cluster), so the work is done
 // through Control, which cli implements over cluster::Cluster, or over this node alone.
 //
-// Thread-safety: Admin is immutable after construction; Handle may be called concurrently.
+// Reload: the token may be replaced (SetToken) and the Router is read from a LiveServing
+// (serving.h) when the Admin is built over one, so both follow a config reload.
+// Thread-safety: thread-safe; Handle may be called concurrently.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +47,8 @@
 #include <vector>
 
 #include "api/router.h"
+#include "api/serving.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "cache/read_through.h"
 #include "http/handler.h"
@@ -89,6 +99,17 @@ std::string ClusterBody(const ClusterInfo& info);
 // ClusterBody, and of the 409 a PUT /_shoal/peers gets with a file or DNS source.
 void WriteListSource(JsonWriter& w, const ClusterInfo& info);
 
+// ReloadOutcome is what a config reload did (cli/reload.h), for POST /_shoal/reload.
+struct ReloadOutcome {
+  bool reloaded = false;
+  // When refused: the HTTP status (422: the config does not load; 404: no reload here) and
+  // the message, which names FILE:LINE.
+  int status = 200;
+  std::string error;
+  std::vector<std::string> changed;         // what changed live, e.g. "endpoint /v1/x added"
+  std::vector<std::string> restart_needed;  // config keys that differ but need a restart
+};
+
 class Control {
  public:
   virtual ~Control() = default;
@@ -102,13 +123,16 @@ class Control {
   virtual std::vector<PeerView> Peers() const = 0;
   virtual Status SetPeers(std::vector<std::string> peers) = 0;
   virtual ClusterInfo Cluster() const = 0;
+  // Reload re-reads the node's config file and applies what can change live; `done` runs
+  // once, on any thread. The default answers 404: this Control cannot reload.
+  virtual void Reload(std::function<void(ReloadOutcome)> done);
 };
 
 // PurgeLocal removes a canonical key or the keys of the endpoint whose route is `text` from
 // this node's caches, through `read_through` so that no load in flight puts them back, and
 // returns how many valid entries went. An endpoint is purged in O(1) (ReadThrough::PurgeGroup
-// of its index): its entries read as misses at once and are freed lazily. NotFound for a
-// route that is not configured.
+// of its EndpointInfo::group): its entries read as misses at once and are freed lazily. NotFound
+// for a route that is not configured.
 Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_through,
                             PurgeScope scope, std::string_view text);
 
@@ -125,6 +149,11 @@ class Admin {
  public:
   // Borrows `control`, which must outlive every purge it starts.
   Admin(AdminOptions options, std::shared_ptr<const Router> router, Control& control);
+  // The same, reading the Router from `serving`, which a reload may replace.
+  Admin(AdminOptions options, std::shared_ptr<LiveServing> serving, Control& control);
+
+  // SetToken replaces admin.token (a reload); requests already past the check are not affected.
+  void SetToken(std::string token);
 
   // Handles reports whether `path` is one of the admin endpoints.
   static bool Handles(std::string_view path);
@@ -134,10 +163,12 @@ class Admin {
   void Purge(const http::Request& request, http::Exchange& exchange) const;
   void Peers(const http::Request& request, http::Exchange& exchange) const;
   void Cluster(const http::Request& request, http::Exchange& exchange) const;
+  void Reload(const http::Request& request, http::Exchange& exchange) const;
 
-  const AdminOptions options_;
-  const std::shared_ptr<const Router> router_;
+  const std::shared_ptr<LiveServing> serving_;
   Control& control_;
+  mutable Mutex mu_;
+  AdminOptions options_ SHOAL_GUARDED_BY(mu_);
 };
 
 }  // namespace shoal::api

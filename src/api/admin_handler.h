@@ -2,7 +2,8 @@
 // that serves only the operator's routes, so that they can sit on loopback or a management
 // network while the public listener faces clients (security review M6, L9).
 //
-//   /_shoal/purge, /_shoal/peers   as admin.h says (bearer token and all)
+//   /_shoal/purge, /_shoal/peers, /_shoal/cluster, /_shoal/reload
+//                                  as admin.h says (bearer token and all)
 //   /_shoal/metrics                the Registry's text, rendered at most once a second
 //                                  (metrics_max_age)
 //   /_shoal/stats                  the JSON document `stats` makes (404 without one)

@@ -155,7 +155,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 // Shared is everything a request needs, immutable once the constructor has filled it. Load
 // callbacks hold it by shared_ptr; the borrowed pointers outlive every load (see api.h).
 struct Api::Shared {
-  std::shared_ptr<const Router> router;
+  std::shared_ptr<LiveServing> serving;  // the Router, replaced by a reload
   cache::ReadThrough* read_through = nullptr;
   cache::Cache* cache = nullptr;
   const Clock* clock = nullptr;
@@ -179,11 +179,12 @@ struct Api::Shared {
   metrics::Counter* client_errors = nullptr;
   metrics::Counter* server_errors = nullptr;
   metrics::Histogram* miss_latency = nullptr;
-  std::shared_ptr<const EndpointMetrics> endpoint_metrics;  // with a registry
 
-  // Count records an answer of endpoint `i` in the per-endpoint series (endpoint_metrics.h).
-  void Count(size_t i, int status, CacheCount result, uint64_t duration_us) const {
-    if (endpoint_metrics != nullptr) endpoint_metrics->Count(i, status, result, duration_us);
+  // Count records an answer of endpoint `i` of a snapshot in its per-endpoint series
+  // (endpoint_metrics.h; `series` is the snapshot's, null without a Registry).
+  static void Count(const EndpointMetrics* series, size_t i, int status, CacheCount result,
+                    uint64_t duration_us) {
+    if (series != nullptr) series->Count(i, status, result, duration_us);
   }
 
   http::Response NotFound() const {
@@ -256,9 +257,15 @@ struct Api::Shared {
 
 Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
          cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin,
+         InternalRoutes routes)
+    : Api(MakeLiveServing(std::move(router), ApiOptions{}, metrics), read_through, cache, clock,
+          metrics, admin, routes) {}
+
+Api::Api(std::shared_ptr<LiveServing> serving, cache::ReadThrough& read_through,
+         cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin,
          InternalRoutes routes) {
   auto s = std::make_shared<Shared>();
-  s->router = std::move(router);
+  s->serving = std::move(serving);
   s->read_through = &read_through;
   s->cache = &cache;
   s->clock = &clock;
@@ -289,7 +296,6 @@ Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
     s->server_errors = metrics->GetCounter("shoal_api_server_errors_total", "5xx answers.");
     s->miss_latency = metrics->GetHistogram("shoal_api_miss_latency_seconds",
                                             "Time from request to answer for misses.");
-    s->endpoint_metrics = EndpointMetrics::Build(*s->router, *metrics);
   }
   shared_ = std::move(s);
 }
@@ -334,7 +340,12 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     return s.admin->Handle(request, exchange);
   }
 
-  const std::optional<size_t> route = s.router->FindRoute(path);
+  // This request's snapshot: valid until this thread's next Read (see serving.h); nothing
+  // below Reads again, and the miss callback keeps only the snapshot's series (shared).
+  const Serving& serving = s.serving->Read();
+  const Router& router = *serving.router;
+  const EndpointMetrics* const series = serving.metrics.get();
+  const std::optional<size_t> route = router.FindRoute(path);
   if (!route) {
     Inc(s.requests_unrouted);
     return exchange.Reply(s.NotFound());
@@ -343,7 +354,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // than read the clock for them.
   if (!IsGetOrHead(request)) {
     Inc(s.requests_unrouted);
-    s.Count(*route, 405, CacheCount::kNone, 0);
+    Shared::Count(series, *route, 405, CacheCount::kNone, 0);
     return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
   }
   Inc(s.requests_endpoint);
@@ -351,9 +362,9 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // The key is built into this thread's reused string, so a hit allocates nothing once it
   // has grown to the longest key seen; the route is walked once (FindRoute above).
   thread_local std::string key;
-  if (Status st = s.router->KeyFor(*route, path, request.query, &key); !st.ok()) {
+  if (Status st = router.KeyFor(*route, path, request.query, &key); !st.ok()) {
     http::Response r = s.Error(st);
-    s.Count(*route, r.status, CacheCount::kNone, 0);
+    Shared::Count(series, *route, r.status, CacheCount::kNone, 0);
     return exchange.Reply(std::move(r));
   }
 
@@ -366,7 +377,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     Inc(source == cache::Source::kHit ? s.hits : s.stale);
     http::Response r = s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now);
     // Timed by the Clock that dated the lookup (steady time in production): one more read.
-    s.Count(*route, r.status, CountOf(source), Micros(s.clock->Now() - now));
+    Shared::Count(series, *route, r.status, CountOf(source), Micros(s.clock->Now() - now));
     return exchange.Reply(std::move(r));
   }
 
@@ -375,21 +386,22 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const TimePoint start = std::chrono::steady_clock::now();
   // The callback may run on a store thread after Handle returns: it owns the shared state,
   // the reply and a copy of If-None-Match (the request's views die with Handle).
-  s.read_through->Load(
-      key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
-            start, endpoint = *route](Result<cache::EntryPtr> result, cache::Source src) {
-        const Shared& sh = *shared;
-        const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
-        if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
-        const bool loaded = result.ok();
-        http::Response r =
-            loaded ? sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now())
-                   : sh.Error(result.status());
-        // A failed load went to the store too: a miss. (The lead maps helper A's
-        // http::CacheResult::kPeer to CacheCount::kPeer here.)
-        sh.Count(endpoint, r.status, loaded ? CountOf(src) : CacheCount::kMiss, us);
-        reply(std::move(r));
-      });
+  s.read_through->Load(key, [shared = shared_, reply = exchange.Defer(), gzip_ok,
+                             inm = std::string(if_none_match), start, endpoint = *route,
+                             series = serving.metrics](Result<cache::EntryPtr> result,
+                                                       cache::Source src) {
+    const Shared& sh = *shared;
+    const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
+    if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
+    const bool loaded = result.ok();
+    http::Response r =
+        loaded ? sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now())
+               : sh.Error(result.status());
+    // A failed load went to the store too: a miss. (The lead maps helper A's
+    // http::CacheResult::kPeer to CacheCount::kPeer here.)
+    Shared::Count(series.get(), endpoint, r.status, loaded ? CountOf(src) : CacheCount::kMiss, us);
+    reply(std::move(r));
+  });
 }
 
 }  // namespace shoal::api

@@ -21,7 +21,8 @@
 //   /_shoal/              the live dashboard page, HTML (dashboard_page.h).
 //   /_shoal/stats         the JSON document InternalRoutes::stats makes (cli/stats_sampler.h),
 //                         no-store; 404 without one. Same rule as metrics.
-//   /_shoal/purge, /_shoal/peers   the operator's endpoints (admin.h), when an Admin is given;
+//   /_shoal/purge, /_shoal/peers, /_shoal/cluster, /_shoal/reload   the operator's endpoints
+//                         (admin.h), when an Admin is given;
 //                         404 otherwise.
 //   With InternalRoutes::admin false (admin.listen: an AdminHandler serves them on its own
 //   listener),
@@ -36,9 +37,13 @@
 // shoal_api_{client,server}_errors_total and the histogram shoal_api_miss_latency_seconds;
 // per endpoint, the series of endpoint_metrics.h (a hit costs one more Clock read for them).
 //
-// Ownership: the Api shares the Router and borrows the ReadThrough, Cache, Clock and Registry,
-// which must outlive it and every load it starts (ReadThrough::Shutdown waits for those).
-// A deferred reply's callback owns a shared state block, never the Api itself.
+// Reload: the Api reads the Router from a LiveServing (serving.h), which a config reload
+// replaces: each request takes the snapshot current when Handle starts (LiveServing::Read: no
+// lock, no shared write on the hit path) and matches, checks and keys with that one.
+//
+// Ownership: the Api shares the Router (through the LiveServing) and borrows the ReadThrough,
+// Cache, Clock and Registry, which must outlive it and every load it starts (ReadThrough::Shutdown
+// waits for those). A deferred reply's callback owns a shared state block, never the Api itself.
 // Thread-safety: thread-safe; one Api serves every connection.
 #pragma once
 
@@ -51,6 +56,7 @@
 
 #include "api/admin.h"
 #include "api/router.h"
+#include "api/serving.h"
 #include "base/clock.h"
 #include "cache/cache.h"
 #include "cache/read_through.h"
@@ -90,6 +96,10 @@ class Api final : public http::Handler {
  public:
   // `admin` (optional) serves purge and the peer list; borrowed, it must outlive the Api.
   Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through, cache::Cache& cache,
+      const Clock& clock, metrics::Registry* metrics, const Admin* admin = nullptr,
+      InternalRoutes routes = {});
+  // The same, reading the Router from `serving`, which a reload may replace.
+  Api(std::shared_ptr<LiveServing> serving, cache::ReadThrough& read_through, cache::Cache& cache,
       const Clock& clock, metrics::Registry* metrics, const Admin* admin = nullptr,
       InternalRoutes routes = {});
   ~Api() override;

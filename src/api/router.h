@@ -30,8 +30,9 @@
 // request target, so MatchKey can load it anywhere in the cluster from the key alone.
 //
 // Purging one endpoint: a key belongs to the endpoint whose route its path matches
-// (EndpointOfKey). The cache keeps each entry in the purge group of its endpoint's index
-// (StoreLoader::GroupOf), and a purge of the endpoint invalidates that group.
+// (EndpointOfKey). The cache keeps each entry in its endpoint's purge group
+// (EndpointInfo::group, StoreLoader::GroupOf), and a purge of the endpoint invalidates that
+// group.
 //
 // Thread-safety: immutable after Build; every const method may be called concurrently.
 // Match allocates only the key string (and the bound values when asked for them).
@@ -64,6 +65,9 @@ struct EndpointInfo {
   // `route` interned (base/interned.h): valid for the process's lifetime, so that metric
   // labels, access-log lines and queued answers may keep it across a reload.
   std::string_view interned_route;
+  // The purge group of the endpoint's entries (endpoint_group.h): numbered by the route, so
+  // stable across reloads that add, remove or reorder endpoints.
+  uint32_t group = 0;
   std::string query;  // as configured; for the operator's log only, never for a client
   ResultShape result = ResultShape::kOne;
   Duration ttl{};
@@ -119,6 +123,9 @@ class Router {
 
   // Private representation, public only so that router.cc's helpers can name it.
   struct Compiled;
+  // compiled is endpoint i's whole compiled form, for the api's own files (router_diff.cc).
+  // REQUIRES: i < endpoint_count()
+  const Compiled& compiled(size_t i) const { return *endpoints_[i]; }
   explicit Router(std::vector<std::unique_ptr<const Compiled>> endpoints);
   ~Router();
   Router(const Router&) = delete;

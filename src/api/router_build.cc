@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/endpoint_group.h"
 #include "api/percent_encoding.h"
 #include "api/router.h"
 #include "api/router_internal.h"
@@ -45,6 +46,7 @@ class EndpointBuilder {
     auto c = std::make_unique<Compiled>();
     c->info.route = ep_.route;
     c->info.interned_route = Intern(ep_.route);
+    c->info.group = EndpointGroup(c->info.interned_route);
     c->info.query = ep_.query;
     c->info.result = ep_.result;
     c->info.ttl = ep_.ttl;

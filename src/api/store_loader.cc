@@ -68,23 +68,23 @@ Status StoreErrorForClient(const Status& status) {
   return Status::Internal(std::string(status.message()));
 }
 
-StoreLoader::Faults::Faults(Logger* logger, size_t endpoints) : log(logger, "api") {
-  limiters.reserve(endpoints);
-  for (size_t i = 0; i < endpoints; ++i) {
-    limiters.push_back(std::make_unique<LogLimiter>(kLogInterval, 1));
-  }
-}
+namespace {
 
-Status StoreLoader::Faults::ForClient(const EndpointInfo& info, size_t endpoint,
-                                      const Status& status) {
+// ForClient is StoreErrorForClient(status), logging an Internal one (rate-limited per
+// endpoint) with the route and the query text.
+Status ForClient(const Serving& serving, size_t endpoint, const Status& status) {
   Status out = StoreErrorForClient(status);
-  if (out.code() == StatusCode::kInternal && log.Enabled(LogLevel::kError)) {
-    limiters[endpoint]->Write(log, LogLevel::kError,
-                              "query of endpoint " + info.route + " failed: " +
-                                  std::string(out.message()) + "; query: " + info.query);
+  if (out.code() == StatusCode::kInternal && serving.log.Enabled(LogLevel::kError)) {
+    const EndpointInfo& info = serving.router->endpoint(endpoint);
+    serving.fault_limiters[endpoint]->Write(serving.log, LogLevel::kError,
+                                            "query of endpoint " + info.route +
+                                                " failed: " + std::string(out.message()) +
+                                                "; query: " + info.query);
   }
   return out;
 }
+
+}  // namespace
 
 std::string RenderRows(const EndpointInfo& info, const store::Rows& rows) {
   std::string out;
@@ -100,91 +100,67 @@ std::string RenderRows(const EndpointInfo& info, const store::Rows& rows) {
   return out;
 }
 
-namespace {
-
-// LimitsFor gives each endpoint of `router` its caps: its own, else the global ones.
-std::vector<store::QueryLimits> LimitsFor(const Router& router, const ApiOptions& options) {
-  std::vector<store::QueryLimits> limits(router.endpoint_count());
-  for (size_t i = 0; i < limits.size(); ++i) {
-    const EndpointInfo& info = router.endpoint(i);
-    // The Router keeps options.endpoints' order; the route check guards against a loader
-    // given other options than its router was built from (then the global caps apply).
-    const EndpointOptions* ep =
-        i < options.endpoints.size() && options.endpoints[i].route == info.route
-            ? &options.endpoints[i]
-            : nullptr;
-    limits[i].max_rows = ep != nullptr ? ep->max_rows.value_or(options.max_rows) : options.max_rows;
-    limits[i].max_bytes =
-        ep != nullptr ? ep->max_body.value_or(options.max_body) : options.max_body;
-    limits[i].first_row_only = info.result == ResultShape::kOne;
-  }
-  return limits;
-}
-
-}  // namespace
-
 StoreLoader::StoreLoader(std::shared_ptr<const Router> router, store::Store& store,
                          const Clock& clock, const ApiOptions& options)
-    : router_(std::move(router)),
-      store_(store),
-      clock_(clock),
-      timing_{options.grace, options.negative_ttl, options.store_timeout},
-      limits_(
-          std::make_shared<const std::vector<store::QueryLimits>>(LimitsFor(*router_, options))),
-      faults_(std::make_shared<Faults>(options.logger, router_->endpoint_count())) {}
+    : StoreLoader(MakeLiveServing(std::move(router), options), store, clock) {}
+
+StoreLoader::StoreLoader(std::shared_ptr<LiveServing> serving, store::Store& store,
+                         const Clock& clock)
+    : serving_(std::move(serving)), store_(store), clock_(clock) {}
 
 uint32_t StoreLoader::GroupOf(std::string_view key) const {
-  return static_cast<uint32_t>(router_->EndpointOfKey(key).value_or(0));
+  const std::shared_ptr<const Serving> s = serving_->Current();
+  const std::optional<size_t> i = s->router->EndpointOfKey(key);
+  return i ? s->router->endpoint(*i).group : 0;
 }
 
 void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallback done) {
-  Result<RouteMatch> match = router_->MatchKey(key);
+  std::shared_ptr<const Serving> serving = serving_->Current();
+  Result<RouteMatch> match = serving->router->MatchKey(key);
   if (!match.ok()) {
     done(match.status(), cache::Keep::kMain);
     return;
   }
   const size_t endpoint = match->endpoint;
-  const size_t statement = router_->endpoint(endpoint).statement;
+  const size_t statement = serving->router->endpoint(endpoint).statement;
   // The store measures deadlines on the real steady clock, not on the injected Clock (which
   // governs entry lifetimes and, in tests, stands still at an arbitrary point).
-  const TimePoint deadline = std::chrono::steady_clock::now() + timing_.store_timeout;
+  const TimePoint deadline = std::chrono::steady_clock::now() + serving->store_timeout;
   // The callback runs on a store thread, possibly after this call returns: it owns the
-  // router, the key, `done` and the fault log, and borrows only the clock.
-  const store::QueryLimits& limits = (*limits_)[endpoint];
-  store_.Query(statement, std::move(match->values), limits, deadline,
-               [router = router_, endpoint, clock = &clock_, timing = timing_, faults = faults_,
-                max_body = limits.max_bytes, key = std::move(key),
-                done = std::move(done)](Result<store::Rows> rows) mutable {
-                 if (!rows.ok()) {
-                   done(faults->ForClient(router->endpoint(endpoint), endpoint, rows.status()),
-                        cache::Keep::kMain);
-                   return;
-                 }
-                 const EndpointInfo& info = router->endpoint(endpoint);
-                 cache::EntryOptions o;
-                 o.key = std::move(key);
-                 o.created = clock->Now();
-                 std::string body = RenderRows(info, *rows);
-                 if (body.size() > max_body) {  // the store counted cells; this is the JSON
-                   done(faults->ForClient(info, endpoint,
-                                          store::AnswerTooLarge(std::to_string(body.size()) +
-                                                                " bytes of JSON, over " +
-                                                                std::to_string(max_body))),
-                        cache::Keep::kMain);
-                   return;
-                 }
-                 Duration ttl = info.ttl;
-                 if (body.empty()) {  // result one, no row: remember the absence briefly
-                   o.kind = cache::EntryKind::kNotFound;
-                   o.body = http::ErrorBody(404, "not found");
-                   ttl = std::min(ttl, timing.negative_ttl);
-                 } else {
-                   o.body = Bytes::Copy(body);  // exactly sized: `body` may have spare room
-                 }
-                 o.fresh_until = o.created + ttl;
-                 o.stale_until = o.fresh_until + timing.grace;
-                 done(cache::Entry::Make(std::move(o)), cache::Keep::kMain);
-               });
+  // snapshot (router, policy, fault log), the key and `done`, and borrows only the clock.
+  const store::QueryLimits limits = serving->limits[endpoint];
+  store_.Query(
+      statement, std::move(match->values), limits, deadline,
+      [serving = std::move(serving), endpoint, clock = &clock_, max_body = limits.max_bytes,
+       key = std::move(key), done = std::move(done)](Result<store::Rows> rows) mutable {
+        if (!rows.ok()) {
+          done(ForClient(*serving, endpoint, rows.status()), cache::Keep::kMain);
+          return;
+        }
+        const EndpointInfo& info = serving->router->endpoint(endpoint);
+        cache::EntryOptions o;
+        o.key = std::move(key);
+        o.created = clock->Now();
+        std::string body = RenderRows(info, *rows);
+        if (body.size() > max_body) {  // the store counted cells; this is the JSON
+          done(ForClient(*serving, endpoint,
+                         store::AnswerTooLarge(std::to_string(body.size()) +
+                                               " bytes of JSON, over " + std::to_string(max_body))),
+               cache::Keep::kMain);
+          return;
+        }
+        Duration ttl = info.ttl;
+        if (body.empty()) {  // result one, no row: remember the absence briefly
+          o.kind = cache::EntryKind::kNotFound;
+          o.body = http::ErrorBody(404, "not found");
+          ttl = std::min(ttl, serving->negative_ttl);
+        } else {
+          o.body = Bytes::Copy(body);  // exactly sized: `body` may have spare room
+        }
+        o.fresh_until = o.created + ttl;
+        o.stale_until = o.fresh_until + serving->grace;
+        done(cache::Entry::Make(std::move(o)), cache::Keep::kMain);
+      });
 }
 
 }  // namespace shoal::api

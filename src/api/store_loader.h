@@ -30,10 +30,14 @@
 // key that does not parse is InvalidArgument (keys come from the Router, so that is a peer's
 // or our bug).
 //
-// Ownership: shares the Router; borrows the Store and the Clock, which must outlive every
+// Reload: the StoreLoader reads the endpoints and the load policy from a LiveServing
+// (serving.h), which a config reload replaces. A load takes the snapshot current when it
+// starts and keeps it to the end (its query, caps, ttl and grace are that snapshot's).
+//
+// Ownership: shares the LiveServing; borrows the Store and the Clock, which must outlive every
 // load (ReadThrough::Shutdown waits for loads, and cli destroys it before the store and
-// clock). The query callback owns what it uses (router, key, callback) and never touches
-// the StoreLoader itself. Thread-safety: thread-safe.
+// clock). The query callback owns what it uses (the snapshot, key, callback) and never
+// touches the StoreLoader itself. Thread-safety: thread-safe.
 #pragma once
 
 #include <memory>
@@ -42,6 +46,7 @@
 
 #include "api/endpoint.h"
 #include "api/router.h"
+#include "api/serving.h"
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/logger.h"
@@ -69,38 +74,22 @@ class StoreLoader final : public cache::Loader {
 
   // Used from `options`: the timing knobs (grace, negative_ttl, store_timeout), the logger,
   // and the answer caps (max_rows, max_body, and each endpoint's own). REQUIRES: `options` is
-  // what `router` was built from (endpoints in the same order).
+  // what `router` was built from (endpoints in the same order). The endpoints never change.
   StoreLoader(std::shared_ptr<const Router> router, store::Store& store, const Clock& clock,
               const ApiOptions& options);
+  // Reads the endpoints and policy from `serving`, which a reload may replace.
+  StoreLoader(std::shared_ptr<LiveServing> serving, store::Store& store, const Clock& clock);
 
   void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
-  // GroupOf is the key's endpoint index (Router::EndpointOfKey; 0 for a key of no endpoint),
-  // so that PurgeLocal invalidates one endpoint with ReadThrough::PurgeGroup.
+  // GroupOf is the purge group of the key's endpoint (EndpointInfo::group, by
+  // Router::EndpointOfKey in the current snapshot; 0 for a key of no endpoint), so that
+  // PurgeLocal invalidates one endpoint with ReadThrough::PurgeGroup.
   uint32_t GroupOf(std::string_view key) const override;
 
  private:
-  struct Timing {
-    Duration grace;
-    Duration negative_ttl;
-    Duration store_timeout;
-  };
-
-  const std::shared_ptr<const Router> router_;
+  const std::shared_ptr<LiveServing> serving_;
   store::Store& store_;
   const Clock& clock_;
-  const Timing timing_;
-  // QueryLimits per endpoint (index as in the Router), fixed at construction.
-  const std::shared_ptr<const std::vector<store::QueryLimits>> limits_;
-  // Shared with the query callbacks, which may run after a Load returns (never after the
-  // StoreLoader is gone: see Ownership above; shared anyway so the callback owns what it uses).
-  struct Faults {
-    Faults(Logger* logger, size_t endpoints);
-    // ForClient is StoreErrorForClient(status), logging an Internal one (rate-limited).
-    Status ForClient(const EndpointInfo& info, size_t endpoint, const Status& status);
-    Log log;
-    std::vector<std::unique_ptr<LogLimiter>> limiters;  // one per endpoint
-  };
-  const std::shared_ptr<Faults> faults_;
 };
 
 }  // namespace shoal::api

@@ -77,7 +77,7 @@ class Cache {
   // as needed. Returns false (and keeps nothing) when the entry alone exceeds a shard's share
   // of the budget. Groups are taken modulo kMaxGroups (groups that share a slot purge
   // together); a shard keeps 16 bytes for each group up to the largest it has seen, so groups
-  // should be small numbers (the api's are endpoint indexes).
+  // should be small numbers (the api's number the configured routes, from 1).
   bool Insert(EntryPtr entry, uint32_t group = 0);
   static constexpr uint32_t kMaxGroups = 65536;
 

@@ -44,8 +44,11 @@ class Loader {
   virtual bool IsLocal(std::string_view /*key*/) const { return true; }
 
   // GroupOf is the purge group of `key` (Cache::Insert, ReadThrough::PurgeGroup): the api's
-  // endpoint index, so that one endpoint's entries can be invalidated at once. The same key
-  // must always get the same group. Pure and cheap; takes no lock. Default: one group, 0.
+  // endpoint's group (numbered by route, stable across reloads), so that one endpoint's
+  // entries can be invalidated at once. The same key must get the same group as long as the
+  // endpoints do not change (a config reload purges the groups whose keys it moves). Cheap;
+  // takes no lock but a leaf one (the api's copies its endpoint snapshot under one), never one
+  // a LoadCallback may hold. Default: one group, 0.
   virtual uint32_t GroupOf(std::string_view /*key*/) const { return 0; }
 
   // Load calls `done` exactly once, on any thread, possibly before returning.

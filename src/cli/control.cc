@@ -4,13 +4,15 @@
 
 namespace shoal::cli {
 
-cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<const api::Router> router) {
-  return [router = std::move(router)](cache::ReadThrough& rt,
-                                      const cluster::PurgeTarget& t) -> Result<uint64_t> {
+cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<api::LiveServing> serving) {
+  return [serving = std::move(serving)](cache::ReadThrough& rt,
+                                        const cluster::PurgeTarget& t) -> Result<uint64_t> {
+    const std::shared_ptr<const api::Router> router = serving->Current()->router;
     if (t.kind == cluster::PurgeKind::kAll) {  // a purge catch-up's flush: every endpoint
-      uint64_t n = rt.PurgeGroup(0);           // group 0 also holds keys of no endpoint
-      for (size_t i = 1; i < router->endpoint_count(); ++i) {
-        n += rt.PurgeGroup(static_cast<uint32_t>(i));
+      uint64_t n = rt.PurgeGroup(0);           // group 0: keys of no endpoint
+      // Groups of endpoints a reload removed were purged by that reload.
+      for (size_t i = 0; i < router->endpoint_count(); ++i) {
+        n += rt.PurgeGroup(router->endpoint(i).group);
       }
       return n;
     }
@@ -20,9 +22,9 @@ cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<const api::Router> ro
   };
 }
 
-NodeControl::NodeControl(std::shared_ptr<const api::Router> router,
+NodeControl::NodeControl(std::shared_ptr<api::LiveServing> serving,
                          cache::ReadThrough& read_through, cluster::Cluster* cluster)
-    : local_purge_(LocalPurgeFor(std::move(router))),
+    : local_purge_(LocalPurgeFor(std::move(serving))),
       read_through_(read_through),
       cluster_(cluster) {}
 
@@ -45,6 +47,11 @@ void NodeControl::Purge(api::PurgeScope scope, std::string text,
   cluster_->Purge(target, [done = std::move(done)](cluster::PurgeSummary s) {
     done(api::PurgeOutcome{s.removed, s.nodes, std::move(s.failed)});
   });
+}
+
+void NodeControl::Reload(std::function<void(api::ReloadOutcome)> done) {
+  if (!reload_) return api::Control::Reload(std::move(done));
+  reload_(std::move(done));
 }
 
 std::string NodeControl::Self() const { return cluster_ ? cluster_->self() : std::string(); }

@@ -1,6 +1,7 @@
 #include "cli/serve.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -17,9 +18,12 @@
 #include "cli/control.h"
 #include "cli/fd_budget.h"
 #include "cli/node_probes.h"
+#include "cli/reload.h"
 #include "cli/serve_metrics.h"
+#include "cli/signals.h"
 #include "cli/stats_document.h"
 #include "cli/stats_sampler.h"
+#include "cli/systemd_notify.h"
 #include "cli/timed_store.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
@@ -96,24 +100,29 @@ Config WithLogger(const Config& config, Logger* logger) {
 // WithPeerLimits returns the cluster's options with the bounds on an owner's entries (review
 // M1): no longer than the key's endpoint's ttl (any endpoint's, for a key that matches none),
 // servable at most cache.grace past it.
+// The closures read the endpoints of the current snapshot (a reload replaces it); the bounds
+// taken here (max_peer_ttl, peer_grace) stay those of the start.
 cluster::ClusterOptions WithPeerLimits(const Config& config,
-                                       const std::shared_ptr<const api::Router>& router) {
+                                       const std::shared_ptr<api::LiveServing>& serving) {
   cluster::ClusterOptions o = config.cluster;
+  const std::shared_ptr<const api::Router> router = serving->Current()->router;
   Duration longest{};
   for (size_t i = 0; i < router->endpoint_count(); ++i) {
     longest = std::max(longest, router->endpoint(i).ttl);
   }
   o.max_peer_ttl = longest;
   o.peer_grace = config.api.grace;
-  o.peer_ttl = [router](std::string_view key) -> std::optional<Duration> {
-    const std::optional<size_t> i = router->EndpointOfKey(key);
+  o.peer_ttl = [serving](std::string_view key) -> std::optional<Duration> {
+    const std::shared_ptr<const api::Serving> s = serving->Current();
+    const std::optional<size_t> i = s->router->EndpointOfKey(key);
     if (!i) return std::nullopt;
-    return router->endpoint(*i).ttl;
+    return s->router->endpoint(*i).ttl;
   };
-  // An endpoint purge raises its group's purge floor (StoreLoader::GroupOf: the index).
-  o.group_of_route = [router](std::string_view route) -> std::optional<uint32_t> {
-    for (size_t i = 0; i < router->endpoint_count(); ++i) {
-      if (router->endpoint(i).route == route) return static_cast<uint32_t>(i);
+  // An endpoint purge raises its group's purge floor (StoreLoader::GroupOf: the group).
+  o.group_of_route = [serving](std::string_view route) -> std::optional<uint32_t> {
+    const std::shared_ptr<const api::Serving> s = serving->Current();
+    for (size_t i = 0; i < s->router->endpoint_count(); ++i) {
+      if (s->router->endpoint(i).route == route) return s->router->endpoint(i).group;
     }
     return std::nullopt;
   };
@@ -141,13 +150,17 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     return 1;
   }
   std::unique_ptr<store::Store> store = std::move(backend->store);
-  std::shared_ptr<const api::Router> router = std::move(backend->router);
+  // Before everything that keeps metric pointers: it is destroyed last.
+  metrics::Registry registry;
+  // Every reader of the endpoints goes through this one snapshot, which a reload replaces
+  // (with the endpoints' metric series: endpoint_metrics.h).
+  const std::shared_ptr<api::LiveServing> serving =
+      api::MakeLiveServing(std::move(backend->router), config.api, &registry);
 
   const Clock& clock = SystemClock::Get();
   // Readiness, the store probe, sd_notify, shoal_ready and shoal_build_info (node_probes.h).
   NodeProbes probes(config, clock);
   store = probes.Observe(std::move(store));
-  metrics::Registry registry;
   // The hot cache's bytes come out of the budget: cache.memory is the whole.
   cache::Cache cache({.capacity_bytes = config.cache_memory - config.hot_memory});
   std::unique_ptr<cache::Cache> hot;
@@ -156,25 +169,25 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   }
   TimedStore timed_store(*store, *registry.GetHistogram("shoal_store_query_duration_seconds",
                                                         "Time from a query to its rows"));
-  api::StoreLoader store_loader(router, timed_store, clock, config.api);
+  api::StoreLoader store_loader(serving, timed_store, clock);
   cache::Loader* loader = &store_loader;
   std::unique_ptr<rpc::Runtime> runtime;
   std::unique_ptr<cluster::Cluster> cluster;
   const PeerMetrics peer_metrics(registry);
   if (config.clustered) {
     runtime = std::make_unique<rpc::Runtime>(config.rpc_threads, logger.get());
-    cluster::ClusterOptions options = WithPeerLimits(config, router);
+    cluster::ClusterOptions options = WithPeerLimits(config, serving);
     options.on_peer_get = [&peer_metrics](const std::string& peer, Duration d, bool answered) {
       peer_metrics.Observe(peer, d, answered);
     };
     cluster = std::make_unique<cluster::Cluster>(std::move(options), *runtime, store_loader, clock,
-                                                 LocalPurgeFor(router));
+                                                 LocalPurgeFor(serving));
     loader = cluster.get();
   }
   cache::ReadThrough read_through(cache, *loader, clock, config.read_through, hot.get());
   // GET /_shoal/stats: the sampler's thread reads the counters once a second (from Start to
   // Stop, below); the document is made per request from its ring.
-  const NodeStats node_stats(NodeParts{.router = [router] { return router; },
+  const NodeStats node_stats(NodeParts{.router = [&serving] { return serving->Current()->router; },
                                        .registry = &registry,
                                        .cache = &cache,
                                        .hot = hot.get(),
@@ -184,12 +197,20 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
                                        .started = std::chrono::steady_clock::now()});
   StatsSampler sampler([&node_stats] { return node_stats.ReadSample(); });
   const auto stats = [&node_stats, &sampler] { return node_stats.Render(sampler); };
-  NodeControl control(router, read_through, cluster.get());
-  api::Admin admin(config.admin, router, control);
+  NodeControl control(serving, read_through, cluster.get());
+  api::Admin admin(config.admin, serving, control);
+  // SIGHUP and POST /_shoal/reload re-read the config file (reload.h).
+  Reloader reloader(config, {serving.get(), store.get(), &read_through, &admin, logger.get()},
+                    &registry);
+  control.SetReload([&reloader](std::function<void(api::ReloadOutcome)> done) {
+    reloader.Request(std::move(done));
+  });
+  // systemd (Type=notify) hears of each reload: RELOADING=1, then READY=1 whatever the outcome.
+  reloader.SetNotify([] { NotifyReloading(); }, [] { NotifyReady(); });
   // With admin.listen, purge, peers and metrics move to their own listener (admin_handler.h).
   const bool admin_listener = !config.admin.listen.empty();
   api::Api api(
-      router, read_through, cache, clock, &registry, &admin,
+      serving, read_through, cache, clock, &registry, &admin,
       api::InternalRoutes{
           .admin = !admin_listener, .metrics_max_age = config.metrics_cache, .stats = stats});
   if (cluster) {
@@ -249,6 +270,11 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   }
   server.StopOnSignals(probes.OnSignal());
   sampler.Start();
+  // The operator's other signals, on a thread of their own (signals.h): one watcher for all;
+  // further ones (SIGUSR1: reopen log files) are registered here too, before Start.
+  SignalWatcher signals;
+  signals.On(SIGHUP, [&reloader] { (void)reloader.Reload(); });
+  signals.Start();
 
   const std::string url = "http://" + config.http.host + ":" + std::to_string(server.port());
   std::fprintf(stderr, "shoal: serving %zu endpoints from %s on %s\n", config.api.endpoints.size(),
@@ -266,6 +292,8 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     admin_server->Stop();
     admin_thread.join();
   }
+  signals.Stop();
+  reloader.Stop();
   sampler.Stop();
   probes.Stop();  // before the cluster its membership check reads, and the store it probes
   read_through.Shutdown();

@@ -16,6 +16,9 @@
 // Operations (node_probes.h): GET /_shoal/ready on both listeners, a store probe thread,
 // sd_notify READY=1 once serving and STOPPING=1 at the first signal, which also turns
 // readiness off; http.drain_delay later the drain begins.
+// Reload: SIGHUP (a SignalWatcher, signals.h) and POST /_shoal/reload re-read the config file
+// and apply what can change live (reload.h); every reader of the endpoints shares one
+// api::LiveServing (api/serving.h).
 // Shutdown order: the server drains (requests in flight are answered), then the admin
 // listener, then the stats sampler and the store probe stop, then ReadThrough waits for its
 // loads, then the store stops its threads; objects are destroyed after that.

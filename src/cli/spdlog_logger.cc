@@ -1,5 +1,6 @@
 #include "cli/spdlog_logger.h"
 
+#include <atomic>
 #include <string>
 
 #include <spdlog/logger.h>
@@ -41,7 +42,14 @@ class SpdLogger final : public Logger {
     logger_.flush_on(spdlog::level::trace);  // stderr is unbuffered anyway; keep lines whole
   }
 
-  bool Enabled(LogLevel level) const override { return level >= min_ && level != LogLevel::kOff; }
+  bool Enabled(LogLevel level) const override {
+    return level >= min_.load(std::memory_order_relaxed) && level != LogLevel::kOff;
+  }
+
+  void SetLevel(LogLevel level) {
+    min_.store(level, std::memory_order_relaxed);
+    logger_.set_level(SpdLevel(level));  // spdlog's level is atomic too
+  }
 
   void Write(LogLevel level, std::string_view component, std::string_view message) override {
     std::string line;
@@ -66,7 +74,7 @@ class SpdLogger final : public Logger {
   }
 
  private:
-  const LogLevel min_;
+  std::atomic<LogLevel> min_;  // a reload may change it (SetLogLevel)
   const LogFormat format_;
   spdlog::logger logger_;
 };
@@ -81,6 +89,13 @@ std::optional<LogFormat> ParseLogFormat(std::string_view text) {
 
 std::unique_ptr<Logger> MakeLogger(const LogOptions& options) {
   return std::make_unique<SpdLogger>(options);
+}
+
+bool SetLogLevel(Logger& logger, LogLevel level) {
+  auto* spd = dynamic_cast<SpdLogger*>(&logger);
+  if (spd == nullptr) return false;
+  spd->SetLevel(level);
+  return true;
 }
 
 }  // namespace shoal::cli

@@ -5,6 +5,7 @@
 //   text  2026-12-05T21:04:05.123+00:00 warn  [cassandra] 10.0.0.3:9042 down: connection reset
 //   json  {"time":"2026-12-05T21:04:05.123+00:00","level":"warn","component":"cassandra",
 //          "msg":"10.0.0.3:9042 down: connection reset"}      (one line; for log shippers)
+// The level may change while the process runs (SetLogLevel, on a config reload).
 // Thread-safe (spdlog's _mt sink serialises writes).
 #pragma once
 
@@ -28,5 +29,9 @@ struct LogOptions {
 
 // MakeLogger returns a Logger writing to stderr at `options.level` and above.
 std::unique_ptr<Logger> MakeLogger(const LogOptions& options);
+
+// SetLogLevel changes the level of a Logger that MakeLogger made (lines from then on);
+// false, changing nothing, for any other Logger.
+bool SetLogLevel(Logger& logger, LogLevel level);
 
 }  // namespace shoal::cli

@@ -32,6 +32,20 @@ TEST(SpdLoggerTest, LevelFiltersLines) {
             "");
 }
 
+// A config reload changes the level of the running logger.
+TEST(SpdLoggerTest, SetLogLevelChangesTheLevelOfALoggerMadeByMakeLogger) {
+  std::unique_ptr<Logger> logger = MakeLogger({});
+  EXPECT_FALSE(logger->Enabled(LogLevel::kDebug));
+  ASSERT_TRUE(SetLogLevel(*logger, LogLevel::kDebug));
+  EXPECT_TRUE(logger->Enabled(LogLevel::kDebug));
+  testing::internal::CaptureStderr();
+  logger->Write(LogLevel::kDebug, "reload", "now visible");
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("[reload] now visible"), std::string::npos);
+  ASSERT_TRUE(SetLogLevel(*logger, LogLevel::kError));
+  EXPECT_FALSE(logger->Enabled(LogLevel::kWarn));
+  EXPECT_FALSE(SetLogLevel(NullLogger(), LogLevel::kDebug)) << "not one of ours";
+}
+
 TEST(SpdLoggerTest, JsonLinesAreJsonEvenWithQuotesInTheMessage) {
   const std::string line = Written({.level = LogLevel::kInfo, .format = LogFormat::kJson},
                                    LogLevel::kError, "api", "query \"SELECT\" failed\n\tat x");

@@ -264,6 +264,15 @@ Result<StatementInfo> SqliteStore::Prepare(std::string_view query) {
     }
   }
   MutexLock lock(mu_);
+  // A config reload prepares every endpoint's query again: the same text with the same shape
+  // reuses its statement (and each worker's compiled copy), so statements_ grows only with
+  // queries not seen before. The check above ran anyway: a changed schema is still refused.
+  for (const auto& known : statements_) {
+    if (known->text == statement->text && known->info.params == info.params &&
+        known->info.columns == info.columns) {
+      return known->info;
+    }
+  }
   info.id = statements_.size();
   StatementInfo result = info;
   statements_.push_back(std::move(statement));

@@ -6,6 +6,8 @@
 // handed to its thread and used by that thread alone until it closes it; a connection is never
 // used by two threads. Every worker compiles each registered statement once, the first time it
 // runs it, and keeps the sqlite3_stmt for the life of the store (reset and rebound per query).
+// Preparing a text already registered, with the same parameters and columns, returns its id
+// (a config reload prepares every query again).
 //
 // Queueing: Query puts a job in one bounded FIFO (SqliteOptions::queue_limit) shared by the
 // workers. A job whose deadline passed while it waited is answered DeadlineExceeded without

@@ -159,6 +159,22 @@ TEST_F(SqliteStoreTest, BindsEveryValueType) {
   EXPECT_EQ(row[6], Value(Bytes("text")));
 }
 
+// A config reload prepares the same queries again: they keep their statements.
+TEST_F(SqliteStoreTest, PreparingTheSameQueryAgainReusesItsStatement) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto a = store->Prepare("SELECT id FROM items WHERE id = :id");
+  auto b = store->Prepare("SELECT id, name FROM items WHERE id = :id");
+  auto c = store->Prepare("SELECT id FROM items WHERE id = :id");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->id, c->id);
+  EXPECT_NE(a->id, b->id);
+  auto rows = QuerySync(*store, c->id, {int64_t{11}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0][0], Value(int64_t{11}));
+}
+
 TEST_F(SqliteStoreTest, ReportsParamsInBindingOrderAndColumnsByName) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);

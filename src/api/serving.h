@@ -1,0 +1,62 @@
+// Serving: what the api serves with, as one immutable snapshot that a config reload replaces
+// whole: the Router (the endpoint table) and the api section's load policy (grace,
+// negative_ttl, store_timeout, the answer caps per endpoint).
+//
+// One LiveServing (base/swappable.h) is shared by everything that reads the endpoints: the Api
+// (hit path: LiveServing::Read, no lock and no shared write while nothing changed), the
+// StoreLoader, the Admin and, in cli, the purge closure and the cluster's per-key closures
+// (LiveServing::Current). A request takes one snapshot when it starts and keeps it: a hit
+// answers from the Router it matched with; a miss's load runs the query of the snapshot it
+// took, and its callback owns that snapshot. A reload (cli/reload.h) builds the next Serving
+// beside the current one and Sets it; nothing in flight is dropped.
+//
+// Thread-safety: a Serving is immutable (its LogLimiters are thread-safe); LiveServing is
+// thread-safe.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "api/endpoint.h"
+#include "api/endpoint_metrics.h"
+#include "api/router.h"
+#include "base/clock.h"
+#include "base/logger.h"
+#include "base/swappable.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+
+namespace shoal::api {
+
+struct Serving {
+  std::shared_ptr<const Router> router;
+  // The load policy of ApiOptions (store_loader.h).
+  Duration grace{};
+  Duration negative_ttl{};
+  Duration store_timeout{};
+  // Per endpoint of `router` (same index): the caps of its queries (its own max_rows and
+  // max_body, else ApiOptions'), and the limiter of its query-failure log lines.
+  std::vector<store::QueryLimits> limits;
+  std::vector<std::unique_ptr<LogLimiter>> fault_limiters;
+  Log log;  // component "api"
+  // The per-endpoint series, indexed like `router`'s endpoints (a route kept by a reload keeps
+  // its series); null without a Registry.
+  std::shared_ptr<const EndpointMetrics> metrics;
+};
+
+using LiveServing = Swappable<Serving>;
+
+// MakeServing builds the snapshot for `router`, with its endpoints' series in `registry` when
+// one is given (it must outlive the snapshot). REQUIRES: `options` is what `router` was built
+// from (endpoints in the same order; else the global caps apply to an endpoint whose route
+// differs).
+std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
+                                           const ApiOptions& options,
+                                           metrics::Registry* registry = nullptr);
+
+// MakeLiveServing is a LiveServing holding MakeServing(router, options).
+std::shared_ptr<LiveServing> MakeLiveServing(std::shared_ptr<const Router> router,
+                                             const ApiOptions& options,
+                                             metrics::Registry* registry = nullptr);
+
+}  // namespace shoal::api
