@@ -59,6 +59,29 @@ void Inc(metrics::Counter* counter) {
   if (counter != nullptr) counter->Add();
 }
 
+// ResultOf is the access log's and the metrics' name for how the cache answered.
+http::CacheResult ResultOf(cache::Source source) {
+  switch (source) {
+    case cache::Source::kHit:
+      return http::CacheResult::kHit;
+    case cache::Source::kStale:
+    case cache::Source::kStaleIfError:
+      return http::CacheResult::kStale;
+    case cache::Source::kMiss:
+      return http::CacheResult::kMiss;
+    case cache::Source::kPeer:
+      return http::CacheResult::kPeer;
+  }
+  return http::CacheResult::kMiss;
+}
+
+// Labelled stamps an answer for a configured route with what the access log reports.
+http::Response Labelled(http::Response r, std::string_view route, std::string_view owner) {
+  r.route = route;
+  r.owner_node = owner;
+  return r;
+}
+
 int64_t WholeSeconds(Duration d) {
   if (d <= Duration::zero()) return 0;
   return std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -182,11 +205,13 @@ struct Api::Shared {
     r.max_age = WholeSeconds(entry->fresh_until() - now);
     r.age = WholeSeconds(now - entry->created());
     r.vary_accept_encoding = true;
+    r.cache_result = ResultOf(source);
     switch (source) {
       case cache::Source::kHit:
         r.cache_status = "HIT";
         break;
       case cache::Source::kMiss:
+      case cache::Source::kPeer:
         r.cache_status = "MISS";
         break;
       case cache::Source::kStale:
@@ -298,9 +323,11 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     Inc(s.requests_unrouted);
     return exchange.Reply(s.NotFound());
   }
+  // Interned: valid after a reload replaced the Router, for as long as an answer waits.
+  const std::string_view route_name = s.router->endpoint(*route).interned_route;
   if (!IsGetOrHead(request)) {
     Inc(s.requests_unrouted);
-    return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
+    return exchange.Reply(Labelled(http::MethodNotAllowed(kAllowedMethods), route_name, {}));
   }
   Inc(s.requests_endpoint);
 
@@ -308,8 +335,11 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // has grown to the longest key seen; the route is walked once (FindRoute above).
   thread_local std::string key;
   if (Status st = s.router->KeyFor(*route, path, request.query, &key); !st.ok()) {
-    return exchange.Reply(s.Error(st));
+    return exchange.Reply(Labelled(s.Error(st), route_name, {}));
   }
+  // The owner costs a ring lookup in a cluster: asked only for the access log.
+  const std::string_view owner =
+      request.access_logged ? s.read_through->OwnerOf(key) : std::string_view();
 
   const bool gzip_ok = AcceptsGzip(request.HeaderValue("Accept-Encoding"));
   const std::string_view if_none_match = request.HeaderValue("If-None-Match");
@@ -318,7 +348,8 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   TimePoint now;
   if (cache::EntryPtr entry = s.read_through->Lookup(key, &source, &now)) {
     Inc(source == cache::Source::kHit ? s.hits : s.stale);
-    return exchange.Reply(s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now));
+    return exchange.Reply(Labelled(
+        s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now), route_name, owner));
   }
 
   Inc(s.misses);
@@ -328,15 +359,20 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // the reply and a copy of If-None-Match (the request's views die with Handle).
   s.read_through->Load(
       key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
-            start](Result<cache::EntryPtr> result, cache::Source src) {
+            start, route_name, owner](Result<cache::EntryPtr> result, cache::Source src) {
         const Shared& sh = *shared;
         if (sh.miss_latency != nullptr) {
           const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
               std::chrono::steady_clock::now() - start);
           sh.miss_latency->ObserveUs(static_cast<uint64_t>(std::max<int64_t>(0, us.count())));
         }
-        if (!result.ok()) return reply(sh.Error(result.status()));
-        reply(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()));
+        if (!result.ok()) {
+          http::Response error = Labelled(sh.Error(result.status()), route_name, owner);
+          error.cache_result = http::CacheResult::kMiss;  // a miss whose load failed
+          return reply(std::move(error));
+        }
+        reply(Labelled(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()),
+                       route_name, owner));
       });
 }
 

@@ -1,6 +1,7 @@
 #include "cli/serve.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -14,8 +15,10 @@
 #include "base/host_port.h"
 #include "cache/cache.h"
 #include "cache/read_through.h"
+#include "cli/access_log.h"
 #include "cli/control.h"
 #include "cli/fd_budget.h"
+#include "cli/signals.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
@@ -289,6 +292,12 @@ cluster::ClusterOptions WithPeerLimits(const Config& config,
   return o;
 }
 
+// WithAccessLog returns `o` reporting every answer to `sink` (null: no access log).
+http::ServerOptions WithAccessLog(http::ServerOptions o, http::AccessSink* sink) {
+  o.access_log = sink;
+  return o;
+}
+
 }  // namespace
 
 Status CheckAgainstStore(const Config& config) {
@@ -304,6 +313,16 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     std::fprintf(stderr, "shoal: %s\n", line.c_str());
   }
   const Config config = WithLogger(limited, logger.get());
+  // log.access: opened first, so that a path that cannot be opened stops the start at once.
+  std::unique_ptr<AccessLog> access_log;
+  if (!config.access_log.path.empty()) {
+    Result<std::unique_ptr<AccessLog>> opened = AccessLog::Open(config.access_log, logger.get());
+    if (!opened.ok()) {
+      std::fprintf(stderr, "shoal: %s\n", std::string(opened.status().message()).c_str());
+      return 1;
+    }
+    access_log = std::move(opened).value();
+  }
   Result<Backend> backend = OpenBackend(config);
   if (!backend.ok()) {
     std::fprintf(stderr, "shoal: %s\n", std::string(backend.status().message()).c_str());
@@ -361,7 +380,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
                    member.c_str(), dial.c_str());
     }
   }
-  http::Server server(config.http, api);
+  http::Server server(WithAccessLog(config.http, access_log.get()), api);
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "shoal: listen %s:%u: %s\n", config.http.host.c_str(), config.http.port,
                  std::string(s.message()).c_str());
@@ -374,7 +393,8 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   if (admin_listener) {
     admin_handler =
         std::make_unique<api::AdminHandler>(admin, registry, clock, config.metrics_cache);
-    admin_server = std::make_unique<http::Server>(config.admin_http, *admin_handler);
+    admin_server = std::make_unique<http::Server>(
+        WithAccessLog(config.admin_http, access_log.get()), *admin_handler);
     if (Status s = admin_server->Start(); !s.ok()) {
       std::fprintf(stderr, "shoal: admin.listen %s: %s\n", config.admin.listen.c_str(),
                    std::string(s.message()).c_str());
@@ -387,7 +407,20 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   ExposeStats(registry, cache, read_through, backend->queries, server);
   if (backend->expose) backend->expose(registry);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
+  if (access_log) ExposeAccessLog(registry, *access_log);
   server.StopOnSignals();
+  // The operator's other signals, on a thread of their own (signals.h); started before the
+  // serving line, so that no signal sent after it ends the process.
+  SignalWatcher signals;
+  signals.On(SIGUSR1, [&access_log, &logger] {
+    if (access_log) {
+      (void)access_log->Reopen();  // logs its own failure; the old file stays in use
+    } else {
+      Log(logger.get(), "access").Info("SIGUSR1: no access log file to reopen");
+    }
+  });
+  // (SIGHUP, the reload, registers here too, before Start.)
+  signals.Start();
 
   const std::string url = "http://" + config.http.host + ":" + std::to_string(server.port());
   std::fprintf(stderr, "shoal: serving %zu endpoints from %s on %s\n", config.api.endpoints.size(),
@@ -404,6 +437,8 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     admin_server->Stop();
     admin_thread.join();
   }
+  signals.Stop();
+  if (access_log) access_log->Stop();  // writes the lines still queued
   read_through.Shutdown();
   if (cluster) cluster->Stop();  // before the caches and the ReadThrough it serves from go
   if (runtime) runtime->Stop();

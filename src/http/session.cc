@@ -14,6 +14,10 @@
 // On the synchronous path nothing is allocated per request: the buffer, header vector, slot
 // strings and write buffer list keep their capacity; handler memory for the read and write
 // operations comes from Asio's per-thread recycling allocator.
+//
+// With an access log (http/access.h), each slot also keeps its request's text (method,
+// target, Referer, User-Agent, in strings that keep their capacity) and its arrival time; the
+// answer is handed to the sink in Flush, as it is serialized.
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -75,6 +79,9 @@ void ResetResponse(Response& r) {
   r.vary_accept_encoding = false;
   r.cache_status = {};
   r.extra_headers.clear();  // keeps its capacity
+  r.cache_result = CacheResult::kNone;
+  r.route = {};
+  r.owner_node = {};
   r.owner.reset();
 }
 
@@ -109,6 +116,7 @@ Session::Session(Loop* loop, asio::ip::tcp::socket socket, bool counted,
       open_connections_(loop->open_connections),
       counted_(counted),
       address_(std::move(address)),
+      access_log_(loop->options.access_log),
       parser_(loop->limits),
       slots_(std::max<size_t>(1, loop->options.pipeline_limit)) {
   const ServerOptions& o = loop->options;
@@ -123,13 +131,37 @@ Session::~Session() {
   if (address_) loop_->per_address->Release(*address_);
 }
 
+namespace {
+
+// ClientAddressOf returns the peer's address of `socket` as bytes; size 0 when unknown.
+ClientAddress ClientAddressOf(const asio::ip::tcp::socket& socket) {
+  ClientAddress a;
+  boost::system::error_code ec;
+  const asio::ip::tcp::endpoint remote = socket.remote_endpoint(ec);
+  if (ec) return a;
+  if (remote.address().is_v4()) {
+    const asio::ip::address_v4::bytes_type b = remote.address().to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), a.bytes.begin());
+    a.size = static_cast<unsigned char>(b.size());
+  } else {
+    const asio::ip::address_v6::bytes_type b = remote.address().to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), a.bytes.begin());
+    a.size = static_cast<unsigned char>(b.size());
+  }
+  return a;
+}
+
+}  // namespace
+
 void Session::Start() {
+  if (access_log_ != nullptr) client_ = ClientAddressOf(socket_);
   now_ = CoarseNow();
   started_ = last_activity_ = now_;
   Read();
 }
 
 void Session::StartRejected(const Bytes& body) {
+  if (access_log_ != nullptr) client_ = ClientAddressOf(socket_);
   now_ = CoarseNow();
   started_ = last_activity_ = now_;
   any_byte_ = true;  // the 503 goes out at once, then the connection closes
@@ -191,7 +223,47 @@ Session::Slot& Session::Push() {
   slot.close_after = false;
   slot.http_1_0 = false;
   slot.deadline = now_ + loop_->options.request_timeout;
+  if (access_log_ != nullptr) {
+    // Precise time, not now_ (CoarseNow): the line's duration is measured from here.
+    slot.received = std::chrono::steady_clock::now();
+    slot.method.clear();  // strings keep their capacity
+    slot.target.clear();
+    slot.referer.clear();
+    slot.user_agent.clear();
+    slot.method_cut = slot.target_cut = slot.referer_cut = slot.user_agent_cut = false;
+  }
   return slot;
+}
+
+void Session::KeepForLog(Slot& slot) {
+  auto keep = [](std::string& to, bool& cut, std::string_view from, size_t max) {
+    cut = from.size() > max;
+    to.assign(from.substr(0, max));
+  };
+  keep(slot.method, slot.method_cut, request_.method_name, kAccessMethodMax);
+  keep(slot.target, slot.target_cut, request_.target, kAccessTargetMax);
+  keep(slot.referer, slot.referer_cut, request_.HeaderValue("Referer"), kAccessHeaderMax);
+  keep(slot.user_agent, slot.user_agent_cut, request_.HeaderValue("User-Agent"), kAccessHeaderMax);
+}
+
+void Session::LogAnswer(const Slot& slot) {
+  const Response& r = slot.response;
+  AccessRecord rec;
+  rec.duration = std::chrono::steady_clock::now() - slot.received;
+  rec.time = std::chrono::system_clock::now() -
+             std::chrono::duration_cast<std::chrono::system_clock::duration>(rec.duration);
+  rec.client = client_;
+  rec.method = {slot.method, slot.method_cut};
+  rec.target = {slot.target, slot.target_cut};
+  rec.referer = {slot.referer, slot.referer_cut};
+  rec.user_agent = {slot.user_agent, slot.user_agent_cut};
+  rec.http_1_0 = slot.http_1_0;
+  rec.status = r.status;
+  rec.bytes = slot.head_request || HasNoBody(r.status) ? 0 : r.body.size();
+  rec.cache = r.cache_result;
+  rec.route = r.route;
+  rec.owner = r.owner_node;
+  access_log_->Write(rec);
 }
 
 void Session::PushError(int status, std::string_view message) {
@@ -302,6 +374,10 @@ void Session::Process() {
     slot.head_request = request_.method == Method::kHead;
     slot.close_after = !request_.keep_alive;
     slot.http_1_0 = r.http_1_0;
+    if (access_log_ != nullptr) {
+      request_.access_logged = true;
+      KeepForLog(slot);
+    }
     parse_pos_ += r.consumed;
     completed = true;
     if (!request_.keep_alive) no_more_requests_ = true;
@@ -423,6 +499,7 @@ void Session::Flush() {
     const bool last = slot.close_after || (no_more_requests_ && n == count_);
     slot.close_after = last;
     SerializeHead(slot, last);
+    if (access_log_ != nullptr) LogAnswer(slot);
     write_bufs_.push_back(asio::buffer(slot.head));
     const int status = slot.response.status;
     if (!slot.head_request && !HasNoBody(status) && !slot.response.body.empty()) {
