@@ -1,16 +1,43 @@
 // Tests of the access-log hook (http/access.h) over real sockets: every answer the server
 // writes reaches the sink once, with its request's text, status, body bytes and timing; the
-// server's own answers (a malformed request) too; long values are cut to their bounds.
+// server's own answers (a malformed request) too; long values are cut to their bounds; and a
+// logged request allocates nothing on the loop once its connection has warmed up.
 #include "http/access.h"
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
+#include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "http/server_test_util.h"
+
+// Counting the server's allocations (every thread but the test's own client), to show that the
+// access log's copies reuse their memory. Replacing operator new would hide allocations from
+// the sanitizers' allocator, so the count (and its test) exists only in plain builds.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define SHOAL_COUNT_ALLOCATIONS 1
+namespace {
+std::atomic<bool> counting_allocations{false};
+std::atomic<int> server_allocations{0};
+thread_local bool client_thread = false;
+}  // namespace
+
+void* operator new(size_t size) {
+  if (counting_allocations.load(std::memory_order_relaxed) && !client_thread) {
+    server_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+#endif
 
 namespace shoal::http::test {
 namespace {
@@ -160,6 +187,65 @@ TEST_F(AccessTest, PipelinedAnswersAreReportedInOrder) {
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(k[static_cast<size_t>(i)].target, "/async?" + std::to_string(i));
 }
+
+#if defined(SHOAL_COUNT_ALLOCATIONS)
+// StaticHandler answers at once with a static body: the server's own path alone allocates.
+class StaticHandler final : public Handler {
+ public:
+  void Handle(const Request& /*request*/, Exchange& exchange) override {
+    Response r;
+    r.body = "static";
+    r.cache_result = CacheResult::kHit;
+    r.route = "/r/{id}";
+    exchange.Reply(std::move(r));
+  }
+};
+
+class CountingSink final : public AccessSink {
+ public:
+  void Write(const AccessRecord& r) override {
+    if (r.status == 200 && r.target.text.size() > 500) lines.fetch_add(1);
+  }
+  std::atomic<int> lines{0};
+};
+
+TEST(AccessCostTest, ALoggedRequestAllocatesNothingOnTheLoopOnceWarm) {
+  client_thread = true;  // this thread's allocations (the client's) are not the server's
+  StaticHandler handler;
+  CountingSink sink;
+  ServerOptions o;
+  o.port = 0;
+  o.threads = 1;
+  o.access_log = &sink;
+  Server server(o, handler);
+  ASSERT_TRUE(server.Start().ok());
+  std::thread run([&server] { server.Run(); });
+  {
+    Client c(server.port());
+    ASSERT_TRUE(c.connected());
+    const std::string request = "GET /r/1?" + std::string(600, 'q') +
+                                " HTTP/1.1\r\nHost: t\r\nReferer: http://r.example/\r\n"
+                                "User-Agent: " +
+                                std::string(200, 'u') + "\r\n\r\n";
+    for (int i = 0; i < 20; ++i) {  // warm: buffers and the slot's strings grow once
+      ASSERT_TRUE(c.Send(request));
+      ASSERT_EQ(c.Read().status, 200);
+    }
+    server_allocations = 0;
+    counting_allocations = true;
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE(c.Send(request));
+      ASSERT_EQ(c.Read().status, 200);
+    }
+    counting_allocations = false;
+  }
+  EXPECT_EQ(server_allocations.load(), 0);
+  EXPECT_EQ(sink.lines.load(), 220);
+  server.Stop();
+  run.join();
+  client_thread = false;
+}
+#endif
 
 }  // namespace
 }  // namespace shoal::http::test
