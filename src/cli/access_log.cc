@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -19,20 +20,23 @@ constexpr std::string_view kStdout = "stdout";
 // method, target, Referer, User-Agent. Route and owner are interned: their views are copied.
 struct Packed {
   std::chrono::system_clock::time_point time;
-  Duration duration;
-  uint64_t bytes;
+  Duration duration{};
+  uint64_t bytes = 0;
   std::string_view route;
   std::string_view owner;
-  int status;
-  uint16_t sizes[4];  // of the four texts
+  int status = 0;
+  uint16_t sizes[4] = {};  // of the four texts
   http::ClientAddress client;
-  unsigned char cuts;  // bit i: text i was cut
-  bool http_1_0;
-  http::CacheResult cache;
+  unsigned char cuts = 0;  // bit i: text i was cut
+  bool http_1_0 = false;
+  http::CacheResult cache = http::CacheResult::kNone;
 };
 static_assert(std::is_trivially_copyable_v<Packed>);
 
 constexpr size_t kTexts = 4;
+
+// ErrnoText is strerror's text for `err`, thread-safe.
+std::string ErrnoText(int err) { return std::generic_category().message(err); }
 
 uint16_t Size16(std::string_view s) {
   // The session cuts each text to at most kAccessTargetMax (1024) bytes; be safe anyway.
@@ -59,7 +63,7 @@ Result<std::unique_ptr<AccessLog>> AccessLog::Open(const AccessLogOptions& optio
     if (fd < 0) {
       const int err = errno;
       return Status::InvalidArgument(Where(options) + ": cannot open " + options.path +
-                                     " for appending: " + std::strerror(err));
+                                     " for appending: " + ErrnoText(err));
     }
   }
   return std::unique_ptr<AccessLog>(new AccessLog(options, fd, logger, limits));
@@ -183,7 +187,7 @@ void AccessLog::WriteOut(const std::string& text, uint64_t n) {
       lines_.fetch_add(written, std::memory_order_relaxed);
       dropped_.fetch_add(n - written, std::memory_order_relaxed);
       write_errors_.Write(log_, LogLevel::kError,
-                          "cannot write to " + options_.path + ": " + std::strerror(err) + "; " +
+                          "cannot write to " + options_.path + ": " + ErrnoText(err) + "; " +
                               std::to_string(n - written) + " lines lost");
       return;
     }
@@ -197,7 +201,7 @@ Status AccessLog::Reopen() {
   const int fd = OpenForAppend(options_.path);
   if (fd < 0) {
     const int err = errno;
-    const std::string message = "cannot reopen " + options_.path + ": " + std::strerror(err) +
+    const std::string message = "cannot reopen " + options_.path + ": " + ErrnoText(err) +
                                 "; still writing to the file open before";
     log_.Error(message);
     return Status::Unavailable(message);
