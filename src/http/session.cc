@@ -17,7 +17,7 @@
 //
 // With an access log (http/access.h), each slot also keeps its request's text (method,
 // target, Referer, User-Agent, in strings that keep their capacity) and its arrival time; the
-// answer is handed to the sink in Flush, as it is serialized.
+// answer is handed to the sink in Flush, as it is serialized (session_access.cc).
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -64,9 +64,6 @@ std::string_view HttpDate() {
   }
   return {text, length};
 }
-
-// Statuses whose responses never carry a body (RFC 9110 sections 6.4.1 and 15.4.5).
-bool HasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
 
 void ResetResponse(Response& r) {
   r.status = 200;
@@ -130,28 +127,6 @@ Session::~Session() {
   if (counted_) open_connections_->fetch_sub(1, std::memory_order_relaxed);
   if (address_) loop_->per_address->Release(*address_);
 }
-
-namespace {
-
-// ClientAddressOf returns the peer's address of `socket` as bytes; size 0 when unknown.
-ClientAddress ClientAddressOf(const asio::ip::tcp::socket& socket) {
-  ClientAddress a;
-  boost::system::error_code ec;
-  const asio::ip::tcp::endpoint remote = socket.remote_endpoint(ec);
-  if (ec) return a;
-  if (remote.address().is_v4()) {
-    const asio::ip::address_v4::bytes_type b = remote.address().to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), a.bytes.begin());
-    a.size = static_cast<unsigned char>(b.size());
-  } else {
-    const asio::ip::address_v6::bytes_type b = remote.address().to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), a.bytes.begin());
-    a.size = static_cast<unsigned char>(b.size());
-  }
-  return a;
-}
-
-}  // namespace
 
 void Session::Start() {
   if (access_log_ != nullptr) client_ = ClientAddressOf(socket_);
@@ -233,37 +208,6 @@ Session::Slot& Session::Push() {
     slot.method_cut = slot.target_cut = slot.referer_cut = slot.user_agent_cut = false;
   }
   return slot;
-}
-
-void Session::KeepForLog(Slot& slot) {
-  auto keep = [](std::string& to, bool& cut, std::string_view from, size_t max) {
-    cut = from.size() > max;
-    to.assign(from.substr(0, max));
-  };
-  keep(slot.method, slot.method_cut, request_.method_name, kAccessMethodMax);
-  keep(slot.target, slot.target_cut, request_.target, kAccessTargetMax);
-  keep(slot.referer, slot.referer_cut, request_.HeaderValue("Referer"), kAccessHeaderMax);
-  keep(slot.user_agent, slot.user_agent_cut, request_.HeaderValue("User-Agent"), kAccessHeaderMax);
-}
-
-void Session::LogAnswer(const Slot& slot) {
-  const Response& r = slot.response;
-  AccessRecord rec;
-  rec.duration = std::chrono::steady_clock::now() - slot.received;
-  rec.time = std::chrono::system_clock::now() -
-             std::chrono::duration_cast<std::chrono::system_clock::duration>(rec.duration);
-  rec.client = client_;
-  rec.method = {slot.method, slot.method_cut};
-  rec.target = {slot.target, slot.target_cut};
-  rec.referer = {slot.referer, slot.referer_cut};
-  rec.user_agent = {slot.user_agent, slot.user_agent_cut};
-  rec.http_1_0 = slot.http_1_0;
-  rec.status = r.status;
-  rec.bytes = slot.head_request || HasNoBody(r.status) ? 0 : r.body.size();
-  rec.cache = r.cache_result;
-  rec.route = r.route;
-  rec.owner = r.owner_node;
-  access_log_->Write(rec);
 }
 
 void Session::PushError(int status, std::string_view message) {

@@ -62,6 +62,12 @@ struct alignas(64) LoopCounters {
   std::atomic<uint64_t> buffer_bytes{0};  // a gauge: what the loop's sessions hold now
 };
 
+// HasNoBody: statuses whose responses never carry a body (RFC 9110 sections 6.4.1 and 15.4.5).
+inline bool HasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+// ClientAddressOf returns the peer's address of `socket` as bytes; size 0 when unknown.
+ClientAddress ClientAddressOf(const asio::ip::tcp::socket& socket);
+
 inline void Bump(std::atomic<uint64_t>& c) {
   c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
