@@ -50,10 +50,11 @@ using testing::TempDir;
 
 // ARecord is a hit on 127.0.0.1 at 2026-12-06T08:42:22.123456Z, 41 us long.
 http::AccessRecord ARecord() {
-  using namespace std::chrono;
+  using std::chrono::sys_days;
+  using std::chrono::year;
   http::AccessRecord r;
   r.time = sys_days{year{2026} / 12 / 6} + 8h + 42min + 22s + 123456us;
-  r.duration = microseconds(41);
+  r.duration = std::chrono::microseconds(41);
   r.client.size = 4;
   r.client.bytes[0] = 127;
   r.client.bytes[3] = 1;
