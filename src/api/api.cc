@@ -67,17 +67,27 @@ uint64_t Micros(Duration d) {
       std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
 }
 
-CacheCount CountOf(cache::Source source) {
+// ResultOf is the access log's and the metrics' name for how the cache answered.
+http::CacheResult ResultOf(cache::Source source) {
   switch (source) {
     case cache::Source::kHit:
-      return CacheCount::kHit;
+      return http::CacheResult::kHit;
     case cache::Source::kStale:
     case cache::Source::kStaleIfError:
-      return CacheCount::kStale;
+      return http::CacheResult::kStale;
     case cache::Source::kMiss:
-      break;
+      return http::CacheResult::kMiss;
+    case cache::Source::kPeer:
+      return http::CacheResult::kPeer;
   }
-  return CacheCount::kMiss;
+  return http::CacheResult::kMiss;
+}
+
+// Labelled stamps an answer for a configured route with what the access log reports.
+http::Response Labelled(http::Response r, std::string_view route, std::string_view owner) {
+  r.route = route;
+  r.owner_node = owner;
+  return r;
 }
 
 int64_t WholeSeconds(Duration d) {
@@ -182,7 +192,7 @@ struct Api::Shared {
 
   // Count records an answer of endpoint `i` of a snapshot in its per-endpoint series
   // (endpoint_metrics.h; `series` is the snapshot's, null without a Registry).
-  static void Count(const EndpointMetrics* series, size_t i, int status, CacheCount result,
+  static void Count(const EndpointMetrics* series, size_t i, int status, http::CacheResult result,
                     uint64_t duration_us) {
     if (series != nullptr) series->Count(i, status, result, duration_us);
   }
@@ -211,11 +221,13 @@ struct Api::Shared {
     r.max_age = WholeSeconds(entry->fresh_until() - now);
     r.age = WholeSeconds(now - entry->created());
     r.vary_accept_encoding = true;
+    r.cache_result = ResultOf(source);
     switch (source) {
       case cache::Source::kHit:
         r.cache_status = "HIT";
         break;
       case cache::Source::kMiss:
+      case cache::Source::kPeer:
         r.cache_status = "MISS";
         break;
       case cache::Source::kStale:
@@ -350,12 +362,14 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     Inc(s.requests_unrouted);
     return exchange.Reply(s.NotFound());
   }
+  // Interned: valid after a reload replaced the Router, for as long as an answer waits.
+  const std::string_view route_name = router.endpoint(*route).interned_route;
   // 405 and 400 answers do no I/O: the per-endpoint histogram takes them as 0 us rather
   // than read the clock for them.
   if (!IsGetOrHead(request)) {
     Inc(s.requests_unrouted);
-    Shared::Count(series, *route, 405, CacheCount::kNone, 0);
-    return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
+    Shared::Count(series, *route, 405, http::CacheResult::kNone, 0);
+    return exchange.Reply(Labelled(http::MethodNotAllowed(kAllowedMethods), route_name, {}));
   }
   Inc(s.requests_endpoint);
 
@@ -363,10 +377,13 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // has grown to the longest key seen; the route is walked once (FindRoute above).
   thread_local std::string key;
   if (Status st = router.KeyFor(*route, path, request.query, &key); !st.ok()) {
-    http::Response r = s.Error(st);
-    Shared::Count(series, *route, r.status, CacheCount::kNone, 0);
+    http::Response r = Labelled(s.Error(st), route_name, {});
+    Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
     return exchange.Reply(std::move(r));
   }
+  // The owner costs a ring lookup in a cluster: asked only for the access log.
+  const std::string_view owner =
+      request.access_logged ? s.read_through->OwnerOf(key) : std::string_view();
 
   const bool gzip_ok = AcceptsGzip(request.HeaderValue("Accept-Encoding"));
   const std::string_view if_none_match = request.HeaderValue("If-None-Match");
@@ -375,9 +392,10 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   TimePoint now;
   if (cache::EntryPtr entry = s.read_through->Lookup(key, &source, &now)) {
     Inc(source == cache::Source::kHit ? s.hits : s.stale);
-    http::Response r = s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now);
+    http::Response r = Labelled(s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now),
+                                route_name, owner);
     // Timed by the Clock that dated the lookup (steady time in production): one more read.
-    Shared::Count(series, *route, r.status, CountOf(source), Micros(s.clock->Now() - now));
+    Shared::Count(series, *route, r.status, r.cache_result, Micros(s.clock->Now() - now));
     return exchange.Reply(std::move(r));
   }
 
@@ -386,22 +404,24 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const TimePoint start = std::chrono::steady_clock::now();
   // The callback may run on a store thread after Handle returns: it owns the shared state,
   // the reply and a copy of If-None-Match (the request's views die with Handle).
-  s.read_through->Load(key, [shared = shared_, reply = exchange.Defer(), gzip_ok,
-                             inm = std::string(if_none_match), start, endpoint = *route,
-                             series = serving.metrics](Result<cache::EntryPtr> result,
-                                                       cache::Source src) {
-    const Shared& sh = *shared;
-    const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
-    if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
-    const bool loaded = result.ok();
-    http::Response r =
-        loaded ? sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now())
-               : sh.Error(result.status());
-    // A failed load went to the store too: a miss. (The lead maps helper A's
-    // http::CacheResult::kPeer to CacheCount::kPeer here.)
-    Shared::Count(series.get(), endpoint, r.status, loaded ? CountOf(src) : CacheCount::kMiss, us);
-    reply(std::move(r));
-  });
+  s.read_through->Load(
+      key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
+            start, endpoint = *route, series = serving.metrics, route_name,
+            owner](Result<cache::EntryPtr> result, cache::Source src) {
+        const Shared& sh = *shared;
+        const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
+        if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
+        http::Response r;
+        if (result.ok()) {
+          r = Labelled(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()),
+                       route_name, owner);
+        } else {
+          r = Labelled(sh.Error(result.status()), route_name, owner);
+          r.cache_result = http::CacheResult::kMiss;  // a miss whose load failed
+        }
+        Shared::Count(series.get(), endpoint, r.status, r.cache_result, us);
+        reply(std::move(r));
+      });
 }
 
 }  // namespace shoal::api

@@ -32,6 +32,12 @@
 //   a body                413 before it is read, except on POST/PUT of the admin endpoints
 //                         (MaxBody).
 //
+// For the access log and metrics (http::Response's unsent fields): an answer for a configured
+// route carries the route (EndpointInfo::interned_route) and the cache's part, CacheResult
+// hit, stale (stale-if-error too), miss (a failed load too) or peer (cache::Source::kPeer);
+// none for bad parameters, 405 and everything else. When the server logs the request
+// (Request::access_logged), it also names the key's owner node (ReadThrough::OwnerOf).
+//
 // Metrics (when a Registry is given): shoal_api_requests_{endpoint,internal,unrouted}_total,
 // shoal_api_{hits,stale,misses}_total, shoal_api_not_modified_total,
 // shoal_api_{client,server}_errors_total and the histogram shoal_api_miss_latency_seconds;

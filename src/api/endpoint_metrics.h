@@ -22,17 +22,15 @@
 #include <vector>
 
 #include "api/router.h"
+#include "http/handler.h"
 #include "metrics/metrics.h"
 
 namespace shoal::api {
 
-// CacheCount is a request's cache outcome as the per-endpoint series count it.
-enum class CacheCount : unsigned char { kHit, kStale, kMiss, kPeer, kNone };
-
 struct EndpointMetrics {
   struct One {
     std::array<metrics::Counter*, 4> code{};   // 2xx, 3xx, 4xx, 5xx
-    std::array<metrics::Counter*, 4> cache{};  // CacheCount kHit .. kPeer
+    std::array<metrics::Counter*, 4> cache{};  // http::CacheResult kHit .. kPeer
     metrics::Histogram* duration = nullptr;
   };
   std::vector<One> endpoints;  // indexed like the Router's endpoints
@@ -43,11 +41,12 @@ struct EndpointMetrics {
 
   // Count records one answer of endpoint `i` (REQUIRES: i < endpoints.size()): its status
   // class (1xx and others are not counted), its cache outcome and its duration.
-  void Count(size_t i, int status, CacheCount cache, uint64_t duration_us) const {
+  // `cache` is the answer's Response::cache_result (kNone: not counted in the cache series).
+  void Count(size_t i, int status, http::CacheResult cache, uint64_t duration_us) const {
     const One& e = endpoints[i];
     const int cls = status / 100 - 2;
     if (cls >= 0 && cls < 4) e.code[static_cast<size_t>(cls)]->Add();
-    if (cache != CacheCount::kNone) e.cache[static_cast<size_t>(cache)]->Add();
+    if (cache != http::CacheResult::kNone) e.cache[static_cast<size_t>(cache) - 1]->Add();
     e.duration->ObserveUs(duration_us);
   }
 };

@@ -18,4 +18,9 @@ inline constexpr size_t kLogEscapeMax = 200;
 
 std::string EscapeForLog(std::string_view text, size_t max = kLogEscapeMax);
 
+// AppendEscapedForLog appends all of `text` to `out`, escaped as EscapeForLog does (no length
+// limit); with `quote` set, '"' is written \x22 too, so that the text can stand between double
+// quotes (the access log's combined format, as nginx escapes it).
+void AppendEscapedForLog(std::string& out, std::string_view text, bool quote = false);
+
 }  // namespace shoal

@@ -1,4 +1,4 @@
-// Unit tests of EscapeForLog (base/log_escape.h).
+// Unit tests of EscapeForLog and AppendEscapedForLog (base/log_escape.h).
 #include "base/log_escape.h"
 
 #include <string>
@@ -27,6 +27,16 @@ TEST(LogEscapeTest, LongTextIsCutAndSaysHowLongItWas) {
   const std::string out = EscapeForLog(long_text, 10);
   EXPECT_EQ(out, "aaaaaaaaaa...(1000 bytes)");
   EXPECT_LE(EscapeForLog(std::string(5000, '\n')).size(), 4 * kLogEscapeMax + 32);
+}
+
+TEST(LogEscapeTest, AppendQuotedEscapesTheDoubleQuoteToo) {
+  std::string out = "x=";
+  AppendEscapedForLog(out, "say \"hi\"\n\\", /*quote=*/true);
+  EXPECT_EQ(out, "x=say \\x22hi\\x22\\x0a\\\\");
+  out.clear();
+  AppendEscapedForLog(out, "say \"hi\"");  // unquoted: as EscapeForLog
+  EXPECT_EQ(out, EscapeForLog("say \"hi\""));
+  EXPECT_EQ(out, "say \"hi\"");
 }
 
 }  // namespace

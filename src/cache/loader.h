@@ -23,7 +23,8 @@ enum class Scope : unsigned char {
              // each other (a known hang in groupcache's forks)
 };
 
-// Keep says where ReadThrough keeps a loaded entry on this node.
+// Keep says where ReadThrough keeps a loaded entry on this node. kHot and kNone mean the entry
+// is another node's answer: ReadThrough reports such a load as Source::kPeer.
 enum class Keep : unsigned char {
   kMain,  // the main cache: keys this node owns, or had to load itself
   kHot,   // the hot cache: a copy of another node's key that is asked for often here
@@ -50,6 +51,11 @@ class Loader {
   // takes no lock but a leaf one (the api's copies its endpoint snapshot under one), never one
   // a LoadCallback may hold. Default: one group, 0.
   virtual uint32_t GroupOf(std::string_view /*key*/) const { return 0; }
+
+  // OwnerOf names the node that owns `key` (its peer address, interned: base/interned.h, so
+  // the view stays valid for the process's lifetime), for the access log; "" when keys have
+  // no owner elsewhere (a single node). Cheap; thread-safe. Default: "".
+  virtual std::string_view OwnerOf(std::string_view /*key*/) const { return {}; }
 
   // Load calls `done` exactly once, on any thread, possibly before returning.
   // Thread-safe: called concurrently for different keys.

@@ -129,8 +129,9 @@ void ReadThrough::StartLoad(std::string key, Scope scope, bool side) {
 }
 
 void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep) {
-  Source source = Source::kMiss;
   const bool loaded = result.ok();  // else result may become an older entry, kept as it is
+  // An entry the loader says not to keep in the main cache is another node's answer.
+  Source source = loaded && keep != Keep::kMain ? Source::kPeer : Source::kMiss;
   if (!loaded) {
     load_errors_.fetch_add(1, std::memory_order_relaxed);
     // Stale-if-error: an older answer beats an error, within the configured window.

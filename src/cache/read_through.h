@@ -58,6 +58,8 @@ enum class Source : unsigned char {
   kStale,         // stale entry in memory; a refresh was started or is running
   kMiss,          // loaded (or joined a load) just now
   kStaleIfError,  // the load failed; an older entry was served instead
+  kPeer,          // loaded just now from another node, the key's owner (the Loader said to keep
+                  // it as a copy, Keep::kHot or kNone); a kMiss as far as X-Cache goes
 };
 
 struct ReadThroughOptions {
@@ -106,6 +108,9 @@ class ReadThrough {
   // Peek returns a fresh entry from memory (main cache, then hot), or null: no stale entry,
   // no refresh, no load, no counting (a handover ask, cluster.h).
   EntryPtr Peek(std::string_view key);
+
+  // OwnerOf is the Loader's OwnerOf (the node that owns `key`; "" on a single node).
+  std::string_view OwnerOf(std::string_view key) const { return loader_.OwnerOf(key); }
 
   // InFlight says whether a load of `key` is running (a Load would join it rather than start
   // one). A snapshot: for a peer's deadline check (cluster.h).

@@ -263,6 +263,23 @@ TEST_F(ReadThroughTest, RemoteKeysGoWhereTheLoaderSays) {
   EXPECT_EQ(rt_.Stats().hot_hits, 1u);
 }
 
+TEST_F(ReadThroughTest, AnotherNodesAnswerIsAPeerLoadForEveryWaiter) {
+  Answer a, b, c, d;
+  rt_.Load("remote/x", Record(&a));
+  rt_.Load("remote/x", Record(&b));  // joins the flight
+  loader_.CompleteNext("x", Status::Ok(), Keep::kNone);
+  EXPECT_EQ(a.source, Source::kPeer);
+  EXPECT_EQ(b.source, Source::kPeer);
+  rt_.Load("remote/y", Record(&c));
+  loader_.CompleteNext("y", Status::Ok(), Keep::kHot);
+  EXPECT_EQ(c.source, Source::kPeer);
+  // An answer kept in the main cache is this node's own load; a failure is no peer answer.
+  rt_.Load("remote/z", Record(&d));
+  loader_.CompleteNext("", Status::Unavailable("owner down"), Keep::kNone);
+  EXPECT_FALSE(d.result.ok());
+  EXPECT_EQ(d.source, Source::kMiss);
+}
+
 TEST_F(ReadThroughTest, RefreshOfAHotCopyKeepsItInTheHotCache) {
   Answer a;
   rt_.Load("remote/k", Record(&a));

@@ -173,7 +173,7 @@ void ParseCache(const Walker& w, const YAML::Node& node, Config* c) {
 }
 
 void ParseLog(const Walker& w, const YAML::Node& node, LogOptions* o) {
-  w.Map(node, "log", {"level", "format"});
+  w.Map(node, "log", {"level", "format", "access"});
   if (auto n = node["level"]) {
     const std::string s = w.Scalar(n, "log.level");
     const std::optional<LogLevel> level = ParseLogLevel(s);
@@ -243,7 +243,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     // After cache: it reads the memory.
     if (auto n = root["cluster"]) config_internal::ParseCluster(w, n, &c);
     if (auto n = root["admin"]) ParseAdmin(w, n, &c);
-    if (auto n = root["log"]) ParseLog(w, n, &c.log);
+    if (const YAML::Node n = root["log"]) {
+      ParseLog(w, n, &c.log);
+      if (const YAML::Node a = n["access"]) config_internal::ParseAccessLog(w, a, &c.access_log);
+    }
     if (auto n = root["metrics"]) {
       w.Map(n, "metrics", {"cache"});
       if (auto m = n["cache"]) c.metrics_cache = w.Dur(m, "metrics.cache", /*allow_zero=*/true);

@@ -8,7 +8,8 @@
 // endpoints hold together with the database (columns, parameters) is checked later, when
 // api::Router::Build prepares them against the store; its errors also name file:line.
 //
-// Relative paths in the file (store.sqlite.path) are relative to the file's directory.
+// Relative paths in the file (store.sqlite.path, log.access.path) are relative to the file's
+// directory.
 // Thread-compatible: plain data.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include "api/readiness.h"
 #include "base/status.h"
 #include "cache/read_through.h"
+#include "cli/access_log.h"
 #include "cli/spdlog_logger.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
@@ -55,7 +57,8 @@ struct Config {
   // With admin.listen: the admin listener's options (the public listener's request limits;
   // its own address, one thread, at most 64 connections).
   http::ServerOptions admin_http;
-  LogOptions log;  // log.level, log.format (--log-level overrides the level)
+  LogOptions log;               // log.level, log.format (--log-level overrides the level)
+  AccessLogOptions access_log;  // log.access: path ("" when absent: no access log), format
   // metrics.cache: how long a rendered /_shoal/metrics page is served again; 0: every time.
   Duration metrics_cache = std::chrono::seconds(1);
   // ready.probe_interval, ready.window: GET /_shoal/ready's store probe (api/readiness.h).

@@ -15,6 +15,7 @@
 #include "base/host_port.h"
 #include "cache/cache.h"
 #include "cache/read_through.h"
+#include "cli/access_log.h"
 #include "cli/control.h"
 #include "cli/fd_budget.h"
 #include "cli/node_probes.h"
@@ -129,6 +130,12 @@ cluster::ClusterOptions WithPeerLimits(const Config& config,
   return o;
 }
 
+// WithAccessLog returns `o` reporting every answer to `sink` (null: no access log).
+http::ServerOptions WithAccessLog(http::ServerOptions o, http::AccessSink* sink) {
+  o.access_log = sink;
+  return o;
+}
+
 }  // namespace
 
 Status CheckAgainstStore(const Config& config) {
@@ -144,6 +151,16 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     std::fprintf(stderr, "shoal: %s\n", line.c_str());
   }
   const Config config = WithLogger(limited, logger.get());
+  // log.access: opened first, so that a path that cannot be opened stops the start at once.
+  std::unique_ptr<AccessLog> access_log;
+  if (!config.access_log.path.empty()) {
+    Result<std::unique_ptr<AccessLog>> opened = AccessLog::Open(config.access_log, logger.get());
+    if (!opened.ok()) {
+      std::fprintf(stderr, "shoal: %s\n", std::string(opened.status().message()).c_str());
+      return 1;
+    }
+    access_log = std::move(opened).value();
+  }
   Result<Backend> backend = OpenBackend(config);
   if (!backend.ok()) {
     std::fprintf(stderr, "shoal: %s\n", std::string(backend.status().message()).c_str());
@@ -236,7 +253,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
                    member.c_str(), dial.c_str());
     }
   }
-  http::Server server(config.http, probes.Public(api));
+  http::Server server(WithAccessLog(config.http, access_log.get()), probes.Public(api));
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "shoal: listen %s:%u: %s\n", config.http.host.c_str(), config.http.port,
                  std::string(s.message()).c_str());
@@ -249,7 +266,8 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   if (admin_listener) {
     admin_handler =
         std::make_unique<api::AdminHandler>(admin, registry, clock, config.metrics_cache, stats);
-    admin_server = std::make_unique<http::Server>(config.admin_http, probes.Admin(*admin_handler));
+    admin_server = std::make_unique<http::Server>(
+        WithAccessLog(config.admin_http, access_log.get()), probes.Admin(*admin_handler));
     if (Status s = admin_server->Start(); !s.ok()) {
       std::fprintf(stderr, "shoal: admin.listen %s: %s\n", config.admin.listen.c_str(),
                    std::string(s.message()).c_str());
@@ -262,6 +280,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   ExposeStats(registry, cache, read_through, backend->queries, server);
   if (backend->expose) backend->expose(registry);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
+  if (access_log) ExposeAccessLog(registry, *access_log);
   probes.Expose(registry);
   if (Status s = probes.Start(cluster.get(), logger.get()); !s.ok()) {
     std::fprintf(stderr, "shoal: ready: the store probe: %s\n", std::string(s.message()).c_str());
@@ -270,10 +289,17 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   }
   server.StopOnSignals(probes.OnSignal());
   sampler.Start();
-  // The operator's other signals, on a thread of their own (signals.h): one watcher for all;
-  // further ones (SIGUSR1: reopen log files) are registered here too, before Start.
+  // The operator's other signals, on a thread of their own (signals.h); started before the
+  // serving line, so that no signal sent after it ends the process.
   SignalWatcher signals;
   signals.On(SIGHUP, [&reloader] { (void)reloader.Reload(); });
+  signals.On(SIGUSR1, [&access_log, &logger] {
+    if (access_log) {
+      (void)access_log->Reopen();  // logs its own failure; the old file stays in use
+    } else {
+      Log(logger.get(), "access").Info("SIGUSR1: no access log file to reopen");
+    }
+  });
   signals.Start();
 
   const std::string url = "http://" + config.http.host + ":" + std::to_string(server.port());
@@ -296,6 +322,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   reloader.Stop();
   sampler.Stop();
   probes.Stop();  // before the cluster its membership check reads, and the store it probes
+  if (access_log) access_log->Stop();  // writes the lines still queued
   read_through.Shutdown();
   if (cluster) cluster->Stop();  // before the caches and the ReadThrough it serves from go
   if (runtime) runtime->Stop();

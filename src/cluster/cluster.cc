@@ -139,6 +139,12 @@ bool Cluster::IsLocal(std::string_view key) const {
   return owner == nullptr || (*owner)->self;
 }
 
+std::string_view Cluster::OwnerOf(std::string_view key) const {
+  std::shared_ptr<const Membership> m = state_->membership.load();
+  const std::shared_ptr<Peer>* owner = m->Owner(key);
+  return owner == nullptr ? std::string_view() : (*owner)->interned;
+}
+
 void Cluster::Load(std::string key, cache::Scope scope, cache::LoadCallback done) {
   State& s = *state_;
   std::shared_ptr<const Membership> m = s.membership.load();

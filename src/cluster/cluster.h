@@ -223,6 +223,9 @@ class Cluster final : public cache::Loader {
   // cache::Loader: the routing described above.
   bool IsLocal(std::string_view key) const override;
   uint32_t GroupOf(std::string_view key) const override;  // the inner Loader's
+  // OwnerOf: the key's owner in the current ring (this node's address when it owns the key);
+  // "" while the ring is empty.
+  std::string_view OwnerOf(std::string_view key) const override;
   void Load(std::string key, cache::Scope scope, cache::LoadCallback done) override;
 
   // SetPeers proposes `peers` as a new list version (epoch + 1, origin self) that spreads to

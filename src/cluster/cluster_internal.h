@@ -45,6 +45,7 @@ namespace cluster_internal {
 // Peer is one owner node as this node sees it.
 struct Peer {
   std::string address;
+  std::string_view interned;  // `address`, interned (base/interned.h): Cluster::OwnerOf
   bool self = false;
   std::shared_ptr<PeerClient> client;  // null for self
   std::atomic<bool> down{false};

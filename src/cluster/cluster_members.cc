@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/host_port.h"
+#include "base/interned.h"
 #include "cluster/cluster_checks.h"
 #include "cluster/cluster_internal.h"
 
@@ -19,6 +20,7 @@ using cluster_internal::Peer;
 std::shared_ptr<Peer> Cluster::State::MakePeer(const std::string& address) const {
   auto peer = std::make_shared<Peer>();
   peer->address = address;
+  peer->interned = Intern(address);  // member addresses: a bounded set
   peer->self = address == options.self;
   if (!peer->self) peer->client = transport.Connect(address);  // checked before
   return peer;

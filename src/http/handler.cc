@@ -1,5 +1,5 @@
-// The few functions declared in handler.h: header lookup, reason phrases and JSON error
-// responses. Thread-safe (pure functions).
+// The few functions declared in handler.h: header lookup, cache result names, reason phrases
+// and JSON error responses. Thread-safe (pure functions).
 #include "http/handler.h"
 
 #include <string>
@@ -20,6 +20,22 @@ std::string_view Request::HeaderValue(std::string_view name) const {
     if (same) return h.value;
   }
   return {};
+}
+
+std::string_view CacheResultName(CacheResult result) {
+  switch (result) {
+    case CacheResult::kNone:
+      return "";
+    case CacheResult::kHit:
+      return "hit";
+    case CacheResult::kStale:
+      return "stale";
+    case CacheResult::kMiss:
+      return "miss";
+    case CacheResult::kPeer:
+      return "peer";
+  }
+  return "";
 }
 
 std::string_view StatusText(int status) {

@@ -22,6 +22,20 @@ namespace shoal::http {
 
 enum class Method : unsigned char { kGet, kHead, kPost, kPut, kDelete, kOptions, kPatch, kOther };
 
+// CacheResult is how the cache answered a request: the one classification of a request's cache
+// outcome, for the access log (http/access.h) and the per-endpoint metrics. Set by the handler
+// in Response::cache_result; never sent.
+enum class CacheResult : unsigned char {
+  kNone,   // not a cache answer (an internal route, a bad request, no route)
+  kHit,    // a fresh entry in memory
+  kStale,  // a stale entry in memory (served while it refreshes, or because the store failed)
+  kMiss,   // loaded from this node's store just now (or joined such a load), or failed to load
+  kPeer,   // loaded just now from another node, the key's owner (or joined such a load)
+};
+
+// CacheResultName returns "hit", "stale", "miss" or "peer"; "" for kNone.
+std::string_view CacheResultName(CacheResult result);
+
 struct Header {
   std::string_view name;
   std::string_view value;
@@ -36,6 +50,9 @@ struct Request {
   std::span<const Header> headers;
   std::string_view body;
   bool keep_alive = true;
+  // The server writes an access-log line for this request (ServerOptions::access_log): the
+  // handler should fill Response::owner_node, which costs a lookup otherwise not made.
+  bool access_logged = false;
 
   // HeaderValue returns the first value of header `name` (ASCII case-insensitive), or "".
   std::string_view HeaderValue(std::string_view name) const;
@@ -57,6 +74,13 @@ struct Response {
   std::string_view cache_status;  // X-Cache: HIT|MISS|STALE, when set; static
   // Rare extra header lines, each "Name: value\r\n" (Allow, Retry-After, ...).
   std::string extra_headers;
+  // Not sent: for the access log (and metrics). The cache's part in the answer; the configured
+  // route that matched ("" when none) and the node that owns the request's key ("" on a single
+  // node, or when Request::access_logged was not set). Both views must stay valid for the
+  // process's lifetime: interned names (base/interned.h), never request data.
+  CacheResult cache_result = CacheResult::kNone;
+  std::string_view route;
+  std::string_view owner_node;
   // Keeps what the views above point into alive until the response is written.
   std::shared_ptr<const void> owner;
 

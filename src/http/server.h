@@ -32,6 +32,7 @@
 #include "base/clock.h"
 #include "base/logger.h"
 #include "base/status.h"
+#include "http/access.h"
 #include "http/handler.h"
 
 namespace shoal::http {
@@ -77,6 +78,10 @@ struct ServerOptions {
   // signals StopOnSignals receives. Not owned; must outlive the Server. The default drops
   // everything.
   Logger* logger = &NullLogger();
+
+  // Where every answer is reported for the access log (http/access.h); nullptr: no access log
+  // and none of its work. Not owned; must outlive the Server.
+  AccessSink* access_log = nullptr;
 };
 
 // Stats are totals since Start, summed over loops; each field is read atomically, but the

@@ -14,6 +14,10 @@
 // On the synchronous path nothing is allocated per request: the buffer, header vector, slot
 // strings and write buffer list keep their capacity; handler memory for the read and write
 // operations comes from Asio's per-thread recycling allocator.
+//
+// With an access log (http/access.h), each slot also keeps its request's text (method,
+// target, Referer, User-Agent, in strings that keep their capacity) and its arrival time; the
+// answer is handed to the sink in Flush, as it is serialized (session_access.cc).
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -61,9 +65,6 @@ std::string_view HttpDate() {
   return {text, length};
 }
 
-// Statuses whose responses never carry a body (RFC 9110 sections 6.4.1 and 15.4.5).
-bool HasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
-
 void ResetResponse(Response& r) {
   r.status = 200;
   r.content_type = "application/json";
@@ -75,6 +76,9 @@ void ResetResponse(Response& r) {
   r.vary_accept_encoding = false;
   r.cache_status = {};
   r.extra_headers.clear();  // keeps its capacity
+  r.cache_result = CacheResult::kNone;
+  r.route = {};
+  r.owner_node = {};
   r.owner.reset();
 }
 
@@ -109,6 +113,7 @@ Session::Session(Loop* loop, asio::ip::tcp::socket socket, bool counted,
       open_connections_(loop->open_connections),
       counted_(counted),
       address_(std::move(address)),
+      access_log_(loop->options.access_log),
       parser_(loop->limits),
       slots_(std::max<size_t>(1, loop->options.pipeline_limit)) {
   const ServerOptions& o = loop->options;
@@ -124,12 +129,14 @@ Session::~Session() {
 }
 
 void Session::Start() {
+  if (access_log_ != nullptr) client_ = ClientAddressOf(socket_);
   now_ = CoarseNow();
   started_ = last_activity_ = now_;
   Read();
 }
 
 void Session::StartRejected(const Bytes& body) {
+  if (access_log_ != nullptr) client_ = ClientAddressOf(socket_);
   now_ = CoarseNow();
   started_ = last_activity_ = now_;
   any_byte_ = true;  // the 503 goes out at once, then the connection closes
@@ -191,6 +198,15 @@ Session::Slot& Session::Push() {
   slot.close_after = false;
   slot.http_1_0 = false;
   slot.deadline = now_ + loop_->options.request_timeout;
+  if (access_log_ != nullptr) {
+    // Precise time, not now_ (CoarseNow): the line's duration is measured from here.
+    slot.received = std::chrono::steady_clock::now();
+    slot.method.clear();  // strings keep their capacity
+    slot.target.clear();
+    slot.referer.clear();
+    slot.user_agent.clear();
+    slot.method_cut = slot.target_cut = slot.referer_cut = slot.user_agent_cut = false;
+  }
   return slot;
 }
 
@@ -302,6 +318,10 @@ void Session::Process() {
     slot.head_request = request_.method == Method::kHead;
     slot.close_after = !request_.keep_alive;
     slot.http_1_0 = r.http_1_0;
+    if (access_log_ != nullptr) {
+      request_.access_logged = true;
+      KeepForLog(slot);
+    }
     parse_pos_ += r.consumed;
     completed = true;
     if (!request_.keep_alive) no_more_requests_ = true;
@@ -423,6 +443,7 @@ void Session::Flush() {
     const bool last = slot.close_after || (no_more_requests_ && n == count_);
     slot.close_after = last;
     SerializeHead(slot, last);
+    if (access_log_ != nullptr) LogAnswer(slot);
     write_bufs_.push_back(asio::buffer(slot.head));
     const int status = slot.response.status;
     if (!slot.head_request && !HasNoBody(status) && !slot.response.body.empty()) {

@@ -62,6 +62,12 @@ struct alignas(64) LoopCounters {
   std::atomic<uint64_t> buffer_bytes{0};  // a gauge: what the loop's sessions hold now
 };
 
+// HasNoBody: statuses whose responses never carry a body (RFC 9110 sections 6.4.1 and 15.4.5).
+inline bool HasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+// ClientAddressOf returns the peer's address of `socket` as bytes; size 0 when unknown.
+ClientAddress ClientAddressOf(const asio::ip::tcp::socket& socket);
+
 inline void Bump(std::atomic<uint64_t>& c) {
   c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
@@ -189,6 +195,11 @@ class Session : public std::enable_shared_from_this<Session> {
     TimePoint deadline;  // for the handler's answer
     Response response;
     std::string head;  // serialized status line and headers
+    // With an access log only: the request's text (cut to http/access.h's bounds), kept for
+    // its line, and when the request was complete. Empty for the server's own answers.
+    TimePoint received;
+    std::string method, target, referer, user_agent;
+    bool method_cut = false, target_cut = false, referer_cut = false, user_agent_cut = false;
   };
 
   Slot& SlotFor(uint64_t seq) { return slots_[seq % slots_.size()]; }
@@ -200,6 +211,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void Flush();
   void OnWrite(const boost::system::error_code& ec);
   void SerializeHead(Slot& slot, bool close);
+  // KeepForLog copies what the access log needs of request_ into `slot` (access log only).
+  void KeepForLog(Slot& slot);
+  // LogAnswer hands the answer in `slot`, about to be written, to the access log.
+  void LogAnswer(const Slot& slot);
   void LingerClose();
   void Close();
   // Account brings the loop's buffer_bytes gauge up to date with what this session holds.
@@ -218,6 +233,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<size_t>* const open_connections_;     // owned by Server, outlives sessions
   bool counted_;                                    // holds one of max_connections until closed
   std::optional<asio::ip::address> address_;        // holds a per-address place until closed
+  AccessSink* const access_log_;                    // ServerOptions::access_log, or null
+  ClientAddress client_;                            // the peer's address, with an access log
 
   // Read buffer: [parse_pos_, end_) are received bytes not yet parsed.
   std::unique_ptr<char[]> buf_;
