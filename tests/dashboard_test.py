@@ -11,11 +11,7 @@ examples/catalog/shoal.yaml), runs a load against it, and checks:
      the peers and Cassandra sections are hidden (one node, SQLite);
   3. the page says "disconnected" within 3 s of the server stopping, keeps polling, and is
      live again within 3 s of a server coming back on the same port.
-While /_shoal/stats answers 404 (before the stats document is merged), it checks 1, that the
-page loads without script errors and shows "disconnected (HTTP 404)", and exits 77: ctest
-reports the test as skipped (SKIP_RETURN_CODE), saying why.
-
-Exit codes: 0 passed, 1 failed, 77 skipped. Uses Debian's python3, chromium and
+Exit codes: 0 passed, 1 failed. Uses Debian's python3, chromium and
 python3-websocket only (scripts/install-deps.sh).
 """
 
@@ -37,7 +33,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import chromium  # noqa: E402  (tests/lib/chromium.py)
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SKIP = 77
 FILL_SECONDS = 3.0  # the charts must have points this soon after the page is opened
 
 
@@ -239,19 +234,6 @@ def run(args):
         with chromium.Browser(1280, 900) as browser:
             opened = time.monotonic()
             browser.navigate(url)
-            if stats_status == 404:
-                took = browser.wait_for(
-                    "document.body.dataset.state === 'disconnected'", FILL_SECONDS)
-                state = page_state(browser)
-                check(took is not None, "the page did not say disconnected: %r" % state)
-                check("HTTP 404" in state["status"], "status text %r" % state["status"])
-                errors = [e for e in browser.errors()
-                          if "status of 404" not in e or "/_shoal/stats" not in e]
-                check(not errors, "page errors:\n  " + "\n  ".join(errors))
-                print("SKIP: /_shoal/stats answers 404 (the stats document is not in this "
-                      "build yet): the page loads without errors and shows %r; the live "
-                      "checks (charts, endpoint table, reconnect) did not run" % state["status"])
-                return SKIP
             check(stats_status == 200, "GET /_shoal/stats: %d" % stats_status)
 
             took = browser.wait_for(
