@@ -3,6 +3,7 @@
 #include "api/store_probe.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <thread>
 #include <utility>
@@ -26,6 +27,7 @@ struct StoreProbe::State {
   bool stopping SHOAL_GUARDED_BY(mu) = false;
   bool in_flight SHOAL_GUARDED_BY(mu) = false;
   std::string last_error SHOAL_GUARDED_BY(mu);  // the store's message, for the log only
+  std::atomic<uint64_t> sent{0};                // probe queries handed to the store
   std::thread thread;
 
   // Run is the thread's body.
@@ -41,6 +43,7 @@ struct StoreProbe::State {
         in_flight = true;
       }
       if (send) {
+        sent.fetch_add(1, std::memory_order_relaxed);
         const TimePoint deadline = std::chrono::steady_clock::now() + std::min(interval, timeout);
         store.Query(statement, {}, deadline, [self](const Result<store::Rows>& rows) {
           self->readiness.Record(rows.status());
@@ -98,5 +101,7 @@ void StoreProbe::Stop() {
   state_->cv.NotifyAll();
   if (state_->thread.joinable()) state_->thread.join();
 }
+
+uint64_t StoreProbe::sent() const { return state_->sent.load(std::memory_order_relaxed); }
 
 }  // namespace shoal::api

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ class StoreProbe {
   Status Start(std::string_view query);
   // Stop ends the thread and waits for a probe in flight. Idempotent.
   void Stop();
+  // sent is the probe queries handed to the store so far (they are not an endpoint's: serve
+  // takes them out of shoal_store_queries_total and counts them in shoal_ready_probes_total).
+  uint64_t sent() const;
 
  private:
   struct State;

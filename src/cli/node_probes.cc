@@ -44,6 +44,9 @@ Status NodeProbes::Start(const cluster::Cluster* cluster, Logger* logger) {
 void NodeProbes::Expose(metrics::Registry& registry) const {
   registry.AddCallback("shoal_ready", "1 when GET /_shoal/ready answers 200, else 0",
                        [this] { return int64_t{readiness_.Check().ready ? 1 : 0}; });
+  registry.AddCallback("shoal_ready_probes_total",
+                       "Probe queries sent to the store for readiness (ready.probe_interval)",
+                       [this] { return static_cast<int64_t>(probe_queries()); });
   registry.AddFamilyCallback("shoal_build_info", "The running build: always 1",
                              metrics::Type::kGauge, [](metrics::FamilyWriter& w) {
                                w.Sample({{"version", Version()}, {"revision", Revision()}}, 1);

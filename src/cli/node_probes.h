@@ -8,7 +8,8 @@
 //   Public/Admin put an api::ReadyRoute in front of the listener's handler
 //   Start        sets the cluster's "member list known" check and starts the StoreProbe thread
 //                (once the listeners serve: nothing after it returns early)
-//   Expose       registers shoal_ready (gauge 0/1) and shoal_build_info{version,revision} 1
+//   Expose       registers shoal_ready (gauge 0/1), shoal_ready_probes_total and
+//                shoal_build_info{version,revision} 1
 //   OnSignal     the callback for http::Server::StopOnSignals: readiness off, STOPPING=1
 //   Serving      READY=1 (and STATUS=) to systemd
 //   Stop         stops the probe thread: after the drain, before the cluster and the store stop
@@ -55,6 +56,8 @@ class NodeProbes {
   void Stop();
 
   const api::Readiness& readiness() const { return readiness_; }
+  // probe_queries is the store probe's queries so far (0 before Start).
+  uint64_t probe_queries() const { return probe_ != nullptr ? probe_->sent() : 0; }
 
  private:
   const Config::StoreKind store_kind_;

@@ -39,7 +39,6 @@ namespace {
 // Backend is the part of a node that the config's store section and endpoints make.
 struct Backend {
   std::unique_ptr<store::Store> store;
-  std::function<uint64_t()> queries;  // the store's query counter, for metrics
   // Registers the store's own metrics (the Cassandra client's); may be empty.
   std::function<void(metrics::Registry&)> expose;
   // The Cassandra nodes, for /_shoal/stats; empty for SQLite.
@@ -58,7 +57,6 @@ Result<Backend> OpenStore(const Config& config) {
       return Status::InvalidArgument(StorePathError(config, store.status().message()));
     }
     store::CassandraStore* raw = store->get();
-    b.queries = [raw] { return raw->queries(); };
     b.expose = [raw](metrics::Registry& reg) { ExposeCassandra(reg, raw->session()); };
     b.nodes = [raw] { return raw->session().NodeReports(); };
     b.description = "cassandra keyspace " + config.cassandra.session.keyspace + " at " +
@@ -70,8 +68,6 @@ Result<Backend> OpenStore(const Config& config) {
   if (!store.ok()) {
     return Status::InvalidArgument(StorePathError(config, store.status().message()));
   }
-  const store::SqliteStore* raw = store->get();
-  b.queries = [raw] { return raw->queries(); };
   b.description = config.sqlite.path;
   b.store = std::move(store).value();
   return b;
@@ -277,7 +273,9 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     std::fprintf(stderr, "shoal: admin endpoints on http://%s\n",
                  FormatHostPort(config.admin_http.host, admin_server->port()).c_str());
   }
-  ExposeStats(registry, cache, read_through, backend->queries, server);
+  // shoal_store_queries_total: the endpoints' queries (the readiness probe's have their own).
+  ExposeStats(
+      registry, cache, read_through, [&timed_store] { return timed_store.queries(); }, server);
   if (backend->expose) backend->expose(registry);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
   if (access_log) ExposeAccessLog(registry, *access_log);

@@ -1,6 +1,8 @@
-// TimedStore: a store::Store that passes every call to another and times each query, from
-// Query to its callback, into a histogram (shoal_store_query_duration_seconds): what the
-// store costs a miss, queueing in the store's pool included. Statement ids are the inner
+// TimedStore: a store::Store that passes every call to another, counts the queries and times
+// each, from Query to its callback, into a histogram (shoal_store_query_duration_seconds): what
+// the store costs a miss, queueing in the store's pool included. The endpoints' queries only:
+// the readiness probe queries the inner store directly (shoal_store_queries_total reads
+// queries()). Statement ids are the inner
 // store's (Prepare passes through).
 //
 // Ownership: borrows the inner Store and the Histogram, which outlive it (serve: the store
@@ -8,7 +10,9 @@
 // what it uses. Thread-safety: as the inner Store (thread-safe).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -29,6 +33,7 @@ class TimedStore final : public store::Store {
   using Store::Query;
   void Query(size_t id, std::vector<store::Value> params, store::QueryLimits limits,
              TimePoint deadline, store::QueryCallback done) override {
+    queries_.fetch_add(1, std::memory_order_relaxed);
     const auto start = std::chrono::steady_clock::now();
     inner_.Query(id, std::move(params), limits, deadline,
                  [h = &histogram_, start, done = std::move(done)](Result<store::Rows> rows) {
@@ -41,9 +46,13 @@ class TimedStore final : public store::Store {
   }
   void Shutdown() override { inner_.Shutdown(); }
 
+  // queries counts the calls to Query so far.
+  uint64_t queries() const { return queries_.load(std::memory_order_relaxed); }
+
  private:
   store::Store& inner_;
   metrics::Histogram& histogram_;
+  std::atomic<uint64_t> queries_{0};
 };
 
 }  // namespace shoal::cli
