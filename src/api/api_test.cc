@@ -22,30 +22,12 @@
 #include "api/test_api_fixture.h"
 #include "api/test_catalog.h"
 #include "base/mutex.h"
+#include "base/test_allocations.h"
 #include "cache/cache.h"
 #include "cache/read_through.h"
 #include "cache/test_gzip.h"
 #include "metrics/metrics.h"
 #include "store/sqlite/sqlite_store.h"
-
-// Counting allocations on this thread, to show that a hit allocates nothing. Replacing
-// operator new would hide allocations from the sanitizers' own allocator, so the count (and
-// the test using it) exists only in plain builds.
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define SHOAL_COUNT_ALLOCATIONS 1
-namespace {
-thread_local bool counting_allocations = false;
-thread_local int allocations = 0;
-}  // namespace
-
-void* operator new(size_t size) {
-  if (counting_allocations) ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-#endif
 
 namespace shoal::api {
 namespace {
@@ -488,13 +470,15 @@ TEST_F(ApiTest, AHitAllocatesNothing) {
     req.query = c.query;
     req.headers = headers;
     SinkExchange ex;
-    allocations = 0;
-    counting_allocations = true;
-    api_->Handle(req, ex);
-    counting_allocations = false;
+    uint64_t allocations = 0;
+    {
+      const ::shoal::testing::CountThisThread counter;
+      api_->Handle(req, ex);
+      allocations = counter.count();
+    }
     EXPECT_EQ(ex.response.status, 200);
     EXPECT_EQ(ex.response.cache_status, "HIT");
-    EXPECT_EQ(allocations, 0) << c.path;
+    EXPECT_EQ(allocations, 0u) << c.path;
     EXPECT_EQ(ex.response.content_encoding, "gzip") << c.path;
   }
 }

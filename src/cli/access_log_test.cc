@@ -20,27 +20,11 @@
 
 #include "api/json_check.h"
 #include "base/memory_logger.h"
+#include "base/test_allocations.h"
 #include "base/test_temp_dir.h"
 #include "cli/access_log_format.h"
 #include "cli/config.h"
-
-// Counting allocations on this thread, to show that Write allocates nothing. Replacing operator
-// new would hide allocations from the sanitizers' allocator: plain builds only.
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define SHOAL_COUNT_ALLOCATIONS 1
-namespace {
-thread_local bool counting_allocations = false;
-thread_local int allocations = 0;
-}  // namespace
-
-void* operator new(size_t size) {
-  if (counting_allocations) ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-#endif
+#include "cli/test_config.h"
 
 namespace shoal::cli {
 namespace {
@@ -200,11 +184,11 @@ TEST(AccessLogTest, WriteAllocatesNothing) {
   const std::string target = "/v1/items/" + std::string(1000, '7');
   http::AccessRecord r = ARecord();
   r.target = {target, false};
-  allocations = 0;
-  counting_allocations = true;
-  for (int i = 0; i < 200; ++i) (*log)->Write(r);  // under a quarter: no wake-up either
-  counting_allocations = false;
-  EXPECT_EQ(allocations, 0);
+  {
+    const ::shoal::testing::CountThisThread allocations;
+    for (int i = 0; i < 200; ++i) (*log)->Write(r);  // under a quarter: no wake-up either
+    EXPECT_EQ(allocations.count(), 0u);
+  }
   (*log)->Stop();
   EXPECT_EQ((*log)->lines(), 200u);
 }
@@ -332,14 +316,7 @@ TEST(AccessLogTest, StdoutIsWrittenAndReopenIsANoOp) {
 
 // ---- the config's log.access section ----
 
-constexpr char kBase[] = R"(listen: 127.0.0.1:9090
-store:
-  sqlite: { path: db/catalog.db }
-endpoints:
-  - route: /v1/items/{id:int}
-    query: SELECT id FROM items WHERE id = :id
-    ttl: 60s
-)";
+constexpr const char* kBase = testing::kMinimalConfig;
 
 Result<Config> WithLog(std::string_view log_section) {
   return ParseConfig(std::string(kBase) + std::string(log_section), "conf/shoal.yaml");

@@ -10,21 +10,16 @@
 
 #include "base/test_temp_dir.h"
 #include "cli/config.h"
+#include "cli/test_config.h"
 
 namespace shoal::cli {
 namespace {
 
-constexpr char kBase[] = R"(listen: 127.0.0.1:9090
-store:
-  sqlite: { path: db/catalog.db }
-endpoints:
-  - route: /v1/items/{id:int}
-    query: SELECT id FROM items WHERE id = :id
-    ttl: 60s
-cluster:
-  self: 10.0.0.5:7071
-  peers: [10.0.0.5:7071, 10.0.0.6:7071]
-)";
+// The minimal config and a cluster section.
+std::string Base() {
+  return std::string(testing::kMinimalConfig) +
+         "cluster:\n  self: 10.0.0.5:7071\n  peers: [10.0.0.5:7071, 10.0.0.6:7071]\n";
+}
 // Line 11 is "  tls:", 12 ca, 13 cert, 14 key.
 
 class ConfigClusterTlsTest : public ::testing::Test {
@@ -45,7 +40,7 @@ class ConfigClusterTlsTest : public ::testing::Test {
   static std::string File() { return Dir() + "/shoal.yaml"; }
 
   static Result<Config> Parse(const std::string& tls) {
-    return ParseConfig(std::string(kBase) + "  tls:\n" + tls, File());
+    return ParseConfig(Base() + "  tls:\n" + tls, File());
   }
   static std::string Error(const std::string& tls) {
     Result<Config> c = Parse(tls);

@@ -5,31 +5,27 @@
 #include <gtest/gtest.h>
 
 #include "cli/config.h"
+#include "cli/test_config.h"
 
 namespace shoal::cli {
 namespace {
 
 // Line 8 is "cluster:", 9 self, 10 peers, 11 connect_to (its first entry on 12 when a block).
-constexpr char kCluster[] = R"(listen: 127.0.0.1:9090
-store:
-  sqlite: { path: db/catalog.db }
-endpoints:
-  - route: /v1/items/{id:int}
-    query: SELECT id FROM items WHERE id = :id
-    ttl: 60s
-cluster:
-  self: 127.0.0.1:7071
-  peers: [127.0.0.1:7071, 127.0.0.1:7072, 127.0.0.1:7073]
-)";
+// The minimal config and a cluster section.
+std::string Cluster() {
+  return std::string(testing::kMinimalConfig) +
+         "cluster:\n  self: 127.0.0.1:7071\n  peers: [127.0.0.1:7071, 127.0.0.1:7072, "
+         "127.0.0.1:7073]\n";
+}
 
 std::string Error(const std::string& connect_to) {
-  Result<Config> c = ParseConfig(std::string(kCluster) + connect_to, "conf/shoal.yaml");
+  Result<Config> c = ParseConfig(Cluster() + connect_to, "conf/shoal.yaml");
   EXPECT_FALSE(c.ok());
   return c.ok() ? "" : std::string(c.status().message());
 }
 
 TEST(ConfigConnectToTest, MembersAreDialledWhereTheMapSays) {
-  Result<Config> c = ParseConfig(std::string(kCluster) +
+  Result<Config> c = ParseConfig(Cluster() +
                                      "  connect_to:\n"
                                      "    127.0.0.1:7072: 127.0.0.1:17072\n"
                                      "    \"127.0.0.1:7073\": \"localhost:17073\"\n",
@@ -39,7 +35,7 @@ TEST(ConfigConnectToTest, MembersAreDialledWhereTheMapSays) {
                                                    {"127.0.0.1:7073", "localhost:17073"}};
   EXPECT_EQ(c->cluster.connect_to, want);
   EXPECT_TRUE(c->warnings.empty());
-  Result<Config> none = ParseConfig(kCluster, "conf/shoal.yaml");
+  Result<Config> none = ParseConfig(Cluster(), "conf/shoal.yaml");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->cluster.connect_to.empty());
 }
@@ -71,7 +67,7 @@ TEST(ConfigConnectToTest, MistakesNameTheirLine) {
 
 TEST(ConfigConnectToTest, AProxyBeyondLoopbackNeedsASecretAndAnUnknownMemberIsAWarning) {
   Result<Config> c =
-      ParseConfig(std::string(kCluster) +
+      ParseConfig(Cluster() +
                       "  secret: a-cluster-secret-of-32-characters\n"
                       "  connect_to: { 127.0.0.1:7072: 10.0.0.9:17072, 127.0.0.1:7079: "
                       "127.0.0.1:17079 }\n",

@@ -9,20 +9,14 @@
 
 #include "base/test_temp_dir.h"
 #include "cli/config.h"
+#include "cli/test_config.h"
 
 namespace shoal::cli {
 namespace {
 
 using std::chrono::seconds;
 
-constexpr char kBase[] = R"(listen: 127.0.0.1:9090
-store:
-  sqlite: { path: db/catalog.db }
-endpoints:
-  - route: /v1/items/{id:int}
-    query: SELECT id FROM items WHERE id = :id
-    ttl: 60s
-)";
+constexpr const char* kBase = testing::kMinimalConfig;
 
 std::string Error(std::string_view text) {
   Result<Config> c = ParseConfig(text, "conf/shoal.yaml");

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/demo_config.h"
+#include "cli/test_config.h"
 
 namespace shoal::cli {
 namespace {
@@ -14,14 +15,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr char kMinimal[] = R"(listen: 127.0.0.1:9090
-store:
-  sqlite: { path: db/catalog.db }
-endpoints:
-  - route: /v1/items/{id:int}
-    query: SELECT id FROM items WHERE id = :id
-    ttl: 60s
-)";
+constexpr const char* kMinimal = testing::kMinimalConfig;
 
 std::string Error(std::string_view text) {
   Result<Config> c = ParseConfig(text, "conf/shoal.yaml");

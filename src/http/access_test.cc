@@ -15,29 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/test_allocations.h"
 #include "http/server_test_util.h"
-
-// Counting the server's allocations (every thread but the test's own client), to show that the
-// access log's copies reuse their memory. Replacing operator new would hide allocations from
-// the sanitizers' allocator, so the count (and its test) exists only in plain builds.
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define SHOAL_COUNT_ALLOCATIONS 1
-namespace {
-std::atomic<bool> counting_allocations{false};
-std::atomic<int> server_allocations{0};
-thread_local bool client_thread = false;
-}  // namespace
-
-void* operator new(size_t size) {
-  if (counting_allocations.load(std::memory_order_relaxed) && !client_thread) {
-    server_allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-#endif
 
 namespace shoal::http::test {
 namespace {
@@ -210,7 +189,8 @@ class CountingSink final : public AccessSink {
 };
 
 TEST(AccessCostTest, ALoggedRequestAllocatesNothingOnTheLoopOnceWarm) {
-  client_thread = true;  // this thread's allocations (the client's) are not the server's
+  ::shoal::testing::not_counted_thread =
+      true;  // this thread's allocations (the client's) are not the server's
   StaticHandler handler;
   CountingSink sink;
   ServerOptions o;
@@ -231,19 +211,19 @@ TEST(AccessCostTest, ALoggedRequestAllocatesNothingOnTheLoopOnceWarm) {
       ASSERT_TRUE(c.Send(request));
       ASSERT_EQ(c.Read().status, 200);
     }
-    server_allocations = 0;
-    counting_allocations = true;
+    ::shoal::testing::other_thread_allocations = 0;
+    ::shoal::testing::count_other_threads = true;
     for (int i = 0; i < 200; ++i) {
       ASSERT_TRUE(c.Send(request));
       ASSERT_EQ(c.Read().status, 200);
     }
-    counting_allocations = false;
+    ::shoal::testing::count_other_threads = false;
   }
-  EXPECT_EQ(server_allocations.load(), 0);
+  EXPECT_EQ(::shoal::testing::other_thread_allocations.load(), 0u);
   EXPECT_EQ(sink.lines.load(), 220);
   server.Stop();
   run.join();
-  client_thread = false;
+  ::shoal::testing::not_counted_thread = false;
 }
 #endif
 
