@@ -271,7 +271,7 @@ Api::Api(std::shared_ptr<const Router> router, cache::ReadThrough& read_through,
          cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin,
          InternalRoutes routes)
     : Api(MakeLiveServing(std::move(router), ApiOptions{}, metrics), read_through, cache, clock,
-          metrics, admin, routes) {}
+          metrics, admin, std::move(routes)) {}
 
 Api::Api(std::shared_ptr<LiveServing> serving, cache::ReadThrough& read_through,
          cache::Cache& cache, const Clock& clock, metrics::Registry* metrics, const Admin* admin,
