@@ -11,10 +11,10 @@ namespace shoal {
 
 std::string_view Intern(std::string_view s) {
   // Leaked on purpose: views into it must outlive every static destructor that might log.
-  static Mutex* const mu = new Mutex;
-  static auto* const set = new std::unordered_set<std::string>;
-  MutexLock lock(*mu);
-  return *set->emplace(s).first;  // node-based: an element never moves once inserted
+  static Mutex* const kMu = new Mutex;
+  static auto* const kSet = new std::unordered_set<std::string>;
+  MutexLock lock(*kMu);
+  return *kSet->emplace(s).first;  // node-based: an element never moves once inserted
 }
 
 }  // namespace shoal
