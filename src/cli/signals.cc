@@ -3,6 +3,7 @@
 #include "cli/signals.h"
 
 #include <csignal>
+#include <exception>
 #include <map>
 #include <thread>
 #include <utility>
@@ -35,7 +36,15 @@ struct SignalWatcher::Impl {
 
 SignalWatcher::SignalWatcher() : impl_(std::make_unique<Impl>()) {}
 
-SignalWatcher::~SignalWatcher() { Stop(); }
+SignalWatcher::~SignalWatcher() {
+  // Stop throws only if posting allocates and fails, or join fails: a destructor can do
+  // nothing about either, and an exception must not leave it.
+  try {
+    Stop();
+  } catch (...) {
+    std::terminate();
+  }
+}
 
 void SignalWatcher::On(int signo, std::function<void()> callback) {
   impl_->callbacks[signo] = std::move(callback);
