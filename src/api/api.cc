@@ -169,7 +169,6 @@ struct Api::Shared {
   cache::ReadThrough* read_through = nullptr;
   cache::Cache* cache = nullptr;
   const Clock* clock = nullptr;
-  metrics::Registry* registry = nullptr;
   const Admin* admin = nullptr;
   bool admin_routes = true;
   std::function<std::string()> stats;         // InternalRoutes::stats
@@ -281,7 +280,6 @@ Api::Api(std::shared_ptr<LiveServing> serving, cache::ReadThrough& read_through,
   s->read_through = &read_through;
   s->cache = &cache;
   s->clock = &clock;
-  s->registry = metrics;
   s->admin = admin;
   s->admin_routes = routes.admin;
   s->stats = std::move(routes.stats);
