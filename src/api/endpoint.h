@@ -66,6 +66,9 @@ struct ApiOptions {
   // The longest string parameter (path or query), in decoded bytes, unless its ParamSpec sets
   // max. Longer values are a 400 naming the parameter.
   size_t max_string_param = 256;
+  // Answers carry headers meant for the operator, not the public (`http.debug_headers`): the
+  // cache key in Cache-Status, the entry's tags as Surrogate-Key.
+  bool debug_headers = false;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

@@ -13,6 +13,7 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
   s->grace = options.grace;
   s->negative_ttl = options.negative_ttl;
   s->store_timeout = options.store_timeout;
+  s->debug_headers = options.debug_headers;
   s->log = Log(options.logger, "api");
   const size_t n = router->endpoint_count();
   s->limits.resize(n);

@@ -34,6 +34,7 @@ struct Serving {
   Duration grace{};
   Duration negative_ttl{};
   Duration store_timeout{};
+  bool debug_headers = false;  // ApiOptions::debug_headers
   // Per endpoint of `router` (same index): the caps of its queries (its own max_rows and
   // max_body, else ApiOptions'), and the limiter of its query-failure log lines.
   std::vector<store::QueryLimits> limits;

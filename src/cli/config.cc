@@ -130,7 +130,8 @@ void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
       node, "http",
       {"threads", "max_connections", "max_connections_per_address", "first_byte_timeout",
        "idle_timeout", "header_timeout", "request_timeout", "max_request_line", "max_header_bytes",
-       "max_headers", "max_body", "pipeline_limit", "max_string_param", "drain_delay"});
+       "max_headers", "max_body", "pipeline_limit", "max_string_param", "drain_delay",
+       "debug_headers"});
   http::ServerOptions* o = &c->http;
   if (auto n = node["threads"]) o->threads = static_cast<int>(w.Int(n, "http.threads", 0, 256));
   if (auto n = node["max_connections"]) {
@@ -156,6 +157,7 @@ void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
     o->pipeline_limit = static_cast<size_t>(w.Int(n, "http.pipeline_limit", 1, 1024));
   }
   if (auto n = node["drain_delay"]) o->drain_delay = w.Dur(n, "http.drain_delay", true);
+  if (auto n = node["debug_headers"]) c->api.debug_headers = w.Bool(n, "http.debug_headers");
   if (auto n = node["max_string_param"]) {
     c->api.max_string_param = w.Size(n, "http.max_string_param");
     if (c->api.max_string_param == 0) w.Fail(n, "http.max_string_param: must be above zero");
