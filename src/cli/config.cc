@@ -126,12 +126,11 @@ void ParseListen(const Walker& w, const YAML::Node& node, http::ServerOptions* o
 }
 
 void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
-  w.Map(
-      node, "http",
-      {"threads", "max_connections", "max_connections_per_address", "first_byte_timeout",
-       "idle_timeout", "header_timeout", "request_timeout", "max_request_line", "max_header_bytes",
-       "max_headers", "max_body", "pipeline_limit", "max_string_param", "drain_delay",
-       "debug_headers"});
+  w.Map(node, "http",
+        {"threads", "max_connections", "max_connections_per_address", "first_byte_timeout",
+         "idle_timeout", "header_timeout", "request_timeout", "max_request_line",
+         "max_header_bytes", "max_headers", "max_body", "pipeline_limit", "max_string_param",
+         "drain_delay", "debug_headers"});
   http::ServerOptions* o = &c->http;
   if (auto n = node["threads"]) o->threads = static_cast<int>(w.Int(n, "http.threads", 0, 256));
   if (auto n = node["max_connections"]) {
