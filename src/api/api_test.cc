@@ -461,8 +461,11 @@ TEST_F(ApiTest, AHitAllocatesNothing) {
   };
   // The key is built in a per-thread string that the requests above have grown already.
   // Logged or not: a single node's owner lookup (for the access log) allocates nothing either.
+  // Ignored tracking parameters (ignore_params) are matched and skipped without allocating.
   for (const Case& c : {Case{"/v1/items/1", ""}, Case{"/v1/items/1/reviews", "limit=3"},
-                        Case{"/v1/items/1", "", true}}) {
+                        Case{"/v1/items/1", "", true},
+                        Case{"/v1/items/1/reviews", "utm_source=news&limit=3&fbclid=IwAR0"},
+                        Case{"/v1/items/1", "utm%5Fmedium=email"}}) {
     http::Request req;
     req.access_logged = c.logged;
     req.method = http::Method::kGet;

@@ -33,6 +33,14 @@ struct ParamSpec {
   int line = 0;  // config line, for error messages
 };
 
+// ParamGlob is one `ignore_params` pattern: query parameters whose (decoded) name it matches
+// are dropped before the request is checked and its key built (base/glob.h: '*' any run of
+// bytes, '?' one byte).
+struct ParamGlob {
+  std::string pattern;
+  int line = 0;  // config line, for error messages
+};
+
 enum class ResultShape : unsigned char {
   kOne,   // the first row as a JSON object; no row is a 404
   kMany,  // every row, as a JSON array (possibly empty)
@@ -48,7 +56,10 @@ struct EndpointOptions {
   // Caps on one answer, enforced while the store reads it; unset: ApiOptions' caps.
   std::optional<size_t> max_rows;
   std::optional<size_t> max_body;  // bytes of the JSON answer
-  int line = 0;                    // config line of the endpoint, for error messages
+  // Query parameters to drop (tracking parameters: utm_*, fbclid), in addition to
+  // ApiOptions::ignore_params. A pattern may not match a parameter of the endpoint.
+  std::vector<ParamGlob> ignore_params;
+  int line = 0;  // config line of the endpoint, for error messages
 };
 
 struct ApiOptions {
@@ -69,6 +80,9 @@ struct ApiOptions {
   // Answers carry headers meant for the operator, not the public (`http.debug_headers`): the
   // cache key in Cache-Status, the entry's tags as Surrogate-Key.
   bool debug_headers = false;
+  // Query parameters every endpoint drops (top-level `ignore_params`); an endpoint's own list
+  // adds to this one.
+  std::vector<ParamGlob> ignore_params;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

@@ -12,6 +12,7 @@
 
 #include "api/percent_encoding.h"
 #include "api/router_internal.h"
+#include "base/glob.h"
 #include "base/numbers.h"
 
 namespace shoal::api {
@@ -35,6 +36,13 @@ bool ShapeMatches(const Compiled& e, std::string_view path) {
 }
 
 }  // namespace
+
+bool IsIgnored(const Compiled& e, std::string_view name) {
+  for (const std::string& pattern : e.ignored) {
+    if (GlobMatchWith(pattern, name, NextByte)) return true;
+  }
+  return false;
+}
 
 Router::Router(std::vector<std::unique_ptr<const Compiled>> endpoints)
     : endpoints_(std::move(endpoints)) {}
@@ -102,6 +110,7 @@ Status Router::Build(size_t endpoint, std::string_view path, std::string_view qu
     size_t i = 0;
     while (i < n && (e.params[i].in_path || !DecodedEquals(name, e.params[i].name))) ++i;
     if (i == n) {
+      if (IsIgnored(e, name)) continue;  // a tracking parameter: neither checked nor keyed
       unknown += (unknown.empty() ? "" : ", ") + Quoted(name);
       continue;
     }

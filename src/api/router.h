@@ -19,6 +19,11 @@
 // 256 by default), path and query alike. Bad input is InvalidArgument (a 400) with a message
 // naming the parameter; no route is NotFound.
 //
+// Ignored parameters: a query parameter the endpoint does not declare whose decoded name
+// matches one of the ignore_params patterns (ApiOptions' and the endpoint's; base/glob.h) is
+// skipped: not checked, not counted as repeated, not in the key. So ?utm_source=news neither
+// fails nor splits the cache. Any other undeclared query parameter is InvalidArgument.
+//
 // The canonical key is a canonical request target, and the cache key of the request:
 //   the route with each parameter in canonical form, then, when the endpoint declares query
 //   parameters, '?' and every one of them (defaults filled in) as name=value, sorted by
@@ -100,7 +105,7 @@ class Router {
   // Match checks a request's path and query string (both as sent) and builds its key, and,
   // when `bind` is set, the values to bind. NotFound when no route matches; InvalidArgument
   // for bad percent-encoding, a malformed or out-of-bounds value, a missing required
-  // parameter, an unknown or repeated query parameter.
+  // parameter, an unknown (and not ignored) or repeated query parameter.
   Result<RouteMatch> Match(std::string_view path, std::string_view query, bool bind = true) const;
 
   // KeyFor is Match for the hot path: for a path that FindRoute gave `endpoint` (REQUIRES),

@@ -11,6 +11,7 @@
 #include "api/percent_encoding.h"
 #include "api/router.h"
 #include "api/router_internal.h"
+#include "base/glob.h"
 #include "base/interned.h"
 #include "base/numbers.h"
 
@@ -54,6 +55,7 @@ class EndpointBuilder {
     if (ep_.ttl <= Duration::zero()) return Error(ep_.line, "ttl must be positive");
     if (Status s = ParseRoute(*c); !s.ok()) return s;
     if (Status s = AddDeclaredParams(*c); !s.ok()) return s;
+    if (Status s = AddIgnoredParams(*c); !s.ok()) return s;
     if (c->params.size() > kMaxParams) {
       return Error(ep_.line, "more than " + std::to_string(kMaxParams) + " parameters");
     }
@@ -196,6 +198,36 @@ class EndpointBuilder {
         p.default_value = std::move(canonical);
       }
       c.params.push_back(std::move(p));
+    }
+    return Status::Ok();
+  }
+
+  // AddIgnoredParams compiles ApiOptions' then the endpoint's ignore_params. A pattern must be
+  // non-empty text without '[', ']' or '\' (kept for classes and escapes, base/glob.h) and
+  // may not match a parameter of the endpoint, route or query: that parameter could never be
+  // given.
+  Status AddIgnoredParams(Compiled& c) const {
+    for (const auto* list : {&options_.ignore_params, &ep_.ignore_params}) {
+      for (const ParamGlob& g : *list) {
+        const int line = g.line != 0 ? g.line : ep_.line;
+        if (g.pattern.empty() || std::any_of(g.pattern.begin(), g.pattern.end(), [](char ch) {
+              const auto u = static_cast<unsigned char>(ch);
+              return u < 0x20 || u == 0x7f || ch == '[' || ch == ']' || ch == '\\';
+            })) {
+          return Error(line, "ignore_params: bad pattern " + Quoted(g.pattern) +
+                                 " (a name with * and ?; no [, ] or \\)");
+        }
+        for (const Compiled::Param& p : c.params) {
+          if (GlobMatch(g.pattern, p.name)) {
+            return Error(line, "ignore_params: " + Quoted(g.pattern) + " matches the parameter " +
+                                   Quoted(p.name) + " (" + Where(options_, p.line) +
+                                   "); a parameter the endpoint takes cannot be ignored");
+          }
+        }
+        if (std::find(c.ignored.begin(), c.ignored.end(), g.pattern) == c.ignored.end()) {
+          c.ignored.push_back(g.pattern);
+        }
+      }
     }
     return Status::Ok();
   }

@@ -43,7 +43,15 @@ struct Router::Compiled {
   std::vector<Param> params;                // path parameters first, in route order
   std::vector<size_t> query_params_sorted;  // the declared ones, sorted by name
   std::vector<size_t> bindings;             // statement parameter i is params[bindings[i]]
+  // ignore_params patterns (ApiOptions' then the endpoint's, duplicates dropped): a query
+  // parameter that is not one of params and whose decoded name matches one is skipped. No
+  // pattern matches a name in params (checked at Build).
+  std::vector<std::string> ignored;
 };
+
+// IsIgnored reports whether the query parameter `name` (as sent: percent-encoded) matches one
+// of e.ignored. Allocates nothing.
+bool IsIgnored(const Router::Compiled& e, std::string_view name);
 
 // SegmentIterator walks "/a/b/c" as "a", "b", "c". REQUIRES: path starts with '/'.
 class SegmentIterator {

@@ -83,6 +83,8 @@ class ApiTest : public ::testing::Test {
     options_ = CatalogApiOptions();
     options_.grace = 5min;
     options_.negative_ttl = 5s;
+    // Tracking parameters, as a catalog would drop them (AHitAllocatesNothing uses them).
+    options_.ignore_params = {{"utm_*", 0}, {"fbclid", 0}};
     auto router = Router::Build(options_, *store_);
     ASSERT_TRUE(router.ok()) << router.status().ToString();
     router_ = *router;
