@@ -235,7 +235,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     }
     w.Map(root, "config",
           {"listen", "http", "store", "cache", "cluster", "admin", "log", "metrics", "ready",
-           "endpoints"});
+           "endpoints", "ignore_params"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
@@ -259,6 +259,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
       if (c.ready.window < c.ready.probe_interval) {
         w.Fail(n, "ready.window: must be at least ready.probe_interval");
       }
+    }
+    if (auto n = root["ignore_params"]) {
+      c.api.ignore_params = config_internal::ParseIgnoreParams(w, n);
     }
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {

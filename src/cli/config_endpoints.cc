@@ -32,9 +32,17 @@ api::ParamSpec ParseParam(const Walker& w, const YAML::Node& name, const YAML::N
 
 }  // namespace
 
+std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node& node) {
+  if (!node.IsSequence()) w.Fail(node, "ignore_params: expected a list of name patterns");
+  std::vector<api::ParamGlob> out;
+  for (const auto& g : node) out.push_back({w.Scalar(g, "ignore_params"), w.Line(g)});
+  return out;
+}
+
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
-        {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body"});
+        {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body",
+         "ignore_params"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -66,6 +74,7 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
     e.max_body = w.Size(n, "max_body");
     if (*e.max_body == 0) w.Fail(n, "max_body: must be above zero");
   }
+  if (auto g = node["ignore_params"]) e.ignore_params = ParseIgnoreParams(w, g);
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");
     for (const auto& kv : ps) e.params.push_back(ParseParam(w, kv.first, kv.second));

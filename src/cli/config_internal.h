@@ -86,6 +86,9 @@ void ParseClusterTls(const Walker& w, const YAML::Node& n, TlsFiles* tls);
 void ParseStore(const Walker& w, const YAML::Node& node, Config* c);
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c);
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node);
+// ParseIgnoreParams reads an `ignore_params` list (top level or an endpoint's): patterns with
+// their lines; the Router checks them.
+std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node& node);
 // ParseAccessLog reads log.access: path (required; "stdout" or a file), format.
 void ParseAccessLog(const Walker& w, const YAML::Node& node, AccessLogOptions* o);
 

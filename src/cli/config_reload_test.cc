@@ -47,6 +47,16 @@ TEST(ConfigReloadTest, EndpointsAreNotTheDiffsBusiness) {
   EXPECT_EQ(LiveChanged(kBase, next), Keys{});
 }
 
+TEST(ConfigReloadTest, IgnoreParamsAreLive) {
+  // Applied by the Router a reload builds, like the endpoints: no restart.
+  const std::string next = std::string(kBase) + "ignore_params: [utm_*, fbclid]\n";
+  EXPECT_EQ(RestartNeeded(kBase, next), Keys{});
+  EXPECT_EQ(RestartNeeded(next, kBase), Keys{});
+  // An unknown top-level key would need one: the check above can fail.
+  EXPECT_EQ(RestartNeeded(kBase, std::string(kBase) + "ignore_paramz: [x]\n"),
+            Keys{"ignore_paramz"});
+}
+
 TEST(ConfigReloadTest, LiveKeys) {
   EXPECT_EQ(LiveChanged(kBase, With("level: info", "level: debug")), Keys{"log.level"});
   EXPECT_EQ(LiveChanged(kBase, With("one-token", "two-token")), Keys{"admin.token"});

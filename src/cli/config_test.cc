@@ -99,7 +99,7 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
             "minutes'");
   EXPECT_EQ(Error(text + "cahce: {}\n"),
             "conf/shoal.yaml:8: config: unknown key 'cahce' (known: listen, http, store, cache, "
-            "cluster, admin, log, metrics, ready, endpoints)");
+            "cluster, admin, log, metrics, ready, endpoints, ignore_params)");
   EXPECT_EQ(Error("listen: nowhere\n" + text.substr(text.find('\n') + 1)),
             "conf/shoal.yaml:1: listen: bad address 'nowhere': expected HOST:PORT, the port is "
             "missing (such as 127.0.0.1:8080)");
@@ -140,6 +140,27 @@ TEST(ConfigTest, EndpointErrorsNameTheirLine) {
             "conf/shoal.yaml:6: ttl: must be above zero");
   EXPECT_EQ(Error("store:\n  sqlite: { path: x.db }\n"),
             "conf/shoal.yaml:1: endpoints: expected a list of at least one endpoint");
+}
+
+TEST(ConfigTest, IgnoreParamsAtTheTopAndPerEndpoint) {
+  const std::string text = std::string(kMinimal) + "    ignore_params: [ref, \"mc_*\"]\n" +
+                           "ignore_params:\n  - utm_*\n  - fbclid\n";
+  Result<Config> c = ParseConfig(text, "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->api.ignore_params.size(), 2u);
+  EXPECT_EQ(c->api.ignore_params[0].pattern, "utm_*");
+  EXPECT_EQ(c->api.ignore_params[0].line, 10);
+  EXPECT_EQ(c->api.ignore_params[1].pattern, "fbclid");
+  EXPECT_EQ(c->api.ignore_params[1].line, 11);
+  const auto& ep = c->api.endpoints[0].ignore_params;
+  ASSERT_EQ(ep.size(), 2u);
+  EXPECT_EQ(ep[0].pattern, "ref");
+  EXPECT_EQ(ep[1].pattern, "mc_*");
+  EXPECT_EQ(ep[1].line, 8);
+  EXPECT_EQ(Error(std::string(kMinimal) + "ignore_params: utm_*\n"),
+            "conf/shoal.yaml:8: ignore_params: expected a list of name patterns");
+  EXPECT_EQ(Error(std::string(kMinimal) + "    ignore_params: [[a]]\n"),
+            "conf/shoal.yaml:8: ignore_params: expected a single value");
 }
 
 TEST(ConfigTest, YamlSyntaxErrorNamesItsLine) {
