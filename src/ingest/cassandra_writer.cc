@@ -89,6 +89,7 @@ class CassandraWriter final : public RowWriter {
   }
 
   size_t concurrency() const override { return static_cast<size_t>(target_.concurrency); }
+  const std::vector<TargetColumn>* target_columns() const override { return &columns_; }
 
   Status Finish() override {
     MutexLock lock(mu_);

@@ -85,6 +85,8 @@ class SqliteWriter final : public RowWriter {
 
   size_t concurrency() const override { return kSqliteBatch; }
 
+  const std::vector<TargetColumn>* target_columns() const override { return &columns_; }
+
   Status Finish() override {
     if (!in_tx_) return Status::Ok();
     return Commit();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "ingest/column_type.h"
 #include "store/store.h"
 
 namespace shoal::ingest {
@@ -41,6 +42,11 @@ class RowWriter {
 
   // concurrency is how many writes may be unfinished at once (at least 1).
   virtual size_t concurrency() const = 0;
+
+  // target_columns is what Begin found: each column's type, in Begin's order (null before
+  // Begin, or from a writer that does not convert). A row's value converted by its column
+  // (ConvertValue) is what this writer stores, so a row's tags are made from it (row_tags.h).
+  virtual const std::vector<TargetColumn>* target_columns() const { return nullptr; }
 
   // Finish waits for every write (every `done` has run when it returns), commits, and reports
   // the first error of the commit.
