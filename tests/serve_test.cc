@@ -32,6 +32,8 @@ class ServeTest : public CatalogSuite<kItems> {
     ASSERT_NE(dir_, nullptr);
     Result<std::string> config = ExampleConfig(db_);
     ASSERT_TRUE(config.ok()) << config.status().ToString();
+    // Tracking parameters, dropped before the checks and the key (TrackingParameters...).
+    *config += "ignore_params: [\"utm_*\", fbclid, gclid]\n";
     Result<std::unique_ptr<ShoalProcess>> p =
         ShoalProcess::Serve(dir_->Write("shoal.yaml", *config));
     ASSERT_TRUE(p.ok()) << p.status().ToString();
@@ -317,6 +319,35 @@ TEST_F(ServeTest, SecondRequestIsACacheHit) {
   EXPECT_EQ(second->Header("X-Cache"), "HIT");
   EXPECT_EQ(second->body, first->body);
   EXPECT_EQ(second->Header("ETag"), first->Header("ETag"));
+}
+
+TEST_F(ServeTest, TrackingParametersAreIgnoredAndShareTheEntry) {
+  HttpClient c = Connect();
+  Result<HttpResponse> plain = c.Get("/v1/items/1/reviews?limit=3");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_EQ(plain->status, 200) << plain->body;
+  EXPECT_EQ(plain->Header("X-Cache"), "MISS");
+  // A newsletter link: same entry (a HIT, same ETag and body), not a 400 and not a new key.
+  for (const std::string target :
+       {"/v1/items/1/reviews?limit=3&utm_source=news&utm_medium=email",
+        "/v1/items/1/reviews?utm_campaign=spring&limit=3", "/v1/items/1/reviews?limit=3&fbclid=Iw",
+        "/v1/items/1/reviews?gclid=x&limit=3&gclid=y", "/v1/items/1/reviews?limit=3&utm%5Fid=1"}) {
+    Result<HttpResponse> r = c.Get(target);
+    ASSERT_TRUE(r.ok()) << target << ": " << r.status().ToString();
+    EXPECT_EQ(r->status, 200) << target << ": " << r->body;
+    EXPECT_EQ(r->Header("X-Cache"), "HIT") << target;
+    EXPECT_EQ(r->Header("ETag"), plain->Header("ETag")) << target;
+    EXPECT_EQ(r->body, plain->body) << target;
+  }
+  // The item endpoint takes no query parameters, and tracking ones all the same.
+  Result<HttpResponse> item = c.Get("/v1/items/7?utm_source=x");
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->status, 200) << item->body;
+  // Every other unknown parameter is still refused, with the usual JSON body.
+  for (const std::string target : {"/v1/items/1/reviews?limit=3&utm=1",
+                                   "/v1/items/1/reviews?limit=3&ref=news", "/v1/items/7?x=1"}) {
+    ExpectJsonError(Fetch(target), 400, target);
+  }
 }
 
 TEST_F(ServeTest, HeadHasContentLengthAndNoBody) {

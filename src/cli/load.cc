@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "cli/command_line.h"
+#include "cli/load_purge.h"
 #include "ingest/load.h"
+#include "ingest/row_tags.h"
 #include "ingest/source.h"
 #include "ingest/target.h"
 
@@ -105,10 +107,20 @@ constexpr char kLoadUsage[] =
     "  --format jsonl|csv   when the file name does not say\n"
     "  --columns a,b,c      load only these fields (others are ignored)\n"
     "  --concurrency N      Cassandra writes in flight (default 256)\n"
+    "  --purge URL          after rows are committed, purge the cache entries they change\n"
+    "                       on the shoal node at URL (http://HOST:PORT, its admin listener\n"
+    "                       when it has one): POST /_shoal/purge with their --purge-tag tags\n"
+    "  --purge-tag TAG      a tag per row, {COLUMN} replaced by the row's value, e.g.\n"
+    "                       'item:{id}' (repeatable)\n"
+    "  --purge-hard         remove the entries (default: mark them stale, so the next request\n"
+    "                       is answered at once while one refresh runs)\n"
+    "  --purge-token-env NAME  the variable holding the admin token (default\n"
+    "                       SHOAL_ADMIN_TOKEN); never give the token on the command line\n"
     "  -h, --help           this text\n"
     "\n"
-    "Exit status: 0 all rows written; 1 some rows rejected (the others are written), or the\n"
-    "load could not start or commit; 2 usage error.\n";
+    "Exit status: 0 all rows written (and purged); 1 some rows rejected (the others are\n"
+    "written), the load could not start or commit, or a purge failed (the rows stay loaded);\n"
+    "2 usage error.\n";
 
 int UsageError(std::string_view message) { return cli::UsageError("load", message, kLoadUsage); }
 
@@ -122,6 +134,45 @@ std::vector<std::string> SplitCommas(std::string_view text) {
     if (comma > start) out.emplace_back(text.substr(start, comma - start));
     start = comma + 1;
   }
+  return out;
+}
+
+// PurgeFlags checks the --purge flags and fills *purge when --purge is given; returns 0 or
+// the usage error's exit status. The token is read from the environment only.
+int PurgeFlags(const std::string& url, const std::vector<std::string>& tags, bool hard,
+               std::string token_env, std::optional<PurgeOptions>* purge) {
+  if (url.empty()) {
+    if (!tags.empty() || hard || !token_env.empty()) {
+      return UsageError("--purge-tag, --purge-hard and --purge-token-env need --purge URL");
+    }
+    return 0;
+  }
+  if (tags.empty()) return UsageError("--purge needs at least one --purge-tag");
+  Result<HttpUrl> parsed = ParseHttpUrl(url);
+  if (!parsed.ok()) return UsageError("--purge: " + std::string(parsed.status().message()));
+  if (token_env.empty()) token_env = "SHOAL_ADMIN_TOKEN";
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read on main's thread before the load starts.
+  const char* token = std::getenv(token_env.c_str());
+  if (token == nullptr || *token == '\0') {
+    return UsageError("--purge: set the admin token in the environment variable " + token_env +
+                      " (or name another with --purge-token-env); it is never taken from the "
+                      "command line");
+  }
+  PurgeOptions o;
+  o.url = std::move(parsed).value();
+  o.token = token;
+  o.soft = !hard;
+  *purge = std::move(o);
+  return 0;
+}
+
+// PurgeSummary ends the summary line: "; 1,234 tags purged (soft, 56 entries, 2 requests)",
+// and ", N not purged" when a purge failed.
+std::string PurgeSummary(const PurgeSender& p, bool hard) {
+  std::string out = "; " + Thousands(p.tags_purged()) + " tags purged (" +
+                    (hard ? "removed, " : "soft, ") + Thousands(p.entries_purged()) + " entries, " +
+                    Thousands(p.requests()) + " requests)";
+  if (p.tags_not_purged() > 0) out += ", " + Thousands(p.tags_not_purged()) + " not purged";
   return out;
 }
 
@@ -159,11 +210,18 @@ std::string FormatProgress(bool terminal, uint64_t rows, double seconds, uint64_
 
 int LoadCommand(std::span<const std::string_view> args) {
   std::string to, table, from, format, columns_flag, concurrency_flag;
+  std::string purge_url, purge_tag, purge_token_env;
+  std::vector<std::string> purge_tags;
+  bool purge_hard = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
     if (a == "-h" || a == "--help") {
       std::fputs(kLoadUsage, stdout);
       return 0;
+    }
+    if (a == "--purge-hard") {
+      purge_hard = true;
+      continue;
     }
     // --flag VALUE or --flag=VALUE, like the other commands.
     std::string_view name = a;
@@ -176,15 +234,19 @@ int LoadCommand(std::span<const std::string_view> args) {
     } else {
       return UsageError("unknown or incomplete option '" + std::string(a) + "'");
     }
-    std::string* slot = name == "--to"            ? &to
-                        : name == "--table"       ? &table
-                        : name == "--from"        ? &from
-                        : name == "--format"      ? &format
-                        : name == "--columns"     ? &columns_flag
-                        : name == "--concurrency" ? &concurrency_flag
-                                                  : nullptr;
+    std::string* slot = name == "--to"                ? &to
+                        : name == "--table"           ? &table
+                        : name == "--from"            ? &from
+                        : name == "--format"          ? &format
+                        : name == "--columns"         ? &columns_flag
+                        : name == "--concurrency"     ? &concurrency_flag
+                        : name == "--purge"           ? &purge_url
+                        : name == "--purge-tag"       ? &purge_tag
+                        : name == "--purge-token-env" ? &purge_token_env
+                                                      : nullptr;
     if (slot == nullptr) return UsageError("unknown option '" + std::string(name) + "'");
     *slot = std::move(value);
+    if (slot == &purge_tag) purge_tags.push_back(std::move(purge_tag));
   }
   if (to.empty() || table.empty() || from.empty()) {
     return UsageError("--to, --table and --from are required");
@@ -214,27 +276,46 @@ int LoadCommand(std::span<const std::string_view> args) {
   Result<ingest::Target> target = ingest::ParseTarget(to);
   if (!target.ok()) return UsageError(std::string(target.status().message()));
   if (target->cassandra) target->cassandra->concurrency = concurrency;
+  std::optional<PurgeOptions> purge;
+  if (int bad = PurgeFlags(purge_url, purge_tags, purge_hard, purge_token_env, &purge); bad != 0) {
+    return bad;
+  }
 
   // The file first: a file that cannot be read should not cost a connection.
   Result<std::unique_ptr<ingest::RowSource>> source = ingest::OpenFileSource(
       from, format == "csv" ? ingest::FileFormat::kCsv : ingest::FileFormat::kJsonl,
       SplitCommas(columns_flag));
   if (!source.ok()) return Fail(source.status().message());
+  // The tags name columns of the loaded rows: checked before anything is written.
+  Result<ingest::TagTemplates> templates =
+      ingest::TagTemplates::Parse(purge_tags, (*source)->columns());
+  if (!templates.ok()) return UsageError(templates.status().message());
   Result<std::unique_ptr<ingest::RowWriter>> writer = ingest::OpenWriter(*target);
   if (!writer.ok()) return Fail(writer.status().message());
+  ingest::CommittedTags committed;
+  std::optional<PurgeSender> purger;
+  if (purge) {
+    *writer = ingest::TagOnCommit(std::move(*writer), std::move(*templates), &committed);
+    purger.emplace(std::move(*purge), &committed);
+  }
 
   ProgressDisplay display(from, (*source)->total_bytes());
   Result<ingest::LoadReport> loaded =
-      ingest::Load(**source, **writer, table,
-                   [&display](uint64_t rows, uint64_t bytes) { display.Update(rows, bytes); });
+      ingest::Load(**source, **writer, table, [&display, &purger](uint64_t rows, uint64_t bytes) {
+        display.Update(rows, bytes);
+        if (purger) purger->SendFull();  // whole batches of committed rows' tags
+      });
   if (!loaded.ok()) return Fail(loaded.status().message());
+  // Every row's outcome is in (Finish has run): the last tags go now.
+  if (purger) (void)purger->Flush();
   const ingest::LoadReport& report = *loaded;
   display.Update(report.written, (*source)->bytes_read(), /*final=*/true);
   const double seconds = display.seconds();
   std::printf(
-      "load: %" PRIu64 " rows written, %" PRIu64 " rejected in %.1f s (%" PRIu64 " rows/s)\n",
+      "load: %" PRIu64 " rows written, %" PRIu64 " rejected in %.1f s (%" PRIu64 " rows/s)%s\n",
       report.written, report.rejected, seconds,
-      static_cast<uint64_t>(seconds > 0 ? static_cast<double>(report.written) / seconds : 0));
+      static_cast<uint64_t>(seconds > 0 ? static_cast<double>(report.written) / seconds : 0),
+      purger ? PurgeSummary(*purger, purge_hard).c_str() : "");
   for (const ingest::Reject& r : report.first_rejects) {
     std::printf("  line %zu: %s\n", r.line, r.reason.c_str());
   }
@@ -243,6 +324,12 @@ int LoadCommand(std::span<const std::string_view> args) {
   }
   std::fflush(stdout);
   if (!report.finish.ok()) return Fail(report.finish.message());
+  if (purger && !purger->failure().ok()) {
+    return Fail("purge failed: " + std::string(purger->failure().message()) + "; " +
+                std::to_string(purger->tags_not_purged()) +
+                " tags not purged (the rows are loaded: purge those entries again, or they "
+                "refresh at their ttl)");
+  }
   return report.rejected > 0 ? 1 : 0;
 }
 

@@ -2,6 +2,7 @@
 //
 //   shoal load --to sqlite:PATH | cassandra:HOST[:PORT]/KEYSPACE --table T --from FILE
 //              [--format jsonl|csv] [--columns a,b,c] [--concurrency N]
+//              [--purge URL --purge-tag TAG... [--purge-hard] [--purge-token-env NAME]]
 //
 // The work is the ingest layer's (src/ingest/: the sources, the writers, the target and the
 // driver); this is the command over it: it parses the arguments, shows progress on stderr
@@ -10,9 +11,14 @@
 //
 // A record that does not parse, a value that does not fit its column, or a row the database
 // refuses is rejected and the load goes on; a target that cannot be opened, or a table or
-// column the database does not know, stops it before the first row. Exit status: 0 every row
-// written, 1 some rows rejected (or the load could not start, or its last commit failed), 2 a
-// usage error.
+// column the database does not know, stops it before the first row.
+//
+// With --purge, the rows' tags (--purge-tag 'item:{id}', ingest/row_tags.h) are purged on a
+// shoal node once the rows are committed (load_purge.h: batched, soft unless --purge-hard,
+// the admin token from the environment only); a tag naming an unknown column is a usage error
+// before the first row. Exit status: 0 every row written (and purged), 1 some rows rejected
+// (or the load could not start, its last commit failed, or a purge failed for good: the rows
+// stay loaded), 2 a usage error.
 //
 // Thread-safety: single-threaded (the command runs on main's thread).
 #pragma once

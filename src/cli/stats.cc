@@ -1,23 +1,18 @@
 // `shoal stats`: see stats.h.
 #include "cli/stats.h"
 
-#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
-#include <cstring>
-#include <system_error>
 #include <thread>
+#include <utility>
 
-#include <netdb.h>
-#include <poll.h>
 #include <rapidjson/document.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include "base/host_port.h"
 #include "cli/config.h"
+#include "cli/http_call.h"
 
 namespace shoal::cli {
 namespace {
@@ -37,65 +32,6 @@ constexpr char kStatsUsage[] =
     "  -h, --help     this text\n";
 
 constexpr auto kTimeout = std::chrono::seconds(3);
-
-using Deadline = std::chrono::steady_clock::time_point;
-
-// ErrnoText is strerror's text, thread-safely.
-std::string ErrnoText(int e) { return std::generic_category().message(e); }
-
-int MsLeft(Deadline deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now())
-                        .count();
-  return left > 0 ? static_cast<int>(left) : 0;
-}
-
-// Fd closes a socket on scope exit.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-Status WaitFor(int fd, short events, Deadline deadline) {
-  pollfd p{fd, events, 0};
-  const int n = ::poll(&p, 1, MsLeft(deadline));
-  if (n == 0) return Status::Unavailable("timed out");
-  if (n < 0) return Status::Unavailable(ErrnoText(errno));
-  return Status::Ok();
-}
-
-Result<int> Connect(const HostPort& hp, Deadline deadline) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(hp.port);
-  if (const int rc = ::getaddrinfo(hp.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return Status::Unavailable(gai_strerror(rc));
-  }
-  Status last = Status::Unavailable("no address");
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) continue;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
-      last = Status::Unavailable(ErrnoText(errno));
-      ::close(fd);
-      continue;
-    }
-    Status s = WaitFor(fd, POLLOUT, deadline);
-    int err = 0;
-    socklen_t len = sizeof(err);
-    if (s.ok() && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
-      ::freeaddrinfo(found);
-      return fd;
-    }
-    last = s.ok() ? Status::Unavailable(ErrnoText(err)) : s;
-    ::close(fd);
-  }
-  ::freeaddrinfo(found);
-  return last;
-}
 
 std::string Human(double bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -174,75 +110,19 @@ __attribute__((format(printf, 2, 3))) void Line(std::string& out, const char* fo
 }  // namespace
 
 Result<std::string> FetchStats(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    return Status::InvalidArgument("URL '" + std::string(url) + "' must start with http://");
-  }
-  std::string_view rest = url.substr(kScheme.size());
-  const size_t slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
-  std::string path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
+  Result<HttpUrl> parsed = ParseHttpUrl(url);
+  if (!parsed.ok()) return parsed.status();
+  std::string path = parsed->path;
   if (path.empty() || path == "/") path = "/_shoal/stats";
-  Result<HostPort> hp = ParseHostPort(authority, {.default_port = 80});
-  if (!hp.ok()) return Status::InvalidArgument(std::string(hp.status().message()));
-
-  const Deadline deadline = std::chrono::steady_clock::now() + kTimeout;
-  Result<int> fd = Connect(*hp, deadline);
-  if (!fd.ok()) {
-    return Status::Unavailable("cannot connect to " + hp->ToString() + ": " +
-                               std::string(fd.status().message()));
+  HttpRequest request;
+  request.target = path;
+  Result<HttpAnswer> answer = HttpCall(parsed->host, request, kTimeout);
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) {
+    return Status::NotFound(std::string(url) + " answered " + std::to_string(answer->status) +
+                            " (is it a shoal node's address where /_shoal/metrics is served?)");
   }
-  Fd guard{*fd};
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + hp->ToString() +
-                              "\r\nAccept: application/json\r\nConnection: close\r\n\r\n";
-  for (size_t sent = 0; sent < request.size();) {
-    if (Status s = WaitFor(*fd, POLLOUT, deadline); !s.ok()) return s;
-    const ssize_t n =
-        ::send(*fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno != EAGAIN) return Status::Unavailable(ErrnoText(errno));
-    if (n > 0) sent += static_cast<size_t>(n);
-  }
-  // Read until the head and Content-Length bytes of body are in (or the server closes).
-  std::string in;
-  size_t head_end = std::string::npos, want = std::string::npos;
-  while (want == std::string::npos || in.size() < want) {
-    if (Status s = WaitFor(*fd, POLLIN, deadline); !s.ok()) {
-      return Status::Unavailable("no answer from " + hp->ToString() + ": " +
-                                 std::string(s.message()));
-    }
-    char buf[16384];
-    const ssize_t n = ::recv(*fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EAGAIN) continue;
-      return Status::Unavailable(ErrnoText(errno));
-    }
-    in.append(buf, static_cast<size_t>(n));
-    if (in.size() > (size_t{16} << 20)) return Status::Unavailable("answer too large");
-    if (head_end == std::string::npos && (head_end = in.find("\r\n\r\n")) != std::string::npos) {
-      const std::string head = in.substr(0, head_end);
-      for (const char* name : {"\r\nContent-Length:", "\r\ncontent-length:"}) {
-        if (const size_t at = head.find(name); at != std::string::npos) {
-          want = head_end + 4 + std::strtoull(head.c_str() + at + std::strlen(name), nullptr, 10);
-        }
-      }
-    }
-  }
-  if (head_end == std::string::npos || !in.starts_with("HTTP/1.")) {
-    return Status::Unavailable(hp->ToString() + " did not answer HTTP");
-  }
-  const int status = std::atoi(in.c_str() + 9);
-  if (status != 200) {
-    return Status::NotFound(url.data() == nullptr
-                                ? ""
-                                : std::string(url) + " answered " + std::to_string(status) +
-                                      " (is it a shoal node's address "
-                                      "where /_shoal/metrics is served?)");
-  }
-  std::string body = in.substr(head_end + 4);
-  if (want != std::string::npos && body.size() > want - head_end - 4)
-    body.resize(want - head_end - 4);
-  return body;
+  return std::move(answer->body);
 }
 
 Result<std::string> RenderStatsTable(std::string_view json) {

@@ -4,9 +4,8 @@
 // On a terminal each table replaces the last (ANSI clear and home); otherwise the tables follow
 // one another. --once prints one and exits; --json prints the document itself instead.
 //
-// The HTTP client is a small blocking one over a POSIX socket (FetchStats): http:// only,
-// every wait bounded by a deadline. Nothing in src/ offered one (loadgen's is an Asio load
-// driver; tests/lib/http_client is test code).
+// The HTTP client is http_call.h's small blocking one: http:// only, every wait bounded by a
+// deadline.
 // Thread-safety: a blocking call, from the main thread; RenderStatsTable is pure.
 #pragma once
 
