@@ -109,6 +109,14 @@ TEST_F(ConfigErrorsTest, CheckConfigNamesFileAndLineOfEachError) {
       {"query on an unknown column", "query: SELECT id, title, tags FROM items",
        "query: SELECT id, titel, tags FROM items", "- route: /v1/items/{id:int}\n",
        "no such column: titel"},
+      {"ignore_params matching a query parameter", "    result: many\n",
+       "    result: many\n    ignore_params: [ref, \"lim*\"]\n", "ignore_params: [ref",
+       "'lim*' matches the parameter 'limit'"},
+      {"top-level ignore_params matching a route parameter", "cache:\n",
+       "ignore_params: [utm_*, \"i?\"]\ncache:\n", "ignore_params: [utm_*",
+       "'i?' matches the parameter 'id'"},
+      {"bad ignore_params pattern", "cache:\n", "ignore_params:\n  - \"utm_[a]\"\ncache:\n",
+       "- \"utm_[a]\"", "ignore_params: bad pattern 'utm_[a]'"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

@@ -57,7 +57,8 @@ class LoadPurgeProcessTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (node_ != nullptr) EXPECT_EQ(node_->Stop(), 0) << node_->Output();
+    if (node_ == nullptr) return;
+    EXPECT_EQ(node_->Stop(), 0) << node_->Output();
   }
 
   HttpResponse Get(const std::string& target) {

@@ -412,5 +412,31 @@ TEST_F(ReloadTest, ARestartOnlyChangeIsNamedAndTheRestApplies) {
   EXPECT_EQ(node->Stop(), 0) << node->Output();
 }
 
+TEST_F(ReloadTest, IgnoreParamsApplyOnReload) {
+  Variant v;
+  std::unique_ptr<ShoalProcess> node = Start(v);
+  ASSERT_NE(node, nullptr);
+  const std::string target = "/v1/items/1/reviews?limit=3&utm_source=news";
+  const auto status = [&node](const std::string& t) {
+    Result<HttpClient> c = HttpClient::Connect(node->port());
+    EXPECT_TRUE(c.ok());
+    Result<HttpResponse> r = c.ok() ? c->Get(t) : Result<HttpResponse>(c.status());
+    return r.ok() ? r->status : 0;
+  };
+  EXPECT_EQ(status(target), 400);  // not ignored yet: an unknown parameter
+  v.tail = "ignore_params: [\"utm_*\"]\n";
+  Write(Text(v));
+  ASSERT_TRUE(Hup(*node));
+  EXPECT_NE(node->Output().find("reloaded "), std::string::npos) << node->Output();
+  EXPECT_EQ(node->Output().find("only at a restart"), std::string::npos) << node->Output();
+  EXPECT_EQ(status(target), 200);
+  // And away again: the parameter is unknown once more.
+  v.tail.clear();
+  Write(Text(v));
+  ASSERT_TRUE(Hup(*node));
+  EXPECT_EQ(status(target), 400);
+  EXPECT_EQ(node->Stop(), 0) << node->Output();
+}
+
 }  // namespace
 }  // namespace shoal::testing
