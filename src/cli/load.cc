@@ -210,7 +210,7 @@ std::string FormatProgress(bool terminal, uint64_t rows, double seconds, uint64_
 
 int LoadCommand(std::span<const std::string_view> args) {
   std::string to, table, from, format, columns_flag, concurrency_flag;
-  std::string purge_url, purge_tag, purge_token_env;
+  std::string purge_url, purge_token_env;
   std::vector<std::string> purge_tags;
   bool purge_hard = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -241,12 +241,14 @@ int LoadCommand(std::span<const std::string_view> args) {
                         : name == "--columns"         ? &columns_flag
                         : name == "--concurrency"     ? &concurrency_flag
                         : name == "--purge"           ? &purge_url
-                        : name == "--purge-tag"       ? &purge_tag
                         : name == "--purge-token-env" ? &purge_token_env
                                                       : nullptr;
+    if (name == "--purge-tag") {  // repeatable
+      purge_tags.push_back(std::move(value));
+      continue;
+    }
     if (slot == nullptr) return UsageError("unknown option '" + std::string(name) + "'");
     *slot = std::move(value);
-    if (slot == &purge_tag) purge_tags.push_back(std::move(purge_tag));
   }
   if (to.empty() || table.empty() || from.empty()) {
     return UsageError("--to, --table and --from are required");

@@ -86,9 +86,13 @@ Result<TagTemplates> TagTemplates::Parse(const std::vector<std::string>& templat
       if (name.find('{') != std::string::npos) return bad("'{' inside {...}");
       const auto it = std::find(columns.begin(), columns.end(), name);
       if (it == columns.end()) {
-        std::string have;
-        for (const std::string& c : columns) have += (have.empty() ? "" : ", ") + c;
-        return bad("no column '" + name + "' in the loaded rows (they have " + have + ")");
+        std::string message = "no column '" + name + "' in the loaded rows (they have ";
+        for (size_t c = 0; c < columns.size(); ++c) {
+          if (c > 0) message += ", ";
+          message += columns[c];
+        }
+        message += ")";
+        return bad(message);
       }
       parts.push_back({std::move(literal), static_cast<size_t>(it - columns.begin())});
       literal.clear();
