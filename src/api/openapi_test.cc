@@ -157,5 +157,17 @@ TEST_F(OpenApiTest, ComputedAndRepeatedColumns) {
   EXPECT_EQ(At((schema + "/required").c_str()), R"(["id","price","title"])");
 }
 
+// Two routes whose words are alike get distinct operationIds.
+TEST_F(OpenApiTest, OperationIdsAreUnique) {
+  ApiOptions o = CatalogApiOptions();
+  o.endpoints.resize(1);
+  o.endpoints.push_back(o.endpoints[0]);
+  o.endpoints[0].route = "/v1/a-b/{id:int}";
+  o.endpoints[1].route = "/v1/a_b/{id:int}";
+  Document(o);
+  EXPECT_EQ(At("/paths/~1v1~1a-b~1{id}/get/operationId"), R"("get_v1_a_b_id")");
+  EXPECT_EQ(At("/paths/~1v1~1a_b~1{id}/get/operationId"), R"("get_v1_a_b_id_2")");
+}
+
 }  // namespace
 }  // namespace shoal::api
