@@ -26,6 +26,7 @@ export CCACHE_NOHASHDIR ?= true
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/test-venv.sh
 
 release: deps
 	cmake --preset release >/dev/null

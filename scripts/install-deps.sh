@@ -14,6 +14,8 @@ packages=(
   # The dashboard test (headless Chromium over the DevTools protocol), promtool and PyYAML
   # (the monitoring examples test).
   chromium python3-websocket python3-yaml prometheus
+  # The tests' PyPI packages go into a venv (scripts/test-venv.sh) built with Debian's python3.
+  python3-venv
 )
 if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
 

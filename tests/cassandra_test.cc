@@ -280,6 +280,34 @@ TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
   }
 }
 
+// `shoal openapi` over Cassandra: the response schemas take the CQL types of the prepared
+// statements' result metadata (store/cassandra/cql_json_type.h), every column nullable.
+TEST_F(CassandraCatalogTest, OpenApiTypesComeFromTheCqlColumns) {
+  RunResult run = RunShoal(
+      {"openapi", "-c",
+       dir_->Write("openapi.yaml",
+                   CassandraConfig(store::cassandra::testing::CassandraPort(), keyspace_))});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(run.out, ec);
+  ASSERT_FALSE(ec) << run.out;
+  const boost::json::value* item = doc.find_pointer(
+      "/paths/~1v1~1items~1{id}/get/responses/200/content/application~1json/"
+      "schema/properties",
+      ec);
+  ASSERT_NE(item, nullptr) << run.out;
+  EXPECT_EQ(boost::json::serialize(item->at("id")), R"({"type":["integer","null"]})");
+  EXPECT_EQ(boost::json::serialize(item->at("sku")), R"({"type":["string","null"]})");
+  EXPECT_EQ(boost::json::serialize(item->at("rating")), R"({"type":["number","null"]})");
+  EXPECT_EQ(item->at("tags").as_object().count("type"), 0u);  // json: free-form
+  const boost::json::value* stars = doc.find_pointer(
+      "/paths/~1v1~1items~1{id}~1reviews/get/responses/200/content/application~1json/schema/"
+      "items/properties/stars",
+      ec);
+  ASSERT_NE(stars, nullptr) << run.out;
+  EXPECT_EQ(boost::json::serialize(*stars), R"({"type":["integer","null"]})");
+}
+
 // A request that Cassandra refuses at execution (LIMIT 0, which prepares but is invalid to run;
 // a table dropped after start, so the re-prepare fails) is a 500 or 503 whose body holds
 // nothing of the database: not the node, not the query, not the server's message.

@@ -9,6 +9,7 @@
 #include "api/dashboard_page.h"
 #include "api/endpoint_metrics.h"
 #include "api/metrics_page.h"
+#include "api/openapi.h"
 #include "api/status_http.h"
 
 namespace shoal::api {
@@ -348,6 +349,16 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     Inc(s.requests_internal);
     if (s.admin == nullptr || !s.admin_routes) return exchange.Reply(s.NotFound());
     return s.admin->Handle(request, exchange);
+  }
+
+  if (path == kOpenApiPath) {  // public: the document describes the public API (openapi.h)
+    Inc(s.requests_internal);
+    if (!IsGetOrHead(request)) return exchange.Reply(http::MethodNotAllowed(kAllowedMethods));
+    const Bytes& document = s.serving->Read().openapi;
+    if (document.empty()) return exchange.Reply(s.NotFound());
+    http::Response r;
+    r.SetBody(document);  // shares the document: the snapshot may go before the write
+    return exchange.Reply(std::move(r));
   }
 
   // This request's snapshot: valid until this thread's next Read (see serving.h); nothing

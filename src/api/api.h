@@ -16,6 +16,9 @@
 //                         comparison), with the served variant's ETag.
 //   other methods         405 with Allow: GET, HEAD (on a known route or /_shoal/*).
 //   /_shoal/health        200 {"status":"ok"}.
+//   /_shoal/openapi.json  the OpenAPI 3.1 document of the current snapshot's endpoints
+//                         (openapi.h); on this listener whatever InternalRoutes::admin says;
+//                         404 when ApiOptions::openapi is false.
 //   /_shoal/metrics       the Registry's Prometheus text exposition, rendered at most once a
 //                         second (metrics_page.h).
 //   /_shoal/              the live dashboard page, HTML (dashboard_page.h).

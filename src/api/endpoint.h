@@ -83,6 +83,11 @@ struct ApiOptions {
   // Query parameters every endpoint drops (top-level `ignore_params`); an endpoint's own list
   // adds to this one.
   std::vector<ParamGlob> ignore_params;
+  // GET /_shoal/openapi.json serves the OpenAPI document of the endpoints (openapi.h) on the
+  // public listener (`http.openapi`); false: that path answers 404.
+  bool openapi = true;
+  // info.version of that document: the build's version (cli sets it; not a config key).
+  std::string version;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

@@ -79,7 +79,10 @@ struct EndpointInfo {
   size_t statement = 0;              // StatementInfo::id, for Store::Query
   std::vector<std::string> columns;  // result columns, in order
   std::vector<bool> json_column;     // parallel to columns: holds JSON text
-  int line = 0;                      // config line
+  // Parallel to columns: type and NOT NULL promise from the store (StatementInfo::column_meta;
+  // all kAny and nullable when the store reports none). For the OpenAPI document (openapi.h).
+  std::vector<store::ColumnMeta> column_meta;
+  int line = 0;  // config line
 };
 
 // RouteMatch is one matched request.

@@ -280,6 +280,8 @@ class EndpointBuilder {
   Status MarkJsonColumns(Compiled& c, const store::StatementInfo& stmt) const {
     c.info.columns = stmt.columns;
     c.info.json_column.assign(stmt.columns.size(), false);
+    c.info.column_meta = stmt.column_meta;
+    c.info.column_meta.resize(stmt.columns.size());
     for (const std::string& name : ep_.json_columns) {
       auto it = std::find(stmt.columns.begin(), stmt.columns.end(), name);
       if (it == stmt.columns.end()) {

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "api/openapi.h"
 #include "api/store_loader.h"
 
 namespace shoal::api {
@@ -33,6 +34,7 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
     s->fault_limiters.push_back(std::make_unique<LogLimiter>(StoreLoader::kLogInterval, 1));
   }
   if (registry != nullptr) s->metrics = EndpointMetrics::Build(*router, *registry);
+  if (options.openapi) s->openapi = Bytes::Copy(OpenApiDocument(*router, options.version));
   s->router = std::move(router);
   return s;
 }

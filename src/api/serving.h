@@ -1,6 +1,6 @@
 // Serving: what the api serves with, as one immutable snapshot that a config reload replaces
-// whole: the Router (the endpoint table) and the api section's load policy (grace,
-// negative_ttl, store_timeout, the answer caps per endpoint).
+// whole: the Router (the endpoint table), the api section's load policy (grace,
+// negative_ttl, store_timeout, the answer caps per endpoint) and the OpenAPI document.
 //
 // One LiveServing (base/swappable.h) is shared by everything that reads the endpoints: the Api
 // (hit path: LiveServing::Read, no lock and no shared write while nothing changed), the
@@ -20,6 +20,7 @@
 #include "api/endpoint.h"
 #include "api/endpoint_metrics.h"
 #include "api/router.h"
+#include "base/bytes.h"
 #include "base/clock.h"
 #include "base/logger.h"
 #include "base/swappable.h"
@@ -35,6 +36,9 @@ struct Serving {
   Duration negative_ttl{};
   Duration store_timeout{};
   bool debug_headers = false;  // ApiOptions::debug_headers
+  // The OpenAPI document of `router` (openapi.h), made with the snapshot; empty when
+  // ApiOptions::openapi is false.
+  Bytes openapi;
   // Per endpoint of `router` (same index): the caps of its queries (its own max_rows and
   // max_body, else ApiOptions'), and the limiter of its query-failure log lines.
   std::vector<store::QueryLimits> limits;

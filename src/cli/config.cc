@@ -12,6 +12,7 @@
 
 #include "base/host_port.h"
 #include "cli/config_internal.h"
+#include "cli/version.h"
 
 namespace shoal::cli {
 namespace config_internal {
@@ -130,7 +131,7 @@ void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
         {"threads", "max_connections", "max_connections_per_address", "first_byte_timeout",
          "idle_timeout", "header_timeout", "request_timeout", "max_request_line",
          "max_header_bytes", "max_headers", "max_body", "pipeline_limit", "max_string_param",
-         "drain_delay", "debug_headers"});
+         "drain_delay", "debug_headers", "openapi"});
   http::ServerOptions* o = &c->http;
   if (auto n = node["threads"]) o->threads = static_cast<int>(w.Int(n, "http.threads", 0, 256));
   if (auto n = node["max_connections"]) {
@@ -157,6 +158,7 @@ void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
   }
   if (auto n = node["drain_delay"]) o->drain_delay = w.Dur(n, "http.drain_delay", true);
   if (auto n = node["debug_headers"]) c->api.debug_headers = w.Bool(n, "http.debug_headers");
+  if (auto n = node["openapi"]) c->api.openapi = w.Bool(n, "http.openapi");
   if (auto n = node["max_string_param"]) {
     c->api.max_string_param = w.Size(n, "http.max_string_param");
     if (c->api.max_string_param == 0) w.Fail(n, "http.max_string_param: must be above zero");
@@ -225,6 +227,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
   Config c;
   c.file = file;
   c.api.config_file = file;
+  c.api.version = std::string(Version());  // the OpenAPI document's info.version
   Walker w(file);
   try {
     const YAML::Node root = YAML::Load(std::string(text));

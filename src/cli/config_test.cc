@@ -8,6 +8,7 @@
 
 #include "cli/demo_config.h"
 #include "cli/test_config.h"
+#include "cli/version.h"
 
 namespace shoal::cli {
 namespace {
@@ -35,6 +36,19 @@ TEST(ConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c->api.endpoints[0].ttl, seconds(60));
   EXPECT_EQ(c->api.endpoints[0].line, 5);
   EXPECT_EQ(c->api.config_file, "conf/shoal.yaml");
+}
+
+// http.openapi (default true) and the document's version (the build's, not a key).
+TEST(ConfigTest, OpenApiSwitch) {
+  Result<Config> c = ParseConfig(kMinimal, "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->api.openapi);
+  EXPECT_EQ(c->api.version, Version());
+  c = ParseConfig(std::string(kMinimal) + "http:\n  openapi: false\n", "conf/shoal.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->api.openapi);
+  EXPECT_NE(Error(std::string(kMinimal) + "http:\n  openapi: maybe\n").find("conf/shoal.yaml:9"),
+            std::string::npos);
 }
 
 TEST(ConfigTest, EveryKnobIsRead) {

@@ -31,6 +31,7 @@ constexpr char kUsage[] =
     "commands:\n"
     "  serve -c FILE         serve the endpoints of FILE (YAML)\n"
     "  check-config -c FILE  check FILE (and its queries against the database) and exit\n"
+    "  openapi -c FILE       print the OpenAPI 3.1 document of FILE's endpoints (JSON)\n"
     "  demo                  generate a demo catalog in SQLite and serve it\n"
     "  load --to T --table T --from FILE   upsert JSONL or CSV rows into SQLite or Cassandra\n"
     "  bench URL --paths FILE  ramp virtual users against a server and report each step\n"
@@ -58,6 +59,20 @@ constexpr char kCheckUsage[] =
     "database it names (columns, parameters). Prints 'FILE: ok' and exits 0, or prints\n"
     "each problem as FILE:LINE: message and exits 1. Warnings (a secret in a file that\n"
     "others may read, cluster.insecure) go to stderr and do not fail the check.\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   the YAML config (required)\n"
+    "  --log-level LEVEL   debug, info, warn, error or off (overrides log.level)\n"
+    "  -h, --help          this text\n";
+
+constexpr char kOpenApiUsage[] =
+    "usage: shoal openapi -c FILE\n"
+    "\n"
+    "Print the OpenAPI 3.1 document (JSON) of the endpoints declared in FILE, as a running\n"
+    "'shoal serve' serves it at GET /_shoal/openapi.json: paths, parameters with their types,\n"
+    "bounds and defaults, responses, and each answer's schema from the database's column\n"
+    "types. Checks FILE as check-config does first: a problem is printed as FILE:LINE:\n"
+    "message, with exit status 1.\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   the YAML config (required)\n"
@@ -190,6 +205,34 @@ int CheckConfig(const std::vector<std::string_view>& args) {
   return 0;
 }
 
+int OpenApi(const std::vector<std::string_view>& args) {
+  std::string path;
+  std::optional<LogLevel> log_level;
+  int exit_code = 0;
+  if (!ConfigFlags("openapi", args, kOpenApiUsage, &path, &log_level, &exit_code)) {
+    return exit_code;
+  }
+  Result<Config> config = LoadConfig(path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(config.status().message()).c_str());
+    return 1;
+  }
+  if (log_level) config->log.level = *log_level;
+  for (const std::string& w : config->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  Result<std::string> document = OpenApiText(*config);
+  if (!document.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(document.status().message()).c_str());
+    return 1;
+  }
+  document->push_back('\n');
+  if (std::fwrite(document->data(), 1, document->size(), stdout) != document->size() ||
+      std::fflush(stdout) != 0) {
+    std::fprintf(stderr, "shoal openapi: cannot write the document to stdout\n");
+    return 1;
+  }
+  return 0;
+}
+
 int Demo(const std::vector<std::string_view>& args) {
   std::string dir = "data", items = "10000", seed = "42", listen = "127.0.0.1:8080", level;
   bool regenerate = false, print = false, generate_only = false;
@@ -269,6 +312,7 @@ int Main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "serve") return Serve(args);
   if (command == "check-config") return CheckConfig(args);
+  if (command == "openapi") return OpenApi(args);
   if (command == "demo") return Demo(args);
   if (command == "load") return LoadCommand(args);
   if (command == "bench") return BenchCommand(std::vector<std::string>(args.begin(), args.end()));
@@ -283,6 +327,7 @@ int Main(int argc, char** argv) {
     if (args.empty()) return Usage(kUsage, 0);
     if (args[0] == "serve") return Usage(kServeUsage, 0);
     if (args[0] == "check-config") return Usage(kCheckUsage, 0);
+    if (args[0] == "openapi") return Usage(kOpenApiUsage, 0);
     if (args[0] == "demo") return Usage(kDemoUsage, 0);
     if (args[0] == "bench") return BenchCommand({"--help"});
     if (args[0] == "stats") return StatsCommand({"--help"});

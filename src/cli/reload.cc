@@ -29,7 +29,7 @@ constexpr Section kSections[] = {
     {"endpoints", Section::kLive, ""},
     {"ignore_params", Section::kLive, ""},
     {"listen", Section::kRestart, ""},
-    {"http", Section::kByKey, "max_string_param debug_headers"},
+    {"http", Section::kByKey, "max_string_param debug_headers openapi"},
     {"store", Section::kByKey, "timeout max_rows max_body"},
     {"cache", Section::kByKey, "grace negative_ttl"},
     {"cluster", Section::kRestart, ""},

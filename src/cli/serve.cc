@@ -10,6 +10,7 @@
 #include "api/admin.h"
 #include "api/admin_handler.h"
 #include "api/api.h"
+#include "api/openapi.h"
 #include "api/router.h"
 #include "api/store_loader.h"
 #include "base/host_port.h"
@@ -137,6 +138,13 @@ http::ServerOptions WithAccessLog(http::ServerOptions o, http::AccessSink* sink)
 Status CheckAgainstStore(const Config& config) {
   const std::unique_ptr<Logger> logger = MakeLogger(config.log);
   return OpenBackend(WithLogger(config, logger.get())).status();
+}
+
+Result<std::string> OpenApiText(const Config& config) {
+  const std::unique_ptr<Logger> logger = MakeLogger(config.log);
+  Result<Backend> backend = OpenBackend(WithLogger(config, logger.get()));
+  if (!backend.ok()) return backend.status();
+  return api::OpenApiDocument(*backend->router, config.api.version);
 }
 
 int RunServe(const Config& file_config, const std::function<void(const std::string& url)>& ready) {

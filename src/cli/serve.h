@@ -35,6 +35,10 @@ namespace shoal::cli {
 // would, then closes it. The error names file:line.
 Status CheckAgainstStore(const Config& config);
 
+// OpenApiText opens the store, compiles the endpoints against it, as CheckAgainstStore does,
+// and returns their OpenAPI document (api/openapi.h). The error names file:line.
+Result<std::string> OpenApiText(const Config& config);
+
 // RunServe serves `config` until a signal; returns the process exit code. `ready` is called
 // once the port is bound, with the URL being served (the demo prints curl lines from it).
 int RunServe(const Config& config, const std::function<void(const std::string& url)>& ready);

@@ -1,7 +1,8 @@
 // Store: the one asynchronous query interface that every database adapter implements.
 //
 // A query is prepared once at start (Prepare), which checks it against the database and reports
-// the named parameters it uses and the columns it returns, so a config that does not hold
+// the named parameters it uses and the columns it returns (names, and the types and
+// nullability its metadata tells: ColumnMeta), so a config that does not hold
 // together is refused before serving. At run time Query binds values to those parameters (never
 // splicing them into the text) and calls back with the rows, on a thread of the store's own,
 // never on the caller's stack: callers must not hold locks that the callback takes. A query
@@ -49,11 +50,39 @@ struct Rows {
   std::vector<Row> rows;             // each row has columns.size() values
 };
 
+// ColumnType is the JSON a result column renders as, as far as the store's metadata can tell
+// (SQLite: the declared type's affinity; Cassandra: the column's CQL type). kAny promises
+// nothing (a computed SQLite column, a column without a declared type). The api describes
+// its answers with it (api/openapi.h); it never changes how a value renders.
+enum class ColumnType : unsigned char {
+  kAny,
+  kInteger,   // a JSON integer
+  kNumber,    // a JSON number (integral or not)
+  kBoolean,   // true / false
+  kString,    // a JSON string
+  kBase64,    // a JSON string holding bytes in base64 (a blob)
+  kUuid,      // a string: 8-4-4-4-12 hex digits
+  kDateTime,  // a string: an RFC 3339 date and time
+  kDate,      // a string: an RFC 3339 full-date
+  kArray,     // a JSON array (a CQL list, set or tuple)
+  kObject,    // a JSON object (a CQL map or UDT)
+};
+
+// ColumnMeta is what the store knows of one result column beyond its name.
+struct ColumnMeta {
+  ColumnType type = ColumnType::kAny;
+  // True only when the store can promise the column is never NULL in any row.
+  bool not_null = false;
+  bool operator==(const ColumnMeta&) const = default;
+};
+
 // StatementInfo describes a prepared query.
 struct StatementInfo {
   size_t id = 0;                     // pass to Query
   std::vector<std::string> params;   // named parameters (without ':'), in binding order
   std::vector<std::string> columns;  // result column names, in order
+  // Parallel to `columns`: each one's type and nullability from the store's metadata.
+  std::vector<ColumnMeta> column_meta;
 };
 
 using QueryCallback = std::function<void(Result<Rows>)>;

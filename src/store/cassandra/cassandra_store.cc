@@ -9,6 +9,7 @@
 
 #include "base/big_endian.h"
 #include "base/utf8.h"
+#include "store/cassandra/cql_json_type.h"
 #include "store/cassandra/cql_types.h"
 
 namespace shoal::store {
@@ -141,6 +142,7 @@ Result<StatementInfo> CassandraStore::Prepare(std::string_view query) {
   }
   for (const cassandra::ColumnSpec& column : result.result_metadata.columns) {
     statement->columns.emplace_back(column.name);
+    info.column_meta.push_back({cassandra::JsonTypeOf(column.type.id()), /*not_null=*/false});
   }
   info.columns = statement->columns;
   MutexLock lock(mu_);

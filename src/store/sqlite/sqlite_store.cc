@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite/sqlite_columns.h"
 #include "store/sqlite/sqlite_open.h"
 
 namespace shoal::store {
@@ -262,6 +263,7 @@ Result<StatementInfo> SqliteStore::Prepare(std::string_view query) {
       if (name == nullptr) return Status::Internal("sqlite: out of memory naming a column");
       info.columns.emplace_back(name);
     }
+    info.column_meta = ColumnMetas(check_db_, first.stmt, statement->text);
   }
   MutexLock lock(mu_);
   // A config reload prepares every endpoint's query again: the same text with the same shape
@@ -269,7 +271,7 @@ Result<StatementInfo> SqliteStore::Prepare(std::string_view query) {
   // queries not seen before. The check above ran anyway: a changed schema is still refused.
   for (const auto& known : statements_) {
     if (known->text == statement->text && known->info.params == info.params &&
-        known->info.columns == info.columns) {
+        known->info.columns == info.columns && known->info.column_meta == info.column_meta) {
       return known->info;
     }
   }
