@@ -34,7 +34,7 @@ api::ParamSpec ParseParam(const Walker& w, const YAML::Node& name, const YAML::N
 
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
-        {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body"});
+        {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body", "cors"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -66,6 +66,7 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
     e.max_body = w.Size(n, "max_body");
     if (*e.max_body == 0) w.Fail(n, "max_body: must be above zero");
   }
+  if (auto c = node["cors"]) e.cors = ParseCors(w, c);
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");
     for (const auto& kv : ps) e.params.push_back(ParseParam(w, kv.first, kv.second));

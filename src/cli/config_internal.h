@@ -86,6 +86,8 @@ void ParseClusterTls(const Walker& w, const YAML::Node& n, TlsFiles* tls);
 void ParseStore(const Walker& w, const YAML::Node& node, Config* c);
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c);
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node);
+// ParseCors reads a cors section (top level or an endpoint's): a mapping, or false (off).
+api::CorsOptions ParseCors(const Walker& w, const YAML::Node& node);
 // ParseAccessLog reads log.access: path (required; "stdout" or a file), format.
 void ParseAccessLog(const Walker& w, const YAML::Node& node, AccessLogOptions* o);
 

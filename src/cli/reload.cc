@@ -27,6 +27,8 @@ struct Section {
 // version adds) needs a restart: the safe answer.
 constexpr Section kSections[] = {
     {"endpoints", Section::kLive, ""},
+    // Every key live; by key only so that a reload's answer names what changed (cors.origins).
+    {"cors", Section::kByKey, "origins methods headers expose_headers max_age credentials"},
     {"listen", Section::kRestart, ""},
     {"http", Section::kByKey, "max_string_param debug_headers"},
     {"store", Section::kByKey, "timeout max_rows max_body"},
