@@ -101,7 +101,8 @@ TEST(ConfigCorsTest, ErrorsNameTheFileAndLine) {
       {"cors:\n  origins: [https://a.example]\n  max_age: often\n", "shoal.yaml:3: cors.max_age"},
       {"cors:\n  origins: [https://a.example]\n  credentials: yes\n",
        "shoal.yaml:3: cors.credentials: expected true or false"},
-      {"cors:\n  origins: [https://a.example]\n  allow: [x]\n", "shoal.yaml:2: cors"},
+      {"cors:\n  origins: [https://a.example]\n  allow: [x]\n",
+       "shoal.yaml:3: cors: unknown key 'allow'"},
       {"cors: false\n", "shoal.yaml:1: cors: false is for an endpoint"},
       {"cors: [https://a.example]\n", "shoal.yaml:1: cors: expected a mapping"},
   };
