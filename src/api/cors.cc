@@ -192,7 +192,8 @@ std::shared_ptr<const CorsPolicy> CorsPolicy::Compile(const CorsOptions& o) {
       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.max_age).count()) + "\r\n";
   std::vector<Allowed> allowed;
   for (const std::string& origin : o.origins) {
-    const std::string allow = "Access-Control-Allow-Origin: " + origin + "\r\n" + credentials;
+    std::string allow = "Access-Control-Allow-Origin: ";
+    allow.append(origin).append("\r\n").append(credentials);
     allowed.push_back(
         Allowed{Intern(origin), Intern(allow + expose), Intern(allow + preflight_tail)});
   }
