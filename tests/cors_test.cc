@@ -110,8 +110,9 @@ TEST_F(CorsProcessTest, AllowedRefusedAndAbsentOrigins) {
   // Refused, absent, or not quite the same text: the normal answer, no CORS headers, and still
   // Vary: Origin so that no cache mixes them up.
   const HttpResponse allowed = Ask(port, "GET", "/v1/items/1", Origin(kApp));
-  for (std::string headers : {Origin(kEvil), std::string(), Origin("https://APP.example.com"),
-                              Origin("https://app.example.com:443"), Origin("null")}) {
+  for (const std::string& headers :
+       {Origin(kEvil), std::string(), Origin("https://APP.example.com"),
+        Origin("https://app.example.com:443"), Origin("null")}) {
     const HttpResponse r = Ask(port, "GET", "/v1/items/1", headers);
     EXPECT_EQ(r.status, 200) << headers;
     EXPECT_EQ(r.body, allowed.body) << headers;
@@ -127,7 +128,7 @@ TEST_F(CorsProcessTest, AnEndpointsOwnSectionReplacesTheTopLevelOne) {
   ASSERT_NE(node, nullptr);
   // categories: origins ["*"]: the same answer for every Origin (none too), no credentials,
   // no Vary: Origin.
-  for (std::string headers : {Origin(kEvil), Origin(kApp), std::string()}) {
+  for (const std::string& headers : {Origin(kEvil), Origin(kApp), std::string()}) {
     const HttpResponse r = Ask(node->port(), "GET", "/v1/categories/tools/items", headers);
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "*") << headers;

@@ -94,7 +94,7 @@ TEST_F(ApiCorsTest, AllowedOriginIsEchoedOnMissAndHit) {
 }
 
 TEST_F(ApiCorsTest, RefusedOrAbsentOriginGetsTheAnswerWithoutCorsButVaryOrigin) {
-  for (std::vector<http::Header> headers :
+  for (const std::vector<http::Header>& headers :
        {std::vector<http::Header>{{"Origin", "https://evil.example"}},
         std::vector<http::Header>{}}) {
     const Reply r = Send("/v1/items/2", "", headers);
@@ -139,7 +139,7 @@ TEST_F(ApiCorsTest, PreflightIsAnsweredFromThePolicyWithoutTheCache) {
 
 TEST_F(ApiCorsTest, AnEndpointsOwnPolicyReplacesTheTopLevelOne) {
   // categories: origins ["*"]: the same header for every Origin, none too; no Vary: Origin.
-  for (std::vector<http::Header> headers :
+  for (const std::vector<http::Header>& headers :
        {std::vector<http::Header>{{"Origin", "https://evil.example"}},
         std::vector<http::Header>{}}) {
     const Reply r = Send("/v1/categories/tools/items", "", headers);
