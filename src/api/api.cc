@@ -373,12 +373,28 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   }
   // Interned: valid after a reload replaced the Router, for as long as an answer waits.
   const std::string_view route_name = router.endpoint(*route).interned_route;
+  // CORS (cors.h): a preflight is answered from the policy alone; every other answer of the
+  // route carries the headers chosen here (interned: nothing allocated, valid for a late reply).
+  const CorsPolicy* const cors = serving.cors.empty() ? nullptr : serving.cors[*route].get();
+  const std::string_view origin = cors != nullptr ? request.HeaderValue("Origin") : "";
+  if (cors != nullptr && request.method == http::Method::kOptions && !origin.empty()) {
+    if (const std::string_view method = request.HeaderValue("Access-Control-Request-Method");
+        !method.empty()) {
+      http::Response r = Labelled(cors->Preflight(origin, method), route_name, {});
+      if (r.status >= 400) Inc(s.client_errors);
+      Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
+      return exchange.Reply(std::move(r));
+    }
+  }
+  const CorsHeaders cors_headers = cors != nullptr ? cors->ForRequest(origin) : CorsHeaders{};
   // 405 and 400 answers do no I/O: the per-endpoint histogram takes them as 0 us rather
   // than read the clock for them.
   if (!IsGetOrHead(request)) {
     Inc(s.requests_unrouted);
     Shared::Count(series, *route, 405, http::CacheResult::kNone, 0);
-    return exchange.Reply(Labelled(http::MethodNotAllowed(kAllowedMethods), route_name, {}));
+    http::Response r = Labelled(http::MethodNotAllowed(kAllowedMethods), route_name, {});
+    cors_headers.ApplyTo(r);
+    return exchange.Reply(std::move(r));
   }
   Inc(s.requests_endpoint);
 
@@ -387,6 +403,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   thread_local std::string key;
   if (Status st = router.KeyFor(*route, path, request.query, &key); !st.ok()) {
     http::Response r = Labelled(s.Error(st), route_name, {});
+    cors_headers.ApplyTo(r);
     Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
     return exchange.Reply(std::move(r));
   }
@@ -403,6 +420,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     Inc(source == cache::Source::kHit ? s.hits : s.stale);
     http::Response r = Labelled(s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now),
                                 route_name, owner);
+    cors_headers.ApplyTo(r);
     // Timed by the Clock that dated the lookup (steady time in production): one more read.
     Shared::Count(series, *route, r.status, r.cache_result, Micros(s.clock->Now() - now));
     return exchange.Reply(std::move(r));
@@ -415,8 +433,8 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   // the reply and a copy of If-None-Match (the request's views die with Handle).
   s.read_through->Load(
       key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
-            start, endpoint = *route, series = serving.metrics, route_name,
-            owner](Result<cache::EntryPtr> result, cache::Source src) {
+            start, endpoint = *route, series = serving.metrics, route_name, owner,
+            cors_headers](Result<cache::EntryPtr> result, cache::Source src) {
         const Shared& sh = *shared;
         const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
         if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
@@ -428,6 +446,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
           r = Labelled(sh.Error(result.status()), route_name, owner);
           r.cache_result = http::CacheResult::kMiss;  // a miss whose load failed
         }
+        cors_headers.ApplyTo(r);
         Shared::Count(series.get(), endpoint, r.status, r.cache_result, us);
         reply(std::move(r));
       });

@@ -15,6 +15,12 @@
 //                         quotes); 304 when If-None-Match matches either variant's ETag (weak
 //                         comparison), with the served variant's ETag.
 //   other methods         405 with Allow: GET, HEAD (on a known route or /_shoal/*).
+//   CORS                  on a route with a CORS policy (Serving::cors, cors.h): every answer
+//                         carries its Access-Control-* lines for the request's Origin (and
+//                         Vary: Origin unless the policy allows "*"); OPTIONS with Origin and
+//                         Access-Control-Request-Method is a preflight, answered from the
+//                         policy alone (204, or 403 with a JSON body), never from the cache.
+//                         Without a policy, OPTIONS is a 405 like any other method.
 //   /_shoal/health        200 {"status":"ok"}.
 //   /_shoal/openapi.json  the OpenAPI 3.1 document of the current snapshot's endpoints
 //                         (openapi.h); on this listener whatever InternalRoutes::admin says;

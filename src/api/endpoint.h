@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/cors.h"
 #include "base/clock.h"
 #include "base/logger.h"
 
@@ -53,6 +54,8 @@ struct EndpointOptions {
   ResultShape result = ResultShape::kOne;
   std::vector<std::string> json_columns;  // columns holding JSON text, embedded as JSON
   Duration ttl = std::chrono::seconds(60);
+  // The endpoint's CORS (cors.h); unset: ApiOptions::cors. Replaces it whole when set.
+  std::optional<CorsOptions> cors;
   // Caps on one answer, enforced while the store reads it; unset: ApiOptions' caps.
   std::optional<size_t> max_rows;
   std::optional<size_t> max_body;  // bytes of the JSON answer
@@ -88,6 +91,8 @@ struct ApiOptions {
   bool openapi = true;
   // info.version of that document: the build's version (cli sets it; not a config key).
   std::string version;
+  // CORS for endpoints that set none of their own (top-level `cors:`); unset: no CORS.
+  std::optional<CorsOptions> cors;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

@@ -49,6 +49,7 @@ class ReloadApiTest : public ApiTest {
             .result = ResultShape::kOne,
             .json_columns = {},
             .ttl = std::chrono::seconds(60),
+            .cors = {},
             .max_rows = {},
             .max_body = {},
             .ignore_params = {},

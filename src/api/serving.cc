@@ -19,6 +19,9 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
   const size_t n = router->endpoint_count();
   s->limits.resize(n);
   s->fault_limiters.reserve(n);
+  s->cors.resize(n);
+  const std::shared_ptr<const CorsPolicy> global_cors =
+      options.cors && options.cors->enabled ? CorsPolicy::Compile(*options.cors) : nullptr;
   for (size_t i = 0; i < n; ++i) {
     const EndpointInfo& info = router->endpoint(i);
     // The Router keeps options.endpoints' order; the route check guards against options other
@@ -32,6 +35,11 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
     l.max_bytes = ep != nullptr ? ep->max_body.value_or(options.max_body) : options.max_body;
     l.first_row_only = info.result == ResultShape::kOne;
     s->fault_limiters.push_back(std::make_unique<LogLimiter>(StoreLoader::kLogInterval, 1));
+    if (ep != nullptr && ep->cors) {
+      if (ep->cors->enabled) s->cors[i] = CorsPolicy::Compile(*ep->cors);
+    } else {
+      s->cors[i] = global_cors;
+    }
   }
   if (registry != nullptr) s->metrics = EndpointMetrics::Build(*router, *registry);
   if (options.openapi) s->openapi = Bytes::Copy(OpenApiDocument(*router, options.version));

@@ -1,6 +1,7 @@
 // Serving: what the api serves with, as one immutable snapshot that a config reload replaces
 // whole: the Router (the endpoint table), the api section's load policy (grace,
-// negative_ttl, store_timeout, the answer caps per endpoint) and the OpenAPI document.
+// negative_ttl, store_timeout, the answer caps per endpoint), the CORS policies and the
+// OpenAPI document.
 //
 // One LiveServing (base/swappable.h) is shared by everything that reads the endpoints: the Api
 // (hit path: LiveServing::Read, no lock and no shared write while nothing changed), the
@@ -17,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/cors.h"
 #include "api/endpoint.h"
 #include "api/endpoint_metrics.h"
 #include "api/router.h"
@@ -43,6 +45,9 @@ struct Serving {
   // max_body, else ApiOptions'), and the limiter of its query-failure log lines.
   std::vector<store::QueryLimits> limits;
   std::vector<std::unique_ptr<LogLimiter>> fault_limiters;
+  // Per endpoint of `router` (same index): its CORS policy (cors.h; the endpoint's own, else
+  // ApiOptions::cors), null when it has none.
+  std::vector<std::shared_ptr<const CorsPolicy>> cors;
   Log log;  // component "api"
   // The per-endpoint series, indexed like `router`'s endpoints (a route kept by a reload keeps
   // its series); null without a Registry.

@@ -1,7 +1,7 @@
 // LoadConfig and ParseConfig: the top level of the file and its small sections (listen,
 // http, cache, admin, log, metrics); see config.h. The store, cluster and endpoint sections are in
-// config_store.cc, config_cluster.cc and config_endpoints.cc, the value syntax in
-// config_values.cc.
+// config_store.cc, config_cluster.cc and config_endpoints.cc, cors (top level and per
+// endpoint) in config_cors.cc, the value syntax in config_values.cc.
 #include "cli/config.h"
 
 #include <cstdlib>
@@ -238,7 +238,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     }
     w.Map(root, "config",
           {"listen", "http", "store", "cache", "cluster", "admin", "log", "metrics", "ready",
-           "endpoints", "ignore_params"});
+           "endpoints", "ignore_params", "cors"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
@@ -265,6 +265,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     }
     if (auto n = root["ignore_params"]) {
       c.api.ignore_params = config_internal::ParseIgnoreParams(w, n);
+    }
+    if (auto n = root["cors"]) {
+      c.api.cors = config_internal::ParseCors(w, n);
+      if (!c.api.cors->enabled) w.Fail(n, "cors: false is for an endpoint; here, leave cors out");
     }
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {

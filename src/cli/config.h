@@ -44,7 +44,7 @@ struct Config {
   int store_line = 0;
   size_t cache_memory = 256u << 20;  // bytes
   cache::ReadThroughOptions read_through;
-  api::ApiOptions api;  // endpoints, grace, negative_ttl, store_timeout
+  api::ApiOptions api;  // endpoints, grace, negative_ttl, store_timeout, cors
 
   // The cluster section; absent: a single node.
   bool clustered = false;

@@ -42,7 +42,7 @@ std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node&
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
         {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body",
-         "ignore_params"});
+         "ignore_params", "cors"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -75,6 +75,7 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
     if (*e.max_body == 0) w.Fail(n, "max_body: must be above zero");
   }
   if (auto g = node["ignore_params"]) e.ignore_params = ParseIgnoreParams(w, g);
+  if (auto c = node["cors"]) e.cors = ParseCors(w, c);
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");
     for (const auto& kv : ps) e.params.push_back(ParseParam(w, kv.first, kv.second));

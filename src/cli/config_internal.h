@@ -89,6 +89,8 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node);
 // ParseIgnoreParams reads an `ignore_params` list (top level or an endpoint's): patterns with
 // their lines; the Router checks them.
 std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node& node);
+// ParseCors reads a cors section (top level or an endpoint's): a mapping, or false (off).
+api::CorsOptions ParseCors(const Walker& w, const YAML::Node& node);
 // ParseAccessLog reads log.access: path (required; "stdout" or a file), format.
 void ParseAccessLog(const Walker& w, const YAML::Node& node, AccessLogOptions* o);
 

@@ -72,6 +72,11 @@ struct Response {
   int64_t age = -1;       // Age: N, when >= 0
   bool vary_accept_encoding = false;
   std::string_view cache_status;  // X-Cache: HIT|MISS|STALE, when set; static
+  // CORS (api/cors.h): header lines, each "Name: value\r\n", valid for the process's lifetime
+  // (interned configuration text), and whether the answer varies by Origin (one Vary line
+  // with Accept-Encoding).
+  std::string_view cors_headers;
+  bool vary_origin = false;
   // Rare extra header lines, each "Name: value\r\n" (Allow, Retry-After, ...).
   std::string extra_headers;
   // Not sent: for the access log (and metrics). The cache's part in the answer; the configured

@@ -75,6 +75,8 @@ void ResetResponse(Response& r) {
   r.age = -1;
   r.vary_accept_encoding = false;
   r.cache_status = {};
+  r.cors_headers = {};
+  r.vary_origin = false;
   r.extra_headers.clear();  // keeps its capacity
   r.cache_result = CacheResult::kNone;
   r.route = {};
@@ -414,7 +416,14 @@ void Session::SerializeHead(Slot& slot, bool close) {
     AppendUint(h, static_cast<uint64_t>(r.age));
     h += "\r\n";
   }
-  if (r.vary_accept_encoding) h += "Vary: Accept-Encoding\r\n";
+  // One Vary line for both (api/cors.h: every answer of a CORS route varies by Origin).
+  if (r.vary_accept_encoding && r.vary_origin) {
+    h += "Vary: Accept-Encoding, Origin\r\n";
+  } else if (r.vary_accept_encoding) {
+    h += "Vary: Accept-Encoding\r\n";
+  } else if (r.vary_origin) {
+    h += "Vary: Origin\r\n";
+  }
   if (!r.cache_status.empty()) {
     h += "X-Cache: ";
     h += r.cache_status;
@@ -422,6 +431,7 @@ void Session::SerializeHead(Slot& slot, bool close) {
   }
   // Error bodies may echo request text: no browser may sniff them into HTML (L7).
   h += "X-Content-Type-Options: nosniff\r\n";
+  h += r.cors_headers;
   h += r.extra_headers;
   if (close) {
     h += "Connection: close\r\n";
