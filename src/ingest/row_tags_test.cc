@@ -83,7 +83,7 @@ TEST(CommittedTagsTest, DeduplicatesAndTakesBoundedBatchesInOrder) {
   EXPECT_EQ(t.added(), 6u);
   EXPECT_FALSE(t.Full(5, 1000, 3));
   EXPECT_TRUE(t.Full(4, 1000, 3));
-  EXPECT_TRUE(t.Full(100, 4 * 4, 3));  // 4 tags of 1 byte + 3 each
+  EXPECT_TRUE(t.Full(100, 16, 3));  // 4 tags of 1 byte + 3 each: 16 bytes
   EXPECT_EQ(t.Take(3, 1000, 3), (Tags{"a", "b", "c"}));
   EXPECT_EQ(t.Take(3, 1000, 3), Tags{"d"});
   EXPECT_EQ(t.size(), 0u);
