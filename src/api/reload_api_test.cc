@@ -51,7 +51,8 @@ class ReloadApiTest : public ApiTest {
             .ttl = std::chrono::seconds(60),
             .max_rows = {},
             .max_body = {},
-            .line = 40};
+            .line = 40,
+            .page = {}};
   }
 
   static bool Lists(const EndpointDiff& d, std::string_view line) {

@@ -43,6 +43,12 @@ struct Router::Compiled {
   std::vector<Param> params;                // path parameters first, in route order
   std::vector<size_t> query_params_sorted;  // the declared ones, sorted by name
   std::vector<size_t> bindings;             // statement parameter i is params[bindings[i]]
+  // A paged endpoint: params[limit_param] and params[cursor_param] are its `limit` and
+  // `cursor`; a binding of kBindAfter is the cursor's value, kBindLimit is limit + 1.
+  static constexpr size_t kBindAfter = SIZE_MAX;
+  static constexpr size_t kBindLimit = SIZE_MAX - 1;
+  size_t limit_param = 0;
+  size_t cursor_param = 0;
 };
 
 // SegmentIterator walks "/a/b/c" as "a", "b", "c". REQUIRES: path starts with '/'.

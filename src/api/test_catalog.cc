@@ -58,6 +58,7 @@ ApiOptions CatalogApiOptions() {
       .max_rows = {},
       .max_body = {},
       .line = 10,
+      .page = {},
   });
   o.endpoints.push_back({
       .route = "/v1/items/{id:int}/reviews",
@@ -70,6 +71,7 @@ ApiOptions CatalogApiOptions() {
       .max_rows = {},
       .max_body = {},
       .line = 20,
+      .page = {},
   });
   o.endpoints.push_back({
       .route = "/v1/categories/{name}/items",
@@ -82,6 +84,7 @@ ApiOptions CatalogApiOptions() {
       .max_rows = {},
       .max_body = {},
       .line = 30,
+      .page = {},
   });
   return o;
 }

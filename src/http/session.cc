@@ -76,6 +76,7 @@ void ResetResponse(Response& r) {
   r.vary_accept_encoding = false;
   r.cache_status = {};
   r.extra_headers.clear();  // keeps its capacity
+  r.entry_headers = {};
   r.cache_result = CacheResult::kNone;
   r.route = {};
   r.owner_node = {};
@@ -423,6 +424,7 @@ void Session::SerializeHead(Slot& slot, bool close) {
   // Error bodies may echo request text: no browser may sniff them into HTML (L7).
   h += "X-Content-Type-Options: nosniff\r\n";
   h += r.extra_headers;
+  h += r.entry_headers;
   if (close) {
     h += "Connection: close\r\n";
   } else if (slot.http_1_0) {
