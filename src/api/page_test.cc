@@ -14,6 +14,7 @@
 
 #include "api/cursor.h"
 #include "api/router.h"
+#include "api/router_diff.h"
 #include "api/test_catalog.h"
 #include "base/base64.h"
 #include "store/sqlite/sqlite_store.h"
@@ -222,6 +223,30 @@ TEST_F(PageRouterTest, KeysCarryCursorAndLimitAndBindAfterAndLimitPlusOne) {
   // Without binding (the hit path's key), the cursor is not checked: the key just differs.
   std::string key;
   EXPECT_TRUE(router.KeyFor(3, "/v2/items/1/reviews", "cursor=zzzz", &key).ok());
+}
+
+// A reload that changes the cursor key or the page options drops the endpoint's pages: their
+// Links would lead to 400s (another key) or to other rows.
+TEST_F(PageRouterTest, AReloadWithAnotherKeyOrPageDropsThePages) {
+  auto before = Router::Build(PagedOptions(), *store_);
+  ASSERT_TRUE(before.ok());
+  auto same = Router::Build(PagedOptions(), *store_);
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(DiffEndpoints(**before, **same).purge_groups.empty());
+  ApiOptions rekeyed = PagedOptions();
+  rekeyed.cursor_secret = "another-secret-of-sixteen";
+  auto after = Router::Build(rekeyed, *store_);
+  ASSERT_TRUE(after.ok());
+  EndpointDiff d = DiffEndpoints(**before, **after);
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_EQ(d.changes[0],
+            "endpoint /v2/items/{id:int}/reviews answer changed (page): entries dropped");
+  EXPECT_EQ(d.purge_groups, std::vector<uint32_t>{(*before)->endpoint(3).group});
+  ApiOptions restarted = PagedOptions();
+  restarted.endpoints.back().page->start = "1";
+  auto later = Router::Build(restarted, *store_);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(DiffEndpoints(**before, **later).purge_groups.size(), 1u);
 }
 
 store::Rows ReviewRows(std::vector<int64_t> ids) {
