@@ -64,12 +64,12 @@ CursorKey CursorKey::Derive(std::string_view secret) {
 }
 
 const CursorKey& CursorKey::ProcessRandom() {
-  static const CursorKey key = [] {
+  static const CursorKey kProcessKey = [] {
     CursorKey k;
     if (RAND_bytes(k.bytes.data(), static_cast<int>(k.bytes.size())) != 1) std::abort();
     return k;
   }();
-  return key;
+  return kProcessKey;
 }
 
 std::string EncodeCursor(const CursorKey& key, std::string_view route, const CursorValue& value) {

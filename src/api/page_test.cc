@@ -50,8 +50,8 @@ TEST(Base64UrlTest, RoundTripsEveryLengthAndRefusesOtherText) {
 }
 
 const CursorKey& KeyA() {
-  static const CursorKey k = CursorKey::Derive("a-secret-of-sixteen-or-more");
-  return k;
+  static const CursorKey kKey = CursorKey::Derive("a-secret-of-sixteen-or-more");
+  return kKey;
 }
 
 TEST(CursorTest, RoundTripsIntsAndStrings) {
