@@ -249,7 +249,7 @@ TEST_F(PageRouterTest, AReloadWithAnotherKeyOrPageDropsThePages) {
   EXPECT_EQ(DiffEndpoints(**before, **later).purge_groups.size(), 1u);
 }
 
-store::Rows ReviewRows(std::vector<int64_t> ids) {
+store::Rows ReviewRows(const std::vector<int64_t>& ids) {
   store::Rows rows;
   rows.columns = {"review_id", "author"};
   for (int64_t id : ids) rows.rows.push_back({id, std::string("a")});
