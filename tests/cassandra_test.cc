@@ -543,5 +543,114 @@ TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   EXPECT_EQ(status, 200) << "shoal did not recover after Cassandra came back";
 }
 
+// Keyset pagination over Cassandra (api/page.h): a paged endpoint over a partition's
+// clustering rows, in clustering order (id ascending in items_by_category, review_id
+// descending in reviews), walked by its Links, answers every row of the partition once, in
+// order, as the same endpoint over SQLite does, byte for byte and Link for Link (both servers
+// sign with one cursor_secret_env); each page asked again is a HIT; a tampered cursor is a 400.
+TEST_F(CassandraCatalogTest, PagedEndpointsWalkAPartitionsClusteringRowsLikeSqlite) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): set before the children start, on the test thread.
+  ASSERT_EQ(setenv("SHOAL_CASSANDRA_PAGE_SECRET", "a-page-secret-for-both-servers", 1), 0);
+  const std::string head = "cursor_secret_env: SHOAL_CASSANDRA_PAGE_SECRET\n";
+  const std::string by_category =
+      "  - route: /v2/categories/{name}/items\n"
+      "    query: SELECT id, title FROM %s WHERE category = :name AND id > :after %s\n"
+      "    result: many\n    ttl: 60s\n    page: { by: id, size: 4, max: 50 }\n";
+  const std::string reviews =
+      "  - route: /v2/items/{id:int}/reviews\n"
+      "    query: SELECT review_id, stars FROM reviews WHERE item_id = :id AND review_id < "
+      ":after %s\n"
+      "    result: many\n    ttl: 60s\n    page: { by: review_id, size: 2, max: 50, order: desc "
+      "}\n";
+  const auto fill = [](std::string text, const std::string& a, const std::string& b) {
+    text.replace(text.find("%s"), 2, a);
+    if (!b.empty() || text.find("%s") != std::string::npos) text.replace(text.find("%s"), 2, b);
+    return text;
+  };
+  Result<std::string> sqlite_yaml = ExampleConfig(db_);
+  ASSERT_TRUE(sqlite_yaml.ok());
+  auto from_sqlite = ShoalProcess::Serve(dir_->Write(
+      "page-sqlite.yaml", head + *sqlite_yaml +
+                              fill(by_category, "items", "ORDER BY id LIMIT :limit") +
+                              fill(reviews, "ORDER BY review_id DESC LIMIT :limit", "")));
+  ASSERT_TRUE(from_sqlite.ok()) << from_sqlite.status().ToString();
+  // Cassandra: the partition's clustering order; LIMIT is a keyword, so its marker is quoted.
+  auto from_cassandra = ShoalProcess::Serve(
+      dir_->Write("page-cassandra.yaml",
+                  head + CassandraConfig(store::cassandra::testing::CassandraPort(), keyspace_) +
+                      fill(by_category, "items_by_category", "LIMIT :\"limit\"") +
+                      fill(reviews, "LIMIT :\"limit\"", "")));
+  ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
+  auto a = HttpClient::Connect((*from_sqlite)->port());
+  auto b = HttpClient::Connect((*from_cassandra)->port());
+  ASSERT_TRUE(a.ok() && b.ok());
+
+  const auto next_of = [](const HttpResponse& r) {
+    const std::string link = r.Header("Link");
+    return link.empty() ? std::string() : link.substr(1, link.find('>') - 1);
+  };
+  // Walk follows the Links on both servers in step and returns the rows and the page count.
+  const auto walk = [&](const std::string& first, size_t* pages) {
+    json::array rows;
+    *pages = 0;
+    for (std::string target = first; !target.empty() && *pages < 500; ++*pages) {
+      SCOPED_TRACE(target);
+      auto x = a->Get(target);
+      auto y = b->Get(target);
+      EXPECT_TRUE(x.ok() && y.ok());
+      if (!x.ok() || !y.ok()) break;
+      EXPECT_EQ(y->status, 200) << y->body;
+      EXPECT_EQ(y->body, x->body);
+      EXPECT_EQ(y->Header("Link"), x->Header("Link"));
+      auto again = b->Get(target);
+      EXPECT_TRUE(again.ok() && again->Header("X-Cache") == "HIT" && again->body == y->body &&
+                  again->Header("Link") == y->Header("Link"));
+      Result<json::value> v = ParseJson(y->body);
+      EXPECT_TRUE(v.ok() && v->is_array()) << y->body;
+      if (!v.ok() || !v->is_array()) break;
+      for (const json::value& row : v->as_array()) rows.push_back(row);
+      target = next_of(*y);
+    }
+    return rows;
+  };
+
+  size_t pages = 0;
+  Result<json::array> busiest = QueryJson(
+      db_, "SELECT category, count(*) AS n FROM items GROUP BY category ORDER BY n DESC LIMIT 1");
+  ASSERT_TRUE(busiest.ok() && !busiest->empty());
+  const std::string category(busiest->at(0).at("category").as_string());
+  Result<json::array> want =
+      QueryJson(db_, "SELECT id, title FROM items WHERE category = ?1 ORDER BY id", {category});
+  ASSERT_TRUE(want.ok());
+  ASSERT_GT(want->size(), 8u);
+  EXPECT_EQ(walk("/v2/categories/" + category + "/items", &pages), *want);
+  EXPECT_EQ(pages, (want->size() + 3) / 4);
+
+  Result<json::array> most_reviewed = QueryJson(
+      db_, "SELECT item_id, count(*) AS n FROM reviews GROUP BY item_id ORDER BY n DESC LIMIT 1");
+  ASSERT_TRUE(most_reviewed.ok() && !most_reviewed->empty());
+  const int64_t item = most_reviewed->at(0).at("item_id").as_int64();
+  Result<json::array> want_reviews = QueryJson(
+      db_, "SELECT review_id, stars FROM reviews WHERE item_id = ?1 ORDER BY review_id DESC",
+      {item});
+  ASSERT_TRUE(want_reviews.ok());
+  ASSERT_GT(want_reviews->size(), 2u);
+  EXPECT_EQ(walk("/v2/items/" + std::to_string(item) + "/reviews", &pages), *want_reviews);
+  EXPECT_EQ(pages, (want_reviews->size() + 1) / 2);
+
+  // A tampered cursor: a 400 with a JSON body, from Cassandra's server as from SQLite's.
+  auto first = b->Get("/v2/categories/" + category + "/items");
+  ASSERT_TRUE(first.ok());
+  std::string tampered = next_of(*first);
+  ASSERT_FALSE(tampered.empty());
+  const size_t at = tampered.find("cursor=") + 8;
+  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+  auto bad = b->Get(tampered);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  EXPECT_EQ(bad->Header("Content-Type"), "application/json");
+  EXPECT_NE(bad->body.find("\"status\":400"), std::string::npos) << bad->body;
+}
+
 }  // namespace
 }  // namespace shoal::testing

@@ -211,8 +211,9 @@ struct Api::Shared {
   }
 
   // FromEntry builds the answer for `entry` as of `now`. Nothing here allocates or touches a
-  // reference count: the body and the ETag are views into the entry, which `owner` keeps
-  // alive (the reference the lookup returned moves there); the other strings are static.
+  // reference count: the body, the ETag and the header lines are views into the entry, which
+  // `owner` keeps alive (the reference the lookup returned moves there); the other strings are
+  // static.
   http::Response FromEntry(cache::EntryPtr entry, cache::Source source, bool gzip_ok,
                            std::string_view if_none_match, TimePoint now) const {
     http::Response r;
@@ -221,6 +222,7 @@ struct Api::Shared {
     r.max_age = WholeSeconds(entry->fresh_until() - now);
     r.age = WholeSeconds(now - entry->created());
     r.vary_accept_encoding = true;
+    r.entry_headers = entry->headers();  // a page's Link: a view, like the body
     r.cache_result = ResultOf(source);
     switch (source) {
       case cache::Source::kHit:
@@ -426,6 +428,15 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     return exchange.Reply(std::move(r));
   }
 
+  // A page's cursor is checked before a load (page.h): a bad one is the client's 400 here,
+  // never a failed load (which a peer would report as its own fault).
+  if (router.endpoint(*route).page) {
+    if (Result<RouteMatch> m = router.MatchKey(key); !m.ok()) {
+      http::Response r = Labelled(s.Error(m.status()), route_name, {});
+      Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
+      return exchange.Reply(std::move(r));
+    }
+  }
   Inc(s.misses);
   // Latency is real elapsed time, whatever Clock dates the entries.
   const TimePoint start = std::chrono::steady_clock::now();

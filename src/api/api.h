@@ -2,9 +2,11 @@
 //
 // Request path (DESIGN.md): match the route (router.h) -> parameters checked and the
 // canonical key built -> ReadThrough::Lookup. A hit (fresh or stale) is answered at once from
-// the Entry: the response points at the entry's body and ETag and keeps the entry alive
-// through Response::owner, so a hit allocates nothing beyond the key string. A miss defers
-// the reply and goes through ReadThrough::Load (singleflight); its callback answers later.
+// the Entry: the response points at the entry's body, ETag and header lines (a page's Link)
+// and keeps the entry alive through Response::owner, so a hit allocates nothing beyond the
+// key string. A miss defers the reply and goes through ReadThrough::Load (singleflight); its
+// callback answers later. On a paged endpoint (page.h) a miss first checks the cursor
+// (Router::MatchKey): a bad one is a 400 and starts no load.
 //
 // Answers:
 //   GET/HEAD on a route   200 with the entry's body, or 404 for a negative entry; ETag,
@@ -13,7 +15,8 @@
 //                         the client accepts it and the body is at least kMinGzipBytes, with
 //                         its own strong ETag (the identity one with "-gz" inside the
 //                         quotes); 304 when If-None-Match matches either variant's ETag (weak
-//                         comparison), with the served variant's ETag.
+//                         comparison), with the served variant's ETag; a page of a paged
+//                         endpoint also carries its entry's Link: <next>; rel="next".
 //   other methods         405 with Allow: GET, HEAD (on a known route or /_shoal/*).
 //   CORS                  on a route with a CORS policy (Serving::cors, cors.h): every answer
 //                         carries its Access-Control-* lines for the request's Origin (and

@@ -47,6 +47,30 @@ enum class ResultShape : unsigned char {
   kMany,  // every row, as a JSON array (possibly empty)
 };
 
+// PageOptions: keyset pagination of a `result: many` endpoint (page.h has the whole story).
+// The query says how to page, with two markers shoal binds: `:after` (the `by` value of the
+// last row of the page before, from the request's cursor; `start` on the first page) and
+// `:limit` (the page size asked, plus one: the extra row, never sent, tells whether a next
+// page exists). For example, in SQL:
+//   ... WHERE item_id = :id AND review_id > :after ORDER BY review_id LIMIT :limit
+// and in CQL on a clustering column, in clustering order:
+//   ... WHERE item_id = :id AND review_id > :after LIMIT :limit
+// `by` must be a column the query returns, unique within the answer, and the rows must come
+// sorted by it (ascending, or descending with `descending`): a page that is not strictly
+// ordered by `by` is refused as the operator's fault (a 500, logged).
+struct PageOptions {
+  std::string by;  // a result column: int or text
+  ParamType type = ParamType::kInt;
+  int64_t size = 20;        // rows per page when the request gives no ?limit
+  int64_t max = 100;        // the largest ?limit a client may ask
+  bool descending = false;  // order: desc (the query compares with < and sorts DESC)
+  // The value the first page starts after; unset: the smallest int64 (ascending) or the
+  // largest (descending) for an int, "" for a string ascending (required for a string
+  // descending, and for an int column narrower than 64 bits in CQL).
+  std::optional<std::string> start;
+  int line = 0;  // config line of `page`, for error messages
+};
+
 struct EndpointOptions {
   std::string route;  // e.g. "/v1/items/{id:int}/reviews"
   std::string query;  // SQL (or CQL) with :name markers for path and query parameters
@@ -63,6 +87,8 @@ struct EndpointOptions {
   // ApiOptions::ignore_params. A pattern may not match a parameter of the endpoint.
   std::vector<ParamGlob> ignore_params;
   int line = 0;  // config line of the endpoint, for error messages
+  // Keyset pagination (?limit=N&cursor=C, a Link: rel="next" header); result many only.
+  std::optional<PageOptions> page;
 };
 
 struct ApiOptions {
@@ -93,6 +119,10 @@ struct ApiOptions {
   std::string version;
   // CORS for endpoints that set none of their own (top-level `cors:`); unset: no CORS.
   std::optional<CorsOptions> cors;
+  // What page cursors are signed with (cursor.h: the key is derived from it): config
+  // `cursor_secret_env`, else `cluster.secret`. Empty: a random key per process, so that
+  // cursors die at a restart and work on the node that made them only (a warning says so).
+  std::string cursor_secret;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

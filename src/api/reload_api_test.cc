@@ -53,7 +53,8 @@ class ReloadApiTest : public ApiTest {
             .max_rows = {},
             .max_body = {},
             .ignore_params = {},
-            .line = 40};
+            .line = 40,
+            .page = {}};
   }
 
   static bool Lists(const EndpointDiff& d, std::string_view line) {

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <utility>
+#include <variant>
 
 #include "api/percent_encoding.h"
 #include "api/router_internal.h"
@@ -33,6 +34,33 @@ bool ShapeMatches(const Compiled& e, std::string_view path) {
     if (want.param ? seg.empty() : !DecodedEquals(seg, want.literal)) return false;
   }
   return n == e.segments.size();
+}
+
+// BindPage appends a paged endpoint's marker value: for kBindAfter the cursor's value (its
+// signature checked; page.start when there is none), for kBindLimit the limit plus one.
+Status BindPage(const Compiled& e, std::string_view cursor, int64_t limit, size_t binding,
+                std::vector<store::Value>* values) {
+  const PageInfo& page = *e.info.page;
+  if (binding == Compiled::kBindLimit) {
+    values->emplace_back(limit + 1);  // limit <= page.max < max_rows: no overflow
+    return Status::Ok();
+  }
+  CursorValue after = page.start;
+  if (!cursor.empty()) {
+    Result<CursorValue> v = DecodeCursor(*page.key, e.info.route, Decode(cursor));
+    if (!v.ok()) return v.status();
+    after = std::move(v).value();
+    // Signed by this endpoint, but its type may have changed with a reload: not this page's.
+    if ((page.type == ParamType::kInt) != std::holds_alternative<int64_t>(after)) {
+      return Status::InvalidArgument("parameter 'cursor' is not a valid cursor for this endpoint");
+    }
+  }
+  if (const auto* i = std::get_if<int64_t>(&after)) {
+    values->emplace_back(*i);
+  } else {
+    values->emplace_back(std::get<std::string>(std::move(after)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -69,7 +97,11 @@ Result<RouteMatch> Router::Match(std::string_view path, std::string_view query, 
   if (!found) return Status::NotFound("no route for this path");
   RouteMatch m;
   m.endpoint = *found;
-  if (Status s = Build(*found, path, query, &m.key, bind ? &m.values : nullptr); !s.ok()) return s;
+  if (Status s = Build(*found, path, query, &m.key, bind ? &m.values : nullptr,
+                       bind ? &m.page_limit : nullptr);
+      !s.ok()) {
+    return s;
+  }
   return m;
 }
 
@@ -79,7 +111,8 @@ Status Router::KeyFor(size_t endpoint, std::string_view path, std::string_view q
 }
 
 Status Router::Build(size_t endpoint, std::string_view path, std::string_view query,
-                     std::string* key_out, std::vector<store::Value>* values) const {
+                     std::string* key_out, std::vector<store::Value>* values,
+                     int64_t* page_limit) const {
   const Compiled& e = *endpoints_[endpoint];
   const size_t n = e.params.size();
 
@@ -173,12 +206,19 @@ Status Router::Build(size_t endpoint, std::string_view path, std::string_view qu
     values->clear();
     values->reserve(e.bindings.size());
     for (size_t i : e.bindings) {
+      if (i == Compiled::kBindAfter || i == Compiled::kBindLimit) {
+        if (Status s = BindPage(e, raw[e.cursor_param], ints[e.limit_param], i, values); !s.ok()) {
+          return s;
+        }
+        continue;
+      }
       if (e.params[i].type == ParamType::kInt) {
         values->emplace_back(ints[i]);
       } else {
         values->emplace_back(Decode(raw[i]));
       }
     }
+    if (page_limit != nullptr && e.info.page) *page_limit = ints[e.limit_param];
   }
   return Status::Ok();
 }

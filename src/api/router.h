@@ -34,6 +34,11 @@
 // /v1/items/42/reviews has the key /v1/items/42/reviews?limit=10. A key is itself a valid
 // request target, so MatchKey can load it anywhere in the cluster from the key alone.
 //
+// A paged endpoint (page.h) also takes `limit` and `cursor` in the query string, checked and
+// keyed like declared parameters (limit: 1 to page.max, default page.size; cursor: default
+// empty); binding (Match with `bind`, MatchKey) checks the cursor's signature and binds its
+// value as :after, and limit + 1 as :limit. A bad cursor is InvalidArgument.
+//
 // Purging one endpoint: a key belongs to the endpoint whose route its path matches
 // (EndpointOfKey). The cache keeps each entry in its endpoint's purge group
 // (EndpointInfo::group, StoreLoader::GroupOf), and a purge of the endpoint invalidates that
@@ -52,6 +57,7 @@
 #include <vector>
 
 #include "api/endpoint.h"
+#include "api/page.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "store/store.h"
@@ -83,6 +89,7 @@ struct EndpointInfo {
   // all kAny and nullable when the store reports none). For the OpenAPI document (openapi.h).
   std::vector<store::ColumnMeta> column_meta;
   int line = 0;  // config line
+  std::optional<PageInfo> page;      // a paged endpoint's options (page.h)
 };
 
 // RouteMatch is one matched request.
@@ -92,6 +99,8 @@ struct RouteMatch {
   // Match was asked not to bind.
   std::vector<store::Value> values;
   std::string key;  // the canonical key
+  // A paged endpoint's ?limit (the page size asked); 0 for others, or without `bind`.
+  int64_t page_limit = 0;
 };
 
 class Router {
@@ -143,7 +152,7 @@ class Router {
   // Build is Match after FindRoute: the key into *key, the bound values into *values (when
   // not null).
   Status Build(size_t endpoint, std::string_view path, std::string_view query, std::string* key,
-               std::vector<store::Value>* values) const;
+               std::vector<store::Value>* values, int64_t* page_limit = nullptr) const;
 
   std::vector<std::unique_ptr<const Compiled>> endpoints_;
 };

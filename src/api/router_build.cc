@@ -13,6 +13,7 @@
 #include "api/router_internal.h"
 #include "base/glob.h"
 #include "base/interned.h"
+#include "base/logger.h"
 #include "base/numbers.h"
 
 namespace shoal::api {
@@ -56,6 +57,7 @@ class EndpointBuilder {
     if (Status s = ParseRoute(*c); !s.ok()) return s;
     if (Status s = AddDeclaredParams(*c); !s.ok()) return s;
     if (Status s = AddIgnoredParams(*c); !s.ok()) return s;
+    if (Status s = AddPageParams(*c); !s.ok()) return s;
     if (c->params.size() > kMaxParams) {
       return Error(ep_.line, "more than " + std::to_string(kMaxParams) + " parameters");
     }
@@ -65,6 +67,13 @@ class EndpointBuilder {
     }
     if (Status s = Bind(*c, *stmt); !s.ok()) return s;
     if (Status s = MarkJsonColumns(*c, *stmt); !s.ok()) return s;
+    if (ep_.page) {
+      Result<PageInfo> page =
+          CompilePage(*ep_.page, ep_.result, stmt->columns,
+                      ep_.max_rows.value_or(options_.max_rows), options_.cursor_secret);
+      if (!page.ok()) return Error(ep_.page->line, page.status().message());
+      c->info.page = std::move(page).value();
+    }
     c->info.statement = stmt->id;
     for (size_t i = 0; i < c->params.size(); ++i) {
       if (!c->params[i].in_path) c->query_params_sorted.push_back(i);
@@ -256,9 +265,56 @@ class EndpointBuilder {
                            std::to_string(*p.max) + " bytes, max_string_param); set max");
   }
 
+  // AddPageParams adds a paged endpoint's `limit` and `cursor` (page.h); an endpoint may not
+  // declare parameters of those names, nor `after`, since the query's :after is the cursor's.
+  Status AddPageParams(Compiled& c) const {
+    if (!ep_.page) return Status::Ok();
+    const int line = ep_.page->line != 0 ? ep_.page->line : ep_.line;
+    for (const Compiled::Param& p : c.params) {
+      if (p.name == kLimitParam || p.name == kCursorParam || p.name == kAfterMarker) {
+        return Error(p.line, "parameter " + Quoted(p.name) +
+                                 " is reserved on a paged endpoint (page: limit, cursor and "
+                                 ":after are shoal's)");
+      }
+    }
+    Compiled::Param limit;
+    limit.name = std::string(kLimitParam);
+    limit.type = ParamType::kInt;
+    limit.default_value = std::to_string(ep_.page->size);
+    limit.min = 1;
+    limit.max = ep_.page->max;
+    limit.line = line;
+    c.limit_param = c.params.size();
+    c.params.push_back(std::move(limit));
+    Compiled::Param cursor;
+    cursor.name = std::string(kCursorParam);
+    cursor.type = ParamType::kString;
+    cursor.default_value = "";
+    cursor.max = static_cast<int64_t>(kMaxCursorText);
+    cursor.line = line;
+    c.cursor_param = c.params.size();
+    c.params.push_back(std::move(cursor));
+    return Status::Ok();
+  }
+
   Status Bind(Compiled& c, const store::StatementInfo& stmt) const {
     std::vector<bool> used(c.params.size(), false);
+    bool after = false;
     for (const std::string& name : stmt.params) {
+      if (ep_.page && name == kCursorParam) {
+        return Error(ep_.line, "page: the query cannot use :cursor (:after is the cursor's value)");
+      }
+      if (ep_.page && (name == kAfterMarker || name == kLimitParam)) {
+        const bool is_after = name == kAfterMarker;
+        c.bindings.push_back(is_after ? Compiled::kBindAfter : Compiled::kBindLimit);
+        if (is_after) {
+          after = true;
+        } else {
+          used[c.limit_param] = true;
+        }
+        used[c.cursor_param] = used[c.cursor_param] || is_after;
+        continue;
+      }
       size_t i = 0;
       while (i < c.params.size() && c.params[i].name != name) ++i;
       if (i == c.params.size()) {
@@ -267,6 +323,16 @@ class EndpointBuilder {
       }
       used[i] = true;
       c.bindings.push_back(i);
+    }
+    if (ep_.page && (!after || !used[c.limit_param])) {
+      return Error(ep_.page->line != 0 ? ep_.page->line : ep_.line,
+                   "page: the query must use :after and :limit (e.g. `AND " + ep_.page->by +
+                       (ep_.page->descending ? " < :after ORDER BY " + ep_.page->by + " DESC"
+                                             : " > :after ORDER BY " + ep_.page->by) +
+                       " LIMIT :limit`); it uses " +
+                       (after                 ? ":after only"
+                        : used[c.limit_param] ? ":limit only"
+                                              : "neither"));
     }
     for (size_t i = 0; i < c.params.size(); ++i) {
       if (!used[i]) {
@@ -324,6 +390,15 @@ Result<std::shared_ptr<const Router>> Router::Build(const ApiOptions& options,
       }
     }
     compiled.push_back(std::move(c).value());
+  }
+  const bool paged = std::any_of(compiled.begin(), compiled.end(),
+                                 [](const auto& c) { return c->info.page.has_value(); });
+  if (paged && options.cursor_secret.empty()) {
+    Log(options.logger, "api")
+        .Warn(
+            "page cursors are signed with a random key of this process: they stop working "
+            "when it restarts and on every other node; set cursor_secret_env (or "
+            "cluster.secret) to sign them alike everywhere");
   }
   return std::make_shared<const Router>(std::move(compiled));
 }

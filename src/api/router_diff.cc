@@ -17,6 +17,14 @@ bool SameParam(const Compiled::Param& a, const Compiled::Param& b) {
          a.default_value == b.default_value && a.min == b.min && a.max == b.max;
 }
 
+// SamePage: the page options that shape answers and their Links (size and max are params),
+// and the cursor key (a changed key makes every cached Link a 400).
+bool SamePage(const std::optional<PageInfo>& a, const std::optional<PageInfo>& b) {
+  if (!a || !b) return a.has_value() == b.has_value();
+  return a->by == b->by && a->type == b->type && a->descending == b->descending &&
+         a->start == b->start && a->key->bytes == b->key->bytes;
+}
+
 // AnswerChange names what, of the things that shape an endpoint's answers, differs; empty when
 // nothing does.
 std::string AnswerChange(const Compiled& a, const Compiled& b) {
@@ -29,6 +37,7 @@ std::string AnswerChange(const Compiled& a, const Compiled& b) {
   if (a.info.result != b.info.result) add("result");
   if (a.info.columns != b.info.columns) add("columns");
   if (a.info.json_column != b.info.json_column) add("json columns");
+  if (!SamePage(a.info.page, b.info.page)) add("page");
   if (a.params.size() != b.params.size() ||
       !std::equal(a.params.begin(), a.params.end(), b.params.begin(), SameParam)) {
     add("params");

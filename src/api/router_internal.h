@@ -47,6 +47,12 @@ struct Router::Compiled {
   // parameter that is not one of params and whose decoded name matches one is skipped. No
   // pattern matches a name in params (checked at Build).
   std::vector<std::string> ignored;
+  // A paged endpoint: params[limit_param] and params[cursor_param] are its `limit` and
+  // `cursor`; a binding of kBindAfter is the cursor's value, kBindLimit is limit + 1.
+  static constexpr size_t kBindAfter = SIZE_MAX;
+  static constexpr size_t kBindLimit = SIZE_MAX - 1;
+  size_t limit_param = 0;
+  size_t cursor_param = 0;
 };
 
 // IsIgnored reports whether the query parameter `name` (as sent: percent-encoded) matches one

@@ -86,7 +86,7 @@ Status ForClient(const Serving& serving, size_t endpoint, const Status& status) 
 
 }  // namespace
 
-std::string RenderRows(const EndpointInfo& info, const store::Rows& rows) {
+std::string RenderRows(const EndpointInfo& info, const store::Rows& rows, size_t max_rows) {
   std::string out;
   JsonWriter w(out);
   if (info.result == ResultShape::kOne) {
@@ -95,7 +95,8 @@ std::string RenderRows(const EndpointInfo& info, const store::Rows& rows) {
     return out;
   }
   w.BeginArray();
-  for (const store::Row& row : rows.rows) WriteRow(w, info, rows, row);
+  const size_t n = std::min(max_rows, rows.rows.size());
+  for (size_t i = 0; i < n; ++i) WriteRow(w, info, rows, rows.rows[i]);
   w.EndArray();
   return out;
 }
@@ -132,16 +133,27 @@ void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallb
   store_.Query(
       statement, std::move(match->values), limits, deadline,
       [serving = std::move(serving), endpoint, clock = &clock_, max_body = limits.max_bytes,
-       key = std::move(key), done = std::move(done)](Result<store::Rows> rows) mutable {
+       page_limit = match->page_limit, key = std::move(key),
+       done = std::move(done)](Result<store::Rows> rows) mutable {
         if (!rows.ok()) {
           done(ForClient(*serving, endpoint, rows.status()), cache::Keep::kMain);
           return;
         }
         const EndpointInfo& info = serving->router->endpoint(endpoint);
         cache::EntryOptions o;
+        size_t render = rows->rows.size();
+        if (info.page) {  // at most limit rows, and the next page's Link (page.h)
+          Result<PageCut> cut = CutPage(*info.page, info.interned_route, key, *rows, page_limit);
+          if (!cut.ok()) {
+            done(ForClient(*serving, endpoint, cut.status()), cache::Keep::kMain);
+            return;
+          }
+          render = cut->rows;
+          o.headers = std::move(cut->link);
+        }
         o.key = std::move(key);
         o.created = clock->Now();
-        std::string body = RenderRows(info, *rows);
+        std::string body = RenderRows(info, *rows, render);
         if (body.size() > max_body) {  // the store counted cells; this is the JSON
           done(ForClient(*serving, endpoint,
                          store::AnswerTooLarge(std::to_string(body.size()) +

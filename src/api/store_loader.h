@@ -7,7 +7,10 @@
 //   result one:  the first row as an object {column: value, ...}; no row is a negative entry
 //                (EntryKind::kNotFound, body {"error":"not found","status":404}) that lives
 //                min(ttl, negative_ttl), plus grace like any other;
-//   result many: an array of such objects, possibly [].
+//   result many: an array of such objects, possibly [];
+//   a paged endpoint (page.h): the first `limit` rows of the limit + 1 read (checked to be
+//                strictly ordered by page.by), and, when the extra row came, the next page's
+//                `Link: <...>; rel="next"` line in the entry's headers (cache::Entry).
 // Cells: NULL is null, integers and reals are numbers (a real that is not finite is null),
 // text is a string, a blob is a base64 string. A `json:` column's text is embedded as is when
 // it is valid JSON and sent as a string when not, so the body is always valid JSON.
@@ -40,6 +43,7 @@
 // touches the StoreLoader itself. Thread-safety: thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,8 +61,10 @@
 namespace shoal::api {
 
 // RenderRows renders `rows` as endpoint `info` says (an object for result one, an array for
-// many) and returns the JSON text. For result one with no row it returns "" (not found).
-std::string RenderRows(const EndpointInfo& info, const store::Rows& rows);
+// many: of the first `max_rows` rows) and returns the JSON text. For result one with no row
+// it returns "" (not found).
+std::string RenderRows(const EndpointInfo& info, const store::Rows& rows,
+                       size_t max_rows = SIZE_MAX);
 
 // StoreErrorForClient is what a store's query error becomes on its way to the cache: the
 // codes of a store that is down, slow or shutting down stay, and so does InvalidArgument (the

@@ -80,7 +80,7 @@ class ApiTest : public ::testing::Test {
     ASSERT_EQ(catalog_.error(), "");
     store_ = catalog_.OpenStore(/*threads=*/2, /*queue_limit=*/4096);
     ASSERT_NE(store_, nullptr);
-    options_ = CatalogApiOptions();
+    options_ = Options();
     options_.grace = 5min;
     options_.negative_ttl = 5s;
     // Tracking parameters, as a catalog would drop them (AHitAllocatesNothing uses them).
@@ -92,6 +92,9 @@ class ApiTest : public ::testing::Test {
     read_through_ = std::make_unique<cache::ReadThrough>(cache_, *loader_, clock_);
     api_ = std::make_unique<Api>(router_, *read_through_, cache_, clock_, &registry_);
   }
+
+  // Options are the endpoints the fixture serves: the catalog's unless a subclass says.
+  virtual ApiOptions Options() const { return CatalogApiOptions(); }
 
   Reply Get(std::string_view path, std::string_view query = "",
             std::vector<http::Header> headers = {}, http::Method method = http::Method::kGet) {

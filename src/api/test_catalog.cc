@@ -60,6 +60,7 @@ ApiOptions CatalogApiOptions() {
       .max_body = {},
       .ignore_params = {},
       .line = 10,
+      .page = {},
   });
   o.endpoints.push_back({
       .route = "/v1/items/{id:int}/reviews",
@@ -74,6 +75,7 @@ ApiOptions CatalogApiOptions() {
       .max_body = {},
       .ignore_params = {},
       .line = 20,
+      .page = {},
   });
   o.endpoints.push_back({
       .route = "/v1/categories/{name}/items",
@@ -88,6 +90,7 @@ ApiOptions CatalogApiOptions() {
       .max_body = {},
       .ignore_params = {},
       .line = 30,
+      .page = {},
   });
   return o;
 }

@@ -55,6 +55,7 @@ Entry::Entry(EntryOptions&& o)
       created_(o.created),
       fresh_until_(o.fresh_until),
       stale_until_(o.stale_until),
+      headers_(std::move(o.headers)),
       fill_seq_(o.fill_seq) {}
 
 std::shared_ptr<const Entry> Entry::Make(EntryOptions options) {
@@ -73,12 +74,12 @@ const Bytes& Entry::GzipBody(bool* made) const {
 
 size_t Entry::BaseCharge() const {
   // The Entry object with its make_shared control block (~16 bytes), the heap parts of the
-  // key and ETag strings (when longer than the small-string buffer), and the body's buffer.
+  // key, ETag and header strings (when longer than the small-string buffer), and the body's buffer.
   constexpr size_t kControlBlock = 16;
   const auto heap = [](const std::string& s) {
     return s.size() > 15 ? s.capacity() + 1 : size_t{0};
   };
-  size_t charge = sizeof(Entry) + kControlBlock + heap(key_) + heap(etag_);
+  size_t charge = sizeof(Entry) + kControlBlock + heap(key_) + heap(etag_) + heap(headers_);
   if (!body_.empty()) charge += body_.size() + Bytes::kOverhead;
   return charge;
 }

@@ -1,7 +1,8 @@
 // Entry: one cached answer, immutable once made, shared by every reader.
 //
-// An Entry owns exactly its bytes: the key, the body (one exactly-sized Bytes), its ETag and,
-// once someone asks for it, a gzip variant. It is never a view into a socket or row buffer.
+// An Entry owns exactly its bytes: the key, the body (one exactly-sized Bytes), its ETag,
+// its response header lines (rare: a page's Link) and, once someone asks for it, a gzip
+// variant. It is never a view into a socket or row buffer.
 // Deadlines are steady_clock points: fresh until fresh_until, then stale (servable while one
 // refresh runs) until stale_until. A negative entry records that the key has no row, so that
 // repeated asks for it do not reach the store.
@@ -39,6 +40,10 @@ struct EntryOptions {
   // overlapped a purge). A peer keeps a copy only if it is not older than its own purge floor
   // for the key (cluster/purge_sequencer.h). Never read on the hit path.
   uint64_t fill_seq = 0;
+  // Response header lines that belong to this answer, each "Name: value\r\n", sent as they
+  // are with every answer from the entry (a page's `Link: <...>; rel="next"`, api/page.h).
+  // Usually empty. The cache does not read them; the maker checks them.
+  std::string headers;
 };
 
 class Entry {
@@ -55,6 +60,7 @@ class Entry {
   TimePoint fresh_until() const { return fresh_until_; }
   TimePoint stale_until() const { return stale_until_; }
   uint64_t fill_seq() const { return fill_seq_; }
+  const std::string& headers() const { return headers_; }
 
   bool IsFresh(TimePoint now) const { return now < fresh_until_; }
   // IsServable is true while fresh or within the grace period.
@@ -68,8 +74,8 @@ class Entry {
   // valid once GzipBody has returned a non-empty body.
   const std::string& GzipEtag() const { return gzip_etag_; }
 
-  // Charge is what the entry costs the cache without a gzip variant: key, body, ETag, the
-  // object itself and allocator overhead.
+  // Charge is what the entry costs the cache without a gzip variant: key, body, ETag, header
+  // lines, the object itself and allocator overhead.
   size_t BaseCharge() const;
 
   // The cache's "used since eviction last passed it" bit (CLOCK, see cache.h: a hit sets it,
@@ -93,6 +99,7 @@ class Entry {
   mutable std::once_flag gzip_once_;
   mutable Bytes gzip_;
   mutable std::string gzip_etag_;  // set with gzip_, under gzip_once_
+  std::string headers_;            // the hit path takes a view of it
   uint64_t fill_seq_;              // last: the hit path never reads it
 };
 

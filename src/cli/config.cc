@@ -214,6 +214,23 @@ void ParseAdmin(const Walker& w, const YAML::Node& node, Config* c) {
   }
 }
 
+// ParseCursorSecret sets what page cursors are signed with (api/cursor.h): the variable that
+// `cursor_secret_env` names, else cluster.secret (the derivation's label makes the two keys
+// unrelated), else nothing (a random key per process). After the cluster section.
+void ParseCursorSecret(const Walker& w, const YAML::Node& root, Config* c) {
+  if (auto e = root["cursor_secret_env"]) {
+    const std::string var = w.Scalar(e, "cursor_secret_env");
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): config is read at start-up, before any thread.
+    const char* v = std::getenv(var.c_str());
+    if (v == nullptr) w.Fail(e, "cursor_secret_env: the environment has no " + var);
+    c->api.cursor_secret = v;
+    if (c->api.cursor_secret.size() < 16) {
+      w.Fail(e, "cursor_secret_env: use at least 16 characters (it signs page cursors)");
+    }
+  }
+  if (c->api.cursor_secret.empty()) c->api.cursor_secret = c->cluster.secret;
+}
+
 // ReadableByOthers reports whether the group or others may read `path`.
 bool ReadableByOthers(const std::string& path) {
   struct stat st {};
@@ -238,7 +255,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     }
     w.Map(root, "config",
           {"listen", "http", "store", "cache", "cluster", "admin", "log", "metrics", "ready",
-           "endpoints", "ignore_params", "cors"});
+           "endpoints", "ignore_params", "cors", "cursor_secret_env"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
@@ -270,6 +287,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
       c.api.cors = config_internal::ParseCors(w, n);
       if (!c.api.cors->enabled) w.Fail(n, "cors: false is for an endpoint; here, leave cors out");
     }
+    ParseCursorSecret(w, root, &c);
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {
       w.Fail(eps ? eps : root, "endpoints: expected a list of at least one endpoint");

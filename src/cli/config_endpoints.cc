@@ -30,6 +30,41 @@ api::ParamSpec ParseParam(const Walker& w, const YAML::Node& name, const YAML::N
   return p;
 }
 
+// ParsePage reads `page: {by, type, size, max, order, start}` (api/page.h); the router checks
+// it against the query.
+api::PageOptions ParsePage(const Walker& w, const YAML::Node& node) {
+  w.Map(node, "page", {"by", "type", "size", "max", "order", "start"});
+  api::PageOptions p;
+  p.line = w.Line(node);
+  if (!node["by"]) w.Fail(node, "page: needs 'by' (the result column pages are keyed on)");
+  p.by = w.Scalar(node["by"], "page.by");
+  if (auto t = node["type"]) {
+    const std::string type = w.Scalar(t, "page.type");
+    if (type == "string") {
+      p.type = api::ParamType::kString;
+    } else if (type != "int") {
+      w.Fail(t, "page.type: expected int or string, got '" + type + "'");
+    }
+  }
+  if (auto n = node["size"]) p.size = w.Int(n, "page.size", 1, 100000000);
+  if (auto n = node["max"]) p.max = w.Int(n, "page.max", 1, 100000000);
+  if (p.size > p.max) {
+    w.Fail(node["size"] ? node["size"] : node, "page.size: " + std::to_string(p.size) +
+                                                   " is above page.max (" + std::to_string(p.max) +
+                                                   ")");
+  }
+  if (auto o = node["order"]) {
+    const std::string order = w.Scalar(o, "page.order");
+    if (order == "desc") {
+      p.descending = true;
+    } else if (order != "asc") {
+      w.Fail(o, "page.order: expected asc or desc, got '" + order + "'");
+    }
+  }
+  if (auto n = node["start"]) p.start = w.Scalar(n, "page.start");
+  return p;
+}
+
 }  // namespace
 
 std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node& node) {
@@ -42,7 +77,7 @@ std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node&
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
         {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body",
-         "ignore_params", "cors"});
+         "ignore_params", "cors", "page"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -76,6 +111,7 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   }
   if (auto g = node["ignore_params"]) e.ignore_params = ParseIgnoreParams(w, g);
   if (auto c = node["cors"]) e.cors = ParseCors(w, c);
+  if (auto pg = node["page"]) e.page = ParsePage(w, pg);
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");
     for (const auto& kv : ps) e.params.push_back(ParseParam(w, kv.first, kv.second));

@@ -38,6 +38,7 @@ constexpr Section kSections[] = {
     {"admin", Section::kByKey, "token token_env"},
     {"log", Section::kByKey, "level"},
     {"metrics", Section::kRestart, ""},
+    {"cursor_secret_env", Section::kLive, ""},
 };
 
 YAML::Node Root(std::string_view text) {

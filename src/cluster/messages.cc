@@ -33,6 +33,7 @@ constexpr int64_t kMaxMillis = int64_t{10} * 365 * 24 * 3600 * 1000;
 constexpr size_t kMaxEtag = 256;  // read bound; IsWellFormedEtag then wants exactly 18
 constexpr size_t kMaxBody = size_t{1} << 30;
 constexpr size_t kMaxMessage = 4096;
+constexpr size_t kMaxHeaders = 8192;  // an entry's response header lines (a page's Link)
 
 void PutStatus(std::string& out, const Status& status) {
   PutU8(out, static_cast<uint8_t>(status.code()));
@@ -50,6 +51,24 @@ bool KnownErrorCode(uint8_t code) {
 }
 
 }  // namespace
+
+bool IsWellFormedHeaderLines(std::string_view lines) {
+  while (!lines.empty()) {
+    const size_t end = lines.find("\r\n");
+    if (end == std::string_view::npos) return false;
+    const std::string_view line = lines.substr(0, end);
+    lines.remove_prefix(end + 2);
+    const size_t colon = line.find(": ");
+    if (colon == 0 || colon == std::string_view::npos) return false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      const auto c = static_cast<unsigned char>(line[i]);
+      const bool name_char =
+          (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+      if (i < colon ? !name_char : (c < 0x20 || c == 0x7f)) return false;
+    }
+  }
+  return true;
+}
 
 bool IsWellFormedEtag(std::string_view etag) {
   if (etag.size() != 18 || etag.front() != '"' || etag.back() != '"') return false;
@@ -87,7 +106,7 @@ Result<GetRequest> DecodeGet(std::string_view payload) {
 
 std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now, uint64_t fill_seq) {
   std::string out;
-  out.reserve(64 + entry.etag().size() + entry.body().size());
+  out.reserve(68 + entry.etag().size() + entry.body().size() + entry.headers().size());
   PutU8(out, static_cast<uint8_t>(StatusCode::kOk));
   PutU8(out, static_cast<uint8_t>(entry.kind()));
   PutI64(out, Millis(now - entry.created()));
@@ -96,6 +115,7 @@ std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now, uint64_t 
   PutString(out, entry.etag());
   PutString(out, entry.body().view());
   PutU64(out, fill_seq);
+  PutString(out, entry.headers());
   return out;
 }
 
@@ -126,6 +146,7 @@ Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string
   std::string_view etag = r.String(kMaxEtag);
   std::string_view body = r.String(kMaxBody);
   const uint64_t fill_seq = r.U64();
+  const std::string_view headers = r.String(kMaxHeaders);
   if (!r.Done()) return Malformed("GET reply: truncated or trailing bytes");
   if (kind != static_cast<uint8_t>(cache::EntryKind::kValue) &&
       kind != static_cast<uint8_t>(cache::EntryKind::kNotFound)) {
@@ -136,6 +157,7 @@ Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string
     return Malformed("GET reply: deadlines out of range");
   }
   if (!IsWellFormedEtag(etag)) return Malformed("GET reply: ETag is not a quoted 16-digit hex");
+  if (!IsWellFormedHeaderLines(headers)) return Malformed("GET reply: bad response header lines");
   cache::EntryOptions o;
   o.key = std::string(key);
   o.kind = static_cast<cache::EntryKind>(kind);
@@ -145,6 +167,7 @@ Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string
   o.stale_until = now + milliseconds(stale);
   o.etag = std::string(etag);
   o.fill_seq = fill_seq;
+  o.headers = std::string(headers);
   return cache::Entry::Make(std::move(o));
 }
 

@@ -5,7 +5,8 @@
 //
 //   GET    request: the key, the caller's purge floor for its key slot, the caller's
 //          remaining deadline (ms), flags (memory only: a handover).
-//          reply: a status byte, then an entry (with its fill sequence) or an error message
+//          reply: a status byte, then an entry (with its fill sequence and its response
+//          header lines) or an error message
 //   PURGE  request: a target (a key, every key of one endpoint's route, or everything) and
 //          its stamp (purge_sequencer.h). reply: a status byte, then the number of entries
 //          removed, or an error message
@@ -121,6 +122,10 @@ std::string EncodeErrorReply(const Status& status);
 // InvalidArgument the owner sent, without reading the message.
 Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_view key,
                                        TimePoint now, bool* malformed = nullptr);
+// IsWellFormedHeaderLines: zero or more lines "Name: value\r\n", the name of letters, digits
+// and '-', the value without control characters. A GET reply whose entry carries anything
+// else is malformed (the lines are written into HTTP answers as they are).
+bool IsWellFormedHeaderLines(std::string_view lines);
 // IsWellFormedEtag: exactly a quoted 16-digit lowercase hex string, as cache::StrongEtag
 // makes ("\"0123456789abcdef\""). A GET reply with any other ETag is malformed.
 bool IsWellFormedEtag(std::string_view etag);

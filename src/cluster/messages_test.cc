@@ -59,6 +59,7 @@ std::string EntryReplyWithEtag(std::string_view etag) {
   out.append(etag);
   out.append(std::string("\0\0\0\x02{}", 6));
   out.append(8, '\0');  // fill sequence
+  out.append(4, '\0');  // no response header lines
   return out;
 }
 
@@ -135,6 +136,45 @@ bool IsMalformed(std::string_view reply, TimePoint now) {
   bool malformed = false;
   Result<cache::EntryPtr> r = DecodeGetReply(reply, "/k", now, &malformed);
   return malformed && !r.ok() && r.status().code() == StatusCode::kInvalidArgument;
+}
+
+// A page's Link travels with its entry (api/page.h), so a peer's copy answers with it too.
+TEST(MessagesTest, AnEntrysHeaderLinesTravelWithIt) {
+  const TimePoint now = TimePoint() + seconds(1000);
+  cache::EntryOptions o;
+  o.key = "/v1/items?cursor=&limit=2";
+  o.body = Bytes::Copy("[]");
+  o.created = now;
+  o.fresh_until = now + seconds(60);
+  o.stale_until = now + seconds(120);
+  o.headers = "Link: </v1/items?cursor=AQ&limit=2>; rel=\"next\"\r\n";
+  const cache::EntryPtr e = cache::Entry::Make(std::move(o));
+  Result<cache::EntryPtr> got = DecodeGetReply(EncodeEntryReply(*e, now, 0), e->key(), now);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ((*got)->headers(), e->headers());
+}
+
+TEST(MessagesTest, HeaderLinesThatAreNotHeaderLinesAreMalformed) {
+  EXPECT_TRUE(IsWellFormedHeaderLines(""));
+  EXPECT_TRUE(IsWellFormedHeaderLines("Link: <a>; rel=\"next\"\r\nX-A: b\r\n"));
+  for (std::string_view bad :
+       {std::string_view("Link: <a>"), std::string_view("Link <a>\r\n"),
+        std::string_view(": x\r\n"), std::string_view("Li nk: x\r\n"),
+        std::string_view("Link: a\rb\r\n"), std::string_view("Link: a\nSet-Cookie: s\r\n"),
+        std::string_view("Link: a\r\n\r\nHTTP/1.1 200 OK\r\n")}) {
+    EXPECT_FALSE(IsWellFormedHeaderLines(bad)) << bad;
+  }
+  // On the wire: an owner's reply whose lines would inject a header is not an entry.
+  const TimePoint now = TimePoint() + seconds(1000);
+  std::string reply = EntryReplyWithEtag("\"0123456789abcdef\"");
+  reply.resize(reply.size() - 4);
+  const std::string lines = "X: a\nSet-Cookie: s=1\r\n";
+  reply.append(3, '\0');
+  reply.push_back(static_cast<char>(lines.size()));
+  reply.append(lines);
+  bool malformed = false;
+  EXPECT_FALSE(DecodeGetReply(reply, "/k", now, &malformed).ok());
+  EXPECT_TRUE(malformed);
 }
 
 TEST(MessagesTest, EveryTruncationAndTrailingByteIsRejected) {

@@ -26,6 +26,7 @@ Result<cache::EntryPtr> CheckPeerEntry(cache::EntryPtr entry, TimePoint now, Pee
   o.stale_until = stale;
   o.etag = entry->etag();
   o.fill_seq = entry->fill_seq();
+  o.headers = entry->headers();
   return cache::Entry::Make(std::move(o));
 }
 

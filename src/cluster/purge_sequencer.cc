@@ -31,6 +31,7 @@ cache::EntryPtr WithFillSeq(const cache::EntryPtr& entry, uint64_t seq) {
   o.stale_until = entry->stale_until();
   o.etag = entry->etag();
   o.fill_seq = seq;
+  o.headers = entry->headers();
   return cache::Entry::Make(std::move(o));
 }
 

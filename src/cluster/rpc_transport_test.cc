@@ -47,6 +47,7 @@ std::string HostileReply() {
   AppendBigEndian32(out, 2);
   out.append("{}");
   AppendBigEndian64(out, 0);  // fill sequence
+  AppendBigEndian32(out, 0);  // no response header lines
   return out;
 }
 

@@ -79,6 +79,9 @@ struct Response {
   bool vary_origin = false;
   // Rare extra header lines, each "Name: value\r\n" (Allow, Retry-After, ...).
   std::string extra_headers;
+  // Header lines that belong to a cached answer, each "Name: value\r\n" (a page's Link),
+  // written as they are; a view kept alive by `owner` (the entry), so a hit copies nothing.
+  std::string_view entry_headers;
   // Not sent: for the access log (and metrics). The cache's part in the answer; the configured
   // route that matched ("" when none) and the node that owns the request's key ("" on a single
   // node, or when Request::access_logged was not set). Both views must stay valid for the

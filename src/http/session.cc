@@ -78,6 +78,7 @@ void ResetResponse(Response& r) {
   r.cors_headers = {};
   r.vary_origin = false;
   r.extra_headers.clear();  // keeps its capacity
+  r.entry_headers = {};
   r.cache_result = CacheResult::kNone;
   r.route = {};
   r.owner_node = {};
@@ -433,6 +434,7 @@ void Session::SerializeHead(Slot& slot, bool close) {
   h += "X-Content-Type-Options: nosniff\r\n";
   h += r.cors_headers;
   h += r.extra_headers;
+  h += r.entry_headers;
   if (close) {
     h += "Connection: close\r\n";
   } else if (slot.http_1_0) {
