@@ -22,14 +22,7 @@ constexpr size_t kMaxAhead = 4096;  // out-of-order purges remembered per origin
 
 cache::EntryPtr WithFillSeq(const cache::EntryPtr& entry, uint64_t seq) {
   if (entry->fill_seq() == seq) return entry;
-  cache::EntryOptions o;
-  o.key = entry->key();
-  o.kind = entry->kind();
-  o.body = entry->body();
-  o.created = entry->created();
-  o.fresh_until = entry->fresh_until();
-  o.stale_until = entry->stale_until();
-  o.etag = entry->etag();
+  cache::EntryOptions o = entry->CopyOptions();
   o.fill_seq = seq;
   return cache::Entry::Make(std::move(o));
 }
