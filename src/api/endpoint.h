@@ -38,6 +38,13 @@ enum class ResultShape : unsigned char {
   kMany,  // every row, as a JSON array (possibly empty)
 };
 
+// TagSpec is one template of an endpoint's `tags:` (tag_template.h): "item:{id}",
+// "item:{row.item_id}".
+struct TagSpec {
+  std::string text;
+  int line = 0;  // config line, for error messages
+};
+
 struct EndpointOptions {
   std::string route;  // e.g. "/v1/items/{id:int}/reviews"
   std::string query;  // SQL (or CQL) with :name markers for path and query parameters
@@ -48,7 +55,10 @@ struct EndpointOptions {
   // Caps on one answer, enforced while the store reads it; unset: ApiOptions' caps.
   std::optional<size_t> max_rows;
   std::optional<size_t> max_body;  // bytes of the JSON answer
-  int line = 0;                    // config line of the endpoint, for error messages
+  // Surrogate keys of the endpoint's answers (tag_template.h); POST /_shoal/purge {"tag": T}
+  // removes every entry tagged T.
+  std::vector<TagSpec> tags;
+  int line = 0;  // config line of the endpoint, for error messages
 };
 
 struct ApiOptions {
@@ -69,6 +79,9 @@ struct ApiOptions {
   // Answers carry headers meant for the operator, not the public (`http.debug_headers`): the
   // cache key in Cache-Status, the entry's tags as Surrogate-Key.
   bool debug_headers = false;
+  // `cache.max_tags_per_entry`: an answer with more distinct tags than this is served but not
+  // kept (it would have to survive a purge of a tag it could not carry).
+  size_t max_tags_per_entry = 64;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "api/endpoint.h"
+#include "api/tag_template.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "store/store.h"
@@ -74,6 +75,7 @@ struct EndpointInfo {
   size_t statement = 0;              // StatementInfo::id, for Store::Query
   std::vector<std::string> columns;  // result columns, in order
   std::vector<bool> json_column;     // parallel to columns: holds JSON text
+  std::vector<TagTemplate> tags;     // the endpoint's tag templates, compiled
   int line = 0;                      // config line
 };
 

@@ -34,7 +34,7 @@ api::ParamSpec ParseParam(const Walker& w, const YAML::Node& name, const YAML::N
 
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
-        {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body"});
+        {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body", "tags"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -65,6 +65,10 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   if (auto n = node["max_body"]) {
     e.max_body = w.Size(n, "max_body");
     if (*e.max_body == 0) w.Fail(n, "max_body: must be above zero");
+  }
+  if (auto tags = node["tags"]) {  // tag templates (api/tag_template.h), checked at Build
+    if (!tags.IsSequence()) w.Fail(tags, "tags: expected a list of templates like \"item:{id}\"");
+    for (const auto& t : tags) e.tags.push_back({w.Scalar(t, "tags"), w.Line(t)});
   }
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");

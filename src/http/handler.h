@@ -72,6 +72,9 @@ struct Response {
   int64_t age = -1;       // Age: N, when >= 0
   bool vary_accept_encoding = false;
   std::string_view cache_status;  // X-Cache: HIT|MISS|STALE, when set; static
+  // Surrogate-Key: the entry's tags separated by spaces, when set (only with
+  // http.debug_headers); kept alive by `owner`.
+  std::string_view surrogate_key;
   // Rare extra header lines, each "Name: value\r\n" (Allow, Retry-After, ...).
   std::string extra_headers;
   // Not sent: for the access log (and metrics). The cache's part in the answer; the configured

@@ -75,6 +75,7 @@ void ResetResponse(Response& r) {
   r.age = -1;
   r.vary_accept_encoding = false;
   r.cache_status = {};
+  r.surrogate_key = {};
   r.extra_headers.clear();  // keeps its capacity
   r.cache_result = CacheResult::kNone;
   r.route = {};
@@ -418,6 +419,11 @@ void Session::SerializeHead(Slot& slot, bool close) {
   if (!r.cache_status.empty()) {
     h += "X-Cache: ";
     h += r.cache_status;
+    h += "\r\n";
+  }
+  if (!r.surrogate_key.empty()) {
+    h += "Surrogate-Key: ";
+    h += r.surrogate_key;
     h += "\r\n";
   }
   // Error bodies may echo request text: no browser may sniff them into HTML (L7).
