@@ -51,6 +51,7 @@ class ReloadApiTest : public ApiTest {
             .ttl = std::chrono::seconds(60),
             .max_rows = {},
             .max_body = {},
+            .tags = {},
             .line = 40};
   }
 

@@ -57,6 +57,7 @@ ApiOptions CatalogApiOptions() {
       .ttl = seconds(60),
       .max_rows = {},
       .max_body = {},
+      .tags = {},
       .line = 10,
   });
   o.endpoints.push_back({
@@ -69,6 +70,7 @@ ApiOptions CatalogApiOptions() {
       .ttl = seconds(30),
       .max_rows = {},
       .max_body = {},
+      .tags = {},
       .line = 20,
   });
   o.endpoints.push_back({
@@ -81,6 +83,7 @@ ApiOptions CatalogApiOptions() {
       .ttl = seconds(10),
       .max_rows = {},
       .max_body = {},
+      .tags = {},
       .line = 30,
   });
   return o;
