@@ -2,7 +2,9 @@
 // index costs and that it empties as entries leave by every way out.
 #include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -74,8 +76,8 @@ TEST(CacheTagsTest, ReplacementAndEvictionCleanTheIndex) {
   EXPECT_EQ(cache.PurgeTag("old:1"), 0u);
   EXPECT_NE(cache.Lookup("/k"), nullptr);
   for (int i = 0; i < 2000; ++i) {
-    ASSERT_TRUE(cache.Insert(Tagged("/e/" + std::to_string(i), "t:" + std::to_string(i) +
-                                                                 " shared", 500)));
+    ASSERT_TRUE(
+        cache.Insert(Tagged("/e/" + std::to_string(i), "t:" + std::to_string(i) + " shared", 500)));
   }
   const CacheStats s = cache.Stats();
   EXPECT_GT(s.evictions, 1000u);
@@ -165,6 +167,40 @@ TEST(CacheSoftPurgeTest, GroupSoftPurgeVoidsFrontSlots) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(cache.Lookup("/a")->IsFresh(now));  // in the front
   EXPECT_EQ(cache.MarkGroupStale(7, now), 1u);
   EXPECT_FALSE(cache.Lookup("/a")->IsFresh(now));
+}
+
+// Inserts, lookups, tag purges and soft marks from several threads at once (run under TSan):
+// afterwards the index holds exactly the tags of the entries left.
+TEST(CacheTagsTest, ConcurrentInsertsLookupsAndTagPurgesKeepTheIndexExact) {
+  Cache cache({.capacity_bytes = 1 << 20});
+  const TimePoint now = TimePoint() + std::chrono::seconds(1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&cache, t, now] {
+      for (int i = 0; i < 2000; ++i) {
+        const std::string k = "/k/" + std::to_string(i % 97);
+        switch ((i + t) % 4) {
+          case 0:
+            cache.Insert(Tagged(k, "t:" + std::to_string(i % 7) + " all"));
+            break;
+          case 1:
+            if (EntryPtr e = cache.Lookup(k)) (void)e->IsFresh(now);
+            break;
+          case 2:
+            cache.MarkTagStale("t:" + std::to_string(i % 7), now);
+            break;
+          default:
+            cache.PurgeTag("t:" + std::to_string(i % 7));
+            break;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const uint64_t left = cache.Stats().entries;
+  EXPECT_EQ(cache.PurgeTag("all"), left);
+  EXPECT_EQ(cache.TagCount(), 0u);
+  EXPECT_EQ(cache.Stats().bytes, 0u);
 }
 
 }  // namespace
