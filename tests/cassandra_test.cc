@@ -652,5 +652,81 @@ TEST_F(CassandraCatalogTest, PagedEndpointsWalkAPartitionsClusteringRowsLikeSqli
   EXPECT_NE(bad->body.find("\"status\":400"), std::string::npos) << bad->body;
 }
 
+// Tags over Cassandra (issue 17, item 1): templates from route parameters and from the rows of
+// a CQL listing (columns named by the prepared result metadata), a tag purge that removes
+// exactly the tagged entries, and a template naming a column the CQL query does not return
+// refused with file:line.
+TEST_F(CassandraCatalogTest, TagsFromParamsAndRowsArePurgedByTag) {
+  const uint16_t port = store::cassandra::testing::CassandraPort();
+  std::string yaml = CassandraConfig(port, keyspace_) +
+                     "  - route: /v2/items/{id:int}\n"
+                     "    query: SELECT id, title, category FROM items WHERE id = :id\n"
+                     "    result: one\n"
+                     "    ttl: 60s\n"
+                     "    tags: [\"item:{id}\", \"category:{row.category}\"]\n"
+                     "  - route: /v2/categories/{name}/items\n"
+                     "    query: SELECT id, title FROM items_by_category WHERE category = :name\n"
+                     "    result: many\n"
+                     "    ttl: 60s\n"
+                     "    tags: [\"category:{name}\", \"item:{row.id}\"]\n"
+                     "http: { debug_headers: true }\n"
+                     "admin: { token: an-admin-token-of-some-length }\n";
+  auto server = ShoalProcess::Serve(dir_->Write("cassandra-tags.yaml", yaml));
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto client = HttpClient::Connect((*server)->port());
+  ASSERT_TRUE(client.ok());
+  Result<json::array> first = QueryJson(db_, "SELECT id, category FROM items WHERE id = 1");
+  ASSERT_TRUE(first.ok());
+  const std::string category(first->at(0).at("category").as_string());
+  Result<json::array> listed =
+      QueryJson(db_, "SELECT id FROM items WHERE category = ?1 ORDER BY id", {category});
+  ASSERT_TRUE(listed.ok());
+
+  auto item = client->Get("/v2/items/1");
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->Header("Surrogate-Key"), "item:1 category:" + category);
+  auto listing = client->Get("/v2/categories/" + category + "/items");
+  ASSERT_TRUE(listing.ok());
+  const std::string keys = listing->Header("Surrogate-Key");
+  EXPECT_EQ(keys.rfind("category:" + category + " ", 0), 0u) << keys;
+  for (const json::value& row : *listed) {  // every listed item, in the clustering order
+    const std::string tag = " item:" + std::to_string(row.at("id").as_int64());
+    EXPECT_NE((keys + " ").find(tag + " "), std::string::npos) << tag << " in " << keys;
+  }
+  auto other = client->Get("/v2/items/2");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(client->Get("/v2/items/2")->Header("X-Cache"), "HIT");
+
+  const std::string body = R"({"tag":"item:1"})";
+  ASSERT_TRUE(client
+                  ->Send("POST /_shoal/purge HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                         "an-admin-token-of-some-length\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body)
+                  .ok());
+  auto purged = client->Read();
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(purged->status, 200) << purged->body;
+  EXPECT_NE(purged->body.find("\"purged\":2"), std::string::npos) << purged->body;
+  EXPECT_EQ(client->Get("/v2/items/1")->Header("X-Cache"), "MISS");
+  EXPECT_EQ(client->Get("/v2/categories/" + category + "/items")->Header("X-Cache"), "MISS");
+  EXPECT_EQ(client->Get("/v2/items/2")->Header("X-Cache"), "HIT");
+
+  // A column the CQL query does not return: a config error naming the template's line.
+  const std::string bad = CassandraConfig(port, keyspace_) +
+                          "  - route: /v2/items/{id:int}\n"
+                          "    query: SELECT id, title FROM items WHERE id = :id\n"
+                          "    result: one\n"
+                          "    ttl: 60s\n"
+                          "    tags: [\"category:{row.category}\"]\n";
+  const std::string file = dir_->Write("cassandra-bad-tags.yaml", bad);
+  int line = 1;
+  for (size_t i = 0; i < bad.find("tags: [\"category:"); ++i) line += bad[i] == '\n' ? 1 : 0;
+  const RunResult r = RunShoal({"check-config", "-c", file});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(file + ":" + std::to_string(line) + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("column 'category', which the query does not return"), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace shoal::testing

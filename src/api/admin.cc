@@ -1,7 +1,9 @@
 // Admin: purge and the peer list; see admin.h.
 #include "api/admin.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -83,11 +85,22 @@ std::string PeersBody(const Control& control) {
 }  // namespace
 
 Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_through,
-                            PurgeScope scope, std::string_view text) {
-  if (scope == PurgeScope::kKey) return read_through.Erase(text);
+                            PurgeScope scope, std::string_view text, bool soft) {
+  if (scope == PurgeScope::kKey) return read_through.Erase(text, soft);
+  if (scope == PurgeScope::kTag) {
+    std::vector<std::string_view> tags;
+    for (size_t at = 0; at <= text.size();) {
+      const size_t sp = std::min(text.find(' ', at), text.size());
+      if (sp > at) tags.push_back(text.substr(at, sp - at));
+      at = sp + 1;
+    }
+    return read_through.PurgeTags(tags, soft);
+  }
   for (size_t i = 0; i < router.endpoint_count(); ++i) {
     // O(1): the endpoint's entries are invalidated where they lie (StoreLoader::GroupOf).
-    if (router.endpoint(i).route == text) return read_through.PurgeGroup(router.endpoint(i).group);
+    if (router.endpoint(i).route == text) {
+      return read_through.PurgeGroup(router.endpoint(i).group, soft);
+    }
   }
   return Status::NotFound("no endpoint has the route '" + std::string(text) + "'");
 }
@@ -146,42 +159,9 @@ void Admin::Purge(const http::Request& request, http::Exchange& exchange) const 
   if (Status s = ParseBody(request.body, &doc); !s.ok()) {
     return exchange.Reply(ErrorResponseFor(s));
   }
-  const bool has_key = doc.HasMember("key"), has_endpoint = doc.HasMember("endpoint");
-  if (has_key == has_endpoint || doc.MemberCount() != 1) {
-    return exchange.Reply(http::ErrorResponse(
-        400, "expected exactly one of {\"key\": \"/target\"} or {\"endpoint\": \"/route\"}"));
-  }
-  const rapidjson::Value& v = has_key ? doc["key"] : doc["endpoint"];
-  if (!v.IsString() || v.GetStringLength() == 0) {
-    return exchange.Reply(http::ErrorResponse(
-        400, has_key ? "key: expected a request target" : "endpoint: expected a route"));
-  }
-  const std::string_view text(v.GetString(), v.GetStringLength());
-  const std::shared_ptr<const Router> router = serving_->Current()->router;
-  std::string target;
-  PurgeScope scope = PurgeScope::kKey;
-  if (has_key) {
-    // Canonicalise as a request would be, so that /v1/items/42?limit=10&x= and the key the
-    // cache holds are the same string.
-    const size_t q = text.find('?');
-    const std::string_view path = text.substr(0, q);
-    const std::string_view query = q == std::string_view::npos ? "" : text.substr(q + 1);
-    Result<RouteMatch> match = router->Match(path, query, /*bind=*/false);
-    if (!match.ok()) return exchange.Reply(ErrorResponseFor(match.status()));
-    target = std::move(match->key);
-  } else {
-    scope = PurgeScope::kEndpoint;
-    bool known = false;
-    for (size_t i = 0; i < router->endpoint_count() && !known; ++i) {
-      known = router->endpoint(i).route == text;
-    }
-    if (!known) {
-      return exchange.Reply(http::ErrorResponse(
-          404, "no endpoint has the route '" + std::string(text) + "' (give it as configured)"));
-    }
-    target = std::string(text);
-  }
-  control_.Purge(scope, std::move(target), [reply = exchange.Defer()](const PurgeOutcome& outcome) {
+  Result<PurgeRequest> purge = ParsePurgeRequest(doc, *serving_->Current()->router);
+  if (!purge.ok()) return exchange.Reply(ErrorResponseFor(purge.status()));
+  control_.Purge(std::move(purge).value(), [reply = exchange.Defer()](const PurgeOutcome& outcome) {
     std::string out;
     JsonWriter w(out);
     w.BeginObject();

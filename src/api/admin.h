@@ -1,13 +1,17 @@
 // The operator's endpoints under /_shoal/ that change things: purge and the peer list.
 //
-//   POST /_shoal/purge   {"key": "/v1/items/42"} or {"endpoint": "/v1/items/{id:int}"}
-//                        removes one key (given as a request target; it is canonicalised
-//                        like a request) or every key of one configured route, on every node
-//                        of the cluster, main and hot caches alike. 200 with
-//                        {"purged": N, "nodes": K, "failed": []}; 502 with the same body and an
-//                        "error" when a node did not answer. N sums, over the nodes, the valid
-//                        entries the purge invalidated (an endpoint purge is O(1): it moves
-//                        the endpoint's generation on, and the entries are freed lazily).
+//   POST /_shoal/purge   {"key": "/v1/items/42"}, {"endpoint": "/v1/items/{id:int}"},
+//                        {"tag": "item:42"} or {"tags": ["item:42", ...]} (purge_request.h),
+//                        each with an optional "soft": true: removes one key (given as a
+//                        request target; it is canonicalised like a request), every key of
+//                        one configured route, or every entry carrying one of the tags, on
+//                        every node of the cluster, main and hot caches alike; a soft purge
+//                        marks them stale instead (served stale at once while one refresh
+//                        runs). 200 with {"purged": N, "nodes": K, "failed": []}; 502 with the
+//                        same body and an "error" when a node did not answer. N sums, over the
+//                        nodes, the valid entries the purge invalidated or marked (an endpoint
+//                        purge is O(1): it moves the endpoint's generation on, and the entries
+//                        are freed lazily).
 //   GET  /_shoal/peers   {"self": "...", "peers": [{"address": "...", "self": b, "up": b}]}
 //   PUT  /_shoal/peers   {"peers": ["host:port", ...]} replaces the owners at run time (a new
 //                        list version that spreads to every node); 200 with the new view,
@@ -46,6 +50,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/purge_request.h"
 #include "api/router.h"
 #include "api/serving.h"
 #include "base/mutex.h"
@@ -56,8 +61,6 @@
 namespace shoal::api {
 
 class JsonWriter;
-
-enum class PurgeScope : unsigned char { kKey, kEndpoint };
 
 struct PurgeOutcome {
   uint64_t removed = 0;  // valid entries invalidated, summed over the nodes
@@ -113,10 +116,10 @@ struct ReloadOutcome {
 class Control {
  public:
   virtual ~Control() = default;
-  // Purge removes a canonical key, or every key of the endpoint whose route is `text`, here
-  // and on every peer; `done` runs once, on any thread.
-  virtual void Purge(PurgeScope scope, std::string text,
-                     std::function<void(PurgeOutcome)> done) = 0;
+  // Purge removes (or, soft, marks stale) a canonical key, every key of the endpoint whose
+  // route is `text`, or every entry carrying one of the tags in `text` (joined by spaces),
+  // here and on every peer; `done` runs once, on any thread.
+  virtual void Purge(PurgeRequest request, std::function<void(PurgeOutcome)> done) = 0;
   // Clustered is false for a single node: the peer endpoints then answer 404.
   virtual bool Clustered() const = 0;
   virtual std::string Self() const = 0;
@@ -128,13 +131,14 @@ class Control {
   virtual void Reload(std::function<void(ReloadOutcome)> done);
 };
 
-// PurgeLocal removes a canonical key or the keys of the endpoint whose route is `text` from
-// this node's caches, through `read_through` so that no load in flight puts them back, and
-// returns how many valid entries went. An endpoint is purged in O(1) (ReadThrough::PurgeGroup
-// of its EndpointInfo::group): its entries read as misses at once and are freed lazily. NotFound
-// for a route that is not configured.
+// PurgeLocal removes a canonical key, the keys of the endpoint whose route is `text`, or the
+// entries carrying one of the tags in `text` (joined by spaces) from this node's caches
+// (`soft`: marks them stale), through `read_through` so that no load in flight puts them
+// back, and returns how many valid entries went. An endpoint is purged in O(1)
+// (ReadThrough::PurgeGroup of its EndpointInfo::group): its entries read as misses (soft:
+// stale) at once and are freed lazily. NotFound for a route that is not configured.
 Result<uint64_t> PurgeLocal(const Router& router, cache::ReadThrough& read_through,
-                            PurgeScope scope, std::string_view text);
+                            PurgeScope scope, std::string_view text, bool soft = false);
 
 struct AdminOptions {
   std::string token;  // empty: the admin endpoints answer 403

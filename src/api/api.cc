@@ -223,6 +223,7 @@ struct Api::Shared {
     r.age = WholeSeconds(now - entry->created());
     r.vary_accept_encoding = true;
     r.entry_headers = entry->headers();  // a page's Link: a view, like the body
+    r.surrogate_key = entry->tags();  // a view; Handle clears it unless debug_headers
     r.cache_result = ResultOf(source);
     switch (source) {
       case cache::Source::kHit:
@@ -423,6 +424,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     http::Response r = Labelled(s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now),
                                 route_name, owner);
     cors_headers.ApplyTo(r);
+    if (!serving.debug_headers) r.surrogate_key = {};  // the tags are for the operator
     // Timed by the Clock that dated the lookup (steady time in production): one more read.
     Shared::Count(series, *route, r.status, r.cache_result, Micros(s.clock->Now() - now));
     return exchange.Reply(std::move(r));
@@ -445,7 +447,8 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   s.read_through->Load(
       key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
             start, endpoint = *route, series = serving.metrics, route_name, owner,
-            cors_headers](Result<cache::EntryPtr> result, cache::Source src) {
+            cors_headers,
+            debug = serving.debug_headers](Result<cache::EntryPtr> result, cache::Source src) {
         const Shared& sh = *shared;
         const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
         if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
@@ -453,6 +456,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
         if (result.ok()) {
           r = Labelled(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()),
                        route_name, owner);
+          if (!debug) r.surrogate_key = {};
         } else {
           r = Labelled(sh.Error(result.status()), route_name, owner);
           r.cache_result = http::CacheResult::kMiss;  // a miss whose load failed

@@ -71,6 +71,13 @@ struct PageOptions {
   int line = 0;  // config line of `page`, for error messages
 };
 
+// TagSpec is one template of an endpoint's `tags:` (tag_template.h): "item:{id}",
+// "item:{row.item_id}".
+struct TagSpec {
+  std::string text;
+  int line = 0;  // config line, for error messages
+};
+
 struct EndpointOptions {
   std::string route;  // e.g. "/v1/items/{id:int}/reviews"
   std::string query;  // SQL (or CQL) with :name markers for path and query parameters
@@ -86,6 +93,9 @@ struct EndpointOptions {
   // Query parameters to drop (tracking parameters: utm_*, fbclid), in addition to
   // ApiOptions::ignore_params. A pattern may not match a parameter of the endpoint.
   std::vector<ParamGlob> ignore_params;
+  // Surrogate keys of the endpoint's answers (tag_template.h); POST /_shoal/purge {"tag": T}
+  // removes every entry tagged T.
+  std::vector<TagSpec> tags;
   int line = 0;  // config line of the endpoint, for error messages
   // Keyset pagination (?limit=N&cursor=C, a Link: rel="next" header); result many only.
   std::optional<PageOptions> page;
@@ -123,6 +133,9 @@ struct ApiOptions {
   // `cursor_secret_env`, else `cluster.secret`. Empty: a random key per process, so that
   // cursors die at a restart and work on the node that made them only (a warning says so).
   std::string cursor_secret;
+  // `cache.max_tags_per_entry`: an answer with more distinct tags than this is served but not
+  // kept (it would have to survive a purge of a tag it could not carry).
+  size_t max_tags_per_entry = 64;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

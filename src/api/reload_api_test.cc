@@ -53,6 +53,7 @@ class ReloadApiTest : public ApiTest {
             .max_rows = {},
             .max_body = {},
             .ignore_params = {},
+            .tags = {},
             .line = 40,
             .page = {}};
   }

@@ -58,6 +58,7 @@
 
 #include "api/endpoint.h"
 #include "api/page.h"
+#include "api/tag_template.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "store/store.h"
@@ -88,8 +89,9 @@ struct EndpointInfo {
   // Parallel to columns: type and NOT NULL promise from the store (StatementInfo::column_meta;
   // all kAny and nullable when the store reports none). For the OpenAPI document (openapi.h).
   std::vector<store::ColumnMeta> column_meta;
-  int line = 0;  // config line
-  std::optional<PageInfo> page;      // a paged endpoint's options (page.h)
+  std::vector<TagTemplate> tags;  // the endpoint's tag templates, compiled
+  int line = 0;                   // config line
+  std::optional<PageInfo> page;   // a paged endpoint's options (page.h)
 };
 
 // RouteMatch is one matched request.

@@ -74,6 +74,7 @@ class EndpointBuilder {
       if (!page.ok()) return Error(ep_.page->line, page.status().message());
       c->info.page = std::move(page).value();
     }
+    if (Status s = CompileTags(*c); !s.ok()) return s;
     c->info.statement = stmt->id;
     for (size_t i = 0; i < c->params.size(); ++i) {
       if (!c->params[i].in_path) c->query_params_sorted.push_back(i);
@@ -357,6 +358,20 @@ class EndpointBuilder {
                                    " is not a result column of the query (" + have + ")");
       }
       c.info.json_column[static_cast<size_t>(it - stmt.columns.begin())] = true;
+    }
+    return Status::Ok();
+  }
+
+  // CompileTags compiles the endpoint's tag templates against its parameters and the query's
+  // result columns (tag_template.h). After MarkJsonColumns: it reads info.columns.
+  Status CompileTags(Compiled& c) const {
+    std::vector<std::string> names;
+    names.reserve(c.params.size());
+    for (const Compiled::Param& p : c.params) names.push_back(p.name);
+    for (const TagSpec& spec : ep_.tags) {
+      Result<TagTemplate> t = ParseTagTemplate(spec.text, names, c.info.columns);
+      if (!t.ok()) return Error(spec.line != 0 ? spec.line : ep_.line, t.status().message());
+      c.info.tags.push_back(std::move(t).value());
     }
     return Status::Ok();
   }

@@ -38,6 +38,11 @@ std::string AnswerChange(const Compiled& a, const Compiled& b) {
   if (a.info.columns != b.info.columns) add("columns");
   if (a.info.json_column != b.info.json_column) add("json columns");
   if (!SamePage(a.info.page, b.info.page)) add("page");
+  // Entries carry the tags they were made with: kept ones could escape a purge of a new tag.
+  if (!std::equal(a.info.tags.begin(), a.info.tags.end(), b.info.tags.begin(), b.info.tags.end(),
+                  [](const TagTemplate& x, const TagTemplate& y) { return x.text == y.text; })) {
+    add("tags");
+  }
   if (a.params.size() != b.params.size() ||
       !std::equal(a.params.begin(), a.params.end(), b.params.begin(), SameParam)) {
     add("params");

@@ -87,6 +87,11 @@ class SegmentIterator {
 // (a 400).
 Status CheckValue(const Router::Compiled::Param& p, std::string_view encoded, int64_t* int_value);
 
+// KeyParamValues returns the canonical value of each of `c`'s parameters (index order) as it
+// stands in `key`, a canonical key of the endpoint (views into `key`; "" for one it lacks):
+// the values tag templates use (tag_template.h). key_params.cc.
+std::vector<std::string_view> KeyParamValues(const Router::Compiled& c, std::string_view key);
+
 // Quoted returns 's' in single quotes, for messages.
 std::string Quoted(std::string_view s);
 

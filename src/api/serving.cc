@@ -15,6 +15,7 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
   s->negative_ttl = options.negative_ttl;
   s->store_timeout = options.store_timeout;
   s->debug_headers = options.debug_headers;
+  s->max_tags_per_entry = options.max_tags_per_entry;
   s->log = Log(options.logger, "api");
   const size_t n = router->endpoint_count();
   s->limits.resize(n);
@@ -41,8 +42,14 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
       s->cors[i] = global_cors;
     }
   }
-  if (registry != nullptr) s->metrics = EndpointMetrics::Build(*router, *registry);
   if (options.openapi) s->openapi = Bytes::Copy(OpenApiDocument(*router, options.version));
+  s->tags_overflow_logged = std::make_unique<std::atomic<bool>[]>(n);
+  if (registry != nullptr) {
+    s->metrics = EndpointMetrics::Build(*router, *registry);
+    s->tags_overflow = registry->GetCounter(
+        "shoal_tags_overflow_total",
+        "Answers served but not cached: more distinct tags than cache.max_tags_per_entry");
+  }
   s->router = std::move(router);
   return s;
 }

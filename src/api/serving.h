@@ -15,6 +15,7 @@
 // thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -37,10 +38,15 @@ struct Serving {
   Duration grace{};
   Duration negative_ttl{};
   Duration store_timeout{};
-  bool debug_headers = false;  // ApiOptions::debug_headers
   // The OpenAPI document of `router` (openapi.h), made with the snapshot; empty when
   // ApiOptions::openapi is false.
   Bytes openapi;
+  bool debug_headers = false;      // ApiOptions::debug_headers
+  size_t max_tags_per_entry = 64;  // ApiOptions::max_tags_per_entry
+  // Answers not kept for having more tags than that (shoal_tags_overflow_total; null without
+  // a Registry), and per endpoint whether that was logged yet (once per endpoint and config).
+  metrics::Counter* tags_overflow = nullptr;
+  std::unique_ptr<std::atomic<bool>[]> tags_overflow_logged;
   // Per endpoint of `router` (same index): the caps of its queries (its own max_rows and
   // max_body, else ApiOptions'), and the limiter of its query-failure log lines.
   std::vector<store::QueryLimits> limits;

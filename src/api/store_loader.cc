@@ -10,6 +10,8 @@
 
 #include "api/json_check.h"
 #include "api/json_writer.h"
+#include "api/router_internal.h"
+#include "api/tag_template.h"
 #include "base/logger.h"
 #include "http/handler.h"
 
@@ -82,6 +84,28 @@ Status ForClient(const Serving& serving, size_t endpoint, const Status& status) 
                                                 "; query: " + info.query);
   }
   return out;
+}
+
+// SetTags computes the answer's tags (tag_template.h) into `o`. Over the bound, the answer is
+// served but kept nowhere (no_store): a cached answer without all its tags could survive a
+// purge of one it shows. Counted, and logged once per endpoint.
+void SetTags(const Serving& serving, size_t endpoint, const store::Rows* rows,
+             cache::EntryOptions& o) {
+  const EndpointInfo& info = serving.router->endpoint(endpoint);
+  size_t count = 0;
+  bool overflow = false;
+  o.tags = ComputeTags(info.tags, KeyParamValues(serving.router->compiled(endpoint), o.key), rows,
+                       serving.max_tags_per_entry, &count, &overflow);
+  if (!overflow) return;
+  o.tags.clear();
+  o.no_store = true;
+  if (serving.tags_overflow != nullptr) serving.tags_overflow->Add();
+  if (!serving.tags_overflow_logged[endpoint].exchange(true, std::memory_order_relaxed)) {
+    serving.log.Warn("endpoint " + info.route + ": an answer has more than " +
+                     std::to_string(serving.max_tags_per_entry) +
+                     " tags (or a tag over 1024 bytes), so it is served but not cached; raise "
+                     "cache.max_tags_per_entry or narrow the tags (logged once)");
+  }
 }
 
 }  // namespace
@@ -171,6 +195,7 @@ void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallb
         }
         o.fresh_until = o.created + ttl;
         o.stale_until = o.fresh_until + serving->grace;
+        if (!info.tags.empty()) SetTags(*serving, endpoint, body.empty() ? nullptr : &*rows, o);
         done(cache::Entry::Make(std::move(o)), cache::Keep::kMain);
       });
 }

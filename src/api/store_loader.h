@@ -15,6 +15,10 @@
 // text is a string, a blob is a base64 string. A `json:` column's text is embedded as is when
 // it is valid JSON and sent as a string when not, so the body is always valid JSON.
 // Deadlines: created = now, fresh_until = now + ttl, stale_until = fresh_until + grace.
+// Tags: the endpoint's templates (tag_template.h) applied to the key's parameter values and
+// the rows, into Entry::tags. An answer with more than ApiOptions::max_tags_per_entry distinct
+// tags (or a tag over 1,024 bytes) is marked no_store: served to its waiters, kept nowhere
+// (shoal_tags_overflow_total; logged once per endpoint and config).
 // Caps: each query carries store::QueryLimits: the endpoint's max_rows and max_body, or
 // ApiOptions' when it sets none, and first_row_only for result one (the store reads one row,
 // not every match). The store stops reading at a cap (AnswerTooLarge, counted in cell bytes,

@@ -59,6 +59,7 @@ ApiOptions CatalogApiOptions() {
       .max_rows = {},
       .max_body = {},
       .ignore_params = {},
+      .tags = {},
       .line = 10,
       .page = {},
   });
@@ -74,6 +75,7 @@ ApiOptions CatalogApiOptions() {
       .max_rows = {},
       .max_body = {},
       .ignore_params = {},
+      .tags = {},
       .line = 20,
       .page = {},
   });
@@ -89,6 +91,7 @@ ApiOptions CatalogApiOptions() {
       .max_rows = {},
       .max_body = {},
       .ignore_params = {},
+      .tags = {},
       .line = 30,
       .page = {},
   });

@@ -6,6 +6,11 @@
 //    invalidated by a PurgeGroup; groups_[g].live counts the valid nodes of group g;
 //  - index_'s string_view keys point into node.entry->key(), which lives as long as the node;
 //  - bytes_ is the sum of the nodes' charges; after every public call bytes_ <= capacity_;
+//  - tags_ maps each tag to exactly the entries of index_ that carry it (valid or not): an
+//    entry is added under each of its tags when its node is made and removed with the node, and
+//    a tag with no entry left is erased; a node's charge includes TagCharge(entry);
+//  - a node is soft-purged when its soft generation is not its group's: Lookup then marks its
+//    entry stale as of the group's soft purge (Entry::MarkStale) and catches the node up;
 //  - order_ runs from newest (front) to oldest (back), in insertion order except for the entries
 //    that eviction passed with their used bit set and moved to the front (CLOCK).
 // Entries leaving the cache are released after the mutex is dropped: the last reference to
@@ -18,6 +23,7 @@
 #include <list>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/keyed_hash.h"
@@ -29,6 +35,11 @@ namespace {
 // What a node costs beyond its entry: the list node (two pointers + payload) and the hash
 // map node with its bucket slot, measured from libstdc++'s layouts.
 constexpr size_t kNodeOverhead = 112;
+
+// What one (entry, tag) pair may cost the tag index: the pointer's node in the tag's set with
+// its bucket (~48), and the tag's own map node, string and empty set (~128), charged to every
+// entry that carries the tag as if it were the first: an upper bound, never an undercount.
+constexpr size_t kTagOverhead = 176;
 
 // A key with its KeyedHash, which Cache computes once per call (it also picks the shard). The
 // index hashes with KeyedHash too and looks up by HashedKey (C++20 heterogeneous lookup), so a
@@ -51,6 +62,12 @@ struct KeyEq {
 };
 }  // namespace
 
+size_t TagCharge(const Entry& entry) {
+  size_t charge = 0;
+  entry.ForEachTag([&](std::string_view tag) { charge += tag.size() + kTagOverhead; });
+  return charge;
+}
+
 class Cache::Shard {
  public:
   void set_capacity(size_t capacity) { capacity_ = capacity; }
@@ -59,7 +76,7 @@ class Cache::Shard {
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   // Lookup also reports the shard's version at the time of the find. An invalidated entry is
-  // dropped here (into *released) and reads as a miss.
+  // dropped here (into *released) and reads as a miss; a soft-purged one is marked stale.
   EntryPtr Lookup(HashedKey key, uint64_t* version, std::vector<EntryPtr>* released) {
     MutexLock lock(mu_);
     auto it = index_.find(key);
@@ -68,13 +85,18 @@ class Cache::Shard {
       RemoveLocked(it, released);
       return nullptr;
     }
-    it->second->entry->MarkUsed();  // no list move: see CLOCK in cache.h
+    Node& node = *it->second;
+    if (const Group& g = groups_[node.group]; node.soft_generation != g.soft_generation) {
+      node.entry->MarkStale(g.soft_at);
+      node.soft_generation = g.soft_generation;
+    }
+    node.entry->MarkUsed();  // no list move: see CLOCK in cache.h
     *version = version_.load(std::memory_order_relaxed);
     return it->second->entry;
   }
 
   bool Insert(EntryPtr entry, uint64_t hash, uint32_t group, std::vector<EntryPtr>* released) {
-    const size_t charge = entry->BaseCharge() + kNodeOverhead;
+    const size_t charge = entry->BaseCharge() + kNodeOverhead + TagCharge(*entry);
     MutexLock lock(mu_);
     if (charge > capacity_) return false;
     auto it = index_.find(HashedKey{entry->key(), hash});
@@ -82,8 +104,15 @@ class Cache::Shard {
     // Groups are endpoints: a handful, grown here once each.
     if (group >= groups_.size()) groups_.resize(size_t{group} + 1);
     ++groups_[group].live;
-    order_.push_front(Node{std::move(entry), charge, group, groups_[group].generation});
-    index_.emplace(std::string_view(order_.front().entry->key()), order_.begin());
+    const Entry* e = entry.get();
+    order_.push_front(Node{std::move(entry), charge, group, groups_[group].generation,
+                           groups_[group].soft_generation});
+    index_.emplace(std::string_view(e->key()), order_.begin());
+    e->ForEachTag([&](std::string_view tag) {
+      auto t = tags_.find(tag);
+      if (t == tags_.end()) t = tags_.emplace(std::string(tag), TagSet{}).first;
+      t->second.insert(e);
+    });
     bytes_ += charge;
     EvictLocked(released);
     return true;
@@ -96,6 +125,58 @@ class Cache::Shard {
     const bool valid = ValidLocked(*it->second);
     RemoveLocked(it, released);
     return valid;
+  }
+
+  // MarkStale soft-purges `key` (Entry::MarkStale); returns whether it held a valid entry.
+  bool MarkStale(HashedKey key, TimePoint now) {
+    MutexLock lock(mu_);
+    auto it = index_.find(key);
+    if (it == index_.end() || !ValidLocked(*it->second)) return false;
+    it->second->entry->MarkStale(now);
+    return true;
+  }
+
+  // PurgeTag removes (or, with `soft`, marks stale as of `now`) every entry carrying `tag`;
+  // returns how many valid ones it removed (soft: how many it marked, not marked before).
+  size_t PurgeTag(std::string_view tag, bool soft, TimePoint now,
+                  std::vector<EntryPtr>* released) {
+    MutexLock lock(mu_);
+    auto t = tags_.find(tag);
+    if (t == tags_.end()) return 0;
+    size_t n = 0;
+    if (soft) {
+      for (const Entry* e : t->second) {
+        auto it = index_.find(std::string_view(e->key()));
+        if (ValidLocked(*it->second) && e->MarkStale(now)) ++n;
+      }
+      return n;
+    }
+    // RemoveLocked edits this tag's set (and may erase it): walk a copy.
+    const std::vector<const Entry*> carrying(t->second.begin(), t->second.end());
+    for (const Entry* e : carrying) {
+      auto it = index_.find(std::string_view(e->key()));
+      if (ValidLocked(*it->second)) ++n;
+      RemoveLocked(it, released);
+    }
+    return n;
+  }
+
+  // MarkGroupStale soft-purges the group's valid nodes in O(1) by moving its soft generation
+  // on: Lookup marks each entry stale as of `now` when it finds it. Returns how many there were.
+  size_t MarkGroupStale(uint32_t group, TimePoint now) {
+    MutexLock lock(mu_);
+    if (group >= groups_.size() || groups_[group].live == 0) return 0;
+    ++groups_[group].soft_generation;
+    groups_[group].soft_at = now;
+    // Front slots would serve the entries without the Lookup that marks them: void them.
+    version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    return groups_[group].live;
+  }
+
+  // TagCount: distinct tags in the index (tests).
+  size_t TagCount() {
+    MutexLock lock(mu_);
+    return tags_.size();
   }
 
   // PurgeGroup invalidates the group's valid nodes by moving its generation on; it visits none
@@ -139,15 +220,21 @@ class Cache::Shard {
   struct Node {
     EntryPtr entry;
     size_t charge;
-    uint32_t group;       // the purge group given to Insert
-    uint64_t generation;  // the group's generation at Insert
+    uint32_t group;            // the purge group given to Insert
+    uint64_t generation;       // the group's generation at Insert
+    uint64_t soft_generation;  // the group's soft generation when last looked at
   };
   struct Group {
     uint64_t generation = 0;  // moved on by each PurgeGroup that found valid nodes
     size_t live = 0;          // valid nodes of the group
+    uint64_t soft_generation = 0;  // moved on by each MarkGroupStale that found valid nodes
+    TimePoint soft_at{};           // the last MarkGroupStale's time
   };
   using List = std::list<Node>;
   using Index = std::unordered_map<std::string_view, List::iterator, KeyHash, KeyEq>;
+  // The entries carrying a tag; owned by their nodes (the pointers leave with them).
+  using TagSet = std::unordered_set<const Entry*>;
+  using TagIndex = std::unordered_map<std::string, TagSet, KeyHash, KeyEq>;
 
   bool ValidLocked(const Node& node) const SHOAL_REQUIRES(mu_) {
     return node.generation == groups_[node.group].generation;
@@ -156,6 +243,13 @@ class Cache::Shard {
   void RemoveLocked(Index::iterator it, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
     List::iterator node = it->second;
     if (ValidLocked(*node)) --groups_[node->group].live;
+    const Entry* e = node->entry.get();
+    e->ForEachTag([&](std::string_view tag) {
+      auto t = tags_.find(tag);
+      if (t == tags_.end()) return;  // a tag listed twice: gone with its first
+      t->second.erase(e);
+      if (t->second.empty()) tags_.erase(t);
+    });
     // Every front slot taken from this shard so far may hold this entry: void them all.
     version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     index_.erase(it);  // before the node: the map's key views the entry's key
@@ -187,6 +281,7 @@ class Cache::Shard {
   size_t capacity_ = 0;
   List order_ SHOAL_GUARDED_BY(mu_);
   Index index_ SHOAL_GUARDED_BY(mu_);
+  TagIndex tags_ SHOAL_GUARDED_BY(mu_);
   std::vector<Group> groups_ SHOAL_GUARDED_BY(mu_);
   size_t bytes_ SHOAL_GUARDED_BY(mu_) = 0;
   uint64_t evictions_ SHOAL_GUARDED_BY(mu_) = 0;
@@ -258,6 +353,7 @@ EntryPtr Cache::Lookup(std::string_view key) {
 }
 
 bool Cache::Insert(EntryPtr entry, uint32_t group) {
+  if (entry->no_store()) return false;
   std::vector<EntryPtr> released;
   const uint64_t hash = KeyedHash(entry->key());
   Shard& shard = ShardFor(hash);
@@ -268,6 +364,39 @@ bool Cache::Erase(std::string_view key) {
   std::vector<EntryPtr> released;
   const uint64_t hash = KeyedHash(key);
   return ShardFor(hash).Erase(HashedKey{key, hash}, &released);
+}
+
+bool Cache::MarkStale(std::string_view key, TimePoint now) {
+  const uint64_t hash = KeyedHash(key);
+  return ShardFor(hash).MarkStale(HashedKey{key, hash}, now);
+}
+
+size_t Cache::PurgeTag(std::string_view tag) {
+  size_t n = 0;
+  for (size_t i = 0; i < kShards; ++i) {
+    std::vector<EntryPtr> released;  // freed after each shard's lock
+    n += shards_[i].PurgeTag(tag, /*soft=*/false, TimePoint{}, &released);
+  }
+  return n;
+}
+
+size_t Cache::MarkTagStale(std::string_view tag, TimePoint now) {
+  size_t n = 0;
+  std::vector<EntryPtr> none;
+  for (size_t i = 0; i < kShards; ++i) n += shards_[i].PurgeTag(tag, /*soft=*/true, now, &none);
+  return n;
+}
+
+size_t Cache::MarkGroupStale(uint32_t group, TimePoint now) {
+  size_t n = 0;
+  for (size_t i = 0; i < kShards; ++i) n += shards_[i].MarkGroupStale(group % kMaxGroups, now);
+  return n;
+}
+
+size_t Cache::TagCount() const {
+  size_t n = 0;
+  for (size_t i = 0; i < kShards; ++i) n += shards_[i].TagCount();
+  return n;
 }
 
 size_t Cache::PurgeGroup(uint32_t group) {

@@ -18,6 +18,20 @@
 // a Lookup finds it, when its key is inserted again, or by eviction, which takes invalidated
 // entries first. Until then it still counts in Stats and in the byte budget.
 //
+// Tags (surrogate keys, Entry::tags): each shard keeps a tag index, tag -> the entries of the
+// shard that carry it, under the shard's mutex, updated when a node is made and when it
+// leaves (erase, replacement, eviction, an invalidated entry dropped), so the index never
+// outlives an entry and a tag with no entry is erased. Its memory is part of each entry's
+// charge (TagCharge: every (entry, tag) pair pays for its set node and, as if it were the
+// tag's first, for the tag's own map node and string). PurgeTag removes every entry carrying
+// a tag, shard by shard (O(entries carrying it)). Entries marked no_store are not admitted.
+//
+// Soft purges mark entries stale instead of removing them (Entry::MarkStale): MarkStale (a
+// key) and MarkTagStale (a tag) mark the entries found; MarkGroupStale is O(1) a shard like
+// PurgeGroup: a node remembers its group's soft generation, and Lookup marks the entry of a
+// node whose group has moved on as of the group's soft purge (front slots are voided so
+// that every entry passes through that Lookup).
+//
 // Thread-safety: thread-safe. 16 shards by the key hash, each with its own mutex held only
 // for the map and list updates (no allocation of entries or bodies under a lock).
 //
@@ -58,6 +72,9 @@ struct CacheStats {
   uint64_t evictions = 0;
 };
 
+// TagCharge is what `entry`'s tags cost a cache's tag index (see above): part of its charge.
+size_t TagCharge(const Entry& entry);
+
 class Cache {
  public:
   explicit Cache(CacheOptions options);
@@ -78,11 +95,27 @@ class Cache {
   // of the budget. Groups are taken modulo kMaxGroups (groups that share a slot purge
   // together); a shard keeps 16 bytes for each group up to the largest it has seen, so groups
   // should be small numbers (the api's number the configured routes, from 1).
+  // An entry marked no_store is refused too.
   bool Insert(EntryPtr entry, uint32_t group = 0);
   static constexpr uint32_t kMaxGroups = 65536;
 
   // Erase removes `key`; returns whether it held a valid (not invalidated) entry.
   bool Erase(std::string_view key);
+  // MarkStale soft-purges `key` as of `now` (Entry::MarkStale); returns whether it held a
+  // valid entry.
+  bool MarkStale(std::string_view key, TimePoint now);
+
+  // PurgeTag removes every entry carrying `tag` (Entry::tags); returns how many valid ones.
+  size_t PurgeTag(std::string_view tag);
+  // MarkTagStale marks every valid entry carrying `tag` stale as of `now`; returns how many
+  // it marked (an entry marked before, by any soft purge, is not counted again).
+  size_t MarkTagStale(std::string_view tag, TimePoint now);
+  // MarkGroupStale soft-purges every entry of `group` as of `now` (lazily, see above) and
+  // returns how many valid entries the group had.
+  size_t MarkGroupStale(uint32_t group, TimePoint now);
+  // TagCount: the tag index's tags, each counted once per shard holding it (tests and
+  // diagnostics; locks each shard).
+  size_t TagCount() const;
 
   // PurgeGroup invalidates every entry of `group` (see above) and returns how many valid
   // entries the group had. Takes each shard's lock once, whatever the number of entries.

@@ -56,7 +56,25 @@ Entry::Entry(EntryOptions&& o)
       fresh_until_(o.fresh_until),
       stale_until_(o.stale_until),
       headers_(std::move(o.headers)),
-      fill_seq_(o.fill_seq) {}
+      fill_seq_(o.fill_seq),
+      tags_(std::move(o.tags)),
+      no_store_(o.no_store) {}
+
+EntryOptions Entry::CopyOptions() const {
+  EntryOptions o;
+  o.key = key_;
+  o.kind = kind_;
+  o.body = body_;
+  o.created = created_;
+  o.fresh_until = fresh_until();
+  o.stale_until = stale_until();
+  o.etag = etag_;
+  o.fill_seq = fill_seq_;
+  o.headers = headers_;
+  o.tags = tags_;
+  o.no_store = no_store_;
+  return o;
+}
 
 std::shared_ptr<const Entry> Entry::Make(EntryOptions options) {
   return std::make_shared<const Entry>(std::move(options));
@@ -79,7 +97,8 @@ size_t Entry::BaseCharge() const {
   const auto heap = [](const std::string& s) {
     return s.size() > 15 ? s.capacity() + 1 : size_t{0};
   };
-  size_t charge = sizeof(Entry) + kControlBlock + heap(key_) + heap(etag_) + heap(headers_);
+  size_t charge =
+      sizeof(Entry) + kControlBlock + heap(key_) + heap(etag_) + heap(headers_) + heap(tags_);
   if (!body_.empty()) charge += body_.size() + Bytes::kOverhead;
   return charge;
 }

@@ -7,12 +7,27 @@
 // refresh runs) until stale_until. A negative entry records that the key has no row, so that
 // repeated asks for it do not reach the store.
 //
+// Tags (surrogate keys): the entry's tags, canonical (no byte <= 0x20, no 0x7f: the api
+// percent-encodes them like keys), joined by single spaces, so that a Surrogate-Key header is a
+// view into the entry. The cache indexes entries by tag (cache.h). An entry marked no_store
+// answers its waiters but is kept by no cache (it had more tags than the bound: keeping it
+// without all of them would let it survive a purge of a tag it shows).
+//
+// Soft purge: MarkStale(now) turns a fresh entry stale from `now` on: fresh_until() becomes
+// min(fresh_until, now) and stale_until() min(stale_until, now + grace), grace being the
+// entry's own stale_until - fresh_until, so that a soft-purged entry is served stale for at
+// most its grace and is a miss after. The accessors give these effective deadlines, so every
+// reader (the hit path, a peer reply, Cache-Control) sees the purge.
+//
 // Thread-safety: all const methods may be called concurrently; GzipBody compresses at most once.
-// The one mutable state besides the gzip variant is the cache's used bit (MarkUsed/TakeUsed).
+// The mutable state besides the gzip variant is the cache's used bit (MarkUsed/TakeUsed) and
+// the soft-purge stamp (MarkStale; read with acquire, so a purge that returned is seen).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,6 +59,9 @@ struct EntryOptions {
   // are with every answer from the entry (a page's `Link: <...>; rel="next"`, api/page.h).
   // Usually empty. The cache does not read them; the maker checks them.
   std::string headers;
+  // Canonical tags joined by single spaces ("item:5 category:books"); see above.
+  std::string tags;
+  bool no_store = false;  // answer the waiters, keep nowhere (too many tags)
 };
 
 class Entry {
@@ -57,14 +75,48 @@ class Entry {
   const Bytes& body() const { return body_; }
   const std::string& etag() const { return etag_; }
   TimePoint created() const { return created_; }
-  TimePoint fresh_until() const { return fresh_until_; }
-  TimePoint stale_until() const { return stale_until_; }
+  // The deadlines, moved earlier by a soft purge (MarkStale).
+  TimePoint fresh_until() const {
+    const Duration::rep soft = soft_.load(std::memory_order_acquire);
+    return soft == kNotSoft ? fresh_until_ : std::min(fresh_until_, At(soft));
+  }
+  TimePoint stale_until() const {
+    const Duration::rep soft = soft_.load(std::memory_order_acquire);
+    return soft == kNotSoft ? stale_until_
+                            : std::min(stale_until_, At(soft) + (stale_until_ - fresh_until_));
+  }
   uint64_t fill_seq() const { return fill_seq_; }
   const std::string& headers() const { return headers_; }
+  // The canonical tags joined by spaces ("" when none): the Surrogate-Key header's value.
+  std::string_view tags() const { return tags_; }
+  bool no_store() const { return no_store_; }
+  // ForEachTag calls fn(tag) for every tag.
+  template <typename Fn>
+  void ForEachTag(Fn&& fn) const {
+    std::string_view rest = tags_;
+    while (!rest.empty()) {
+      const size_t sp = rest.find(' ');
+      fn(rest.substr(0, sp));
+      if (sp == std::string_view::npos) break;
+      rest.remove_prefix(sp + 1);
+    }
+  }
 
-  bool IsFresh(TimePoint now) const { return now < fresh_until_; }
+  bool IsFresh(TimePoint now) const { return now < fresh_until(); }
   // IsServable is true while fresh or within the grace period.
-  bool IsServable(TimePoint now) const { return now < stale_until_; }
+  bool IsServable(TimePoint now) const { return now < stale_until(); }
+  // MarkStale is a soft purge (see above): stale from `now` on. Returns false when the entry
+  // was already marked (the first mark stands).
+  bool MarkStale(TimePoint now) const {
+    Duration::rep expected = kNotSoft;
+    return soft_.compare_exchange_strong(expected, now.time_since_epoch().count(),
+                                         std::memory_order_acq_rel);
+  }
+  bool soft_purged() const { return soft_.load(std::memory_order_acquire) != kNotSoft; }
+
+  // CopyOptions: options that make an equal entry (the body shared, the tags copied), with its
+  // effective deadlines; for the cluster's copies (a fill sequence, clamped lifetimes).
+  EntryOptions CopyOptions() const;
 
   // GzipBody returns the gzip-compressed body, compressing it on the first call (one caller
   // compresses, concurrent callers wait for it). `*made` is set when this call did the work,
@@ -75,7 +127,8 @@ class Entry {
   const std::string& GzipEtag() const { return gzip_etag_; }
 
   // Charge is what the entry costs the cache without a gzip variant: key, body, ETag, header
-  // lines, the object itself and allocator overhead.
+  // lines, tags, the object itself and allocator overhead (the tag index's share is the
+  // cache's: TagCharge).
   size_t BaseCharge() const;
 
   // The cache's "used since eviction last passed it" bit (CLOCK, see cache.h: a hit sets it,
@@ -93,6 +146,10 @@ class Entry {
   std::string key_;
   EntryKind kind_;
   mutable std::atomic<bool> used_{false};
+  // The soft purge's time (steady ticks), kNotSoft when none; the hit path reads it.
+  static constexpr Duration::rep kNotSoft = std::numeric_limits<Duration::rep>::min();
+  static TimePoint At(Duration::rep ticks) { return TimePoint(Duration(ticks)); }
+  mutable std::atomic<Duration::rep> soft_{kNotSoft};
   Bytes body_;
   std::string etag_;
   TimePoint created_, fresh_until_, stale_until_;
@@ -100,7 +157,9 @@ class Entry {
   mutable Bytes gzip_;
   mutable std::string gzip_etag_;  // set with gzip_, under gzip_once_
   std::string headers_;            // the hit path takes a view of it
-  uint64_t fill_seq_;              // last: the hit path never reads it
+  uint64_t fill_seq_;              // the hit path never reads it, nor what follows
+  std::string tags_;
+  bool no_store_ = false;
 };
 
 using EntryPtr = std::shared_ptr<const Entry>;

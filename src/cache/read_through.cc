@@ -165,6 +165,11 @@ void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> res
 }
 
 void ReadThrough::StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) {
+  if (entry->no_store()) {  // kept nowhere; an older copy must not stand in for it
+    cache_.Erase(entry->key());
+    if (hot_ != nullptr) hot_->Erase(entry->key());
+    return;
+  }
   // Insert may refuse an entry over budget; the waiters still get it.
   if (keep == Keep::kMain) {
     cache_.Insert(entry, group);
@@ -178,23 +183,51 @@ void ReadThrough::StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) 
   cache_.Erase(entry->key());
 }
 
-size_t ReadThrough::Erase(std::string_view key) {
+size_t ReadThrough::Erase(std::string_view key, bool soft) {
   {
     MutexLock lock(mu_);
     ++purges_;
+  }
+  if (soft) {
+    const TimePoint now = clock_.Now();
+    size_t n = cache_.MarkStale(key, now) ? 1 : 0;
+    if (hot_ != nullptr && hot_->MarkStale(key, now)) ++n;
+    return n;
   }
   size_t n = cache_.Erase(key) ? 1 : 0;
   if (hot_ != nullptr && hot_->Erase(key)) ++n;
   return n;
 }
 
-size_t ReadThrough::PurgeGroup(uint32_t group) {
+size_t ReadThrough::PurgeGroup(uint32_t group, bool soft) {
   // Under mu_ (cheap now: one lock per shard), so that no Finish stores between the count and
   // the caches' invalidation.
   MutexLock lock(mu_);
   ++purges_;
+  if (soft) {
+    const TimePoint now = clock_.Now();
+    size_t n = cache_.MarkGroupStale(group, now);
+    if (hot_ != nullptr) n += hot_->MarkGroupStale(group, now);
+    return n;
+  }
   size_t n = cache_.PurgeGroup(group);
   if (hot_ != nullptr) n += hot_->PurgeGroup(group);
+  return n;
+}
+
+size_t ReadThrough::PurgeTags(const std::vector<std::string_view>& tags, bool soft) {
+  // As Erase: the count moves first, so that a flight begun before cannot put an entry back;
+  // the caches are then visited outside mu_ (O(entries carrying the tags)).
+  {
+    MutexLock lock(mu_);
+    ++purges_;
+  }
+  const TimePoint now = clock_.Now();
+  size_t n = 0;
+  for (const std::string_view tag : tags) {
+    n += soft ? cache_.MarkTagStale(tag, now) : cache_.PurgeTag(tag);
+    if (hot_ != nullptr) n += soft ? hot_->MarkTagStale(tag, now) : hot_->PurgeTag(tag);
+  }
   return n;
 }
 

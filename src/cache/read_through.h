@@ -26,7 +26,12 @@
 // remembers the purge count when it starts, and Finish keeps its entry only if no purge ran
 // meanwhile (the waiters still get it). Entries are kept in the purge group the Loader names
 // (Loader::GroupOf: the api's endpoint), so that PurgeGroup invalidates a whole endpoint in
-// O(1) (Cache::PurgeGroup).
+// O(1) (Cache::PurgeGroup). PurgeTags removes the entries carrying any of some tags
+// (Cache::PurgeTag). Every purge may be soft: the entries are marked stale (Entry::MarkStale)
+// instead of removed, so the next Lookup serves them stale and starts the one refresh; a soft
+// purge counts as a purge for the flights too (a load begun before it is not kept, and the
+// entry stays stale until a load begun after it lands). Entries marked no_store (too many
+// tags) answer the waiters and are kept nowhere; an older copy of their key is dropped.
 //
 // Ownership: ReadThrough borrows the caches, Loader and Clock, which must outlive it. Every
 // load it starts is counted; Shutdown (and the destructor) waits for them all.
@@ -99,11 +104,16 @@ class ReadThrough {
   // returning. The result is the entry (possibly negative) or the load's error.
   void Load(std::string_view key, Callback done, Scope scope = Scope::kCluster);
 
-  // Erase removes `key` from the main and hot caches; returns how many entries went.
-  size_t Erase(std::string_view key);
+  // Erase removes `key` from the main and hot caches (`soft`: marks it stale); returns how
+  // many entries went (or were marked).
+  size_t Erase(std::string_view key, bool soft = false);
   // PurgeGroup invalidates every entry of `group` in both caches without visiting them
-  // (Cache::PurgeGroup); returns how many valid entries the group had.
-  size_t PurgeGroup(uint32_t group);
+  // (Cache::PurgeGroup; `soft`: Cache::MarkGroupStale); returns how many valid entries the
+  // group had.
+  size_t PurgeGroup(uint32_t group, bool soft = false);
+  // PurgeTags removes every entry carrying one of `tags` from both caches (`soft`: marks
+  // them stale); returns how many went (soft: how many this call marked, each once).
+  size_t PurgeTags(const std::vector<std::string_view>& tags, bool soft = false);
 
   // Peek returns a fresh entry from memory (main cache, then hot), or null: no stale entry,
   // no refresh, no load, no counting (a handover ask, cluster.h).

@@ -48,7 +48,7 @@ class ScriptedLoader final : public Loader {
   // CompleteNext waits for one pending load and finishes it with a body (or `error`), to be
   // kept where `keep` says.
   void CompleteNext(const std::string& body, const Status& error = Status::Ok(),
-                    Keep keep = Keep::kMain) {
+                    Keep keep = Keep::kMain, std::string tags = "", bool no_store = false) {
     Pending p;
     {
       MutexLock lock(mu_);
@@ -66,6 +66,8 @@ class ScriptedLoader final : public Loader {
     o.created = clock_.Now();
     o.fresh_until = o.created + seconds(10);
     o.stale_until = o.fresh_until + seconds(5);
+    o.tags = std::move(tags);
+    o.no_store = no_store;
     p.done(Entry::Make(std::move(o)), keep);
   }
 
@@ -376,6 +378,75 @@ TEST_F(ReadThroughTest, APurgeGroupWinsOverALoadAlreadyInFlight) {
   ASSERT_EQ(a.calls.load(), 1);
   Source s;
   EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);  // not kept
+}
+
+TEST_F(ReadThroughTest, PurgeTagsRemovesTaggedEntriesFromBothCaches) {
+  Answer a, b, c;
+  rt_.Load("/a/1", Record(&a));
+  loader_.CompleteNext("x", Status::Ok(), Keep::kMain, "item:1 cat:a");
+  rt_.Load("remote/a/2", Record(&b));
+  loader_.CompleteNext("y", Status::Ok(), Keep::kHot, "item:2 cat:a");
+  rt_.Load("/b/3", Record(&c));
+  loader_.CompleteNext("z", Status::Ok(), Keep::kMain, "item:3 cat:b");
+  EXPECT_EQ(rt_.PurgeTags({"cat:a", "item:1"}), 2u);  // each entry once
+  Source s;
+  EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);
+  EXPECT_EQ(rt_.Lookup("remote/a/2", &s), nullptr);
+  EXPECT_EQ(HitBody("/b/3"), "z");
+}
+
+TEST_F(ReadThroughTest, ATagPurgeWinsOverALoadAlreadyInFlight) {
+  Answer a;
+  rt_.Load("/a/1", Record(&a));              // its query ran before the purge...
+  EXPECT_EQ(rt_.PurgeTags({"item:1"}), 0u);  // ...the purge comes...
+  loader_.CompleteNext("pre-purge", Status::Ok(), Keep::kMain, "item:1");  // ...then the answer
+  ASSERT_EQ(a.calls.load(), 1);
+  EXPECT_EQ((*a.result)->body().view(), "pre-purge");  // the waiter still gets it
+  Source s;
+  EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);  // but it is not kept
+}
+
+TEST_F(ReadThroughTest, ASoftPurgeServesStaleAtOnceAndStartsOneRefresh) {
+  Answer a;
+  rt_.Load("/a/1", Record(&a));
+  loader_.CompleteNext("old", Status::Ok(), Keep::kMain, "item:1");
+  EXPECT_EQ(rt_.PurgeTags({"item:1"}, /*soft=*/true), 1u);
+  EXPECT_EQ(rt_.PurgeTags({"item:1"}, /*soft=*/true), 0u);  // marked already
+  Source s = Source::kHit;
+  for (int i = 0; i < 10; ++i) {
+    EntryPtr e = rt_.Lookup("/a/1", &s);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(s, Source::kStale);
+    EXPECT_EQ(e->body().view(), "old");
+  }
+  EXPECT_EQ(loader_.loads(), 2);  // the fill and one refresh
+  loader_.CompleteNext("new", Status::Ok(), Keep::kMain, "item:1");
+  EXPECT_EQ(HitBody("/a/1"), "new");
+  // Soft key and group purges too; past the grace (5 s from the purge) it is a miss.
+  EXPECT_EQ(rt_.Erase("/a/1", /*soft=*/true), 1u);
+  EXPECT_NE(rt_.Lookup("/a/1", &s), nullptr);
+  EXPECT_EQ(s, Source::kStale);
+  loader_.CompleteNext("newer");
+  EXPECT_EQ(rt_.PurgeGroup('a', /*soft=*/true), 1u);
+  clock_.Advance(seconds(6));
+  EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);
+}
+
+TEST_F(ReadThroughTest, AnAnswerMarkedNoStoreIsServedAndKeptNowhere) {
+  Fill("/a/1", "old");
+  clock_.Advance(seconds(11));  // stale: the next lookup refreshes
+  Source s;
+  ASSERT_NE(rt_.Lookup("/a/1", &s), nullptr);
+  loader_.CompleteNext("too many tags", Status::Ok(), Keep::kMain, "", /*no_store=*/true);
+  EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);  // the older copy went too
+  Answer a;
+  rt_.Load("/a/1", Record(&a));
+  loader_.CompleteNext("too many tags", Status::Ok(), Keep::kMain, "", /*no_store=*/true);
+  ASSERT_EQ(a.calls.load(), 1);
+  EXPECT_EQ((*a.result)->body().view(), "too many tags");
+  EXPECT_EQ(a.source, Source::kMiss);
+  EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);
+  EXPECT_EQ(cache_.Stats().entries, 0u);
 }
 
 TEST_F(ReadThroughTest, FlightsOfKeysCollidingUnderStdHashSpreadOverBuckets) {

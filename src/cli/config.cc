@@ -166,9 +166,13 @@ void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
 }
 
 void ParseCache(const Walker& w, const YAML::Node& node, Config* c) {
-  w.Map(node, "cache", {"memory", "grace", "negative_ttl", "stale_if_error"});
+  w.Map(node, "cache", {"memory", "grace", "negative_ttl", "stale_if_error", "max_tags_per_entry"});
   if (auto n = node["memory"]) c->cache_memory = w.Size(n, "cache.memory");
   if (auto n = node["grace"]) c->api.grace = w.Dur(n, "cache.grace", true);
+  if (auto n = node["max_tags_per_entry"]) {
+    c->api.max_tags_per_entry =
+        static_cast<size_t>(w.Int(n, "cache.max_tags_per_entry", 0, 100000));
+  }
   if (auto n = node["negative_ttl"]) c->api.negative_ttl = w.Dur(n, "cache.negative_ttl", true);
   if (auto n = node["stale_if_error"]) {
     c->read_through.stale_if_error = w.Dur(n, "cache.stale_if_error", true);

@@ -77,7 +77,7 @@ std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node&
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
         {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body",
-         "ignore_params", "cors", "page"});
+         "ignore_params", "cors", "page", "tags"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -112,6 +112,10 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   if (auto g = node["ignore_params"]) e.ignore_params = ParseIgnoreParams(w, g);
   if (auto c = node["cors"]) e.cors = ParseCors(w, c);
   if (auto pg = node["page"]) e.page = ParsePage(w, pg);
+  if (auto tags = node["tags"]) {  // tag templates (api/tag_template.h), checked at Build
+    if (!tags.IsSequence()) w.Fail(tags, "tags: expected a list of templates like \"item:{id}\"");
+    for (const auto& t : tags) e.tags.push_back({w.Scalar(t, "tags"), w.Line(t)});
+  }
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");
     for (const auto& kv : ps) e.params.push_back(ParseParam(w, kv.first, kv.second));

@@ -16,9 +16,10 @@ cluster::Cluster::LocalPurge LocalPurgeFor(std::shared_ptr<api::LiveServing> ser
       }
       return n;
     }
-    const api::PurgeScope scope =
-        t.kind == cluster::PurgeKind::kKey ? api::PurgeScope::kKey : api::PurgeScope::kEndpoint;
-    return api::PurgeLocal(*router, rt, scope, t.text);
+    const api::PurgeScope scope = t.kind == cluster::PurgeKind::kKey   ? api::PurgeScope::kKey
+                                  : t.kind == cluster::PurgeKind::kTag ? api::PurgeScope::kTag
+                                                                       : api::PurgeScope::kEndpoint;
+    return api::PurgeLocal(*router, rt, scope, t.text, t.soft);
   };
 }
 
@@ -28,11 +29,13 @@ NodeControl::NodeControl(std::shared_ptr<api::LiveServing> serving,
       read_through_(read_through),
       cluster_(cluster) {}
 
-void NodeControl::Purge(api::PurgeScope scope, std::string text,
-                        std::function<void(api::PurgeOutcome)> done) {
-  cluster::PurgeTarget target{
-      scope == api::PurgeScope::kKey ? cluster::PurgeKind::kKey : cluster::PurgeKind::kEndpoint,
-      std::move(text)};
+void NodeControl::Purge(api::PurgeRequest request, std::function<void(api::PurgeOutcome)> done) {
+  const cluster::PurgeKind kind = request.scope == api::PurgeScope::kKey ? cluster::PurgeKind::kKey
+                                  : request.scope == api::PurgeScope::kTag
+                                      ? cluster::PurgeKind::kTag
+                                      : cluster::PurgeKind::kEndpoint;
+  cluster::PurgeTarget target{kind, std::move(request.text)};
+  target.soft = request.soft;
   if (cluster_ == nullptr) {
     api::PurgeOutcome outcome;
     Result<uint64_t> n = local_purge_(read_through_, target);

@@ -37,8 +37,7 @@ class NodeControl final : public api::Control {
   // SetReload makes Reload call `reload` (Reloader::Request). Before serving.
   void SetReload(ReloadFunction reload) { reload_ = std::move(reload); }
 
-  void Purge(api::PurgeScope scope, std::string text,
-             std::function<void(api::PurgeOutcome)> done) override;
+  void Purge(api::PurgeRequest request, std::function<void(api::PurgeOutcome)> done) override;
   bool Clustered() const override { return cluster_ != nullptr; }
   std::string Self() const override;
   std::vector<api::PeerView> Peers() const override;

@@ -33,7 +33,7 @@ constexpr Section kSections[] = {
     {"listen", Section::kRestart, ""},
     {"http", Section::kByKey, "max_string_param debug_headers openapi"},
     {"store", Section::kByKey, "timeout max_rows max_body"},
-    {"cache", Section::kByKey, "grace negative_ttl"},
+    {"cache", Section::kByKey, "grace negative_ttl max_tags_per_entry"},
     {"cluster", Section::kRestart, ""},
     {"admin", Section::kByKey, "token token_env"},
     {"log", Section::kByKey, "level"},

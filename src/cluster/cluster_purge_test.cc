@@ -67,6 +67,27 @@ TEST(PurgeSequencerTest, EndpointPurgesRaiseTheirGroupOrElseTheWholeCache) {
   EXPECT_EQ(a.Floor("/anything", 4), 2u);
 }
 
+TEST(PurgeSequencerTest, ATagPurgeRefusesCopiesCarryingTheTagFilledBeforeIt) {
+  PurgeSequencer a({.self = "a:1"});
+  const auto entry = [](std::string key, std::string tags, uint64_t fill) {
+    cache::EntryOptions o;
+    o.key = std::move(key);
+    o.body = Bytes::Copy("{}");
+    o.tags = std::move(tags);
+    o.fill_seq = fill;
+    return cache::Entry::Make(std::move(o));
+  };
+  const PurgeTarget t = a.Originate({PurgeKind::kTag, "item:5 item:6"}, std::nullopt);
+  EXPECT_EQ(t.stamp.seq, 1u);
+  EXPECT_FALSE(a.MayKeep(*entry("/x", "category:a item:6", 0), 0));  // filled before
+  EXPECT_TRUE(a.MayKeep(*entry("/x", "category:a item:6", 1), 0));   // after
+  EXPECT_TRUE(a.MayKeep(*entry("/x", "category:a item:7", 0), 0));   // another tag
+  EXPECT_EQ(a.Floor("/x", 0), 0u);  // the key and group floors did not move
+  cache::EntryOptions o = entry("/y", "", 9)->CopyOptions();
+  o.no_store = true;
+  EXPECT_FALSE(a.MayKeep(*cache::Entry::Make(std::move(o)), 0));  // never kept
+}
+
 TEST(PurgeSequencerTest, ASyncResendsWhatTheLogHoldsOrFlushes) {
   PurgeSequencer a({.self = "a:1", .log_capacity = 2});
   PurgeSequencer b({.self = "b:1"});

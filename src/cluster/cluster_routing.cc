@@ -91,9 +91,17 @@ void Cluster::State::Answered(std::string key, const std::shared_ptr<Peer>& peer
   }
   if (reply.entry.ok()) {
     cache::Keep keep = cache::Keep::kNone;
+    // Not an answer older than a purge applied here (the owner had not applied it yet, or a
+    // soft purge marked it): served once, kept nowhere, and it must not refresh a hot copy
+    // either (ReadThrough refreshes one with any kNone answer), so it goes as no_store.
+    const bool may_keep = purge->sequencer().MayKeep(**reply.entry, inner.GroupOf(key));
+    if (!may_keep && !(*reply.entry)->no_store()) {
+      cache::EntryOptions o = (*reply.entry)->CopyOptions();
+      o.no_store = true;
+      reply.entry = cache::Entry::Make(std::move(o));
+    }
     if (hot.Admit(key)) {
-      // Not an answer older than a purge applied here (the owner had not applied it yet).
-      if (purge->sequencer().MayKeep(**reply.entry, inner.GroupOf(key))) {
+      if (may_keep) {
         keep = cache::Keep::kHot;
         hot_admissions.fetch_add(1, std::memory_order_relaxed);
       } else {

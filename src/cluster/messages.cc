@@ -34,6 +34,21 @@ constexpr size_t kMaxEtag = 256;  // read bound; IsWellFormedEtag then wants exa
 constexpr size_t kMaxBody = size_t{1} << 30;
 constexpr size_t kMaxMessage = 4096;
 constexpr size_t kMaxHeaders = 8192;  // an entry's response header lines (a page's Link)
+constexpr size_t kMaxTags = size_t{16} << 20;  // read bound on an entry's tags
+
+// WellFormedTags: tags as cache::Entry keeps them: bytes above 0x20 but 0x7f, joined by single
+// spaces, none empty ("" is no tag).
+bool WellFormedTags(std::string_view tags) {
+  if (tags.empty()) return true;
+  if (tags.front() == ' ' || tags.back() == ' ') return false;
+  char prev = 'x';
+  for (const char c : tags) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ' ' ? prev == ' ' : (u < 0x20 || u == 0x7f)) return false;
+    prev = c;
+  }
+  return true;
+}
 
 void PutStatus(std::string& out, const Status& status) {
   PutU8(out, static_cast<uint8_t>(status.code()));
@@ -116,6 +131,8 @@ std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now, uint64_t 
   PutString(out, entry.body().view());
   PutU64(out, fill_seq);
   PutString(out, entry.headers());
+  PutU8(out, entry.no_store() ? 1 : 0);
+  PutString(out, entry.tags());
   return out;
 }
 
@@ -147,7 +164,11 @@ Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string
   std::string_view body = r.String(kMaxBody);
   const uint64_t fill_seq = r.U64();
   const std::string_view headers = r.String(kMaxHeaders);
+  const uint8_t flags = r.U8();
+  std::string_view tags = r.String(kMaxTags);
   if (!r.Done()) return Malformed("GET reply: truncated or trailing bytes");
+  if (flags > 1) return Malformed("GET reply: unknown entry flags");
+  if (!WellFormedTags(tags)) return Malformed("GET reply: tags are not single-space separated");
   if (kind != static_cast<uint8_t>(cache::EntryKind::kValue) &&
       kind != static_cast<uint8_t>(cache::EntryKind::kNotFound)) {
     return Malformed("GET reply: unknown entry kind");
@@ -168,6 +189,8 @@ Result<cache::EntryPtr> DecodeGetReplyBody(std::string_view payload, std::string
   o.etag = std::string(etag);
   o.fill_seq = fill_seq;
   o.headers = std::string(headers);
+  o.no_store = flags == 1;
+  o.tags = std::string(tags);
   return cache::Entry::Make(std::move(o));
 }
 
@@ -184,7 +207,8 @@ Result<cache::EntryPtr> DecodeGetReply(std::string_view payload, std::string_vie
 namespace {
 
 void PutTarget(std::string& out, const PurgeTarget& target) {
-  PutU8(out, static_cast<uint8_t>(target.kind));
+  PutU8(out, static_cast<uint8_t>(static_cast<uint8_t>(target.kind) |
+                                  (target.soft ? kSoftPurgeBit : 0)));
   PutString(out, target.text);
   PutU64(out, target.stamp.seq);
   PutString(out, target.stamp.origin);
@@ -197,7 +221,9 @@ constexpr size_t kMaxAddress = 1024;
 // ReadTarget reads a target and its stamp.
 std::optional<PurgeTarget> ReadTarget(Reader& r) {
   PurgeTarget t;
-  const uint8_t kind = r.U8();
+  const uint8_t byte = r.U8();
+  const uint8_t kind = byte & static_cast<uint8_t>(~kSoftPurgeBit);
+  t.soft = (byte & kSoftPurgeBit) != 0;
   t.text = std::string(r.String(kMaxKey));
   t.stamp.seq = r.U64();
   t.stamp.origin = std::string(r.String(kMaxAddress));
@@ -205,9 +231,11 @@ std::optional<PurgeTarget> ReadTarget(Reader& r) {
   t.stamp.n = r.U64();
   const bool all = kind == static_cast<uint8_t>(PurgeKind::kAll);
   const bool known = all || kind == static_cast<uint8_t>(PurgeKind::kKey) ||
-                     kind == static_cast<uint8_t>(PurgeKind::kEndpoint);
-  // Text: none for everything, some for a key or an endpoint.
-  if (!known || all != t.text.empty()) return std::nullopt;
+                     kind == static_cast<uint8_t>(PurgeKind::kEndpoint) ||
+                     kind == static_cast<uint8_t>(PurgeKind::kTag);
+  // Text: none for everything, some for a key, an endpoint or tags. Everything is never soft.
+  if (!known || all != t.text.empty() || (all && t.soft)) return std::nullopt;
+  if (kind == static_cast<uint8_t>(PurgeKind::kTag) && !WellFormedTags(t.text)) return std::nullopt;
   // A stamp is all or nothing: a sequence with an origin and an n.
   if ((t.stamp.seq == 0) != (t.stamp.n == 0) || (t.stamp.seq == 0) != t.stamp.origin.empty()) {
     return std::nullopt;

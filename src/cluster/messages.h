@@ -5,11 +5,13 @@
 //
 //   GET    request: the key, the caller's purge floor for its key slot, the caller's
 //          remaining deadline (ms), flags (memory only: a handover).
-//          reply: a status byte, then an entry (with its fill sequence and its response
-//          header lines) or an error message
-//   PURGE  request: a target (a key, every key of one endpoint's route, or everything) and
-//          its stamp (purge_sequencer.h). reply: a status byte, then the number of entries
-//          removed, or an error message
+//          reply: a status byte, then an entry (with its fill sequence, its response header
+//          lines and, since the tags change, a flags byte (no_store) and its tags) or an
+//          error message
+//   PURGE  request: a target (a key, every key of one endpoint's route, every entry carrying
+//          some tags, or everything; soft or not) and its stamp (purge_sequencer.h). reply: a
+//          status byte, then the number of entries removed (or marked stale), or an error
+//          message
 //   PURGE_SYNC request: what the caller applied from the callee and the range of its own log.
 //          reply: a status byte, then what the callee applied from the caller, and the
 //          callee's purges the caller missed or a flush instruction (purge_sequencer.h)
@@ -48,7 +50,10 @@ enum class PurgeKind : uint8_t {
   kKey = 1,       // one canonical key
   kEndpoint = 2,  // every key of the endpoint whose route (as configured) is the text
   kAll = 3,       // everything (catch-up of a node that missed more than a log holds); no text
+  kTag = 4,       // every entry carrying one of the tags in the text (joined by single spaces)
 };
+// On the wire a soft purge (mark stale, PurgeTarget::soft) sets this bit of the kind byte.
+inline constexpr uint8_t kSoftPurgeBit = 0x80;
 
 // PurgeStamp orders a purge across the cluster (purge_sequencer.h). seq 0: unstamped.
 struct PurgeStamp {
@@ -64,6 +69,7 @@ struct PurgeTarget {
 
   PurgeKind kind = PurgeKind::kKey;
   std::string text;
+  bool soft = false;  // mark the entries stale instead of removing them (never with kAll)
   PurgeStamp stamp;
 };
 

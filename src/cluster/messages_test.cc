@@ -60,6 +60,7 @@ std::string EntryReplyWithEtag(std::string_view etag) {
   out.append(std::string("\0\0\0\x02{}", 6));
   out.append(8, '\0');  // fill sequence
   out.append(4, '\0');  // no response header lines
+  out.append(5, '\0');  // flags, tags ""
   return out;
 }
 
@@ -116,6 +117,58 @@ TEST(MessagesTest, AnOwnersInvalidArgumentIsNotMalformed) {
   EXPECT_FALSE(malformed);
   EXPECT_FALSE(DecodePurgeReply("\x09", &malformed).ok());
   EXPECT_TRUE(malformed);
+}
+
+TEST(MessagesTest, AnEntrysTagsAndNoStoreTravelWithIt) {
+  const TimePoint now = TimePoint() + seconds(1000);
+  cache::EntryOptions o = MakeEntry(now)->CopyOptions();
+  o.tags = "item:7 category:books";
+  cache::EntryPtr e = cache::Entry::Make(o);
+  Result<cache::EntryPtr> got = DecodeGetReply(EncodeEntryReply(*e, now, 3), "/v1/items/7", now);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ((*got)->tags(), "item:7 category:books");
+  EXPECT_FALSE((*got)->no_store());
+  o.tags.clear();
+  o.no_store = true;
+  got = DecodeGetReply(EncodeEntryReply(*cache::Entry::Make(o), now, 3), "/v1/items/7", now);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE((*got)->no_store());
+  // A soft-purged entry travels stale: fresh until the purge, servable its grace after.
+  cache::EntryPtr soft = cache::Entry::Make(MakeEntry(now)->CopyOptions());
+  soft->MarkStale(now - seconds(1));
+  got = DecodeGetReply(EncodeEntryReply(*soft, now, 3), "/v1/items/7", now);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE((*got)->IsFresh(now));
+  EXPECT_EQ((*got)->stale_until(), now + seconds(59));  // grace 60 s from the purge
+  // Tags that are not single-space separated make the reply malformed.
+  for (const char* bad : {" a", "a ", "a  b", "a\tb", "a\x7f"}) {
+    o.tags = bad;
+    o.no_store = false;
+    bool malformed = false;
+    EXPECT_FALSE(
+        DecodeGetReply(EncodeEntryReply(*cache::Entry::Make(o), now, 3), "/k", now, &malformed)
+            .ok())
+        << bad;
+    EXPECT_TRUE(malformed) << bad;
+  }
+}
+
+TEST(MessagesTest, TagAndSoftPurgesRoundTrip) {
+  PurgeTarget tags{PurgeKind::kTag, "item:1 item:2"};
+  tags.soft = true;
+  Result<PurgeTarget> t = DecodePurge(EncodePurge(tags));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->kind, PurgeKind::kTag);
+  EXPECT_EQ(t->text, "item:1 item:2");
+  EXPECT_TRUE(t->soft);
+  PurgeTarget key{PurgeKind::kKey, "/k"};
+  t = DecodePurge(EncodePurge(key));
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->soft);
+  PurgeTarget all{PurgeKind::kAll, ""};
+  all.soft = true;  // a flush is never soft
+  EXPECT_FALSE(DecodePurge(EncodePurge(all)).ok());
+  EXPECT_FALSE(DecodePurge(EncodePurge({PurgeKind::kTag, "a  b"})).ok());
 }
 
 TEST(MessagesTest, PurgeRoundTrip) {

@@ -17,16 +17,10 @@ Result<cache::EntryPtr> CheckPeerEntry(cache::EntryPtr entry, TimePoint now, Pee
   const TimePoint fresh = std::min(entry->fresh_until(), fresh_max);
   const TimePoint stale = std::min(entry->stale_until(), fresh + limits.grace);
   if (fresh == entry->fresh_until() && stale == entry->stale_until()) return entry;
-  cache::EntryOptions o;
-  o.key = entry->key();
-  o.kind = entry->kind();
-  o.body = entry->body();
+  cache::EntryOptions o = entry->CopyOptions();
   o.created = std::min(entry->created(), fresh);
   o.fresh_until = fresh;
   o.stale_until = stale;
-  o.etag = entry->etag();
-  o.fill_seq = entry->fill_seq();
-  o.headers = entry->headers();
   return cache::Entry::Make(std::move(o));
 }
 

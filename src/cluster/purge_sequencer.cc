@@ -22,14 +22,7 @@ constexpr size_t kMaxAhead = 4096;  // out-of-order purges remembered per origin
 
 cache::EntryPtr WithFillSeq(const cache::EntryPtr& entry, uint64_t seq) {
   if (entry->fill_seq() == seq) return entry;
-  cache::EntryOptions o;
-  o.key = entry->key();
-  o.kind = entry->kind();
-  o.body = entry->body();
-  o.created = entry->created();
-  o.fresh_until = entry->fresh_until();
-  o.stale_until = entry->stale_until();
-  o.etag = entry->etag();
+  cache::EntryOptions o = entry->CopyOptions();
   o.fill_seq = seq;
   o.headers = entry->headers();
   return cache::Entry::Make(std::move(o));
@@ -42,6 +35,7 @@ PurgeSequencer::PurgeSequencer(PurgeSequencerOptions options) : options_(std::mo
   MutexLock lock(mu_);
   key_floor_.assign(options_.key_slots, 0);
   group_floor_.assign(options_.group_slots, 0);
+  tag_floor_.assign(options_.tag_slots, 0);
 }
 
 void PurgeSequencer::Observe(uint64_t seq) {
@@ -68,9 +62,32 @@ void PurgeSequencer::RaiseLocked(const PurgeTarget& target, std::optional<uint32
         return;
       }
       return RaiseAllLocked(seq);
+    case PurgeKind::kTag: {  // the text: tags joined by spaces
+      std::string_view rest = target.text;
+      while (!rest.empty()) {
+        const size_t sp = rest.find(' ');
+        uint64_t& f = tag_floor_[KeyedHash(rest.substr(0, sp)) % tag_floor_.size()];
+        f = std::max(f, seq);
+        if (sp == std::string_view::npos) break;
+        rest.remove_prefix(sp + 1);
+      }
+      return;
+    }
     case PurgeKind::kAll:
       return RaiseAllLocked(seq);
   }
+}
+
+bool PurgeSequencer::MayKeep(const cache::Entry& entry, uint32_t group) const {
+  if (entry.no_store()) return false;
+  const size_t k = KeyedHash(entry.key()) % options_.key_slots;
+  MutexLock lock(mu_);
+  uint64_t floor =
+      std::max({key_floor_[k], group_floor_[group % group_floor_.size()], whole_floor_});
+  entry.ForEachTag([&](std::string_view tag) {
+    floor = std::max(floor, tag_floor_[KeyedHash(tag) % tag_floor_.size()]);
+  });
+  return entry.fill_seq() >= floor;
 }
 
 PurgeTarget PurgeSequencer::Originate(PurgeTarget target, std::optional<uint32_t> group) {

@@ -8,9 +8,10 @@
 //
 // Each node keeps floors: the highest sequence of a purge applied here per key slot (a fixed
 // table indexed by KeyedHash: two keys that share a slot only make each other conservative),
-// per purge group slot (an endpoint) and for the whole cache. An entry records the max-seen
-// of the node that loaded it when the load began (cache::Entry::fill_seq). A copy of another
-// node's entry (a hot copy, a handover) is kept only if its fill sequence is not below this
+// per purge group slot (an endpoint), per tag slot (a tag purge raises the slot of each of its
+// tags; an entry's floor takes the slots of all its tags) and for the whole cache. An entry records
+// the max-seen of the node that loaded it when the load began (cache::Entry::fill_seq). A copy of
+// another node's entry (a hot copy, a handover) is kept only if its fill sequence is not below this
 // node's floor for the key (Floor): an owner that has not yet applied a purge this node has
 // applied answers with an older fill sequence, and that answer is served once but not kept.
 //
@@ -52,6 +53,7 @@ struct PurgeSequencerOptions {
   size_t log_capacity = 4096;  // purges this node originated, kept for catch-up
   size_t key_slots = 65536;
   size_t group_slots = 1024;
+  size_t tag_slots = 65536;
 };
 
 // Receipt says what a node should do with a stamped purge it received.
@@ -91,10 +93,9 @@ class PurgeSequencer {
   void RaiseKeyFloor(std::string_view key, uint64_t seq);
 
   // MayKeep: whether a peer's entry (a hot copy, a handover) may be kept here: its fill
-  // sequence is not below this node's floor for its key.
-  bool MayKeep(const cache::Entry& entry, uint32_t group) const {
-    return entry.fill_seq() >= Floor(entry.key(), group);
-  }
+  // sequence is not below this node's floor for its key and for each of its tags (a tag
+  // purge applied here after the owner's load began), and it is not no_store.
+  bool MayKeep(const cache::Entry& entry, uint32_t group) const;
   // FillToSend: the fill sequence to send with this node's entry: its own, or 0 when a purge
   // applied here since its load began (so that no receiver keeps it).
   uint64_t FillToSend(const cache::Entry& entry, uint32_t group) const {
@@ -132,6 +133,7 @@ class PurgeSequencer {
   std::deque<PurgeTarget> log_ SHOAL_GUARDED_BY(mu_);
   std::vector<uint64_t> key_floor_ SHOAL_GUARDED_BY(mu_);
   std::vector<uint64_t> group_floor_ SHOAL_GUARDED_BY(mu_);
+  std::vector<uint64_t> tag_floor_ SHOAL_GUARDED_BY(mu_);
   uint64_t whole_floor_ SHOAL_GUARDED_BY(mu_) = 0;
   std::map<std::string, Origin, std::less<>> origins_ SHOAL_GUARDED_BY(mu_);
 };

@@ -77,6 +77,9 @@ struct Response {
   // with Accept-Encoding).
   std::string_view cors_headers;
   bool vary_origin = false;
+  // Surrogate-Key: the entry's tags separated by spaces, when set (only with
+  // http.debug_headers); kept alive by `owner`.
+  std::string_view surrogate_key;
   // Rare extra header lines, each "Name: value\r\n" (Allow, Retry-After, ...).
   std::string extra_headers;
   // Header lines that belong to a cached answer, each "Name: value\r\n" (a page's Link),

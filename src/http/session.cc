@@ -77,6 +77,7 @@ void ResetResponse(Response& r) {
   r.cache_status = {};
   r.cors_headers = {};
   r.vary_origin = false;
+  r.surrogate_key = {};
   r.extra_headers.clear();  // keeps its capacity
   r.entry_headers = {};
   r.cache_result = CacheResult::kNone;
@@ -428,6 +429,11 @@ void Session::SerializeHead(Slot& slot, bool close) {
   if (!r.cache_status.empty()) {
     h += "X-Cache: ";
     h += r.cache_status;
+    h += "\r\n";
+  }
+  if (!r.surrogate_key.empty()) {
+    h += "Surrogate-Key: ";
+    h += r.surrogate_key;
     h += "\r\n";
   }
   // Error bodies may echo request text: no browser may sniff them into HTML (L7).
