@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/auth_options.h"
 #include "base/clock.h"
 #include "base/logger.h"
 
@@ -30,6 +31,9 @@ struct ParamSpec {
   // max, ApiOptions::max_string_param applies).
   std::optional<int64_t> min;
   std::optional<int64_t> max;
+  // Not empty: the value is the caller's verified token's claim of this name
+  // (`from: claims.NAME`), never the request's; the endpoint needs auth.jwt (auth.h).
+  std::string claim;
   int line = 0;  // config line, for error messages
 };
 
@@ -48,7 +52,9 @@ struct EndpointOptions {
   // Caps on one answer, enforced while the store reads it; unset: ApiOptions' caps.
   std::optional<size_t> max_rows;
   std::optional<size_t> max_body;  // bytes of the JSON answer
-  int line = 0;                    // config line of the endpoint, for error messages
+  // Who may call it; unset: ApiOptions::auth (Kind::kNone here opens it under a global auth).
+  std::optional<AuthOptions> auth;
+  int line = 0;  // config line of the endpoint, for error messages
 };
 
 struct ApiOptions {
@@ -69,6 +75,8 @@ struct ApiOptions {
   // Answers carry headers meant for the operator, not the public (`http.debug_headers`): the
   // cache key in Cache-Status, the entry's tags as Surrogate-Key.
   bool debug_headers = false;
+  // Who may call the endpoints that set no auth of their own (top-level `auth:`).
+  AuthOptions auth;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

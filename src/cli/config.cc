@@ -8,8 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <sys/stat.h>
-
+#include "base/file_mode.h"
 #include "base/host_port.h"
 #include "cli/config_internal.h"
 
@@ -210,13 +209,6 @@ void ParseAdmin(const Walker& w, const YAML::Node& node, Config* c) {
     c->admin_http.host = hp->host;
     c->admin_http.port = hp->port;
   }
-}
-
-// ReadableByOthers reports whether the group or others may read `path`.
-bool ReadableByOthers(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return false;
-  return (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
 }
 
 }  // namespace
