@@ -227,7 +227,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     }
     w.Map(root, "config",
           {"listen", "http", "store", "cache", "cluster", "admin", "log", "metrics", "ready",
-           "endpoints"});
+           "endpoints", "auth"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
@@ -252,6 +252,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
         w.Fail(n, "ready.window: must be at least ready.probe_interval");
       }
     }
+    if (auto n = root["auth"]) c.api.auth = config_internal::ParseAuth(w, n, "auth");
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {
       w.Fail(eps ? eps : root, "endpoints: expected a list of at least one endpoint");

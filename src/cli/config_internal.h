@@ -86,6 +86,9 @@ void ParseClusterTls(const Walker& w, const YAML::Node& n, TlsFiles* tls);
 void ParseStore(const Walker& w, const YAML::Node& node, Config* c);
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c);
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node);
+// ParseAuth reads an auth section (`where`: "auth" or "endpoint.auth"): none, api_keys_file or
+// jwt (config_auth.cc).
+api::AuthOptions ParseAuth(const Walker& w, const YAML::Node& node, std::string_view where);
 // ParseAccessLog reads log.access: path (required; "stdout" or a file), format.
 void ParseAccessLog(const Walker& w, const YAML::Node& node, AccessLogOptions* o);
 

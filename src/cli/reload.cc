@@ -27,6 +27,7 @@ struct Section {
 // version adds) needs a restart: the safe answer.
 constexpr Section kSections[] = {
     {"endpoints", Section::kLive, ""},
+    {"auth", Section::kLive, ""},  // the Router is rebuilt: its key files are read again
     {"listen", Section::kRestart, ""},
     {"http", Section::kByKey, "max_string_param debug_headers"},
     {"store", Section::kByKey, "timeout max_rows max_body"},

@@ -4,15 +4,16 @@
 // Live: the endpoints (added, removed, changed: a new Router built against the running store
 // and put in place through the LiveServing, api/serving.h), their ttls and params, cache.grace,
 // cache.negative_ttl, store.timeout, store.max_rows and store.max_body, http.max_string_param,
-// log.level and admin.token (token_env). Entries of endpoints whose answers did not change stay
-// cached; the others' purge groups are purged (api/router_diff.h).
-// Restart only (RestartNeeded): listen, the rest of http, the store's database (store.sqlite,
-// store.cassandra), cache.memory, cache.stale_if_error, the cluster section, admin.listen,
-// log.format and any other log key, metrics. A reload that changes one of these logs it as
-// needing a restart and applies the rest; the node keeps its running values.
-// Refused: a config that does not load (YAML syntax, an unknown key, a bad value) or whose
-// endpoints do not hold together with the store (a query the store refuses): the error names
-// FILE:LINE, is logged, and the running config keeps serving; nothing is applied.
+// log.level, admin.token (token_env) and auth (the top level's and each endpoint's; the API
+// keys and JWKS files are read again at every reload). Entries of endpoints whose answers did not
+// change stay cached; the others' purge groups are purged (api/router_diff.h). Restart only
+// (RestartNeeded): listen, the rest of http, the store's database (store.sqlite, store.cassandra),
+// cache.memory, cache.stale_if_error, the cluster section, admin.listen, log.format and any other
+// log key, metrics. A reload that changes one of these logs it as needing a restart and applies the
+// rest; the node keeps its running values. Refused: a config that does not load (YAML syntax, an
+// unknown key, a bad value) or whose endpoints do not hold together with the store (a query the
+// store refuses): the error names FILE:LINE, is logged, and the running config keeps serving;
+// nothing is applied.
 //
 // Order of a reload: the new Router is built aside; then the LiveServing is Set (requests that
 // started before keep their snapshot), then the dropped endpoints' groups are purged (a load
