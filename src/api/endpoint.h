@@ -31,10 +31,10 @@ struct ParamSpec {
   // max, ApiOptions::max_string_param applies).
   std::optional<int64_t> min;
   std::optional<int64_t> max;
+  int line = 0;  // config line, for error messages
   // Not empty: the value is the caller's verified token's claim of this name
   // (`from: claims.NAME`), never the request's; the endpoint needs auth.jwt (auth.h).
-  std::string claim;
-  int line = 0;  // config line, for error messages
+  std::string claim = {};  // (a default: older aggregate initialisations leave it out)
 };
 
 enum class ResultShape : unsigned char {
@@ -52,9 +52,9 @@ struct EndpointOptions {
   // Caps on one answer, enforced while the store reads it; unset: ApiOptions' caps.
   std::optional<size_t> max_rows;
   std::optional<size_t> max_body;  // bytes of the JSON answer
+  int line = 0;                    // config line of the endpoint, for error messages
   // Who may call it; unset: ApiOptions::auth (Kind::kNone here opens it under a global auth).
-  std::optional<AuthOptions> auth;
-  int line = 0;  // config line of the endpoint, for error messages
+  std::optional<AuthOptions> auth = std::nullopt;  // (a default, as for ParamSpec::claim)
 };
 
 struct ApiOptions {
