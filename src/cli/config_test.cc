@@ -99,7 +99,7 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
             "minutes'");
   EXPECT_EQ(Error(text + "cahce: {}\n"),
             "conf/shoal.yaml:8: config: unknown key 'cahce' (known: listen, http, store, cache, "
-            "cluster, admin, log, metrics, ready, endpoints)");
+            "cluster, admin, log, metrics, ready, endpoints, auth)");
   EXPECT_EQ(Error("listen: nowhere\n" + text.substr(text.find('\n') + 1)),
             "conf/shoal.yaml:1: listen: bad address 'nowhere': expected HOST:PORT, the port is "
             "missing (such as 127.0.0.1:8080)");
