@@ -75,8 +75,10 @@ struct ApiOptions {
   // Answers carry headers meant for the operator, not the public (`http.debug_headers`): the
   // cache key in Cache-Status, the entry's tags as Surrogate-Key.
   bool debug_headers = false;
-  // Who may call the endpoints that set no auth of their own (top-level `auth:`).
-  AuthOptions auth;
+  // Who may call the endpoints that set no auth of their own (top-level `auth:`); unset:
+  // anyone. (Optional rather than Kind::kNone: g++ 12 -O2 takes the vectors inside a
+  // value-initialised ApiOptions{} for uninitialised.)
+  std::optional<AuthOptions> auth;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

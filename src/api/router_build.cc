@@ -99,7 +99,9 @@ class EndpointBuilder {
   // SetAuth gives the endpoint its own Authenticator (its auth section) or the top level's,
   // and checks that claims are bound only under JWT.
   Status SetAuth(Compiled& c) const {
-    const AuthOptions::Kind kind = ep_.auth ? ep_.auth->kind : options_.auth.kind;
+    const AuthOptions::Kind kind = ep_.auth        ? ep_.auth->kind
+                                   : options_.auth ? options_.auth->kind
+                                                   : AuthOptions::Kind::kNone;
     if (ep_.auth) {
       std::vector<std::string> claims;
       ClaimNames(ep_, &claims);
@@ -342,8 +344,9 @@ Result<std::shared_ptr<const Router>> Router::Build(const ApiOptions& options,
   for (const EndpointOptions& ep : options.endpoints) {
     if (!ep.auth) ClaimNames(ep, &global_claims);
   }
+  static const AuthOptions kOpen;
   Result<std::shared_ptr<const Authenticator>> global_auth =
-      BuildAuth(options, options.auth, std::move(global_claims));
+      BuildAuth(options, options.auth ? *options.auth : kOpen, std::move(global_claims));
   if (!global_auth.ok()) return global_auth.status();
   for (const EndpointOptions& ep : options.endpoints) {
     Result<std::unique_ptr<const Compiled>> c =

@@ -34,9 +34,10 @@ class RouterClaimsTest : public ::testing::Test {
     e.params.push_back(tenant);
     e.line = 40;
     o.endpoints.push_back(e);
-    o.auth.kind = AuthOptions::Kind::kJwt;
-    o.auth.jwt.hs256_secret = "0123456789abcdef0123456789abcdef";
-    o.auth.line = 2;
+    o.auth.emplace();
+    o.auth->kind = AuthOptions::Kind::kJwt;
+    o.auth->jwt.hs256_secret = "0123456789abcdef0123456789abcdef";
+    o.auth->line = 2;
     return o;
   }
 
@@ -84,7 +85,7 @@ TEST_F(RouterClaimsTest, TheClaimIsInTheKeyAndNeverFromTheQuery) {
 
 TEST_F(RouterClaimsTest, BuildRefusesClaimsWithoutJwtOrWithADefault) {
   ApiOptions keys = Options();
-  keys.auth.kind = AuthOptions::Kind::kNone;
+  keys.auth.reset();
   auto r = Router::Build(keys, *store_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(),
@@ -98,7 +99,7 @@ TEST_F(RouterClaimsTest, BuildRefusesClaimsWithoutJwtOrWithADefault) {
                                       "'tenant' comes from a claim and cannot have a default"),
             std::string::npos);
   ApiOptions bad_secret = Options();
-  bad_secret.auth.jwt.hs256_secret = "short";
+  bad_secret.auth->jwt.hs256_secret = "short";
   r = Router::Build(bad_secret, *store_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().rfind("catalog.yaml:2: auth: an HS256 secret", 0), 0u);

@@ -18,7 +18,7 @@ struct MdCtxFree {
 
 Sha256Digest Sha256(std::string_view data) {
   // One context per thread, reset by each Init: no allocation after the first call.
-  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   Sha256Digest out{};
   unsigned int size = 0;
   if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||

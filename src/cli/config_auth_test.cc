@@ -46,9 +46,9 @@ endpoints:
 )";
   Result<Config> c = ParseConfig(text, "conf/shoal.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->api.auth.kind, api::AuthOptions::Kind::kApiKeys);
-  EXPECT_EQ(c->api.auth.api_keys_file, "conf/keys.txt");  // beside the config
-  EXPECT_EQ(c->api.auth.line, 5);
+  EXPECT_EQ(c->api.auth->kind, api::AuthOptions::Kind::kApiKeys);
+  EXPECT_EQ(c->api.auth->api_keys_file, "conf/keys.txt");  // beside the config
+  EXPECT_EQ(c->api.auth->line, 5);
   ASSERT_EQ(c->api.endpoints.size(), 3u);
   EXPECT_FALSE(c->api.endpoints[0].auth.has_value());
   ASSERT_TRUE(c->api.endpoints[1].auth.has_value());
@@ -69,7 +69,7 @@ TEST(ConfigAuthTest, Hs256SecretComesFromTheEnvironmentOnly) {
   Result<Config> c =
       ParseConfig(base + "    hs256_secret_env: SHOAL_TEST_JWT_SECRET\n" + eps, "conf/shoal.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->api.auth.jwt.hs256_secret, "0123456789abcdef0123456789abcdef!");
+  EXPECT_EQ(c->api.auth->jwt.hs256_secret, "0123456789abcdef0123456789abcdef!");
   EXPECT_FALSE(c->file_holds_secret);
   ::setenv("SHOAL_TEST_JWT_SECRET", "0123456789abcdef-too-short", 1);
   EXPECT_EQ(Error(base + "    hs256_secret_env: SHOAL_TEST_JWT_SECRET\n" + eps),
