@@ -5,12 +5,11 @@
 #include <utility>
 #include <vector>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
 #include "api/json_writer.h"
+#include "api/secret.h"
 #include "api/status_http.h"
 
 namespace shoal::api {
@@ -20,21 +19,6 @@ constexpr std::string_view kPurgePath = "/_shoal/purge";
 constexpr std::string_view kPeersPath = "/_shoal/peers";
 constexpr std::string_view kClusterPath = "/_shoal/cluster";
 constexpr std::string_view kReloadPath = "/_shoal/reload";
-
-// SameSecret compares the SHA-256 digests of both with CRYPTO_memcmp: the time taken depends
-// neither on where they differ nor on the token's length (only on the hashing of `given`,
-// which the client already knows).
-bool SameSecret(std::string_view given, std::string_view token) {
-  unsigned char a[EVP_MAX_MD_SIZE];
-  unsigned char b[EVP_MAX_MD_SIZE];
-  unsigned int a_size = 0, b_size = 0;
-  if (EVP_Digest(given.data(), given.size(), a, &a_size, EVP_sha256(), nullptr) != 1 ||
-      EVP_Digest(token.data(), token.size(), b, &b_size, EVP_sha256(), nullptr) != 1 ||
-      a_size != b_size) {
-    return false;
-  }
-  return CRYPTO_memcmp(a, b, a_size) == 0;
-}
 
 http::Response Json(int status, std::string_view body) {
   http::Response r;

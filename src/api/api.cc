@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "api/auth.h"
 #include "api/dashboard_page.h"
 #include "api/endpoint_metrics.h"
 #include "api/metrics_page.h"
@@ -401,10 +403,22 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   }
   Inc(s.requests_endpoint);
 
+  // End-user auth (auth.h): one null test for an open endpoint.
+  const bool guarded = router.endpoint(*route).auth != nullptr;
+  const Claims* claims = nullptr;
+  if (guarded) {
+    if (std::optional<http::Response> refused = Authorize(router, *route, request, &claims)) {
+      http::Response r = Labelled(std::move(*refused), route_name, {});
+      Inc(s.client_errors);
+      Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
+      return exchange.Reply(std::move(r));
+    }
+  }
+
   // The key is built into this thread's reused string, so a hit allocates nothing once it
   // has grown to the longest key seen; the route is walked once (FindRoute above).
   thread_local std::string key;
-  if (Status st = router.KeyFor(*route, path, request.query, &key); !st.ok()) {
+  if (Status st = router.KeyFor(*route, path, request.query, &key, claims); !st.ok()) {
     http::Response r = Labelled(s.Error(st), route_name, {});
     cors_headers.ApplyTo(r);
     Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
@@ -425,6 +439,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
                                 route_name, owner);
     cors_headers.ApplyTo(r);
     if (!serving.debug_headers) r.surrogate_key = {};  // the tags are for the operator
+    r.cache_private = guarded;
     // Timed by the Clock that dated the lookup (steady time in production): one more read.
     Shared::Count(series, *route, r.status, r.cache_result, Micros(s.clock->Now() - now));
     return exchange.Reply(std::move(r));
@@ -447,8 +462,8 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   s.read_through->Load(
       key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
             start, endpoint = *route, series = serving.metrics, route_name, owner,
-            cors_headers,
-            debug = serving.debug_headers](Result<cache::EntryPtr> result, cache::Source src) {
+            cors_headers, debug = serving.debug_headers,
+            guarded](Result<cache::EntryPtr> result, cache::Source src) {
         const Shared& sh = *shared;
         const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
         if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
@@ -457,6 +472,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
           r = Labelled(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()),
                        route_name, owner);
           if (!debug) r.surrogate_key = {};
+          r.cache_private = guarded;
         } else {
           r = Labelled(sh.Error(result.status()), route_name, owner);
           r.cache_result = http::CacheResult::kMiss;  // a miss whose load failed

@@ -1,7 +1,9 @@
 // Api: the http::Handler that serves the configured endpoints from the cache.
 //
-// Request path (DESIGN.md): match the route (router.h) -> parameters checked and the
-// canonical key built -> ReadThrough::Lookup. A hit (fresh or stale) is answered at once from
+// Request path (DESIGN.md): match the route (router.h) -> the caller checked when the
+// endpoint has auth (auth.h: 400/401/403 before the cache; its answers then say
+// Cache-Control: private) -> parameters checked and the canonical key built (claims bound as
+// parameters included) -> ReadThrough::Lookup. A hit (fresh or stale) is answered at once from
 // the Entry: the response points at the entry's body, ETag and header lines (a page's Link)
 // and keeps the entry alive through Response::owner, so a hit allocates nothing beyond the
 // key string. A miss defers the reply and goes through ReadThrough::Load (singleflight); its

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/cors.h"
+#include "api/auth_options.h"
 #include "base/clock.h"
 #include "base/logger.h"
 
@@ -32,6 +33,9 @@ struct ParamSpec {
   std::optional<int64_t> min;
   std::optional<int64_t> max;
   int line = 0;  // config line, for error messages
+  // Not empty: the value is the caller's verified token's claim of this name
+  // (`from: claims.NAME`), never the request's; the endpoint needs auth.jwt (auth.h).
+  std::string claim = {};  // (a default: older aggregate initialisations leave it out)
 };
 
 // ParamGlob is one `ignore_params` pattern: query parameters whose (decoded) name it matches
@@ -99,6 +103,8 @@ struct EndpointOptions {
   int line = 0;  // config line of the endpoint, for error messages
   // Keyset pagination (?limit=N&cursor=C, a Link: rel="next" header); result many only.
   std::optional<PageOptions> page;
+  // Who may call it; unset: ApiOptions::auth (Kind::kNone here opens it under a global auth).
+  std::optional<AuthOptions> auth = std::nullopt;  // (a default, as for ParamSpec::claim)
 };
 
 struct ApiOptions {
@@ -136,6 +142,10 @@ struct ApiOptions {
   // `cache.max_tags_per_entry`: an answer with more distinct tags than this is served but not
   // kept (it would have to survive a purge of a tag it could not carry).
   size_t max_tags_per_entry = 64;
+  // Who may call the endpoints that set no auth of their own (top-level `auth:`); unset:
+  // anyone. (Optional rather than Kind::kNone: g++ 12 -O2 takes the vectors inside a
+  // value-initialised ApiOptions{} for uninitialised.)
+  std::optional<AuthOptions> auth;
   // Where the api logs faults an operator must fix (component "api"): a query that the store
   // refuses at execution time, with its route, query text and the store's message. Not owned;
   // must outlive the Router's users (StoreLoader). The default drops everything.

@@ -106,13 +106,31 @@ Result<RouteMatch> Router::Match(std::string_view path, std::string_view query, 
 }
 
 Status Router::KeyFor(size_t endpoint, std::string_view path, std::string_view query,
-                      std::string* key) const {
-  return Build(endpoint, path, query, key, nullptr);
+                      std::string* key, const Claims* claims) const {
+  return Build(endpoint, path, query, key, nullptr, nullptr, /*from_request=*/true, claims);
+}
+
+Status Router::CheckClaims(size_t endpoint, const Claims* claims) const {
+  const Compiled& e = *endpoints_[endpoint];
+  for (const Compiled::Param& p : e.params) {
+    if (p.claim.empty()) continue;
+    const Claim* c = FindClaim(claims, p.claim);
+    if (c == nullptr) {
+      return Status::InvalidArgument("the token has no claim " + Quoted(p.claim) +
+                                     " (a string or an integer), which this endpoint needs");
+    }
+    int64_t ignored = 0;
+    if (Status s = CheckValue(p, c->value, &ignored); !s.ok()) {
+      return Status::InvalidArgument("the token's claim " + Quoted(p.claim) +
+                                     " does not fit: " + std::string(s.message()));
+    }
+  }
+  return Status::Ok();
 }
 
 Status Router::Build(size_t endpoint, std::string_view path, std::string_view query,
                      std::string* key_out, std::vector<store::Value>* values,
-                     int64_t* page_limit) const {
+                     int64_t* page_limit, bool from_request, const Claims* claims) const {
   const Compiled& e = *endpoints_[endpoint];
   const size_t n = e.params.size();
 
@@ -147,6 +165,10 @@ Status Router::Build(size_t endpoint, std::string_view path, std::string_view qu
       unknown += (unknown.empty() ? "" : ", ") + Quoted(name);
       continue;
     }
+    if (from_request && !e.params[i].claim.empty()) {
+      return Status::InvalidArgument("parameter " + Quoted(e.params[i].name) +
+                                     " comes from the caller's token; it cannot be given");
+    }
     if (given[i]) {
       return Status::InvalidArgument("parameter " + Quoted(e.params[i].name) +
                                      " is given more than once");
@@ -159,6 +181,18 @@ Status Router::Build(size_t endpoint, std::string_view path, std::string_view qu
     for (size_t i : e.query_params_sorted) known += (known.empty() ? "" : ", ") + e.params[i].name;
     return Status::InvalidArgument("unknown query parameter " + unknown + " (this route takes " +
                                    (known.empty() ? std::string("none") : known) + ")");
+  }
+
+  if (from_request && e.info.binds_claims) {
+    for (size_t i = 0; i < n; ++i) {
+      if (e.params[i].claim.empty()) continue;
+      const Claim* c = FindClaim(claims, e.params[i].claim);
+      if (c == nullptr) {
+        return Status::InvalidArgument("the token has no claim " + Quoted(e.params[i].claim));
+      }
+      raw[i] = c->value;
+      given[i] = true;
+    }
   }
 
   std::array<int64_t, kMaxParams> ints{};

@@ -56,6 +56,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/claims.h"
 #include "api/endpoint.h"
 #include "api/page.h"
 #include "api/tag_template.h"
@@ -64,6 +65,8 @@
 #include "store/store.h"
 
 namespace shoal::api {
+
+class Authenticator;
 
 // kMaxParams bounds the parameters (path and query together) of one endpoint, so matching
 // can keep per-parameter state in fixed arrays on the stack.
@@ -92,6 +95,9 @@ struct EndpointInfo {
   std::vector<TagTemplate> tags;  // the endpoint's tag templates, compiled
   int line = 0;                   // config line
   std::optional<PageInfo> page;   // a paged endpoint's options (page.h)
+  // Who may call it (auth.h); null: anyone. Shared by the endpoints under the top-level auth.
+  std::shared_ptr<const Authenticator> auth;
+  bool binds_claims = false;  // a parameter comes from the token's claims (ParamSpec::claim)
 };
 
 // RouteMatch is one matched request.
@@ -125,9 +131,17 @@ class Router {
   // KeyFor is Match for the hot path: for a path that FindRoute gave `endpoint` (REQUIRES),
   // it checks the parameters and writes the canonical key into *key, replacing its content.
   // With a reused string that has grown to the largest key, it allocates nothing.
-  Status KeyFor(size_t endpoint, std::string_view path, std::string_view query,
-                std::string* key) const;
+  // A parameter bound from a claim takes its value from `claims` (CheckClaims first); the
+  // query string may not name it (InvalidArgument), so no client can set another's value.
+  Status KeyFor(size_t endpoint, std::string_view path, std::string_view query, std::string* key,
+                const Claims* claims = nullptr) const;
 
+  // CheckClaims checks that `claims` give every parameter endpoint `endpoint` binds from a
+  // claim, each a valid value for it; the message names the claim (a 403 for the api).
+  Status CheckClaims(size_t endpoint, const Claims* claims) const;
+
+  // Match and MatchKey read a claim parameter from the query string like any other: a key
+  // (from KeyFor, or an operator's purge) carries it.
   // MatchKey parses a canonical key back into a match with bound values. A key that is not
   // exactly canonical (e.g. /v1/items/042) is InvalidArgument: keys come from Match.
   Result<RouteMatch> MatchKey(std::string_view key) const;
@@ -153,8 +167,10 @@ class Router {
  private:
   // Build is Match after FindRoute: the key into *key, the bound values into *values (when
   // not null).
+  // `from_request`: claim parameters come from `claims`, not the query string.
   Status Build(size_t endpoint, std::string_view path, std::string_view query, std::string* key,
-               std::vector<store::Value>* values, int64_t* page_limit = nullptr) const;
+               std::vector<store::Value>* values, int64_t* page_limit = nullptr,
+               bool from_request = false, const Claims* claims = nullptr) const;
 
   std::vector<std::unique_ptr<const Compiled>> endpoints_;
 };

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/auth.h"
 #include "api/endpoint_group.h"
 #include "api/percent_encoding.h"
 #include "api/router.h"
@@ -39,10 +40,31 @@ std::string Where(const ApiOptions& options, int line) {
   return out;
 }
 
+// ClaimNames lists the claims `ep` binds as parameters, added to *names once each.
+void ClaimNames(const EndpointOptions& ep, std::vector<std::string>* names) {
+  for (const ParamSpec& p : ep.params) {
+    if (!p.claim.empty() && std::find(names->begin(), names->end(), p.claim) == names->end()) {
+      names->push_back(p.claim);
+    }
+  }
+}
+
+// BuildAuth builds the Authenticator of `auth` (null for Kind::kNone); errors name the
+// config's line of the auth section.
+Result<std::shared_ptr<const Authenticator>> BuildAuth(const ApiOptions& options,
+                                                       const AuthOptions& auth,
+                                                       std::vector<std::string> claims) {
+  Result<std::shared_ptr<const Authenticator>> a = Authenticator::Build(auth, std::move(claims));
+  if (a.ok()) return a;
+  return Status::InvalidArgument(Where(options, auth.line) +
+                                 ": auth: " + std::string(a.status().message()));
+}
+
 class EndpointBuilder {
  public:
-  EndpointBuilder(const ApiOptions& options, const EndpointOptions& ep)
-      : options_(options), ep_(ep) {}
+  EndpointBuilder(const ApiOptions& options, const EndpointOptions& ep,
+                  std::shared_ptr<const Authenticator> global_auth)
+      : options_(options), ep_(ep), global_auth_(std::move(global_auth)) {}
 
   Result<std::unique_ptr<const Compiled>> Build(store::Store& store) {
     auto c = std::make_unique<Compiled>();
@@ -81,10 +103,37 @@ class EndpointBuilder {
     }
     std::sort(c->query_params_sorted.begin(), c->query_params_sorted.end(),
               [&c](size_t a, size_t b) { return c->params[a].name < c->params[b].name; });
+    if (Status s = SetAuth(*c); !s.ok()) return s;
     return std::unique_ptr<const Compiled>(std::move(c));
   }
 
  private:
+  // SetAuth gives the endpoint its own Authenticator (its auth section) or the top level's,
+  // and checks that claims are bound only under JWT.
+  Status SetAuth(Compiled& c) const {
+    const AuthOptions::Kind kind = ep_.auth        ? ep_.auth->kind
+                                   : options_.auth ? options_.auth->kind
+                                                   : AuthOptions::Kind::kNone;
+    if (ep_.auth) {
+      std::vector<std::string> claims;
+      ClaimNames(ep_, &claims);
+      Result<std::shared_ptr<const Authenticator>> a = BuildAuth(options_, *ep_.auth, claims);
+      if (!a.ok()) return a.status();
+      c.info.auth = std::move(a).value();
+    } else {
+      c.info.auth = global_auth_;
+    }
+    for (const Compiled::Param& p : c.params) {
+      if (p.claim.empty()) continue;
+      c.info.binds_claims = true;
+      if (kind != AuthOptions::Kind::kJwt) {
+        return Error(p.line, "parameter " + Quoted(p.name) + " comes from the claim " +
+                                 Quoted(p.claim) + ": the endpoint needs auth.jwt");
+      }
+    }
+    return Status::Ok();
+  }
+
   Status Error(int line, std::string_view message) const {
     return Status::InvalidArgument(Where(options_, line) + ": endpoint " + Quoted(ep_.route) +
                                    ": " + std::string(message));
@@ -174,6 +223,15 @@ class EndpointBuilder {
       }
       auto same = std::find_if(c.params.begin(), c.params.end(),
                                [&spec](const Compiled::Param& p) { return p.name == spec.name; });
+      if (!spec.claim.empty() && same != c.params.end() && same->in_path) {
+        return Error(line, "route parameter " + Quoted(spec.name) +
+                               " cannot come from a claim (the path always gives it)");
+      }
+      if (!spec.claim.empty() && spec.default_value) {
+        return Error(line, "parameter " + Quoted(spec.name) +
+                               " comes from a claim and cannot have a default (a token "
+                               "without the claim is refused)");
+      }
       if (same != c.params.end()) {
         const auto i = static_cast<size_t>(same - c.params.begin());
         if (!same->in_path || bounded[i]) {
@@ -185,6 +243,7 @@ class EndpointBuilder {
       }
       Compiled::Param p;
       p.name = spec.name;
+      p.claim = spec.claim;
       p.type = spec.type;
       p.min = spec.min;
       p.max = spec.max;
@@ -379,6 +438,7 @@ class EndpointBuilder {
  private:
   const ApiOptions& options_;
   const EndpointOptions& ep_;
+  std::shared_ptr<const Authenticator> global_auth_;
 };
 
 bool SameShape(const Compiled& a, const Compiled& b) {
@@ -394,8 +454,18 @@ bool SameShape(const Compiled& a, const Compiled& b) {
 Result<std::shared_ptr<const Router>> Router::Build(const ApiOptions& options,
                                                     store::Store& store) {
   std::vector<std::unique_ptr<const Compiled>> compiled;
+  // The top-level auth, shared by the endpoints without their own, keeps every claim they bind.
+  std::vector<std::string> global_claims;
   for (const EndpointOptions& ep : options.endpoints) {
-    Result<std::unique_ptr<const Compiled>> c = EndpointBuilder(options, ep).Build(store);
+    if (!ep.auth) ClaimNames(ep, &global_claims);
+  }
+  static const AuthOptions kOpen;
+  Result<std::shared_ptr<const Authenticator>> global_auth =
+      BuildAuth(options, options.auth ? *options.auth : kOpen, std::move(global_claims));
+  if (!global_auth.ok()) return global_auth.status();
+  for (const EndpointOptions& ep : options.endpoints) {
+    Result<std::unique_ptr<const Compiled>> c =
+        EndpointBuilder(options, ep, *global_auth).Build(store);
     if (!c.ok()) return c.status();
     for (const auto& earlier : compiled) {
       if (SameShape(*earlier, **c)) {

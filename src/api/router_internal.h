@@ -32,6 +32,7 @@ struct Router::Compiled {
     // Inclusive bounds: an int's value, a string's decoded length in bytes. A string always
     // has a max: its ParamSpec's, else ApiOptions::max_string_param.
     std::optional<int64_t> min, max;
+    std::string claim;  // not empty: bound from the token's claim (ParamSpec::claim)
     int line = 0;
   };
 

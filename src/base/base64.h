@@ -1,6 +1,6 @@
 // Base64: standard base64 (RFC 4648 section 4, with '=' padding), as JSON renders blobs; and
 // base64url (section 5, without padding), for tokens that travel in URLs (the api's page
-// cursors). Thread-safe (pure functions).
+// cursors) and as JSON Web Tokens and keys carry their parts. Thread-safe (pure functions).
 #pragma once
 
 #include <string>

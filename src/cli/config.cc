@@ -8,8 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <sys/stat.h>
-
+#include "base/file_mode.h"
 #include "base/host_port.h"
 #include "cli/config_internal.h"
 #include "cli/version.h"
@@ -235,13 +234,6 @@ void ParseCursorSecret(const Walker& w, const YAML::Node& root, Config* c) {
   if (c->api.cursor_secret.empty()) c->api.cursor_secret = c->cluster.secret;
 }
 
-// ReadableByOthers reports whether the group or others may read `path`.
-bool ReadableByOthers(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return false;
-  return (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
-}
-
 }  // namespace
 
 Result<Config> ParseConfig(std::string_view text, const std::string& file) {
@@ -259,7 +251,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     }
     w.Map(root, "config",
           {"listen", "http", "store", "cache", "cluster", "admin", "log", "metrics", "ready",
-           "endpoints", "ignore_params", "cors", "cursor_secret_env"});
+           "endpoints", "ignore_params", "cors", "cursor_secret_env", "auth"});
     if (auto n = root["listen"]) ParseListen(w, n, &c.http);
     if (auto n = root["http"]) ParseHttp(w, n, &c);
     if (!root["store"]) w.Fail(root, "config: needs 'store'");
@@ -292,6 +284,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
       if (!c.api.cors->enabled) w.Fail(n, "cors: false is for an endpoint; here, leave cors out");
     }
     ParseCursorSecret(w, root, &c);
+    if (auto n = root["auth"]) c.api.auth = config_internal::ParseAuth(w, n, "auth");
     const YAML::Node eps = root["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {
       w.Fail(eps ? eps : root, "endpoints: expected a list of at least one endpoint");

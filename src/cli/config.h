@@ -3,7 +3,8 @@
 // LoadConfig reads and checks the file's shape: known keys only, types, durations ("60s",
 // "5m", "250ms"), sizes ("256MiB"), addresses, CIDR networks. Secrets (admin.token,
 // cluster.secret, store.cassandra.password) may instead come from the environment
-// (token_env, secret_env, password_env). Every error names the file and line
+// (token_env, secret_env, password_env); auth.jwt's HS256 secret only from the environment
+// (hs256_secret_env). Every error names the file and line
 // ("shoal.yaml:12: cache.memory: expected a size such as 256MiB, got 'lots'"). Whether the
 // endpoints hold together with the database (columns, parameters) is checked later, when
 // api::Router::Build prepares them against the store; its errors also name file:line.

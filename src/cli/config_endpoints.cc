@@ -11,7 +11,7 @@ api::ParamSpec ParseParam(const Walker& w, const YAML::Node& name, const YAML::N
   p.name = w.Scalar(name, "params");
   p.line = w.Line(name);
   const std::string where = "params." + p.name;
-  w.Map(node, where, {"type", "default", "min", "max"});
+  w.Map(node, where, {"type", "default", "min", "max", "from"});
   if (auto t = node["type"]) {
     const std::string type = w.Scalar(t, where + ".type");
     if (type == "int") {
@@ -27,6 +27,14 @@ api::ParamSpec ParseParam(const Walker& w, const YAML::Node& name, const YAML::N
   if (auto d = node["default"]) p.default_value = w.Scalar(d, where + ".default");
   if (auto n = node["min"]) p.min = w.Int(n, where + ".min", kMin, kMax);
   if (auto n = node["max"]) p.max = w.Int(n, where + ".max", kMin, kMax);
+  if (auto n = node["from"]) {  // from: claims.NAME (api/auth.h)
+    const std::string from = w.Scalar(n, where + ".from");
+    constexpr std::string_view kClaims = "claims.";
+    if (!from.starts_with(kClaims) || from.size() == kClaims.size()) {
+      w.Fail(n, where + ".from: expected claims.NAME (a claim of the caller's token)");
+    }
+    p.claim = from.substr(kClaims.size());
+  }
   return p;
 }
 
@@ -77,7 +85,7 @@ std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node&
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
         {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body",
-         "ignore_params", "cors", "page", "tags"});
+         "ignore_params", "cors", "page", "tags", "auth"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -116,6 +124,7 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
     if (!tags.IsSequence()) w.Fail(tags, "tags: expected a list of templates like \"item:{id}\"");
     for (const auto& t : tags) e.tags.push_back({w.Scalar(t, "tags"), w.Line(t)});
   }
+  if (auto a = node["auth"]) e.auth = ParseAuth(w, a, "endpoint.auth");
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");
     for (const auto& kv : ps) e.params.push_back(ParseParam(w, kv.first, kv.second));

@@ -91,6 +91,9 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node);
 std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node& node);
 // ParseCors reads a cors section (top level or an endpoint's): a mapping, or false (off).
 api::CorsOptions ParseCors(const Walker& w, const YAML::Node& node);
+// ParseAuth reads an auth section (`where`: "auth" or "endpoint.auth"): none, api_keys_file or
+// jwt (config_auth.cc).
+api::AuthOptions ParseAuth(const Walker& w, const YAML::Node& node, std::string_view where);
 // ParseAccessLog reads log.access: path (required; "stdout" or a file), format.
 void ParseAccessLog(const Walker& w, const YAML::Node& node, AccessLogOptions* o);
 

@@ -113,7 +113,8 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
             "minutes'");
   EXPECT_EQ(Error(text + "cahce: {}\n"),
             "conf/shoal.yaml:8: config: unknown key 'cahce' (known: listen, http, store, cache, "
-            "cluster, admin, log, metrics, ready, endpoints, ignore_params, cors, cursor_secret_env)");
+            "cluster, admin, log, metrics, ready, endpoints, ignore_params, cors, "
+            "cursor_secret_env, auth)");
   EXPECT_EQ(Error("listen: nowhere\n" + text.substr(text.find('\n') + 1)),
             "conf/shoal.yaml:1: listen: bad address 'nowhere': expected HOST:PORT, the port is "
             "missing (such as 127.0.0.1:8080)");

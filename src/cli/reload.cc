@@ -30,6 +30,7 @@ constexpr Section kSections[] = {
     {"ignore_params", Section::kLive, ""},
     // Every key live; by key only so that a reload's answer names what changed (cors.origins).
     {"cors", Section::kByKey, "origins methods headers expose_headers max_age credentials"},
+    {"auth", Section::kLive, ""},  // the Router is rebuilt: its key files are read again
     {"listen", Section::kRestart, ""},
     {"http", Section::kByKey, "max_string_param debug_headers openapi"},
     {"store", Section::kByKey, "timeout max_rows max_body"},

@@ -4,9 +4,10 @@
 // Live: the endpoints (added, removed, changed: a new Router built against the running store
 // and put in place through the LiveServing, api/serving.h), their ttls and params, cache.grace,
 // cache.negative_ttl, store.timeout, store.max_rows and store.max_body, http.max_string_param,
-// log.level, admin.token (token_env) and CORS (the top-level cors section and each endpoint's:
-// the policies live in the Serving). Entries of endpoints whose answers did not change stay
-// cached; the others' purge groups are purged (api/router_diff.h).
+// log.level, admin.token (token_env), CORS (the top-level cors section and each endpoint's:
+// the policies live in the Serving) and auth (the top level's and each endpoint's; the API
+// keys and JWKS files are read again at every reload). Entries of endpoints whose answers did
+// not change stay cached; the others' purge groups are purged (api/router_diff.h).
 // Restart only (RestartNeeded): listen, the rest of http, the store's database (store.sqlite,
 // store.cassandra), cache.memory, cache.stale_if_error, the cluster section, admin.listen,
 // log.format and any other log key, metrics. A reload that changes one of these logs it as

@@ -69,7 +69,10 @@ struct Response {
   // Optional cache headers, written when set.
   std::string_view etag;  // including its quotes; kept alive by `owner`
   int64_t max_age = -1;   // Cache-Control: max-age=N, when >= 0
-  int64_t age = -1;       // Age: N, when >= 0
+  // Cache-Control says `private` too: the answer is for the authenticated caller only, so no
+  // shared cache (CDN, proxy) may store it.
+  bool cache_private = false;
+  int64_t age = -1;  // Age: N, when >= 0
   bool vary_accept_encoding = false;
   std::string_view cache_status;  // X-Cache: HIT|MISS|STALE, when set; static
   // CORS (api/cors.h): header lines, each "Name: value\r\n", valid for the process's lifetime

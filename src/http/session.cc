@@ -72,6 +72,7 @@ void ResetResponse(Response& r) {
   r.body = {};
   r.etag = {};
   r.max_age = -1;
+  r.cache_private = false;
   r.age = -1;
   r.vary_accept_encoding = false;
   r.cache_status = {};
@@ -409,7 +410,7 @@ void Session::SerializeHead(Slot& slot, bool close) {
     h += "\r\n";
   }
   if (r.max_age >= 0) {
-    h += "Cache-Control: max-age=";
+    h += r.cache_private ? "Cache-Control: private, max-age=" : "Cache-Control: max-age=";
     AppendUint(h, static_cast<uint64_t>(r.max_age));
     h += "\r\n";
   }
