@@ -365,7 +365,8 @@ TEST_F(ApiTest, AFailingStoreIsA503WithRetryAfter) {
   ASSERT_EQ(catalog_.Exec("DROP TABLE reviews"), "");
   Reply r = Get("/v1/items/1/reviews");
   EXPECT_EQ(r.response.status, 503);
-  EXPECT_EQ(r.response.extra_headers, "Retry-After: 1\r\n");
+  EXPECT_EQ(r.response.extra_headers,
+            "Retry-After: 1\r\nCache-Status: shoal; fwd=miss; fwd-status=503\r\n");
   EXPECT_NE(r.body().find("\"status\":503"), std::string_view::npos);
   EXPECT_EQ(r.body().find("sqlite"), std::string_view::npos) << "internal details leaked";
 }

@@ -29,6 +29,8 @@ std::string AnswerChange(const Compiled& a, const Compiled& b) {
   if (a.info.result != b.info.result) add("result");
   if (a.info.columns != b.info.columns) add("columns");
   if (a.info.json_column != b.info.json_column) add("json columns");
+  // Entries kept before `cache: false` would still be found by a load's recheck and a peer.
+  if (a.info.cache && !b.info.cache) add("cache: false");
   if (a.params.size() != b.params.size() ||
       !std::equal(a.params.begin(), a.params.end(), b.params.begin(), SameParam)) {
     add("params");

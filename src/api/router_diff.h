@@ -9,7 +9,8 @@
 // with, and new loads get the new ttl. Entries are dropped (their purge group, EndpointInfo::
 // group, is listed in purge_groups) for:
 //   - a removed endpoint;
-//   - an endpoint whose answer changes (same route, other query, shape, columns or params);
+//   - an endpoint whose answer changes (same route, other query, shape, columns or params),
+//     or that now has `cache: false`;
 //   - an endpoint kept as it was whose keys an added route may now take: a key's endpoint is
 //     decided by its path (a literal beats a parameter), so an added /v1/items/special would
 //     otherwise serve, for the key /v1/items/special, the entry /v1/items/{name} made.

@@ -18,6 +18,7 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
   const size_t n = router->endpoint_count();
   s->limits.resize(n);
   s->fault_limiters.reserve(n);
+  s->policies.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const EndpointInfo& info = router->endpoint(i);
     // The Router keeps options.endpoints' order; the route check guards against options other
@@ -31,6 +32,7 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
     l.max_bytes = ep != nullptr ? ep->max_body.value_or(options.max_body) : options.max_body;
     l.first_row_only = info.result == ResultShape::kOne;
     s->fault_limiters.push_back(std::make_unique<LogLimiter>(StoreLoader::kLogInterval, 1));
+    s->policies.push_back(MakeCachePolicy(ep, options));
   }
   if (registry != nullptr) s->metrics = EndpointMetrics::Build(*router, *registry);
   s->router = std::move(router);

@@ -1,6 +1,6 @@
 // Serving: what the api serves with, as one immutable snapshot that a config reload replaces
 // whole: the Router (the endpoint table) and the api section's load policy (grace,
-// negative_ttl, store_timeout, the answer caps per endpoint).
+// negative_ttl, store_timeout, the answer caps and cache policy per endpoint).
 //
 // One LiveServing (base/swappable.h) is shared by everything that reads the endpoints: the Api
 // (hit path: LiveServing::Read, no lock and no shared write while nothing changed), the
@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/cache_policy.h"
 #include "api/endpoint.h"
 #include "api/endpoint_metrics.h"
 #include "api/router.h"
@@ -30,7 +31,7 @@ namespace shoal::api {
 
 struct Serving {
   std::shared_ptr<const Router> router;
-  // The load policy of ApiOptions (store_loader.h).
+  // The load policy of ApiOptions (store_loader.h); each endpoint's own is in `policies`.
   Duration grace{};
   Duration negative_ttl{};
   Duration store_timeout{};
@@ -39,6 +40,9 @@ struct Serving {
   // max_body, else ApiOptions'), and the limiter of its query-failure log lines.
   std::vector<store::QueryLimits> limits;
   std::vector<std::unique_ptr<LogLimiter>> fault_limiters;
+  // Per endpoint (same index): its cache policy, its own keys over ApiOptions'
+  // (cache_policy.h).
+  std::vector<CachePolicy> policies;
   Log log;  // component "api"
   // The per-endpoint series, indexed like `router`'s endpoints (a route kept by a reload keeps
   // its series); null without a Registry.

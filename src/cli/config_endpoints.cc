@@ -34,7 +34,8 @@ api::ParamSpec ParseParam(const Walker& w, const YAML::Node& name, const YAML::N
 
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
-        {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body"});
+        {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body", "grace",
+         "negative_ttl", "stale_if_error", "cache", "cache_control", "cdn_cache_control"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -66,6 +67,7 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
     e.max_body = w.Size(n, "max_body");
     if (*e.max_body == 0) w.Fail(n, "max_body: must be above zero");
   }
+  ParseEndpointCachePolicy(w, node, &e);
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");
     for (const auto& kv : ps) e.params.push_back(ParseParam(w, kv.first, kv.second));

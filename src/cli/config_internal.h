@@ -86,6 +86,12 @@ void ParseClusterTls(const Walker& w, const YAML::Node& n, TlsFiles* tls);
 void ParseStore(const Walker& w, const YAML::Node& node, Config* c);
 void ParseCluster(const Walker& w, const YAML::Node& node, Config* c);
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node);
+// ParseCacheControl reads a cache_control or cdn_cache_control mapping (`where` names it).
+api::CacheControlOptions ParseCacheControl(const Walker& w, const YAML::Node& node,
+                                           const std::string& where);
+// ParseEndpointCachePolicy reads an endpoint's grace, negative_ttl, stale_if_error, cache,
+// cache_control and cdn_cache_control (config_cache_policy.cc).
+void ParseEndpointCachePolicy(const Walker& w, const YAML::Node& node, api::EndpointOptions* e);
 // ParseAccessLog reads log.access: path (required; "stdout" or a file), format.
 void ParseAccessLog(const Walker& w, const YAML::Node& node, AccessLogOptions* o);
 

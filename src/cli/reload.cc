@@ -30,7 +30,7 @@ constexpr Section kSections[] = {
     {"listen", Section::kRestart, ""},
     {"http", Section::kByKey, "max_string_param debug_headers"},
     {"store", Section::kByKey, "timeout max_rows max_body"},
-    {"cache", Section::kByKey, "grace negative_ttl"},
+    {"cache", Section::kByKey, "grace negative_ttl stale_if_error cache_control cdn_cache_control"},
     {"cluster", Section::kRestart, ""},
     {"admin", Section::kByKey, "token token_env"},
     {"log", Section::kByKey, "level"},

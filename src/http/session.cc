@@ -31,6 +31,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/numbers.h"
+#include "http/cache_headers.h"
 #include "http/session_internal.h"
 
 namespace shoal::http::internal {
@@ -72,6 +73,10 @@ void ResetResponse(Response& r) {
   r.body = {};
   r.etag = {};
   r.max_age = -1;
+  r.cache_control = {};
+  r.cdn_cache_control = {};
+  r.cdn_max_age = -1;
+  r.cache_status_line = {};
   r.age = -1;
   r.vary_accept_encoding = false;
   r.cache_status = {};
@@ -404,11 +409,7 @@ void Session::SerializeHead(Slot& slot, bool close) {
     h += r.etag;
     h += "\r\n";
   }
-  if (r.max_age >= 0) {
-    h += "Cache-Control: max-age=";
-    AppendUint(h, static_cast<uint64_t>(r.max_age));
-    h += "\r\n";
-  }
+  AppendCacheHeaders(h, r);  // Cache-Control, CDN-Cache-Control, Cache-Status
   if (r.age >= 0) {
     h += "Age: ";
     AppendUint(h, static_cast<uint64_t>(r.age));
