@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "catalog_db.h"
 #include "http_client.h"
@@ -50,6 +51,12 @@ ITEMS
 REVIEWS
 MORE
 )";
+
+size_t Count(const std::string& text, std::string_view what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
 
 std::string Replace(std::string text, std::string_view from, std::string_view to) {
   const size_t at = text.find(from);
@@ -311,6 +318,37 @@ TEST_F(CachePolicyTest, CacheFalseMakesOneQueryPerWaveAndKeepsNothing) {
   EXPECT_EQ(alone.status, 200);
   EXPECT_EQ(alone.Header("X-Cache"), "MISS");
   EXPECT_EQ(Metric("shoal_store_queries_total") - before, 1);
+}
+
+TEST_F(CachePolicyTest, ThePolicyIsLiveOnReload) {
+  ASSERT_NO_FATAL_FAILURE(Start({}));
+  const HttpResponse before = Get("/v1/items/7");
+  ASSERT_EQ(before.status, 200);
+  EXPECT_FALSE(before.HasHeader("CDN-Cache-Control"));
+  // The same file, now with a global Cache-Control, CDN-Cache-Control on the items and
+  // `cache: false` on the reviews; SIGHUP reloads it.
+  Parts p;
+  p.global = "  cache_control: { max_age: 15s, public: true }\n";
+  p.items = "    cdn_cache_control: { s_maxage: 2m }\n";
+  p.reviews = "    cache: false\n";
+  dir_.Write("shoal.yaml", Config(p));
+  const size_t reloads = Count(server_->Output(), "reloaded ");
+  server_->Signal(SIGHUP);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (Count(server_->Output(), "reloaded ") == reloads &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_GT(Count(server_->Output(), "reloaded "), reloads) << server_->Output();
+  const HttpResponse after = Get("/v1/items/7");
+  EXPECT_EQ(after.Header("Cache-Control"), "max-age=15, public");
+  EXPECT_TRUE(after.Header("CDN-Cache-Control").ends_with("s-maxage=120"))
+      << after.Header("CDN-Cache-Control");
+  EXPECT_TRUE(after.Header("Cache-Status").starts_with("shoal; hit; ttl="));  // kept its entry
+  const HttpResponse reviews = Get("/v1/items/7/reviews");
+  EXPECT_EQ(reviews.Header("Cache-Control"), "no-store");
+  const HttpResponse reviews_again = Get("/v1/items/7/reviews");
+  EXPECT_EQ(reviews_again.Header("X-Cache"), "MISS");
 }
 
 TEST_F(CachePolicyTest, BadPolicyKeysAreConfigErrorsWithFileAndLine) {

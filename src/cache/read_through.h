@@ -53,7 +53,7 @@
 
 namespace shoal::cache {
 
-// Source says how an answer was found; the http layer reports it as X-Cache.
+// Source says how an answer was found; the api reports it as Cache-Status (and X-Cache).
 enum class Source : unsigned char {
   kHit,           // fresh entry in memory
   kStale,         // stale entry in memory; a refresh was started or is running
