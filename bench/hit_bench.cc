@@ -27,11 +27,13 @@
 
 #include "api/api.h"
 #include "api/router.h"
+#include "api/serving.h"
 #include "api/store_loader.h"
 #include "api/test_catalog.h"
 #include "base/clock.h"
 #include "cache/cache.h"
 #include "cache/read_through.h"
+#include "http/cache_headers.h"
 #include "http/handler.h"
 #include "metrics/metrics.h"
 #include "store/sqlite/sqlite_store.h"
@@ -60,19 +62,39 @@ class Sink final : public http::Exchange {
   http::Response response;
 };
 
+// Configure gives `o` every caching header an API team would set (issue 17): Cache-Control
+// for clients, CDN-Cache-Control per endpoint (a static line, as CORS's are), and the debug
+// headers (the key in Cache-Status).
+void Configure(api::ApiOptions& o) {
+  api::CacheControlOptions cc;
+  cc.max_age = std::chrono::seconds(10);
+  cc.s_maxage = std::chrono::seconds(60);
+  cc.stale_while_revalidate = std::chrono::seconds(30);
+  cc.stale_if_error = std::chrono::hours(24);
+  cc.is_public = true;
+  o.cache_control = cc;
+  api::CacheControlOptions cdn;
+  cdn.s_maxage = std::chrono::minutes(5);
+  cdn.stale_if_error = std::chrono::hours(1);
+  for (api::EndpointOptions& e : o.endpoints) e.cdn_cache_control = cdn;
+  o.debug_headers = true;
+}
+
 struct Fixture {
-  Fixture() {
+  explicit Fixture(bool configured) {
     auto opened = store::SqliteStore::Open({catalog.path(), 1, 4096});
     if (!opened.ok()) std::abort();
     store = std::move(opened).value();
     options = api::testing::CatalogApiOptions();
     for (api::EndpointOptions& e : options.endpoints) e.ttl = std::chrono::hours(24);
+    if (configured) Configure(options);
     auto built = api::Router::Build(options, *store);
     if (!built.ok()) std::abort();
     router = std::move(built).value();
-    loader = std::make_unique<api::StoreLoader>(router, *store, clock, options);
+    serving = api::MakeLiveServing(router, options, &registry);
+    loader = std::make_unique<api::StoreLoader>(serving, *store, clock);
     read_through = std::make_unique<cache::ReadThrough>(cache, *loader, clock);
-    handler = std::make_unique<api::Api>(router, *read_through, cache, clock, &registry);
+    handler = std::make_unique<api::Api>(serving, *read_through, cache, clock, &registry);
   }
 
   // Warm asks until the request is a hit (the first ask loads it on a store thread).
@@ -98,16 +120,21 @@ struct Fixture {
   const Clock& clock = SystemClock::Get();
   api::ApiOptions options;
   std::shared_ptr<const api::Router> router;
+  metrics::Registry registry;
+  std::shared_ptr<api::LiveServing> serving;
   std::unique_ptr<api::StoreLoader> loader;
   cache::Cache cache{cache::CacheOptions{64u << 20}};
   std::unique_ptr<cache::ReadThrough> read_through;
-  metrics::Registry registry;
   std::unique_ptr<api::Api> handler;
 };
 
-Fixture& Shared() {
-  static Fixture* fixture = new Fixture();
-  return *fixture;
+Fixture& Shared(bool configured = false) {
+  if (configured) {
+    static Fixture* with_headers = new Fixture(true);
+    return *with_headers;
+  }
+  static Fixture* plain = new Fixture(false);
+  return *plain;
 }
 
 // BM_ApiHit: arg 0 an item, 1 an item's reviews with a limit, 2 the item again with the
@@ -146,6 +173,40 @@ void BM_ApiHit(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ApiHit)->Arg(0)->Arg(1)->Arg(2)->Threads(1)->Threads(2)->UseRealTime();
+
+// BM_ApiHitWithHeaders: BM_ApiHit's item (arg 0) and browser (arg 2) cases with every caching
+// header configured (Configure), and the session's formatting of the lines this adds
+// (Cache-Control with its directives, CDN-Cache-Control, Cache-Status with the key) into a
+// reused string inside the loop: against BM_ApiHit of a build before issue 17, whose loop
+// formats nothing, an upper bound on what they cost a hit.
+void BM_ApiHitWithHeaders(benchmark::State& state) {
+  Fixture& f = Shared(/*configured=*/true);
+  static const std::vector<http::Header> kBrowser = {{"Accept-Encoding", "gzip, deflate, br"},
+                                                     {"If-None-Match", "\"old\""}};
+  http::Request request;
+  request.method = http::Method::kGet;
+  request.path = "/v1/items/1";
+  if (state.range(0) == 2) request.headers = kBrowser;
+  if (state.thread_index() == 0) f.Warm(request);
+  Sink sink;
+  std::string head;
+  head.reserve(1024);
+  counting = true;
+  allocations = 0;
+  for (auto _ : state) {
+    f.handler->Handle(request, sink);
+    head.clear();
+    http::internal::AppendCacheHeaders(head, sink.response);
+    benchmark::DoNotOptimize(head.data());
+    benchmark::DoNotOptimize(sink.response);
+  }
+  counting = false;
+  state.counters["allocs"] =
+      benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
+  state.counters["head_bytes"] = static_cast<double>(head.size());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ApiHitWithHeaders)->Arg(0)->Arg(2)->Threads(1)->UseRealTime();
 
 }  // namespace
 }  // namespace shoal::bench

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "api/auth.h"
+#include "api/cache_status.h"
 #include "api/dashboard_page.h"
 #include "api/endpoint_metrics.h"
 #include "api/metrics_page.h"
@@ -212,16 +213,20 @@ struct Api::Shared {
     return r;
   }
 
-  // FromEntry builds the answer for `entry` as of `now`. Nothing here allocates or touches a
-  // reference count: the body, the ETag and the header lines are views into the entry, which
-  // `owner` keeps alive (the reference the lookup returned moves there); the other strings are
-  // static.
-  http::Response FromEntry(cache::EntryPtr entry, cache::Source source, bool gzip_ok,
-                           std::string_view if_none_match, TimePoint now) const {
+  // FromEntry builds the answer for `entry` as of `now`, with the endpoint's cache headers
+  // (`policy`) and its Cache-Status (`owner`: the key's owner node, or ""). Nothing here
+  // allocates or touches a reference count: the body, the ETag, the key, the header lines and
+  // the tags are views into the entry, which `owner` keeps alive (the reference the lookup returned moves there); the
+  // other strings are static or interned.
+  http::Response FromEntry(cache::EntryPtr entry, const cache::LoadOutcome& outcome,
+                           const CachePolicy& policy, bool debug, std::string_view owner,
+                           bool gzip_ok, std::string_view if_none_match, TimePoint now) const {
+    const cache::Source source = outcome.source;
     http::Response r;
     r.status = entry->not_found() ? 404 : 200;
     r.etag = entry->etag();
-    r.max_age = WholeSeconds(entry->fresh_until() - now);
+    ApplyCacheControl(policy, WholeSeconds(entry->fresh_until() - now), r);
+    r.cache_status_line = CacheStatusFor(outcome, *entry, now, debug, owner);
     r.age = WholeSeconds(now - entry->created());
     r.vary_accept_encoding = true;
     r.entry_headers = entry->headers();  // a page's Link: a view, like the body
@@ -409,6 +414,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   if (guarded) {
     if (std::optional<http::Response> refused = Authorize(router, *route, request, &claims)) {
       http::Response r = Labelled(std::move(*refused), route_name, {});
+      cors_headers.ApplyTo(r);  // so that a browser's script can read why
       Inc(s.client_errors);
       Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
       return exchange.Reply(std::move(r));
@@ -424,21 +430,27 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
     Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
     return exchange.Reply(std::move(r));
   }
-  // The owner costs a ring lookup in a cluster: asked only for the access log.
+  // The owner costs a ring lookup in a cluster: asked on a hit only for the access log or
+  // debug headers (then Cache-Status names it too).
+  const bool debug = serving.debug_headers;
   const std::string_view owner =
-      request.access_logged ? s.read_through->OwnerOf(key) : std::string_view();
+      request.access_logged || debug ? s.read_through->OwnerOf(key) : std::string_view();
+  const CachePolicy& policy = serving.policies[*route];
 
   const bool gzip_ok = AcceptsGzip(request.HeaderValue("Accept-Encoding"));
   const std::string_view if_none_match = request.HeaderValue("If-None-Match");
 
   cache::Source source = cache::Source::kMiss;
   TimePoint now;
-  if (cache::EntryPtr entry = s.read_through->Lookup(key, &source, &now)) {
+  // `cache: false`: never kept, so never looked up; every request loads (still shared).
+  if (cache::EntryPtr entry =
+          policy.keep ? s.read_through->Lookup(key, &source, &now) : cache::EntryPtr()) {
     Inc(source == cache::Source::kHit ? s.hits : s.stale);
-    http::Response r = Labelled(s.FromEntry(std::move(entry), source, gzip_ok, if_none_match, now),
+    http::Response r = Labelled(s.FromEntry(std::move(entry), cache::LoadOutcome{source}, policy,
+                                            debug, owner, gzip_ok, if_none_match, now),
                                 route_name, owner);
     cors_headers.ApplyTo(r);
-    if (!serving.debug_headers) r.surrogate_key = {};  // the tags are for the operator
+    if (!debug) r.surrogate_key = {};  // the tags are for the operator
     r.cache_private = guarded;
     // Timed by the Clock that dated the lookup (steady time in production): one more read.
     Shared::Count(series, *route, r.status, r.cache_result, Micros(s.clock->Now() - now));
@@ -450,6 +462,7 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   if (router.endpoint(*route).page) {
     if (Result<RouteMatch> m = router.MatchKey(key); !m.ok()) {
       http::Response r = Labelled(s.Error(m.status()), route_name, {});
+      cors_headers.ApplyTo(r);
       Shared::Count(series, *route, r.status, http::CacheResult::kNone, 0);
       return exchange.Reply(std::move(r));
     }
@@ -459,23 +472,29 @@ void Api::Handle(const http::Request& request, http::Exchange& exchange) {
   const TimePoint start = std::chrono::steady_clock::now();
   // The callback may run on a store thread after Handle returns: it owns the shared state,
   // the reply and a copy of If-None-Match (the request's views die with Handle).
-  s.read_through->Load(
+  // A load's Cache-Status names the owner (one ring lookup per miss); an error's names the key
+  // too under debug, from a copy (the answer has no entry to view it in).
+  const std::string_view load_owner = owner.empty() ? s.read_through->OwnerOf(key) : owner;
+  s.read_through->LoadWithOutcome(
       key, [shared = shared_, reply = exchange.Defer(), gzip_ok, inm = std::string(if_none_match),
-            start, endpoint = *route, series = serving.metrics, route_name, owner,
-            cors_headers, debug = serving.debug_headers,
-            guarded](Result<cache::EntryPtr> result, cache::Source src) {
+            start, endpoint = *route, series = serving.metrics, policy, debug, route_name, owner,
+            load_owner, debug_key = debug ? key : std::string(), cors_headers,
+            guarded](Result<cache::EntryPtr> result, const cache::LoadOutcome& outcome) {
         const Shared& sh = *shared;
         const uint64_t us = Micros(std::chrono::steady_clock::now() - start);
         if (sh.miss_latency != nullptr) sh.miss_latency->ObserveUs(us);
         http::Response r;
         if (result.ok()) {
-          r = Labelled(sh.FromEntry(std::move(result).value(), src, gzip_ok, inm, sh.clock->Now()),
+          r = Labelled(sh.FromEntry(std::move(result).value(), outcome, policy, debug, load_owner,
+                                    gzip_ok, inm, sh.clock->Now()),
                        route_name, owner);
           if (!debug) r.surrogate_key = {};
           r.cache_private = guarded;
         } else {
           r = Labelled(sh.Error(result.status()), route_name, owner);
           r.cache_result = http::CacheResult::kMiss;  // a miss whose load failed
+          AppendFailedLoadStatus(r.extra_headers, r.status, outcome.collapsed, debug_key,
+                                 load_owner);
         }
         cors_headers.ApplyTo(r);
         Shared::Count(series.get(), endpoint, r.status, r.cache_result, us);

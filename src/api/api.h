@@ -12,9 +12,12 @@
 //
 // Answers:
 //   GET/HEAD on a route   200 with the entry's body, or 404 for a negative entry; ETag,
-//                         Cache-Control: max-age (whole seconds of freshness left, 0 when
-//                         stale), Age, X-Cache HIT|MISS|STALE, Vary: Accept-Encoding; gzip when
-//                         the client accepts it and the body is at least kMinGzipBytes, with
+//                         Cache-Control (max-age: whole seconds of freshness left, 0 when
+//                         stale, unless the endpoint's cache policy configures it; then its
+//                         directives, cache_policy.h), CDN-Cache-Control when configured,
+//                         Cache-Status (RFC 9211, cache_status.h; failed loads carry it too),
+//                         Age, X-Cache HIT|MISS|STALE (deprecated), Vary: Accept-Encoding; gzip
+//                         when the client accepts it and the body is at least kMinGzipBytes, with
 //                         its own strong ETag (the identity one with "-gz" inside the
 //                         quotes); 304 when If-None-Match matches either variant's ETag (weak
 //                         comparison), with the served variant's ETag; a page of a paged
@@ -50,7 +53,11 @@
 // route carries the route (EndpointInfo::interned_route) and the cache's part, CacheResult
 // hit, stale (stale-if-error too), miss (a failed load too) or peer (cache::Source::kPeer);
 // none for bad parameters, 405 and everything else. When the server logs the request
-// (Request::access_logged), it also names the key's owner node (ReadThrough::OwnerOf).
+// (Request::access_logged), it also names the key's owner node (ReadThrough::OwnerOf); a hit
+// asks for the owner only then or under debug_headers (a ring lookup in a cluster), a load
+// always (Cache-Status's detail="owner=NODE").
+// An endpoint with `cache: false` is never looked up: every request loads (ReadThrough still
+// shares one load among concurrent requests) and nothing is kept (Loader::PolicyOf).
 //
 // Metrics (when a Registry is given): shoal_api_requests_{endpoint,internal,unrouted}_total,
 // shoal_api_{hits,stale,misses}_total, shoal_api_not_modified_total,

@@ -87,20 +87,27 @@ TEST_F(ApiTest, AnswersSayHowTheCacheAnsweredAndWhichRouteMatched) {
   EXPECT_EQ(health.route, "");
 }
 
-TEST_F(ApiTest, TheOwnerIsAskedOnlyWhenTheRequestIsLogged) {
+TEST_F(ApiTest, AHitAsksTheOwnerOnlyWhenTheRequestIsLogged) {
   OwnedElsewhere loader(*loader_);
   cache::Cache cache{cache::CacheOptions{16u << 20}};
   cache::ReadThrough read_through(cache, loader, clock_);
   Api api(router_, read_through, cache, clock_, nullptr);
 
+  // A load names the owner in its Cache-Status (one ring lookup per miss), not in the log.
   http::Response quiet = Handle(api, "/v1/items/2");
   EXPECT_EQ(quiet.owner_node, "");
-  EXPECT_EQ(loader.lookups, 0);
+  EXPECT_EQ(quiet.cache_status_line.owner, "10.0.0.2:7070");
+  EXPECT_EQ(loader.lookups, 1);
+  http::Response quiet_hit = Handle(api, "/v1/items/2");
+  EXPECT_EQ(quiet_hit.cache_result, http::CacheResult::kHit);
+  EXPECT_EQ(quiet_hit.cache_status_line.owner, "");
+  EXPECT_EQ(loader.lookups, 1);
 
   http::Response hit = Handle(api, "/v1/items/2", /*logged=*/true);
   EXPECT_EQ(hit.cache_result, http::CacheResult::kHit);
   EXPECT_EQ(hit.owner_node, "10.0.0.2:7070");
-  EXPECT_EQ(loader.lookups, 1);
+  EXPECT_EQ(hit.cache_status_line.owner, "10.0.0.2:7070");
+  EXPECT_EQ(loader.lookups, 2);
 
   http::Response miss = Handle(api, "/v1/items/3", /*logged=*/true);
   EXPECT_EQ(miss.cache_result, http::CacheResult::kMiss);  // loaded by the inner StoreLoader

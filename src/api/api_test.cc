@@ -365,7 +365,8 @@ TEST_F(ApiTest, AFailingStoreIsA503WithRetryAfter) {
   ASSERT_EQ(catalog_.Exec("DROP TABLE reviews"), "");
   Reply r = Get("/v1/items/1/reviews");
   EXPECT_EQ(r.response.status, 503);
-  EXPECT_EQ(r.response.extra_headers, "Retry-After: 1\r\n");
+  EXPECT_EQ(r.response.extra_headers,
+            "Retry-After: 1\r\nCache-Status: shoal; fwd=miss; fwd-status=503\r\n");
   EXPECT_NE(r.body().find("\"status\":503"), std::string_view::npos);
   EXPECT_EQ(r.body().find("sqlite"), std::string_view::npos) << "internal details leaked";
 }
@@ -485,7 +486,81 @@ TEST_F(ApiTest, AHitAllocatesNothing) {
     EXPECT_EQ(ex.response.content_encoding, "gzip") << c.path;
   }
 }
+
+TEST_F(ApiTest, AHitWithACachePolicyAndCacheStatusAllocatesNothing) {
+  // Every header configured: Cache-Control and CDN-Cache-Control per endpoint and globally,
+  // debug headers (the key in Cache-Status). Their texts are interned when the snapshot is
+  // made; a hit only points at them.
+  ApiOptions o = options_;
+  CacheControlOptions cc;
+  cc.max_age = 10s;
+  cc.s_maxage = 60s;
+  cc.stale_while_revalidate = 30s;
+  cc.is_public = true;
+  o.cache_control = cc;
+  CacheControlOptions cdn;
+  cdn.stale_if_error = 24h;
+  o.endpoints[0].cdn_cache_control = cdn;
+  o.endpoints[0].grace = 1min;
+  o.debug_headers = true;
+  std::shared_ptr<LiveServing> serving = MakeLiveServing(router_, o);
+  StoreLoader loader(serving, *store_, clock_);
+  cache::Cache cache{cache::CacheOptions{16u << 20}};
+  cache::ReadThrough read_through(cache, loader, clock_);
+  Api api(serving, read_through, cache, clock_, &registry_);
+  const std::vector<http::Header> headers = {{"Accept-Encoding", "gzip"}};
+  http::Request req;
+  req.method = http::Method::kGet;
+  req.path = "/v1/items/1";
+  req.headers = headers;
+  RecordingExchange warm;
+  api.Handle(req, warm);
+  ASSERT_TRUE(warm.answer()->Wait(10s).has_value());
+  for (int i = 0; i < 2; ++i) {  // the first hit makes the gzip variant
+    SinkExchange ex;
+    uint64_t allocations = 0;
+    {
+      const ::shoal::testing::CountThisThread counter;
+      api.Handle(req, ex);
+      allocations = counter.count();
+    }
+    EXPECT_EQ(ex.response.cache_status, "HIT");
+    EXPECT_EQ(ex.response.cache_control,
+              "max-age=10, s-maxage=60, stale-while-revalidate=30, public");
+    EXPECT_EQ(ex.response.max_age, -1);
+    EXPECT_EQ(ex.response.cdn_cache_control, "stale-if-error=86400");
+    EXPECT_EQ(ex.response.cdn_max_age, 60);
+    EXPECT_EQ(ex.response.cache_status_line.fwd, http::CacheStatusLine::Fwd::kHit);
+    EXPECT_EQ(ex.response.cache_status_line.ttl, 60);
+    EXPECT_EQ(ex.response.cache_status_line.key, "/v1/items/1");
+    if (i == 1) {
+      EXPECT_EQ(allocations, 0u);
+    }
+  }
+  read_through.Shutdown();
+}
 #endif
+
+TEST(CacheStatusTest, FormatsEveryParameter) {
+  http::CacheStatusLine line;
+  line.fwd = http::CacheStatusLine::Fwd::kStale;
+  line.fwd_status = 503;
+  line.collapsed = true;
+  line.has_ttl = true;
+  line.ttl = -12;
+  line.key = "/v1/q?x=\"a\\b\"\x01";
+  line.owner = "10.0.0.2:7070";
+  std::string out;
+  http::AppendCacheStatus(out, line);
+  EXPECT_EQ(out,
+            "shoal; fwd=stale; fwd-status=503; collapsed; ttl=-12; "
+            "key=\"/v1/q?x=\\\"a\\\\b\\\"\"; detail=\"owner=10.0.0.2:7070\"");
+  out.clear();
+  http::CacheStatusLine hit;
+  hit.fwd = http::CacheStatusLine::Fwd::kHit;
+  http::AppendCacheStatus(out, hit);
+  EXPECT_EQ(out, "shoal; hit");
+}
 
 TEST(StatusHttpTest, MapsEveryCode) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);

@@ -82,6 +82,25 @@ struct TagSpec {
   int line = 0;  // config line, for error messages
 };
 
+// CacheControlOptions is what answers tell other caches about keeping them: the
+// Cache-Control directives for clients (RFC 9111, with RFC 5861's stale-while-revalidate and
+// stale-if-error) or, as `cdn_cache_control`, the CDN-Cache-Control ones for CDNs (RFC 9213).
+// Durations are sent in whole seconds (config refuses others); unset ones are left out.
+// Without max_age, max-age is the entry's remaining freshness (what shoal sent before these
+// existed).
+struct CacheControlOptions {
+  std::optional<Duration> max_age;
+  std::optional<Duration> s_maxage;
+  std::optional<Duration> stale_while_revalidate;
+  std::optional<Duration> stale_if_error;
+  bool is_public = false;   // "public"
+  bool is_private = false;  // "private" (config refuses both)
+  bool no_cache = false;    // "no-cache"
+  bool no_store = false;    // "no-store" alone (config refuses it beside anything else)
+  bool must_revalidate = false;
+  int line = 0;  // config line, for error messages
+};
+
 struct EndpointOptions {
   std::string route;  // e.g. "/v1/items/{id:int}/reviews"
   std::string query;  // SQL (or CQL) with :name markers for path and query parameters
@@ -105,6 +124,16 @@ struct EndpointOptions {
   std::optional<PageOptions> page;
   // Who may call it; unset: ApiOptions::auth (Kind::kNone here opens it under a global auth).
   std::optional<AuthOptions> auth = std::nullopt;  // (a default, as for ParamSpec::claim)
+  // The endpoint's cache policy; unset: ApiOptions' (the `cache:` section).
+  std::optional<Duration> grace;
+  std::optional<Duration> negative_ttl;
+  std::optional<Duration> stale_if_error;
+  // false (`cache: false`): answers are never kept; every request reads the store, and
+  // concurrent requests for one key still share one query. They say Cache-Control: no-store
+  // unless cache_control is set.
+  bool cache = true;
+  std::optional<CacheControlOptions> cache_control;
+  std::optional<CacheControlOptions> cdn_cache_control;
 };
 
 struct ApiOptions {
@@ -114,6 +143,12 @@ struct ApiOptions {
   Duration grace = std::chrono::minutes(5);
   // How long "no such row" is remembered (capped by the endpoint's ttl).
   Duration negative_ttl = std::chrono::seconds(5);
+  // How long past its freshness an entry may stand in for a failed load (cache.stale_if_error;
+  // keys that match no endpoint use ReadThroughOptions').
+  Duration stale_if_error = std::chrono::hours(1);
+  // What answers tell clients and CDNs, for endpoints that set none (EndpointOptions).
+  std::optional<CacheControlOptions> cache_control;
+  std::optional<CacheControlOptions> cdn_cache_control;
   // How long one store query may take, queueing included, before the request gets a 503.
   Duration store_timeout = std::chrono::seconds(2);
   // Caps on one answer for endpoints that set none (EndpointOptions::max_rows, max_body).

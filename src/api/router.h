@@ -86,6 +86,7 @@ struct EndpointInfo {
   std::string query;  // as configured; for the operator's log only, never for a client
   ResultShape result = ResultShape::kOne;
   Duration ttl{};
+  bool cache = true;                 // EndpointOptions::cache (false: nothing kept)
   size_t statement = 0;              // StatementInfo::id, for Store::Query
   std::vector<std::string> columns;  // result columns, in order
   std::vector<bool> json_column;     // parallel to columns: holds JSON text

@@ -74,6 +74,7 @@ class EndpointBuilder {
     c->info.query = ep_.query;
     c->info.result = ep_.result;
     c->info.ttl = ep_.ttl;
+    c->info.cache = ep_.cache;
     c->info.line = ep_.line;
     if (ep_.ttl <= Duration::zero()) return Error(ep_.line, "ttl must be positive");
     if (Status s = ParseRoute(*c); !s.ok()) return s;

@@ -43,6 +43,8 @@ std::string AnswerChange(const Compiled& a, const Compiled& b) {
                   [](const TagTemplate& x, const TagTemplate& y) { return x.text == y.text; })) {
     add("tags");
   }
+  // Entries kept before `cache: false` would still be found by a load's recheck and a peer.
+  if (a.info.cache && !b.info.cache) add("cache: false");
   if (a.params.size() != b.params.size() ||
       !std::equal(a.params.begin(), a.params.end(), b.params.begin(), SameParam)) {
     add("params");

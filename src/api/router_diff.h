@@ -12,7 +12,7 @@
 // group, is listed in purge_groups) for:
 //   - a removed endpoint;
 //   - an endpoint whose answer changes (same route, other query, shape, columns, tags,
-//     params, or page options and cursor key: api/page.h);
+//     params, or page options and cursor key: api/page.h), or that now has `cache: false`;
 //   - an endpoint kept as it was whose keys an added route may now take: a key's endpoint is
 //     decided by its path (a literal beats a parameter), so an added /v1/items/special would
 //     otherwise serve, for the key /v1/items/special, the entry /v1/items/{name} made.

@@ -23,6 +23,7 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
   s->cors.resize(n);
   const std::shared_ptr<const CorsPolicy> global_cors =
       options.cors && options.cors->enabled ? CorsPolicy::Compile(*options.cors) : nullptr;
+  s->policies.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const EndpointInfo& info = router->endpoint(i);
     // The Router keeps options.endpoints' order; the route check guards against options other
@@ -41,6 +42,7 @@ std::shared_ptr<const Serving> MakeServing(std::shared_ptr<const Router> router,
     } else {
       s->cors[i] = global_cors;
     }
+    s->policies.push_back(MakeCachePolicy(ep, options));
   }
   if (options.openapi) s->openapi = Bytes::Copy(OpenApiDocument(*router, options.version));
   s->tags_overflow_logged = std::make_unique<std::atomic<bool>[]>(n);

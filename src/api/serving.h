@@ -1,7 +1,7 @@
 // Serving: what the api serves with, as one immutable snapshot that a config reload replaces
 // whole: the Router (the endpoint table), the api section's load policy (grace,
-// negative_ttl, store_timeout, the answer caps per endpoint), the CORS policies and the
-// OpenAPI document.
+// negative_ttl, store_timeout, the answer caps and cache policy per endpoint), the CORS
+// policies and the OpenAPI document.
 //
 // One LiveServing (base/swappable.h) is shared by everything that reads the endpoints: the Api
 // (hit path: LiveServing::Read, no lock and no shared write while nothing changed), the
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "api/cors.h"
+#include "api/cache_policy.h"
 #include "api/endpoint.h"
 #include "api/endpoint_metrics.h"
 #include "api/router.h"
@@ -34,7 +35,7 @@ namespace shoal::api {
 
 struct Serving {
   std::shared_ptr<const Router> router;
-  // The load policy of ApiOptions (store_loader.h).
+  // The load policy of ApiOptions (store_loader.h); each endpoint's own is in `policies`.
   Duration grace{};
   Duration negative_ttl{};
   Duration store_timeout{};
@@ -54,6 +55,9 @@ struct Serving {
   // Per endpoint of `router` (same index): its CORS policy (cors.h; the endpoint's own, else
   // ApiOptions::cors), null when it has none.
   std::vector<std::shared_ptr<const CorsPolicy>> cors;
+  // Per endpoint (same index): its cache policy, its own keys over ApiOptions'
+  // (cache_policy.h).
+  std::vector<CachePolicy> policies;
   Log log;  // component "api"
   // The per-endpoint series, indexed like `router`'s endpoints (a route kept by a reload keeps
   // its series); null without a Registry.

@@ -139,6 +139,14 @@ uint32_t StoreLoader::GroupOf(std::string_view key) const {
   return i ? s->router->endpoint(*i).group : 0;
 }
 
+cache::KeyPolicy StoreLoader::PolicyOf(std::string_view key) const {
+  const std::shared_ptr<const Serving> s = serving_->Current();
+  const std::optional<size_t> i = s->router->EndpointOfKey(key);
+  if (!i) return {};
+  const CachePolicy& p = s->policies[*i];
+  return cache::KeyPolicy{s->router->endpoint(*i).group, p.keep, p.stale_if_error};
+}
+
 void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallback done) {
   std::shared_ptr<const Serving> serving = serving_->Current();
   Result<RouteMatch> match = serving->router->MatchKey(key);
@@ -189,12 +197,12 @@ void StoreLoader::Load(std::string key, cache::Scope /*scope*/, cache::LoadCallb
         if (body.empty()) {  // result one, no row: remember the absence briefly
           o.kind = cache::EntryKind::kNotFound;
           o.body = http::ErrorBody(404, "not found");
-          ttl = std::min(ttl, serving->negative_ttl);
+          ttl = std::min(ttl, serving->policies[endpoint].negative_ttl);
         } else {
           o.body = Bytes::Copy(body);  // exactly sized: `body` may have spare room
         }
         o.fresh_until = o.created + ttl;
-        o.stale_until = o.fresh_until + serving->grace;
+        o.stale_until = o.fresh_until + serving->policies[endpoint].grace;
         if (!info.tags.empty()) SetTags(*serving, endpoint, body.empty() ? nullptr : &*rows, o);
         done(cache::Entry::Make(std::move(o)), cache::Keep::kMain);
       });

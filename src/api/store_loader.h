@@ -82,7 +82,8 @@ class StoreLoader final : public cache::Loader {
   // line after a quiet stretch says how many were dropped).
   static constexpr Duration kLogInterval = std::chrono::seconds(10);
 
-  // Used from `options`: the timing knobs (grace, negative_ttl, store_timeout), the logger,
+  // Used from `options`: the timing knobs (grace, negative_ttl, store_timeout, and each
+  // endpoint's own: Serving::policies), the logger,
   // and the answer caps (max_rows, max_body, and each endpoint's own). REQUIRES: `options` is
   // what `router` was built from (endpoints in the same order). The endpoints never change.
   StoreLoader(std::shared_ptr<const Router> router, store::Store& store, const Clock& clock,
@@ -95,6 +96,9 @@ class StoreLoader final : public cache::Loader {
   // Router::EndpointOfKey in the current snapshot; 0 for a key of no endpoint), so that
   // PurgeLocal invalidates one endpoint with ReadThrough::PurgeGroup.
   uint32_t GroupOf(std::string_view key) const override;
+  // PolicyOf adds the endpoint's own cache policy (Serving::policies: `cache: false`,
+  // stale_if_error); a key of no endpoint gets the default.
+  cache::KeyPolicy PolicyOf(std::string_view key) const override;
 
  private:
   const std::shared_ptr<LiveServing> serving_;

@@ -2,6 +2,9 @@
 #include "api/test_catalog.h"
 
 #include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -43,58 +46,46 @@ would buy again', '2024-04-01T00:00:00Z'),
 
 }  // namespace
 
+namespace {
+
+// Endpoint is one endpoint with the fields the catalog sets; the others keep their defaults
+// (assigned, not designated: a field added to EndpointOptions needs no change here).
+EndpointOptions Endpoint(std::string route, std::string query, std::vector<ParamSpec> params,
+                         ResultShape result, std::vector<std::string> json_columns, Duration ttl,
+                         int line) {
+  EndpointOptions e;
+  e.route = std::move(route);
+  e.query = std::move(query);
+  e.params = std::move(params);
+  e.result = result;
+  e.json_columns = std::move(json_columns);
+  e.ttl = ttl;
+  e.line = line;
+  return e;
+}
+
+}  // namespace
+
 ApiOptions CatalogApiOptions() {
   using std::chrono::seconds;
   ApiOptions o;
   o.config_file = "catalog.yaml";
-  o.endpoints.push_back({
-      .route = "/v1/items/{id:int}",
-      .query = "SELECT id, sku, title, category, price_cents, stock, rating, tags, updated_at "
+  o.endpoints.push_back(
+      Endpoint("/v1/items/{id:int}",
+               "SELECT id, sku, title, category, price_cents, stock, rating, tags, updated_at "
                "FROM items WHERE id = :id",
-      .params = {},
-      .result = ResultShape::kOne,
-      .json_columns = {"tags"},
-      .ttl = seconds(60),
-      .cors = {},
-      .max_rows = {},
-      .max_body = {},
-      .ignore_params = {},
-      .tags = {},
-      .line = 10,
-      .page = {},
-  });
-  o.endpoints.push_back({
-      .route = "/v1/items/{id:int}/reviews",
-      .query = "SELECT review_id, author, stars, body, created_at FROM reviews "
-               "WHERE item_id = :id ORDER BY review_id DESC LIMIT :limit",
-      .params = {ParamSpec{"limit", ParamType::kInt, "10", 1, 50, 22}},
-      .result = ResultShape::kMany,
-      .json_columns = {},
-      .ttl = seconds(30),
-      .cors = {},
-      .max_rows = {},
-      .max_body = {},
-      .ignore_params = {},
-      .tags = {},
-      .line = 20,
-      .page = {},
-  });
-  o.endpoints.push_back({
-      .route = "/v1/categories/{name}/items",
-      .query = "SELECT id, title, price_cents FROM items WHERE category = :name ORDER BY id "
+               {}, ResultShape::kOne, {"tags"}, seconds(60), 10));
+  o.endpoints.push_back(Endpoint("/v1/items/{id:int}/reviews",
+                                 "SELECT review_id, author, stars, body, created_at FROM reviews "
+                                 "WHERE item_id = :id ORDER BY review_id DESC LIMIT :limit",
+                                 {ParamSpec{"limit", ParamType::kInt, "10", 1, 50, 22}},
+                                 ResultShape::kMany, {}, seconds(30), 20));
+  o.endpoints.push_back(
+      Endpoint("/v1/categories/{name}/items",
+               "SELECT id, title, price_cents FROM items WHERE category = :name ORDER BY id "
                "LIMIT :limit",
-      .params = {ParamSpec{"limit", ParamType::kInt, "20", 1, 100, 32}},
-      .result = ResultShape::kMany,
-      .json_columns = {},
-      .ttl = seconds(10),
-      .cors = {},
-      .max_rows = {},
-      .max_body = {},
-      .ignore_params = {},
-      .tags = {},
-      .line = 30,
-      .page = {},
-  });
+               {ParamSpec{"limit", ParamType::kInt, "20", 1, 100, 32}}, ResultShape::kMany, {},
+               seconds(10), 30));
   return o;
 }
 

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "cache/entry.h"
 
@@ -29,6 +31,18 @@ enum class Keep : unsigned char {
   kMain,  // the main cache: keys this node owns, or had to load itself
   kHot,   // the hot cache: a copy of another node's key that is asked for often here
   kNone,  // nowhere: the answer goes to the waiters only (another node owns the key)
+};
+
+// KeyPolicy is what ReadThrough does with a key's loaded entries, as the Loader says (the
+// api's per-endpoint policy; the cache knows nothing of endpoints).
+struct KeyPolicy {
+  uint32_t group = 0;  // the purge group (Loader::GroupOf)
+  // false: a loaded entry answers its flight's waiters and is never kept (the api's
+  // `cache: false`): every miss loads, concurrent ones still share one load.
+  bool keep = true;
+  // How long past its freshness an older entry may stand in for a failed load; unset:
+  // ReadThroughOptions::stale_if_error.
+  std::optional<Duration> stale_if_error;
 };
 
 // LoadCallback receives the loaded entry (a negative entry when the row does not exist) or
@@ -51,6 +65,15 @@ class Loader {
   // takes no lock but a leaf one (the api's copies its endpoint snapshot under one), never one
   // a LoadCallback may hold. Default: one group, 0.
   virtual uint32_t GroupOf(std::string_view /*key*/) const { return 0; }
+
+  // PolicyOf is `key`'s KeyPolicy, asked once per finished load (its group is GroupOf's).
+  // Same rules as GroupOf: cheap, a leaf lock at most. Default: GroupOf, kept, the
+  // ReadThrough's stale_if_error.
+  virtual KeyPolicy PolicyOf(std::string_view key) const {
+    KeyPolicy policy;
+    policy.group = GroupOf(key);
+    return policy;
+  }
 
   // OwnerOf names the node that owns `key` (its peer address, interned: base/interned.h, so
   // the view stays valid for the process's lifetime), for the access log; "" when keys have

@@ -54,6 +54,15 @@ EntryPtr ReadThrough::FindServable(std::string_view key, TimePoint now) const {
 }
 
 void ReadThrough::Load(std::string_view key, Callback done, Scope scope) {
+  LoadWithOutcome(
+      key,
+      [done = std::move(done)](Result<EntryPtr> result, const LoadOutcome& outcome) {
+        done(std::move(result), outcome.source);
+      },
+      scope);
+}
+
+void ReadThrough::LoadWithOutcome(std::string_view key, OutcomeCallback done, Scope scope) {
   misses_.fetch_add(1, std::memory_order_relaxed);
   // Asked outside the lock: the loader may take locks of its own.
   const bool local = scope == Scope::kLocal || loader_.IsLocal(key);
@@ -71,11 +80,11 @@ void ReadThrough::Load(std::string_view key, Callback done, Scope scope) {
       next = Next::kCancelled;
     } else if (it != flights_.end() && (scope == Scope::kCluster || it->second.local)) {
       dedup_waits_.fetch_add(1, std::memory_order_relaxed);
-      it->second.waiters.push_back(std::move(done));
+      it->second.waiters.push_back(Waiter{std::move(done), true});
       next = Next::kJoined;
     } else if (side != side_flights_.end()) {
       dedup_waits_.fetch_add(1, std::memory_order_relaxed);
-      side->second.waiters.push_back(std::move(done));
+      side->second.waiters.push_back(Waiter{std::move(done), true});
       next = Next::kJoined;
     } else if (EntryPtr entry = FindServable(key, clock_.Now())) {
       // Look again inside the critical section: between the caller's Lookup and this lock,
@@ -87,13 +96,13 @@ void ReadThrough::Load(std::string_view key, Callback done, Scope scope) {
       next = Next::kArrived;
     } else if (it == flights_.end()) {
       flights_.emplace(std::string(key), Flight{local, purges_, {}})
-          .first->second.waiters.push_back(std::move(done));
+          .first->second.waiters.push_back(Waiter{std::move(done), false});
       ++active_loads_;
       next = Next::kStart;
     } else {
       // A peer's request while this node forwards the key elsewhere: load it here, beside.
       side_flights_.emplace(std::string(key), Flight{true, purges_, {}})
-          .first->second.waiters.push_back(std::move(done));
+          .first->second.waiters.push_back(Waiter{std::move(done), false});
       ++active_loads_;
       next = Next::kStartSide;
     }
@@ -108,11 +117,12 @@ void ReadThrough::Load(std::string_view key, Callback done, Scope scope) {
       StartLoad(std::string(key), Scope::kLocal, /*side=*/true);
       return;
     case Next::kArrived:
-      done(std::move(arrived), arrived_source);
+      done(std::move(arrived), LoadOutcome{arrived_source});
       return;
     case Next::kCancelled:
       // Only the kJoined and kStart* paths moved `done`; tidy cannot see that `next` says so.
-      done(Status::Cancelled("shutting down"), Source::kMiss);  // NOLINT(bugprone-use-after-move)
+      done(Status::Cancelled("shutting down"),  // NOLINT(bugprone-use-after-move)
+           LoadOutcome{Source::kMiss});
       return;
   }
 }
@@ -130,21 +140,24 @@ void ReadThrough::StartLoad(std::string key, Scope scope, bool side) {
 
 void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep) {
   const bool loaded = result.ok();  // else result may become an older entry, kept as it is
+  // Asked outside mu_, like IsLocal: the Loader takes a leaf lock of its own.
+  const KeyPolicy policy = loader_.PolicyOf(key);
   // An entry the loader says not to keep in the main cache is another node's answer.
-  Source source = loaded && keep != Keep::kMain ? Source::kPeer : Source::kMiss;
+  LoadOutcome outcome{loaded && keep != Keep::kMain ? Source::kPeer : Source::kMiss};
   if (!loaded) {
     load_errors_.fetch_add(1, std::memory_order_relaxed);
-    // Stale-if-error: an older answer beats an error, within the configured window.
+    // Stale-if-error: an older answer beats an error, within the key's window.
     EntryPtr old = cache_.Lookup(key);
     if (!old && hot_ != nullptr) old = hot_->Lookup(key);
-    if (old && clock_.Now() < old->fresh_until() + options_.stale_if_error) {
+    const Duration window = policy.stale_if_error.value_or(options_.stale_if_error);
+    if (old && clock_.Now() < old->fresh_until() + window) {
       stale_if_error_.fetch_add(1, std::memory_order_relaxed);
-      source = Source::kStaleIfError;
+      outcome.source = Source::kStaleIfError;
+      outcome.error = result.status().code();
       result = std::move(old);
     }
   }
-  std::vector<Callback> waiters;
-  const uint32_t group = loaded ? loader_.GroupOf(key) : 0;  // outside mu_, like IsLocal
+  std::vector<Waiter> waiters;
   {
     MutexLock lock(mu_);
     FlightMap& map = side ? side_flights_ : flights_;
@@ -153,34 +166,36 @@ void ReadThrough::Finish(const std::string& key, bool side, Result<EntryPtr> res
     // flight then finds the entry (its recheck), and a purge that began after the flight
     // started (purges_ moved) wins over the answer it may have been too late to see.
     const bool purged = it != map.end() && it->second.purges != purges_;
-    if (loaded && !purged) StoreLocked(*result, keep, group);
+    if (loaded && !purged && policy.keep) outcome.stored = StoreLocked(*result, keep, policy.group);
     if (it != map.end()) {
       waiters = std::move(it->second.waiters);
       map.erase(it);
     }
   }
-  for (auto& waiter : waiters) waiter(result, source);
+  for (Waiter& waiter : waiters) {
+    outcome.collapsed = waiter.collapsed;
+    waiter.done(result, outcome);
+  }
   MutexLock lock(mu_);
   if (--active_loads_ == 0) idle_.NotifyAll();
 }
 
-void ReadThrough::StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) {
+bool ReadThrough::StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) {
   if (entry->no_store()) {  // kept nowhere; an older copy must not stand in for it
     cache_.Erase(entry->key());
     if (hot_ != nullptr) hot_->Erase(entry->key());
-    return;
+    return false;
   }
   // Insert may refuse an entry over budget; the waiters still get it.
-  if (keep == Keep::kMain) {
-    cache_.Insert(entry, group);
-    return;
-  }
+  if (keep == Keep::kMain) return cache_.Insert(entry, group);
+  bool stored = false;
   if (hot_ != nullptr && (keep == Keep::kHot || hot_->Lookup(entry->key()) != nullptr)) {
-    hot_->Insert(entry, group);  // a refresh of a hot copy keeps it current
+    stored = hot_->Insert(entry, group);  // a refresh of a hot copy keeps it current
   }
   // An older copy in the main cache (loaded here while the owner was down) would otherwise
   // keep being found first, stale, for its whole grace period.
   cache_.Erase(entry->key());
+  return stored;
 }
 
 size_t ReadThrough::Erase(std::string_view key, bool soft) {

@@ -25,8 +25,9 @@
 // load already in flight when a purge runs cannot put the purged answer back: each flight
 // remembers the purge count when it starts, and Finish keeps its entry only if no purge ran
 // meanwhile (the waiters still get it). Entries are kept in the purge group the Loader names
-// (Loader::GroupOf: the api's endpoint), so that PurgeGroup invalidates a whole endpoint in
-// O(1) (Cache::PurgeGroup). PurgeTags removes the entries carrying any of some tags
+// (Loader::PolicyOf: the api's endpoint), so that PurgeGroup invalidates a whole endpoint in
+// O(1) (Cache::PurgeGroup); the same KeyPolicy may say never to keep a key's entries, and how
+// long its older entry may stand in for an error. PurgeTags removes the entries carrying any of some tags
 // (Cache::PurgeTag). Every purge may be soft: the entries are marked stale (Entry::MarkStale)
 // instead of removed, so the next Lookup serves them stale and starts the one refresh; a soft
 // purge counts as a purge for the flights too (a load begun before it is not kept, and the
@@ -57,7 +58,7 @@
 
 namespace shoal::cache {
 
-// Source says how an answer was found; the http layer reports it as X-Cache.
+// Source says how an answer was found; the api reports it as Cache-Status (and X-Cache).
 enum class Source : unsigned char {
   kHit,           // fresh entry in memory
   kStale,         // stale entry in memory; a refresh was started or is running
@@ -68,8 +69,18 @@ enum class Source : unsigned char {
 };
 
 struct ReadThroughOptions {
-  // How long past fresh_until an entry may still be served when the store fails.
+  // How long past fresh_until an entry may still be served when the store fails (for keys
+  // whose KeyPolicy sets none).
   Duration stale_if_error = std::chrono::hours(1);
+};
+
+// LoadOutcome says how a Load's answer came about (the api's Cache-Status, RFC 9211).
+struct LoadOutcome {
+  explicit LoadOutcome(Source s = Source::kMiss) : source(s) {}
+  Source source;
+  bool stored = false;     // the loaded entry was kept in this node's main or hot cache
+  bool collapsed = false;  // this Load joined a load that another caller (or a refresh) began
+  StatusCode error = StatusCode::kOk;  // with kStaleIfError: the failed load's code
 };
 
 struct ReadThroughStats {
@@ -86,6 +97,7 @@ struct ReadThroughStats {
 class ReadThrough {
  public:
   using Callback = std::function<void(Result<EntryPtr>, Source)>;
+  using OutcomeCallback = std::function<void(Result<EntryPtr>, const LoadOutcome&)>;
 
   // `hot` is the hot cache for copies of other nodes' keys; null on a single node.
   ReadThrough(Cache& cache, Loader& loader, const Clock& clock, ReadThroughOptions options = {},
@@ -103,6 +115,9 @@ class ReadThrough {
   // the entry arrived meanwhile, or after Shutdown) on the caller's, possibly before
   // returning. The result is the entry (possibly negative) or the load's error.
   void Load(std::string_view key, Callback done, Scope scope = Scope::kCluster);
+  // LoadWithOutcome is Load whose callback also learns whether the entry was stored and
+  // whether this call joined another's load.
+  void LoadWithOutcome(std::string_view key, OutcomeCallback done, Scope scope = Scope::kCluster);
 
   // Erase removes `key` from the main and hot caches (`soft`: marks it stale); returns how
   // many entries went (or were marked).
@@ -137,10 +152,14 @@ class ReadThrough {
   size_t LargestFlightBucket() const;
 
  private:
+  struct Waiter {
+    OutcomeCallback done;
+    bool collapsed = false;  // joined a flight it did not start
+  };
   struct Flight {
     bool local = true;    // loading from this node's store (else: forwarded to the owner)
     uint64_t purges = 0;  // purges_ when the flight started
-    std::vector<Callback> waiters;
+    std::vector<Waiter> waiters;
   };
   // Transparent hashing lets Load find a flight by string_view without building a string.
   // KeyedHash, not std::hash: keys come from clients, and std::hash is unkeyed (flooding).
@@ -160,9 +179,9 @@ class ReadThrough {
   // and ends it.
   void Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep);
   // StoreLocked puts a loaded entry where `keep` says, in purge group `group` (and drops an
-  // older main copy of a key kept elsewhere). Called with mu_ held, so that it is ordered with
-  // purges.
-  void StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) SHOAL_REQUIRES(mu_);
+  // older main copy of a key kept elsewhere); returns whether a cache took it. Called with
+  // mu_ held, so that it is ordered with purges.
+  bool StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) SHOAL_REQUIRES(mu_);
 
   Cache& cache_;
   Cache* const hot_;

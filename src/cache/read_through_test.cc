@@ -31,6 +31,15 @@ class ScriptedLoader final : public Loader {
     return key.empty() ? 0 : static_cast<unsigned char>(key[0]);
   }
 
+  // The policy: keys under "/n" are never kept, keys under "/e" have no stale-if-error window.
+  KeyPolicy PolicyOf(std::string_view key) const override {
+    KeyPolicy p;
+    p.group = GroupOf(key);
+    p.keep = !key.starts_with("/n");
+    if (key.starts_with("/e")) p.stale_if_error = seconds(0);
+    return p;
+  }
+
   void Load(std::string key, Scope scope, LoadCallback done) override {
     loads_.fetch_add(1);
     MutexLock lock(mu_);
@@ -486,6 +495,72 @@ TEST_F(ReadThroughTest, ShutdownWaitsForLoadsInFlightAndRefusesNewOnes) {
   rt_.Load("other", Record(&b));
   ASSERT_EQ(b.calls.load(), 1);
   EXPECT_EQ(b.result.status().code(), StatusCode::kCancelled);
+}
+
+// The outcome of each waiter of one load, recorded.
+struct Outcomes {
+  Mutex mu;
+  std::vector<LoadOutcome> seen SHOAL_GUARDED_BY(mu);
+  std::vector<bool> ok SHOAL_GUARDED_BY(mu);
+};
+
+ReadThrough::OutcomeCallback RecordOutcome(Outcomes* o) {
+  return [o](Result<EntryPtr> r, const LoadOutcome& outcome) {
+    MutexLock lock(o->mu);
+    o->seen.push_back(outcome);
+    o->ok.push_back(r.ok());
+  };
+}
+
+TEST_F(ReadThroughTest, AKeyThePolicySaysNotToKeepIsLoadedOncePerWaveAndNeverStored) {
+  Outcomes o;
+  rt_.LoadWithOutcome("/nothing", RecordOutcome(&o));
+  rt_.LoadWithOutcome("/nothing", RecordOutcome(&o));
+  loader_.CompleteNext("{}");
+  EXPECT_EQ(loader_.loads(), 1);
+  {
+    MutexLock lock(o.mu);
+    ASSERT_EQ(o.seen.size(), 2u);
+    EXPECT_TRUE(o.ok[0] && o.ok[1]);
+    EXPECT_EQ(o.seen[0].source, Source::kMiss);
+    EXPECT_FALSE(o.seen[0].stored);
+    EXPECT_FALSE(o.seen[0].collapsed);
+    EXPECT_FALSE(o.seen[1].stored);
+    EXPECT_TRUE(o.seen[1].collapsed);
+  }
+  EXPECT_EQ(cache_.Lookup("/nothing"), nullptr);
+  // The next wave loads again.
+  Outcomes again;
+  rt_.LoadWithOutcome("/nothing", RecordOutcome(&again));
+  loader_.CompleteNext("{}");
+  EXPECT_EQ(loader_.loads(), 2);
+  // A key kept as usual says stored.
+  Outcomes kept;
+  rt_.LoadWithOutcome("/kept", RecordOutcome(&kept));
+  loader_.CompleteNext("{}");
+  MutexLock lock(kept.mu);
+  ASSERT_EQ(kept.seen.size(), 1u);
+  EXPECT_TRUE(kept.seen[0].stored);
+  EXPECT_NE(cache_.Lookup("/kept"), nullptr);
+}
+
+TEST_F(ReadThroughTest, StaleIfErrorIsThePolicysWindow) {
+  Fill("/e1", "old e");         // no window: the policy's 0 s
+  Fill("/x1", "old x");         // the ReadThrough's 60 s
+  clock_.Advance(seconds(20));  // past fresh (10 s) and grace (5 s)
+  Outcomes e, x;
+  rt_.LoadWithOutcome("/e1", RecordOutcome(&e));
+  loader_.CompleteNext("", Status::Unavailable("down"));
+  rt_.LoadWithOutcome("/x1", RecordOutcome(&x));
+  loader_.CompleteNext("", Status::Unavailable("down"));
+  MutexLock le(e.mu);
+  ASSERT_EQ(e.seen.size(), 1u);
+  EXPECT_FALSE(e.ok[0]);
+  MutexLock lx(x.mu);
+  ASSERT_EQ(x.seen.size(), 1u);
+  EXPECT_TRUE(x.ok[0]);
+  EXPECT_EQ(x.seen[0].source, Source::kStaleIfError);
+  EXPECT_EQ(x.seen[0].error, StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -165,7 +165,9 @@ void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
 }
 
 void ParseCache(const Walker& w, const YAML::Node& node, Config* c) {
-  w.Map(node, "cache", {"memory", "grace", "negative_ttl", "stale_if_error", "max_tags_per_entry"});
+  w.Map(node, "cache",
+        {"memory", "grace", "negative_ttl", "stale_if_error", "max_tags_per_entry", "cache_control",
+         "cdn_cache_control"});
   if (auto n = node["memory"]) c->cache_memory = w.Size(n, "cache.memory");
   if (auto n = node["grace"]) c->api.grace = w.Dur(n, "cache.grace", true);
   if (auto n = node["max_tags_per_entry"]) {
@@ -175,6 +177,13 @@ void ParseCache(const Walker& w, const YAML::Node& node, Config* c) {
   if (auto n = node["negative_ttl"]) c->api.negative_ttl = w.Dur(n, "cache.negative_ttl", true);
   if (auto n = node["stale_if_error"]) {
     c->read_through.stale_if_error = w.Dur(n, "cache.stale_if_error", true);
+    c->api.stale_if_error = c->read_through.stale_if_error;  // the endpoints' default (live)
+  }
+  if (auto n = node["cache_control"]) {
+    c->api.cache_control = config_internal::ParseCacheControl(w, n, "cache.cache_control");
+  }
+  if (auto n = node["cdn_cache_control"]) {
+    c->api.cdn_cache_control = config_internal::ParseCacheControl(w, n, "cache.cdn_cache_control");
   }
 }
 

@@ -85,7 +85,8 @@ std::vector<api::ParamGlob> ParseIgnoreParams(const Walker& w, const YAML::Node&
 api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
   w.Map(node, "endpoint",
         {"route", "query", "params", "result", "json", "ttl", "max_rows", "max_body",
-         "ignore_params", "cors", "page", "tags", "auth"});
+         "ignore_params", "cors", "page", "tags", "auth", "grace", "negative_ttl", "stale_if_error",
+         "cache", "cache_control", "cdn_cache_control"});
   api::EndpointOptions e;
   e.line = w.Line(node);
   if (!node["route"]) w.Fail(node, "endpoint: needs 'route'");
@@ -125,6 +126,7 @@ api::EndpointOptions ParseEndpoint(const Walker& w, const YAML::Node& node) {
     for (const auto& t : tags) e.tags.push_back({w.Scalar(t, "tags"), w.Line(t)});
   }
   if (auto a = node["auth"]) e.auth = ParseAuth(w, a, "endpoint.auth");
+  ParseEndpointCachePolicy(w, node, &e);
   if (auto ps = node["params"]) {
     if (!ps.IsMap()) w.Fail(ps, "params: expected a mapping of name: {type, default, min, max}");
     for (const auto& kv : ps) e.params.push_back(ParseParam(w, kv.first, kv.second));

@@ -94,6 +94,12 @@ api::CorsOptions ParseCors(const Walker& w, const YAML::Node& node);
 // ParseAuth reads an auth section (`where`: "auth" or "endpoint.auth"): none, api_keys_file or
 // jwt (config_auth.cc).
 api::AuthOptions ParseAuth(const Walker& w, const YAML::Node& node, std::string_view where);
+// ParseCacheControl reads a cache_control or cdn_cache_control mapping (`where` names it).
+api::CacheControlOptions ParseCacheControl(const Walker& w, const YAML::Node& node,
+                                           const std::string& where);
+// ParseEndpointCachePolicy reads an endpoint's grace, negative_ttl, stale_if_error, cache,
+// cache_control and cdn_cache_control (config_cache_policy.cc).
+void ParseEndpointCachePolicy(const Walker& w, const YAML::Node& node, api::EndpointOptions* e);
 // ParseAccessLog reads log.access: path (required; "stdout" or a file), format.
 void ParseAccessLog(const Walker& w, const YAML::Node& node, AccessLogOptions* o);
 

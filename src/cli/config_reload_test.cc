@@ -66,6 +66,13 @@ TEST(ConfigReloadTest, LiveKeys) {
             (Keys{"store.timeout", "store.max_rows"}));
   EXPECT_EQ(LiveChanged(kBase, With("max_string_param: 256", "max_string_param: 64")),
             Keys{"http.max_string_param"});
+  // The cache policy (issue 17): the endpoints' defaults, rebuilt with the Serving.
+  EXPECT_EQ(LiveChanged(kBase, With("grace: 5m",
+                                    "grace: 5m\n  stale_if_error: 1m\n"
+                                    "  cache_control: { public: true }\n"
+                                    "  cdn_cache_control: { s_maxage: 1m }")),
+            (Keys{"cache.stale_if_error", "cache.cache_control", "cache.cdn_cache_control"}));
+  EXPECT_EQ(RestartNeeded(kBase, With("grace: 5m", "grace: 5m\n  stale_if_error: 1m")), Keys{});
   for (const std::string& next :
        {With("level: info", "level: debug"), With("one-token", "two-token"),
         With("grace: 5m", "grace: 1m"), With("timeout: 2s", "timeout: 1s")}) {
@@ -78,8 +85,6 @@ TEST(ConfigReloadTest, RestartOnlyKeys) {
   EXPECT_EQ(RestartNeeded(kBase, With("threads: 2", "threads: 4")), Keys{"http.threads"});
   EXPECT_EQ(RestartNeeded(kBase, With("catalog.db", "other.db")), Keys{"store.sqlite"});
   EXPECT_EQ(RestartNeeded(kBase, With("memory: 256MiB", "memory: 1GiB")), Keys{"cache.memory"});
-  EXPECT_EQ(RestartNeeded(kBase, With("grace: 5m", "grace: 5m\n  stale_if_error: 1m")),
-            Keys{"cache.stale_if_error"});
   EXPECT_EQ(RestartNeeded(kBase, With("level: info", "level: info\n  format: json")),
             Keys{"log.format"});
   EXPECT_EQ(RestartNeeded(kBase, With("one-token-of-some-length",

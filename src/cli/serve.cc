@@ -97,7 +97,7 @@ Config WithLogger(const Config& config, Logger* logger) {
 
 // WithPeerLimits returns the cluster's options with the bounds on an owner's entries (review
 // M1): no longer than the key's endpoint's ttl (any endpoint's, for a key that matches none),
-// servable at most cache.grace past it.
+// servable at most the endpoint's grace (its own, else cache.grace) past it.
 // The closures read the endpoints of the current snapshot (a reload replaces it); the bounds
 // taken here (max_peer_ttl, peer_grace) stay those of the start.
 cluster::ClusterOptions WithPeerLimits(const Config& config,
@@ -110,11 +110,13 @@ cluster::ClusterOptions WithPeerLimits(const Config& config,
   }
   o.max_peer_ttl = longest;
   o.peer_grace = config.api.grace;
-  o.peer_ttl = [serving](std::string_view key) -> std::optional<Duration> {
+  // The key's endpoint's ttl and its own grace (its `grace`, else cache.grace), live on
+  // reload.
+  o.peer_limits = [serving](std::string_view key) -> std::optional<cluster::PeerLimits> {
     const std::shared_ptr<const api::Serving> s = serving->Current();
     const std::optional<size_t> i = s->router->EndpointOfKey(key);
     if (!i) return std::nullopt;
-    return s->router->endpoint(*i).ttl;
+    return cluster::PeerLimits{s->router->endpoint(*i).ttl, s->policies[*i].grace};
   };
   // An endpoint purge raises its group's purge floor (StoreLoader::GroupOf: the group).
   o.group_of_route = [serving](std::string_view route) -> std::optional<uint32_t> {

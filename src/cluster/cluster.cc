@@ -133,6 +133,10 @@ void Cluster::Stop() {
 
 uint32_t Cluster::GroupOf(std::string_view key) const { return state_->inner.GroupOf(key); }
 
+cache::KeyPolicy Cluster::PolicyOf(std::string_view key) const {
+  return state_->inner.PolicyOf(key);
+}
+
 bool Cluster::IsLocal(std::string_view key) const {
   std::shared_ptr<const Membership> m = state_->membership.load();
   const std::shared_ptr<Peer>* owner = m->Owner(key);

@@ -79,6 +79,7 @@
 #include "cache/read_through.h"
 #include "cluster/membership_sync.h"
 #include "cluster/messages.h"
+#include "cluster/peer_reply.h"  // PeerLimits
 #include "cluster/peer_transport.h"
 #include "cluster/purge_coordinator.h"  // PurgeSummary
 #include "rpc/runtime.h"
@@ -114,6 +115,9 @@ struct ClusterOptions {
   // `peer_ttl` from the router (the key's endpoint's ttl) and peer_grace from api.grace; when
   // `peer_ttl` is unset or has no answer for a key, max_peer_ttl applies.
   std::function<std::optional<Duration>(std::string_view key)> peer_ttl;
+  // When set, replaces peer_ttl and peer_grace for the keys it answers: the key's endpoint's
+  // ttl and its own grace (the endpoint's `grace`, else api.grace). serve sets it.
+  std::function<std::optional<PeerLimits>(std::string_view key)> peer_limits;
   Duration max_peer_ttl = std::chrono::hours(1);
   Duration peer_grace = std::chrono::minutes(5);
   Duration peer_timeout = std::chrono::milliseconds(500);
@@ -222,7 +226,8 @@ class Cluster final : public cache::Loader {
 
   // cache::Loader: the routing described above.
   bool IsLocal(std::string_view key) const override;
-  uint32_t GroupOf(std::string_view key) const override;  // the inner Loader's
+  uint32_t GroupOf(std::string_view key) const override;           // the inner Loader's
+  cache::KeyPolicy PolicyOf(std::string_view key) const override;  // the inner Loader's
   // OwnerOf: the key's owner in the current ring (this node's address when it owns the key);
   // "" while the ring is empty.
   std::string_view OwnerOf(std::string_view key) const override;

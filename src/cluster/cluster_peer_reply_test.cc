@@ -79,6 +79,24 @@ TEST_F(PeerReplyTest, LifetimesAreClampedByDefaultToAnHourAndTheGrace) {
   EXPECT_LE((*got.entry)->stale_until(), now + 1h + 5min);
 }
 
+TEST_F(PeerReplyTest, TheKeysEndpointLimitsReplaceTheGlobalGrace) {
+  // peer_limits (serve: the endpoint's ttl and its own grace) wins over peer_ttl/peer_grace.
+  options_.peer_ttl = [](std::string_view) { return std::optional<Duration>(600s); };
+  options_.peer_grace = 300s;
+  options_.peer_limits = [](std::string_view) {
+    return std::optional<PeerLimits>(PeerLimits{60s, 10s});
+  };
+  Make();
+  const std::string key = KeyOwnedBy(kB);
+  const TimePoint now = clock_.Now();
+  transport_.peer(kB).set_reply(
+      GetReply{EntryWith(key, "\"0123456789abcdef\"", now, 24h, 24h), false});
+  Loaded got = Load(key);
+  ASSERT_TRUE(got.entry.ok());
+  EXPECT_EQ((*got.entry)->fresh_until(), now + 60s);
+  EXPECT_EQ((*got.entry)->stale_until(), now + 70s);
+}
+
 TEST_F(PeerReplyTest, LifetimesAreClampedToTheKeysEndpointTtlAndGrace) {
   options_.peer_ttl = [](std::string_view) { return std::optional<Duration>(60s); };
   options_.peer_grace = 120s;

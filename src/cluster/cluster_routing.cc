@@ -73,6 +73,9 @@ void Cluster::State::Forward(std::string key, const std::shared_ptr<Peer>& peer,
 }
 
 PeerLimits Cluster::State::LimitsFor(std::string_view key) const {
+  if (options.peer_limits) {
+    if (std::optional<PeerLimits> limits = options.peer_limits(key)) return *limits;
+  }
   std::optional<Duration> ttl;
   if (options.peer_ttl) ttl = options.peer_ttl(key);
   return PeerLimits{ttl.value_or(options.max_peer_ttl), options.peer_grace};

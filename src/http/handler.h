@@ -41,6 +41,36 @@ struct Header {
   std::string_view value;
 };
 
+// CacheStatusLine is an answer's Cache-Status field (RFC 9211), kept as fields so that the
+// session formats it into its reused head buffer and a hit allocates nothing:
+//   shoal; hit; ttl=N                      a fresh or stale (ttl < 0) entry from memory
+//   shoal; fwd=miss; stored; ttl=N         loaded just now (stored: kept in this node's cache)
+//   shoal; fwd=stale; fwd-status=503; ...  the load of a stale entry failed; the entry served
+//   ...; collapsed                         the request joined another's load
+//   ...; key="..."; detail="owner=NODE"    the cache key (debug only), the key's owner node
+// `key` and `owner` must stay valid until the answer is written: the entry's own key (kept by
+// Response::owner) and an interned node name.
+struct CacheStatusLine {
+  enum class Fwd : unsigned char {
+    kNone,   // not set: no Cache-Status line
+    kHit,    // answered from memory (not forwarded)
+    kMiss,   // forwarded: nothing servable in memory
+    kStale,  // forwarded: only a stale entry in memory
+  };
+  Fwd fwd = Fwd::kNone;
+  bool stored = false;
+  bool collapsed = false;
+  bool has_ttl = false;
+  int fwd_status = 0;  // the status of the forwarded load's failure; 0: none
+  int64_t ttl = 0;     // remaining freshness in whole seconds (floor): negative when stale
+  std::string_view key;
+  std::string_view owner;
+};
+
+// AppendCacheStatus appends the field value of `line` (without "Cache-Status: " or CRLF):
+// `key` and `owner` as sf-strings (" and \ escaped, bytes outside 0x20-0x7E dropped).
+void AppendCacheStatus(std::string& out, const CacheStatusLine& line);
+
 struct Request {
   Method method = Method::kOther;
   std::string_view method_name;  // as sent, e.g. "GET"
@@ -71,10 +101,8 @@ struct Response {
   int64_t max_age = -1;   // Cache-Control: max-age=N, when >= 0
   // Cache-Control says `private` too: the answer is for the authenticated caller only, so no
   // shared cache (CDN, proxy) may store it.
+  // CDN-Cache-Control is then not sent at all.
   bool cache_private = false;
-  int64_t age = -1;  // Age: N, when >= 0
-  bool vary_accept_encoding = false;
-  std::string_view cache_status;  // X-Cache: HIT|MISS|STALE, when set; static
   // CORS (api/cors.h): header lines, each "Name: value\r\n", valid for the process's lifetime
   // (interned configuration text), and whether the answer varies by Origin (one Vary line
   // with Accept-Encoding).
@@ -83,6 +111,19 @@ struct Response {
   // Surrogate-Key: the entry's tags separated by spaces, when set (only with
   // http.debug_headers); kept alive by `owner`.
   std::string_view surrogate_key;
+  // Configured Cache-Control directives (static or interned, e.g. "public, s-maxage=60"):
+  // when set, the Cache-Control line is "max-age=<max_age>, " (when max_age >= 0) followed
+  // by these.
+  std::string_view cache_control;
+  // CDN-Cache-Control (RFC 9213), written when either is set: "max-age=<cdn_max_age>, " (when
+  // >= 0) followed by `cdn_cache_control` (static or interned).
+  std::string_view cdn_cache_control;
+  int64_t cdn_max_age = -1;
+  int64_t age = -1;  // Age: N, when >= 0
+  bool vary_accept_encoding = false;
+  // X-Cache: HIT|MISS|STALE, when set; static. Deprecated for Cache-Status (one release).
+  std::string_view cache_status;
+  CacheStatusLine cache_status_line;  // Cache-Status, when its fwd is set
   // Rare extra header lines, each "Name: value\r\n" (Allow, Retry-After, ...).
   std::string extra_headers;
   // Header lines that belong to a cached answer, each "Name: value\r\n" (a page's Link),

@@ -31,6 +31,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/numbers.h"
+#include "http/cache_headers.h"
 #include "http/session_internal.h"
 
 namespace shoal::http::internal {
@@ -73,6 +74,10 @@ void ResetResponse(Response& r) {
   r.etag = {};
   r.max_age = -1;
   r.cache_private = false;
+  r.cache_control = {};
+  r.cdn_cache_control = {};
+  r.cdn_max_age = -1;
+  r.cache_status_line = {};
   r.age = -1;
   r.vary_accept_encoding = false;
   r.cache_status = {};
@@ -409,11 +414,7 @@ void Session::SerializeHead(Slot& slot, bool close) {
     h += r.etag;
     h += "\r\n";
   }
-  if (r.max_age >= 0) {
-    h += r.cache_private ? "Cache-Control: private, max-age=" : "Cache-Control: max-age=";
-    AppendUint(h, static_cast<uint64_t>(r.max_age));
-    h += "\r\n";
-  }
+  AppendCacheHeaders(h, r);  // Cache-Control, CDN-Cache-Control, Cache-Status
   if (r.age >= 0) {
     h += "Age: ";
     AppendUint(h, static_cast<uint64_t>(r.age));
