@@ -39,7 +39,7 @@ class FailingStore final : public store::Store {
   ~FailingStore() override { Shutdown(); }
 
   Result<store::StatementInfo> Prepare(std::string_view /*query*/) override {
-    return store::StatementInfo{0, {"id"}, {"id", "title"}};
+    return store::StatementInfo{0, {"id"}, {"id", "title"}, {}};
   }
   using store::Store::Query;
   void Query(size_t /*id*/, std::vector<store::Value> /*params*/, store::QueryLimits /*limits*/,

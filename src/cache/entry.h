@@ -58,9 +58,9 @@ struct EntryOptions {
   // Response header lines that belong to this answer, each "Name: value\r\n", sent as they
   // are with every answer from the entry (a page's `Link: <...>; rel="next"`, api/page.h).
   // Usually empty. The cache does not read them; the maker checks them.
-  std::string headers;
+  std::string headers = {};  // (defaults: designated initialisers may leave these out)
   // Canonical tags joined by single spaces ("item:5 category:books"); see above.
-  std::string tags;
+  std::string tags = {};
   bool no_store = false;  // answer the waiters, keep nowhere (too many tags)
 };
 
