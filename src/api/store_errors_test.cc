@@ -179,7 +179,7 @@ TEST_F(StoreErrorsTest, AnUnavailableStoreIsAGeneric503AndNotLogged) {
   const http::Response r = Get("/v1/items/1");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(std::string_view(r.body), R"({"error":"the database is unavailable","status":503})");
-  EXPECT_EQ(r.extra_headers, "Retry-After: 1\r\n");
+  EXPECT_EQ(r.extra_headers, "Retry-After: 1\r\nCache-Status: shoal; fwd=miss; fwd-status=503\r\n");
   ExpectNothingOfTheDatabase(r.body);
   // The store logs its own state changes (a node down); a request's failure adds nothing.
   EXPECT_TRUE(logger_.lines().empty());
@@ -191,7 +191,7 @@ TEST_F(StoreErrorsTest, ASlowStoreIsAGeneric503) {
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(std::string_view(r.body),
             R"({"error":"the database did not answer in time","status":503})");
-  EXPECT_EQ(r.extra_headers, "Retry-After: 1\r\n");
+  EXPECT_EQ(r.extra_headers, "Retry-After: 1\r\nCache-Status: shoal; fwd=miss; fwd-status=503\r\n");
   ExpectNothingOfTheDatabase(r.body);
 }
 

@@ -48,6 +48,8 @@ std::string HostileReply() {
   out.append("{}");
   AppendBigEndian64(out, 0);  // fill sequence
   AppendBigEndian32(out, 0);  // no response header lines
+  out.push_back('\0');        // flags: none
+  AppendBigEndian32(out, 0);  // no tags
   return out;
 }
 
