@@ -216,8 +216,8 @@ struct Api::Shared {
   // FromEntry builds the answer for `entry` as of `now`, with the endpoint's cache headers
   // (`policy`) and its Cache-Status (`owner`: the key's owner node, or ""). Nothing here
   // allocates or touches a reference count: the body, the ETag, the key, the header lines and
-  // the tags are views into the entry, which `owner` keeps alive (the reference the lookup returned moves there); the
-  // other strings are static or interned.
+  // the tags are views into the entry, which `owner` keeps alive (the reference the lookup returned
+  // moves there); the other strings are static or interned.
   http::Response FromEntry(cache::EntryPtr entry, const cache::LoadOutcome& outcome,
                            const CachePolicy& policy, bool debug, std::string_view owner,
                            bool gzip_ok, std::string_view if_none_match, TimePoint now) const {
@@ -230,7 +230,7 @@ struct Api::Shared {
     r.age = WholeSeconds(now - entry->created());
     r.vary_accept_encoding = true;
     r.entry_headers = entry->headers();  // a page's Link: a view, like the body
-    r.surrogate_key = entry->tags();  // a view; Handle clears it unless debug_headers
+    r.surrogate_key = entry->tags();     // a view; Handle clears it unless debug_headers
     r.cache_result = ResultOf(source);
     switch (source) {
       case cache::Source::kHit:

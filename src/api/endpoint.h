@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "api/cors.h"
 #include "api/auth_options.h"
+#include "api/cors.h"
 #include "base/clock.h"
 #include "base/logger.h"
 

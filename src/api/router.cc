@@ -129,8 +129,8 @@ Status Router::CheckClaims(size_t endpoint, const Claims* claims) const {
 }
 
 Status Router::Build(size_t endpoint, std::string_view path, std::string_view query,
-                     std::string* key_out, std::vector<store::Value>* values,
-                     int64_t* page_limit, bool from_request, const Claims* claims) const {
+                     std::string* key_out, std::vector<store::Value>* values, int64_t* page_limit,
+                     bool from_request, const Claims* claims) const {
   const Compiled& e = *endpoints_[endpoint];
   const size_t n = e.params.size();
 

@@ -19,8 +19,8 @@
 #include <memory>
 #include <vector>
 
-#include "api/cors.h"
 #include "api/cache_policy.h"
+#include "api/cors.h"
 #include "api/endpoint.h"
 #include "api/endpoint_metrics.h"
 #include "api/router.h"

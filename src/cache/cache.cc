@@ -138,8 +138,7 @@ class Cache::Shard {
 
   // PurgeTag removes (or, with `soft`, marks stale as of `now`) every entry carrying `tag`;
   // returns how many valid ones it removed (soft: how many it marked, not marked before).
-  size_t PurgeTag(std::string_view tag, bool soft, TimePoint now,
-                  std::vector<EntryPtr>* released) {
+  size_t PurgeTag(std::string_view tag, bool soft, TimePoint now, std::vector<EntryPtr>* released) {
     MutexLock lock(mu_);
     auto t = tags_.find(tag);
     if (t == tags_.end()) return 0;
@@ -225,8 +224,8 @@ class Cache::Shard {
     uint64_t soft_generation;  // the group's soft generation when last looked at
   };
   struct Group {
-    uint64_t generation = 0;  // moved on by each PurgeGroup that found valid nodes
-    size_t live = 0;          // valid nodes of the group
+    uint64_t generation = 0;       // moved on by each PurgeGroup that found valid nodes
+    size_t live = 0;               // valid nodes of the group
     uint64_t soft_generation = 0;  // moved on by each MarkGroupStale that found valid nodes
     TimePoint soft_at{};           // the last MarkGroupStale's time
   };

@@ -27,11 +27,11 @@
 // meanwhile (the waiters still get it). Entries are kept in the purge group the Loader names
 // (Loader::PolicyOf: the api's endpoint), so that PurgeGroup invalidates a whole endpoint in
 // O(1) (Cache::PurgeGroup); the same KeyPolicy may say never to keep a key's entries, and how
-// long its older entry may stand in for an error. PurgeTags removes the entries carrying any of some tags
-// (Cache::PurgeTag). Every purge may be soft: the entries are marked stale (Entry::MarkStale)
-// instead of removed, so the next Lookup serves them stale and starts the one refresh; a soft
-// purge counts as a purge for the flights too (a load begun before it is not kept, and the
-// entry stays stale until a load begun after it lands). Entries marked no_store (too many
+// long its older entry may stand in for an error. PurgeTags removes the entries carrying any of
+// some tags (Cache::PurgeTag). Every purge may be soft: the entries are marked stale
+// (Entry::MarkStale) instead of removed, so the next Lookup serves them stale and starts the one
+// refresh; a soft purge counts as a purge for the flights too (a load begun before it is not kept,
+// and the entry stays stale until a load begun after it lands). Entries marked no_store (too many
 // tags) answer the waiters and are kept nowhere; an older copy of their key is dropped.
 //
 // Ownership: ReadThrough borrows the caches, Loader and Clock, which must outlive it. Every

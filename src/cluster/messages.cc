@@ -33,7 +33,7 @@ constexpr int64_t kMaxMillis = int64_t{10} * 365 * 24 * 3600 * 1000;
 constexpr size_t kMaxEtag = 256;  // read bound; IsWellFormedEtag then wants exactly 18
 constexpr size_t kMaxBody = size_t{1} << 30;
 constexpr size_t kMaxMessage = 4096;
-constexpr size_t kMaxHeaders = 8192;  // an entry's response header lines (a page's Link)
+constexpr size_t kMaxHeaders = 8192;           // an entry's response header lines (a page's Link)
 constexpr size_t kMaxTags = size_t{16} << 20;  // read bound on an entry's tags
 
 // WellFormedTags: tags as cache::Entry keeps them: bytes above 0x20 but 0x7f, joined by single
