@@ -27,7 +27,6 @@ import http.server
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import chromium  # noqa: E402  (tests/lib/chromium.py)
+from shoal_serve import Shoal, request  # noqa: E402  (tests/lib/shoal_serve.py)
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -69,39 +69,6 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Shoal:
-    """A `shoal serve -c CONFIG` process; its output is read on a thread."""
-
-    def __init__(self, binary, config):
-        self.proc = subprocess.Popen([binary, "serve", "-c", config], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True,
-                                     preexec_fn=chromium.die_with_parent)
-        self.output = []
-        self.ready = threading.Event()
-        self.port = None
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self.ready.wait(30):
-            self.stop()
-            raise Failure("shoal did not start in 30 s:\n" + "".join(self.output))
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace")
-            self.output.append(line)
-            m = re.search(r"shoal: serving .* on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                self.port = int(m.group(1))
-                self.ready.set()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def write_config(directory, db, page_port):

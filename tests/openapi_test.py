@@ -19,7 +19,6 @@ Exit codes: 0 passed, 1 failed. Runs in the venv of scripts/test-venv.sh (ctest 
 
 import argparse
 import copy
-import http.client
 import json
 import os
 import re
@@ -28,11 +27,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import jsonschema
 from openapi_spec_validator import validate
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from shoal_serve import Shoal, request  # noqa: E402  (tests/lib/shoal_serve.py)
 
 CONFIG = """\
 listen: 127.0.0.1:0
@@ -113,48 +114,6 @@ def write_config(directory, db, name="shoal.yaml", http_extra="", extra=""):
     return path
 
 
-class Shoal:
-    """A `shoal serve -c CONFIG` process; its output is read on a thread."""
-
-    def __init__(self, binary, config):
-        self.proc = subprocess.Popen([binary, "serve", "-c", config], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        self.output = []
-        self.ready = threading.Event()
-        self.port = None
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self.ready.wait(30):
-            self.stop()
-            raise Failure("shoal did not start in 30 s:\n" + "".join(self.output))
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace")
-            self.output.append(line)
-            m = re.search(r"shoal: serving .* on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                self.port = int(m.group(1))
-                self.ready.set()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def request(port, method, path):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(method, path)
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
 
 
 def run_openapi(binary, *args):
@@ -346,6 +305,6 @@ def main():
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except Failure as e:
+    except (Failure, RuntimeError) as e:
         print("FAIL: %s" % e, file=sys.stderr)
         sys.exit(1)

@@ -183,20 +183,31 @@ int Serve(const std::vector<std::string_view>& args) {
   return RunServe(*config, nullptr);
 }
 
-int CheckConfig(const std::vector<std::string_view>& args) {
-  std::string path;
+// LoadForCommand reads `-c FILE [--log-level L]` and the file for `command`: the config, or
+// nullopt with *exit_code set (2 for a usage error, 1 for a config that does not load, whose
+// error it printed). Warnings go to stderr.
+std::optional<Config> LoadForCommand(std::string_view command,
+                                     const std::vector<std::string_view>& args, const char* usage,
+                                     std::string* path, int* exit_code) {
   std::optional<LogLevel> log_level;
-  int exit_code = 0;
-  if (!ConfigFlags("check-config", args, kCheckUsage, &path, &log_level, &exit_code)) {
-    return exit_code;
-  }
-  Result<Config> config = LoadConfig(path);
+  if (!ConfigFlags(command, args, usage, path, &log_level, exit_code)) return std::nullopt;
+  Result<Config> config = LoadConfig(*path);
   if (!config.ok()) {
     std::fprintf(stderr, "%s\n", std::string(config.status().message()).c_str());
-    return 1;
+    *exit_code = 1;
+    return std::nullopt;
   }
   if (log_level) config->log.level = *log_level;
   for (const std::string& w : config->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  return std::move(config).value();
+}
+
+int CheckConfig(const std::vector<std::string_view>& args) {
+  std::string path;
+  int exit_code = 0;
+  std::optional<Config> config =
+      LoadForCommand("check-config", args, kCheckUsage, &path, &exit_code);
+  if (!config) return exit_code;
   if (Status s = CheckAgainstStore(*config); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 1;
@@ -207,18 +218,9 @@ int CheckConfig(const std::vector<std::string_view>& args) {
 
 int OpenApi(const std::vector<std::string_view>& args) {
   std::string path;
-  std::optional<LogLevel> log_level;
   int exit_code = 0;
-  if (!ConfigFlags("openapi", args, kOpenApiUsage, &path, &log_level, &exit_code)) {
-    return exit_code;
-  }
-  Result<Config> config = LoadConfig(path);
-  if (!config.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(config.status().message()).c_str());
-    return 1;
-  }
-  if (log_level) config->log.level = *log_level;
-  for (const std::string& w : config->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  std::optional<Config> config = LoadForCommand("openapi", args, kOpenApiUsage, &path, &exit_code);
+  if (!config) return exit_code;
   Result<std::string> document = OpenApiText(*config);
   if (!document.ok()) {
     std::fprintf(stderr, "%s\n", std::string(document.status().message()).c_str());

@@ -13,7 +13,6 @@ expression JS is true in the page then, when given).
 """
 
 import base64
-import ctypes
 import json
 import os
 import shutil
@@ -25,11 +24,7 @@ import time
 
 import websocket  # python3-websocket
 
-
-def die_with_parent():
-    """For Popen's preexec_fn: the child gets SIGKILL when the process that started it dies
-    (PR_SET_PDEATHSIG), so a test killed by its timeout leaves no browser or server behind."""
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+from shoal_serve import die_with_parent  # tests/lib/shoal_serve.py
 
 
 def find_chromium():
