@@ -18,6 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ApiTest;
 using testing::RecordingExchange;
+using testing::SinkExchange;
 using testing::Reply;
 
 constexpr std::string_view kApp = "https://app.example.com";
@@ -166,17 +167,6 @@ TEST_F(ApiCorsTest, WithoutAPolicyNothingChanges) {
 }
 
 #if defined(SHOAL_COUNT_ALLOCATIONS)
-// SinkExchange keeps the response without allocating.
-class SinkExchange final : public http::Exchange {
- public:
-  void Reply(http::Response r) override { response = std::move(r); }
-  http::ReplyLater Defer() override {
-    ADD_FAILURE() << "a hit must not defer";
-    return [](const http::Response&) {};
-  }
-  http::Response response;
-};
-
 TEST_F(ApiCorsTest, AHitWithCorsAllocatesNothing) {
   Send("/v1/items/1", "", {{"Origin", kApp}, {"Accept-Encoding", "gzip"}});
   Send("/v1/categories/tools/items", "", {{"Accept-Encoding", "gzip"}});

@@ -37,6 +37,7 @@ using cache::testing::Gunzip;
 using testing::Answer;
 using testing::ApiTest;
 using testing::RecordingExchange;
+using testing::SinkExchange;
 using testing::Reply;
 
 // Exact bodies of the known rows of test_catalog.cc.
@@ -439,17 +440,6 @@ TEST_F(ApiTest, WorksWithoutARegistry) {
 }
 
 #if defined(SHOAL_COUNT_ALLOCATIONS)
-// SinkExchange keeps the response without allocating.
-class SinkExchange final : public http::Exchange {
- public:
-  void Reply(http::Response r) override { response = std::move(r); }
-  http::ReplyLater Defer() override {
-    ADD_FAILURE() << "a hit must not defer";
-    return [](const http::Response&) {};
-  }
-  http::Response response;
-};
-
 TEST_F(ApiTest, AHitAllocatesNothing) {
   // Load both and make their gzip variants (made once, on the first request that wants it).
   Get("/v1/items/1/reviews", "limit=3", {{"Accept-Encoding", "gzip"}});

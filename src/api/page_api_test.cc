@@ -100,23 +100,13 @@ TEST_F(PagedApiTest, ATamperedOrForeignCursorIsA400AndNoLoad) {
 }
 
 #if defined(SHOAL_COUNT_ALLOCATIONS)
-class PageSink final : public http::Exchange {
- public:
-  void Reply(http::Response r) override { response = std::move(r); }
-  http::ReplyLater Defer() override {
-    ADD_FAILURE() << "a hit must not defer";
-    return [](const http::Response&) {};
-  }
-  http::Response response;
-};
-
 TEST_F(PagedApiTest, AHitOnAPageWithALinkAllocatesNothing) {
   ASSERT_FALSE(Get("/v2/items/1/reviews", "limit=1").response.entry_headers.empty());
   http::Request req;
   req.method = http::Method::kGet;
   req.path = "/v2/items/1/reviews";
   req.query = "limit=1";
-  PageSink ex;
+  SinkExchange ex;
   uint64_t allocations = 0;
   {
     const ::shoal::testing::CountThisThread counter;

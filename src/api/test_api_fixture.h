@@ -68,6 +68,18 @@ class RecordingExchange final : public http::Exchange {
   int calls_ = 0;
 };
 
+// SinkExchange keeps the response without allocating: for the tests that count a hit's
+// allocations.
+class SinkExchange final : public http::Exchange {
+ public:
+  void Reply(http::Response r) override { response = std::move(r); }
+  http::ReplyLater Defer() override {
+    ADD_FAILURE() << "a hit must not defer";
+    return [](const http::Response&) {};
+  }
+  http::Response response;
+};
+
 struct Reply {
   http::Response response;
   bool deferred = false;
