@@ -50,7 +50,7 @@ class JwtTest : public ::testing::Test {
            Jwk(ed_->get(), "d1") + "]}";
   }
 
-  std::unique_ptr<const JwtVerifier> Verifier(JwtOptions o = {}) const {
+  std::unique_ptr<const JwtVerifier> Verifier(const JwtOptions& o = {}) const {
     auto v = JwtVerifier::FromJwks(Jwks(), "jwks.json", o, {"tenant", "n"});
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return std::move(v).value();
