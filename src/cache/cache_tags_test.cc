@@ -57,7 +57,8 @@ TEST(CacheTagsTest, TagsAreChargedAndTheChargeLeavesWithTheEntry) {
   std::string tags;
   for (int i = 0; i < 64; ++i) tags += (i ? " tag:" : "tag:") + std::to_string(i);
   EntryPtr tagged = Tagged("/plain", tags);
-  EXPECT_EQ(TagCharge(*tagged), tags.size() - 63 + 64 * 176);  // each tag's bytes + overhead
+  EXPECT_EQ(TagCharge(*tagged),
+            tags.size() - 63 + size_t{64} * 176);  // each tag's bytes + overhead
   ASSERT_TRUE(cache.Insert(tagged));
   const uint64_t with_tags = cache.Stats().bytes;
   // The tags string the entry holds and the index's share both count.
@@ -70,7 +71,7 @@ TEST(CacheTagsTest, TagsAreChargedAndTheChargeLeavesWithTheEntry) {
 
 TEST(CacheTagsTest, ReplacementAndEvictionCleanTheIndex) {
   // Room for a few entries per shard only: inserting many evicts.
-  Cache cache({.capacity_bytes = 16 * 4096});
+  Cache cache({.capacity_bytes = size_t{16} * 4096});
   ASSERT_TRUE(cache.Insert(Tagged("/k", "old:1 shared")));
   ASSERT_TRUE(cache.Insert(Tagged("/k", "new:1 shared")));  // replacement
   EXPECT_EQ(cache.PurgeTag("old:1"), 0u);
@@ -175,6 +176,7 @@ TEST(CacheTagsTest, ConcurrentInsertsLookupsAndTagPurgesKeepTheIndexExact) {
   Cache cache({.capacity_bytes = 1 << 20});
   const TimePoint now = TimePoint() + std::chrono::seconds(1);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&cache, t, now] {
       for (int i = 0; i < 2000; ++i) {
