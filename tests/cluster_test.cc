@@ -377,6 +377,34 @@ TEST_F(ClusterTest, PurgeRemovesAKeyAndAnEndpointOnEveryNode) {
   }
 }
 
+// Cache-Status (RFC 9211) in a cluster: a load names the key's owner on every node (the owner
+// itself included, and the nodes that asked it over the peer link), and the owner's next
+// answer is a fresh hit.
+TEST_F(ClusterTest, CacheStatusNamesTheKeysOwnerOnEveryNode) {
+  ASSERT_NO_FATAL_FAILURE(StartOwners(3));
+  const std::string key = "/v1/items/77";
+  const std::vector<size_t> order = OwnerFirst(key);
+  const std::string owner = Addr(ports_[order[0]]);
+  for (size_t i : order) {
+    Result<HttpClient> c = HttpClient::Connect(Http(i));
+    ASSERT_TRUE(c.ok());
+    Result<HttpResponse> first = c->Get(key);
+    ASSERT_TRUE(first.ok());
+    ASSERT_EQ(first->status, 200) << first->body;
+    const std::string status = first->Header("Cache-Status");
+    EXPECT_EQ(status.rfind("shoal; fwd=miss", 0), 0u) << "node " << i << ": " << status;
+    EXPECT_NE(status.find("; detail=\"owner=" + owner + "\""), std::string::npos)
+        << "node " << i << ": " << status;
+  }
+  // The owner keeps it: its next answer is a hit (a hit names no owner unless logged).
+  Result<HttpClient> c = HttpClient::Connect(Http(order[0]));
+  ASSERT_TRUE(c.ok());
+  Result<HttpResponse> again = c->Get(key);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->Header("Cache-Status").rfind("shoal; hit; ttl=", 0), 0u)
+      << again->Header("Cache-Status");
+}
+
 TEST_F(ClusterTest, PeerListChangesUnderLoadWithoutErrors) {
   // Nodes 0 and 1 start as a ring of two; node 2 already counts itself in.
   ports_ = {FreeLocalPort(), FreeLocalPort(), FreeLocalPort()};
