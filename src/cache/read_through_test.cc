@@ -505,7 +505,7 @@ struct Outcomes {
 };
 
 ReadThrough::OutcomeCallback RecordOutcome(Outcomes* o) {
-  return [o](Result<EntryPtr> r, const LoadOutcome& outcome) {
+  return [o](const Result<EntryPtr>& r, const LoadOutcome& outcome) {
     MutexLock lock(o->mu);
     o->seen.push_back(outcome);
     o->ok.push_back(r.ok());
