@@ -65,12 +65,14 @@ endpoints:
 TEST(ConfigAuthTest, Hs256SecretComesFromTheEnvironmentOnly) {
   const std::string base = std::string(kHead) + "auth:\n  jwt:\n";
   const std::string eps = "endpoints:\n  - route: /v1/a\n    query: SELECT 1\n    ttl: 60s\n";
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the test runs on one thread.
   ::setenv("SHOAL_TEST_JWT_SECRET", "0123456789abcdef0123456789abcdef!", 1);
   Result<Config> c =
       ParseConfig(base + "    hs256_secret_env: SHOAL_TEST_JWT_SECRET\n" + eps, "conf/shoal.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->api.auth->jwt.hs256_secret, "0123456789abcdef0123456789abcdef!");
   EXPECT_FALSE(c->file_holds_secret);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the test runs on one thread.
   ::setenv("SHOAL_TEST_JWT_SECRET", "0123456789abcdef-too-short", 1);
   EXPECT_EQ(Error(base + "    hs256_secret_env: SHOAL_TEST_JWT_SECRET\n" + eps),
             "conf/shoal.yaml:6: auth.jwt.hs256_secret_env: an HS256 secret must be at least 32 "
@@ -78,6 +80,7 @@ TEST(ConfigAuthTest, Hs256SecretComesFromTheEnvironmentOnly) {
   EXPECT_EQ(Error(base + "    hs256_secret: 0123456789abcdef0123456789abcdef!\n" + eps)
                 .rfind("conf/shoal.yaml:6: auth.jwt: unknown key 'hs256_secret'", 0),
             0u);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the test runs on one thread.
   ::unsetenv("SHOAL_TEST_JWT_SECRET");
 }
 
