@@ -18,8 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ApiTest;
 using testing::RecordingExchange;
-using testing::SinkExchange;
 using testing::Reply;
+using testing::SinkExchange;
 
 constexpr std::string_view kApp = "https://app.example.com";
 constexpr std::string_view kAppLines =

@@ -37,8 +37,8 @@ using cache::testing::Gunzip;
 using testing::Answer;
 using testing::ApiTest;
 using testing::RecordingExchange;
-using testing::SinkExchange;
 using testing::Reply;
+using testing::SinkExchange;
 
 // Exact bodies of the known rows of test_catalog.cc.
 constexpr std::string_view kItem1 =
