@@ -150,7 +150,7 @@ TEST_F(JwtTest, ChecksExpAndNbfWithLeeway) {
   JwtOptions o;
   o.leeway = std::chrono::seconds(30);
   auto v = Verifier(o);
-  const auto rs = [this](const std::string& payload) {
+  const auto rs = [](const std::string& payload) {
     return Token(rsa_->get(), "RS256", R"({"alg":"RS256","kid":"r1"})", payload);
   };
   EXPECT_TRUE(v->Verify(rs(Payload(kNow - 30)), kNow).ok());  // within the leeway
@@ -173,7 +173,7 @@ TEST_F(JwtTest, ChecksIssuerAndAudience) {
   o.issuer = "https://id.example";
   o.audience = {"shoal", "catalog"};
   auto v = Verifier(o);
-  const auto rs = [this](const std::string& extra) {
+  const auto rs = [](const std::string& extra) {
     return Token(rsa_->get(), "RS256", R"({"alg":"RS256","kid":"r1"})", Payload(kNow + 60, extra));
   };
   EXPECT_TRUE(v->Verify(rs(R"(,"iss":"https://id.example","aud":"catalog")"), kNow).ok());

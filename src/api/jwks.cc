@@ -1,6 +1,8 @@
 // ParseJwks: a JSON Web Key Set (RFC 7517, RFC 7518 section 6, RFC 8037) to OpenSSL public
 // keys, through OpenSSL 3's EVP_PKEY_fromdata (RSA n/e, EC P-256 x/y) and raw Ed25519 keys.
 // See jwt.h for which keys are used and which are skipped.
+#include <utility>
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
@@ -30,8 +32,8 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 // Member returns the string member `name` of `key`, decoded from base64url when `b64`;
 // nullopt when absent or not a string (or not base64url).
 std::optional<std::string> Member(const rapidjson::Value& key, const char* name, bool b64) {
-  auto it = key.FindMember(name);
-  if (it == key.MemberEnd() || !it->value.IsString()) return std::nullopt;
+  auto it = std::as_const(key).FindMember(name);
+  if (it == std::as_const(key).MemberEnd() || !it->value.IsString()) return std::nullopt;
   std::string_view text(it->value.GetString(), it->value.GetStringLength());
   if (!b64) return std::string(text);
   std::string out;
@@ -116,8 +118,8 @@ Result<std::vector<JwtVerifier::Key>> ParseJwks(std::string_view jwks, std::stri
   if (doc.HasParseError() || !doc.IsObject()) {
     return Status::InvalidArgument(where + ": not a JSON Web Key Set (a JSON object)");
   }
-  auto keys = doc.FindMember("keys");
-  if (keys == doc.MemberEnd() || !keys->value.IsArray()) {
+  auto keys = std::as_const(doc).FindMember("keys");
+  if (keys == std::as_const(doc).MemberEnd() || !keys->value.IsArray()) {
     return Status::InvalidArgument(where + ": a JSON Web Key Set needs a \"keys\" list");
   }
   std::vector<JwtVerifier::Key> out;

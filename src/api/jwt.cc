@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include <openssl/crypto.h>
 #include <openssl/ecdsa.h>
@@ -96,8 +97,8 @@ bool SignatureHolds(const JwtVerifier::Key& key, std::string_view signed_part,
 
 // NumericDate reads a claim that is a JSON number of seconds; false when absent or not one.
 bool NumericDate(const rapidjson::Value& payload, const char* name, int64_t* out) {
-  auto it = payload.FindMember(name);
-  if (it == payload.MemberEnd() || !it->value.IsNumber()) return false;
+  auto it = std::as_const(payload).FindMember(name);
+  if (it == std::as_const(payload).MemberEnd() || !it->value.IsNumber()) return false;
   if (it->value.IsInt64()) {
     *out = it->value.GetInt64();
     return true;
@@ -226,13 +227,13 @@ Result<VerifiedToken> JwtVerifier::Verify(std::string_view token, int64_t now) c
   }
   rapidjson::Document header;
   if (!ParseObject(header_json, &header)) return Refuse("malformed token: bad header");
-  auto alg = header.FindMember("alg");
-  if (alg == header.MemberEnd() || !alg->value.IsString()) {
+  auto alg = std::as_const(header).FindMember("alg");
+  if (alg == std::as_const(header).MemberEnd() || !alg->value.IsString()) {
     return Refuse("malformed token: the header has no alg");
   }
   if (header.HasMember("crit")) return Refuse("the token has critical extensions (crit)");
-  auto kid = header.FindMember("kid");
-  const bool has_kid = kid != header.MemberEnd();
+  auto kid = std::as_const(header).FindMember("kid");
+  const bool has_kid = kid != std::as_const(header).MemberEnd();
   if (has_kid && !kid->value.IsString()) return Refuse("malformed token: kid is not a string");
   Status error;
   const Key* key =
@@ -257,15 +258,15 @@ Result<VerifiedToken> JwtVerifier::Verify(std::string_view token, int64_t now) c
     if (nbf > now + leeway) return Refuse("the token is not valid yet (nbf)");
   }
   if (!options_.issuer.empty()) {
-    auto iss = payload.FindMember("iss");
-    if (iss == payload.MemberEnd() || !StringIs(iss->value, options_.issuer)) {
+    auto iss = std::as_const(payload).FindMember("iss");
+    if (iss == std::as_const(payload).MemberEnd() || !StringIs(iss->value, options_.issuer)) {
       return Refuse("the token's issuer is not the one this endpoint trusts");
     }
   }
   if (!options_.audience.empty()) {
-    auto aud = payload.FindMember("aud");
+    auto aud = std::as_const(payload).FindMember("aud");
     bool match = false;
-    if (aud != payload.MemberEnd()) {
+    if (aud != std::as_const(payload).MemberEnd()) {
       for (const std::string& want : options_.audience) {
         if (StringIs(aud->value, want)) match = true;
         if (aud->value.IsArray()) {
@@ -276,8 +277,9 @@ Result<VerifiedToken> JwtVerifier::Verify(std::string_view token, int64_t now) c
     if (!match) return Refuse("the token is not meant for this audience (aud)");
   }
   for (const std::string& name : keep_) {
-    auto it = payload.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
-    if (it == payload.MemberEnd()) continue;
+    auto it = std::as_const(payload).FindMember(
+        rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
+    if (it == std::as_const(payload).MemberEnd()) continue;
     const rapidjson::Value& v = it->value;
     if (v.IsString()) {
       out.claims.emplace_back(name, std::string(v.GetString(), v.GetStringLength()));

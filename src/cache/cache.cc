@@ -28,6 +28,7 @@
 
 #include "base/keyed_hash.h"
 #include "base/mutex.h"
+#include "cache/tag_list.h"
 
 namespace shoal::cache {
 
@@ -108,11 +109,11 @@ class Cache::Shard {
     order_.push_front(Node{std::move(entry), charge, group, groups_[group].generation,
                            groups_[group].soft_generation});
     index_.emplace(std::string_view(e->key()), order_.begin());
-    e->ForEachTag([&](std::string_view tag) {
+    for (std::string_view rest = e->tags(), tag; NextTag(&rest, &tag);) {
       auto t = tags_.find(tag);
       if (t == tags_.end()) t = tags_.emplace(std::string(tag), TagSet{}).first;
       t->second.insert(e);
-    });
+    }
     bytes_ += charge;
     EvictLocked(released);
     return true;
@@ -243,12 +244,12 @@ class Cache::Shard {
     List::iterator node = it->second;
     if (ValidLocked(*node)) --groups_[node->group].live;
     const Entry* e = node->entry.get();
-    e->ForEachTag([&](std::string_view tag) {
+    for (std::string_view rest = e->tags(), tag; NextTag(&rest, &tag);) {
       auto t = tags_.find(tag);
-      if (t == tags_.end()) return;  // a tag listed twice: gone with its first
+      if (t == tags_.end()) continue;  // a tag listed twice: gone with its first
       t->second.erase(e);
       if (t->second.empty()) tags_.erase(t);
-    });
+    }
     // Every front slot taken from this shard so far may hold this entry: void them all.
     version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     index_.erase(it);  // before the node: the map's key views the entry's key

@@ -19,8 +19,8 @@ uint64_t Purged(const std::string& body) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return 0;
-  const auto it = doc.FindMember("purged");
-  return it != doc.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+  const auto it = std::as_const(doc).FindMember("purged");
+  return it != std::as_const(doc).MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
 }
 
 // Reason is an answer's "error" text, if its body has one, for the failure message.
@@ -28,8 +28,8 @@ std::string Reason(const std::string& body) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return "";
-  const auto it = doc.FindMember("error");
-  if (it == doc.MemberEnd() || !it->value.IsString()) return "";
+  const auto it = std::as_const(doc).FindMember("error");
+  if (it == std::as_const(doc).MemberEnd() || !it->value.IsString()) return "";
   return std::string(": ") + it->value.GetString();
 }
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/keyed_hash.h"
+#include "cache/tag_list.h"
 
 namespace shoal::cluster {
 namespace {
@@ -84,9 +85,9 @@ bool PurgeSequencer::MayKeep(const cache::Entry& entry, uint32_t group) const {
   MutexLock lock(mu_);
   uint64_t floor =
       std::max({key_floor_[k], group_floor_[group % group_floor_.size()], whole_floor_});
-  entry.ForEachTag([&](std::string_view tag) {
+  for (std::string_view rest = entry.tags(), tag; cache::NextTag(&rest, &tag);) {
     floor = std::max(floor, tag_floor_[KeyedHash(tag) % tag_floor_.size()]);
-  });
+  }
   return entry.fill_seq() >= floor;
 }
 
