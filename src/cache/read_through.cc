@@ -28,18 +28,30 @@ EntryPtr ReadThrough::Lookup(std::string_view key, Source* source, TimePoint* no
     return entry;
   }
   if (!entry->IsServable(now)) return nullptr;  // kept only for stale-if-error
-  stale_hits_.Add();
-  *source = Source::kStale;
   const bool local = loader_.IsLocal(key);
   bool start = false;
   {
     MutexLock lock(mu_);
     if (!shut_down_ && flights_.find(key) == flights_.end()) {
+      // A refresh may have ended between the lookup above and this lock (Finish keeps its
+      // entry under mu_ before it erases the flight): then the entry found now is fresh, and
+      // it is served instead of starting the same refresh again.
+      EntryPtr current = cache_.Lookup(key);
+      const bool current_hot = !current && hot_ != nullptr;
+      if (current_hot) current = hot_->Lookup(key);
+      if (current && current->IsFresh(now)) {
+        hits_.Add();
+        if (current_hot) hot_hits_.Add();
+        *source = Source::kHit;
+        return current;
+      }
       flights_.emplace(std::string(key), Flight{local, purges_, {}});  // a refresh nobody awaits
       ++active_loads_;
       start = true;
     }
   }
+  stale_hits_.Add();
+  *source = Source::kStale;
   // The scope is the one the flight was registered with: a peer's request may join a local
   // flight, so it must stay local even if the ring changes before the loader routes it.
   if (start) StartLoad(std::string(key), local ? Scope::kLocal : Scope::kCluster, /*side=*/false);

@@ -441,6 +441,28 @@ TEST_F(ReadThroughTest, ASoftPurgeServesStaleAtOnceAndStartsOneRefresh) {
   EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);
 }
 
+TEST_F(ReadThroughTest, AReaderThatSawTheStaleEntryBeforeItsRefreshEndedStartsNoOther) {
+  // Readers take the stale entry, then look for its flight: a refresh that ends in between
+  // must not be started again (the CI of 2026-12-06 counted two store queries for one soft
+  // purge under load). Each round marks the entry stale and races readers against the end
+  // of its one refresh.
+  Fill("/a/1", "v");
+  constexpr int kRounds = 300;
+  for (int round = 0; round < kRounds; ++round) {
+    ASSERT_EQ(rt_.Erase("/a/1", /*soft=*/true), 1u);
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 3; ++t) {
+      readers.emplace_back([this] {
+        Source s = Source::kStale;
+        while (s != Source::kHit) ASSERT_NE(rt_.Lookup("/a/1", &s), nullptr);
+      });
+    }
+    loader_.CompleteNext("v");
+    for (auto& r : readers) r.join();
+    ASSERT_EQ(loader_.loads(), round + 2) << "round " << round;
+  }
+}
+
 TEST_F(ReadThroughTest, AnAnswerMarkedNoStoreIsServedAndKeptNowhere) {
   Fill("/a/1", "old");
   clock_.Advance(seconds(11));  // stale: the next lookup refreshes
