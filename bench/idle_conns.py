@@ -109,7 +109,8 @@ def main():
         batch = []
         for _ in range(min(args.batch, args.count - len(socks))):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((f"127.0.0.{1 + len(socks) % args.sources}", 0))
+            if args.sources > 1:  # an explicit bind to port 0 is slow with many ports in use
+                s.bind((f"127.0.0.{1 + len(socks) % args.sources}", 0))
             s.settimeout(30)
             s.connect(target)
             batch.append(s)
