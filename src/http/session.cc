@@ -481,7 +481,7 @@ void Session::Flush() {
   // sequence, and copying a span allocates nothing. The vector and the slots' strings and
   // bodies stay untouched until OnWrite.
   std::span<const asio::const_buffer> bufs(write_bufs_.data(), write_bufs_.size());
-  asio::async_write(socket_, bufs,
+  asio::async_write(socket_, bufs, WriteWhole(),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                       self->Guarded("writing an answer", [&] { self->OnWrite(ec); });
                     });

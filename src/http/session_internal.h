@@ -47,6 +47,7 @@
 #include "http/handler.h"
 #include "http/parser.h"
 #include "http/server.h"
+#include "http/write_whole.h"  // Session::Flush
 
 namespace shoal::http::internal {
 
