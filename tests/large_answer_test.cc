@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -54,8 +55,7 @@ struct Answer {
 // writes come back partial.
 class SlowReader {
  public:
-  explicit SlowReader(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  explicit SlowReader(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     int small = 8192;
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));  // before connect
     timeval tv{10, 0};
