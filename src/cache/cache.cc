@@ -129,10 +129,8 @@ class Cache::Shard {
     list.push_front(Node{std::move(entry), charge, group, segment, groups_[group].generation,
                          groups_[group].soft_generation});
     index_.emplace(std::string_view(e->key()), list.begin());
-    if (sketch_ != nullptr) {
-      sketch_->Record(hash);
-      window_bytes_ += charge;
-    }
+    BytesOf(segment) += charge;
+    if (sketch_ != nullptr) sketch_->Record(hash);
     for (std::string_view rest = e->tags(), tag; NextTag(&rest, &tag);) {
       auto t = tags_.find(tag);
       if (t == tags_.end()) t = tags_.emplace(std::string(tag), TagSet{}).first;
