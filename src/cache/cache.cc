@@ -434,7 +434,8 @@ class Cache::Shard {
   alignas(64) Mutex mu_;
   static constexpr size_t kProtectedPercent = 80;  // of the main area
   // The sketch's width, from the budget: one key per this many bytes of budget (an entry with
-  // a small body charges about 400); its table is then 4 to 8 bytes per key, 0.8-1.6% of the budget.
+  // a small body charges about 480); its table is then 4 to 8 bytes per key, 0.8-1.6% of the
+  // budget.
   static constexpr size_t kSketchBytesPerKey = 512;
   size_t capacity_ = 0;
   size_t window_capacity_ = 0;               // W-TinyLFU: the window's share, 1% of capacity_
