@@ -1,15 +1,18 @@
-// FrequencySketch: approximate, aging counts of how often keys are asked for.
+// FrequencySketch: approximate, aging counts of how often keys are asked for (TinyLFU).
 //
-// The cluster's hot cache keeps copies of keys that other nodes own. groupcache fills its hot
-// cache on a 1-in-10 coin flip, so a key asked for once can push out one asked for a thousand
-// times. shoal records every remote miss here and copies a key only once its estimated
-// frequency reaches a threshold (RecordAndAdmit): admission by observed frequency, the idea of
-// TinyLFU.
+// Two users, one implementation:
+//  - The cluster's hot cache (cluster/hot_admission.h) keeps copies of keys that other nodes
+//    own. groupcache fills its hot cache on a 1-in-10 coin flip, so a key asked for once can
+//    push out one asked for a thousand times. shoal records every remote miss here and copies a
+//    key only once its estimated frequency reaches a threshold (RecordAndAdmit).
+//  - The main cache's W-TinyLFU admission (cache/cache.h): each shard records its inserts and
+//    the hits its eviction folds in, and admits the window's victim into the main area only if
+//    its Estimate beats the main area's victim's.
 //
 // Structure: a count-min sketch of 4 rows of 4-bit counters, 16 to a 64-bit word.
 //  - Row r's counter for a key is picked by Mix64(hash + seed_r): the caller passes a
 //    well-mixed 64-bit hash of the key, and each row remixes it independently. Keys come from
-//    clients, so the cluster passes KeyedHash(key) (base/keyed_hash.h; the very hash the cache
+//    clients, so both users pass KeyedHash(key) (base/keyed_hash.h; the very hash the cache
 //    shards by is fine): under an unkeyed hash, keys made to collide would share all 4
 //    counters, and each would be admitted on its first request.
 //  - Record adds 1 to the key's counter in every row (saturating at 15); Estimate is the
@@ -39,8 +42,9 @@
 // 10,000 keys). Without one, the walk halves word by word while Records continue, and a Record
 // racing with it lands before or after its word's halving: either is a valid count. Every
 // Record also increments one shared atomic (the count of Records), a cache line that moves
-// between cores: acceptable because Record is called once per remote miss, which costs a
-// network round trip, and never on a hit.
+// between cores: acceptable because the cluster calls Record once per remote miss, which costs
+// a network round trip, and the cache only under a shard's mutex (insert and eviction, whose
+// shard's sketch is its own): never on a hit.
 #pragma once
 
 #include <atomic>
@@ -48,7 +52,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace shoal::cluster {
+namespace shoal {
 
 struct FrequencySketchOptions {
   // How many distinct keys the sketch must tell apart: the hot cache's capacity in entries is
@@ -104,4 +108,4 @@ class FrequencySketch {
   std::atomic<uint64_t> agings_{0};
 };
 
-}  // namespace shoal::cluster
+}  // namespace shoal

@@ -1,11 +1,11 @@
-#include "cluster/frequency_sketch.h"
+#include "base/frequency_sketch.h"
 
 #include <algorithm>
 #include <bit>
 
 #include "base/hash.h"
 
-namespace shoal::cluster {
+namespace shoal {
 namespace {
 
 constexpr size_t kCountersPerWord = 16;  // 4 bits each
@@ -99,4 +99,4 @@ void FrequencySketch::Age() {
   agings_.fetch_add(1, std::memory_order_relaxed);
 }
 
-}  // namespace shoal::cluster
+}  // namespace shoal

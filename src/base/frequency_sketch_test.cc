@@ -1,4 +1,4 @@
-#include "cluster/frequency_sketch.h"
+#include "base/frequency_sketch.h"
 
 #include <atomic>
 #include <cstdio>
@@ -10,7 +10,7 @@
 
 #include "base/hash.h"
 
-namespace shoal::cluster {
+namespace shoal {
 namespace {
 
 constexpr uint64_t kNoAging = uint64_t{1} << 60;
@@ -201,4 +201,4 @@ TEST(FrequencySketchConcurrencyTest, AgingRacesWithRecords) {
 }
 
 }  // namespace
-}  // namespace shoal::cluster
+}  // namespace shoal
