@@ -22,17 +22,19 @@
 # plus, from the kernel's counters (nstat, machine-wide), listen-queue overflows and drops,
 # retransmission timeouts and SYN retransmits during the clean run: a maximum latency of
 # about 200 ms or more is a retransmission timeout (the minimum RTO is 200 ms).
-# Then (full mode) `perf record -e cpu-clock -g` of shoal over a -c1000 run: top symbols by
-# self time, and by object.
+# Then (full mode) `perf record -e cpu-clock -g` of shoal, then of nginx, each over a -c1000
+# run: top symbols by self time, and by object.
 #
-# Results: bench/out/profile-hit/ (results.jsonl, summary.txt, perf-*.txt).
+# Results: bench/out/profile-hit/ (results.jsonl, summary.txt, perf-NAME-*.txt).
 # Needs perf (Debian linux-perf), nginx (nginx-light) and wrk: scripts/install-deps.sh --bench
 # and `apt-get install nginx-light`. Not root: perf needs
 # `sysctl kernel.perf_event_paranoid=-1` (and tracefs readable) for -p and tracepoints.
 #
 # Environment: SHOAL_BIN, SHOAL_BENCH_BUILD_DIR, SHOAL_BENCH_OUT, SHOAL_WORKLOAD (bench/lib.sh);
 # SHOAL_PROFILE_ROUNDS (2), SHOAL_PROFILE_SECONDS (10), SHOAL_PROFILE_NGINX_PORT (18183),
-# SHOAL_PROFILE_SYSTEMS ("shoal nginx-fixed"), SHOAL_PROFILE_CONNS ("50 1000").
+# SHOAL_PROFILE_SYSTEMS ("shoal nginx-fixed"), SHOAL_PROFILE_CONNS ("50 1000");
+# SHOAL_PROFILE_BIN_B=PATH adds a second shoal binary as system "shoal-b" (same configuration,
+# measured in turn with the others): a before/after comparison within one run.
 set -euo pipefail
 
 MODE=${1:-full}
@@ -53,6 +55,8 @@ source "$HERE/lib.sh"
 RUN=$OUT/profile-hit
 NGINX_PORT=${SHOAL_PROFILE_NGINX_PORT:-18183}
 SYSTEMS=${SHOAL_PROFILE_SYSTEMS:-shoal nginx-fixed}
+BIN_B=${SHOAL_PROFILE_BIN_B:-}
+[[ -n $BIN_B ]] && SYSTEMS="shoal shoal-b ${SYSTEMS/shoal /}"
 CONNS=${SHOAL_PROFILE_CONNS:-50 1000}
 EXTRA_PIDS=()
 
@@ -113,11 +117,16 @@ measure() {
   wrk_run "$base.wrk" "$port" "$conns" "$SECS"
   t1=$(tree_ticks "$@")
   n1=$(nstat_snapshot)
-  timeout $((SECS + 60)) perf stat -x, -e "$EVENTS" -p "$(tree_pids "$@")" -o "$base.perfstat" \
-    -- sleep "$SECS" 2>"$base.perfstat.log" &
+  # Counting from before wrk connects until after it has its last answer (SIGINT ends perf
+  # stat): the window holds every request of the counted run and nothing else.
+  timeout -s INT $((SECS + 60)) perf stat -x, -e "$EVENTS" -p "$(tree_pids "$@")" \
+    -o "$base.perfstat" 2>"$base.perfstat.log" &
   local perf_pid=$!
+  sleep 0.5
   wrk_run "$base.counted.wrk" "$port" "$conns" "$SECS"
-  wait "$perf_pid" || echo "$SCRIPT: perf stat failed: $(tail -3 "$base.perfstat.log")" >&2
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" || true
+  [[ -s $base.perfstat ]] || echo "$SCRIPT: perf stat failed: $(tail -3 "$base.perfstat.log")" >&2
   python3 - "$label" "$conns" "$((t1 - t0))" "$CLK_TCK" "$base" "$n0" "$n1" <<'PY' |
 import json, sys
 label, conns, ticks, clk, base, n0, n1 = sys.argv[1:8]
@@ -152,26 +161,30 @@ try:
 except FileNotFoundError:
     pass
 if rec.get("task-clock_per_req") is not None:
-    rec["task-clock_per_req"] /= 1000.0  # msec -> µs per request
+    rec["task-clock_per_req"] *= 1000.0  # msec -> µs per request
 print(json.dumps(rec))
 PY
     tee -a "$RUN/results.jsonl" >&2
 }
 
-# profile_record PORT CONNS: perf record of shoal with call graphs over a run.
+# profile_record NAME PORT CONNS PIDS...: perf record (cpu-clock, call graphs) of a server's
+# processes over a run; perf-NAME-{top,dso,children}.txt.
 profile_record() {
-  log "perf record -e cpu-clock -g of shoal over wrk -c$2 (${SECS}s)"
-  timeout $((SECS + 60)) perf record -e cpu-clock -F 999 --call-graph dwarf,8192 -p "$PID" \
-    -o "$RUN/perf.data" -- sleep "$SECS" 2>"$RUN/perf-record.log" &
+  local name=$1 port=$2 conns=$3
+  shift 3
+  local data=$RUN/perf-$name.data
+  log "perf record -e cpu-clock -g of $name over wrk -c$conns (${SECS}s)"
+  timeout $((SECS + 60)) perf record -e cpu-clock -F 999 --call-graph dwarf,8192 \
+    -p "$(tree_pids "$@")" -o "$data" -- sleep "$SECS" 2>"$RUN/perf-$name-record.log" &
   local perf_pid=$!
-  wrk_run "$RUN/perf.wrk" "$1" "$2" "$SECS"
+  wrk_run "$RUN/perf-$name.wrk" "$port" "$conns" "$SECS"
   wait "$perf_pid" || true
-  timeout 600 perf report -i "$RUN/perf.data" --no-children --sort dso,symbol --stdio \
-    2>/dev/null | grep '%' | grep -v '^#' | head -60 | cut -c1-200 >"$RUN/perf-top.txt" || true
-  timeout 600 perf report -i "$RUN/perf.data" --no-children --sort dso --stdio 2>/dev/null |
-    grep '%' | grep -v '^#' | head -15 >"$RUN/perf-dso.txt" || true
-  timeout 600 perf report -i "$RUN/perf.data" --children --sort symbol --stdio -g none \
-    2>/dev/null | grep '%' | grep -v '^#' | head -60 | cut -c1-200 >"$RUN/perf-children.txt" || true
+  timeout 600 perf report -i "$data" --no-children --sort dso,symbol --stdio -g none \
+    2>/dev/null | grep '%' | grep -v '^#' | head -80 | cut -c1-160 >"$RUN/perf-$name-top.txt" || true
+  timeout 600 perf report -i "$data" --no-children --sort dso --stdio -g none 2>/dev/null |
+    grep '%' | grep -v '^#' | head -15 >"$RUN/perf-$name-dso.txt" || true
+  timeout 600 perf report -i "$data" --children --sort symbol --stdio -g none 2>/dev/null |
+    grep '%' | grep -v '^#' | head -80 | cut -c1-160 >"$RUN/perf-$name-children.txt" || true
 }
 
 summary() {
@@ -202,8 +215,9 @@ print(f"{'system':<18}" + "".join(f"{h:>10}" for _, h, _ in cols))
 for name in runs:
     print(f"{name:<18}" + "".join(f"{fmt(med(name, k), s):>10}" for k, _, s in cols))
 print()
-for conns in ("c50", "c1000"):
-    me, o = f"shoal-{conns}", f"nginx-fixed-{conns}"
+for mine, other in (("shoal", "nginx-fixed"), ("shoal-b", "nginx-fixed"), ("shoal-b", "shoal")):
+  for conns in ("c50", "c1000"):
+    me, o = f"{mine}-{conns}", f"{other}-{conns}"
     if me in runs and o in runs:
         parts = []
         for key, name in (("rps", "req/s"), ("cpu_us_per_req", "CPU/req"), ("p99_us", "p99"),
@@ -211,7 +225,7 @@ for conns in ("c50", "c1000"):
             a, b = med(me, key), med(o, key)
             if a is not None and b:
                 parts.append(f"{name} {a / b:.2f}x")
-        print(f"shoal / nginx fixed reply at {conns}: " + ", ".join(parts))
+        print(f"{mine} / {other} at {conns}: " + ", ".join(parts))
 PY
 }
 
@@ -233,11 +247,27 @@ main() {
       return 200 '$(fixed_body)';
     }"
   wait_port "$NGINX_PORT" nginx-fixed "$RUN/nginx-fixed/error.log"
-  local shoal_port=${URL##*:}
-  log "shoal: one pass over the distinct paths, then 5 s of warm-up"
-  timeout 960 wrk -t1 -c32 -d900s -s "$HERE/once.lua" "$URL" -- "$OUT/distinct.txt" \
-    >"$RUN/shoal-fill.wrk" 2>&1 || die "filling shoal failed"
-  wrk_run "$RUN/shoal-warm.wrk" "$shoal_port" 50 5
+  local shoal_port=${URL##*:} b_port="" b_pid="" b_url
+  if [[ -n $BIN_B ]]; then
+    "$BIN_B" serve -c "$RUN/shoal.yaml" >"$RUN/shoal-b.log" 2>&1 &
+    b_pid=$!
+    EXTRA_PIDS+=("$b_pid")
+    for _ in $(seq 300); do
+      b_url=$(grep -o 'on http://127\.0\.0\.1:[0-9]*' "$RUN/shoal-b.log" | head -1 | sed 's/^on //' || true)
+      [[ -n $b_url ]] && break
+      sleep 0.1
+    done
+    [[ -n $b_url ]] || die "shoal-b ($BIN_B) did not start (see $RUN/shoal-b.log)"
+    b_port=${b_url##*:}
+    log "shoal-b $b_url (pid $b_pid, $BIN_B)"
+  fi
+  local port
+  for port in $shoal_port $b_port; do
+    log "shoal on $port: one pass over the distinct paths, then 5 s of warm-up"
+    timeout 960 wrk -t1 -c32 -d900s -s "$HERE/once.lua" "http://127.0.0.1:$port" -- \
+      "$OUT/distinct.txt" >"$RUN/shoal-fill-$port.wrk" 2>&1 || die "filling shoal failed"
+    wrk_run "$RUN/shoal-warm-$port.wrk" "$port" 50 5
+  done
   wrk_run "$RUN/nginx-warm.wrk" "$NGINX_PORT" 50 2
   local round name conns
   for ((round = 1; round <= ROUNDS; round++)); do
@@ -245,24 +275,30 @@ main() {
       for conns in $CONNS; do
         case "$name" in
           shoal) measure "shoal-c$conns/$round" "$shoal_port" "$conns" "$PID" ;;
+          shoal-b) measure "shoal-b-c$conns/$round" "$b_port" "$conns" "$b_pid" ;;
           nginx-fixed) measure "nginx-fixed-c$conns/$round" "$NGINX_PORT" "$conns" "$nginx_fixed_PID" ;;
           *) die "unknown system $name" ;;
         esac
       done
     done
   done
-  [[ $MODE == full ]] && profile_record "$shoal_port" 1000
+  if [[ $MODE == full ]]; then
+    profile_record shoal "$shoal_port" 1000 "$PID"
+    profile_record nginx-fixed "$NGINX_PORT" 1000 "$nginx_fixed_PID"
+  fi
   {
     echo "profile_hit, $MODE, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(git -C "$ROOT" rev-parse --short HEAD)," \
       "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
     summary
   } | tee "$RUN/summary.txt"
-  if [[ -s $RUN/perf-dso.txt ]]; then
-    echo "shoal at -c1000, by object ($RUN/perf-dso.txt):"
-    head -6 "$RUN/perf-dso.txt"
-    echo "top symbols, self time ($RUN/perf-top.txt):"
-    head -25 "$RUN/perf-top.txt"
-  fi | tee -a "$RUN/summary.txt"
+  local name
+  for name in shoal nginx-fixed; do
+    [[ -s $RUN/perf-$name-dso.txt ]] || continue
+    echo "$name at -c1000, by object ($RUN/perf-$name-dso.txt):"
+    head -6 "$RUN/perf-$name-dso.txt"
+    echo "top symbols, self time ($RUN/perf-$name-top.txt):"
+    head -25 "$RUN/perf-$name-top.txt"
+  done | tee -a "$RUN/summary.txt"
 }
 
 main "$@"
