@@ -17,8 +17,9 @@
 #          request (utime+stime of all its processes / requests)
 #   counted  the same load under `perf stat -p` (software events and syscall tracepoints:
 #          task-clock, context switches, every syscall, and recvfrom / sendmsg / writev /
-#          epoll_wait / epoll_ctl / accept4 apart), per request. cycles and instructions are
-#          asked for too; a VM without hardware counters reports them "not supported" (n/a).
+#          epoll_wait / epoll_ctl / accept4 / io_uring_enter apart), per request. cycles and
+#          instructions are asked for too; a VM without hardware counters reports them "not
+#          supported" (n/a).
 # plus, from the kernel's counters (nstat, machine-wide), listen-queue overflows and drops,
 # retransmission timeouts and SYN retransmits during the clean run: a maximum latency of
 # about 200 ms or more is a retransmission timeout (the minimum RTO is 200 ms).
@@ -97,7 +98,7 @@ NSTAT_KEYS=(TcpExtListenOverflows TcpExtListenDrops TcpExtTCPTimeouts TcpExtTCPS
 nstat_snapshot() { nstat -asz "${NSTAT_KEYS[@]}" 2>/dev/null | awk 'NF >= 2 && $1 !~ /^#/ { printf "%s=%s ", $1, $2 }'; }
 
 EVENTS=task-clock,context-switches,cpu-migrations,cycles,instructions,raw_syscalls:sys_enter
-for s in recvfrom read sendmsg sendto writev write epoll_wait epoll_pwait epoll_ctl accept4; do
+for s in recvfrom read sendmsg sendto writev write epoll_wait epoll_pwait epoll_ctl accept4 io_uring_enter; do
   EVENTS+=",syscalls:sys_enter_$s"
 done
 
@@ -205,7 +206,8 @@ cols = [("rps", "req/s", ",.0f"), ("cpu_us_per_req", "CPU µs", ".2f"),
         ("syscalls_per_req", "sysc", ".2f"), ("recvfrom_per_req", "recv", ".2f"),
         ("sendmsg_per_req", "sendmsg", ".2f"), ("writev_per_req", "writev", ".2f"),
         ("epoll_wait_per_req", "ep_wait", ".3f"), ("epoll_ctl_per_req", "ep_ctl", ".3f"),
-        ("accept4_per_req", "accept", ".4f"), ("context-switches_per_req", "cs", ".3f"),
+        ("accept4_per_req", "accept", ".4f"), ("io_uring_enter_per_req", "uring", ".3f"),
+        ("context-switches_per_req", "cs", ".3f"),
         ("cycles_per_req", "cycles", ",.0f"), ("instructions_per_req", "instr", ",.0f"),
         ("errors", "errors", ".0f"), ("TcpExtListenOverflows", "lovf", ".0f"),
         ("TcpExtTCPTimeouts", "rto", ".0f")]
@@ -216,9 +218,10 @@ for name in runs:
     print(f"{name:<18}" + "".join(f"{fmt(med(name, k), s):>10}" for k, _, s in cols))
 print()
 for mine, other in (("shoal", "nginx-fixed"), ("shoal-b", "nginx-fixed"), ("shoal-b", "shoal")):
-  for conns in ("c50", "c1000"):
-    me, o = f"{mine}-{conns}", f"{other}-{conns}"
-    if me in runs and o in runs:
+    for conns in ("c50", "c1000"):
+        me, o = f"{mine}-{conns}", f"{other}-{conns}"
+        if me not in runs or o not in runs:
+            continue
         parts = []
         for key, name in (("rps", "req/s"), ("cpu_us_per_req", "CPU/req"), ("p99_us", "p99"),
                           ("max_us", "max"), ("syscalls_per_req", "syscalls/req")):
