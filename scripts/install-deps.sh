@@ -17,7 +17,7 @@ packages=(
   # The tests' PyPI packages go into a venv (scripts/test-venv.sh) built with Debian's python3.
   python3-venv
 )
-if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
+if [ "${1:-}" = "--bench" ]; then packages+=(wrk linux-perf strace liburing-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -201,7 +201,7 @@ void Session::Account() {
 
 Session::Slot& Session::Push() {
   // REQUIRES: count_ < slots_.size()
-  Slot& slot = SlotFor(head_seq_ + count_);
+  Slot& slot = NextSlot();
   ++count_;
   slot.state = SlotState::kWaiting;
   slot.head_request = false;
