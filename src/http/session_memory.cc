@@ -40,7 +40,7 @@ bool Session::GrowSlots() {
   if (slots_.size() >= limit || writing_ > 0) return false;
   std::vector<Slot> grown(limit);
   for (uint64_t seq = head_seq_; seq < head_seq_ + count_; ++seq) {
-    grown[seq % limit] = std::move(SlotFor(seq));
+    grown[(seq - slot_base_) % limit] = std::move(SlotFor(seq));  // SlotFor's mapping, wider
   }
   slots_.swap(grown);
   write_bufs_.reserve(2 * limit);
