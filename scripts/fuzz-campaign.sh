@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A fuzz campaign: runs one libFuzzer target (fuzz preset: ASan + UBSan) for RUNS executions,
+# or MAX_TIME seconds, on one core under `nice -n 19`, starting from its corpus in the repo
+# (fuzz/corpus/<decoder>/), then minimises the stored corpus plus what the run found into a
+# compact set (-merge=1) that replaces fuzz/corpus/<decoder>/ (commit it if it grew).
+#
+#   scripts/fuzz-campaign.sh http_request              10 million executions
+#   RUNS=1000000 scripts/fuzz-campaign.sh cursor       fewer
+#   MAX_TIME=3600 scripts/fuzz-campaign.sh jwt         an hour instead of a count
+#   KEEP=0 scripts/fuzz-campaign.sh config             leave fuzz/corpus/ as it was
+#
+# A crash, leak or timeout stops the run: the input is left in build/fuzz/campaign/<decoder>/
+# (crash-*, leak-*, timeout-*) and the script fails; reproduce it with
+#   build/fuzz/fuzz/<decoder>_fuzz <that file>
+# fix the code, and add the file to fuzz/corpus/<decoder>/ as a regression input.
+# The last line is a summary: decoder, executions, seconds, exec/s, corpus files before and
+# after, coverage (libFuzzer's cov: edges and ft: features), crashes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+decoder=${1:?usage: scripts/fuzz-campaign.sh <decoder> (a directory of fuzz/corpus/)}
+runs=${RUNS:-10000000}
+corpus=fuzz/corpus/$decoder
+[ -d "$corpus" ] || { echo "fuzz-campaign: no corpus $corpus" >&2; exit 2; }
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
+cmake --preset fuzz >/dev/null
+cmake --build build/fuzz -j2 --target "${decoder}_fuzz" >/dev/null
+bin=build/fuzz/fuzz/${decoder}_fuzz
+
+work=build/fuzz/campaign/$decoder
+rm -rf "$work"
+mkdir -p "$work/new"
+limit=(-runs="$runs")
+[ -n "${MAX_TIME:-}" ] && limit=(-max_total_time="$MAX_TIME")
+before=$(find "$corpus" -type f | wc -l)
+start=$(date +%s.%N)
+status=0
+ASAN_OPTIONS=detect_leaks=1 nice -n 19 "$bin" "${limit[@]}" -timeout=5 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$work/" "$work/new" "$corpus" >"$work/run.log" 2>&1 ||
+  status=$?
+end=$(date +%s.%N)
+crashes=$(find "$work" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+  -o -name 'oom-*' \) | wc -l)
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/run.log" | tail -1)
+last=$(grep -E '^#[0-9]+' "$work/run.log" | tail -1 || true)
+cov=$(sed -n 's/.* cov: \([0-9]*\) .*/\1/p' <<<"$last")
+ft=$(sed -n 's/.* ft: \([0-9]*\) .*/\1/p' <<<"$last")
+if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
+  tail -40 "$work/run.log" >&2
+  echo "fuzz-campaign: $decoder stopped (exit $status); inputs in $work/" >&2
+  exit 1
+fi
+
+# Minimise: the stored corpus and the new inputs into an empty directory, which keeps one
+# input per feature found (the smallest).
+mkdir -p "$work/merged"
+nice -n 19 "$bin" -merge=1 -timeout=5 -rss_limit_mb=2048 "$work/merged" "$corpus" "$work/new" \
+  >"$work/merge.log" 2>&1
+after=$(find "$work/merged" -type f | wc -l)
+if [ "${KEEP:-1}" = 1 ]; then
+  rm -rf "$corpus"
+  cp -r "$work/merged" "$corpus"
+fi
+secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')
+rate=$(awk -v n="${execs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
+echo "decoder=$decoder execs=${execs:-?} seconds=$secs exec_per_s=$rate corpus_before=$before" \
+  "corpus_after=$after cov=${cov:-?} ft=${ft:-?} crashes=$crashes"
