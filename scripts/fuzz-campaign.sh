@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# A fuzz campaign: runs one libFuzzer target (fuzz preset: ASan + UBSan) for RUNS executions,
-# or MAX_TIME seconds, on one core under `nice -n 19`, starting from its corpus in the repo
+# A fuzz campaign: runs one libFuzzer target (fuzz preset: ASan + UBSan) for RUNS executions
+# (or MAX_TIME seconds, whichever comes first) on one core under `nice -n 19`, starting from its corpus in the repo
 # (fuzz/corpus/<decoder>/), then minimises the stored corpus plus what the run found into a
 # compact set (-merge=1) that replaces fuzz/corpus/<decoder>/ (commit it if it grew).
 #
 #   scripts/fuzz-campaign.sh http_request              10 million executions
 #   RUNS=1000000 scripts/fuzz-campaign.sh cursor       fewer
-#   MAX_TIME=3600 scripts/fuzz-campaign.sh jwt         an hour instead of a count
+#   MAX_TIME=3600 scripts/fuzz-campaign.sh jwt         at most an hour
+#   NO_BUILD=1 scripts/fuzz-campaign.sh jwt            build/fuzz as it is (a build runs beside)
 #   KEEP=0 scripts/fuzz-campaign.sh config             leave fuzz/corpus/ as it was
 #
 # A crash, leak or timeout stops the run: the input is left in build/fuzz/campaign/<decoder>/
@@ -25,15 +26,17 @@ corpus=fuzz/corpus/$decoder
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
-cmake --preset fuzz >/dev/null
-cmake --build build/fuzz -j2 --target "${decoder}_fuzz" >/dev/null
+if [ "${NO_BUILD:-0}" != 1 ]; then
+  cmake --preset fuzz >/dev/null
+  cmake --build build/fuzz -j2 --target "${decoder}_fuzz" >/dev/null
+fi
 bin=build/fuzz/fuzz/${decoder}_fuzz
 
 work=build/fuzz/campaign/$decoder
 rm -rf "$work"
 mkdir -p "$work/new"
 limit=(-runs="$runs")
-[ -n "${MAX_TIME:-}" ] && limit=(-max_total_time="$MAX_TIME")
+[ -n "${MAX_TIME:-}" ] && limit+=(-max_total_time="$MAX_TIME")
 before=$(find "$corpus" -type f | wc -l)
 start=$(date +%s.%N)
 status=0

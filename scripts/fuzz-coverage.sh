@@ -7,6 +7,9 @@
 #   scripts/fuzz-coverage.sh                  every target
 #   scripts/fuzz-coverage.sh jwt cursor       some (by decoder name, as in fuzz/corpus/)
 #   CORPUS=/tmp/grown scripts/fuzz-coverage.sh http_request   another corpus root
+#   EDGES=1 scripts/fuzz-coverage.sh          no second build: the fuzz preset's binaries
+#                                             (build/fuzz) and libFuzzer's -print_coverage,
+#                                             summed into covered/total edges per decoder
 #
 # Output: one llvm-cov report per target, then a summary table (decoder, corpus files, lines
 # and regions covered of its files); the profiles and an HTML report per target stay in
@@ -36,6 +39,23 @@ for d in "${decoders[@]}"; do
   [ -n "${files[$d]:-}" ] || { echo "fuzz-coverage: unknown target '$d' (one of: ${all[*]})" >&2; exit 2; }
 done
 corpus_root=${CORPUS:-fuzz/corpus}
+
+if [ "${EDGES:-0}" = 1 ]; then
+  printf '%-16s %8s %16s\n' decoder files edges
+  for d in "${decoders[@]}"; do
+    corpus=$corpus_root/$d
+    # COVERED_FUNC / UNCOVERED_FUNC lines: "edges: covered/total <function> <file>:<line>".
+    build/fuzz/fuzz/${d}_fuzz -runs=0 -print_coverage=1 "$corpus" 2>&1 |
+      awk -v files="${files[$d]}" -v d="$d" -v n="$(find "$corpus" -type f | wc -l)" '
+        BEGIN { split(files, f, /[ \n]+/); for (i in f) if (f[i] != "") want[f[i]] = 1 }
+        /^(UN)?COVERED_FUNC:/ {
+          split($5, e, "/"); loc = $NF; sub(/:[0-9]+$/, "", loc)
+          for (w in want) if (substr(loc, length(loc) - length(w) + 1) == w) { c += e[1]; t += e[2] }
+        }
+        END { printf "%-16s %8d %16s\n", d, n, sprintf("%d/%d %.1f%%", c, t, t ? 100 * c / t : 0) }'
+  done
+  exit 0
+fi
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
