@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A fuzz campaign: runs one libFuzzer target (fuzz preset: ASan + UBSan) for RUNS executions
 # (or MAX_TIME seconds, whichever comes first) on one core under `nice -n 19`, starting from its corpus in the repo
-# (fuzz/corpus/<decoder>/), then minimises the stored corpus plus what the run found into a
-# compact set (-merge=1) that replaces fuzz/corpus/<decoder>/ (commit it if it grew).
+# (fuzz/corpus/<decoder>/), then adds to that corpus the fewest new inputs that keep every
+# feature the run found (-merge=1); commit what it added.
 #
 #   scripts/fuzz-campaign.sh http_request              10 million executions
 #   RUNS=1000000 scripts/fuzz-campaign.sh cursor       fewer
@@ -56,17 +56,16 @@ if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
   exit 1
 fi
 
-# Minimise: the stored corpus and the new inputs into an empty directory, which keeps one
-# input per feature found (the smallest).
-mkdir -p "$work/merged"
-nice -n 19 "$bin" -merge=1 -timeout=5 -rss_limit_mb=2048 "$work/merged" "$corpus" "$work/new" \
+# Minimise: -merge=1 adds to a copy of the stored corpus only the new inputs that reach a
+# feature it does not (the smallest such input), so the stored seeds stay as they are.
+cp -r "$corpus" "$work/merged"
+nice -n 19 "$bin" -merge=1 -timeout=5 -rss_limit_mb=2048 "$work/merged" "$work/new" \
   >"$work/merge.log" 2>&1
 after=$(find "$work/merged" -type f | wc -l)
 if [ "${KEEP:-1}" = 1 ]; then
-  rm -rf "$corpus"
-  cp -r "$work/merged" "$corpus"
+  cp -n "$work/merged"/* "$corpus"/
 fi
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')
-rate=$(awk -v n="${execs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
+rate=$(awk -v n="${execs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
 echo "decoder=$decoder execs=${execs:-?} seconds=$secs exec_per_s=$rate corpus_before=$before" \
   "corpus_after=$after cov=${cov:-?} ft=${ft:-?} crashes=$crashes"
