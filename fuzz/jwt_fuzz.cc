@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "api/jwt.h"
+#include "api/jwt_internal.h"  // JwtVerifier::Key, for ParseJwks
 #include "api/test_jwt.h"
 
 namespace {
