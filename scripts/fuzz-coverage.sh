@@ -11,8 +11,9 @@
 #                                             (build/fuzz) and libFuzzer's -print_coverage,
 #                                             summed into covered/total edges per decoder
 #
-# Output: one llvm-cov report per target, then a summary table (decoder, corpus files, lines
-# and regions covered of its files); the profiles and an HTML report per target stay in
+# Output: per target, the line and region coverage of each of its decoder files, then a summary
+# table (decoder, corpus files, lines and regions covered of those files together); the
+# profiles, llvm-cov's JSON summary and an HTML report (every file) per target stay in
 # build/fuzz-coverage/coverage/. Needs clang-14 and llvm-14 (scripts/install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +64,7 @@ build=build/fuzz-coverage
 cmake --preset fuzz-coverage >/dev/null
 targets=()
 for d in "${decoders[@]}"; do targets+=("${d}_fuzz"); done
-cmake --build "$build" -j2 --target "${targets[@]}"
+cmake --build "$build" -j2 --target "${targets[@]}" >/dev/null
 
 out=$build/coverage
 mkdir -p "$out"
@@ -77,17 +78,37 @@ for d in "${decoders[@]}"; do
     >"$out/$d.log" 2>&1 || { echo "fuzz-coverage: $d failed over $corpus (see $out/$d.log)" >&2; exit 1; }
   llvm-profdata-14 merge -sparse "$out/$d".*.profraw -o "$out/$d.profdata"
   echo "== ${d}_fuzz over $corpus ($(find "$corpus" -type f | wc -l) files)"
-  # shellcheck disable=SC2086
-  llvm-cov-14 report "$bin" -instr-profile="$out/$d.profdata" ${files[$d]} | tee "$out/$d.txt"
-  # shellcheck disable=SC2086
+  # The binary's paths are build/fuzz-coverage/../../src/...: pick the decoder files by suffix.
+  llvm-cov-14 export -summary-only "$bin" -instr-profile="$out/$d.profdata" >"$out/$d.json"
+  # shellcheck disable=SC2086  # the file list splits on purpose
+  line=$(python3 - "$out/$d.json" ${files[$d]} <<'PY'
+import json, os, sys
+data = json.load(open(sys.argv[1]))["data"][0]["files"]
+want = sys.argv[2:]
+tot = {"lines": [0, 0], "regions": [0, 0]}
+print(f"{'file':<40} {'lines':>16} {'regions':>16}", file=sys.stderr)
+for f in data:
+    name = os.path.normpath(f["filename"])
+    hit = [w for w in want if name.endswith("/" + w)]
+    if not hit:
+        continue
+    cells = []
+    for k in ("lines", "regions"):
+        c, n = f["summary"][k]["covered"], f["summary"][k]["count"]
+        tot[k][0] += c
+        tot[k][1] += n
+        cells.append(f"{c}/{n} {100 * c / n if n else 0:5.1f}%")
+    print(f"{hit[0]:<40} {cells[0]:>16} {cells[1]:>16}", file=sys.stderr)
+pct = lambda k: f"{100 * tot[k][0] / tot[k][1] if tot[k][1] else 0:.1f}%"
+print(f"{tot['lines'][0]}/{tot['lines'][1]} {pct('lines')} {pct('regions')}")
+PY
+  )
   llvm-cov-14 show "$bin" -instr-profile="$out/$d.profdata" -format=html \
-    -output-dir="$out/$d-html" ${files[$d]} >/dev/null
-  total=$(grep '^TOTAL' "$out/$d.txt" || tail -1 "$out/$d.txt")
-  # TOTAL line: regions, missed, cover%, functions, missed, executed%, lines, missed, cover%, ...
-  read -r _ _ _ region_pct _ _ _ _ _ line_pct _ <<<"$total"
-  summary+=("$(printf '%-16s %8s %10s %10s' "$d" "$(find "$corpus" -type f | wc -l)" "$line_pct" "$region_pct")")
+    -output-dir="$out/$d-html" >/dev/null
+  read -r lines line_pct region_pct <<<"$line"
+  summary+=("$(printf '%-16s %8s %18s %10s' "$d" "$(find "$corpus" -type f | wc -l)" "$lines $line_pct" "$region_pct")")
 done
 
 echo
-printf '%-16s %8s %10s %10s\n' decoder files lines regions
+printf '%-16s %8s %18s %10s\n' decoder files lines regions
 printf '%s\n' "${summary[@]}"
