@@ -14,8 +14,9 @@
 # (crash-*, leak-*, timeout-*) and the script fails; reproduce it with
 #   build/fuzz/fuzz/<decoder>_fuzz <that file>
 # fix the code, and add the file to fuzz/corpus/<decoder>/ as a regression input.
-# The last line is a summary: decoder, executions, seconds, exec/s, corpus files before and
-# after, coverage (libFuzzer's cov: edges and ft: features), crashes.
+# The last line is a summary: decoder, executions, wall seconds, exec/s, CPU seconds and exec
+# per CPU second (on a shared box the wall rate is the box's, the CPU rate the target's),
+# corpus files before and after, coverage (libFuzzer's cov: edges, ft: features), crashes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,12 +39,24 @@ mkdir -p "$work/new"
 limit=(-runs="$runs")
 [ -n "${MAX_TIME:-}" ] && limit+=(-max_total_time="$MAX_TIME")
 before=$(find "$corpus" -type f | wc -l)
+# CPU seconds of this shell's finished children (bash `times`, second line), so that exec/s
+# per CPU second can be told apart from a busy box's share of a core.
+# (`times` must run in this shell, not in a $(...) subshell.)
+children_cpu() {
+  times >"$work/times"
+  cpu_now=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+                           print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/times")
+}
+children_cpu
+cpu0=$cpu_now
 start=$(date +%s.%N)
 status=0
 ASAN_OPTIONS=detect_leaks=1 nice -n 19 "$bin" "${limit[@]}" -timeout=5 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$work/" "$work/new" "$corpus" >"$work/run.log" 2>&1 ||
   status=$?
 end=$(date +%s.%N)
+children_cpu
+cpu1=$cpu_now
 crashes=$(find "$work" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
   -o -name 'oom-*' \) | wc -l)
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/run.log" | tail -1)
@@ -67,5 +80,8 @@ if [ "${KEEP:-1}" = 1 ]; then
 fi
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')
 rate=$(awk -v n="${execs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
-echo "decoder=$decoder execs=${execs:-?} seconds=$secs exec_per_s=$rate corpus_before=$before" \
-  "corpus_after=$after cov=${cov:-?} ft=${ft:-?} crashes=$crashes"
+cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')
+cpu_rate=$(awk -v n="${execs:-0}" -v s="$cpu" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+echo "decoder=$decoder execs=${execs:-?} seconds=$secs exec_per_s=$rate cpu_seconds=$cpu" \
+  "exec_per_cpu_s=$cpu_rate corpus_before=$before corpus_after=$after cov=${cov:-?}" \
+  "ft=${ft:-?} crashes=$crashes"
