@@ -25,8 +25,9 @@ declare -A files=(
   [peer_message]="src/cluster/messages.cc"
   [members_message]="src/cluster/members_message.cc"
   [config]="$(echo src/cli/config.cc src/cli/config_[a-z]*.cc | tr ' ' '\n' | grep -v _test.cc | tr '\n' ' ')"
-  [cql_frame]="src/store/cassandra/cql_frame.cc src/store/cassandra/cql_response.cc
-               src/store/cassandra/cql_result.cc src/store/cassandra/cql_types.cc
+  [cql_frame]="src/store/cassandra/cql_frame.cc src/store/cassandra/cql_wire.cc
+               src/store/cassandra/cql_response.cc src/store/cassandra/cql_result.cc
+               src/store/cassandra/cql_column_type.cc src/store/cassandra/cql_cell_json.cc
                src/store/cassandra/cql_error.cc src/store/cassandra/cql_compression.cc"
   [cursor]="src/api/cursor.cc src/base/base64.cc"
   [jwt]="src/api/jwt.cc src/api/jwks.cc"
