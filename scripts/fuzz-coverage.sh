@@ -31,7 +31,7 @@ declare -A files=(
                src/store/cassandra/cql_error.cc src/store/cassandra/cql_compression.cc"
   [cursor]="src/api/cursor.cc src/base/base64.cc"
   [jwt]="src/api/jwt.cc src/api/jwks.cc"
-  [purge_request]="src/api/purge_request.cc src/api/router.cc src/api/key_params.cc
+  [purge_request]="src/api/purge_request.cc src/api/router.cc src/api/param_check.cc
                    src/api/percent_encoding.cc"
 )
 all=(http_request rpc_frame peer_message members_message config cql_frame cursor jwt purge_request)
