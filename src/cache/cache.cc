@@ -491,16 +491,25 @@ Cache::Shard& Cache::ShardFor(uint64_t hash) {
   return shards_[hash >> 60];  // top 4 bits: 16 shards
 }
 
-EntryPtr Cache::Lookup(std::string_view key) {
-  const uint64_t hash = KeyedHash(key);
-  Shard& shard = ShardFor(hash);
+uint64_t Cache::Hash(std::string_view key) { return KeyedHash(key); }
+
+EntryPtr Cache::Lookup(std::string_view key) { return Lookup(key, KeyedHash(key)); }
+
+EntryPtr Cache::LookupFront(std::string_view key, uint64_t hash) {
   FrontSlot& slot = front_table[hash % kFrontSlots];
-  if (slot.cache_id == id_ && slot.hash == hash && slot.version == shard.version() &&
+  if (slot.cache_id == id_ && slot.hash == hash && slot.version == ShardFor(hash).version() &&
       slot.entry->key() == key) {
     if (slot.score < kMaxScore) ++slot.score;
     slot.entry->MarkUsed();
     return slot.entry;
   }
+  return nullptr;
+}
+
+EntryPtr Cache::Lookup(std::string_view key, uint64_t hash) {
+  Shard& shard = ShardFor(hash);
+  FrontSlot& slot = front_table[hash % kFrontSlots];
+  if (EntryPtr front = LookupFront(key, hash)) return front;
   uint64_t version = 0;
   std::vector<EntryPtr> released;  // an invalidated entry found, freed after the lock
   EntryPtr entry = shard.Lookup(HashedKey{key, hash}, &version, &released);

@@ -110,6 +110,13 @@ class Cache {
   // entries in any state (fresh, stale, past grace): the caller decides what to serve.
   // Served from this thread's front table when it can (see above): no lock taken then.
   EntryPtr Lookup(std::string_view key);
+  // The same with the key's hash given (Hash(key)), for a caller that asks two caches.
+  EntryPtr Lookup(std::string_view key, uint64_t hash);
+  // LookupFront is Lookup's lock-free part only: the entry this thread's front table holds
+  // for `key` in this cache, or null (then the cache may still hold it).
+  EntryPtr LookupFront(std::string_view key, uint64_t hash);
+  // Hash is the key's hash as every Cache computes it (KeyedHash).
+  static uint64_t Hash(std::string_view key);
 
   static constexpr size_t kFrontSlots = 1024;
   static constexpr size_t kFrontMaxCharge = size_t{4} * 1024;
