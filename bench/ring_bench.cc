@@ -17,8 +17,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "base/hash.h"
 #include "base/frequency_sketch.h"
+#include "base/hash.h"
 #include "cluster/hash_ring.h"
 
 namespace shoal::bench {
