@@ -152,6 +152,23 @@ stop_server() {
   PID=""
 }
 
+# stop_all: stops the caller's EXTRA_PIDS (TERM, then KILL after 5 s each) and the server of
+# start_server. Scripts that start helpers set EXTRA_PIDS=() and `trap stop_all EXIT`.
+stop_all() {
+  local p
+  for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${EXTRA_PIDS[@]}"; do
+    for _ in $(seq 50); do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  EXTRA_PIDS=()
+  stop_server
+}
+
 # start_server CONFIG LOG: starts shoal, waits (30 s at most) for its "serving ... on URL".
 start_server() {
   stop_server

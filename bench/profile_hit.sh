@@ -61,20 +61,6 @@ BIN_B=${SHOAL_PROFILE_BIN_B:-}
 CONNS=${SHOAL_PROFILE_CONNS:-50 1000}
 EXTRA_PIDS=()
 
-stop_all() {
-  local p
-  for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${EXTRA_PIDS[@]}"; do
-    for _ in $(seq 50); do
-      kill -0 "$p" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  EXTRA_PIDS=()
-  stop_server
-}
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
