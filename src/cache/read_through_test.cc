@@ -479,6 +479,7 @@ TEST_F(ReadThroughTest, AReaderThatSawTheStaleEntryBeforeItsRefreshEndedStartsNo
   for (int round = 0; round < kRounds; ++round) {
     ASSERT_EQ(rt_.Erase("/a/1", /*soft=*/true), 1u);
     std::vector<std::thread> readers;
+    readers.reserve(3);
     for (int t = 0; t < 3; ++t) {
       readers.emplace_back([this] {
         Source s = Source::kStale;
