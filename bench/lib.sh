@@ -152,6 +152,23 @@ stop_server() {
   PID=""
 }
 
+# stop_all: stops the caller's EXTRA_PIDS (TERM, then KILL after 5 s each) and the server of
+# start_server. Scripts that start helpers set EXTRA_PIDS=() and `trap stop_all EXIT`.
+stop_all() {
+  local p
+  for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${EXTRA_PIDS[@]}"; do
+    for _ in $(seq 50); do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  EXTRA_PIDS=()
+  stop_server
+}
+
 # start_server CONFIG LOG: starts shoal, waits (30 s at most) for its "serving ... on URL".
 start_server() {
   stop_server
@@ -181,3 +198,80 @@ status_kib() { # status_kib VmRSS|VmHWM
   awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"
 }
 CLK_TCK=$(getconf CLK_TCK)
+
+# --- other servers (bench/compare.sh, bench/profile_hit.sh) -----------------------------
+# start_nginx needs RUN (its directory goes under it), URL (the shoal its proxy_cache
+# variant proxies to; any value for the fixed reply) and the caller's EXTRA_PIDS array,
+# which it appends the nginx pid to (the caller stops them); it sets NAME_PID (dashes as _).
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_port PORT NAME LOG: until something answers HTTP on PORT (10 s at most).
+wait_port() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/_shoal/health" && return 0
+    sleep 0.1
+  done
+  cat "$3" >&2 || true
+  die "$2 did not answer on port $1"
+}
+
+# The fixed answer: an item-sized JSON object (~600 bytes, like the mix's average answer).
+fixed_body() {
+  python3 -c '
+import json
+body = {"id": 1, "sku": "SKU-00000001", "title": "A fixed answer the size of a catalog item",
+        "category": "books", "price_cents": 1999, "stock": 42, "rating": 4.5,
+        "tags": ["fixed", "reference", "nginx"], "updated_at": "2024-01-01T00:00:00Z"}
+body["padding"] = "x" * (600 - len(json.dumps(body)) - 14)
+print(json.dumps(body), end="")'
+}
+
+start_nginx() { # start_nginx NAME PORT LOCATION_BLOCK
+  local dir=$RUN/$1
+  rm -rf "$dir" && mkdir -p "$dir/cache" "$dir/tmp"
+  cat >"$dir/nginx.conf" <<EOF
+# Written by $SCRIPT.
+worker_processes 1;
+user '$(id -un)';
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_rlimit_nofile 65536;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp;
+  proxy_temp_path $dir/tmp;
+  fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp;
+  scgi_temp_path $dir/tmp;
+  keepalive_requests 1000000;
+  proxy_cache_path $dir/cache levels=1:2 keys_zone=shoal:64m max_size=1g inactive=24h;
+  upstream shoal { server ${URL#http://}; keepalive 64; }
+  server {
+    listen 127.0.0.1:$2 reuseport backlog=4096;
+    $3
+  }
+}
+EOF
+  nginx -p "$dir" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 &
+  EXTRA_PIDS+=($!)
+  eval "${1//-/_}_PID=$!"
+}
+
+# tree_ticks PID...: utime+stime (clock ticks) of the processes and all their descendants.
+tree_ticks() {
+  local total=0 p kids
+  for p in "$@"; do
+    [[ -r /proc/$p/stat ]] || continue
+    total=$((total + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+    kids=$(cat /proc/"$p"/task/*/children 2>/dev/null | tr '\n' ' ')
+    if [[ -n ${kids// /} ]]; then
+      # shellcheck disable=SC2086
+      total=$((total + $(tree_ticks $kids)))
+    fi
+  done
+  echo "$total"
+}

@@ -1,6 +1,6 @@
 -- once.lua: request every path of a file once, then stop (a cache warm-up or fill).
 --
---   wrk -t1 -c16 -d300s -s bench/once.lua http://127.0.0.1:8080 -- paths.txt
+--   wrk -t1 -c16 -d300s -s bench/once.lua http://127.0.0.1:8080 -- paths.txt [gzip]
 --
 -- Use one wrk thread (-t1): the thread walks the whole file in order. Once every path has
 -- been sent, connections that come free repeat the last path (a cache hit) until as many
@@ -8,6 +8,7 @@
 -- (os.exit: wrk's own stop would still sleep out -d, which is only an upper bound here).
 -- Answers arrive out of order across connections, so up to (connections - 1) of the last
 -- paths may still be in flight at the exit: negligible against thousands of paths.
+-- With a second argument "gzip" every request carries Accept-Encoding: gzip.
 -- Result line: "ONCE_RESULT {json}" with the answers by status class; when -d runs out
 -- first, done() prints "ONCE_RESULT" with complete=false and wrk's error counts instead.
 
@@ -16,10 +17,14 @@ local by_class = {0, 0, 0, 0, 0}  -- 1xx .. 5xx answers
 
 function init(args)
   local file = args[1] or "paths.txt"
+  local headers = nil
+  if args[2] == "gzip" then
+    headers = {["Accept-Encoding"] = "gzip"}
+  end
   requests = {}
   for path in io.lines(file) do
     if path ~= "" then
-      requests[#requests + 1] = wrk.format("GET", path)
+      requests[#requests + 1] = wrk.format("GET", path, headers)
     end
   end
   n = #requests

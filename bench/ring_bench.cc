@@ -17,8 +17,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "base/frequency_sketch.h"
 #include "base/hash.h"
-#include "cluster/frequency_sketch.h"
 #include "cluster/hash_ring.h"
 
 namespace shoal::bench {
@@ -70,14 +70,14 @@ void BM_KeyHash(benchmark::State& state) {
 }
 BENCHMARK(BM_KeyHash);
 
-cluster::FrequencySketch& SharedSketch() {
-  static cluster::FrequencySketch sketch({.expected_keys = 16384});
+FrequencySketch& SharedSketch() {
+  static FrequencySketch sketch({.expected_keys = 16384});
   return sketch;
 }
 
 // Record of a precomputed hash (the caller hashes the key once for the cache anyway).
 void BM_SketchRecord(benchmark::State& state) {
-  cluster::FrequencySketch& sketch = SharedSketch();
+  FrequencySketch& sketch = SharedSketch();
   const std::vector<std::string>& keys = Keys();
   std::vector<uint64_t> hashes;
   hashes.reserve(kKeys);
@@ -93,7 +93,7 @@ BENCHMARK(BM_SketchRecord)->Threads(1)->Threads(2);
 
 // What the cluster does per remote miss: hash the key, record it, compare to a threshold.
 void BM_SketchRecordAndAdmitKey(benchmark::State& state) {
-  cluster::FrequencySketch& sketch = SharedSketch();
+  FrequencySketch& sketch = SharedSketch();
   const std::vector<std::string>& keys = Keys();
   size_t i = 0;
   for (auto _ : state) {

@@ -11,13 +11,15 @@ packages=(
   libsystemd-dev dpkg-dev fakeroot lintian systemd file
   maven openjdk-17-jre-headless
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 python3 curl
+  # llvm-profdata-14 and llvm-cov-14 for scripts/fuzz-coverage.sh.
+  llvm-14
   # The dashboard test (headless Chromium over the DevTools protocol), promtool and PyYAML
   # (the monitoring examples test).
   chromium python3-websocket python3-yaml prometheus
   # The tests' PyPI packages go into a venv (scripts/test-venv.sh) built with Debian's python3.
   python3-venv
 )
-if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
+if [ "${1:-}" = "--bench" ]; then packages+=(wrk linux-perf strace liburing-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -98,6 +98,10 @@ TEST_F(ConfigErrorsTest, CheckConfigNamesFileAndLineOfEachError) {
       {"bad duration", "    ttl: 30s", "    ttl: 30 seconds", "ttl: 30 seconds", "ttl"},
       {"bad store timeout", "  timeout: 2s", "  timeout: soon", "timeout: soon", "store.timeout"},
       {"bad size", "  memory: 64MiB", "  memory: lots", "memory: lots", "cache.memory"},
+      {"store page cache under 1 KiB", "\" }\n  timeout", "\", page_cache: 512B }\n  timeout",
+       "page_cache: 512B", "store.sqlite.page_cache: must be 1KiB..1GiB"},
+      {"store page cache not a size", "\" }\n  timeout", "\", page_cache: big }\n  timeout",
+       "page_cache: big", "store.sqlite.page_cache"},
       {"size with an unknown unit", "  memory: 64MiB", "  memory: 64MiBs", "memory: 64MiBs",
        "cache.memory"},
       {"param the query does not use", "WHERE item_id = :id LIMIT :limit",
@@ -188,6 +192,16 @@ TEST_F(ConfigErrorsTest, ExampleConfigIsOk) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.rfind(file + ": ok", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("3 endpoints"), std::string::npos) << r.out;
+}
+
+// store.sqlite.page_cache (a size per connection) is accepted; its refusals are cases above.
+TEST_F(ConfigErrorsTest, StorePageCacheIsAccepted) {
+  const std::string text = Replace(Good(), "\" }\n  timeout", "\", page_cache: 64KiB }\n  timeout");
+  ASSERT_NE(text, Good());
+  const std::string file = dir_->Write("page_cache.yaml", text);
+  const RunResult r = RunShoal({"check-config", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind(file + ": ok", 0), 0u) << r.out;
 }
 
 TEST_F(ConfigErrorsTest, RelativeDatabasePathIsRelativeToTheConfigFile) {

@@ -1,15 +1,32 @@
-// Cache: a sharded map from key to Entry with a byte budget and CLOCK eviction.
+// Cache: a sharded map from key to Entry with a byte budget and W-TinyLFU eviction.
 //
 // Every entry is charged its bytes (Entry::BaseCharge, plus its gzip variant once made) and
 // the cache evicts entries of a shard until the shard is within its share of the budget, like
 // leveldb's charge. An entry larger than a shard's share is not admitted. The cache knows
 // nothing of deadlines: Lookup returns entries in any state; see ReadThrough for lifetimes.
 //
-// Eviction is CLOCK, the usual approximation of LRU: a shard keeps its entries in insertion
-// order, a hit only sets the entry's used bit (Entry::MarkUsed: a write only when the bit is
-// clear), and eviction takes the oldest entry whose bit is clear, clearing the bits it passes
-// and moving those entries to the front. A hit thus writes no list node and no neighbour, and
-// an entry used at least once per lap of the list stays.
+// Eviction is W-TinyLFU (the design of Caffeine and Ristretto), per shard, unless
+// CacheOptions::admission asks for plain CLOCK. A new entry enters a small window (1% of the
+// shard's budget; it holds at least the newest entry); the rest of the shard, the main area, is
+// split into probation and protected (80% of the main area) segments. When the shard is over its
+// budget, the window's oldest entry is a candidate for the main area and probation's oldest
+// entry its victim: the one a CountMin sketch (base/frequency_sketch.h, per shard, sized from
+// the budget, aged by halving) estimates as asked for more often stays, the other leaves (ties
+// keep the incumbent; a warm candidate that loses still gets in 1 time in 128 against crafted
+// collisions). So a scan of keys asked for once cannot flush a working set asked for often.
+//
+// A hit takes no lock and writes no list node: it only sets the entry's used bit
+// (Entry::MarkUsed: a write only when the bit is clear), as under CLOCK. Eviction folds the bits
+// in as it passes entries: a used bit taken counts once in the sketch, promotes a probation entry
+// to protected and gives a protected one another lap (protected beyond its share demotes its
+// oldest unused entries to probation). The sketch counts every Insert too (a miss, a refresh, a
+// peer's copy). Sketch updates thus happen only under the shard's mutex, on insert and eviction.
+//
+// CLOCK (Admission::kClock, kept for bench/trace_sim.cc's comparison): one list per shard in
+// insertion order; eviction takes the oldest entry whose bit is clear, clearing the bits it
+// passes and moving those entries to the front, so an entry used at least once per lap stays.
+//
+// Under both, eviction takes an invalidated entry (below) it meets at once, used or not.
 //
 // Purge groups: every entry is inserted with a group (the api's endpoint), and PurgeGroup
 // invalidates all the entries of one group in O(1) a shard (a lock and an increment each),
@@ -33,7 +50,10 @@
 // that every entry passes through that Lookup).
 //
 // Thread-safety: thread-safe. 16 shards by the key hash, each with its own mutex held only
-// for the map and list updates (no allocation of entries or bodies under a lock).
+// for the map, list and sketch updates (no allocation of entries or bodies under a lock).
+//
+// Memory beyond the budget: each shard's sketch, 4 to 8 bytes per 512 bytes of budget (about
+// 0.8-1.6% of it: 2 MiB at 256 MiB), allocated once at construction.
 //
 // Hashing: shards, the index and the front tables all use one KeyedHash (base/keyed_hash.h,
 // SipHash-1-3 under a random per-process key) of the key, computed once per call: keys come
@@ -62,8 +82,12 @@
 
 namespace shoal::cache {
 
+// Admission: how a shard chooses what to keep when over budget (see above).
+enum class Admission { kTinyLfu, kClock };
+
 struct CacheOptions {
   size_t capacity_bytes = 256u << 20;  // the whole budget, all shards together
+  Admission admission = Admission::kTinyLfu;
 };
 
 struct CacheStats {
@@ -86,6 +110,13 @@ class Cache {
   // entries in any state (fresh, stale, past grace): the caller decides what to serve.
   // Served from this thread's front table when it can (see above): no lock taken then.
   EntryPtr Lookup(std::string_view key);
+  // The same with the key's hash given (Hash(key)), for a caller that asks two caches.
+  EntryPtr Lookup(std::string_view key, uint64_t hash);
+  // LookupFront is Lookup's lock-free part only: the entry this thread's front table holds
+  // for `key` in this cache, or null (then the cache may still hold it).
+  EntryPtr LookupFront(std::string_view key, uint64_t hash);
+  // Hash is the key's hash as every Cache computes it (KeyedHash).
+  static uint64_t Hash(std::string_view key);
 
   static constexpr size_t kFrontSlots = 1024;
   static constexpr size_t kFrontMaxCharge = size_t{4} * 1024;

@@ -12,11 +12,22 @@ ReadThrough::ReadThrough(Cache& cache, Loader& loader, const Clock& clock,
 ReadThrough::~ReadThrough() { Shutdown(); }
 
 EntryPtr ReadThrough::Lookup(std::string_view key, Source* source, TimePoint* now_out) {
-  EntryPtr entry = cache_.Lookup(key);
+  EntryPtr entry;
   bool hot = false;
-  if (!entry && hot_ != nullptr) {
-    entry = hot_->Lookup(key);
-    hot = true;
+  if (hot_ == nullptr) {
+    entry = cache_.Lookup(key);
+  } else {
+    // A key is in at most one of the two caches (StoreLocked), so a hot copy still in this
+    // thread's front table is the answer: a cluster node's hot hit then takes no main-cache
+    // shard lock and probe for nothing (most of its hits are hot ones under an even load).
+    const uint64_t hash = Cache::Hash(key);
+    entry = hot_->LookupFront(key, hash);
+    hot = entry != nullptr;
+    if (!entry) entry = cache_.Lookup(key, hash);
+    if (!entry) {
+      entry = hot_->Lookup(key, hash);
+      hot = true;
+    }
   }
   if (!entry) return nullptr;
   const TimePoint now = clock_.Now();
@@ -199,7 +210,12 @@ bool ReadThrough::StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) 
     return false;
   }
   // Insert may refuse an entry over budget; the waiters still get it.
-  if (keep == Keep::kMain) return cache_.Insert(entry, group);
+  if (keep == Keep::kMain) {
+    // An older hot copy (kept before the ring or the owner's health changed) goes: a key is
+    // in one cache at most, which lets Lookup try the hot cache's front table first.
+    if (hot_ != nullptr) hot_->Erase(entry->key());
+    return cache_.Insert(entry, group);
+  }
   bool stored = false;
   if (hot_ != nullptr && (keep == Keep::kHot || hot_->Lookup(entry->key()) != nullptr)) {
     stored = hot_->Insert(entry, group);  // a refresh of a hot copy keeps it current

@@ -12,7 +12,9 @@
 // In a cluster, the Loader sends a key that another node owns to that node, and says where
 // the answer is kept here (Keep): the main cache for keys loaded from this node's store, the
 // optional hot cache for copies of other nodes' keys that are asked for often, or nowhere.
-// Lookup looks in the main cache, then in the hot cache.
+// A key is kept in one of the two at most (storing it in one drops it from the other).
+// Lookup looks in the hot cache's front table (this thread's copies, no lock), then in the
+// main cache, then in the hot cache.
 //
 // Flights and scopes. A request from a peer loads with Scope::kLocal: it must be answered
 // from this node's store, never forwarded again. It joins a flight already loading the key
@@ -179,7 +181,7 @@ class ReadThrough {
   // and ends it.
   void Finish(const std::string& key, bool side, Result<EntryPtr> result, Keep keep);
   // StoreLocked puts a loaded entry where `keep` says, in purge group `group` (and drops an
-  // older main copy of a key kept elsewhere); returns whether a cache took it. Called with
+  // older copy from the other cache); returns whether a cache took it. Called with
   // mu_ held, so that it is ordered with purges.
   bool StoreLocked(const EntryPtr& entry, Keep keep, uint32_t group) SHOAL_REQUIRES(mu_);
 

@@ -304,6 +304,34 @@ TEST_F(ReadThroughTest, RefreshOfAHotCopyKeepsItInTheHotCache) {
   EXPECT_EQ(HitBody("remote/k"), "new");
 }
 
+// A key loaded into the main cache (its owner down, or this node its owner now) drops its
+// older hot copy: a key is in one cache at most, so Lookup may try the hot front table first.
+TEST_F(ReadThroughTest, AKeyKeptInTheMainCacheLeavesTheHotCache) {
+  Answer a;
+  rt_.Load("remote/k", Record(&a));
+  loader_.CompleteNext("hot", Status::Ok(), Keep::kHot);
+  EXPECT_EQ(HitBody("remote/k"), "hot");  // twice: the second from this thread's front table
+  EXPECT_EQ(HitBody("remote/k"), "hot");
+  EXPECT_EQ(rt_.Stats().hot_hits, 2u);
+  clock_.Advance(seconds(11));
+  Source s;
+  ASSERT_NE(rt_.Lookup("remote/k", &s), nullptr);  // stale: one refresh
+  EXPECT_EQ(s, Source::kStale);
+  loader_.CompleteNext("main", Status::Ok(), Keep::kMain);
+  EXPECT_EQ(hot_.Lookup("remote/k"), nullptr);
+  ASSERT_NE(cache_.Lookup("remote/k"), nullptr);
+  EXPECT_EQ(HitBody("remote/k"), "main");
+  EXPECT_EQ(HitBody("remote/k"), "main");
+  EXPECT_EQ(rt_.Stats().hot_hits, 2u);
+  // And back: kept hot again, the main copy goes (as before), and the hot copy is served.
+  clock_.Advance(seconds(11));
+  ASSERT_NE(rt_.Lookup("remote/k", &s), nullptr);
+  loader_.CompleteNext("hot again", Status::Ok(), Keep::kHot);
+  EXPECT_EQ(cache_.Lookup("remote/k"), nullptr);
+  EXPECT_EQ(HitBody("remote/k"), "hot again");
+  EXPECT_EQ(HitBody("remote/k"), "hot again");
+}
+
 TEST_F(ReadThroughTest, PeerRequestJoinsALocalFlight) {
   Answer a, b;
   rt_.Load("k", Record(&a));  // owned here: loads from this node's store

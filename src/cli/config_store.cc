@@ -209,7 +209,7 @@ void ParseStore(const Walker& w, const YAML::Node& node, Config* c) {
   }
   const YAML::Node s = node["sqlite"];
   if (!s) w.Fail(node, "store: needs 'sqlite: { path: FILE }' or 'cassandra: { ... }'");
-  w.Map(s, "store.sqlite", {"path", "threads", "queue"});
+  w.Map(s, "store.sqlite", {"path", "threads", "queue", "page_cache"});
   if (!s["path"]) w.Fail(s, "store.sqlite: needs 'path'");
   std::filesystem::path path = w.Scalar(s["path"], "store.sqlite.path");
   c->store_line = w.Line(s["path"]);
@@ -221,6 +221,12 @@ void ParseStore(const Walker& w, const YAML::Node& node, Config* c) {
     c->sqlite.threads = static_cast<int>(w.Int(n, "store.sqlite.threads", 1, 256));
   if (auto n = s["queue"]) {
     c->sqlite.queue_limit = static_cast<size_t>(w.Int(n, "store.sqlite.queue", 1, 1000000));
+  }
+  if (auto n = s["page_cache"]) {
+    c->sqlite.page_cache = w.Size(n, "store.sqlite.page_cache");
+    if (c->sqlite.page_cache < 1024 || c->sqlite.page_cache > (size_t{1} << 30)) {
+      w.Fail(n, "store.sqlite.page_cache: must be 1KiB..1GiB");
+    }
   }
 }
 

@@ -31,6 +31,7 @@ TEST(ConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c->http.port, 9090);
   EXPECT_EQ(c->sqlite.path, "conf/db/catalog.db");  // relative to the file
   EXPECT_EQ(c->cache_memory, 256u << 20);
+  EXPECT_EQ(c->sqlite.page_cache, store::SqliteOptions::kDefaultPageCache);
   ASSERT_EQ(c->api.endpoints.size(), 1u);
   EXPECT_EQ(c->api.endpoints[0].route, "/v1/items/{id:int}");
   EXPECT_EQ(c->api.endpoints[0].ttl, seconds(60));
@@ -57,7 +58,7 @@ http: { threads: 3, max_connections: 50, idle_timeout: 2m, header_timeout: 3s,
         request_timeout: 750ms, max_request_line: 4KiB, max_header_bytes: 1MB,
         max_headers: 10, max_body: 2MiB, pipeline_limit: 4 }
 store:
-  sqlite: { path: /abs/x.db, threads: 5, queue: 77 }
+  sqlite: { path: /abs/x.db, threads: 5, queue: 77, page_cache: 64KiB }
   timeout: 1500ms
 cache: { memory: 1GiB, grace: 0s, negative_ttl: 1s, stale_if_error: 2h }
 endpoints:
@@ -86,6 +87,7 @@ endpoints:
   EXPECT_EQ(c->sqlite.path, "/abs/x.db");
   EXPECT_EQ(c->sqlite.threads, 5);
   EXPECT_EQ(c->sqlite.queue_limit, 77u);
+  EXPECT_EQ(c->sqlite.page_cache, 64u << 10);
   EXPECT_EQ(c->api.store_timeout, milliseconds(1500));
   EXPECT_EQ(c->cache_memory, 1u << 30);
   EXPECT_EQ(c->api.grace, seconds(0));

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cluster/frequency_sketch.h"
+#include "base/frequency_sketch.h"
 
 namespace shoal::cluster {
 

@@ -191,6 +191,12 @@ void RequestParser::Reset() {
   }
 }
 
+void RequestParser::ReleaseStorage() {
+  std::vector<Span>().swap(spans_);
+  std::vector<Header>().swap(headers_);
+  std::string().swap(body_);
+}
+
 size_t RequestParser::storage_bytes() const {
   return body_.capacity() + spans_.capacity() * sizeof(Span) + headers_.capacity() * sizeof(Header);
 }

@@ -79,6 +79,9 @@ class RequestParser {
   // Reset makes the parser ready for the next request. A decoded body's storage is released
   // beyond a few KiB, so a connection does not keep a large body's memory for its life.
   void Reset();
+  // ReleaseStorage frees what Reset keeps for the next request (header vectors, a decoded
+  // body's capacity): for a connection gone idle. Call after Reset.
+  void ReleaseStorage();
 
   // storage_bytes is the capacity of what the parser holds for the connection (decoded body,
   // header fields), for accounting.

@@ -247,6 +247,26 @@ TEST_F(ServerTest, LateDeferredAnswerIsDropped) {
   EXPECT_TRUE(c.buffered().empty());
 }
 
+// A connection without pipelining reuses one slot for every request (issue 18): the late
+// answer to a timed-out request must not land in the slot of the request that followed it.
+TEST_F(ServerTest, LateAnswerDoesNotLandInTheNextRequestsSlot) {
+  ServerOptions o;
+  o.request_timeout = 300ms;
+  StartServer(o);
+  Client c(port());
+  ASSERT_TRUE(c.Send(Get("/async?slow")));  // answered after 400 ms, timed out at 300
+  Reply r = c.Read();
+  EXPECT_EQ(r.status, 503);
+  ASSERT_TRUE(c.Send(Get("/never")));  // in the same slot while the late answer arrives
+  r = c.Read();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, R"({"error":"timed out","status":503})");
+  handler_.DropNever();
+  ASSERT_TRUE(c.Send(Get("/sync?next")));
+  EXPECT_EQ(c.Read().body, "sync next");
+  EXPECT_EQ(server_->stats().request_timeouts, 2u);
+}
+
 TEST_F(ServerTest, OverMaxConnectionsGets503) {
   ServerOptions o;
   o.max_connections = 2;

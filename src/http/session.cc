@@ -125,7 +125,7 @@ Session::Session(Loop* loop, asio::ip::tcp::socket socket, bool counted,
       address_(std::move(address)),
       access_log_(loop->options.access_log),
       parser_(loop->limits),
-      slots_(std::max<size_t>(1, loop->options.pipeline_limit)) {
+      slots_(1) {  // grows on the first pipelined request (SlotFree)
   const ServerOptions& o = loop->options;
   // Room for the largest request the parser can accept (a chunked body may carry framing
   // up to its own size again, see parser.cc), plus slack for the next request's start.
@@ -201,7 +201,7 @@ void Session::Account() {
 
 Session::Slot& Session::Push() {
   // REQUIRES: count_ < slots_.size()
-  Slot& slot = SlotFor(head_seq_ + count_);
+  Slot& slot = NextSlot();
   ++count_;
   slot.state = SlotState::kWaiting;
   slot.head_request = false;
@@ -231,7 +231,7 @@ void Session::PushError(int status, std::string_view message) {
 
 void Session::Read() {
   if (reading_ || closed_) return;
-  if (!lingering_ && (no_more_requests_ || count_ >= slots_.size())) return;
+  if (!lingering_ && (no_more_requests_ || !SlotFree())) return;
   if (lingering_) {
     parse_pos_ = end_ = 0;  // discarding
   } else if (parse_pos_ > 0) {
@@ -272,6 +272,7 @@ void Session::Read() {
 void Session::OnRead(const boost::system::error_code& ec, size_t n) {
   reading_ = false;
   if (closed_) return;
+  if (parking_ && FinishPark(ec)) return;
   now_ = CoarseNow();
   if (lingering_) {
     if (ec) {
@@ -299,7 +300,7 @@ void Session::OnRead(const boost::system::error_code& ec, size_t n) {
 void Session::Process() {
   processing_ = true;
   bool completed = false;
-  while (!no_more_requests_ && count_ < slots_.size() && parse_pos_ < end_) {
+  while (!no_more_requests_ && parse_pos_ < end_ && SlotFree()) {
     // The parser resumes where it stopped: each byte of a request is looked at once (H1).
     std::string_view pending(buf_.get() + parse_pos_, end_ - parse_pos_);
     ParseResult r = parser_.Parse(pending, &request_);
@@ -480,7 +481,7 @@ void Session::Flush() {
   // sequence, and copying a span allocates nothing. The vector and the slots' strings and
   // bodies stay untouched until OnWrite.
   std::span<const asio::const_buffer> bufs(write_bufs_.data(), write_bufs_.size());
-  asio::async_write(socket_, bufs,
+  asio::async_write(socket_, bufs, WriteWhole(),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                       self->Guarded("writing an answer", [&] { self->OnWrite(ec); });
                     });
@@ -562,6 +563,7 @@ void Session::Tick(TimePoint now) {
     return;
   }
   if (count_ == 0 && parse_pos_ == end_ && now - last_activity_ >= o.idle_timeout) Close();
+  MaybePark(now);
 }
 
 void Session::LingerClose() {

@@ -3,7 +3,10 @@
 // A Loop is one io_context run by one thread, with its own listening socket (SO_REUSEPORT),
 // its sessions, a spare descriptor for shedding connections when descriptors run out, and a
 // ticker that enforces every timeout of its sessions. A Session is one connection, with its
-// RequestParser (which keeps its place in a request across reads). Everything in a Loop and
+// RequestParser (which keeps its place in a request across reads). What a connection holds
+// is kept small (session_memory.cc): its ring of pipeline slots starts with one and grows to
+// pipeline_limit on the first pipelined request, and an idle one parks, giving back its
+// buffers until it becomes readable again. Everything in a Loop and
 // its Sessions runs on that loop's thread; the only ways in from other threads are posting
 // to the io_context (Server::Stop, a ReplyLater), the counters, which are atomics written by
 // the loop thread alone, and AddressCounts, shared by all loops under its own mutex.
@@ -44,6 +47,7 @@
 #include "http/handler.h"
 #include "http/parser.h"
 #include "http/server.h"
+#include "http/write_whole.h"  // Session::Flush
 
 namespace shoal::http::internal {
 
@@ -185,8 +189,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   enum class SlotState : unsigned char { kWaiting, kReady };
-  // One request awaiting or holding its answer. Slots form a ring indexed by seq % size;
-  // their strings keep their capacity, so a steady connection allocates nothing.
+  // One request awaiting or holding its answer. Slots form a ring indexed by
+  // (seq - slot_base_) % size; their strings keep their capacity, so a steady connection
+  // allocates nothing.
   struct Slot {
     SlotState state = SlotState::kWaiting;
     bool head_request = false;  // HEAD: headers only
@@ -202,7 +207,12 @@ class Session : public std::enable_shared_from_this<Session> {
     bool method_cut = false, target_cut = false, referer_cut = false, user_agent_cut = false;
   };
 
-  Slot& SlotFor(uint64_t seq) { return slots_[seq % slots_.size()]; }
+  Slot& SlotFor(uint64_t seq) { return slots_[(seq - slot_base_) % slots_.size()]; }
+  // NextSlot is the slot of the next request (seq head_seq_ + count_).
+  Slot& NextSlot() {
+    if (count_ == 0) slot_base_ = head_seq_;
+    return SlotFor(head_seq_ + count_);
+  }
   Slot& Push();
   void PushError(int status, std::string_view message);
   void Read();
@@ -217,6 +227,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void LogAnswer(const Slot& slot);
   void LingerClose();
   void Close();
+  // SlotFree reports whether a request can take a slot now; the ring grows (GrowSlots, in
+  // session_memory.cc) from one slot to pipeline_limit when a second request needs one, except
+  // while a write is in flight (its buffer list points into the slots).
+  bool SlotFree() { return count_ < slots_.size() || GrowSlots(); }
+  bool GrowSlots();
+  // Parking (session_memory.cc). MaybePark (from Tick) cancels the pending read of a
+  // connection idle for a while; FinishPark (from OnRead, while parking_) then frees its
+  // buffers and waits for readability, and returns false when the read had completed first (go
+  // on as usual). OnReadable reads again.
+  void MaybePark(TimePoint now);
+  bool FinishPark(const boost::system::error_code& ec);
+  void OnReadable(const boost::system::error_code& ec);
   // Account brings the loop's buffer_bytes gauge up to date with what this session holds.
   void Account();
   // Fault logs an exception caught while handling this connection (`what` happened during
@@ -250,9 +272,14 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t accounted_ = 0;  // this session's share of the loop's buffer_bytes
 
   // Pipeline: slots for seq in [head_seq_, head_seq_ + count_), the first `writing_` of
-  // which are being written.
+  // which are being written. One slot, or pipeline_limit once the client has pipelined.
   std::vector<Slot> slots_;
   uint64_t head_seq_ = 0;
+  // The seq that maps to slots_[0]; set to head_seq_ whenever a request arrives at an empty
+  // pipeline, so that a connection without pipelining reuses one slot, whose lines stay warm,
+  // instead of cycling through all of them (issue 18: at 1,000 connections a cold slot was
+  // a cache miss per request). seqs stay unique, so a late ReplyLater still finds its own.
+  uint64_t slot_base_ = 0;
   size_t count_ = 0;
   size_t writing_ = 0;
   std::vector<asio::const_buffer> write_bufs_;
@@ -264,6 +291,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool rejected_ = false;  // StartRejected: closes without lingering
   bool closed_ = false;
   bool any_byte_ = false;  // the client has sent something (first_byte_timeout)
+  bool parking_ = false;   // the read was cancelled to park (session_memory.cc)
+  bool parked_ = false;    // buffers given back; waiting for readability (reading_ is set)
 
   TimePoint now_;            // time of the latest read or write completion (CoarseNow)
   TimePoint started_;        // accepted, for first_byte_timeout

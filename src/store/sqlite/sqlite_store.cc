@@ -11,6 +11,7 @@
 // - Callbacks are called with no lock of the store held: a callback may call Query again.
 #include "store/sqlite/sqlite_store.h"
 
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <climits>
@@ -51,6 +52,8 @@ struct SqliteStore::Worker {
   std::vector<Compiled> compiled;  // by statement id; empty until first run on this worker
   // Deadline of the running job, read by the progress handler on this same thread.
   TimePoint deadline;
+  // The connection's page cache after its last query (written by this worker's thread only).
+  std::atomic<uint64_t> cache_used{0};
   std::thread thread;
 };
 
@@ -102,12 +105,29 @@ struct ResetOnExit {
 };
 
 // OpenConnection opens one read-only connection (sqlite_open.h's kServe, which also proves
-// that the file is a database).
-Status OpenConnection(const std::string& path, sqlite3** out) {
+// that the file is a database) and bounds its page cache to `page_cache` bytes.
+Status OpenConnection(const std::string& path, size_t page_cache, sqlite3** out) {
   Result<SqliteHandle> db = OpenSqlite(path, SqliteMode::kServe);
   if (!db.ok()) return db.status();
+  // A negative cache_size is a size in KiB rather than a page count.
+  const std::string pragma = "PRAGMA cache_size=-" + std::to_string(page_cache >> 10);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db->get(), pragma.c_str(), nullptr, nullptr, &error);
+  std::string message = error != nullptr ? error : sqlite3_errstr(rc);
+  sqlite3_free(error);
+  if (rc != SQLITE_OK) return Status::Unavailable("sqlite: " + pragma + ": " + message);
   *out = db->release();  // closed by the worker that uses it, or by ~SqliteStore
   return Status::Ok();
+}
+
+// CacheUsed is the connection's page cache in bytes (SQLITE_DBSTATUS_CACHE_USED).
+uint64_t CacheUsed(sqlite3* db) {
+  int current = 0;
+  int highwater = 0;
+  if (sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0) != SQLITE_OK) {
+    return 0;
+  }
+  return static_cast<uint64_t>(current);
 }
 
 // Bind binds one parameter value; the bytes of strings and blobs must outlive the binding.
@@ -169,6 +189,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteOptions options) {
                                    std::to_string(options.threads));
   }
   if (options.queue_limit < 1) return Status::InvalidArgument("sqlite: queue_limit must be >= 1");
+  if (options.page_cache < 1024) {
+    return Status::InvalidArgument("sqlite: page_cache must be at least 1 KiB, not " +
+                                   std::to_string(options.page_cache) + " bytes");
+  }
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
   Status status = store->OpenConnections();
   if (!status.ok()) return status;
@@ -189,12 +213,12 @@ Status SqliteStore::OpenConnections() {
   MutexLock shutdown_lock(shutdown_mu_);
   {
     MutexLock lock(check_mu_);
-    Status status = OpenConnection(options_.path, &check_db_);
+    Status status = OpenConnection(options_.path, options_.page_cache, &check_db_);
     if (!status.ok()) return status;
   }
   for (int i = 0; i < options_.threads; ++i) {
     auto worker = std::make_unique<Worker>();
-    Status status = OpenConnection(options_.path, &worker->db);
+    Status status = OpenConnection(options_.path, options_.page_cache, &worker->db);
     if (!status.ok()) return status;
     sqlite3_progress_handler(worker->db, kProgressInstructions, &InterruptAfterDeadline,
                              &worker->deadline);
@@ -331,6 +355,12 @@ const SqliteStore::Statement* SqliteStore::StatementFor(size_t id) {
   return statements_[id].get();
 }
 
+uint64_t SqliteStore::page_cache_bytes() const {
+  uint64_t sum = 0;
+  for (const auto& worker : workers_) sum += worker->cache_used.load(std::memory_order_relaxed);
+  return sum;
+}
+
 void SqliteStore::WorkerLoop(Worker& worker) {
   for (;;) {
     Job job;
@@ -351,7 +381,9 @@ void SqliteStore::WorkerLoop(Worker& worker) {
       }
     }
     if (job.verdict.ok()) {
-      job.done(Run(worker, job));
+      Result<Rows> rows = Run(worker, job);
+      worker.cache_used.store(CacheUsed(worker.db), std::memory_order_relaxed);
+      job.done(std::move(rows));
     } else {
       job.done(job.verdict);
     }

@@ -14,6 +14,10 @@
 // touching the database; a running job is interrupted once its deadline passes (a progress
 // handler), and waits for a lock no longer than its deadline allows (a busy timeout).
 //
+// Memory: each connection's page cache is bounded by SqliteOptions::page_cache (PRAGMA
+// cache_size, in KiB), so the store's page caches take at most (threads + 1) x page_cache;
+// page_cache_bytes() reports what the workers' caches hold.
+//
 // Limits: a job steps its statement only as far as its QueryLimits allow (store.h), so an
 // answer over its cap costs at most the cap plus one row of memory, and a result-one endpoint
 // over a non-unique column costs one step, not a scan.
@@ -52,6 +56,12 @@ struct SqliteOptions {
   int threads = 2;
   // Jobs that may wait for a worker; one more is refused with ResourceExhausted. At least 1.
   size_t queue_limit = 4096;
+  // Bytes of page cache each connection may keep (PRAGMA cache_size=-KiB, rounded down to
+  // whole KiB; at least 1 KiB). SQLite's own default is 2000 KiB; the file is read-only and
+  // the kernel keeps it in its page cache anyway, so a small cache costs a pread per page
+  // missed, not a disk read.
+  size_t page_cache = kDefaultPageCache;
+  static constexpr size_t kDefaultPageCache = size_t{256} << 10;
 };
 
 class SqliteStore final : public Store {
@@ -89,6 +99,9 @@ class SqliteStore final : public Store {
   // rows_read counts rows stepped out of the database (sqlite3_step answering SQLITE_ROW), so
   // tests can see where a query stopped.
   uint64_t rows_read() const { return rows_read_.load(std::memory_order_relaxed); }
+  // page_cache_bytes is the sum over the worker connections of their page caches
+  // (SQLITE_DBSTATUS_CACHE_USED), each as its worker saw it after its last query.
+  uint64_t page_cache_bytes() const;
 
  private:
   struct Statement;
