@@ -74,8 +74,9 @@ def svg_plot(rows, warmup, title, path):
             out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eee"/>')
         for i in range(7):
             t = tmax * i / 6
+            tick = f"{t:.0f} s" if tmax <= 600 else f"{t / 60:.0f} min"
             out.append(f'<text x="{x(t):.1f}" y="{y0 + ph + 14}" text-anchor="middle" font-size="10">'
-                       f'{t / 60:.0f} min</text>')
+                       f'{tick}</text>')
         xw = x(warmup)
         out.append(f'<line x1="{xw:.1f}" x2="{xw:.1f}" y1="{y0}" y2="{y0 + ph}" stroke="#888" '
                    'stroke-dasharray="4,3"/>')
@@ -103,7 +104,9 @@ def main():
     ap.add_argument("--svg")
     a = ap.parse_args()
     run = a.run
-    rows = load_samples(os.path.join(run, "samples.csv"))
+    # Samples after the drivers stopped (the run's last seconds) see the drivers' connections
+    # closed: they are not part of the run.
+    rows = [r for r in load_samples(os.path.join(run, "samples.csv")) if r["t"] <= a.duration - 3]
     failures = []
     lines = []
     info = open(os.path.join(run, "run.txt")).read()
