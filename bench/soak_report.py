@@ -91,6 +91,19 @@ def svg_plot(rows, warmup, title, path):
         f.write("\n".join(out) + "\n")
 
 
+def read_metrics(path):
+    m = {}
+    for ln in open(path):
+        if ln.startswith("#") or " " not in ln:
+            continue
+        name, value = ln.rsplit(" ", 1)
+        try:
+            m[name] = float(value)
+        except ValueError:
+            pass
+    return m
+
+
 def esc(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -155,6 +168,25 @@ def main():
     if window_p99:
         lines.append(f"p99 of the 10 s windows after the warm-up: median {statistics.median(window_p99):.2f} ms, "
                      f"worst {max(window_p99):.2f} ms")
+    # The nodes' own counters at the end: 404s for ids outside the catalog are answers, any other
+    # 4xx is a bad request (shoal_api_client_errors_total), and no answer may be a 5xx.
+    must_be_zero = ("shoal_api_client_errors_total", "shoal_api_requests_unrouted_total",
+                    "shoal_http_responses_5xx_total", "shoal_http_request_timeouts_total")
+    informational = ("shoal_load_errors_total", "shoal_cluster_peer_errors_total",
+                     "shoal_cache_evictions_total", "shoal_cluster_peer_gets_total",
+                     "shoal_cache_hot_hits_total", "shoal_api_stale_total",
+                     "shoal_http_responses_4xx_total")
+    for n in range(3):
+        path = os.path.join(run, f"node{n}.metrics")
+        m = read_metrics(path) if os.path.exists(path) else {}
+        if not m:
+            failures.append(f"node {n}: no metrics at the end")
+            continue
+        lines.append(f"node {n} counters: " + ", ".join(
+            f"{k.removeprefix('shoal_')} {m.get(k, 0):.0f}" for k in must_be_zero + informational))
+        for k in must_be_zero:
+            if m.get(k, 0):
+                failures.append(f"node {n}: {k} = {m[k]:.0f}")
     purges = [ln.split(" ", 3) for ln in open(os.path.join(run, "purges.log")) if ln.strip()]
     bad = [p for p in purges if not p[2].startswith("2")]
     lines.append(f"purges: {len(purges)} sent, {len(bad)} not 2xx")
