@@ -29,7 +29,9 @@
 # purge, no refused reload. Exit status 0 PASS, 1 FAIL, 2 usage.
 #
 # Results: bench/out/soak/ (samples.csv, summary.txt, soak.svg, the nodes' and drivers' logs).
-# SHOAL_BIN=path/to/shoal takes a built binary instead of building the release preset.
+# SHOAL_BIN=path/to/shoal takes a built binary instead of building the release preset;
+# SHOAL_SOAK_PORT=P moves the ports to P..P+2 (HTTP) and P+10..P+12 (peers), so that two soaks
+# (say, two builds side by side) can run at once with SHOAL_BENCH_OUT set apart for each.
 set -euo pipefail
 
 DURATION=2h
@@ -77,8 +79,10 @@ SCRIPT=bench/soak.sh
 # shellcheck source=bench/lib.sh
 source "$HERE/lib.sh"
 RUN=$OUT/soak
-HTTP_PORTS=(18184 18185 18186)
-PEER_PORTS=(18194 18195 18196)
+BASE_PORT=${SHOAL_SOAK_PORT:-18184}
+[[ $BASE_PORT =~ ^[0-9]+$ ]] && ((BASE_PORT >= 1024 && BASE_PORT <= 65500)) || usage
+HTTP_PORTS=($BASE_PORT $((BASE_PORT + 1)) $((BASE_PORT + 2)))
+PEER_PORTS=($((BASE_PORT + 10)) $((BASE_PORT + 11)) $((BASE_PORT + 12)))
 TOKEN=soak-admin-token-0123456789
 NODE_PIDS=()
 HELPER_PIDS=()
