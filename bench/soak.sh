@@ -21,7 +21,8 @@
 #   reloads   every 60 s one node in turn gets its items ttl switched (60 s <-> 90 s) and a
 #             SIGHUP; its log must say "reloaded".
 #   samples   every 10 s, per node: VmRSS, open descriptors, threads (/proc), and the load
-#             driver's last 10 s window (answers, p99, timeouts, errors) -> samples.csv.
+#             driver's last 10 s window (answers, p99, timeouts, errors), and the machine's
+#             load average -> samples.csv.
 # Verdict (bench/soak_report.py): PASS when, on every node, RSS and open descriptors at the end
 # (median of the last minute) are less than 2 % above their level at the end of the warm-up
 # (median of the minute before it; warm-up 10 % of the run by default), every node is alive,
@@ -209,8 +210,8 @@ sampler() {
       last=$(grep -E '^ *[0-9]+\.[0-9] ' "$RUN/load$i.log" 2>/dev/null | tail -1 |
         awk '{ print $1 "," $3 "," $6 "," $8 "," $9 }' || true)
       [[ -n $last ]] || last=",,,,"
-      printf '%s,%s,%s,%s,%s,%s\n' $(($(date +%s) - t0)) "$i" "$rss" "$fds" "$threads" "$last" \
-        >>"$RUN/samples.csv"
+      printf '%s,%s,%s,%s,%s,%s,%s\n' $(($(date +%s) - t0)) "$i" "$rss" "$fds" "$threads" "$last" \
+        "$(cut -d' ' -f1 /proc/loadavg)" >>"$RUN/samples.csv"
     done
   done
 }
@@ -238,7 +239,7 @@ main() {
     echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "cores $(nproc), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   } >"$RUN/run.txt"
-  echo "elapsed_s,node,rss_kib,fds,threads,window_end_s,answers,p99_ms,timeouts,errors" >"$RUN/samples.csv"
+  echo "elapsed_s,node,rss_kib,fds,threads,window_end_s,answers,p99_ms,timeouts,errors,load1" >"$RUN/samples.csv"
   : >"$RUN/purges.log"
   : >"$RUN/reloads.log"
   local t0 loads=()

@@ -34,6 +34,7 @@ def load_samples(path):
             for k in ("answers", "timeouts", "errors"):
                 row[k] = int(r[k]) if r[k] else None
             row["p99_ms"] = float(r["p99_ms"]) if r["p99_ms"] else None
+            row["load1"] = float(r["load1"]) if r.get("load1") else None
             rows.append(row)
     return rows
 
@@ -46,6 +47,8 @@ def window_median(rows, key, lo, hi):
 def svg_plot(rows, warmup, title, path):
     panels = [("rss_kib", "RSS (MiB)", 1 / 1024), ("fds", "open descriptors", 1),
               ("threads", "threads", 1), ("p99_ms", "load p99 of the last 10 s (ms)", 1)]
+    if any(r["load1"] is not None for r in rows):
+        panels.append(("load1", "the machine's load average (1 min; the same for every node)", 1))
     w, ph, left, right, top, gap = 900, 170, 80, 30, 50, 45
     h = top + len(panels) * (ph + gap) + 20
     tmax = max((r["t"] for r in rows), default=1) or 1
@@ -152,7 +155,14 @@ def main():
         if not os.path.exists(path):
             failures.append(f"load driver {n} wrote no report")
             continue
-        total = json.load(open(path))["total"]
+        report = json.load(open(path))
+        total = report["total"]
+        for w in report["steps"]:
+            if w["errors"] or w["timeouts"]:
+                lines.append(f"  load on node {n}, {w['start_s']:.0f}-{w['end_s']:.0f} s: "
+                             f"{w['errors']} errors, {w['timeouts']} timeouts, {w['hits']} answers, "
+                             f"p99 {w['p99_ms']:.1f} ms, max {w['max_ms']:.1f} ms"
+                             + (f", first: {w['first_error']}" if w["first_error"] else ""))
         answers += total["hits"]
         errors += total["errors"]
         timeouts += total["timeouts"]
@@ -164,6 +174,10 @@ def main():
     lines.append(f"load: {answers} answers ({answers / secs:.0f}/s; asked {a.rate}/s), "
                  f"{errors} errors, {timeouts} timeouts, p99 per node (whole run) "
                  + ", ".join(f"{p:.2f}" for p in p99s) + " ms")
+    loads = [r["load1"] for r in rows if r["load1"] is not None]
+    if loads:
+        lines.append(f"machine load average (1 min) during the run: median {statistics.median(loads):.1f}, "
+                     f"max {max(loads):.1f} on {os.cpu_count()} cores")
     window_p99 = [r["p99_ms"] for r in rows if r["p99_ms"] is not None and r["t"] > a.warmup]
     if window_p99:
         lines.append(f"p99 of the 10 s windows after the warm-up: median {statistics.median(window_p99):.2f} ms, "
