@@ -119,6 +119,7 @@ node_config() {
   # The items endpoint (the first "result: one") carries the tag item:{id}.
   sed -i '0,/^    result: one$/s//    result: one\n    tags: ["item:{id}"]/' "$file"
   printf 'admin:\n  token: %s\n' "$TOKEN" >>"$file"
+  chmod 600 "$file" # it holds the token and the cluster secret (shoal warns otherwise)
 }
 
 # make_paths I: node I's driver's paths: the catalog mix with every tenth line a miss (its own
