@@ -171,8 +171,15 @@ purger() {
     esac
     [[ $((n % 10)) == 8 ]] && body="{\"key\": \"/v1/categories/${cats[$((RANDOM % 5))]}/items\", \"soft\": true}"
     code=$(curl -s -o "$RUN/purge-last.json" -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $TOKEN" \
-      -d "$body" "http://127.0.0.1:${HTTP_PORTS[$node]}/_shoal/purge" || echo 000)
-    printf '%s %s %s %s\n' "$(date +%s)" "$node" "$code" "$body" >>"$RUN/purges.log"
+      -d "$body" "http://127.0.0.1:${HTTP_PORTS[$node]}/_shoal/purge" || true)
+    [[ -n $code ]] || code=000 # curl prints 000 itself when it could not connect
+    # The answer too when it is not a 2xx: a 502's "failed" names the node that did not confirm.
+    if [[ $code == 2* ]]; then
+      printf '%s %s %s %s\n' "$(date +%s)" "$node" "$code" "$body" >>"$RUN/purges.log"
+    else
+      printf '%s %s %s %s -> %s\n' "$(date +%s)" "$node" "$code" "$body" \
+        "$(tr -d '\n' <"$RUN/purge-last.json" 2>/dev/null)" >>"$RUN/purges.log"
+    fi
     n=$((n + 1))
   done
 }
