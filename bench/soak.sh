@@ -144,15 +144,7 @@ with open(dst, "w") as out:
 PY
 }
 
-wait_node() { # wait_node I
-  local i
-  for ((i = 0; i < 100; i++)); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:${HTTP_PORTS[$1]}/_shoal/health" && return 0
-    sleep 0.1
-  done
-  cat "$RUN/node$1.log" >&2 || true
-  die "node $1 did not answer on port ${HTTP_PORTS[$1]}"
-}
+wait_node() { wait_port "${HTTP_PORTS[$1]}" "node $1" "$RUN/node$1.log"; } # wait_node I
 
 # purger: every 3 s one purge to a node in turn; each answer's status into purges.log.
 purger() {
