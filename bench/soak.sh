@@ -88,26 +88,16 @@ TOKEN=soak-admin-token-0123456789
 NODE_PIDS=()
 HELPER_PIDS=()
 
-stop_all() {
-  local p
-  for p in "${HELPER_PIDS[@]}" "${NODE_PIDS[@]}"; do
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${HELPER_PIDS[@]}" "${NODE_PIDS[@]}"; do
-    for _ in $(seq 50); do
-      kill -0 "$p" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
+# stop_soak: lib.sh's stop_all over the helpers, then the nodes.
+stop_soak() {
+  EXTRA_PIDS=("${HELPER_PIDS[@]}" "${NODE_PIDS[@]}")
+  stop_all
   HELPER_PIDS=()
   NODE_PIDS=()
 }
-trap stop_all EXIT
+trap stop_soak EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # node_config I ITEMS_TTL: node I's config, the catalog with tags on items, a 32 MiB cache
 # and an admin token.
@@ -270,7 +260,7 @@ main() {
   for i in 0 1 2; do
     curl -sf --max-time 5 "http://127.0.0.1:${HTTP_PORTS[$i]}/_shoal/metrics" >"$RUN/node$i.metrics" || true
   done
-  stop_all
+  stop_soak
   local reloads_ok=0 reloads_refused=0
   for i in 0 1 2; do
     reloads_ok=$((reloads_ok + $(grep -c 'reloaded ' "$RUN/node$i.log" || true)))
