@@ -75,6 +75,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -166,7 +167,17 @@ class Cache {
     size_t largest_bucket = 0;  // entries
   };
   Spread IndexSpread() const;
-  size_t capacity_bytes() const { return capacity_; }
+  // capacity_bytes: the budget now (the construction's, or SetCapacity's last).
+  size_t capacity_bytes() const { return capacity_.load(std::memory_order_relaxed); }
+
+  // SetCapacity changes the budget at run time (MemoryGovernor, memory_governor.h); a smaller
+  // one evicts at once, shard by shard. An entry over a shard's new share is refused.
+  void SetCapacity(size_t bytes);
+
+  // SetInsertWatch makes Insert call `watch` (on the inserting thread, outside every lock)
+  // each time the charges of the entries inserted since the last call reach `every` bytes.
+  // Set it before the cache is shared between threads.
+  void SetInsertWatch(size_t every, std::function<void()> watch);
 
  private:
   class Shard;
@@ -174,8 +185,11 @@ class Cache {
   Shard& ShardFor(uint64_t hash);  // by the key's KeyedHash
 
   const uint64_t id_;  // unique for the process's life: tags front slots (an address may recur)
-  size_t capacity_;
+  std::atomic<size_t> capacity_;
   std::unique_ptr<Shard[]> shards_;
+  size_t watch_every_ = 0;
+  std::function<void()> watch_;
+  std::atomic<size_t> inserted_since_watch_{0};
 };
 
 }  // namespace shoal::cache

@@ -166,9 +166,15 @@ void ParseHttp(const Walker& w, const YAML::Node& node, Config* c) {
 
 void ParseCache(const Walker& w, const YAML::Node& node, Config* c) {
   w.Map(node, "cache",
-        {"memory", "grace", "negative_ttl", "stale_if_error", "max_tags_per_entry", "cache_control",
-         "cdn_cache_control"});
+        {"memory", "memory_bound", "grace", "negative_ttl", "stale_if_error", "max_tags_per_entry",
+         "cache_control", "cdn_cache_control"});
   if (auto n = node["memory"]) c->cache_memory = w.Size(n, "cache.memory");
+  if (auto n = node["memory_bound"]) {
+    c->cache_memory_bound = static_cast<unsigned>(w.Int(n, "cache.memory_bound", 0, 1000));
+    if (c->cache_memory_bound > 0 && c->cache_memory_bound < 105) {
+      w.Fail(n, "cache.memory_bound: a percentage of cache.memory, 105 to 1000 (0: no bound)");
+    }
+  }
   if (auto n = node["grace"]) c->api.grace = w.Dur(n, "cache.grace", true);
   if (auto n = node["max_tags_per_entry"]) {
     c->api.max_tags_per_entry =

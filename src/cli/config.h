@@ -44,6 +44,9 @@ struct Config {
   // Line of store.sqlite.path or store.cassandra, for errors found when opening the store.
   int store_line = 0;
   size_t cache_memory = 256u << 20;  // bytes
+  // cache.memory_bound: how far the process's memory may grow over its size at start, in
+  // percent of cache.memory (cache/memory_governor.h); 0: the caches' charges alone.
+  unsigned cache_memory_bound = 125;
   cache::ReadThroughOptions read_through;
   api::ApiOptions api;  // endpoints, grace, negative_ttl, store_timeout, cors
 

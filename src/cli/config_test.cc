@@ -31,6 +31,7 @@ TEST(ConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c->http.port, 9090);
   EXPECT_EQ(c->sqlite.path, "conf/db/catalog.db");  // relative to the file
   EXPECT_EQ(c->cache_memory, 256u << 20);
+  EXPECT_EQ(c->cache_memory_bound, 125u);
   EXPECT_EQ(c->sqlite.page_cache, store::SqliteOptions::kDefaultPageCache);
   ASSERT_EQ(c->api.endpoints.size(), 1u);
   EXPECT_EQ(c->api.endpoints[0].route, "/v1/items/{id:int}");
@@ -60,7 +61,7 @@ http: { threads: 3, max_connections: 50, idle_timeout: 2m, header_timeout: 3s,
 store:
   sqlite: { path: /abs/x.db, threads: 5, queue: 77, page_cache: 64KiB }
   timeout: 1500ms
-cache: { memory: 1GiB, grace: 0s, negative_ttl: 1s, stale_if_error: 2h }
+cache: { memory: 1GiB, memory_bound: 150, grace: 0s, negative_ttl: 1s, stale_if_error: 2h }
 endpoints:
   - route: /r/{name}
     query: SELECT a FROM t WHERE b = :name AND c < :limit
@@ -90,6 +91,7 @@ endpoints:
   EXPECT_EQ(c->sqlite.page_cache, 64u << 10);
   EXPECT_EQ(c->api.store_timeout, milliseconds(1500));
   EXPECT_EQ(c->cache_memory, 1u << 30);
+  EXPECT_EQ(c->cache_memory_bound, 150u);
   EXPECT_EQ(c->api.grace, seconds(0));
   EXPECT_EQ(c->api.negative_ttl, seconds(1));
   EXPECT_EQ(c->read_through.stale_if_error, seconds(7200));
@@ -110,6 +112,11 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
   std::string text = kMinimal;
   EXPECT_EQ(Error(text + "cache: { memory: lots }\n"),
             "conf/shoal.yaml:8: cache.memory: expected a size such as 256MiB, got 'lots'");
+  EXPECT_EQ(Error(text + "cache:\n  memory_bound: 100\n"),
+            "conf/shoal.yaml:9: cache.memory_bound: a percentage of cache.memory, 105 to 1000 (0: "
+            "no bound)");
+  EXPECT_EQ(Error(text + "cache: { memory_bound: 1001 }\n"),
+            "conf/shoal.yaml:8: cache.memory_bound: 1001 is outside 0..1000");
   EXPECT_EQ(Error(text + "cache:\n  grace: 5 minutes\n"),
             "conf/shoal.yaml:9: cache.grace: expected a duration unit ms, s, m, h or d in '5 "
             "minutes'");

@@ -7,6 +7,8 @@
 #include <memory>
 #include <thread>
 
+#include <malloc.h>
+
 #include "api/admin.h"
 #include "api/admin_handler.h"
 #include "api/api.h"
@@ -15,6 +17,7 @@
 #include "api/store_loader.h"
 #include "base/host_port.h"
 #include "cache/cache.h"
+#include "cache/memory_governor.h"
 #include "cache/read_through.h"
 #include "cli/access_log.h"
 #include "cli/control.h"
@@ -30,6 +33,7 @@
 #include "cluster/cluster.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
+#include "metrics/process_metrics.h"
 #include "rpc/runtime.h"
 #include "store/cassandra/cassandra_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -190,6 +194,18 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   if (config.hot_memory > 0) {
     hot = std::make_unique<cache::Cache>(cache::CacheOptions{.capacity_bytes = config.hot_memory});
   }
+  // cache.memory_bound: the caches give way when the process grows past its bound (fragmentation,
+  // connections, the store's caches), measured from here (cache/memory_governor.h).
+  std::unique_ptr<cache::MemoryGovernor> governor;
+  if (config.cache_memory > 0 && config.cache_memory_bound > 0) {
+    governor = std::make_unique<cache::MemoryGovernor>(
+        cache::MemoryGovernorOptions{.budget = config.cache_memory,
+                                     .bound = config.cache_memory_bound / 100.0,
+                                     .read_memory = metrics::ReadAnonymousBytes,
+                                     .give_back = [] { ::malloc_trim(0); }},
+        std::vector<cache::Cache*>{&cache, hot.get()}, clock, logger.get());
+    governor->Watch();
+  }
   TimedStore timed_store(*store, *registry.GetHistogram("shoal_store_query_duration_seconds",
                                                         "Time from a query to its rows"));
   api::StoreLoader store_loader(serving, timed_store, clock);
@@ -218,7 +234,12 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
                                        .peers = &peer_metrics,
                                        .cassandra = backend->nodes,
                                        .started = std::chrono::steady_clock::now()});
-  StatsSampler sampler([&node_stats] { return node_stats.ReadSample(); });
+  // The sampler's once-a-second tick also lets the governor give capacity back when no
+  // insert calls it.
+  StatsSampler sampler([&node_stats, &governor] {
+    if (governor) governor->Check();
+    return node_stats.ReadSample();
+  });
   const auto stats = [&node_stats, &sampler] { return node_stats.Render(sampler); };
   NodeControl control(serving, read_through, cluster.get());
   api::Admin admin(config.admin, serving, control);
@@ -286,6 +307,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
   // shoal_store_queries_total: the endpoints' queries (the readiness probe's have their own).
   ExposeStats(
       registry, cache, read_through, [&timed_store] { return timed_store.queries(); }, server);
+  if (governor) ExposeMemoryGovernor(registry, *governor);
   if (backend->expose) backend->expose(registry);
   if (cluster) ExposeClusterStats(registry, *cluster, hot.get(), read_through);
   if (access_log) ExposeAccessLog(registry, *access_log);

@@ -14,6 +14,20 @@ int64_t AsGauge(uint64_t v) { return static_cast<int64_t>(v); }
 
 }  // namespace
 
+void ExposeMemoryGovernor(metrics::Registry& reg, const cache::MemoryGovernor& governor) {
+  reg.AddCallback("shoal_memory_line_bytes",
+                  "Anonymous memory above which the caches give way (cache.memory_bound)",
+                  [&governor] { return AsGauge(governor.line()); });
+  reg.AddCallback("shoal_memory_anonymous_bytes", "The process's anonymous resident memory",
+                  [] { return AsGauge(metrics::ReadAnonymousBytes()); });
+  reg.AddCallback("shoal_memory_cache_allowance_bytes",
+                  "What the caches may hold together now (cache.memory, less what was cut)",
+                  [&governor] { return AsGauge(governor.capacity()); });
+  reg.AddCallback("shoal_memory_cuts_total",
+                  "Times the caches were made smaller because the process grew past its line",
+                  [&governor] { return AsGauge(governor.cuts()); });
+}
+
 // ExposeStats publishes the counters each layer keeps as metrics read at scrape time. The
 // registry and the objects it reads live in RunServe's frame and are destroyed together.
 void ExposeStats(metrics::Registry& reg, const cache::Cache& cache, const cache::ReadThrough& rt,

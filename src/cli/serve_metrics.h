@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "cache/cache.h"
+#include "cache/memory_governor.h"
 #include "cache/read_through.h"
 #include "cluster/cluster.h"
 #include "http/server.h"
@@ -31,6 +32,10 @@ namespace shoal::cli {
 // server's counters, and the process_* series.
 void ExposeStats(metrics::Registry& reg, const cache::Cache& cache, const cache::ReadThrough& rt,
                  const std::function<uint64_t()>& store_queries, const http::Server& server);
+
+// ExposeMemoryGovernor publishes the governor's line, the caches' budget it allows now and
+// its cuts (cache.memory_bound).
+void ExposeMemoryGovernor(metrics::Registry& reg, const cache::MemoryGovernor& governor);
 
 // ExposeClusterStats publishes a cluster member's counters, its members' up state and its hot
 // cache (`hot` may be null).

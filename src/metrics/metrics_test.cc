@@ -3,11 +3,13 @@
 #include "metrics/metrics.h"
 
 #include <array>
+#include <cstring>
 #include <ctime>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include "metrics/process_metrics.h"
 
@@ -164,6 +166,20 @@ TEST(MetricsTest, ProcessMetricsReadThisProcess) {
         "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds "}) {
     EXPECT_NE(page.find(line), std::string::npos) << line << "\n" << page;
   }
+}
+
+TEST(MetricsTest, AnonymousBytesFollowMemoryTouchedAndGivenBack) {
+  constexpr size_t kSize = size_t{64} << 20;
+  const uint64_t before = ReadAnonymousBytes();
+  ASSERT_GT(before, 0U);
+  void* p = ::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  EXPECT_LT(ReadAnonymousBytes(), before + (size_t{8} << 20));  // mapped, not yet touched
+  std::memset(p, 1, kSize);
+  const uint64_t touched = ReadAnonymousBytes();
+  EXPECT_GE(touched, before + kSize - (size_t{4} << 20));
+  ::munmap(p, kSize);
+  EXPECT_LE(ReadAnonymousBytes(), touched - kSize + (size_t{4} << 20));
 }
 
 }  // namespace

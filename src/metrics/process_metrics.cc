@@ -8,6 +8,7 @@
 #include <string>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace shoal::metrics {
@@ -43,6 +44,21 @@ uint64_t OpenFds() {
 }
 
 }  // namespace
+
+uint64_t ReadAnonymousBytes() {
+  static const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  static const long page = ::sysconf(_SC_PAGESIZE);
+  if (fd < 0 || page <= 0) return 0;
+  char text[128];
+  const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  unsigned long long size = 0, resident = 0, shared = 0;
+  if (std::sscanf(text, "%llu %llu %llu", &size, &resident, &shared) != 3 || shared > resident) {
+    return 0;
+  }
+  return (resident - shared) * static_cast<uint64_t>(page);
+}
 
 ProcessStats ReadProcessStats() {
   ProcessStats p;
