@@ -72,6 +72,9 @@ inline bool HasNoBody(int status) { return status < 200 || status == 204 || stat
 // ClientAddressOf returns the peer's address of `socket` as bytes; size 0 when unknown.
 ClientAddress ClientAddressOf(const asio::ip::tcp::socket& socket);
 
+// ResetResponse gives `r` its defaults again, keeping its strings' and vectors' capacity.
+void ResetResponse(Response& r);
+
 inline void Bump(std::atomic<uint64_t>& c) {
   c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
