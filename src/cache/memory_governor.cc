@@ -31,7 +31,8 @@ MemoryGovernor::MemoryGovernor(MemoryGovernorOptions options, std::vector<Cache*
   }
   margin_ = options_.budget / 32;
   floor_ = static_cast<size_t>(double(options_.budget) * options_.floor);
-  const auto allowed = static_cast<uint64_t>(std::llround(double(options_.budget) * options_.bound));
+  const auto allowed =
+      static_cast<uint64_t>(std::llround(double(options_.budget) * options_.bound));
   line_ = options_.read_memory() + allowed - std::min(allowed, margin_);
   capacity_.store(options_.budget, std::memory_order_relaxed);
   calm_since_ = clock_.Now();
@@ -53,7 +54,8 @@ void MemoryGovernor::Check() {
   if (memory > ceiling) {
     // Grown past the line, or past the level the last cut answered: cut that growth.
     const uint64_t growth = memory - ceiling;
-    const size_t cut = capacity - std::max<size_t>(floor_, capacity > growth ? capacity - growth : 0);
+    const size_t cut =
+        capacity - std::max<size_t>(floor_, capacity > growth ? capacity - growth : 0);
     answered_ = memory;
     calm_since_ = now;
     if (cut == 0) return;
@@ -65,14 +67,13 @@ void MemoryGovernor::Check() {
       const uint64_t left = options_.read_memory();
       answered_ = left <= line_ ? 0 : std::min(answered_, left);
     }
-    cut_lines_.Write(Log(logger_, "cache"), LogLevel::kWarn,
-                     "memory: the process holds " + MiB(memory) +
-                         " of anonymous memory, over its line of " + MiB(line_) +
-                         " (its size at start + " + Bound(options_.bound) +
-                         " x cache.memory - a margin of " + MiB(margin_) +
-                         "); the caches now hold at most " + MiB(capacity - cut) + " of their " +
-                         MiB(options_.budget),
-                     now);
+    cut_lines_.Write(
+        Log(logger_, "cache"), LogLevel::kWarn,
+        "memory: the process holds " + MiB(memory) + " of anonymous memory, over its line of " +
+            MiB(line_) + " (its size at start + " + Bound(options_.bound) +
+            " x cache.memory - a margin of " + MiB(margin_) + "); the caches now hold at most " +
+            MiB(capacity - cut) + " of their " + MiB(options_.budget),
+        now);
     return;
   }
   if (capacity < options_.budget && now - calm_since_ >= options_.probe_after) {
@@ -81,8 +82,8 @@ void MemoryGovernor::Check() {
     Apply(raised);
     calm_since_ = now;
     if (raised == options_.budget) {
-      Log(logger_, "cache").Info("memory: the caches hold their whole " + MiB(options_.budget) +
-                                 " again");
+      Log(logger_, "cache")
+          .Info("memory: the caches hold their whole " + MiB(options_.budget) + " again");
     }
   }
 }

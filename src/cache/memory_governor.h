@@ -89,9 +89,9 @@ class MemoryGovernor {
   size_t floor_ = 0;
   std::atomic<size_t> capacity_{0};
   std::atomic<uint64_t> cuts_{0};
-  std::mutex mu_;                 // held by one Check at a time (try_lock)
-  uint64_t answered_ = 0;         // the highest memory above the line already cut for
-  TimePoint calm_since_{};        // the last cut or give-back
+  std::mutex mu_;           // held by one Check at a time (try_lock)
+  uint64_t answered_ = 0;   // the highest memory above the line already cut for
+  TimePoint calm_since_{};  // the last cut or give-back
   LogLimiter cut_lines_{std::chrono::seconds(10), 1};  // a cut's line, at most every 10 s
 };
 

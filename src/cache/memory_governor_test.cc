@@ -8,9 +8,8 @@
 #include <cstring>
 #include <string>
 
-#include <sys/mman.h>
-
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include "base/memory_logger.h"
 #include "cache/test_entries.h"
@@ -22,9 +21,9 @@ namespace {
 using testing::MakeEntry;
 
 constexpr size_t kMiB = size_t{1} << 20;
-constexpr size_t kBudget = 32 * kMiB;   // main 28 + hot 4
+constexpr size_t kBudget = 32 * kMiB;     // main 28 + hot 4
 constexpr size_t kMargin = kBudget / 32;  // 1 MiB
-constexpr uint64_t kStart = 100 * kMiB;  // the fake process's memory at start
+constexpr uint64_t kStart = 100 * kMiB;   // the fake process's memory at start
 // The line: start + 1.25 x budget - margin = 100 + 40 - 1 MiB.
 constexpr uint64_t kLine = kStart + 40 * kMiB - kMargin;
 
@@ -176,9 +175,9 @@ TEST(MemoryGovernorTest, TheCachesCallItEveryBudgetOver64BytesInserted) {
 TEST(MemoryGovernorTest, MemoryThisProcessTouchesIsAnsweredByTheCaches) {
   Cache cache({.capacity_bytes = 16 * kMiB});
   ManualClock clock;
-  MemoryGovernor governor({.budget = 16 * kMiB, .read_memory = metrics::ReadAnonymousBytes,
-                           .give_back = {}},
-                          {&cache}, clock);
+  MemoryGovernor governor(
+      {.budget = 16 * kMiB, .read_memory = metrics::ReadAnonymousBytes, .give_back = {}}, {&cache},
+      clock);
   Fill(cache, "k", 16 * kMiB);
   // 16 MiB of cache entries were made after the start: growth within 1.25 x 16 MiB.
   governor.Check();

@@ -57,7 +57,8 @@ EntryPtr Cache::Shard::Lookup(HashedKey key, uint64_t* version, std::vector<Entr
   return it->second->entry;
 }
 
-bool Cache::Shard::Insert(EntryPtr entry, uint64_t hash, uint32_t group, std::vector<EntryPtr>* released) {
+bool Cache::Shard::Insert(EntryPtr entry, uint64_t hash, uint32_t group,
+                          std::vector<EntryPtr>* released) {
   // Its first lap under W-TinyLFU is the window's; CLOCK's one list is probation_.
   const Segment segment = sketch_ != nullptr ? Segment::kWindow : Segment::kProbation;
   const size_t charge = entry->BaseCharge() + kNodeOverhead + TagCharge(*entry);
@@ -102,7 +103,8 @@ bool Cache::Shard::MarkStale(HashedKey key, TimePoint now) {
   return true;
 }
 
-size_t Cache::Shard::PurgeTag(std::string_view tag, bool soft, TimePoint now, std::vector<EntryPtr>* released) {
+size_t Cache::Shard::PurgeTag(std::string_view tag, bool soft, TimePoint now,
+                              std::vector<EntryPtr>* released) {
   MutexLock lock(mu_);
   auto t = tags_.find(tag);
   if (t == tags_.end()) return 0;
@@ -175,7 +177,8 @@ void Cache::Shard::AddSpread(Spread* s) {
   }
 }
 
-void Cache::Shard::RemoveLocked(Index::iterator it, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
+void Cache::Shard::RemoveLocked(Index::iterator it, std::vector<EntryPtr>* released)
+    SHOAL_REQUIRES(mu_) {
   List::iterator node = it->second;
   if (ValidLocked(*node)) --groups_[node->group].live;
   const Entry* e = node->entry.get();
@@ -201,7 +204,8 @@ void Cache::Shard::MoveLocked(List::iterator node, Segment to) SHOAL_REQUIRES(mu
   node->segment = to;
 }
 
-void Cache::Shard::EvictNodeLocked(List::iterator node, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
+void Cache::Shard::EvictNodeLocked(List::iterator node, std::vector<EntryPtr>* released)
+    SHOAL_REQUIRES(mu_) {
   RemoveLocked(index_.find(std::string_view(node->entry->key())), released);
   ++evictions_;
 }
@@ -280,13 +284,12 @@ void Cache::Shard::EvictTinyLfuLocked(std::vector<EntryPtr>* released) SHOAL_REQ
   }
 }
 
-Cache::Shard::List::iterator Cache::Shard::MainVictimLocked(size_t* passes, size_t pass_limit) SHOAL_REQUIRES(mu_) {
+Cache::Shard::List::iterator Cache::Shard::MainVictimLocked(size_t* passes, size_t pass_limit)
+    SHOAL_REQUIRES(mu_) {
   while (true) {
     // Invalidated entries go first wherever eviction meets them, protected's oldest too.
-    if (!protected_.empty() && !ValidLocked(protected_.back()))
-      return std::prev(protected_.end());
-    while (protected_bytes_ > protected_capacity_ ||
-           (probation_.empty() && !protected_.empty())) {
+    if (!protected_.empty() && !ValidLocked(protected_.back())) return std::prev(protected_.end());
+    while (protected_bytes_ > protected_capacity_ || (probation_.empty() && !protected_.empty())) {
       const List::iterator oldest = std::prev(protected_.end());
       if (ValidLocked(*oldest) && *passes < pass_limit && FoldUseLocked(*oldest)) {
         ++*passes;

@@ -1,6 +1,7 @@
 // cql_compression: see cql_compression.h.
 #include "store/cassandra/cql_compression.h"
 
+#include <cstdint>
 #include <limits>
 #include <string_view>
 
@@ -13,6 +14,7 @@ namespace shoal::store::cassandra {
 namespace {
 
 constexpr size_t kLengthPrefix = 4;
+constexpr uint64_t kMaxRatio = 255;
 
 }  // namespace
 
@@ -32,6 +34,14 @@ Result<Frame> InflateFrame(const Frame& frame, uint32_t max_body, std::string& s
   const std::string_view block = frame.body.substr(kLengthPrefix);
   if (block.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return Status::InvalidArgument(what + " body too large");
+  }
+  // LZ4 writes at most about 255 bytes per byte of its block (a match's length grows by 255 per
+  // extra byte): a claim beyond that is refused before the scratch buffer is sized (and
+  // zeroed) for it, so a short body cannot make the client allocate up to max_body.
+  if (length > kMaxRatio * block.size() + kMaxRatio) {
+    return Status::InvalidArgument(what + " body claims " + std::to_string(length) +
+                                   " bytes uncompressed from " + std::to_string(block.size()) +
+                                   ", more than LZ4 can make of them");
   }
   scratch.resize(length);
   int got = 0;

@@ -104,6 +104,32 @@ TEST(CqlCompressionTest, AStatedLengthAboveMaxBodyIsRefusedBeforeAllocating) {
                    .ok());
 }
 
+TEST(CqlCompressionTest, AStatedLengthNoBlockThatShortCanMakeIsRefusedBeforeAllocating) {
+  FrameDecoder d;
+  // 5 bytes of block claiming 200 MiB, under the limit (256 MiB): refused before the scratch
+  // buffer is sized for it.
+  std::string body(4, 0);
+  StoreBigEndian32(body.data(), 200u << 20);
+  body +=
+      "\x1f"
+      "aaaa";
+  std::string scratch;
+  Result<Frame> f = DecodeOne(d, Response(Opcode::kResult, body, 1, frame_flag::kCompression),
+                              scratch, kMaxBodyLimit);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("more than LZ4 can make"), std::string_view::npos)
+      << f.status().message();
+  EXPECT_LT(scratch.capacity(), size_t{1} << 20);
+  // The most compressible input there is still inflates: 4 MiB of one byte.
+  const std::string zeros(size_t{4} << 20, '\0');
+  const std::string packed = Lz4Body(zeros, static_cast<uint32_t>(zeros.size()));
+  ASSERT_LT(packed.size() * 200, zeros.size());  // a ratio near LZ4's 255
+  Result<Frame> inflated = DecodeOne(
+      d, Response(Opcode::kResult, packed, 1, frame_flag::kCompression), scratch, kMaxBodyLimit);
+  ASSERT_TRUE(inflated.ok()) << inflated.status().ToString();
+  EXPECT_EQ(inflated->body, zeros);
+}
+
 TEST(CqlCompressionTest, ACorruptBlockIsRefused) {
   FrameDecoder d;
   const std::string plain = Repetitive(4096);
