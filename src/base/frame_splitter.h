@@ -21,7 +21,8 @@
 // Bytes go in straight from the socket (Prepare, read into the span, Commit) or by copy
 // (Feed); Next yields whole frames in order. A frame is refused as soon as its leading
 // bytes show it is wrong, before the rest is buffered. Once a frame's size is known, Prepare
-// makes room for all of it (base/read_buffer.h says why). After a refusal the splitter is
+// makes room for all of it (base/read_buffer.h says why), up to 1 MiB ahead of the bytes
+// received (kReserveAhead) or twice them for a larger frame. After a refusal the splitter is
 // finished: every later Next returns the same error, and the caller drops the connection
 // (a stream cannot be resynchronised).
 //
@@ -55,17 +56,24 @@ class FrameSplitter {
   // Once empty, a buffer grown past kKeepBuffer is released, so that one 50 MiB frame does
   // not pin 50 MiB for the connection's life.
   static constexpr size_t kKeepBuffer = 1 << 20;
+  static constexpr size_t kReserveAhead = 1 << 20;
 
   explicit FrameSplitter(Rules rules) : rules_(std::move(rules)) {}
 
   // Prepare returns writable space after the buffered bytes: at least `min` bytes, and
   // enough for the rest of the frame being received once its size is known. It may move the
   // buffered bytes, so it invalidates every frame returned before.
+  // The room asked for a frame is at most kReserveAhead, or what is buffered if more, beyond
+  // the buffered bytes: a header that claims 256 MiB gets 1 MiB of room until its bytes come
+  // (the buffer then at most doubles per step), so a few bytes cannot make the splitter
+  // allocate the frame's claimed size.
   std::span<char> Prepare(size_t min = kInitialBuffer) {
     size_t want = min;
     if (buf_.size() >= Rules::kSizeKnownAt && error_.ok() && Check()) {
       const size_t whole = rules_.FrameSize(buf_.data());
-      if (whole > buf_.size()) want = std::max(want, whole - buf_.size());
+      if (whole > buf_.size()) {
+        want = std::max(want, std::min(whole - buf_.size(), std::max(kReserveAhead, buf_.size())));
+      }
     }
     return buf_.Reserve(want);
   }

@@ -5,10 +5,11 @@
 // and Consume drops a whole frame from the front once it has been handed out. Compaction and
 // growth happen only in Reserve, so a view into data() stays valid until the next Reserve.
 //
-// Growth follows what the decoder asks: it reserves room for the whole frame once it knows
-// the frame's length, so a large frame arrives in as few reads as the kernel allows and is
-// never regrown piecewise. Once empty, a buffer grown past `keep` bytes is released, so one
-// 50 MiB message does not pin 50 MiB for the connection's life.
+// Growth follows what the decoder asks: it reserves room for the rest of the frame once it
+// knows the frame's length (up to a limit ahead of the bytes received: FrameSplitter), so a
+// large frame arrives in few reads and is regrown at most a few times. Once empty, a buffer grown
+// past `keep` bytes is released, so one 50 MiB message does not pin 50 MiB for the connection's
+// life.
 //
 // Used by rpc::FrameDecoder and the Cassandra store's FrameDecoder. Thread-compatible.
 #pragma once

@@ -124,6 +124,33 @@ TEST(FrameTest, PrepareMakesRoomForTheWholeFrameAndCommitAppends) {
   EXPECT_EQ(got[0], big);
 }
 
+TEST(FrameTest, AHeaderClaimingALargeFrameGetsRoomOnlyAsItsBytesCome) {
+  const std::string big = Encode(FrameType::kReply, 0, 9, std::string(5 << 20, 'b'));
+  FrameDecoder d(64 << 20);
+  d.Feed(big.substr(0, 20));
+  ASSERT_TRUE(d.Next().ok());
+  // 5 MiB claimed, 20 bytes here: 1 MiB of room, not 5.
+  std::span<char> space = d.Prepare(1);
+  EXPECT_GE(space.size(), FrameDecoder::kReserveAhead);
+  EXPECT_LT(d.capacity(), size_t{2} << 20);
+  // Then the buffer at most doubles per step while the rest arrives, in few reads.
+  size_t fed = 20;
+  int steps = 0;
+  while (fed < big.size()) {
+    space = d.Prepare(1);
+    const size_t n = std::min(space.size(), big.size() - fed);
+    std::memcpy(space.data(), big.data() + fed, n);
+    d.Commit(n);
+    fed += n;
+    ++steps;
+    EXPECT_LE(d.capacity(), 2 * fed + FrameDecoder::kReserveAhead);
+  }
+  EXPECT_LE(steps, 4);
+  std::vector<std::string> got = Drain(d);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], big);
+}
+
 TEST(FrameTest, AGrownBufferIsReleasedOnceEmpty) {
   FrameDecoder d(8 << 20);
   d.Feed(Encode(FrameType::kReply, 0, 1, std::string(3 << 20, 'z')));
