@@ -35,6 +35,7 @@ MemoryGovernor::MemoryGovernor(MemoryGovernorOptions options, std::vector<Cache*
       static_cast<uint64_t>(std::llround(double(options_.budget) * options_.bound));
   line_ = options_.read_memory() + allowed - std::min(allowed, margin_);
   capacity_.store(options_.budget, std::memory_order_relaxed);
+  lowest_ = options_.budget;
   calm_since_ = clock_.Now();
 }
 
@@ -67,8 +68,12 @@ void MemoryGovernor::Check() {
       const uint64_t left = options_.read_memory();
       answered_ = left <= line_ ? 0 : std::min(answered_, left);
     }
+    // A cut below the lowest capacity so far is news (warn, at most every 10 s); cutting back a
+    // give-back that did not fit is the steady state (debug).
+    const bool new_low = capacity - cut < lowest_;
+    lowest_ = std::min(lowest_, capacity - cut);
     cut_lines_.Write(
-        Log(logger_, "cache"), LogLevel::kWarn,
+        Log(logger_, "cache"), new_low ? LogLevel::kWarn : LogLevel::kDebug,
         "memory: the process holds " + MiB(memory) + " of anonymous memory, over its line of " +
             MiB(line_) + " (its size at start + " + Bound(options_.bound) +
             " x cache.memory - a margin of " + MiB(margin_) + "); the caches now hold at most " +

@@ -92,6 +92,7 @@ class MemoryGovernor {
   std::mutex mu_;           // held by one Check at a time (try_lock)
   uint64_t answered_ = 0;   // the highest memory above the line already cut for
   TimePoint calm_since_{};  // the last cut or give-back
+  size_t lowest_ = 0;       // the lowest capacity so far
   LogLimiter cut_lines_{std::chrono::seconds(10), 1};  // a cut's line, at most every 10 s
 };
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -87,6 +88,26 @@ TEST(MemoryGovernorTest, GrowthPastTheLineIsCutOnceInProportionAndEvicts) {
   f.governor.Check();
   EXPECT_EQ(f.governor.capacity(), kBudget - 10 * kMiB);
   EXPECT_EQ(f.governor.cuts(), 2U);
+}
+
+TEST(MemoryGovernorTest, OnlyACutToANewLowIsAWarning) {
+  Fixture f;
+  f.memory = kLine + 4 * kMiB;
+  f.governor.Check();  // 28 MiB: a new low
+  f.clock.Advance(std::chrono::seconds(10));
+  f.governor.Check();  // gives back: 29 MiB
+  f.memory = kLine + 5 * kMiB;
+  f.clock.Advance(std::chrono::seconds(10));
+  f.governor.Check();  // cut back to 28 MiB: not lower than before
+  f.memory = kLine + 7 * kMiB;
+  f.clock.Advance(std::chrono::seconds(10));
+  f.governor.Check();  // 26 MiB: a new low
+  EXPECT_EQ(f.governor.capacity(), kBudget - 6 * kMiB);
+  std::vector<LogLevel> levels;
+  for (const MemoryLogger::Line& line : f.log.lines()) {
+    if (line.message.find("over its line") != std::string::npos) levels.push_back(line.level);
+  }
+  EXPECT_EQ(levels, (std::vector<LogLevel>{LogLevel::kWarn, LogLevel::kDebug, LogLevel::kWarn}));
 }
 
 TEST(MemoryGovernorTest, ACutGivesFreePagesBackAndMeasuresGrowthFromWhatIsLeft) {
