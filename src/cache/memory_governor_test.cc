@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -190,6 +191,33 @@ TEST(MemoryGovernorTest, TheCachesCallItEveryBudgetOver64BytesInserted) {
   EXPECT_EQ(f.reads.load(), at_start + 1);
   for (size_t i = 0; i <= below; ++i) f.hot.Insert(MakeEntry(key("h", i), 4000));
   EXPECT_EQ(f.reads.load(), at_start + 2);
+}
+
+// Inserting threads call Check through the watch while others call it directly and the
+// memory keeps growing: one Check at a time, the caches end within what it allows (TSan).
+TEST(MemoryGovernorTest, ConcurrentInsertsAndChecksKeepTheCachesWithinTheAllowance) {
+  Fixture f;
+  f.governor.Watch();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&f, t] {
+      for (int i = 0; i < 2000; ++i) {
+        f.memory.fetch_add(64 * 1024);  // every insert grows the process a little
+        Cache& cache = (t % 2 == 0) ? f.main : f.hot;
+        cache.Insert(MakeEntry(std::to_string(t) + ":" + std::to_string(i), 4000));
+        if (i % 100 == 0) f.governor.Check();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  f.governor.Check();
+  EXPECT_GT(f.governor.cuts(), 0U);
+  EXPECT_GE(f.governor.capacity(), kBudget / 2);
+  EXPECT_LE(f.main.Stats().bytes, f.main.capacity_bytes());
+  EXPECT_LE(f.hot.Stats().bytes, f.hot.capacity_bytes());
+  // In proportion, to the byte (each share is rounded down).
+  EXPECT_LE(f.main.capacity_bytes() + f.hot.capacity_bytes(), f.governor.capacity());
+  EXPECT_GE(f.main.capacity_bytes() + f.hot.capacity_bytes() + 2, f.governor.capacity());
 }
 
 // The real reader: memory this process touches outside the caches is answered by a cut.
