@@ -23,19 +23,21 @@ std::string Bound(double bound) {
 }
 }  // namespace
 
-MemoryGovernor::MemoryGovernor(MemoryGovernorOptions options, std::vector<Cache*> caches,
+MemoryGovernor::MemoryGovernor(MemoryGovernorOptions options, const std::vector<Cache*>& caches,
                                const Clock& clock, Logger* logger)
-    : options_(std::move(options)), clock_(clock), logger_(logger) {
+    : options_(std::move(options)),
+      clock_(clock),
+      logger_(logger),
+      margin_(options_.budget / 32),
+      floor_(static_cast<size_t>(double(options_.budget) * options_.floor)),
+      lowest_(options_.budget) {
   for (Cache* cache : caches) {
     if (cache != nullptr) caches_.push_back(Governed{cache, cache->capacity_bytes()});
   }
-  margin_ = options_.budget / 32;
-  floor_ = static_cast<size_t>(double(options_.budget) * options_.floor);
   const auto allowed =
       static_cast<uint64_t>(std::llround(double(options_.budget) * options_.bound));
   line_ = options_.read_memory() + allowed - std::min(allowed, margin_);
   capacity_.store(options_.budget, std::memory_order_relaxed);
-  lowest_ = options_.budget;
   calm_since_ = clock_.Now();
 }
 

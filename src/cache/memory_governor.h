@@ -57,8 +57,8 @@ class MemoryGovernor {
  public:
   // `caches` (null ones are skipped) keep their construction-time capacities as their share of
   // `options.budget`; the memory at start is read here.
-  MemoryGovernor(MemoryGovernorOptions options, std::vector<Cache*> caches, const Clock& clock,
-                 Logger* logger = nullptr);
+  MemoryGovernor(MemoryGovernorOptions options, const std::vector<Cache*>& caches,
+                 const Clock& clock, Logger* logger = nullptr);
   MemoryGovernor(const MemoryGovernor&) = delete;
   MemoryGovernor& operator=(const MemoryGovernor&) = delete;
 

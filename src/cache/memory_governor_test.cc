@@ -199,10 +199,11 @@ TEST(MemoryGovernorTest, ConcurrentInsertsAndChecksKeepTheCachesWithinTheAllowan
   Fixture f;
   f.governor.Watch();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&f, t] {
       for (int i = 0; i < 2000; ++i) {
-        f.memory.fetch_add(64 * 1024);  // every insert grows the process a little
+        f.memory.fetch_add(uint64_t{64} * 1024);  // every insert grows the process a little
         Cache& cache = (t % 2 == 0) ? f.main : f.hot;
         cache.Insert(MakeEntry(std::to_string(t) + ":" + std::to_string(i), 4000));
         if (i % 100 == 0) f.governor.Check();
