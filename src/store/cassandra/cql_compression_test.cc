@@ -81,14 +81,20 @@ TEST(CqlCompressionTest, AnEmptyCompressedBodyInflatesToNothing) {
   EXPECT_TRUE(f->body.empty());
 }
 
-TEST(CqlCompressionTest, AStatedLengthAboveMaxBodyIsRefusedBeforeAllocating) {
-  FrameDecoder d;
-  // 8 bytes of body claiming 200 MiB: an allocation bomb if believed.
+// ShortBodyClaiming is 9 bytes of compressed body (its length, then a 5-byte block) that claim
+// `stated` bytes uncompressed: an allocation bomb if believed.
+std::string ShortBodyClaiming(uint32_t stated) {
   std::string body(4, 0);
-  StoreBigEndian32(body.data(), 200u << 20);
+  StoreBigEndian32(body.data(), stated);
   body +=
       "\x1f"
       "aaaa";
+  return body;
+}
+
+TEST(CqlCompressionTest, AStatedLengthAboveMaxBodyIsRefusedBeforeAllocating) {
+  FrameDecoder d;
+  std::string body = ShortBodyClaiming(200u << 20);
   std::string scratch;
   Result<Frame> f =
       DecodeOne(d, Response(Opcode::kResult, body, 1, frame_flag::kCompression), scratch, 1 << 20);
@@ -108,11 +114,7 @@ TEST(CqlCompressionTest, AStatedLengthNoBlockThatShortCanMakeIsRefusedBeforeAllo
   FrameDecoder d;
   // 5 bytes of block claiming 200 MiB, under the limit (256 MiB): refused before the scratch
   // buffer is sized for it.
-  std::string body(4, 0);
-  StoreBigEndian32(body.data(), 200u << 20);
-  body +=
-      "\x1f"
-      "aaaa";
+  const std::string body = ShortBodyClaiming(200u << 20);
   std::string scratch;
   Result<Frame> f = DecodeOne(d, Response(Opcode::kResult, body, 1, frame_flag::kCompression),
                               scratch, kMaxBodyLimit);
