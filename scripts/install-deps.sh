@@ -16,6 +16,8 @@ packages=(
   # The dashboard test (headless Chromium over the DevTools protocol), promtool and PyYAML
   # (the monitoring examples test).
   chromium python3-websocket python3-yaml prometheus
+  # gdb: a test whose shoal does not stop in time prints every thread's stack (shoal_process.cc).
+  gdb
   # The tests' PyPI packages go into a venv (scripts/test-venv.sh) built with Debian's python3.
   python3-venv
 )

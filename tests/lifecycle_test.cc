@@ -1,13 +1,20 @@
-// Process tests of shoal's behaviour over time and under failure: the SIGTERM drain, the
-// store timeout, and stale-if-error when the database breaks under a running server.
+// Process tests of shoal's behaviour over time and under failure: the SIGTERM drain, which
+// thread takes the signals, the store timeout, and stale-if-error when the database breaks under a
+// running server.
 //
 // A slow store is made with kSlowQuery (catalog_db.h), a recursive CTE whose cost is linear
 // in its :n parameter; RowsForDuration calibrates :n on this machine, so "about one second"
 // holds on a loaded 2-core box and under sanitizers alike (SQLite itself is not instrumented).
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -120,6 +127,49 @@ TEST_F(LifecycleTest, SigtermDrainAnswersTheRequestInFlightThenExitsZero) {
   EXPECT_TRUE(slow.WaitClosed(seconds(10)));
   EXPECT_TRUE(idle.WaitClosed(seconds(10)));
 
+  EXPECT_EQ(server_->WaitExit(seconds(30)), 0) << server_->Output();
+  EXPECT_TRUE(server_->WaitForOutput("shoal: stopped", seconds(5))) << server_->Output();
+}
+
+// SigBlkOf is the blocked-signal mask of each of `pid`'s threads, from /proc/PID/task/*/status.
+std::vector<uint64_t> SigBlkOf(pid_t pid) {
+  std::vector<uint64_t> masks;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("SigBlk:", 0) == 0) masks.push_back(std::stoull(line.substr(7), nullptr, 16));
+    }
+  }
+  return masks;
+}
+
+// The operator's signals reach one thread only (cli/signals.h): every other thread blocks
+// them, so that no store, peer or event-loop call is interrupted, and the handler runs on a
+// thread parked in epoll_wait (ThreadSanitizer defers a signal that lands elsewhere).
+TEST_F(LifecycleTest, OneThreadTakesTheOperatorSignals) {
+  ASSERT_NO_FATAL_FAILURE(StartServer([](std::string&) {}));
+  const std::vector<uint64_t> masks = SigBlkOf(server_->pid());
+  ASSERT_GE(masks.size(), 3U) << "threads of shoal";
+  for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) {
+    const uint64_t bit = uint64_t{1} << (signo - 1);
+    const auto open =
+        std::count_if(masks.begin(), masks.end(), [bit](uint64_t m) { return (m & bit) == 0; });
+    EXPECT_EQ(open, 1) << "threads that take signal " << signo << " of " << masks.size();
+  }
+}
+
+// A SIGTERM that comes while the process cannot run is not lost; a test whose shoal does not
+// stop in time shows every thread's stack (gdb) in the output it prints.
+TEST_F(LifecycleTest, AProcessThatDoesNotStopInTimeHasItsThreadsPrinted) {
+  ASSERT_NO_FATAL_FAILURE(StartServer([](std::string&) {}));
+  ASSERT_EQ(::kill(server_->pid(), SIGSTOP), 0);
+  EXPECT_EQ(server_->Stop(milliseconds(200)), std::nullopt);
+  const std::string out = server_->Output();
+  EXPECT_NE(out.find("shoal did not stop in time: its threads (gdb)"), std::string::npos) << out;
+  EXPECT_NE(out.find("Thread 1 "), std::string::npos) << out;
+  EXPECT_NE(out.find("epoll_wait"), std::string::npos) << out;
+  ASSERT_EQ(::kill(server_->pid(), SIGCONT), 0);
   EXPECT_EQ(server_->WaitExit(seconds(30)), 0) << server_->Output();
   EXPECT_TRUE(server_->WaitForOutput("shoal: stopped", seconds(5))) << server_->Output();
 }

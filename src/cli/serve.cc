@@ -154,6 +154,8 @@ Result<std::string> OpenApiText(const Config& config) {
 }
 
 int RunServe(const Config& file_config, const std::function<void(const std::string& url)>& ready) {
+  // Before any thread starts: every thread but the signal watcher's keeps them blocked.
+  BlockOperatorSignals();
   const std::unique_ptr<Logger> logger = MakeLogger(file_config.log);
   Config limited = file_config;
   // Before anything opens a descriptor: the store's and the peers' sockets count too.

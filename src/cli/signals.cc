@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <exception>
+#include <future>
 #include <map>
 #include <thread>
 #include <utility>
@@ -15,6 +16,22 @@
 namespace shoal::cli {
 
 namespace asio = boost::asio;
+
+namespace {
+
+sigset_t OperatorSignals() {
+  sigset_t set;
+  ::sigemptyset(&set);
+  for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) ::sigaddset(&set, signo);
+  return set;
+}
+
+}  // namespace
+
+void BlockOperatorSignals() {
+  const sigset_t set = OperatorSignals();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 struct SignalWatcher::Impl {
   asio::io_context io{1};
@@ -58,7 +75,17 @@ void SignalWatcher::Start() {
     impl_->signals.add(entry.first);
   }
   impl_->Wait();
-  impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
+  // Start returns once the thread takes the signals: a caller that then says it is up has no
+  // window in which a signal finds no thread to take it and waits.
+  std::promise<void> taking;
+  std::future<void> taken = taking.get_future();
+  impl_->thread = std::thread([impl = impl_.get(), &taking] {
+    const sigset_t set = OperatorSignals();
+    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    taking.set_value();
+    impl->io.run();
+  });
+  taken.wait();
 }
 
 void SignalWatcher::Stop() {

@@ -10,6 +10,17 @@
 //
 // Until Start, and after Stop, the signals keep their previous disposition (SIGHUP and SIGUSR1
 // end the process by default): start the watcher before telling anyone the process is up.
+//
+// One thread takes every operator signal: BlockOperatorSignals, called before the process
+// starts any thread, blocks SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 in the caller and so
+// in every thread it starts; the watcher's thread unblocks them. A signal that comes before
+// Start waits, pending, until the handlers are installed (it is not lost, nor does it end the
+// process half-started); no event loop, store or peer thread is ever interrupted by one (no
+// EINTR in their calls); and the handler always runs on a thread that is parked in epoll_wait,
+// which matters under ThreadSanitizer: it defers a signal that lands on a thread outside a
+// call it knows to block until that thread's next intercepted call, which may never come.
+// SIGINT and SIGTERM still reach http::Server's signal set: Asio's handler only writes to a
+// pipe that every io_context with a signal set reads.
 // Thread-safety: On before Start, on one thread; Start and Stop once each (Stop also from the
 // destructor). Not copyable.
 #pragma once
@@ -18,6 +29,10 @@
 #include <memory>
 
 namespace shoal::cli {
+
+// BlockOperatorSignals blocks the signals above in the calling thread (see above). Call it
+// first thing, on the thread that later starts the watcher.
+void BlockOperatorSignals();
 
 class SignalWatcher {
  public:
@@ -29,7 +44,8 @@ class SignalWatcher {
   // On makes `signo` (SIGHUP, SIGUSR1, SIGUSR2) call `callback`; a second On for the same
   // signal replaces the first. Before Start.
   void On(int signo, std::function<void()> callback);
-  // Start installs the handlers and starts the thread.
+  // Start installs the handlers and starts the thread, the one thread that unblocks the
+  // operator's signals.
   void Start();
   // Stop stops the thread (a callback running finishes first) and restores the previous
   // dispositions. Idempotent.

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -312,7 +313,26 @@ std::optional<int> ShoalProcess::WaitExit(Duration timeout) {
 
 std::optional<int> ShoalProcess::Stop(Duration timeout) {
   Signal(SIGTERM);
-  return WaitExit(timeout);
+  std::optional<int> code = WaitExit(timeout);
+  if (!code) AppendStacks();
+  return code;
+}
+
+void ShoalProcess::AppendStacks() {
+  if (pid_ <= 0 || exit_code_) return;
+  std::string text = "\n--- shoal did not stop in time: its threads (gdb) ---\n";
+  const std::string command =
+      "timeout 60 gdb -batch -nx -p " + std::to_string(pid_) + " -ex 'thread apply all bt 40' 2>&1";
+  if (FILE* f = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+    const int status = ::pclose(f);
+    if (status != 0) text += "(gdb: exit status " + std::to_string(status) + ")\n";
+  } else {
+    text += std::string("(popen: ") + std::strerror(errno) + ")\n";
+  }
+  std::lock_guard guard(mu_);
+  output_ += text;
 }
 
 std::string ShoalProcess::Output() const {

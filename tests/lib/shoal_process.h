@@ -110,7 +110,11 @@ class ShoalProcess {
   // WaitExit waits up to `timeout` for the child to exit; its exit code (128 + signal if a
   // signal ended it), or nullopt if it is still running.
   std::optional<int> WaitExit(Duration timeout);
-  // Stop sends SIGTERM and waits for the exit code, as WaitExit.
+  // AppendStacks adds the running child's thread stacks (gdb -batch) to Output().
+  void AppendStacks();
+  // Stop sends SIGTERM and waits for the exit code, as WaitExit. When the child does not stop
+  // in time, every thread's stack (gdb, if installed) is added to Output(), which the failing
+  // test prints: a hang on a loaded CI box is then diagnosable after the fact.
   std::optional<int> Stop(Duration timeout = std::chrono::seconds(60));
 
   // Output is everything the child wrote to stdout and stderr so far.
