@@ -253,7 +253,7 @@ struct Api::Shared {
       bool made = false;
       const Bytes& g = entry->GzipBody(&made);
       if (made && !g.empty()) {
-        cache->AddCharge(*entry, g.size() + Bytes::kOverhead + entry->GzipEtag().capacity() + 1);
+        cache->AddCharge(*entry, entry->GzipCharge());
       }
       // Empty only if zlib failed (or the ETag is not a quoted tag): send the plain body then.
       if (!g.empty() && !entry->GzipEtag().empty()) gz = &g;

@@ -38,11 +38,19 @@ size_t CountCached(Cache& cache, const char* prefix, size_t n) {
   return cached;
 }
 
+// BudgetFor is a budget that holds about `entries` entries of a 100-byte body: the charge of
+// one, as a cache reports it, times `entries` (so the tests hold whatever an entry's layout
+// costs).
+size_t BudgetFor(size_t entries) {
+  Cache probe({.capacity_bytes = size_t{1} << 20});
+  probe.Insert(MakeEntry(Key("/probe/", 0), 100));
+  return static_cast<size_t>(probe.Stats().bytes) * entries;
+}
+
 // A working set of 40% of the budget, asked for in rounds, then a scan of 20,000 keys asked
 // for once each (40x the budget; several agings of the sketch happen during it).
 size_t WorkingSetLeftAfterScan(Admission admission) {
-  // 16 shards of 32 KiB; an entry of a 100-byte body charges about 500 bytes: ~1000 entries.
-  Cache cache({.capacity_bytes = size_t{16} * 32 * 1024, .admission = admission});
+  Cache cache({.capacity_bytes = BudgetFor(1000), .admission = admission});
   constexpr size_t kWorking = 400;
   for (int round = 0; round < 5; ++round) {
     for (size_t i = 0; i < kWorking; ++i) Ask(cache, Key("/hot/", i));
@@ -65,8 +73,7 @@ TEST(CacheAdmissionTest, AScanOfOneOffKeysDoesNotEvictAFrequentlyUsedWorkingSet)
 // for; A and B together are about 1.4x the budget. Without aging A's counters would stay at 15
 // and B's keys would get in only by the 1-in-128 draw; with it, B takes over.
 TEST(CacheAdmissionTest, FrequencyAgesSoThatASetGoneColdGivesWay) {
-  // 16 shards of 16 KiB: about 520 entries of a 100-byte body.
-  Cache cache({.capacity_bytes = size_t{16} * 16 * 1024});
+  Cache cache({.capacity_bytes = BudgetFor(520)});
   constexpr size_t kSet = 360;
   for (int round = 0; round < 20; ++round) {
     for (size_t i = 0; i < kSet; ++i) ASSERT_TRUE(cache.Insert(MakeEntry(Key("/a/", i), 100)));

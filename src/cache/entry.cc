@@ -1,6 +1,7 @@
 #include "cache/entry.h"
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include <zlib.h>
@@ -50,15 +51,26 @@ std::string GzipEtag(std::string_view etag) {
 Entry::Entry(EntryOptions&& o)
     : key_(std::move(o.key)),
       kind_(o.kind),
+      no_store_(o.no_store),
+      etag_{},
       body_(std::move(o.body)),
-      etag_(o.etag.empty() ? StrongEtag(body_.view()) : std::move(o.etag)),
       created_(o.created),
       fresh_until_(o.fresh_until),
       stale_until_(o.stale_until),
-      headers_(std::move(o.headers)),
-      fill_seq_(o.fill_seq),
-      tags_(std::move(o.tags)),
-      no_store_(o.no_store) {}
+      fill_seq_(o.fill_seq) {
+  std::string etag = o.etag.empty() ? StrongEtag(body_.view()) : std::move(o.etag);
+  const bool inline_etag = etag.size() == kEtagInline;
+  if (inline_etag) {
+    std::memcpy(etag_, etag.data(), kEtagInline);
+    etag_size_ = kEtagInline;
+  }
+  if (!inline_etag || !o.headers.empty() || !o.tags.empty()) {
+    rare_ =
+        std::make_unique<const Rare>(Rare{.headers = std::move(o.headers),
+                                          .tags = std::move(o.tags),
+                                          .etag = inline_etag ? std::string() : std::move(etag)});
+  }
+}
 
 EntryOptions Entry::CopyOptions() const {
   EntryOptions o;
@@ -68,10 +80,10 @@ EntryOptions Entry::CopyOptions() const {
   o.created = created_;
   o.fresh_until = fresh_until();
   o.stale_until = stale_until();
-  o.etag = etag_;
+  o.etag = std::string(etag());
   o.fill_seq = fill_seq_;
-  o.headers = headers_;
-  o.tags = tags_;
+  o.headers = std::string(headers());
+  o.tags = std::string(tags());
   o.no_store = no_store_;
   return o;
 }
@@ -83,22 +95,40 @@ std::shared_ptr<const Entry> Entry::Make(EntryOptions options) {
 const Bytes& Entry::GzipBody(bool* made) const {
   if (made != nullptr) *made = false;
   std::call_once(gzip_once_, [this, made] {
-    gzip_ = Gzip(body_.view());
-    if (!gzip_.empty()) gzip_etag_ = cache::GzipEtag(etag_);
+    Bytes body = Gzip(body_.view());
+    std::string tag = body.empty() ? std::string() : cache::GzipEtag(etag());
+    gzip_ =
+        std::make_unique<const Gzipped>(Gzipped{.body = std::move(body), .etag = std::move(tag)});
     if (made != nullptr) *made = true;
   });
-  return gzip_;
+  return gzip_->body;
+}
+
+// Readers of gzip_ come after a GzipBody on their own thread (call_once orders them), or ask
+// before any was made and see null: the pointer is written once, inside the call_once.
+std::string_view Entry::GzipEtag() const { return gzip_ ? std::string_view(gzip_->etag) : ""; }
+
+namespace {
+
+// HeapOf is what a string holds on the heap beyond its object: its buffer when longer than
+// the small-string one (15 bytes in libstdc++), with malloc's header.
+size_t HeapOf(const std::string& s) { return s.size() > 15 ? s.capacity() + 1 + 8 : 0; }
+
+}  // namespace
+
+size_t Entry::GzipCharge() const {
+  if (!gzip_ || gzip_->body.empty()) return 0;
+  return sizeof(Gzipped) + 16 + gzip_->body.size() + Bytes::kOverhead + HeapOf(gzip_->etag);
 }
 
 size_t Entry::BaseCharge() const {
-  // The Entry object with its make_shared control block (~16 bytes), the heap parts of the
-  // key, ETag and header strings (when longer than the small-string buffer), and the body's buffer.
-  constexpr size_t kControlBlock = 16;
-  const auto heap = [](const std::string& s) {
-    return s.size() > 15 ? s.capacity() + 1 : size_t{0};
-  };
-  size_t charge =
-      sizeof(Entry) + kControlBlock + heap(key_) + heap(etag_) + heap(headers_) + heap(tags_);
+  // The Entry object with its make_shared control block (16 bytes) and malloc's header, the
+  // key's heap part, the side allocation when there is one, and the body's buffer.
+  constexpr size_t kControlBlock = 16 + 8;
+  size_t charge = sizeof(Entry) + kControlBlock + HeapOf(key_);
+  if (rare_) {
+    charge += sizeof(Rare) + 8 + HeapOf(rare_->headers) + HeapOf(rare_->tags) + HeapOf(rare_->etag);
+  }
   if (!body_.empty()) charge += body_.size() + Bytes::kOverhead;
   return charge;
 }

@@ -2,7 +2,10 @@
 //
 // An Entry owns exactly its bytes: the key, the body (one exactly-sized Bytes), its ETag,
 // its response header lines (rare: a page's Link) and, once someone asks for it, a gzip
-// variant. It is never a view into a socket or row buffer.
+// variant. It is never a view into a socket or row buffer. Its layout is kept small (144
+// bytes on x86-64 with libstdc++, issue 18 item 7): the ETag is held in the object, and what
+// most entries lack (header lines, tags, the gzip variant) is in side allocations made only
+// when present.
 // Deadlines are steady_clock points: fresh until fresh_until, then stale (servable while one
 // refresh runs) until stale_until. A negative entry records that the key has no row, so that
 // repeated asks for it do not reach the store.
@@ -73,7 +76,11 @@ class Entry {
   EntryKind kind() const { return kind_; }
   bool not_found() const { return kind_ == EntryKind::kNotFound; }
   const Bytes& body() const { return body_; }
-  const std::string& etag() const { return etag_; }
+  // The quoted ETag: in the entry itself when it has the 18 characters of StrongEtag's form
+  // (always, but for a foreign tag a peer sent, which the cluster then refuses).
+  std::string_view etag() const {
+    return etag_size_ != 0 ? std::string_view(etag_, etag_size_) : std::string_view(rare_->etag);
+  }
   TimePoint created() const { return created_; }
   // The deadlines, moved earlier by a soft purge (MarkStale).
   TimePoint fresh_until() const {
@@ -86,14 +93,14 @@ class Entry {
                             : std::min(stale_until_, At(soft) + (stale_until_ - fresh_until_));
   }
   uint64_t fill_seq() const { return fill_seq_; }
-  const std::string& headers() const { return headers_; }
+  std::string_view headers() const { return rare_ ? std::string_view(rare_->headers) : ""; }
   // The canonical tags joined by spaces ("" when none): the Surrogate-Key header's value.
-  std::string_view tags() const { return tags_; }
+  std::string_view tags() const { return rare_ ? std::string_view(rare_->tags) : ""; }
   bool no_store() const { return no_store_; }
   // ForEachTag calls fn(tag) for every tag.
   template <typename Fn>
   void ForEachTag(Fn&& fn) const {
-    std::string_view rest = tags_;
+    std::string_view rest = tags();
     while (!rest.empty()) {
       const size_t sp = rest.find(' ');
       fn(rest.substr(0, sp));
@@ -123,8 +130,10 @@ class Entry {
   // so that the caller can charge the new bytes to the cache.
   const Bytes& GzipBody(bool* made = nullptr) const;
   // GzipEtag is the gzip variant's own strong ETag (GzipEtag(etag()) below), made with it:
-  // valid once GzipBody has returned a non-empty body.
-  const std::string& GzipEtag() const { return gzip_etag_; }
+  // valid once GzipBody has returned a non-empty body ("" before).
+  std::string_view GzipEtag() const;
+  // GzipCharge is what the gzip variant adds to the entry's charge once made (0 before).
+  size_t GzipCharge() const;
 
   // Charge is what the entry costs the cache without a gzip variant: key, body, ETag, header
   // lines, tags, the object itself and allocator overhead (the tag index's share is the
@@ -142,24 +151,38 @@ class Entry {
   explicit Entry(EntryOptions&& options);  // use Make
 
  private:
+  // What few entries have (a page's Link header, tags, an ETag not of StrongEtag's form): one
+  // allocation made only when there is any, so that the common entry does not carry three
+  // empty strings.
+  struct Rare {
+    std::string headers;
+    std::string tags;
+    std::string etag;
+  };
+  // The gzip variant, made by the first GzipBody (under gzip_once_) and read after it.
+  struct Gzipped {
+    Bytes body;
+    std::string etag;
+  };
+  static constexpr size_t kEtagInline = 18;  // "\"" + 16 hex digits + "\""
+
   // The key and the used bit first: a lookup reads both, so they share the first line.
   std::string key_;
   EntryKind kind_;
   mutable std::atomic<bool> used_{false};
+  bool no_store_ = false;
+  uint8_t etag_size_ = 0;  // 0: the ETag is rare_->etag
+  char etag_[kEtagInline];
   // The soft purge's time (steady ticks), kNotSoft when none; the hit path reads it.
   static constexpr Duration::rep kNotSoft = std::numeric_limits<Duration::rep>::min();
   static TimePoint At(Duration::rep ticks) { return TimePoint(Duration(ticks)); }
   mutable std::atomic<Duration::rep> soft_{kNotSoft};
   Bytes body_;
-  std::string etag_;
   TimePoint created_, fresh_until_, stale_until_;
+  uint64_t fill_seq_;  // the hit path never reads it, nor what follows
+  std::unique_ptr<const Rare> rare_;
   mutable std::once_flag gzip_once_;
-  mutable Bytes gzip_;
-  mutable std::string gzip_etag_;  // set with gzip_, under gzip_once_
-  std::string headers_;            // the hit path takes a view of it
-  uint64_t fill_seq_;              // the hit path never reads it, nor what follows
-  std::string tags_;
-  bool no_store_ = false;
+  mutable std::unique_ptr<const Gzipped> gzip_;
 };
 
 using EntryPtr = std::shared_ptr<const Entry>;

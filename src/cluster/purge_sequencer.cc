@@ -25,7 +25,7 @@ cache::EntryPtr WithFillSeq(const cache::EntryPtr& entry, uint64_t seq) {
   if (entry->fill_seq() == seq) return entry;
   cache::EntryOptions o = entry->CopyOptions();
   o.fill_seq = seq;
-  o.headers = entry->headers();
+  o.headers = std::string(entry->headers());
   return cache::Entry::Make(std::move(o));
 }
 
