@@ -159,12 +159,14 @@ class Cache {
 
   CacheStats Stats() const;
 
-  // IndexSpread tells how evenly the keys spread over the shards and over the buckets of the
-  // shards' hash tables (the entries a lookup may compare its key with). It walks every bucket
-  // under each shard's lock: for tests and diagnostics, not for a request path.
+  // IndexSpread tells how evenly the keys spread over the shards and over the slots of the
+  // shards' open-addressing tables: the longest walk a lookup makes from its key's home slot
+  // to the key (slots whose 64-bit hash it compares; the key itself only on an equal hash).
+  // It visits every slot under each shard's lock: for tests and diagnostics, not for a
+  // request path.
   struct Spread {
-    size_t largest_shard = 0;   // entries
-    size_t largest_bucket = 0;  // entries
+    size_t largest_shard = 0;  // entries
+    size_t longest_walk = 0;   // slots
   };
   Spread IndexSpread() const;
   // capacity_bytes: the budget now (the construction's, or SetCapacity's last).

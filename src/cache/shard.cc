@@ -1,13 +1,12 @@
 #include "cache/shard.h"
 
 #include <algorithm>
-#include <iterator>
+#include <bit>
 
 #include "cache/tag_list.h"
 
 namespace shoal::cache {
 
-using internal::kNodeOverhead;
 using internal::kTagOverhead;
 
 size_t TagCharge(const Entry& entry) {
@@ -41,20 +40,20 @@ void Cache::Shard::SetSharesLocked(size_t capacity) {
 
 EntryPtr Cache::Shard::Lookup(HashedKey key, uint64_t* version, std::vector<EntryPtr>* released) {
   MutexLock lock(mu_);
-  auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
-  if (!ValidLocked(*it->second)) {
-    RemoveLocked(it, released);
+  const NodeId id = FindLocked(key);
+  if (id == kNil) return nullptr;
+  Node& node = At(id);
+  if (!ValidLocked(node)) {
+    RemoveLocked(id, released);
     return nullptr;
   }
-  Node& node = *it->second;
   if (const Group& g = groups_[node.group]; node.soft_generation != g.soft_generation) {
     node.entry->MarkStale(g.soft_at);
     node.soft_generation = g.soft_generation;
   }
   node.entry->MarkUsed();  // no list move: see CLOCK in cache.h
   *version = version_.load(std::memory_order_relaxed);
-  return it->second->entry;
+  return node.entry;
 }
 
 bool Cache::Shard::Insert(EntryPtr entry, uint64_t hash, uint32_t group,
@@ -64,16 +63,24 @@ bool Cache::Shard::Insert(EntryPtr entry, uint64_t hash, uint32_t group,
   const size_t charge = entry->BaseCharge() + kNodeOverhead + TagCharge(*entry);
   MutexLock lock(mu_);
   if (charge > capacity_) return false;
-  auto it = index_.find(HashedKey{entry->key(), hash});
-  if (it != index_.end()) RemoveLocked(it, released);
+  if (const NodeId old = FindLocked(HashedKey{entry->key(), hash}); old != kNil) {
+    RemoveLocked(old, released);
+  }
   // Groups are endpoints: a handful, grown here once each.
   if (group >= groups_.size()) groups_.resize(size_t{group} + 1);
   ++groups_[group].live;
   const Entry* e = entry.get();
-  List& list = ListOf(segment);
-  list.push_front(Node{std::move(entry), charge, group, segment, groups_[group].generation,
-                       groups_[group].soft_generation});
-  index_.emplace(std::string_view(e->key()), list.begin());
+  const NodeId id = NewNodeLocked(Node{.entry = std::move(entry),
+                                       .hash = hash,
+                                       .generation = groups_[group].generation,
+                                       .soft_generation = groups_[group].soft_generation,
+                                       .charge = charge,
+                                       .prev = kNil,
+                                       .next = kNil,
+                                       .group = group,
+                                       .segment = segment});
+  LinkFrontLocked(id);
+  IndexLocked(id);
   BytesOf(segment) += charge;
   if (sketch_ != nullptr) sketch_->Record(hash);
   for (std::string_view rest = e->tags(), tag; NextTag(&rest, &tag);) {
@@ -88,18 +95,18 @@ bool Cache::Shard::Insert(EntryPtr entry, uint64_t hash, uint32_t group,
 
 bool Cache::Shard::Erase(HashedKey key, std::vector<EntryPtr>* released) {
   MutexLock lock(mu_);
-  auto it = index_.find(key);
-  if (it == index_.end()) return false;
-  const bool valid = ValidLocked(*it->second);
-  RemoveLocked(it, released);
+  const NodeId id = FindLocked(key);
+  if (id == kNil) return false;
+  const bool valid = ValidLocked(At(id));
+  RemoveLocked(id, released);
   return valid;
 }
 
 bool Cache::Shard::MarkStale(HashedKey key, TimePoint now) {
   MutexLock lock(mu_);
-  auto it = index_.find(key);
-  if (it == index_.end() || !ValidLocked(*it->second)) return false;
-  it->second->entry->MarkStale(now);
+  const NodeId id = FindLocked(key);
+  if (id == kNil || !ValidLocked(At(id))) return false;
+  At(id).entry->MarkStale(now);
   return true;
 }
 
@@ -111,17 +118,16 @@ size_t Cache::Shard::PurgeTag(std::string_view tag, bool soft, TimePoint now,
   size_t n = 0;
   if (soft) {
     for (const Entry* e : t->second) {
-      auto it = index_.find(std::string_view(e->key()));
-      if (ValidLocked(*it->second) && e->MarkStale(now)) ++n;
+      if (ValidLocked(At(FindLocked(*e))) && e->MarkStale(now)) ++n;
     }
     return n;
   }
   // RemoveLocked edits this tag's set (and may erase it): walk a copy.
   const std::vector<const Entry*> carrying(t->second.begin(), t->second.end());
   for (const Entry* e : carrying) {
-    auto it = index_.find(std::string_view(e->key()));
-    if (ValidLocked(*it->second)) ++n;
-    RemoveLocked(it, released);
+    const NodeId id = FindLocked(*e);
+    if (ValidLocked(At(id))) ++n;
+    RemoveLocked(id, released);
   }
   return n;
 }
@@ -154,34 +160,38 @@ size_t Cache::Shard::PurgeGroup(uint32_t group) {
 
 void Cache::Shard::AddCharge(const Entry& entry, size_t bytes, std::vector<EntryPtr>* released) {
   MutexLock lock(mu_);
-  auto it = index_.find(std::string_view(entry.key()));
-  if (it == index_.end() || it->second->entry.get() != &entry) return;
-  it->second->charge += bytes;
+  const NodeId id = FindLocked(entry);
+  if (id == kNil || At(id).entry.get() != &entry) return;
+  Node& node = At(id);
+  node.charge += bytes;
   bytes_ += bytes;
-  BytesOf(it->second->segment) += bytes;
+  BytesOf(node.segment) += bytes;
   EvictLocked(released);
 }
 
 void Cache::Shard::AddStats(CacheStats* s) {
   MutexLock lock(mu_);
-  s->entries += index_.size();
+  s->entries += index_size_;
   s->bytes += bytes_;
   s->evictions += evictions_;
 }
 
 void Cache::Shard::AddSpread(Spread* s) {
   MutexLock lock(mu_);
-  s->largest_shard = std::max(s->largest_shard, index_.size());
-  for (size_t b = 0; b < index_.bucket_count(); ++b) {
-    s->largest_bucket = std::max(s->largest_bucket, index_.bucket_size(b));
+  s->largest_shard = std::max(s->largest_shard, index_size_);
+  // A lookup walks from its key's home slot to the key: the longest such walk.
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i] == kNil) continue;
+    const size_t walk = ((i - SlotOf(At(slots_[i]).hash)) & mask) + 1;
+    s->longest_walk = std::max(s->longest_walk, walk);
   }
 }
 
-void Cache::Shard::RemoveLocked(Index::iterator it, std::vector<EntryPtr>* released)
-    SHOAL_REQUIRES(mu_) {
-  List::iterator node = it->second;
-  if (ValidLocked(*node)) --groups_[node->group].live;
-  const Entry* e = node->entry.get();
+void Cache::Shard::RemoveLocked(NodeId id, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
+  Node& node = At(id);
+  if (ValidLocked(node)) --groups_[node.group].live;
+  const Entry* e = node.entry.get();
   for (std::string_view rest = e->tags(), tag; NextTag(&rest, &tag);) {
     auto t = tags_.find(tag);
     if (t == tags_.end()) continue;  // a tag listed twice: gone with its first
@@ -190,29 +200,31 @@ void Cache::Shard::RemoveLocked(Index::iterator it, std::vector<EntryPtr>* relea
   }
   // Every front slot taken from this shard so far may hold this entry: void them all.
   version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-  index_.erase(it);  // before the node: the map's key views the entry's key
-  bytes_ -= node->charge;
-  BytesOf(node->segment) -= node->charge;
-  released->push_back(std::move(node->entry));
-  ListOf(node->segment).erase(node);
+  UnindexLocked(id);
+  UnlinkLocked(id);
+  bytes_ -= node.charge;
+  BytesOf(node.segment) -= node.charge;
+  released->push_back(std::move(node.entry));
+  FreeNodeLocked(id);
 }
 
-void Cache::Shard::MoveLocked(List::iterator node, Segment to) SHOAL_REQUIRES(mu_) {
-  BytesOf(node->segment) -= node->charge;
-  BytesOf(to) += node->charge;
-  ListOf(to).splice(ListOf(to).begin(), ListOf(node->segment), node);
-  node->segment = to;
+void Cache::Shard::MoveLocked(NodeId id, Segment to) SHOAL_REQUIRES(mu_) {
+  Node& node = At(id);
+  UnlinkLocked(id);
+  BytesOf(node.segment) -= node.charge;
+  BytesOf(to) += node.charge;
+  node.segment = to;
+  LinkFrontLocked(id);
 }
 
-void Cache::Shard::EvictNodeLocked(List::iterator node, std::vector<EntryPtr>* released)
-    SHOAL_REQUIRES(mu_) {
-  RemoveLocked(index_.find(std::string_view(node->entry->key())), released);
+void Cache::Shard::EvictNodeLocked(NodeId id, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
+  RemoveLocked(id, released);
   ++evictions_;
 }
 
 bool Cache::Shard::FoldUseLocked(const Node& node) SHOAL_REQUIRES(mu_) {
   if (!node.entry->TakeUsed()) return false;
-  sketch_->Record(KeyedHash(node.entry->key()));
+  sketch_->Record(node.hash);
   return true;
 }
 
@@ -231,39 +243,40 @@ void Cache::Shard::EvictLocked(std::vector<EntryPtr>* released) SHOAL_REQUIRES(m
 void Cache::Shard::EvictClockLocked(std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
   size_t second_chances = 0;  // at most one lap of the list per call
   while (bytes_ > capacity_ && !probation_.empty()) {
+    const NodeId oldest = probation_.back;
     // An invalidated entry goes first, used or not: nobody can be served it any more.
-    if (second_chances < probation_.size() && ValidLocked(probation_.back()) &&
-        probation_.back().entry->TakeUsed()) {
+    if (second_chances < probation_.size && ValidLocked(At(oldest)) &&
+        At(oldest).entry->TakeUsed()) {
       // Used since eviction last passed it: it goes round again.
-      probation_.splice(probation_.begin(), probation_, std::prev(probation_.end()));
+      MoveLocked(oldest, Segment::kProbation);
       ++second_chances;
       continue;
     }
-    EvictNodeLocked(std::prev(probation_.end()), released);
+    EvictNodeLocked(oldest, released);
   }
 }
 
 void Cache::Shard::EvictTinyLfuLocked(std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_) {
   size_t passes = 0;  // second chances given by this call: at most one per node
-  const size_t pass_limit = index_.size();
+  const size_t pass_limit = index_size_;
   // The newest entry always stays in the window, however small its share.
-  while (window_bytes_ > window_capacity_ && window_.size() > 1) {
-    const List::iterator candidate = std::prev(window_.end());
-    if (bytes_ <= capacity_ || !ValidLocked(*candidate)) {
-      if (!ValidLocked(*candidate)) {
+  while (window_bytes_ > window_capacity_ && window_.size > 1) {
+    const NodeId candidate = window_.back;
+    if (bytes_ <= capacity_ || !ValidLocked(At(candidate))) {
+      if (!ValidLocked(At(candidate))) {
         EvictNodeLocked(candidate, released);
       } else {
-        LeaveWindowLocked(*candidate);
+        LeaveWindowLocked(At(candidate));
         MoveLocked(candidate, Segment::kProbation);
       }
       continue;
     }
-    LeaveWindowLocked(*candidate);
-    const List::iterator victim = MainVictimLocked(&passes, pass_limit);
-    if (victim == probation_.end()) {  // the main area is empty
+    LeaveWindowLocked(At(candidate));
+    const NodeId victim = MainVictimLocked(&passes, pass_limit);
+    if (victim == kNil) {  // the main area is empty
       MoveLocked(candidate, Segment::kProbation);
-    } else if (!ValidLocked(*victim) ||
-               Admit(FrequencyLocked(*candidate), FrequencyLocked(*victim))) {
+    } else if (!ValidLocked(At(victim)) ||
+               Admit(FrequencyLocked(At(candidate)), FrequencyLocked(At(victim)))) {
       EvictNodeLocked(victim, released);
       MoveLocked(candidate, Segment::kProbation);
     } else {
@@ -273,34 +286,36 @@ void Cache::Shard::EvictTinyLfuLocked(std::vector<EntryPtr>* released) SHOAL_REQ
   // Still over (a charge added, or the window within its share): the main area's victims go,
   // then the window's.
   while (bytes_ > capacity_) {
-    const List::iterator victim = MainVictimLocked(&passes, pass_limit);
-    if (victim != probation_.end()) {
+    const NodeId victim = MainVictimLocked(&passes, pass_limit);
+    if (victim != kNil) {
       EvictNodeLocked(victim, released);
     } else if (!window_.empty()) {
-      EvictNodeLocked(std::prev(window_.end()), released);
+      EvictNodeLocked(window_.back, released);
     } else {
       break;
     }
   }
 }
 
-Cache::Shard::List::iterator Cache::Shard::MainVictimLocked(size_t* passes, size_t pass_limit)
+Cache::Shard::NodeId Cache::Shard::MainVictimLocked(size_t* passes, size_t pass_limit)
     SHOAL_REQUIRES(mu_) {
   while (true) {
     // Invalidated entries go first wherever eviction meets them, protected's oldest too.
-    if (!protected_.empty() && !ValidLocked(protected_.back())) return std::prev(protected_.end());
+    if (!protected_.empty() && !ValidLocked(At(protected_.back))) return protected_.back;
     while (protected_bytes_ > protected_capacity_ || (probation_.empty() && !protected_.empty())) {
-      const List::iterator oldest = std::prev(protected_.end());
-      if (ValidLocked(*oldest) && *passes < pass_limit && FoldUseLocked(*oldest)) {
+      const NodeId oldest = protected_.back;
+      if (ValidLocked(At(oldest)) && *passes < pass_limit && FoldUseLocked(At(oldest))) {
         ++*passes;
-        protected_.splice(protected_.begin(), protected_, oldest);
+        MoveLocked(oldest, Segment::kProtected);
       } else {
         MoveLocked(oldest, Segment::kProbation);
       }
     }
-    if (probation_.empty()) return probation_.end();
-    const List::iterator victim = std::prev(probation_.end());
-    if (!ValidLocked(*victim) || *passes >= pass_limit || !FoldUseLocked(*victim)) return victim;
+    if (probation_.empty()) return kNil;
+    const NodeId victim = probation_.back;
+    if (!ValidLocked(At(victim)) || *passes >= pass_limit || !FoldUseLocked(At(victim))) {
+      return victim;
+    }
     ++*passes;
     MoveLocked(victim, Segment::kProtected);
   }
@@ -310,6 +325,98 @@ bool Cache::Shard::Admit(uint32_t candidate, uint32_t victim) SHOAL_REQUIRES(mu_
   if (candidate > victim) return true;
   if (candidate <= 5) return false;
   return (rng_() & 127) == 0;
+}
+
+// ---- the node pool, the lists and the index ------------------------------------------------
+
+Cache::Shard::NodeId Cache::Shard::NewNodeLocked(Node node) SHOAL_REQUIRES(mu_) {
+  NodeId id = free_;
+  if (id != kNil) {
+    free_ = At(id).next;
+  } else {
+    if (nodes_made_ % kBlockNodes == 0) blocks_.push_back(std::make_unique<Node[]>(kBlockNodes));
+    id = nodes_made_++;
+  }
+  At(id) = std::move(node);
+  return id;
+}
+
+void Cache::Shard::FreeNodeLocked(NodeId id) SHOAL_REQUIRES(mu_) {
+  Node& node = At(id);
+  node.entry = nullptr;
+  node.next = free_;
+  free_ = id;
+}
+
+void Cache::Shard::LinkFrontLocked(NodeId id) SHOAL_REQUIRES(mu_) {
+  Node& node = At(id);
+  List& list = ListOf(node.segment);
+  node.prev = kNil;
+  node.next = list.front;
+  if (list.front != kNil) At(list.front).prev = id;
+  list.front = id;
+  if (list.back == kNil) list.back = id;
+  ++list.size;
+}
+
+void Cache::Shard::UnlinkLocked(NodeId id) SHOAL_REQUIRES(mu_) {
+  Node& node = At(id);
+  List& list = ListOf(node.segment);
+  (node.prev != kNil ? At(node.prev).next : list.front) = node.next;
+  (node.next != kNil ? At(node.next).prev : list.back) = node.prev;
+  node.prev = node.next = kNil;
+  --list.size;
+}
+
+Cache::Shard::NodeId Cache::Shard::FindLocked(HashedKey key) SHOAL_REQUIRES(mu_) {
+  if (slots_.empty()) return kNil;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = SlotOf(key.hash);; i = (i + 1) & mask) {
+    const NodeId id = slots_[i];
+    if (id == kNil) return kNil;
+    const Node& node = At(id);
+    if (node.hash == key.hash && node.entry->key() == key.key) return id;
+  }
+}
+
+void Cache::Shard::IndexLocked(NodeId id) SHOAL_REQUIRES(mu_) {
+  if ((index_size_ + 1) * 4 > slots_.size() * 3) GrowIndexLocked();
+  const size_t mask = slots_.size() - 1;
+  size_t i = SlotOf(At(id).hash);
+  while (slots_[i] != kNil) i = (i + 1) & mask;
+  slots_[i] = id;
+  ++index_size_;
+}
+
+void Cache::Shard::UnindexLocked(NodeId id) SHOAL_REQUIRES(mu_) {
+  const size_t mask = slots_.size() - 1;
+  size_t hole = SlotOf(At(id).hash);
+  while (slots_[hole] != id) hole = (hole + 1) & mask;
+  // Backward shift: each later node of the run that may live in the hole (its home is not
+  // between the hole and itself) moves into it, and its old slot becomes the hole.
+  for (size_t j = (hole + 1) & mask; slots_[j] != kNil; j = (j + 1) & mask) {
+    const size_t home = SlotOf(At(slots_[j]).hash);
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = kNil;
+  --index_size_;
+}
+
+void Cache::Shard::GrowIndexLocked() SHOAL_REQUIRES(mu_) {
+  std::vector<NodeId> old = std::move(slots_);
+  const size_t size = old.empty() ? 16 : old.size() * 2;
+  slots_.assign(size, kNil);
+  slot_shift_ = static_cast<unsigned>(64 - std::countr_zero(size));
+  const size_t mask = size - 1;
+  for (const NodeId id : old) {
+    if (id == kNil) continue;
+    size_t i = SlotOf(At(id).hash);
+    while (slots_[i] != kNil) i = (i + 1) & mask;
+    slots_[i] = id;
+  }
 }
 
 }  // namespace shoal::cache

@@ -2,12 +2,22 @@
 // lists and sketch, its tag index and its purge groups, under one mutex. Internal to
 // src/cache/: only cache.cc and shard.cc include it.
 //
+// Layout (issue 18 item 7: what an entry costs beyond itself): the nodes live in a pool of
+// fixed blocks of kBlockNodes (never moved, so a NodeId stays valid until freed; a free node
+// is on a free list threaded through `next`), the three lists are intrusive (prev/next
+// NodeIds in the node), and the index is an open-addressing table of NodeIds (linear probing
+// from the key's KeyedHash, Fibonacci-mixed; at most 3/4 full; deletion shifts the run back,
+// so there are no tombstones). A node is 64 bytes and its slot 4 to 11 bytes, against a
+// std::list node (80) and an unordered_map node with its bucket (about 60) before.
+//
 // Invariants, per shard, under the shard's mutex:
 //  - every node of the three lists (window_, probation_, protected_; CLOCK uses probation_
 //    alone) is in index_ under its entry's key, and the reverse; node.segment names its list;
+//  - a node is in use exactly when its entry is set; node.hash is KeyedHash(entry->key());
+//  - every NodeId in slots_ is reachable from its home slot (SlotOf(hash)) without crossing an
+//    empty slot; index_size_ counts them;
 //  - a node is valid when its generation is its group's (groups_[node.group].generation), else
 //    invalidated by a PurgeGroup; groups_[g].live counts the valid nodes of group g;
-//  - index_'s string_view keys point into node.entry->key(), which lives as long as the node;
 //  - bytes_ is the sum of the nodes' charges; after every public call bytes_ <= capacity_;
 //  - tags_ maps each tag to exactly the entries of index_ that carry it (valid or not): an
 //    entry is added under each of its tags when its node is made and removed with the node, and
@@ -26,7 +36,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <list>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -43,10 +53,6 @@
 namespace shoal::cache {
 
 namespace internal {
-// What a node costs beyond its entry: the list node (two pointers + payload) and the hash
-// map node with its bucket slot, measured from libstdc++'s layouts.
-constexpr size_t kNodeOverhead = 112;
-
 // What one (entry, tag) pair may cost the tag index: the pointer's node in the tag's set with
 // its bucket (~48), and the tag's own map node, string and empty set (~128), charged to every
 // entry that carries the tag as if it were the first: an upper bound, never an undercount.
@@ -125,13 +131,24 @@ class Cache::Shard {
 
  private:
   enum class Segment : uint8_t { kWindow, kProbation, kProtected };
+  using NodeId = uint32_t;
+  static constexpr NodeId kNil = std::numeric_limits<NodeId>::max();
   struct Node {
-    EntryPtr entry;
-    size_t charge;
-    uint32_t group;            // the purge group given to Insert
-    Segment segment;           // which list holds the node
+    EntryPtr entry;            // null while the node is free
+    uint64_t hash;             // KeyedHash of the entry's key: the index compares it first
     uint64_t generation;       // the group's generation at Insert
     uint64_t soft_generation;  // the group's soft generation when last looked at
+    size_t charge;
+    NodeId prev;      // towards the list's front (newest); kNil at the front
+    NodeId next;      // towards its back (oldest); kNil at the back; the free list's link
+    uint32_t group;   // the purge group given to Insert
+    Segment segment;  // which list holds the node
+  };
+  struct List {
+    NodeId front = kNil;  // newest
+    NodeId back = kNil;   // oldest
+    size_t size = 0;
+    bool empty() const { return size == 0; }
   };
   struct Group {
     uint64_t generation = 0;       // moved on by each PurgeGroup that found valid nodes
@@ -139,17 +156,43 @@ class Cache::Shard {
     uint64_t soft_generation = 0;  // moved on by each MarkGroupStale that found valid nodes
     TimePoint soft_at{};           // the last MarkGroupStale's time
   };
-  using List = std::list<Node>;
-  using Index = std::unordered_map<std::string_view, List::iterator, KeyHash, KeyEq>;
   // The entries carrying a tag; owned by their nodes (the pointers leave with them).
   using TagSet = std::unordered_set<const Entry*>;
   using TagIndex = std::unordered_map<std::string, TagSet, KeyHash, KeyEq>;
+
+  // What a node costs beyond its entry: the node, its index slot at the table's mean load
+  // (about 8 bytes) and a share of its block's slack.
+  static constexpr size_t kNodeOverhead = sizeof(Node) + 16;
+  static constexpr size_t kBlockNodes = 256;
+
+  Node& At(NodeId id) SHOAL_REQUIRES(mu_) { return blocks_[id / kBlockNodes][id % kBlockNodes]; }
+  // NewNodeLocked takes a free node (or a new one) and fills it; FreeNodeLocked gives it back,
+  // its entry already moved out.
+  NodeId NewNodeLocked(Node node) SHOAL_REQUIRES(mu_);
+  void FreeNodeLocked(NodeId id) SHOAL_REQUIRES(mu_);
+  // LinkFrontLocked puts a node at its segment's list's front; UnlinkLocked takes it out.
+  void LinkFrontLocked(NodeId id) SHOAL_REQUIRES(mu_);
+  void UnlinkLocked(NodeId id) SHOAL_REQUIRES(mu_);
+
+  // The index. SlotOf is the home slot of a hash; FindLocked the node of a key (kNil: none);
+  // IndexLocked adds a node (growing the table first when it would pass 3/4);
+  // UnindexLocked removes one.
+  size_t SlotOf(uint64_t hash) const SHOAL_REQUIRES(mu_) {
+    return static_cast<size_t>((hash * 0x9e3779b97f4a7c15ULL) >> slot_shift_);
+  }
+  NodeId FindLocked(HashedKey key) SHOAL_REQUIRES(mu_);
+  NodeId FindLocked(const Entry& entry) SHOAL_REQUIRES(mu_) {
+    return FindLocked(HashedKey{entry.key(), KeyedHash(entry.key())});
+  }
+  void IndexLocked(NodeId id) SHOAL_REQUIRES(mu_);
+  void UnindexLocked(NodeId id) SHOAL_REQUIRES(mu_);
+  void GrowIndexLocked() SHOAL_REQUIRES(mu_);
 
   bool ValidLocked(const Node& node) const SHOAL_REQUIRES(mu_) {
     return node.generation == groups_[node.group].generation;
   }
 
-  void RemoveLocked(Index::iterator it, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
+  void RemoveLocked(NodeId id, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
 
   List& ListOf(Segment s) SHOAL_REQUIRES(mu_) {
     return s == Segment::kWindow ? window_ : s == Segment::kProbation ? probation_ : protected_;
@@ -162,10 +205,10 @@ class Cache::Shard {
                                       : probation_bytes_;
   }
   // MoveLocked puts `node` at the front of segment `to`.
-  void MoveLocked(List::iterator node, Segment to) SHOAL_REQUIRES(mu_);
-  void EvictNodeLocked(List::iterator node, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
+  void MoveLocked(NodeId node, Segment to) SHOAL_REQUIRES(mu_);
+  void EvictNodeLocked(NodeId node, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
   uint32_t FrequencyLocked(const Node& node) SHOAL_REQUIRES(mu_) {
-    return sketch_->Estimate(KeyedHash(node.entry->key()));
+    return sketch_->Estimate(node.hash);
   }
   // FoldUseLocked takes the node's used bit and, when it was set, counts the hit(s) it stands
   // for in the sketch (one, however many there were: the hit path writes nothing else).
@@ -186,14 +229,14 @@ class Cache::Shard {
   // victim on estimated frequency, and the loser leaves.
   void EvictTinyLfuLocked(std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
 
-  // MainVictimLocked returns the main area's next victim, probation_'s oldest entry (end() when
+  // MainVictimLocked returns the main area's next victim, probation_'s oldest entry (kNil when
   // the main area is empty), after giving the entries it passes what their used bits earned:
   // a used probation entry is promoted to protected_, and protected_ beyond its share demotes
   // its oldest unused entries to probation_ (a used one goes round protected_ again). An
   // invalidated entry at the back of protected_ or probation_ is taken at once (one in the
   // middle of protected_ waits until it gets there, as under CLOCK until the back of the list).
   // `passes` bounds the second chances (a lap per node).
-  List::iterator MainVictimLocked(size_t* passes, size_t pass_limit) SHOAL_REQUIRES(mu_);
+  NodeId MainVictimLocked(size_t* passes, size_t pass_limit) SHOAL_REQUIRES(mu_);
 
   // Admit: the candidate replaces the victim if it was asked for more often; ties keep the
   // incumbent. A warm candidate (more than 5) that loses still gets in 1 time in 128, as in
@@ -220,7 +263,12 @@ class Cache::Shard {
   size_t probation_bytes_ SHOAL_GUARDED_BY(mu_) = 0;
   size_t protected_bytes_ SHOAL_GUARDED_BY(mu_) = 0;
   std::minstd_rand rng_ SHOAL_GUARDED_BY(mu_);  // Admit's 1 in 128
-  Index index_ SHOAL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Node[]>> blocks_ SHOAL_GUARDED_BY(mu_);
+  NodeId nodes_made_ SHOAL_GUARDED_BY(mu_) = 0;      // nodes handed out of blocks_ so far
+  NodeId free_ SHOAL_GUARDED_BY(mu_) = kNil;         // the free list's first node
+  std::vector<NodeId> slots_ SHOAL_GUARDED_BY(mu_);  // kNil: empty; a power of two, or none
+  unsigned slot_shift_ SHOAL_GUARDED_BY(mu_) = 64;   // 64 - log2(slots_.size())
+  size_t index_size_ SHOAL_GUARDED_BY(mu_) = 0;
   TagIndex tags_ SHOAL_GUARDED_BY(mu_);
   std::vector<Group> groups_ SHOAL_GUARDED_BY(mu_);
   size_t bytes_ SHOAL_GUARDED_BY(mu_) = 0;
