@@ -134,15 +134,15 @@ class Cache::Shard {
   using NodeId = uint32_t;
   static constexpr NodeId kNil = std::numeric_limits<NodeId>::max();
   struct Node {
-    EntryPtr entry;            // null while the node is free
-    uint64_t hash;             // KeyedHash of the entry's key: the index compares it first
-    uint64_t generation;       // the group's generation at Insert
-    uint64_t soft_generation;  // the group's soft generation when last looked at
-    size_t charge;
-    NodeId prev;      // towards the list's front (newest); kNil at the front
-    NodeId next;      // towards its back (oldest); kNil at the back; the free list's link
-    uint32_t group;   // the purge group given to Insert
-    Segment segment;  // which list holds the node
+    EntryPtr entry;                // null while the node is free
+    uint64_t hash = 0;             // KeyedHash of the entry's key: the index compares it first
+    uint64_t generation = 0;       // the group's generation at Insert
+    uint64_t soft_generation = 0;  // the group's soft generation when last looked at
+    size_t charge = 0;
+    NodeId prev = kNil;  // towards the list's front (newest); kNil at the front
+    NodeId next = kNil;  // towards its back (oldest); kNil at the back; also the free list
+    uint32_t group = 0;  // the purge group given to Insert
+    Segment segment = Segment::kWindow;  // which list holds the node
   };
   struct List {
     NodeId front = kNil;  // newest
@@ -204,9 +204,9 @@ class Cache::Shard {
            : s == Segment::kProtected ? protected_bytes_
                                       : probation_bytes_;
   }
-  // MoveLocked puts `node` at the front of segment `to`.
-  void MoveLocked(NodeId node, Segment to) SHOAL_REQUIRES(mu_);
-  void EvictNodeLocked(NodeId node, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
+  // MoveLocked puts node `id` at the front of segment `to`.
+  void MoveLocked(NodeId id, Segment to) SHOAL_REQUIRES(mu_);
+  void EvictNodeLocked(NodeId id, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
   uint32_t FrequencyLocked(const Node& node) SHOAL_REQUIRES(mu_) {
     return sketch_->Estimate(node.hash);
   }
