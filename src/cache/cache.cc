@@ -111,15 +111,18 @@ bool Cache::Insert(EntryPtr entry, uint32_t group) {
   Shard& shard = ShardFor(hash);
   const size_t charge = entry->BaseCharge();
   const bool kept = shard.Insert(std::move(entry), hash, group % kMaxGroups, &released);
-  if (watch_ && kept) {
-    const size_t since = inserted_since_watch_.fetch_add(charge, std::memory_order_relaxed);
-    if (since + charge >= watch_every_) {
-      inserted_since_watch_.store(0, std::memory_order_relaxed);
-      released.clear();  // the evicted entries go before the watch looks at the memory
-      watch_();
-    }
-  }
+  if (kept) Watch(charge, &released);
   return kept;
+}
+
+void Cache::Watch(size_t charge, std::vector<EntryPtr>* released) {
+  if (!watch_) return;
+  const size_t since = inserted_since_watch_.fetch_add(charge, std::memory_order_relaxed);
+  if (since + charge >= watch_every_) {
+    inserted_since_watch_.store(0, std::memory_order_relaxed);
+    released->clear();  // the evicted entries go before the watch looks at the memory
+    watch_();
+  }
 }
 
 bool Cache::Erase(std::string_view key) {
@@ -170,6 +173,7 @@ size_t Cache::PurgeGroup(uint32_t group) {
 void Cache::AddCharge(const Entry& entry, size_t bytes) {
   std::vector<EntryPtr> released;
   ShardFor(KeyedHash(entry.key())).AddCharge(entry, bytes, &released);
+  Watch(bytes, &released);  // a gzip variant grows the process as an insert does
 }
 
 CacheStats Cache::Stats() const {

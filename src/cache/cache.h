@@ -176,9 +176,9 @@ class Cache {
   // one evicts at once, shard by shard. An entry over a shard's new share is refused.
   void SetCapacity(size_t bytes);
 
-  // SetInsertWatch makes Insert call `watch` (on the inserting thread, outside every lock)
-  // each time the charges of the entries inserted since the last call reach `every` bytes.
-  // Set it before the cache is shared between threads.
+  // SetInsertWatch makes Insert and AddCharge call `watch` (on the calling thread, outside
+  // every lock) each time the charges inserted or added since the last call reach `every`
+  // bytes. Set it before the cache is shared between threads.
   void SetInsertWatch(size_t every, std::function<void()> watch);
 
  private:
@@ -189,6 +189,8 @@ class Cache {
   const uint64_t id_;  // unique for the process's life: tags front slots (an address may recur)
   std::atomic<size_t> capacity_;
   std::unique_ptr<Shard[]> shards_;
+  // Watch counts `charge` towards the insert watch and calls it when due.
+  void Watch(size_t charge, std::vector<EntryPtr>* released);
   size_t watch_every_ = 0;
   std::function<void()> watch_;
   std::atomic<size_t> inserted_since_watch_{0};

@@ -76,7 +76,7 @@ void MemoryGovernor::Check() {
     lowest_ = std::min(lowest_, capacity - cut);
     cut_lines_.Write(
         Log(logger_, "cache"), new_low ? LogLevel::kWarn : LogLevel::kDebug,
-        "memory: the process holds " + MiB(memory) + " of anonymous memory, over its line of " +
+        "memory: the process holds " + MiB(memory) + " of resident memory, over its line of " +
             MiB(line_) + " (its size at start + " + Bound(options_.bound) +
             " x cache.memory - a margin of " + MiB(margin_) + "); the caches now hold at most " +
             MiB(capacity - cut) + " of their " + MiB(options_.budget),

@@ -6,10 +6,14 @@
 // between live blocks (fragmentation, the largest part under an evicting load), the
 // per-entry overhead the charge estimates, the connections' buffers, the store's page caches.
 // The operator sets one number, cache.memory, and expects the process to stay near it. So the
-// governor measures what the process really holds (its anonymous resident memory, read from
+// governor measures what the process really holds (its resident memory, VmRSS, read from
 // /proc/self/statm: one pread) against a line:
 //
-//   line = the anonymous memory at start + bound x budget - margin   (margin = budget / 32)
+//   line = the resident memory at start + bound x budget - margin   (margin = budget / 32)
+//
+// Resident, not anonymous only: the pages of the binary and its libraries that a running node
+// touches after start (gzip's, the miss path's) count against the operator's number too; at a
+// small budget they were the difference between the bound and the peak.
 //
 // and acts on growth past that line, AIMD-style:
 //   - cut: when the memory is above the line and higher than at the last cut, the caches'
@@ -20,7 +24,7 @@
 //     caches then reuse the space they freed. Never below `floor` x the budget.
 //   - give back: after `probe_after` without growth, the capacity rises by one margin, up to
 //     the budget; if the memory grows again, the next check cuts that back.
-// So the process's anonymous memory stays within about bound x budget of its empty level
+// So the process's resident memory stays within about bound x budget of its empty level
 // (plus what grows between two checks: one check every budget / 64 bytes inserted, and one a
 // second from the node's sampler), and the caches hold as much as the allocator lets them.
 //
@@ -46,7 +50,7 @@ struct MemoryGovernorOptions {
   double bound = 1.25;  // growth allowed over the memory at start, x budget
   double floor = 0.5;   // the capacity never falls below floor x budget
   Duration probe_after = std::chrono::seconds(10);  // without growth, before giving back
-  // The process's anonymous resident bytes now (metrics::ReadAnonymousBytes in a node).
+  // The process's resident bytes now (metrics::ReadResidentBytes in a node).
   std::function<uint64_t()> read_memory;
   // After a cut: hands the whole free pages the allocator holds back to the kernel
   // (malloc_trim(0) in a node), so that the next reading shows what the cut freed. May be empty.

@@ -1,7 +1,7 @@
 // MemoryGovernor: cuts on growth past its line (once per level), in proportion over its
 // caches, never below the floor; gives back one margin at a time after a calm spell; is
-// called by the caches' insert watch; and, with the real /proc reader, answers memory the
-// process really touched.
+// called by the caches' insert watch (inserts and added charges); and, with the real /proc reader,
+// answers memory the process really touched.
 #include "cache/memory_governor.h"
 
 #include <atomic>
@@ -193,6 +193,24 @@ TEST(MemoryGovernorTest, TheCachesCallItEveryBudgetOver64BytesInserted) {
   EXPECT_EQ(f.reads.load(), at_start + 2);
 }
 
+// A gzip variant (AddCharge) grows the process as an insert does: it counts towards the same
+// step, so a load of hits that compress keeps the governor looking.
+TEST(MemoryGovernorTest, ChargesAddedToCachedEntriesCountTowardsTheStep) {
+  Fixture f;
+  f.governor.Watch();
+  const int at_start = f.reads.load();
+  const size_t step = kBudget / 64;
+  ASSERT_TRUE(f.main.Insert(MakeEntry("/gz/1", 100)));
+  const int after_insert = f.reads.load();
+  EXPECT_EQ(after_insert, at_start);
+  const EntryPtr e = f.main.Lookup("/gz/1");
+  ASSERT_NE(e, nullptr);
+  f.main.AddCharge(*e, step / 2);
+  EXPECT_EQ(f.reads.load(), after_insert);
+  f.main.AddCharge(*e, step / 2);
+  EXPECT_EQ(f.reads.load(), after_insert + 1);
+}
+
 // Inserting threads call Check through the watch while others call it directly and the
 // memory keeps growing: one Check at a time, the caches end within what it allows (TSan).
 TEST(MemoryGovernorTest, ConcurrentInsertsAndChecksKeepTheCachesWithinTheAllowance) {
@@ -226,7 +244,7 @@ TEST(MemoryGovernorTest, MemoryThisProcessTouchesIsAnsweredByTheCaches) {
   Cache cache({.capacity_bytes = 16 * kMiB});
   ManualClock clock;
   MemoryGovernor governor(
-      {.budget = 16 * kMiB, .read_memory = metrics::ReadAnonymousBytes, .give_back = {}}, {&cache},
+      {.budget = 16 * kMiB, .read_memory = metrics::ReadResidentBytes, .give_back = {}}, {&cache},
       clock);
   Fill(cache, "k", 16 * kMiB);
   // 16 MiB of cache entries were made after the start: growth within 1.25 x 16 MiB.

@@ -203,7 +203,7 @@ int RunServe(const Config& file_config, const std::function<void(const std::stri
     governor = std::make_unique<cache::MemoryGovernor>(
         cache::MemoryGovernorOptions{.budget = config.cache_memory,
                                      .bound = config.cache_memory_bound / 100.0,
-                                     .read_memory = metrics::ReadAnonymousBytes,
+                                     .read_memory = metrics::ReadResidentBytes,
                                      .give_back = [] { ::malloc_trim(0); }},
         std::vector<cache::Cache*>{&cache, hot.get()}, clock, logger.get());
     governor->Watch();

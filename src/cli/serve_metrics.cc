@@ -16,10 +16,10 @@ int64_t AsGauge(uint64_t v) { return static_cast<int64_t>(v); }
 
 void ExposeMemoryGovernor(metrics::Registry& reg, const cache::MemoryGovernor& governor) {
   reg.AddCallback("shoal_memory_line_bytes",
-                  "Anonymous memory above which the caches give way (cache.memory_bound)",
+                  "Resident memory above which the caches give way (cache.memory_bound)",
                   [&governor] { return AsGauge(governor.line()); });
-  reg.AddCallback("shoal_memory_anonymous_bytes", "The process's anonymous resident memory",
-                  [] { return AsGauge(metrics::ReadAnonymousBytes()); });
+  reg.AddCallback("shoal_memory_resident_bytes", "The process's resident memory (VmRSS)",
+                  [] { return AsGauge(metrics::ReadResidentBytes()); });
   reg.AddCallback("shoal_memory_cache_allowance_bytes",
                   "What the caches may hold together now (cache.memory, less what was cut)",
                   [&governor] { return AsGauge(governor.capacity()); });

@@ -3,6 +3,7 @@
 #include "metrics/metrics.h"
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "metrics/process_metrics.h"
 
@@ -168,18 +170,42 @@ TEST(MetricsTest, ProcessMetricsReadThisProcess) {
   }
 }
 
-TEST(MetricsTest, AnonymousBytesFollowMemoryTouchedAndGivenBack) {
+TEST(MetricsTest, ResidentBytesFollowMemoryTouchedAndGivenBack) {
   constexpr size_t kSize = size_t{64} << 20;
-  const uint64_t before = ReadAnonymousBytes();
+  const uint64_t before = ReadResidentBytes();
   ASSERT_GT(before, 0U);
   void* p = ::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(p, MAP_FAILED);
-  EXPECT_LT(ReadAnonymousBytes(), before + (size_t{8} << 20));  // mapped, not yet touched
+  EXPECT_LT(ReadResidentBytes(), before + (size_t{8} << 20));  // mapped, not yet touched
   std::memset(p, 1, kSize);
-  const uint64_t touched = ReadAnonymousBytes();
+  const uint64_t touched = ReadResidentBytes();
   EXPECT_GE(touched, before + kSize - (size_t{4} << 20));
   ::munmap(p, kSize);
-  EXPECT_LE(ReadAnonymousBytes(), touched - kSize + (size_t{4} << 20));
+  EXPECT_LE(ReadResidentBytes(), touched - kSize + (size_t{4} << 20));
+}
+
+// The pages of a file the process has mapped and read count too, as they do in VmRSS (the
+// binary's and libraries' pages are such pages): what the memory bound measures.
+TEST(MetricsTest, ResidentBytesCountAFilesPagesOnceRead) {
+  constexpr size_t kSize = size_t{32} << 20;
+  char path[] = "/tmp/shoal-metrics-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::unlink(path);
+  const std::string block(size_t{1} << 20, 'x');
+  for (size_t at = 0; at < kSize; at += block.size()) {
+    ASSERT_EQ(::write(fd, block.data(), block.size()), static_cast<ssize_t>(block.size()));
+  }
+  void* p = ::mmap(nullptr, kSize, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  ASSERT_NE(p, MAP_FAILED);
+  const uint64_t before = ReadResidentBytes();
+  const auto* bytes = static_cast<const volatile char*>(p);
+  size_t sum = 0;
+  for (size_t at = 0; at < kSize; at += 4096) sum += static_cast<size_t>(bytes[at]);
+  EXPECT_EQ(sum, kSize / 4096 * static_cast<size_t>('x'));
+  EXPECT_GE(ReadResidentBytes(), before + kSize - (size_t{4} << 20));
+  ::munmap(p, kSize);
 }
 
 }  // namespace

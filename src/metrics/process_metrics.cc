@@ -45,7 +45,7 @@ uint64_t OpenFds() {
 
 }  // namespace
 
-uint64_t ReadAnonymousBytes() {
+uint64_t ReadResidentBytes() {
   static const int kFd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
   static const long kPage = ::sysconf(_SC_PAGESIZE);
   if (kFd < 0 || kPage <= 0) return 0;
@@ -53,11 +53,9 @@ uint64_t ReadAnonymousBytes() {
   const ssize_t n = ::pread(kFd, text, sizeof text - 1, 0);
   if (n <= 0) return 0;
   text[n] = '\0';
-  unsigned long long size = 0, resident = 0, shared = 0;
-  if (std::sscanf(text, "%llu %llu %llu", &size, &resident, &shared) != 3 || shared > resident) {
-    return 0;
-  }
-  return (resident - shared) * static_cast<uint64_t>(kPage);
+  unsigned long long size = 0, resident = 0;
+  if (std::sscanf(text, "%llu %llu", &size, &resident) != 2) return 0;
+  return resident * static_cast<uint64_t>(kPage);
 }
 
 ProcessStats ReadProcessStats() {

@@ -25,11 +25,11 @@ struct ProcessStats {
 // ReadProcessStats reads this process's figures now.
 ProcessStats ReadProcessStats();
 
-// ReadAnonymousBytes is this process's anonymous resident memory now (the heap, stacks and
-// every anonymous mapping: /proc/self/statm resident - shared pages), 0 without /proc. One
-// pread of a descriptor opened at the first call: cheap enough to call per megabyte cached
-// (cache::MemoryGovernor).
-uint64_t ReadAnonymousBytes();
+// ReadResidentBytes is this process's resident memory now, what VmRSS counts (the heap,
+// stacks, anonymous mappings and the pages of its binary and libraries it has touched:
+// /proc/self/statm's resident pages), 0 without /proc. One pread of a descriptor opened at
+// the first call: cheap enough to call per megabyte cached (cache::MemoryGovernor).
+uint64_t ReadResidentBytes();
 
 // AddProcessMetrics registers the four series above in `registry`.
 void AddProcessMetrics(Registry& registry);
