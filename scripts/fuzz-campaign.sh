@@ -9,6 +9,9 @@
 #   MAX_TIME=3600 scripts/fuzz-campaign.sh jwt         at most an hour
 #   NO_BUILD=1 scripts/fuzz-campaign.sh jwt            build/fuzz as it is (a build runs beside)
 #   KEEP=0 scripts/fuzz-campaign.sh config             leave fuzz/corpus/ as it was
+#   RSS_LIMIT_MB=6144 scripts/fuzz-campaign.sh config  libFuzzer's RSS limit (default 2048):
+#     config_fuzz grows about 250 MB per million runs (ASan's store of allocation stacks,
+#     which yaml-cpp's recursion keeps making new), so 10 million need more than the default
 #
 # A crash, leak or timeout stops the run: the input is left in build/fuzz/campaign/<decoder>/
 # (crash-*, leak-*, timeout-*) and the script fails; reproduce it with
@@ -51,7 +54,7 @@ children_cpu
 cpu0=$cpu_now
 start=$(date +%s.%N)
 status=0
-ASAN_OPTIONS=detect_leaks=1 nice -n 19 "$bin" "${limit[@]}" -timeout=5 -rss_limit_mb=2048 \
+ASAN_OPTIONS=detect_leaks=1 nice -n 19 "$bin" "${limit[@]}" -timeout=5 -rss_limit_mb="${RSS_LIMIT_MB:-2048}" \
   -print_final_stats=1 -artifact_prefix="$work/" "$work/new" "$corpus" >"$work/run.log" 2>&1 ||
   status=$?
 end=$(date +%s.%N)
@@ -72,7 +75,7 @@ fi
 # Minimise: -merge=1 adds to a copy of the stored corpus only the new inputs that reach a
 # feature it does not (the smallest such input), so the stored seeds stay as they are.
 cp -r "$corpus" "$work/merged"
-nice -n 19 "$bin" -merge=1 -timeout=5 -rss_limit_mb=2048 "$work/merged" "$work/new" \
+nice -n 19 "$bin" -merge=1 -timeout=5 -rss_limit_mb="${RSS_LIMIT_MB:-2048}" "$work/merged" "$work/new" \
   >"$work/merge.log" 2>&1
 after=$(find "$work/merged" -type f | wc -l)
 if [ "${KEEP:-1}" = 1 ]; then
