@@ -270,7 +270,7 @@ struct Api::Shared {
       r.body = gz->view();
       r.content_encoding = "gzip";
     } else {
-      r.body = entry->body().view();
+      r.body = entry->body();
     }
     r.owner = std::move(entry);
     return r;

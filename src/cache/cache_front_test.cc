@@ -37,12 +37,12 @@ TEST(CacheFrontTest, EraseOnAnotherThreadEndsTheSlot) {
 TEST(CacheFrontTest, ReplacementIsSeenAtOnce) {
   Cache cache({.capacity_bytes = 1 << 20});
   ASSERT_TRUE(cache.Insert(MakeEntry("/k", 100, 'a')));
-  ASSERT_EQ(cache.Lookup("/k")->body().view()[0], 'a');
-  ASSERT_EQ(cache.Lookup("/k")->body().view()[0], 'a');
+  ASSERT_EQ(cache.Lookup("/k")->body()[0], 'a');
+  ASSERT_EQ(cache.Lookup("/k")->body()[0], 'a');
   RunOn([&] { EXPECT_TRUE(cache.Insert(MakeEntry("/k", 100, 'b'))); });
   EntryPtr e = cache.Lookup("/k");
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->body().view()[0], 'b');
+  EXPECT_EQ(e->body()[0], 'b');
 }
 
 TEST(CacheFrontTest, AReplacedHotEntryTakesOverItsSlotAtOnce) {
@@ -52,7 +52,7 @@ TEST(CacheFrontTest, AReplacedHotEntryTakesOverItsSlotAtOnce) {
   ASSERT_TRUE(cache.Insert(MakeEntry("/hot", 100, 'b')));                // voids the slot
   EntryPtr e = cache.Lookup("/hot");
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->body().view()[0], 'b');
+  EXPECT_EQ(e->body()[0], 'b');
   // Held by the cache, this thread's front slot and `e`: the slot renewed at once, although
   // its hits would have kept another key out of it.
   EXPECT_EQ(e.use_count(), 3);
@@ -93,7 +93,7 @@ TEST(CacheFrontTest, CachesNeverShareSlotsEvenAtTheSameAddress) {
   ASSERT_EQ(&*cache, first);
   EXPECT_EQ(cache->Lookup("/k"), nullptr);
   ASSERT_TRUE(cache->Insert(MakeEntry("/k", 100, 'b')));
-  EXPECT_EQ(cache->Lookup("/k")->body().view()[0], 'b');
+  EXPECT_EQ(cache->Lookup("/k")->body()[0], 'b');
 }
 
 TEST(CacheFrontTest, LargeEntriesAreServedButNotHeldByTheFrontTable) {
@@ -129,7 +129,7 @@ TEST(CacheFrontTest, ReadersAndAWriterAgree) {
       // Quiet now: what this thread sees must be what the cache holds.
       for (int i = 0; i < kKeys; ++i) {
         EntryPtr e = cache.Lookup(key(i));
-        if (i % 2 == 0 ? e != nullptr : (e == nullptr || e->body().view()[0] != 'z')) {
+        if (i % 2 == 0 ? e != nullptr : (e == nullptr || e->body()[0] != 'z')) {
           wrong.fetch_add(1);
         }
       }

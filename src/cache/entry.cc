@@ -1,5 +1,6 @@
 #include "cache/entry.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -48,17 +49,23 @@ std::string GzipEtag(std::string_view etag) {
   return out;
 }
 
-Entry::Entry(EntryOptions&& o)
-    : key_(std::move(o.key)),
+Entry::Entry(EntryOptions&& o, char* const* room)
+    : bytes_(*room),
+      key_size_(static_cast<uint32_t>(o.key.size())),
       kind_(o.kind),
       no_store_(o.no_store),
       etag_{},
-      body_(std::move(o.body)),
+      body_size_(o.body.size()),
       created_(o.created),
       fresh_until_(o.fresh_until),
       stale_until_(o.stale_until),
       fill_seq_(o.fill_seq) {
-  std::string etag = o.etag.empty() ? StrongEtag(body_.view()) : std::move(o.etag);
+  char* bytes = *room;
+  // Bytes, not C strings: nothing here is NUL-terminated.
+  std::copy(o.key.begin(), o.key.end(), bytes);
+  const std::string_view body_in = o.body.view();
+  std::copy(body_in.begin(), body_in.end(), bytes + o.key.size());
+  std::string etag = o.etag.empty() ? StrongEtag(body()) : std::move(o.etag);
   const bool inline_etag = etag.size() == kEtagInline;
   if (inline_etag) {
     std::memcpy(etag_, etag.data(), kEtagInline);
@@ -74,9 +81,9 @@ Entry::Entry(EntryOptions&& o)
 
 EntryOptions Entry::CopyOptions() const {
   EntryOptions o;
-  o.key = key_;
+  o.key = std::string(key());
   o.kind = kind_;
-  o.body = body_;
+  o.body = Bytes::Copy(body());
   o.created = created_;
   o.fresh_until = fresh_until();
   o.stale_until = stale_until();
@@ -88,14 +95,52 @@ EntryOptions Entry::CopyOptions() const {
   return o;
 }
 
+namespace {
+
+// Room is what Make asks of TrailingAllocator: `extra` bytes after the object, and where they
+// start once allocated.
+struct Room {
+  size_t extra = 0;
+  char* at = nullptr;
+};
+
+// TrailingAllocator allocates what allocate_shared asks for (the control block with the object
+// in it) with `room->extra` bytes after it, and says where those start. Standard allocator
+// semantics only: the bytes are after the n objects it was asked for, whatever their type.
+// `room` is read by allocate alone, during Make; the copy the control block keeps to free
+// itself with never touches it.
+template <typename T>
+struct TrailingAllocator {
+  using value_type = T;
+  Room* room;
+  explicit TrailingAllocator(Room* r) : room(r) {}
+  template <typename U>
+  explicit TrailingAllocator(const TrailingAllocator<U>& other) : room(other.room) {}
+  T* allocate(size_t n) {
+    char* p = static_cast<char*>(::operator new(n * sizeof(T) + room->extra));
+    room->at = p + n * sizeof(T);
+    return reinterpret_cast<T*>(p);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  }
+  void deallocate(T* p, size_t /*n*/) { ::operator delete(p); }
+  template <typename U>
+  bool operator==(const TrailingAllocator<U>& other) const {
+    return room == other.room;
+  }
+};
+
+}  // namespace
+
 std::shared_ptr<const Entry> Entry::Make(EntryOptions options) {
-  return std::make_shared<const Entry>(std::move(options));
+  Room room{.extra = options.key.size() + options.body.size(), .at = nullptr};
+  // allocate_shared allocates (setting room.at) before it constructs the Entry, which reads it.
+  return std::allocate_shared<const Entry>(TrailingAllocator<Entry>(&room), std::move(options),
+                                           &room.at);
 }
 
 const Bytes& Entry::GzipBody(bool* made) const {
   if (made != nullptr) *made = false;
   std::call_once(gzip_once_, [this, made] {
-    Bytes body = Gzip(body_.view());
+    Bytes body = Gzip(this->body());
     std::string tag = body.empty() ? std::string() : cache::GzipEtag(etag());
     gzip_ =
         std::make_unique<const Gzipped>(Gzipped{.body = std::move(body), .etag = std::move(tag)});
@@ -122,14 +167,14 @@ size_t Entry::GzipCharge() const {
 }
 
 size_t Entry::BaseCharge() const {
-  // The Entry object with its make_shared control block (16 bytes) and malloc's header, the
-  // key's heap part, the side allocation when there is one, and the body's buffer.
-  constexpr size_t kControlBlock = 16 + 8;
-  size_t charge = sizeof(Entry) + kControlBlock + HeapOf(key_);
+  // The one allocation: the control block (two counts, its vtable pointer and the allocator's
+  // pointer: 24 bytes), the object, the key and the body, with malloc's header; and the side
+  // allocation when there is one.
+  constexpr size_t kControlBlock = 24 + 8;
+  size_t charge = kControlBlock + sizeof(Entry) + key_size_ + body_size_;
   if (rare_) {
     charge += sizeof(Rare) + 8 + HeapOf(rare_->headers) + HeapOf(rare_->tags) + HeapOf(rare_->etag);
   }
-  if (!body_.empty()) charge += body_.size() + Bytes::kOverhead;
   return charge;
 }
 

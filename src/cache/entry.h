@@ -2,10 +2,11 @@
 //
 // An Entry owns exactly its bytes: the key, the body (one exactly-sized Bytes), its ETag,
 // its response header lines (rare: a page's Link) and, once someone asks for it, a gzip
-// variant. It is never a view into a socket or row buffer. Its layout is kept small (144
-// bytes on x86-64 with libstdc++, issue 18 item 7): the ETag is held in the object, and what
-// most entries lack (header lines, tags, the gzip variant) is in side allocations made only
-// when present.
+// variant. It is never a view into a socket or row buffer. Its layout is kept small (issue 18
+// item 7): one allocation holds the shared_ptr's control block, the object, the key and the
+// body (Make allocates it with room for both after the object); the ETag is held in the
+// object; and what most entries lack (header lines, tags, the gzip variant) is in side
+// allocations made only when present. So a cached answer is one or two mallocs, not five.
 // Deadlines are steady_clock points: fresh until fresh_until, then stale (servable while one
 // refresh runs) until stale_until. A negative entry records that the key has no row, so that
 // repeated asks for it do not reach the store.
@@ -72,10 +73,11 @@ class Entry {
   // Make builds a shared, immutable entry. The only way to make one.
   static std::shared_ptr<const Entry> Make(EntryOptions options);
 
-  const std::string& key() const { return key_; }
+  std::string_view key() const { return {bytes_, key_size_}; }
   EntryKind kind() const { return kind_; }
   bool not_found() const { return kind_ == EntryKind::kNotFound; }
-  const Bytes& body() const { return body_; }
+  // The body: in the entry's own allocation, after the key; valid as long as the entry.
+  std::string_view body() const { return {bytes_ + key_size_, body_size_}; }
   // The quoted ETag: in the entry itself when it has the 18 characters of StrongEtag's form
   // (always, but for a foreign tag a peer sent, which the cluster then refuses).
   std::string_view etag() const {
@@ -148,7 +150,9 @@ class Entry {
   }
   bool TakeUsed() const { return used_.exchange(false, std::memory_order_relaxed); }
 
-  explicit Entry(EntryOptions&& options);  // use Make
+  // Use Make: `*room` is the room after the object in its allocation, for the key and body
+  // (read when the object is made, inside allocate_shared).
+  Entry(EntryOptions&& options, char* const* room);
 
  private:
   // What few entries have (a page's Link header, tags, an ETag not of StrongEtag's form): one
@@ -167,7 +171,8 @@ class Entry {
   static constexpr size_t kEtagInline = 18;  // "\"" + 16 hex digits + "\""
 
   // The key and the used bit first: a lookup reads both, so they share the first line.
-  std::string key_;
+  const char* bytes_;  // the key, then the body: the room after the object
+  uint32_t key_size_;
   EntryKind kind_;
   mutable std::atomic<bool> used_{false};
   bool no_store_ = false;
@@ -177,7 +182,7 @@ class Entry {
   static constexpr Duration::rep kNotSoft = std::numeric_limits<Duration::rep>::min();
   static TimePoint At(Duration::rep ticks) { return TimePoint(Duration(ticks)); }
   mutable std::atomic<Duration::rep> soft_{kNotSoft};
-  Bytes body_;
+  size_t body_size_;
   TimePoint created_, fresh_until_, stale_until_;
   uint64_t fill_seq_;  // the hit path never reads it, nor what follows
   std::unique_ptr<const Rare> rare_;

@@ -144,7 +144,7 @@ class ReadThroughTest : public ::testing::Test {
     EntryPtr e = rt_.Lookup(key, &s);
     EXPECT_NE(e, nullptr) << key;
     EXPECT_EQ(s, Source::kHit) << key;
-    return e != nullptr ? std::string(e->body().view()) : "";
+    return e != nullptr ? std::string(e->body()) : "";
   }
 };
 
@@ -173,7 +173,7 @@ TEST_F(ReadThroughTest, TwoHundredConcurrentMissesMakeOneLoad) {
   for (auto& a : answers) {
     ASSERT_EQ(a.calls.load(), 1);
     ASSERT_TRUE(a.result.ok());
-    EXPECT_EQ((*a.result)->body().view(), "body");
+    EXPECT_EQ((*a.result)->body(), "body");
     EXPECT_EQ(a.source, Source::kMiss);
   }
   EXPECT_EQ(rt_.Stats().dedup_waits, kCallers - 1u);
@@ -196,7 +196,7 @@ TEST_F(ReadThroughTest, StaleHitIsServedAtOnceAndStartsOneRefresh) {
     EntryPtr e = rt_.Lookup("k", &s);
     ASSERT_NE(e, nullptr);
     EXPECT_EQ(s, Source::kStale);
-    EXPECT_EQ(e->body().view(), "old");
+    EXPECT_EQ(e->body(), "old");
   }
   EXPECT_EQ(loader_.loads(), 2);  // the fill and one refresh
   loader_.CompleteNext("new");
@@ -220,7 +220,7 @@ TEST_F(ReadThroughTest, StoreErrorServesTheOlderEntry) {
   ASSERT_EQ(a.calls.load(), 1);
   ASSERT_TRUE(a.result.ok());
   EXPECT_EQ(a.source, Source::kStaleIfError);
-  EXPECT_EQ((*a.result)->body().view(), "old");
+  EXPECT_EQ((*a.result)->body(), "old");
   EXPECT_EQ(rt_.Stats().stale_if_error, 1u);
 }
 
@@ -251,7 +251,7 @@ TEST_F(ReadThroughTest, FailedRefreshKeepsServingTheStaleEntry) {
   EntryPtr e = rt_.Lookup("k", &s);
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(s, Source::kStale);
-  EXPECT_EQ(e->body().view(), "old");
+  EXPECT_EQ(e->body(), "old");
   EXPECT_EQ(loader_.loads(), 3);  // the fill, the failed refresh, and a new one
 }
 
@@ -359,8 +359,8 @@ TEST_F(ReadThroughTest, PeerRequestNeverWaitsOnAForwardedFlight) {
   loader_.CompleteNext("local");
   ASSERT_EQ(b.calls.load(), 1);
   ASSERT_EQ(c.calls.load(), 1);
-  EXPECT_EQ((*b.result)->body().view(), "local");
-  EXPECT_EQ((*c.result)->body().view(), "local");
+  EXPECT_EQ((*b.result)->body(), "local");
+  EXPECT_EQ((*c.result)->body(), "local");
 }
 
 TEST_F(ReadThroughTest, AnAnswerKeptElsewhereReplacesAnOlderMainCopy) {
@@ -385,7 +385,7 @@ TEST_F(ReadThroughTest, APurgeWinsOverALoadAlreadyInFlight) {
   EXPECT_EQ(rt_.Erase("k"), 1u);
   loader_.CompleteNext("pre-purge");  // ...and the answer arrives after it
   ASSERT_EQ(a.calls.load(), 1);
-  EXPECT_EQ((*a.result)->body().view(), "pre-purge");  // the waiter still gets it
+  EXPECT_EQ((*a.result)->body(), "pre-purge");  // the waiter still gets it
   Source s;
   EXPECT_EQ(rt_.Lookup("gone", &s), nullptr);  // but it is not kept
   // A load that starts after the purge is kept as usual.
@@ -438,7 +438,7 @@ TEST_F(ReadThroughTest, ATagPurgeWinsOverALoadAlreadyInFlight) {
   EXPECT_EQ(rt_.PurgeTags({"item:1"}), 0u);  // ...the purge comes...
   loader_.CompleteNext("pre-purge", Status::Ok(), Keep::kMain, "item:1");  // ...then the answer
   ASSERT_EQ(a.calls.load(), 1);
-  EXPECT_EQ((*a.result)->body().view(), "pre-purge");  // the waiter still gets it
+  EXPECT_EQ((*a.result)->body(), "pre-purge");  // the waiter still gets it
   Source s;
   EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);  // but it is not kept
 }
@@ -454,7 +454,7 @@ TEST_F(ReadThroughTest, ASoftPurgeServesStaleAtOnceAndStartsOneRefresh) {
     EntryPtr e = rt_.Lookup("/a/1", &s);
     ASSERT_NE(e, nullptr);
     EXPECT_EQ(s, Source::kStale);
-    EXPECT_EQ(e->body().view(), "old");
+    EXPECT_EQ(e->body(), "old");
   }
   EXPECT_EQ(loader_.loads(), 2);  // the fill and one refresh
   loader_.CompleteNext("new", Status::Ok(), Keep::kMain, "item:1");
@@ -503,7 +503,7 @@ TEST_F(ReadThroughTest, AnAnswerMarkedNoStoreIsServedAndKeptNowhere) {
   rt_.Load("/a/1", Record(&a));
   loader_.CompleteNext("too many tags", Status::Ok(), Keep::kMain, "", /*no_store=*/true);
   ASSERT_EQ(a.calls.load(), 1);
-  EXPECT_EQ((*a.result)->body().view(), "too many tags");
+  EXPECT_EQ((*a.result)->body(), "too many tags");
   EXPECT_EQ(a.source, Source::kMiss);
   EXPECT_EQ(rt_.Lookup("/a/1", &s), nullptr);
   EXPECT_EQ(cache_.Stats().entries, 0u);

@@ -42,7 +42,7 @@ inline cache::EntryPtr MakeEntry(const std::string& key, const std::string& body
   return cache::Entry::Make(std::move(o));
 }
 
-inline std::string Body(const cache::EntryPtr& e) { return std::string(e->body().view()); }
+inline std::string Body(const cache::EntryPtr& e) { return std::string(e->body()); }
 
 // ReplyWithFill is an owner's answer for `key` whose load began at purge sequence `fill`.
 inline GetReply ReplyWithFill(const std::string& key, uint64_t fill, TimePoint now) {

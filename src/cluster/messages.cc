@@ -128,7 +128,7 @@ std::string EncodeEntryReply(const cache::Entry& entry, TimePoint now, uint64_t 
   PutI64(out, Millis(entry.fresh_until() - now));
   PutI64(out, Millis(entry.stale_until() - now));
   PutString(out, entry.etag());
-  PutString(out, entry.body().view());
+  PutString(out, entry.body());
   PutU64(out, fill_seq);
   PutString(out, entry.headers());
   PutU8(out, entry.no_store() ? 1 : 0);

@@ -40,7 +40,7 @@ TEST(MessagesTest, EntryKeepsTheOwnersDeadlinesAcrossClocks) {
   ASSERT_TRUE(got.ok()) << got.status().message();
   const cache::Entry& g = **got;
   EXPECT_EQ(g.key(), "/v1/items/7");
-  EXPECT_EQ(g.body().view(), e->body().view());
+  EXPECT_EQ(g.body(), e->body());
   EXPECT_EQ(g.etag(), e->etag());
   EXPECT_EQ(g.kind(), cache::EntryKind::kValue);
   EXPECT_EQ(g.created(), here - seconds(3));
