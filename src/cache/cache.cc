@@ -172,7 +172,8 @@ size_t Cache::PurgeGroup(uint32_t group) {
 
 void Cache::AddCharge(const Entry& entry, size_t bytes) {
   std::vector<EntryPtr> released;
-  ShardFor(KeyedHash(entry.key())).AddCharge(entry, bytes, &released);
+  const uint64_t hash = KeyedHash(entry.key());
+  ShardFor(hash).AddCharge(entry, hash, bytes, &released);
   Watch(bytes, &released);  // a gzip variant grows the process as an insert does
 }
 

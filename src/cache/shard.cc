@@ -158,9 +158,10 @@ size_t Cache::Shard::PurgeGroup(uint32_t group) {
   return n;
 }
 
-void Cache::Shard::AddCharge(const Entry& entry, size_t bytes, std::vector<EntryPtr>* released) {
+void Cache::Shard::AddCharge(const Entry& entry, uint64_t hash, size_t bytes,
+                             std::vector<EntryPtr>* released) {
   MutexLock lock(mu_);
-  const NodeId id = FindLocked(entry);
+  const NodeId id = FindLocked(HashedKey{entry.key(), hash});
   if (id == kNil || At(id).entry.get() != &entry) return;
   Node& node = At(id);
   node.charge += bytes;

@@ -123,7 +123,8 @@ class Cache::Shard {
   // of them. Returns how many there were.
   size_t PurgeGroup(uint32_t group);
 
-  void AddCharge(const Entry& entry, size_t bytes, std::vector<EntryPtr>* released);
+  // AddCharge: `hash` is the entry's key's KeyedHash, which Cache computed to pick the shard.
+  void AddCharge(const Entry& entry, uint64_t hash, size_t bytes, std::vector<EntryPtr>* released);
 
   void AddStats(CacheStats* s);
 
