@@ -5,8 +5,8 @@
 // is evicted) with N entries of 24-byte keys and 16-byte bodies, reading VmRSS from
 // /proc/self/status before and after: (after - before) / N is what an entry really costs the
 // process, and that minus the key's and the body's 40 bytes is the overhead per entry (the
-// Entry object, its control block, the ETag string, the body's buffer header, the shard's list
-// and hash map nodes, the map's buckets, the allocator's headers, and the sketch's share). Then
+// Entry object with its count and ETag, malloc's header and rounding, the shard's node and its
+// index slot; the sketch is sized by the budget, and is in the empty cache's RSS). Then
 // times Lookup hits of keys drawn uniformly over the N (one thread; the per-thread front table
 // holds 1024 of them, so almost every hit takes the shard path: the cost of a large working
 // set, cache misses in the index included).

@@ -223,9 +223,9 @@ TEST_F(ApiTest, AnEndpointPurgeInvalidatesWithoutVisitingTheEntries) {
   for (int id = 1; id <= 3; ++id) {
     ASSERT_EQ(Get("/v1/items/" + std::to_string(id)).response.status, 200);
   }
-  std::vector<long> refs;
+  std::vector<uint32_t> refs;
   refs.reserve(held.size());
-  for (const auto& e : held) refs.push_back(e.use_count());
+  for (const auto& e : held) refs.push_back(e->RefCount());
   const uint64_t queries = store_->queries();
 
   Result<uint64_t> n =
@@ -235,12 +235,12 @@ TEST_F(ApiTest, AnEndpointPurgeInvalidatesWithoutVisitingTheEntries) {
   // The purge did not visit them: the cache still holds every one (it lets go of each when it
   // next finds it, or evicts it)...
   EXPECT_EQ(cache_.Stats().entries, 43u);
-  for (size_t i = 0; i < held.size(); ++i) EXPECT_EQ(held[i].use_count(), refs[i]) << i;
+  for (size_t i = 0; i < held.size(); ++i) EXPECT_EQ(held[i]->RefCount(), refs[i]) << i;
   // ...but they read as misses: the next request loads again, and the old entry goes.
   EXPECT_EQ(Get("/v1/categories/c0/items").response.status, 200);
   EXPECT_EQ(store_->queries(), queries + 1);
   EXPECT_NE(cache_.Lookup("/v1/categories/c0/items?limit=20"), held[0]);
-  EXPECT_LT(held[0].use_count(), refs[0]);  // the cache (and this thread's front slot) let go
+  EXPECT_LT(held[0]->RefCount(), refs[0]);  // the cache (and this thread's front slot) let go
   // Other endpoints are untouched: hits.
   for (int id = 1; id <= 3; ++id) {
     EXPECT_EQ(Get("/v1/items/" + std::to_string(id)).response.status, 200);

@@ -55,7 +55,7 @@ TEST(CacheFrontTest, AReplacedHotEntryTakesOverItsSlotAtOnce) {
   EXPECT_EQ(e->body()[0], 'b');
   // Held by the cache, this thread's front slot and `e`: the slot renewed at once, although
   // its hits would have kept another key out of it.
-  EXPECT_EQ(e.use_count(), 3);
+  EXPECT_EQ(e->RefCount(), 3U);
 }
 
 TEST(CacheFrontTest, PurgeGroupEndsTheSlots) {
@@ -101,10 +101,10 @@ TEST(CacheFrontTest, LargeEntriesAreServedButNotHeldByTheFrontTable) {
   EntryPtr big = MakeEntry("/big", 2 * Cache::kFrontMaxCharge);
   ASSERT_TRUE(cache.Insert(big));
   ASSERT_EQ(cache.Lookup("/big"), big);
-  const long held = big.use_count();  // this test, the cache: no front slot
-  EXPECT_EQ(held, 2);
+  const uint32_t held = big->RefCount();  // this test, the cache: no front slot
+  EXPECT_EQ(held, 2U);
   EXPECT_TRUE(cache.Erase("/big"));
-  EXPECT_EQ(big.use_count(), 1);
+  EXPECT_EQ(big->RefCount(), 1U);
 }
 
 // Two threads hit the same keys while a third replaces and erases them: every answer is an

@@ -153,12 +153,12 @@ TEST(CacheTest, PurgeGroupOfAHundredThousandEntriesVisitsNone) {
 
   EXPECT_EQ(cache.PurgeGroup(0), size_t{kEntries});
   // Not one entry was visited: each is still held by the cache (and `held`), still counted.
-  for (const EntryPtr& e : held) ASSERT_EQ(e.use_count(), 2) << e->key();
+  for (const EntryPtr& e : held) ASSERT_EQ(e->RefCount(), 2U) << e->key();
   EXPECT_EQ(cache.Stats().entries, kEntries + 100u);
   EXPECT_EQ(cache.Stats().bytes, bytes);
   // Each reads as a miss and is dropped when found.
   for (const EntryPtr& e : held) ASSERT_EQ(cache.Lookup(e->key()), nullptr) << e->key();
-  for (const EntryPtr& e : held) ASSERT_EQ(e.use_count(), 1) << e->key();
+  for (const EntryPtr& e : held) ASSERT_EQ(e->RefCount(), 1U) << e->key();
   EXPECT_EQ(cache.Stats().entries, 100u);
   // The other group is untouched.
   for (int i = 0; i < 100; ++i) EXPECT_NE(cache.Lookup("/v1/other/" + std::to_string(i)), nullptr);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
+#include <utility>
 
 #include <zlib.h>
 
@@ -49,18 +51,17 @@ std::string GzipEtag(std::string_view etag) {
   return out;
 }
 
-Entry::Entry(EntryOptions&& o, char* const* room)
-    : bytes_(*room),
-      key_size_(static_cast<uint32_t>(o.key.size())),
+Entry::Entry(EntryOptions&& o)
+    : key_size_(static_cast<uint32_t>(o.key.size())),
       kind_(o.kind),
       no_store_(o.no_store),
       etag_{},
-      body_size_(o.body.size()),
+      body_size_(static_cast<uint32_t>(o.body.size())),
       created_(o.created),
       fresh_until_(o.fresh_until),
       stale_until_(o.stale_until),
       fill_seq_(o.fill_seq) {
-  char* bytes = *room;
+  char* bytes = reinterpret_cast<char*>(this + 1);  // NOLINT: Make's room after the object
   // Bytes, not C strings: nothing here is NUL-terminated.
   std::copy(o.key.begin(), o.key.end(), bytes);
   const std::string_view body_in = o.body.view();
@@ -95,46 +96,23 @@ EntryOptions Entry::CopyOptions() const {
   return o;
 }
 
-namespace {
-
-// Room is what Make asks of TrailingAllocator: `extra` bytes after the object, and where they
-// start once allocated.
-struct Room {
-  size_t extra = 0;
-  char* at = nullptr;
-};
-
-// TrailingAllocator allocates what allocate_shared asks for (the control block with the object
-// in it) with `room->extra` bytes after it, and says where those start. Standard allocator
-// semantics only: the bytes are after the n objects it was asked for, whatever their type.
-// `room` is read by allocate alone, during Make; the copy the control block keeps to free
-// itself with never touches it.
-template <typename T>
-struct TrailingAllocator {
-  using value_type = T;
-  Room* room;
-  explicit TrailingAllocator(Room* r) : room(r) {}
-  template <typename U>
-  explicit TrailingAllocator(const TrailingAllocator<U>& other) : room(other.room) {}
-  T* allocate(size_t n) {
-    char* p = static_cast<char*>(::operator new(n * sizeof(T) + room->extra));
-    room->at = p + n * sizeof(T);
-    return reinterpret_cast<T*>(p);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+EntryPtr Entry::Make(EntryOptions options) {
+  // One allocation: the object, then the key and the body (Room()). operator new's alignment
+  // suits the object, and the object's size is a multiple of its alignment, so the room
+  // starts right after it.
+  static_assert(sizeof(Entry) % alignof(Entry) == 0);
+  void* memory = ::operator new(sizeof(Entry) + options.key.size() + options.body.size());
+  try {
+    return EntryPtr(new (memory) Entry(std::move(options)));
+  } catch (...) {  // the side allocation's bad_alloc
+    ::operator delete(memory);
+    throw;
   }
-  void deallocate(T* p, size_t /*n*/) { ::operator delete(p); }
-  template <typename U>
-  bool operator==(const TrailingAllocator<U>& other) const {
-    return room == other.room;
-  }
-};
+}
 
-}  // namespace
-
-std::shared_ptr<const Entry> Entry::Make(EntryOptions options) {
-  Room room{.extra = options.key.size() + options.body.size(), .at = nullptr};
-  // allocate_shared allocates (setting room.at) before it constructs the Entry, which reads it.
-  return std::allocate_shared<const Entry>(TrailingAllocator<Entry>(&room), std::move(options),
-                                           &room.at);
+void Entry::Destroy(const Entry* entry) {
+  entry->~Entry();
+  ::operator delete(const_cast<Entry*>(entry));  // NOLINT: the object is being freed
 }
 
 const Bytes& Entry::GzipBody(bool* made) const {
@@ -167,11 +145,10 @@ size_t Entry::GzipCharge() const {
 }
 
 size_t Entry::BaseCharge() const {
-  // The one allocation: the control block (two counts, its vtable pointer and the allocator's
-  // pointer: 24 bytes), the object, the key and the body, with malloc's header; and the side
-  // allocation when there is one.
-  constexpr size_t kControlBlock = 24 + 8;
-  size_t charge = kControlBlock + sizeof(Entry) + key_size_ + body_size_;
+  // The one allocation: the object, the key and the body, with malloc's header (8) and its
+  // rounding (8 on average); and the side allocation when there is one.
+  constexpr size_t kMalloc = 16;
+  size_t charge = kMalloc + sizeof(Entry) + key_size_ + body_size_;
   if (rare_) {
     charge += sizeof(Rare) + 8 + HeapOf(rare_->headers) + HeapOf(rare_->tags) + HeapOf(rare_->etag);
   }

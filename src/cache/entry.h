@@ -3,9 +3,10 @@
 // An Entry owns exactly its bytes: the key, the body (one exactly-sized Bytes), its ETag,
 // its response header lines (rare: a page's Link) and, once someone asks for it, a gzip
 // variant. It is never a view into a socket or row buffer. Its layout is kept small (issue 18
-// item 7): one allocation holds the shared_ptr's control block, the object, the key and the
-// body (Make allocates it with room for both after the object); the ETag is held in the
-// object; and what most entries lack (header lines, tags, the gzip variant) is in side
+// item 7): one allocation holds the object, the key and the body (Make allocates the room for
+// both after the object); the entry counts its own references (EntryPtr is a
+// boost::intrusive_ptr, one pointer wide), so there is no shared_ptr control block; the ETag is
+// held in the object; and what most entries lack (header lines, tags, the gzip variant) is in side
 // allocations made only when present. So a cached answer is one or two mallocs, not five.
 // Deadlines are steady_clock points: fresh until fresh_until, then stale (servable while one
 // refresh runs) until stale_until. A negative entry records that the key has no row, so that
@@ -24,8 +25,9 @@
 // reader (the hit path, a peer reply, Cache-Control) sees the purge.
 //
 // Thread-safety: all const methods may be called concurrently; GzipBody compresses at most once.
-// The mutable state besides the gzip variant is the cache's used bit (MarkUsed/TakeUsed) and
-// the soft-purge stamp (MarkStale; read with acquire, so a purge that returned is seen).
+// The mutable state besides the gzip variant is the reference count, the cache's used bit
+// (MarkUsed/TakeUsed) and the soft-purge stamp (MarkStale; read with acquire, so a purge that
+// returned is seen).
 #pragma once
 
 #include <algorithm>
@@ -36,6 +38,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 
 #include "base/bytes.h"
 #include "base/clock.h"
@@ -68,16 +72,22 @@ struct EntryOptions {
   bool no_store = false;  // answer the waiters, keep nowhere (too many tags)
 };
 
+class Entry;
+using EntryPtr = boost::intrusive_ptr<const Entry>;
+
 class Entry {
  public:
   // Make builds a shared, immutable entry. The only way to make one.
-  static std::shared_ptr<const Entry> Make(EntryOptions options);
+  static EntryPtr Make(EntryOptions options);
 
-  std::string_view key() const { return {bytes_, key_size_}; }
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+
+  std::string_view key() const { return {Room(), key_size_}; }
   EntryKind kind() const { return kind_; }
   bool not_found() const { return kind_ == EntryKind::kNotFound; }
   // The body: in the entry's own allocation, after the key; valid as long as the entry.
-  std::string_view body() const { return {bytes_ + key_size_, body_size_}; }
+  std::string_view body() const { return {Room() + key_size_, body_size_}; }
   // The quoted ETag: in the entry itself when it has the 18 characters of StrongEtag's form
   // (always, but for a foreign tag a peer sent, which the cluster then refuses).
   std::string_view etag() const {
@@ -150,11 +160,26 @@ class Entry {
   }
   bool TakeUsed() const { return used_.exchange(false, std::memory_order_relaxed); }
 
-  // Use Make: `*room` is the room after the object in its allocation, for the key and body
-  // (read when the object is made, inside allocate_shared).
-  Entry(EntryOptions&& options, char* const* room);
+  // The reference count, for EntryPtr (boost::intrusive_ptr finds these by ADL). A new
+  // reference needs no ordering (it is made from one already held); the last release must see
+  // every write made through the others before it frees (acq_rel), as shared_ptr's does.
+  friend void intrusive_ptr_add_ref(const Entry* e) {
+    e->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  friend void intrusive_ptr_release(const Entry* e) {
+    if (e->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) Destroy(e);
+  }
+  // RefCount: the references held now (tests).
+  uint32_t RefCount() const { return refs_.load(std::memory_order_relaxed); }
 
  private:
+  // Make's: copies the key and the body into the room after the object.
+  explicit Entry(EntryOptions&& options);
+  ~Entry() = default;
+  static void Destroy(const Entry* entry);
+  // The room after the object, in its allocation: the key, then the body.
+  const char* Room() const { return reinterpret_cast<const char*>(this + 1); }  // NOLINT
+
   // What few entries have (a page's Link header, tags, an ETag not of StrongEtag's form): one
   // allocation made only when there is any, so that the common entry does not carry three
   // empty strings.
@@ -170,27 +195,27 @@ class Entry {
   };
   static constexpr size_t kEtagInline = 18;  // "\"" + 16 hex digits + "\""
 
-  // The key and the used bit first: a lookup reads both, so they share the first line.
-  const char* bytes_;  // the key, then the body: the room after the object
+  // The count, the key's size and the used bit first: a hit touches all three, so they share
+  // the first line with the ETag and the soft-purge stamp. Packed so that the object is 96
+  // bytes: the key and the body are each under 4 GiB (rows and frames are capped far lower).
+  mutable std::atomic<uint32_t> refs_{0};
   uint32_t key_size_;
   EntryKind kind_;
   mutable std::atomic<bool> used_{false};
   bool no_store_ = false;
   uint8_t etag_size_ = 0;  // 0: the ETag is rare_->etag
   char etag_[kEtagInline];
+  uint32_t body_size_;
+  mutable std::once_flag gzip_once_;
   // The soft purge's time (steady ticks), kNotSoft when none; the hit path reads it.
   static constexpr Duration::rep kNotSoft = std::numeric_limits<Duration::rep>::min();
   static TimePoint At(Duration::rep ticks) { return TimePoint(Duration(ticks)); }
   mutable std::atomic<Duration::rep> soft_{kNotSoft};
-  size_t body_size_;
   TimePoint created_, fresh_until_, stale_until_;
   uint64_t fill_seq_;  // the hit path never reads it, nor what follows
   std::unique_ptr<const Rare> rare_;
-  mutable std::once_flag gzip_once_;
   mutable std::unique_ptr<const Gzipped> gzip_;
 };
-
-using EntryPtr = std::shared_ptr<const Entry>;
 
 // StrongEtag returns the quoted ETag that Make derives from a body, e.g. "\"9f2c...\"".
 std::string StrongEtag(std::string_view body);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 
 #include "cache/tag_list.h"
 
@@ -62,7 +63,7 @@ bool Cache::Shard::Insert(EntryPtr entry, uint64_t hash, uint32_t group,
   const Segment segment = sketch_ != nullptr ? Segment::kWindow : Segment::kProbation;
   const size_t charge = entry->BaseCharge() + kNodeOverhead + TagCharge(*entry);
   MutexLock lock(mu_);
-  if (charge > capacity_) return false;
+  if (charge > capacity_ || charge > std::numeric_limits<uint32_t>::max()) return false;
   if (const NodeId old = FindLocked(HashedKey{entry->key(), hash}); old != kNil) {
     RemoveLocked(old, released);
   }
@@ -74,10 +75,10 @@ bool Cache::Shard::Insert(EntryPtr entry, uint64_t hash, uint32_t group,
                                        .hash = hash,
                                        .generation = groups_[group].generation,
                                        .soft_generation = groups_[group].soft_generation,
-                                       .charge = charge,
+                                       .charge = static_cast<uint32_t>(charge),
                                        .prev = kNil,
                                        .next = kNil,
-                                       .group = group,
+                                       .group = static_cast<uint16_t>(group),
                                        .segment = segment});
   LinkFrontLocked(id);
   IndexLocked(id);
@@ -164,9 +165,13 @@ void Cache::Shard::AddCharge(const Entry& entry, uint64_t hash, size_t bytes,
   const NodeId id = FindLocked(HashedKey{entry.key(), hash});
   if (id == kNil || At(id).entry.get() != &entry) return;
   Node& node = At(id);
-  node.charge += bytes;
-  bytes_ += bytes;
-  BytesOf(node.segment) += bytes;
+  // The charge saturates rather than wrap (an entry near 4 GiB; none is, in practice), and
+  // the totals take what the node took, so that removing it takes back exactly that.
+  const uint32_t add = static_cast<uint32_t>(
+      std::min<size_t>(bytes, std::numeric_limits<uint32_t>::max() - node.charge));
+  node.charge += add;
+  bytes_ += add;
+  BytesOf(node.segment) += add;
   EvictLocked(released);
 }
 

@@ -7,8 +7,9 @@
 // is on a free list threaded through `next`), the three lists are intrusive (prev/next
 // NodeIds in the node), and the index is an open-addressing table of NodeIds (linear probing
 // from the key's KeyedHash, Fibonacci-mixed; at most 3/4 full; deletion shifts the run back,
-// so there are no tombstones). A node is 64 bytes and its slot 4 to 11 bytes, against a
-// std::list node (80) and an unordered_map node with its bucket (about 60) before.
+// so there are no tombstones). A node is 48 bytes (its entry is one pointer: EntryPtr counts
+// inside the entry) and its slot 4 to 11 bytes, against a std::list node (80) and an
+// unordered_map node with its bucket (about 60) before.
 //
 // Invariants, per shard, under the shard's mutex:
 //  - every node of the three lists (window_, probation_, protected_; CLOCK uses probation_
@@ -139,12 +140,14 @@ class Cache::Shard {
     uint64_t hash = 0;             // KeyedHash of the entry's key: the index compares it first
     uint64_t generation = 0;       // the group's generation at Insert
     uint64_t soft_generation = 0;  // the group's soft generation when last looked at
-    size_t charge = 0;
-    NodeId prev = kNil;  // towards the list's front (newest); kNil at the front
+    uint32_t charge = 0;           // an entry is under 4 GiB (its key and body each are)
+    NodeId prev = kNil;            // towards the list's front (newest); kNil at the front
     NodeId next = kNil;  // towards its back (oldest); kNil at the back; also the free list
-    uint32_t group = 0;  // the purge group given to Insert
+    uint16_t group = 0;  // the purge group given to Insert (below Cache::kMaxGroups)
     Segment segment = Segment::kWindow;  // which list holds the node
   };
+  static_assert(Cache::kMaxGroups - 1 <= std::numeric_limits<uint16_t>::max());
+  static_assert(sizeof(Node) == 48);
   struct List {
     NodeId front = kNil;  // newest
     NodeId back = kNil;   // oldest

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "base/bytes.h"
+#include "base/hold.h"
 
 namespace shoal::http {
 
@@ -136,8 +137,9 @@ struct Response {
   CacheResult cache_result = CacheResult::kNone;
   std::string_view route;
   std::string_view owner_node;
-  // Keeps what the views above point into alive until the response is written.
-  std::shared_ptr<const void> owner;
+  // Keeps what the views above point into alive until the response is written: a cached
+  // entry (one reference of its own count) or a buffer's share.
+  Hold owner;
 
   // SetBody makes `bytes` the body and its owner (replacing any other owner).
   void SetBody(const Bytes& bytes) {
