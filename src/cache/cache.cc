@@ -166,8 +166,19 @@ size_t Cache::TagCount() const {
 
 size_t Cache::PurgeGroup(uint32_t group) {
   size_t n = 0;
-  for (size_t i = 0; i < kShards; ++i) n += shards_[i].PurgeGroup(group % kMaxGroups);
+  for (size_t i = 0; i < kShards; ++i) {
+    std::vector<EntryPtr> released;  // freed after each shard's lock
+    n += shards_[i].PurgeGroup(group % kMaxGroups, &released);
+  }
   return n;
+}
+
+bool Cache::StartGenerationsForTest(uint32_t group, uint32_t generation, uint32_t soft_generation) {
+  bool ok = true;
+  for (size_t i = 0; i < kShards; ++i) {
+    ok = shards_[i].StartGenerationsForTest(group % kMaxGroups, generation, soft_generation) && ok;
+  }
+  return ok;
 }
 
 void Cache::AddCharge(const Entry& entry, size_t bytes) {

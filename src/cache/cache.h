@@ -152,6 +152,10 @@ class Cache {
   // PurgeGroup invalidates every entry of `group` (see above) and returns how many valid
   // entries the group had. Takes each shard's lock once, whatever the number of entries.
   size_t PurgeGroup(uint32_t group);
+  // StartGenerationsForTest sets a group's purge and soft-purge generations (32-bit, they
+  // wrap: shard.h) before the group has an entry, so that a test reaches the wrap; false when
+  // it has one.
+  bool StartGenerationsForTest(uint32_t group, uint32_t generation, uint32_t soft_generation);
 
   // AddCharge bills `bytes` more to `entry` if it is still the cached entry for its key (used
   // when its gzip variant is made), evicting as needed.

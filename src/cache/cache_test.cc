@@ -1,5 +1,8 @@
 #include "cache/cache.h"
 
+#include <chrono>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -162,6 +165,49 @@ TEST(CacheTest, PurgeGroupOfAHundredThousandEntriesVisitsNone) {
   EXPECT_EQ(cache.Stats().entries, 100u);
   // The other group is untouched.
   for (int i = 0; i < 100; ++i) EXPECT_NE(cache.Lookup("/v1/other/" + std::to_string(i)), nullptr);
+}
+
+// Generations are 32-bit and wrap (shard.h): the purge that wraps a group's generation in a
+// shard first removes the shard's invalidated entries of the group, which would otherwise read
+// as valid again once the generation came round to theirs.
+TEST(CacheTest, APurgeThatWrapsTheGenerationFirstRemovesTheInvalidatedEntries) {
+  constexpr uint32_t kMax = std::numeric_limits<uint32_t>::max();
+  Cache cache({.capacity_bytes = 1 << 20});
+  ASSERT_TRUE(cache.StartGenerationsForTest(1, kMax - 1, 0));
+  // Two keys of one shard (generations move shard by shard).
+  std::string current = "/current";
+  for (int i = 0; Cache::Hash(current) >> 60 != Cache::Hash("/old") >> 60; ++i) {
+    current = "/current" + std::to_string(i);
+  }
+  EntryPtr old = MakeEntry("/old", 10);
+  ASSERT_TRUE(cache.Insert(old, 1));
+  EXPECT_EQ(cache.PurgeGroup(1), 1u);  // kMax - 1 -> kMax: invalidated, not visited
+  EXPECT_EQ(old->RefCount(), 2U);      // the cache still holds it
+  EntryPtr now = MakeEntry(current, 10);
+  ASSERT_TRUE(cache.Insert(now, 1));
+  EXPECT_EQ(cache.PurgeGroup(1), 1u);  // kMax -> 0: the sweep drops /old first
+  EXPECT_EQ(old->RefCount(), 1U);
+  EXPECT_EQ(now->RefCount(), 2U);  // invalidated by this purge, not visited
+  EXPECT_EQ(cache.Lookup(current), nullptr);
+  ASSERT_TRUE(cache.Insert(MakeEntry("/old", 10), 1));  // generation 0 now
+  EXPECT_NE(cache.Lookup("/old"), nullptr);
+  EXPECT_FALSE(cache.StartGenerationsForTest(1, 5, 5));  // the group has an entry
+}
+
+// The same for soft purges: the one that wraps the soft generation first marks the entries
+// that have not yet been looked up since an earlier soft purge, as of that purge.
+TEST(CacheTest, ASoftPurgeThatWrapsTheGenerationFirstMarksTheEntriesBehind) {
+  constexpr uint32_t kMax = std::numeric_limits<uint32_t>::max();
+  Cache cache({.capacity_bytes = 1 << 20});
+  ASSERT_TRUE(cache.StartGenerationsForTest(2, 0, kMax - 1));
+  EntryPtr e = MakeEntry("/e", 10);  // fresh for 60 s from TimePoint()
+  ASSERT_TRUE(cache.Insert(e, 2));
+  const TimePoint first = TimePoint() + std::chrono::seconds(5);
+  EXPECT_EQ(cache.MarkGroupStale(2, first), 1u);  // kMax - 1 -> kMax: marked when looked up
+  EXPECT_FALSE(e->soft_purged());
+  EXPECT_EQ(cache.MarkGroupStale(2, first + std::chrono::seconds(5)), 1u);  // kMax -> 0
+  EXPECT_TRUE(e->soft_purged());
+  EXPECT_EQ(e->fresh_until(), first);  // as of the purge it had missed
 }
 
 TEST(CacheTest, EvictionTakesInvalidatedEntriesFirst) {

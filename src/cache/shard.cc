@@ -136,6 +136,9 @@ size_t Cache::Shard::PurgeTag(std::string_view tag, bool soft, TimePoint now,
 size_t Cache::Shard::MarkGroupStale(uint32_t group, TimePoint now) {
   MutexLock lock(mu_);
   if (group >= groups_.size() || groups_[group].live == 0) return 0;
+  if (groups_[group].soft_generation == std::numeric_limits<uint32_t>::max()) {
+    SweepGroupLocked(group, nullptr);  // marks only: nothing is released
+  }
   ++groups_[group].soft_generation;
   groups_[group].soft_at = now;
   // Front slots would serve the entries without the Lookup that marks them: void them.
@@ -143,14 +146,47 @@ size_t Cache::Shard::MarkGroupStale(uint32_t group, TimePoint now) {
   return groups_[group].live;
 }
 
+void Cache::Shard::SweepGroupLocked(uint32_t group, std::vector<EntryPtr>* released) {
+  Group& g = groups_[group];
+  for (NodeId id = 0; id < nodes_made_; ++id) {
+    Node& node = At(id);
+    if (!node.entry || node.group != group) continue;
+    if (node.generation != g.generation) {
+      if (released != nullptr) RemoveLocked(id, released);
+      continue;  // (a soft sweep leaves invalidated nodes to the next purge's sweep)
+    }
+    if (node.soft_generation != g.soft_generation) {
+      node.entry->MarkStale(g.soft_at);
+      node.soft_generation = g.soft_generation;
+    }
+  }
+}
+
+bool Cache::Shard::StartGenerationsForTest(uint32_t group, uint32_t generation,
+                                           uint32_t soft_generation) {
+  MutexLock lock(mu_);
+  if (group >= groups_.size()) groups_.resize(size_t{group} + 1);
+  Group& g = groups_[group];
+  if (g.live != 0) return false;
+  for (NodeId id = 0; id < nodes_made_; ++id) {
+    if (At(id).entry && At(id).group == group) return false;
+  }
+  g.generation = generation;
+  g.soft_generation = soft_generation;
+  return true;
+}
+
 size_t Cache::Shard::TagCount() {
   MutexLock lock(mu_);
   return tags_.size();
 }
 
-size_t Cache::Shard::PurgeGroup(uint32_t group) {
+size_t Cache::Shard::PurgeGroup(uint32_t group, std::vector<EntryPtr>* released) {
   MutexLock lock(mu_);
   if (group >= groups_.size() || groups_[group].live == 0) return 0;
+  if (groups_[group].generation == std::numeric_limits<uint32_t>::max()) {
+    SweepGroupLocked(group, released);
+  }
   const size_t n = groups_[group].live;
   ++groups_[group].generation;
   groups_[group].live = 0;

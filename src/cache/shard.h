@@ -7,7 +7,7 @@
 // is on a free list threaded through `next`), the three lists are intrusive (prev/next
 // NodeIds in the node), and the index is an open-addressing table of NodeIds (linear probing
 // from the key's KeyedHash, Fibonacci-mixed; at most 3/4 full; deletion shifts the run back,
-// so there are no tombstones). A node is 48 bytes (its entry is one pointer: EntryPtr counts
+// so there are no tombstones). A node is 40 bytes (its entry is one pointer: EntryPtr counts
 // inside the entry) and its slot 4 to 11 bytes, against a std::list node (80) and an
 // unordered_map node with its bucket (about 60) before.
 //
@@ -121,8 +121,12 @@ class Cache::Shard {
   size_t TagCount();
 
   // PurgeGroup invalidates the group's valid nodes by moving its generation on; it visits none
-  // of them. Returns how many there were.
-  size_t PurgeGroup(uint32_t group);
+  // of them (but once per 2^32, see Group). Returns how many there were.
+  size_t PurgeGroup(uint32_t group, std::vector<EntryPtr>* released);
+
+  // StartGenerationsForTest sets a group's two generations before it has any node (tests of
+  // the wrap; returns false when it has one).
+  bool StartGenerationsForTest(uint32_t group, uint32_t generation, uint32_t soft_generation);
 
   // AddCharge: `hash` is the entry's key's KeyedHash, which Cache computed to pick the shard.
   void AddCharge(const Entry& entry, uint64_t hash, size_t bytes, std::vector<EntryPtr>* released);
@@ -138,8 +142,8 @@ class Cache::Shard {
   struct Node {
     EntryPtr entry;                // null while the node is free
     uint64_t hash = 0;             // KeyedHash of the entry's key: the index compares it first
-    uint64_t generation = 0;       // the group's generation at Insert
-    uint64_t soft_generation = 0;  // the group's soft generation when last looked at
+    uint32_t generation = 0;       // the group's generation at Insert
+    uint32_t soft_generation = 0;  // the group's soft generation when last looked at
     uint32_t charge = 0;           // an entry is under 4 GiB (its key and body each are)
     NodeId prev = kNil;            // towards the list's front (newest); kNil at the front
     NodeId next = kNil;  // towards its back (oldest); kNil at the back; also the free list
@@ -147,17 +151,23 @@ class Cache::Shard {
     Segment segment = Segment::kWindow;  // which list holds the node
   };
   static_assert(Cache::kMaxGroups - 1 <= std::numeric_limits<uint16_t>::max());
-  static_assert(sizeof(Node) == 48);
+  static_assert(sizeof(Node) == 40);
   struct List {
     NodeId front = kNil;  // newest
     NodeId back = kNil;   // oldest
     size_t size = 0;
     bool empty() const { return size == 0; }
   };
+  // Generations are 32-bit (a node's two cost 8 bytes, not 16) and wrap. A node whose
+  // generation is behind its group's must never be taken for current again, which it would be
+  // once the group's had gone round to it: so the step that wraps a generation to 0 first
+  // settles every node of the group that is behind (SweepGroupLocked): an invalidated node is
+  // removed, a soft-purged one marked. That is one walk of the shard's nodes per 2^32 purges
+  // of a group.
   struct Group {
-    uint64_t generation = 0;       // moved on by each PurgeGroup that found valid nodes
+    uint32_t generation = 0;       // moved on by each PurgeGroup that found valid nodes
+    uint32_t soft_generation = 0;  // moved on by each MarkGroupStale that found valid nodes
     size_t live = 0;               // valid nodes of the group
-    uint64_t soft_generation = 0;  // moved on by each MarkGroupStale that found valid nodes
     TimePoint soft_at{};           // the last MarkGroupStale's time
   };
   // The entries carrying a tag; owned by their nodes (the pointers leave with them).
@@ -197,6 +207,9 @@ class Cache::Shard {
   }
 
   void RemoveLocked(NodeId id, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
+  // SweepGroupLocked settles the group's nodes that are behind it (see Group), before one of
+  // its generations wraps.
+  void SweepGroupLocked(uint32_t group, std::vector<EntryPtr>* released) SHOAL_REQUIRES(mu_);
 
   List& ListOf(Segment s) SHOAL_REQUIRES(mu_) {
     return s == Segment::kWindow ? window_ : s == Segment::kProbation ? probation_ : protected_;
