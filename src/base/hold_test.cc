@@ -15,9 +15,11 @@ namespace {
 class Counted {
  public:
   explicit Counted(int* freed) : freed_(freed) {}
+  // NOLINTNEXTLINE(readability-identifier-naming): the names boost::intrusive_ptr calls
   friend void intrusive_ptr_add_ref(const Counted* c) {
     c->refs_.fetch_add(1, std::memory_order_relaxed);
   }
+  // NOLINTNEXTLINE(readability-identifier-naming)
   friend void intrusive_ptr_release(const Counted* c) {
     if (c->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       ++*c->freed_;

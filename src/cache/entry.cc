@@ -98,9 +98,8 @@ EntryOptions Entry::CopyOptions() const {
 
 EntryPtr Entry::Make(EntryOptions options) {
   // One allocation: the object, then the key and the body (Room()). operator new's alignment
-  // suits the object, and the object's size is a multiple of its alignment, so the room
-  // starts right after it.
-  static_assert(sizeof(Entry) % alignof(Entry) == 0);
+  // suits the object, and an object's size is a multiple of its alignment, so the room starts
+  // right after it.
   void* memory = ::operator new(sizeof(Entry) + options.key.size() + options.body.size());
   try {
     return EntryPtr(new (memory) Entry(std::move(options)));

@@ -163,9 +163,11 @@ class Entry {
   // The reference count, for EntryPtr (boost::intrusive_ptr finds these by ADL). A new
   // reference needs no ordering (it is made from one already held); the last release must see
   // every write made through the others before it frees (acq_rel), as shared_ptr's does.
+  // NOLINTNEXTLINE(readability-identifier-naming): the names boost::intrusive_ptr calls
   friend void intrusive_ptr_add_ref(const Entry* e) {
     e->refs_.fetch_add(1, std::memory_order_relaxed);
   }
+  // NOLINTNEXTLINE(readability-identifier-naming)
   friend void intrusive_ptr_release(const Entry* e) {
     if (e->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) Destroy(e);
   }
