@@ -14,11 +14,13 @@ void AskForHandover(PeerClient& previous_owner, std::string key, const HandoverA
   previous_owner.Get(std::move(key), get,
                      [&clock, purge = std::move(purge), limits = ask.limits, group = ask.group,
                       hit = std::move(hit), miss = std::move(miss)](GetReply r) {
-                       if (r.entry.ok()) r.entry = CheckPeerEntry(*r.entry, clock.Now(), limits);
-                       if (!r.entry.ok() || !purge->sequencer().MayKeep(**r.entry, group)) {
+                       if (!r.entry.ok()) return miss();
+                       Result<cache::EntryPtr> checked =
+                           CheckPeerEntry(std::move(*r.entry), clock.Now(), limits);
+                       if (!checked.ok() || !purge->sequencer().MayKeep(**checked, group)) {
                          return miss();
                        }
-                       hit(std::move(*r.entry));
+                       hit(std::move(*checked));
                      });
 }
 
