@@ -11,6 +11,9 @@
 #                                  and SHOAL_REQUIRE_SOLR=1, stop what it started
 #   scripts/solr.sh fetch          only download the jars and build the launcher (once)
 #
+# scripts/solr.sh with scripts/solr/smoke.py checks a node end to end (index, replication
+# filelist + filestream download, a core opened on the copy, cursorMark paging).
+#
 # Environment (all optional):
 #   SHOAL_SOLR_PORT           HTTP port on 127.0.0.1, default 8983
 #   SHOAL_SOLR_DATA           node dir (home/, logs/, tmp/, pid), default
