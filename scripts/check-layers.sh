@@ -18,10 +18,11 @@ declare -A allowed=(
   [rpc]="rpc base metrics"
   [cluster]="cluster cache rpc base metrics"
   [api]="api http/handler.h cache store/store.h base metrics"
-  [ingest]="ingest store store/sqlite store/cassandra base metrics"
+  [solr]="solr base metrics"
+  [ingest]="ingest store store/sqlite store/cassandra solr base metrics"
   [loadgen]="loadgen base"
-  [cli]="cli api http cluster rpc cache store store/sqlite store/cassandra ingest loadgen metrics
-         base"
+  [cli]="cli api http cluster rpc cache store store/sqlite store/cassandra ingest solr loadgen
+         metrics base"
 )
 
 status=0
