@@ -16,6 +16,7 @@
 
 #include "cli/command_line.h"
 #include "cli/load_purge.h"
+#include "cli/progress_text.h"
 #include "ingest/load.h"
 #include "ingest/row_tags.h"
 #include "ingest/source.h"
@@ -25,29 +26,6 @@ namespace shoal::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string Thousands(uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string ClockText(double seconds) {
-  const int64_t s = std::llround(seconds);
-  char text[32];
-  if (s >= 3600) {
-    std::snprintf(text, sizeof(text), "%" PRId64 ":%02d:%02d", s / 3600,
-                  static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
-  } else {
-    std::snprintf(text, sizeof(text), "%d:%02d", static_cast<int>(s / 60),
-                  static_cast<int>(s % 60));
-  }
-  return text;
-}
 
 // ProgressDisplay shows FormatProgress on stderr: redrawn in place at most every 100 ms on a
 // terminal, a new line every 2 s otherwise (a log file gets 30 lines a minute, not 10 a
@@ -192,13 +170,7 @@ std::string FormatProgress(bool terminal, uint64_t rows, double seconds, uint64_
     return out.append(file);
   }
   std::string out;
-  if (known) {
-    constexpr int kWidth = 20;
-    const int filled = static_cast<int>(fraction * kWidth);
-    out = "[" + std::string(static_cast<size_t>(filled), '#') +
-          std::string(static_cast<size_t>(kWidth - filled), '-') + "] " + std::to_string(percent) +
-          "% ";
-  }
+  if (known) out = Bar(fraction) + " ";
   out += Thousands(rows) + " rows " + Thousands(rate) + " rows/s";
   if (known) {
     // The time left assumes the rest of the file goes at the average speed so far.

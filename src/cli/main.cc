@@ -16,6 +16,7 @@
 #include "cli/demo_config.h"
 #include "cli/load.h"
 #include "cli/serve.h"
+#include "cli/solr_fetch.h"
 #include "cli/stats.h"
 #include "cli/version.h"
 
@@ -34,6 +35,7 @@ constexpr char kUsage[] =
     "  openapi -c FILE       print the OpenAPI 3.1 document of FILE's endpoints (JSON)\n"
     "  demo                  generate a demo catalog in SQLite and serve it\n"
     "  load --to T --table T --from FILE   upsert JSONL or CSV rows into SQLite or Cassandra\n"
+    "  solr-fetch URL --core C --out DIR   copy a Solr core's latest index, verified\n"
     "  bench URL --paths FILE  ramp virtual users against a server and report each step\n"
     "  stats URL             a node's live figures as a table (requests/s, hit ratio, p99)\n"
     "  help [COMMAND]        this text, or a command's options\n"
@@ -317,6 +319,7 @@ int Main(int argc, char** argv) {
   if (command == "openapi") return OpenApi(args);
   if (command == "demo") return Demo(args);
   if (command == "load") return LoadCommand(args);
+  if (command == "solr-fetch") return SolrFetchCommand(args);
   if (command == "bench") return BenchCommand(std::vector<std::string>(args.begin(), args.end()));
   if (command == "stats") return StatsCommand(std::vector<std::string>(args.begin(), args.end()));
   if (command == "-h" || command == "--help") return Usage(kUsage, 0);
@@ -333,6 +336,10 @@ int Main(int argc, char** argv) {
     if (args[0] == "demo") return Usage(kDemoUsage, 0);
     if (args[0] == "bench") return BenchCommand({"--help"});
     if (args[0] == "stats") return StatsCommand({"--help"});
+    if (args[0] == "solr-fetch") {
+      const std::string_view help[] = {"--help"};
+      return SolrFetchCommand(help);
+    }
     if (args[0] == "load") {
       const std::string_view help[] = {"--help"};
       return LoadCommand(help);

@@ -13,6 +13,7 @@
 
 #include "cli/config.h"
 #include "cli/http_call.h"
+#include "cli/progress_text.h"
 
 namespace shoal::cli {
 namespace {
@@ -32,18 +33,6 @@ constexpr char kStatsUsage[] =
     "  -h, --help     this text\n";
 
 constexpr auto kTimeout = std::chrono::seconds(3);
-
-std::string Human(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  size_t u = 0;
-  while (bytes >= 1024 && u + 1 < std::size(kUnits)) {
-    bytes /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", bytes, kUnits[u]);
-  return buf;
-}
 
 using Value = rapidjson::Value;
 
@@ -147,11 +136,11 @@ Result<std::string> RenderStatsTable(std::string_view json) {
   const Value& cache = Member(doc, "cache");
   const Value& proc = Member(doc, "process");
   Line(out, "cache   %s in %" PRIu64 " entries of %s (hot %s), %" PRIu64 " evictions",
-       Human(Num(cache, "bytes")).c_str(), Int(cache, "entries"),
-       Human(Num(cache, "budget_bytes")).c_str(), Human(Num(cache, "hot_bytes")).c_str(),
+       HumanBytes(Num(cache, "bytes")).c_str(), Int(cache, "entries"),
+       HumanBytes(Num(cache, "budget_bytes")).c_str(), HumanBytes(Num(cache, "hot_bytes")).c_str(),
        Int(cache, "evictions"));
   Line(out, "process rss %s, cpu %.2f s, %" PRIu64 " open fds",
-       Human(Num(proc, "rss_bytes")).c_str(), Num(proc, "cpu_seconds"), Int(proc, "open_fds"));
+       HumanBytes(Num(proc, "rss_bytes")).c_str(), Num(proc, "cpu_seconds"), Int(proc, "open_fds"));
   out += '\n';
   Line(out, "%-36s %9s %7s %8s %8s | %9s %7s %8s %8s", "last 10 s | last minute", "req/s", "hit",
        "p50 ms", "p99 ms", "req/s", "hit", "p50 ms", "p99 ms");

@@ -1,0 +1,315 @@
+// `shoal solr-fetch` against a real Solr (label solr): scripts/solr.sh starts Solr 9.10.1
+// once for every suite (.ci/run through `make test`) and exports SHOAL_SOLR_URL, _PORT and
+// _DATA. Without it these tests skip, unless SHOAL_REQUIRE_SOLR=1 (set by scripts/solr.sh), when
+// they fail.
+//
+// Each test makes a core of its own (the shared configset, a unique name) so that suites and
+// tests can run side by side, indexes documents with multi-valued fields, dates, unicode and a
+// large text field, and unloads the core at the end. A copy "opens" when a second core whose
+// data directory is the copy answers the same count.
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http_client.h"
+#include "shoal_process.h"
+#include "solr/fetch.h"
+#include "solr/lucene_footer.h"
+
+namespace shoal::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+class SolrFetchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = Env("SHOAL_SOLR_URL");
+    if (url_.empty()) {
+      if (Env("SHOAL_REQUIRE_SOLR") == "1") FAIL() << "SHOAL_REQUIRE_SOLR=1 but no SHOAL_SOLR_URL";
+      GTEST_SKIP() << "no Solr: run under scripts/solr.sh with (make test does)";
+    }
+    port_ = static_cast<uint16_t>(std::stoi(Env("SHOAL_SOLR_PORT")));
+    // Under the node's directory: Solr opens cores only inside its allowed paths.
+    work_ = Env("SHOAL_SOLR_DATA") + "/tests/" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(work_);
+    fs::create_directories(work_);
+    core_ = "fetch_" + std::to_string(::getpid()) + "_" + std::to_string(next_core_++);
+    ASSERT_EQ(Admin("action=CREATE&name=" + core_ + "&configSet=catalog"), 200);
+  }
+  void TearDown() override {
+    for (const std::string& c : cores_)
+      Admin("action=UNLOAD&core=" + c + "&deleteInstanceDir=true");
+    if (!core_.empty() && !url_.empty())
+      Admin("action=UNLOAD&core=" + core_ + "&deleteInstanceDir=true");
+    if (!work_.empty()) fs::remove_all(work_);
+  }
+
+  Result<HttpResponse> Call(std::string_view method, const std::string& target,
+                            std::string_view body = "") {
+    Result<HttpClient> c = HttpClient::Connect(port_, std::chrono::seconds(60));
+    if (!c.ok()) return c.status();
+    return method == "GET" ? c->Get(target) : c->RequestWithBody(method, target, body);
+  }
+  int Admin(const std::string& query) {
+    Result<HttpResponse> r = Call("GET", "/solr/admin/cores?" + query + "&wt=json");
+    return r.ok() ? r->status : -1;
+  }
+
+  // Index adds `n` documents from `first` on and commits (a new generation).
+  void Index(int first, int n, const std::string& core = "") {
+    std::string docs = "[";
+    for (int i = first; i < first + n; ++i) {
+      if (i > first) docs += ",";
+      const std::string id = "doc-" + std::to_string(i);
+      std::string big;
+      if (i % 97 == 0) big.assign(60000, static_cast<char>('a' + i % 26));  // a large text field
+      docs += "{\"id\":\"" + id + "\",\"title\":\"Caf\xc3\xa9 \xe6\x9d\xb1\xe4\xba\xac " + id +
+              " \xf0\x9f\x90\x9f\",\"body\":\"" + big + " text " + std::to_string(i * 31) +
+              "\",\"tags\":[\"t" + std::to_string(i % 5) + "\",\"t" + std::to_string(i % 7) +
+              "\"],\"published\":\"2026-0" + std::to_string(1 + i % 9) + "-1" +
+              std::to_string(i % 10) + "T08:30:00Z\",\"price\":" + std::to_string(i % 1000) +
+              ".25,\"stock\":" + std::to_string(i % 50) +
+              ",\"active\":" + (i % 2 == 0 ? "true" : "false") + "}";
+    }
+    docs += "]";
+    Result<HttpResponse> r = Call(
+        "POST", "/solr/" + (core.empty() ? core_ : core) + "/update?commit=true&wt=json", docs);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+
+  int64_t Count(const std::string& core) {
+    Result<HttpResponse> r = Call("GET", "/solr/" + core + "/select?q=*:*&rows=0&wt=json");
+    if (!r.ok() || r->status != 200) return -1;
+    return json::parse(r->body).at("response").at("numFound").as_int64();
+  }
+
+  RunResult Fetch(const std::string& out, std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {"solr-fetch", url_, "--core", core_, "--out", out, "--json"};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunShoal(args, std::chrono::seconds(120));
+  }
+  static json::object Summary(const RunResult& r) {
+    json::value v = json::parse(r.out);
+    return v.as_object();
+  }
+
+  // ExpectOpens checks that a core made on the copy counts `expected`: Solr's data directory is
+  // the copy's parent, so the copy must be a directory named "index".
+  void ExpectOpens(const std::string& index_dir, int64_t expected) {
+    const std::string copy_core = core_ + "_copy";
+    cores_.push_back(copy_core);
+    const std::string data = fs::path(index_dir).parent_path().string();
+    ASSERT_EQ(Admin("action=CREATE&name=" + copy_core + "&configSet=catalog&dataDir=" + data), 200);
+    EXPECT_EQ(Count(copy_core), expected);
+  }
+
+  std::string url_;
+  uint16_t port_ = 0;
+  std::string work_;
+  std::string core_;
+  std::vector<std::string> cores_;
+  static inline int next_core_ = 0;
+};
+
+TEST_F(SolrFetchTest, CopiesTheLatestIndexVerifiedAndTheCopyOpens) {
+  Index(0, 3000);
+  const std::string out = work_ + "/data/index";
+  const RunResult r = Fetch(out, {"--conf", "--parallel", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const json::object s = Summary(r);
+  EXPECT_EQ(s.at("ok").as_bool(), true);
+  EXPECT_GT(s.at("files").as_int64(), 3);
+  EXPECT_EQ(s.at("files_fetched").as_int64(), s.at("files").as_int64());
+  ASSERT_TRUE(fs::exists(out + "/" + solr::kManifestName));
+  ASSERT_TRUE(fs::exists(out + "/conf/managed-schema.xml"));
+  // Every index file the manifest lists is whole: its footer's CRC matches its bytes.
+  const json::object manifest = json::parse(ReadFile(out + "/" + solr::kManifestName)).as_object();
+  EXPECT_EQ(manifest.at("generation").as_int64(), s.at("generation").as_int64());
+  int index_files = 0;
+  for (const json::value& f : manifest.at("files").as_array()) {
+    const std::string name(f.at("name").as_string());
+    if (name.starts_with("conf/")) continue;
+    ++index_files;
+    const Status st =
+        solr::CheckFooter(out + "/" + name, f.at("size").as_int64(), f.at("checksum").as_int64());
+    EXPECT_TRUE(st.ok()) << st.ToString();
+  }
+  EXPECT_GT(index_files, 3);
+  for (const auto& e : fs::directory_iterator(out)) {
+    EXPECT_FALSE(e.path().string().ends_with(".part")) << e.path();
+  }
+  ExpectOpens(out, 3000);
+}
+
+TEST_F(SolrFetchTest, AnInterruptedCopyResumesWithoutFetchingCompleteFilesAgain) {
+  Index(0, 2000);
+  const std::string out = work_ + "/data/index";
+  RunResult first = Fetch(out);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const int64_t files = Summary(first).at("files").as_int64();
+  // Make it what a copy killed half-way leaves: no manifest, one file cut short as its .part,
+  // one not begun.
+  fs::remove(out + "/" + solr::kManifestName);
+  std::vector<fs::path> bigs;
+  for (const auto& e : fs::directory_iterator(out)) {
+    if (e.file_size() > 4096) bigs.push_back(e.path());
+  }
+  ASSERT_GE(bigs.size(), 2u);
+  const uint64_t half_size = fs::file_size(bigs[0]);
+  fs::rename(bigs[0], bigs[0].string() + ".part");
+  fs::resize_file(bigs[0].string() + ".part", half_size / 2);
+  const uint64_t gone_size = fs::file_size(bigs[1]);
+  fs::remove(bigs[1]);
+
+  // Without --resume the directory is refused, and nothing in it changes.
+  const RunResult refused = Fetch(out);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused.err;
+
+  const RunResult resumed = Fetch(out, {"--resume"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const json::object s = Summary(resumed);
+  EXPECT_EQ(s.at("files").as_int64(), files);
+  EXPECT_EQ(s.at("files_fetched").as_int64(), 2);
+  EXPECT_EQ(s.at("bytes_fetched").as_int64(),
+            static_cast<int64_t>(half_size - half_size / 2 + gone_size));
+  EXPECT_TRUE(fs::exists(out + "/" + solr::kManifestName));
+  EXPECT_FALSE(fs::exists(bigs[0].string() + ".part"));
+  ExpectOpens(out, 2000);
+}
+
+TEST_F(SolrFetchTest, ACorruptedByteIsFoundAndTheFileFetchedAgain) {
+  Index(0, 1500);
+  const std::string out = work_ + "/copy";
+  ASSERT_EQ(Fetch(out).exit_code, 0);
+  fs::path victim;
+  for (const auto& e : fs::directory_iterator(out)) {
+    if (e.file_size() > 4096 && victim.empty()) victim = e.path();
+  }
+  ASSERT_FALSE(victim.empty());
+  {
+    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(1000);
+    char c = 0;
+    f.seekg(1000);
+    f.get(c);
+    f.seekp(1000);
+    f.put(static_cast<char>(c ^ 0x20));
+  }
+  EXPECT_FALSE(solr::CheckFooter(victim.string(), -1, -1).ok());
+  const RunResult r = Fetch(out, {"--resume"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Summary(r).at("files_fetched").as_int64(), 1);
+  EXPECT_EQ(Summary(r).at("bytes_fetched").as_int64(), static_cast<int64_t>(fs::file_size(victim)));
+  EXPECT_TRUE(solr::CheckFooter(victim.string(), -1, -1).ok());
+}
+
+// A commit while the copy runs: by default the copy finishes the generation it began and says
+// a newer one exists; with restart_on_new_generation it copies the newer one, keeping the files
+// it already has. The commit is made from the first progress report, so it always falls
+// inside the copy. (In process: the library's own callbacks, against the real Solr.)
+TEST_F(SolrFetchTest, ACommitDuringTheCopyIsReportedOrFollowed) {
+  Index(0, 2000);
+  for (const bool restart : {false, true}) {
+    SCOPED_TRACE(restart ? "restart" : "finish");
+    solr::FetchOptions o;
+    o.url = *solr::ParseSolrUrl(url_);
+    o.core = core_;
+    o.out = work_ + (restart ? "/restart/index" : "/finish/index");
+    o.parallel = 1;
+    o.restart_on_new_generation = restart;
+    o.progress_every = std::chrono::milliseconds(1);
+    bool committed = false;
+    o.on_progress = [&](const solr::FetchProgress&) {
+      if (!committed) {
+        committed = true;
+        Index(restart ? 30000 : 20000, 300);
+      }
+    };
+    std::vector<std::string> notices;
+    o.on_notice = [&](const std::string& line) { notices.push_back(line); };
+    const solr::FetchReport r = solr::Fetch(o);
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    ASSERT_TRUE(committed);
+    ASSERT_FALSE(notices.empty());
+    if (restart) {
+      EXPECT_EQ(r.restarts, 1);
+      EXPECT_EQ(r.generation, r.latest_generation);
+      EXPECT_NE(notices.back().find("copying the new one"), std::string::npos) << notices.back();
+      ExpectOpens(o.out, 2000 + 300 + 300);
+    } else {
+      EXPECT_EQ(r.restarts, 0);
+      EXPECT_EQ(r.latest_generation, r.generation + 1);
+      EXPECT_NE(notices.back().find("moved to generation"), std::string::npos) << notices.back();
+    }
+  }
+}
+
+TEST_F(SolrFetchTest, BadInputGetsAClearErrorAndNoCopy) {
+  // A core that does not exist.
+  RunResult r = RunShoal({"solr-fetch", url_, "--core", "no_such_core", "--out", work_ + "/a"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no core 'no_such_core'"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(work_ + "/a"));
+  // A URL that is not Solr: Solr's own Jetty, under a path with no Solr behind it.
+  r = RunShoal({"solr-fetch", "http://127.0.0.1:" + std::to_string(port_) + "/elsewhere", "--core",
+                core_, "--out", work_ + "/b"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_FALSE(fs::exists(work_ + "/b"));
+  // Nothing listening.
+  r = RunShoal({"solr-fetch", "http://127.0.0.1:" + std::to_string(FreeLocalPort()) + "/solr",
+                "--core", core_, "--out", work_ + "/c"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
+  // Usage.
+  r = RunShoal({"solr-fetch", url_, "--out", work_ + "/d"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--core is required"), std::string::npos) << r.err;
+  r = RunShoal({"solr-fetch", "ftp://x/solr", "--core", "c", "--out", work_ + "/d"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunShoal({"solr-fetch", url_, "--core", core_, "--out", work_ + "/d", "--user", "u",
+                "--password-env", "SHOAL_TEST_NO_SUCH_VARIABLE"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("SHOAL_TEST_NO_SUCH_VARIABLE"), std::string::npos) << r.err;
+}
+
+// A disk that fills: a file-size limit (RLIMIT_FSIZE) below the index's largest file makes a
+// write fail (EFBIG; SIGXFSZ ignored, as a shell's `trap '' XFSZ` passes it on).
+TEST_F(SolrFetchTest, AFullDiskFailsWithoutAManifest) {
+  Index(0, 2000);
+  const std::string out = work_ + "/full";
+  const std::string cmd = "trap '' XFSZ; ulimit -f 64; exec '" + ShoalBinary() + "' solr-fetch '" +
+                          url_ + "' --core " + core_ + " --out '" + out + "' 2>&1";
+  std::string output;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) output.append(buf, n);
+  const int status = ::pclose(p);
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 5) << output;
+  EXPECT_NE(output.find("cannot write"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(out + "/" + solr::kManifestName));
+}
+
+}  // namespace
+}  // namespace shoal::testing
