@@ -10,7 +10,7 @@
 #   make test-faults only the network-fault tests (label cluster_faults), Toxiproxy installed first
 #   make package     the .deb (CPack) from the release build: build/release/shoal_VERSION-1_ARCH.deb
 #   make test-package  make package, then its test (lintian, dpkg --root, the unit, --version)
-.PHONY: demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz test-clang test-ring \
+.PHONY: test-solr demo demo-cassandra test deps release test-dev test-asan test-tsan test-fuzz test-clang test-ring \
         test-faults package test-package \
         check lint bench format clean
 
@@ -81,10 +81,18 @@ test-faults: deps
 	cmake --build --preset dev --target shoal cluster_faults_test
 	scripts/toxiproxy.sh with ctest --preset dev -L cluster_faults
 
+# The Solr tests alone (label solr): a Solr 9.10.1 from Maven Central jars (scripts/solr.sh).
+test-solr: deps
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev --target shoal solr_fetch_test
+	SHOAL_SOLR_FRESH=1 scripts/solr.sh with ctest --preset dev -L solr --output-on-failure
+
 # One Cassandra for every suite's `cassandra` tests and one 3-node ring for the dev suite's
-# `cassandra_ring` tests: started once, stopped at the end (SHOAL_RING=0: no ring, those skip).
+# `cassandra_ring` tests, and one Solr for every suite's `solr` tests: started once, stopped at
+# the end (SHOAL_RING=0: no ring, those skip).
 test: check lint test-clang
-	scripts/with-cassandra.sh $(MAKE) --no-print-directory test-dev test-asan test-tsan test-fuzz
+	SHOAL_SOLR_FRESH=1 scripts/with-cassandra.sh scripts/solr.sh with \
+	  $(MAKE) --no-print-directory test-dev test-asan test-tsan test-fuzz
 	$(MAKE) --no-print-directory test-package
 	@echo "make test: lint, clang build, dev, asan, tsan, fuzz and package suites passed"
 

@@ -9,7 +9,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev openssl rapidjson-dev libspdlog-dev
   liblz4-dev libc-ares-dev dnsmasq-base
   libsystemd-dev dpkg-dev fakeroot lintian systemd file
-  maven openjdk-17-jre-headless
+  # Cassandra and Solr run from Maven Central jars on JDK 17 (scripts/solr.sh compiles a small
+  # launcher with javac).
+  maven openjdk-17-jre-headless openjdk-17-jdk-headless
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 python3 curl
   # llvm-profdata-14 and llvm-cov-14 for scripts/fuzz-coverage.sh.
   llvm-14

@@ -389,9 +389,9 @@ cmd_with() {
   fi
   # shellcheck disable=SC2064 # expand now: the same script and environment stop it
   [ $started -eq 1 ] && trap "'${BASH_SOURCE[0]}' stop || true" EXIT
-  export SHOAL_SOLR_URL=$base_url SHOAL_SOLR_CORE=$core SHOAL_SOLR_PORT=$port \
-    SHOAL_SOLR_DATA=$data SHOAL_SOLR_HOME=$home
-  if [ $skipped -eq 0 ]; then
+  if [ $skipped -eq 0 ]; then  # no URL when skipped: the tests then skip
+    export SHOAL_SOLR_URL=$base_url SHOAL_SOLR_CORE=$core SHOAL_SOLR_PORT=$port \
+      SHOAL_SOLR_DATA=$data SHOAL_SOLR_HOME=$home
     export SHOAL_REQUIRE_SOLR=1
     if [ "$(state auth)" = 1 ]; then
       export SHOAL_SOLR_USER SHOAL_SOLR_PASSWORD

@@ -27,18 +27,19 @@ Result<Document> ParseAnswer(std::string_view json, std::string_view what) {
   if (doc.HasParseError() || !doc.IsObject()) {
     return Status::Unavailable("not a Solr " + std::string(what) + " answer: " + Quote(json));
   }
+  const Value& root = doc;  // const: rapidjson's const iterators compare cleanly in C++20
   // An error inside the handler: {"status":"ERROR","message":"..."}.
-  if (const auto s = doc.FindMember("status"); s != doc.MemberEnd() && s->value.IsString() &&
-                                               std::string_view(s->value.GetString()) != "OK") {
-    const auto m = doc.FindMember("message");
-    const std::string message = m != doc.MemberEnd() && m->value.IsString()
+  if (const auto s = root.FindMember("status"); s != root.MemberEnd() && s->value.IsString() &&
+                                                std::string_view(s->value.GetString()) != "OK") {
+    const auto m = root.FindMember("message");
+    const std::string message = m != root.MemberEnd() && m->value.IsString()
                                     ? EscapeForLog(m->value.GetString())
                                     : std::string("(no message)");
     return Status::Unavailable("Solr's " + std::string(what) + " answered " +
                                EscapeForLog(s->value.GetString()) + ": " + message);
   }
   // An error before the handler: {"error":{"msg":"...","code":400}}.
-  if (const auto e = doc.FindMember("error"); e != doc.MemberEnd() && e->value.IsObject()) {
+  if (const auto e = root.FindMember("error"); e != root.MemberEnd() && e->value.IsObject()) {
     const auto m = e->value.FindMember("msg");
     const std::string message = m != e->value.MemberEnd() && m->value.IsString()
                                     ? EscapeForLog(m->value.GetString())
@@ -96,7 +97,8 @@ Result<IndexVersion> ParseIndexVersion(std::string_view json) {
   Result<Document> doc = ParseAnswer(json, "indexversion");
   if (!doc.ok()) return doc.status();
   IndexVersion v;
-  if (!Int64Of(*doc, "indexversion", &v.version) || !Int64Of(*doc, "generation", &v.generation)) {
+  const Value& root = *doc;
+  if (!Int64Of(root, "indexversion", &v.version) || !Int64Of(root, "generation", &v.generation)) {
     return Status::Unavailable("not a Solr indexversion answer: " + Quote(json));
   }
   return v;
@@ -105,9 +107,9 @@ Result<IndexVersion> ParseIndexVersion(std::string_view json) {
 Result<FileList> ParseFileList(std::string_view json) {
   Document probe;
   probe.Parse(json.data(), json.size());
-  if (!probe.HasParseError() && probe.IsObject()) {
-    const auto m = probe.FindMember("message");
-    if (m != probe.MemberEnd() && m->value.IsString() &&
+  if (const Value& p = probe; !probe.HasParseError() && p.IsObject()) {
+    const auto m = p.FindMember("message");
+    if (m != p.MemberEnd() && m->value.IsString() &&
         std::string_view(m->value.GetString()) == "invalid index generation") {
       return Status::NotFound("Solr no longer has that index generation");
     }
@@ -115,12 +117,13 @@ Result<FileList> ParseFileList(std::string_view json) {
   Result<Document> doc = ParseAnswer(json, "filelist");
   if (!doc.ok()) return doc.status();
   FileList out;
-  const auto files = doc->FindMember("filelist");
-  if (files == doc->MemberEnd()) {
+  const Value& root = *doc;
+  const auto files = root.FindMember("filelist");
+  if (files == root.MemberEnd()) {
     return Status::Unavailable("not a Solr filelist answer: " + Quote(json));
   }
   if (Status st = ReadFiles(files->value, &out.files); !st.ok()) return st;
-  if (const auto conf = doc->FindMember("confFiles"); conf != doc->MemberEnd()) {
+  if (const auto conf = root.FindMember("confFiles"); conf != root.MemberEnd()) {
     if (Status st = ReadFiles(conf->value, &out.conf_files); !st.ok()) return st;
   }
   return out;
