@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <iterator>
+#include <system_error>
 
 #include "base/name_table.h"
 
@@ -29,5 +30,7 @@ std::string Status::ToString() const {
   out += message();
   return out;
 }
+
+std::string ErrnoText(int err) { return std::generic_category().message(err); }
 
 }  // namespace shoal

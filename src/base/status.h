@@ -39,6 +39,10 @@ enum class StatusCode : unsigned char {
 // StatusCodeName returns the code's name, e.g. "NotFound".
 std::string_view StatusCodeName(StatusCode code);
 
+// ErrnoText is errno value `err` as words ("No space left on device"), thread-safe (unlike
+// strerror), for the messages of failed system calls.
+std::string ErrnoText(int err);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK

@@ -46,7 +46,7 @@ class Checker {
   // Open opens `file` for reading, or says why not.
   Result<BioPtr> Open(const char* key, const std::string& file) const {
     std::FILE* f = std::fopen(file.c_str(), "rb");
-    if (f == nullptr) return Bad(key, file, std::generic_category().message(errno));
+    if (f == nullptr) return Bad(key, file, ErrnoText(errno));
     BioPtr bio(BIO_new_fp(f, BIO_CLOSE));
     if (!bio) {
       std::fclose(f);

@@ -35,9 +35,6 @@ static_assert(std::is_trivially_copyable_v<Packed>);
 
 constexpr size_t kTexts = 4;
 
-// ErrnoText is strerror's text for `err`, thread-safe.
-std::string ErrnoText(int err) { return std::generic_category().message(err); }
-
 uint16_t Size16(std::string_view s) {
   // The session cuts each text to at most kAccessTargetMax (1024) bytes; be safe anyway.
   return static_cast<uint16_t>(std::min<size_t>(s.size(), UINT16_MAX));

@@ -21,9 +21,6 @@ using Deadline = std::chrono::steady_clock::time_point;
 
 constexpr size_t kMaxAnswer = size_t{16} << 20;
 
-// ErrnoText is strerror's text, thread-safely.
-std::string ErrnoText(int e) { return std::generic_category().message(e); }
-
 int MsLeft(Deadline deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now())

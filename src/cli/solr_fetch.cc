@@ -83,7 +83,7 @@ class Progress {
     std::fflush(stderr);
   }
   // Say prints a notice on a line of its own.
-  void Say(const std::string& text) {
+  void Say(const std::string& text) const {
     std::fprintf(stderr, "%s%s\n", tty_ ? "\r\x1b[K" : "", ("solr-fetch: " + text).c_str());
   }
 
@@ -197,6 +197,7 @@ int SolrFetchCommand(std::span<const std::string_view> args) {
   if (!parsed.ok()) return UsageError("solr-fetch", parsed.status().message(), kUsage);
   o.url = std::move(*parsed);
   if (!o.client.user.empty()) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts.
     const char* pw = std::getenv(password_env.c_str());
     if (pw == nullptr) {
       return UsageError("solr-fetch",

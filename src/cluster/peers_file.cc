@@ -22,7 +22,7 @@ std::string_view Trim(std::string_view s) {
 Result<std::vector<std::string>> ReadPeersFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return Status::Unavailable(path + ": cannot read: " + std::generic_category().message(errno));
+    return Status::Unavailable(path + ": cannot read: " + ErrnoText(errno));
   }
   std::vector<std::string> peers;
   std::string line;

@@ -33,7 +33,7 @@ struct Failed {
 
 Failed Solr(Status st) { return {std::move(st), FetchFailure::kSolr}; }
 Failed Disk(const std::string& path, const std::string& what, int err) {
-  return {Status::Unavailable(path + ": " + what + ": " + std::strerror(err)), FetchFailure::kDisk};
+  return {Status::Unavailable(path + ": " + what + ": " + ErrnoText(err)), FetchFailure::kDisk};
 }
 
 // Judge turns an HTTP answer that is not 200 into the error it means.

@@ -19,7 +19,7 @@ uint32_t Adler(uint32_t adler, std::string_view bytes) {
 
 }  // namespace
 
-Status FileStreamDecoder::Fail(std::string why) {
+Status FileStreamDecoder::Fail(const std::string& why) {
   state_ = State::kFailed;
   return Status::InvalidArgument("broken filestream at packet " + std::to_string(packets_ + 1) +
                                  " (after " + std::to_string(bytes_) + " bytes): " + why);

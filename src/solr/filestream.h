@@ -47,7 +47,7 @@ class FileStreamDecoder {
 
  private:
   enum class State { kSize, kChecksum, kPayload, kDone, kFailed };
-  Status Fail(std::string why);
+  Status Fail(const std::string& why);
   Status EndPacket();
 
   const bool checksums_;

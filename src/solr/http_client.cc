@@ -160,7 +160,12 @@ HttpClient::HttpClient(SolrUrl url, ClientOptions options,
   }
 }
 
-HttpClient::~HttpClient() { Drop(); }
+HttpClient::~HttpClient() {
+  try {
+    Drop();
+  } catch (...) {  // closing cannot fail in a way worth more than letting the socket go
+  }
+}
 
 void HttpClient::Drop() {
   if (stream_) {

@@ -35,7 +35,7 @@ Result<Footer> ReadFooter(const std::string& path) {
   if (f.fd < 0) {
     const int err = errno;
     if (err == ENOENT) return Status::NotFound(path + ": no such file");
-    return Status::Unavailable(path + ": cannot open: " + std::strerror(err));
+    return Status::Unavailable(path + ": cannot open: " + ErrnoText(err));
   }
   // The CRC covers every byte but the last 8 (the checksum field), so the reader keeps the
   // file's last 16 bytes out of it until it knows where the file ends.
@@ -47,7 +47,7 @@ Result<Footer> ReadFooter(const std::string& path) {
     const ssize_t n = ::read(f.fd, buf.data() + held, kStep);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Status::Unavailable(path + ": cannot read: " + std::strerror(errno));
+      return Status::Unavailable(path + ": cannot read: " + ErrnoText(errno));
     }
     if (n == 0) break;
     held += static_cast<size_t>(n);
