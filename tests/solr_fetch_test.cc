@@ -197,6 +197,49 @@ TEST_F(SolrFetchTest, AnInterruptedCopyResumesWithoutFetchingCompleteFilesAgain)
   ExpectOpens(out, 2000);
 }
 
+// The same with a real kill: a copy of a larger index (documents with 60 KB text fields) is
+// SIGKILLed once it has finished a file and is writing another; --resume then fetches neither
+// the finished files nor the part already written again.
+TEST_F(SolrFetchTest, ACopyKilledHalfWayIsFinishedByResume) {
+  for (int batch = 0; batch < 4; ++batch) Index(batch * 500, 500);  // four segments
+  const std::string out = work_ + "/data/index";
+  Result<std::unique_ptr<ShoalProcess>> p = ShoalProcess::Exec(
+      ShoalBinary(), {"solr-fetch", url_, "--core", core_, "--out", out, "--parallel", "1"});
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  // Kill it once a file is in place and another is under way (or give up if it finishes).
+  bool killed = false;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!killed && std::chrono::steady_clock::now() < until) {
+    size_t done = 0;
+    uintmax_t part = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(out, ec)) {
+      if (e.path().extension() == ".part") {
+        part = e.file_size(ec);
+      } else if (e.path().filename() != solr::kManifestName) {
+        ++done;
+      }
+    }
+    if (fs::exists(out + "/" + solr::kManifestName)) break;  // too fast: finished
+    if (done >= 1 && part > 0) {
+      ::kill((*p)->pid(), SIGKILL);
+      killed = true;
+    }
+  }
+  (*p)->WaitExit(std::chrono::seconds(10));
+  if (!killed) GTEST_SKIP() << "the copy finished before it could be caught half-way";
+  ASSERT_FALSE(fs::exists(out + "/" + solr::kManifestName));
+  uint64_t kept = 0;  // what the killed copy left: finished files and the part
+  for (const auto& e : fs::directory_iterator(out)) kept += e.file_size();
+  const RunResult r = Fetch(out, {"--resume"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::object s = Summary(r);
+  EXPECT_LT(s.at("files_fetched").as_int64(), s.at("files").as_int64());
+  EXPECT_EQ(s.at("bytes_fetched").as_int64() + static_cast<int64_t>(kept),
+            s.at("bytes").as_int64());
+  ExpectOpens(out, 2000);
+}
+
 TEST_F(SolrFetchTest, ACorruptedByteIsFoundAndTheFileFetchedAgain) {
   Index(0, 1500);
   const std::string out = work_ + "/copy";
