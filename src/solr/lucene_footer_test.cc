@@ -1,5 +1,6 @@
 #include "solr/lucene_footer.h"
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 
@@ -23,7 +24,7 @@ class LuceneFooterTest : public ::testing::Test {
 // A body that spans several of the reader's 1 MiB steps, so the footer is split across reads.
 std::string BigBody() {
   std::string body;
-  for (int i = 0; body.size() < (size_t{3} << 20) + 7; ++i) body += std::to_string(i * 7919);
+  for (int64_t i = 0; body.size() < (size_t{3} << 20) + 7; ++i) body += std::to_string(i * 7919);
   return body;
 }
 
