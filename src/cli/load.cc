@@ -19,6 +19,7 @@
 #include "cli/progress_text.h"
 #include "ingest/load.h"
 #include "ingest/row_tags.h"
+#include "ingest/solr_source.h"
 #include "ingest/source.h"
 #include "ingest/target.h"
 
@@ -69,7 +70,7 @@ class ProgressDisplay {
 // The command.
 
 constexpr char kLoadUsage[] =
-    "usage: shoal load --to TARGET --table TABLE --from FILE [options]\n"
+    "usage: shoal load --to TARGET --table TABLE --from FILE|solr:URL [options]\n"
     "\n"
     "Upsert the rows of a JSONL or CSV file into a table that exists (running a load again\n"
     "is safe). Rows that do not parse or that the database refuses are rejected and the load\n"
@@ -82,6 +83,13 @@ constexpr char kLoadUsage[] =
     "  --table TABLE        the table, which must exist\n"
     "  --from FILE          one JSON object a line (.jsonl, .ndjson, .json) whose first\n"
     "                       object's keys are the columns, or CSV (.csv) with a header line\n"
+    "  --from solr:URL      the documents of a Solr core, paged with cursorMark:\n"
+    "                       solr:http://HOST:8983/solr/CORE?q=...&fl=a,b,c (q defaults to\n"
+    "                       *:*; fl's fields, or the first page's, are the columns)\n"
+    "  --map FIELD=COLUMN   (solr) load Solr's FIELD into COLUMN (repeatable)\n"
+    "  --since FIELD=DATE   (solr) only documents whose FIELD is DATE or later\n"
+    "  --solr-user NAME     (solr) basic authentication; password in SHOAL_SOLR_PASSWORD\n"
+    "  --solr-cacert FILE   (solr) the CA of an https URL\n"
     "  --format jsonl|csv   when the file name does not say\n"
     "  --columns a,b,c      load only these fields (others are ignored)\n"
     "  --concurrency N      Cassandra writes in flight (default 256)\n"
@@ -183,7 +191,8 @@ std::string FormatProgress(bool terminal, uint64_t rows, double seconds, uint64_
 int LoadCommand(std::span<const std::string_view> args) {
   std::string to, table, from, format, columns_flag, concurrency_flag;
   std::string purge_url, purge_token_env;
-  std::vector<std::string> purge_tags;
+  std::string since, solr_user, solr_cacert;
+  std::vector<std::string> purge_tags, maps;
   bool purge_hard = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
@@ -214,9 +223,16 @@ int LoadCommand(std::span<const std::string_view> args) {
                         : name == "--concurrency"     ? &concurrency_flag
                         : name == "--purge"           ? &purge_url
                         : name == "--purge-token-env" ? &purge_token_env
+                        : name == "--since"           ? &since
+                        : name == "--solr-user"       ? &solr_user
+                        : name == "--solr-cacert"     ? &solr_cacert
                                                       : nullptr;
     if (name == "--purge-tag") {  // repeatable
       purge_tags.push_back(std::move(value));
+      continue;
+    }
+    if (name == "--map") {  // repeatable
+      maps.push_back(std::move(value));
       continue;
     }
     if (slot == nullptr) return UsageError("unknown option '" + std::string(name) + "'");
@@ -234,7 +250,14 @@ int LoadCommand(std::span<const std::string_view> args) {
     }
     concurrency = static_cast<int>(n);
   }
-  if (format.empty()) {
+  const bool from_solr = from.starts_with("solr:");
+  if (!from_solr &&
+      (!maps.empty() || !since.empty() || !solr_user.empty() || !solr_cacert.empty())) {
+    return UsageError("--map, --since, --solr-user and --solr-cacert are for --from solr:URL");
+  }
+  if (from_solr) {
+    format = "solr";
+  } else if (format.empty()) {
     const std::string ext = std::filesystem::path(from).extension().string();
     if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json") {
       format = "jsonl";
@@ -244,7 +267,7 @@ int LoadCommand(std::span<const std::string_view> args) {
       return UsageError("cannot tell the format of '" + from + "': give --format jsonl|csv");
     }
   }
-  if (format != "jsonl" && format != "csv") {
+  if (format != "jsonl" && format != "csv" && !from_solr) {
     return UsageError("--format: expected jsonl or csv, got '" + format + "'");
   }
   Result<ingest::Target> target = ingest::ParseTarget(to);
@@ -255,10 +278,44 @@ int LoadCommand(std::span<const std::string_view> args) {
     return bad;
   }
 
-  // The file first: a file that cannot be read should not cost a connection.
-  Result<std::unique_ptr<ingest::RowSource>> source = ingest::OpenFileSource(
-      from, format == "csv" ? ingest::FileFormat::kCsv : ingest::FileFormat::kJsonl,
-      SplitCommas(columns_flag));
+  // The source first: a file that cannot be read should not cost a connection.
+  Result<std::unique_ptr<ingest::RowSource>> source = Status::Internal("no source");
+  if (from_solr) {
+    ingest::SolrSourceOptions so;
+    so.url = from.substr(5);
+    so.client.user = solr_user;
+    so.client.cacert = solr_cacert;
+    if (!solr_user.empty()) {
+      // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts.
+      const char* pw = std::getenv("SHOAL_SOLR_PASSWORD");
+      if (pw == nullptr)
+        return UsageError("--solr-user is given but SHOAL_SOLR_PASSWORD is not set");
+      so.client.password = pw;
+    }
+    for (const std::string& m : maps) {
+      const size_t eq = m.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == m.size()) {
+        return UsageError("--map: expected SOLR_FIELD=COLUMN, got '" + m + "'");
+      }
+      so.map.emplace_back(m.substr(0, eq), m.substr(eq + 1));
+    }
+    if (!since.empty()) {
+      const size_t eq = since.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == since.size()) {
+        return UsageError(
+            "--since: expected FIELD=VALUE (a date, e.g. 2026-01-01T00:00:00Z), got '" + since +
+            "'");
+      }
+      so.since_field = since.substr(0, eq);
+      so.since = since.substr(eq + 1);
+    }
+    if (!columns_flag.empty()) return UsageError("--columns is for files; with solr: use fl=");
+    source = ingest::OpenSolrSource(so);
+  } else {
+    source = ingest::OpenFileSource(
+        from, format == "csv" ? ingest::FileFormat::kCsv : ingest::FileFormat::kJsonl,
+        SplitCommas(columns_flag));
+  }
   if (!source.ok()) return Fail(source.status().message());
   // The tags name columns of the loaded rows: checked before anything is written.
   Result<ingest::TagTemplates> templates =

@@ -1,0 +1,170 @@
+// `shoal load --from solr:URL` against a real Solr (label solr; scripts/solr.sh, as
+// solr_fetch_test.cc says): the catalog's items, indexed into a core of their own under other
+// field names (the test configset's dynamic fields), loaded back into an empty SQLite catalog
+// with --map, must equal the original rows column for column: numbers exact, multi-valued tags
+// as JSON arrays ("[]" for none), dates as written, unicode as it was. 2,500 items make three
+// cursorMark pages.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "catalog_db.h"
+#include "http_client.h"
+#include "shoal_process.h"
+
+namespace shoal::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+class SolrLoadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = Env("SHOAL_SOLR_URL");
+    if (url_.empty()) {
+      if (Env("SHOAL_REQUIRE_SOLR") == "1") FAIL() << "SHOAL_REQUIRE_SOLR=1 but no SHOAL_SOLR_URL";
+      GTEST_SKIP() << "no Solr: run under scripts/solr.sh with (make test does)";
+    }
+    port_ = static_cast<uint16_t>(std::stoi(Env("SHOAL_SOLR_PORT")));
+    work_ = fs::temp_directory_path() / ("shoal-solr-load-" + std::to_string(::getpid()));
+    fs::remove_all(work_);
+    fs::create_directories(work_);
+    core_ = "load_" + std::to_string(::getpid());
+    ASSERT_EQ(Call("GET", "/solr/admin/cores?action=CREATE&name=" + core_ +
+                              "&configSet=catalog&wt=json")
+                  ->status,
+              200);
+  }
+  void TearDown() override {
+    if (!core_.empty()) {
+      (void)Call("GET", "/solr/admin/cores?action=UNLOAD&core=" + core_ +
+                            "&deleteInstanceDir=true&wt=json");
+    }
+    if (!work_.empty()) fs::remove_all(work_);
+  }
+  Result<HttpResponse> Call(std::string_view method, const std::string& target,
+                            std::string_view body = "") {
+    Result<HttpClient> c = HttpClient::Connect(port_, std::chrono::seconds(60));
+    if (!c.ok()) return c.status();
+    return method == "GET" ? c->Get(target) : c->RequestWithBody(method, target, body);
+  }
+
+  // EmptyCatalog writes a catalog with its tables and no rows.
+  static Status EmptyCatalog(const std::string& path) {
+    if (Status st = MakeCatalog(path, 1); !st.ok()) return st;
+    return ExecSql(path, "DELETE FROM items; DELETE FROM reviews;");
+  }
+
+  std::string url_;
+  uint16_t port_ = 0;
+  fs::path work_;
+  std::string core_;
+};
+
+TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
+  const std::string original = (work_ / "original.db").string();
+  ASSERT_TRUE(MakeCatalog(original, 2500).ok());
+  Result<json::array> items = QueryJson(original, "SELECT * FROM items ORDER BY id");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  ASSERT_EQ(items->size(), 2500u);
+
+  // Index them under the configset's names: *_s strings, *_i ints, *_dt dates; rating goes in
+  // the double field `price`, tags (a JSON array's text in SQLite) in the multi-valued `tags`.
+  json::array docs;
+  for (const json::value& v : *items) {
+    const json::object& r = v.as_object();
+    json::object d;
+    d["id"] = std::to_string(r.at("id").as_int64());
+    d["sku_s"] = r.at("sku");
+    d["title"] = r.at("title");
+    d["category_s"] = r.at("category");
+    d["price_cents_i"] = r.at("price_cents");
+    d["stock"] = r.at("stock");
+    if (!r.at("rating").is_null()) d["price"] = r.at("rating");
+    d["tags"] = json::parse(r.at("tags").as_string());
+    d["updated_at_dt"] = r.at("updated_at");
+    docs.push_back(std::move(d));
+  }
+  Result<HttpResponse> indexed =
+      Call("POST", "/solr/" + core_ + "/update?commit=true&wt=json", json::serialize(docs));
+  ASSERT_TRUE(indexed.ok() && indexed->status == 200) << (indexed.ok() ? indexed->body : "");
+
+  const std::string loaded = (work_ / "loaded.db").string();
+  ASSERT_TRUE(EmptyCatalog(loaded).ok());
+  const RunResult r = RunShoal(
+      {"load", "--to", "sqlite:" + loaded, "--table", "items", "--from",
+       "solr:" + url_ + "/" + core_ +
+           "?q=*:*&fl=id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt",
+       "--map", "sku_s=sku", "--map", "category_s=category", "--map",
+       "price_cents_i=price_cents", "--map", "price=rating", "--map", "updated_at_dt=updated_at"},
+      std::chrono::seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2500 rows written, 0 rejected"), std::string::npos) << r.out;
+  Result<json::array> back = QueryJson(loaded, "SELECT * FROM items ORDER BY id");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->size(), items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    ASSERT_EQ((*back)[i], (*items)[i]) << "row " << i;
+  }
+
+  // --since: only the items updated on or after a date.
+  const std::string recent = (work_ / "recent.db").string();
+  ASSERT_TRUE(EmptyCatalog(recent).ok());
+  Result<json::array> expected =
+      QueryJson(original, "SELECT count(*) AS n FROM items WHERE updated_at >= '2024-07-01'");
+  ASSERT_TRUE(expected.ok());
+  const RunResult since = RunShoal(
+      {"load", "--to", "sqlite:" + recent, "--table", "items", "--from",
+       "solr:" + url_ + "/" + core_ +
+           "?fl=id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt",
+       "--map", "sku_s=sku", "--map", "category_s=category", "--map",
+       "price_cents_i=price_cents", "--map", "price=rating", "--map", "updated_at_dt=updated_at",
+       "--since", "updated_at_dt=2024-07-01T00:00:00Z"},
+      std::chrono::seconds(120));
+  ASSERT_EQ(since.exit_code, 0) << since.out << since.err;
+  Result<json::array> got = QueryJson(recent, "SELECT count(*) AS n FROM items");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ((*got)[0].at("n"), (*expected)[0].at("n"));
+  EXPECT_GT((*got)[0].at("n").as_int64(), 0);
+  EXPECT_LT((*got)[0].at("n").as_int64(), 2500);
+}
+
+TEST_F(SolrLoadTest, BadSolrInputGetsAClearError) {
+  const std::string db = (work_ / "x.db").string();
+  ASSERT_TRUE(EmptyCatalog(db).ok());
+  auto load = [&](const std::string& from, std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {"load", "--to", "sqlite:" + db, "--table", "items",
+                                     "--from", from};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunShoal(args);
+  };
+  RunResult r = load("solr:" + url_ + "/no_such_core?fl=id");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("no core"), std::string::npos) << r.err;
+  r = load("solr:" + url_ + "/" + core_ + "?fl=id&sort=id+desc");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("'sort'"), std::string::npos) << r.err;
+  r = load("solr:" + url_ + "/" + core_ + "?fl=id", {"--map", "nonsense"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = load("solr:" + url_ + "/" + core_ + "?fl=id", {"--map", "other=x"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("'other' is not among the fields"), std::string::npos) << r.err;
+  r = load("solr:http://127.0.0.1:" + std::to_string(FreeLocalPort()) + "/solr/c?fl=id");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace shoal::testing
