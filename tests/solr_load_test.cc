@@ -4,8 +4,6 @@
 // with --map, must equal the original rows column for column: numbers exact, multi-valued tags
 // as JSON arrays ("[]" for none), dates as written, unicode as it was. 2,500 items make three
 // cursorMark pages.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -13,6 +11,7 @@
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "catalog_db.h"
 #include "http_client.h"
@@ -42,10 +41,10 @@ class SolrLoadTest : public ::testing::Test {
     fs::remove_all(work_);
     fs::create_directories(work_);
     core_ = "load_" + std::to_string(::getpid());
-    ASSERT_EQ(Call("GET", "/solr/admin/cores?action=CREATE&name=" + core_ +
-                              "&configSet=catalog&wt=json")
-                  ->status,
-              200);
+    ASSERT_EQ(
+        Call("GET", "/solr/admin/cores?action=CREATE&name=" + core_ + "&configSet=catalog&wt=json")
+            ->status,
+        200);
   }
   void TearDown() override {
     if (!core_.empty()) {
@@ -107,8 +106,8 @@ TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
       {"load", "--to", "sqlite:" + loaded, "--table", "items", "--from",
        "solr:" + url_ + "/" + core_ +
            "?q=*:*&fl=id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt",
-       "--map", "sku_s=sku", "--map", "category_s=category", "--map",
-       "price_cents_i=price_cents", "--map", "price=rating", "--map", "updated_at_dt=updated_at"},
+       "--map", "sku_s=sku", "--map", "category_s=category", "--map", "price_cents_i=price_cents",
+       "--map", "price=rating", "--map", "updated_at_dt=updated_at"},
       std::chrono::seconds(120));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("2500 rows written, 0 rejected"), std::string::npos) << r.out;
@@ -125,14 +124,14 @@ TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
   Result<json::array> expected =
       QueryJson(original, "SELECT count(*) AS n FROM items WHERE updated_at >= '2024-07-01'");
   ASSERT_TRUE(expected.ok());
-  const RunResult since = RunShoal(
-      {"load", "--to", "sqlite:" + recent, "--table", "items", "--from",
-       "solr:" + url_ + "/" + core_ +
-           "?fl=id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt",
-       "--map", "sku_s=sku", "--map", "category_s=category", "--map",
-       "price_cents_i=price_cents", "--map", "price=rating", "--map", "updated_at_dt=updated_at",
-       "--since", "updated_at_dt=2024-07-01T00:00:00Z"},
-      std::chrono::seconds(120));
+  const RunResult since =
+      RunShoal({"load", "--to", "sqlite:" + recent, "--table", "items", "--from",
+                "solr:" + url_ + "/" + core_ +
+                    "?fl=id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt",
+                "--map", "sku_s=sku", "--map", "category_s=category", "--map",
+                "price_cents_i=price_cents", "--map", "price=rating", "--map",
+                "updated_at_dt=updated_at", "--since", "updated_at_dt=2024-07-01T00:00:00Z"},
+               std::chrono::seconds(120));
   ASSERT_EQ(since.exit_code, 0) << since.out << since.err;
   Result<json::array> got = QueryJson(recent, "SELECT count(*) AS n FROM items");
   ASSERT_TRUE(got.ok());
@@ -145,7 +144,7 @@ TEST_F(SolrLoadTest, BadSolrInputGetsAClearError) {
   const std::string db = (work_ / "x.db").string();
   ASSERT_TRUE(EmptyCatalog(db).ok());
   auto load = [&](const std::string& from, std::vector<std::string> more = {}) {
-    std::vector<std::string> args = {"load", "--to", "sqlite:" + db, "--table", "items",
+    std::vector<std::string> args = {"load",   "--to", "sqlite:" + db, "--table", "items",
                                      "--from", from};
     args.insert(args.end(), more.begin(), more.end());
     return RunShoal(args);

@@ -102,7 +102,6 @@ store::Value ToValue(const rapidjson::Value& v) {
   return JsonText(v);  // arrays and objects
 }
 
-
 std::string ValueText(const rapidjson::Value& v) {
   if (v.IsBool()) return v.GetBool() ? "1" : "0";
   if (v.IsInt64()) return std::to_string(v.GetInt64());

@@ -178,8 +178,9 @@ Status SolrSource::Open(const SolrSourceOptions& o) {
       }
     }
     if (fields_.empty()) {
-      return Status::InvalidArgument("solr: the query matched no document to take the fields "
-                                     "from; give them with fl=");
+      return Status::InvalidArgument(
+          "solr: the query matched no document to take the fields "
+          "from; give them with fl=");
     }
   }
   for (const std::string& f : fields_) {
@@ -192,8 +193,10 @@ Status SolrSource::Open(const SolrSourceOptions& o) {
   }
   for (const auto& [from, to] : o.map) {
     if (std::find(fields_.begin(), fields_.end(), from) == fields_.end()) {
-      return Status::InvalidArgument("--map " + from + "=" + to + ": '" + from +
-                                     "' is not among the fields loaded");
+      std::string message = "--map ";
+      message.append(from).append("=").append(to).append(": '").append(from).append(
+          "' is not among the fields loaded");
+      return Status::InvalidArgument(message);
     }
   }
   return internal::CheckNames(columns_, "solr: the columns");
@@ -240,14 +243,16 @@ Result<bool> SolrSource::Next(std::vector<store::Value>* row, size_t* line) {
         const auto it = std::find(fields_.begin(), fields_.end(), name);
         if (it == fields_.end()) {
           if (name == "_version_" || name == "score" || !fl_.empty()) continue;
-          return Status::InvalidArgument("document " + EscapeForLog(ValueText(d[unique_key_.c_str()])) +
-                                         " has the field '" + std::string(name) +
-                                         "', which the first page's documents lack (give fl=)");
+          return Status::InvalidArgument(
+              "document " + EscapeForLog(ValueText(d[unique_key_.c_str()])) + " has the field '" +
+              std::string(name) + "', which the first page's documents lack (give fl=)");
         }
-        if (!m.value.IsNull()) (*row)[static_cast<size_t>(it - fields_.begin())] = ValueText(m.value);
+        if (!m.value.IsNull())
+          (*row)[static_cast<size_t>(it - fields_.begin())] = ValueText(m.value);
       }
       for (size_t i = 0; i < columns_.size(); ++i) {
-        if (multi_[i] && std::holds_alternative<std::monostate>((*row)[i])) (*row)[i] = std::string("[]");
+        if (multi_[i] && std::holds_alternative<std::monostate>((*row)[i]))
+          (*row)[i] = std::string("[]");
       }
       return true;
     }
