@@ -1,12 +1,7 @@
-// `shoal solr-fetch` against a real Solr (label solr): scripts/solr.sh starts Solr 9.10.1
-// once for every suite (.ci/run through `make test`) and exports SHOAL_SOLR_URL, _PORT and
-// _DATA. Without it these tests skip, unless SHOAL_REQUIRE_SOLR=1 (set by scripts/solr.sh), when
-// they fail.
-//
-// Each test makes a core of its own (the shared configset, a unique name) so that suites and
-// tests can run side by side, indexes documents with multi-valued fields, dates, unicode and a
-// large text field, and unloads the core at the end. A copy "opens" when a second core whose
-// data directory is the copy answers the same count.
+// `shoal solr-fetch` against a real Solr (label solr; the fixture, tests/lib/solr_test.h, says
+// how the node is found). Each test indexes documents into its own core with multi-valued fields,
+// dates, unicode and a large text field, and unloads the core at the end. A copy "opens" when a
+// second core whose data directory is the copy answers the same count.
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -25,6 +20,7 @@
 #include "shoal_process.h"
 #include "solr/fetch.h"
 #include "solr/lucene_footer.h"
+#include "solr_test.h"
 
 namespace shoal::testing {
 namespace {
@@ -32,46 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
-}
-
-class SolrFetchTest : public ::testing::Test {
+class SolrFetchTest : public SolrTest {
  protected:
-  void SetUp() override {
-    url_ = Env("SHOAL_SOLR_URL");
-    if (url_.empty()) {
-      if (Env("SHOAL_REQUIRE_SOLR") == "1") FAIL() << "SHOAL_REQUIRE_SOLR=1 but no SHOAL_SOLR_URL";
-      GTEST_SKIP() << "no Solr: run under scripts/solr.sh with (make test does)";
-    }
-    port_ = static_cast<uint16_t>(std::stoi(Env("SHOAL_SOLR_PORT")));
-    // Under the node's directory: Solr opens cores only inside its allowed paths.
-    work_ = Env("SHOAL_SOLR_DATA") + "/tests/" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(work_);
-    fs::create_directories(work_);
-    core_ = "fetch_" + std::to_string(::getpid()) + "_" + std::to_string(next_core_++);
-    ASSERT_EQ(Admin("action=CREATE&name=" + core_ + "&configSet=catalog"), 200);
-  }
-  void TearDown() override {
-    for (const std::string& c : cores_)
-      Admin("action=UNLOAD&core=" + c + "&deleteInstanceDir=true");
-    if (!core_.empty() && !url_.empty())
-      Admin("action=UNLOAD&core=" + core_ + "&deleteInstanceDir=true");
-    if (!work_.empty()) fs::remove_all(work_);
-  }
-
-  Result<HttpResponse> Call(std::string_view method, const std::string& target,
-                            std::string_view body = "") {
-    Result<HttpClient> c = HttpClient::Connect(port_, std::chrono::seconds(60));
-    if (!c.ok()) return c.status();
-    return method == "GET" ? c->Get(target) : c->RequestWithBody(method, target, body);
-  }
-  int Admin(const std::string& query) {
-    Result<HttpResponse> r = Call("GET", "/solr/admin/cores?" + query + "&wt=json");
-    return r.ok() ? r->status : -1;
-  }
+  SolrFetchTest() : SolrTest("fetch") {}
 
   // Index adds `n` documents from `first` on and commits (a new generation).
   void Index(int first, int n, const std::string& core = "") {
@@ -121,13 +80,6 @@ class SolrFetchTest : public ::testing::Test {
     ASSERT_EQ(Admin("action=CREATE&name=" + copy_core + "&configSet=catalog&dataDir=" + data), 200);
     EXPECT_EQ(Count(copy_core), expected);
   }
-
-  std::string url_;
-  uint16_t port_ = 0;
-  std::string work_;
-  std::string core_;
-  std::vector<std::string> cores_;
-  static inline int next_core_ = 0;
 };
 
 TEST_F(SolrFetchTest, CopiesTheLatestIndexVerifiedAndTheCopyOpens) {

@@ -1,9 +1,8 @@
-// `shoal load --from solr:URL` against a real Solr (label solr; scripts/solr.sh, as
-// solr_fetch_test.cc says): the catalog's items, indexed into a core of their own under other
-// field names (the test configset's dynamic fields), loaded back into an empty SQLite catalog
-// with --map, must equal the original rows column for column: numbers exact, multi-valued tags
-// as JSON arrays ("[]" for none), dates as written, unicode as it was. 2,500 items make three
-// cursorMark pages.
+// `shoal load --from solr:URL` against a real Solr (label solr; tests/lib/solr_test.h): the
+// catalog's items, indexed into a core of their own under other field names (the test configset's
+// dynamic fields), loaded back into an empty SQLite catalog with --map, must equal the original
+// rows column for column: numbers exact, multi-valued tags as JSON arrays ("[]" for none), dates as
+// written, unicode as it was. 2,500 items make three cursorMark pages.
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -16,6 +15,7 @@
 #include "catalog_db.h"
 #include "http_client.h"
 #include "shoal_process.h"
+#include "solr_test.h"
 
 namespace shoal::testing {
 namespace {
@@ -23,57 +23,19 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
-}
-
-class SolrLoadTest : public ::testing::Test {
+class SolrLoadTest : public SolrTest {
  protected:
-  void SetUp() override {
-    url_ = Env("SHOAL_SOLR_URL");
-    if (url_.empty()) {
-      if (Env("SHOAL_REQUIRE_SOLR") == "1") FAIL() << "SHOAL_REQUIRE_SOLR=1 but no SHOAL_SOLR_URL";
-      GTEST_SKIP() << "no Solr: run under scripts/solr.sh with (make test does)";
-    }
-    port_ = static_cast<uint16_t>(std::stoi(Env("SHOAL_SOLR_PORT")));
-    work_ = fs::temp_directory_path() / ("shoal-solr-load-" + std::to_string(::getpid()));
-    fs::remove_all(work_);
-    fs::create_directories(work_);
-    core_ = "load_" + std::to_string(::getpid());
-    ASSERT_EQ(
-        Call("GET", "/solr/admin/cores?action=CREATE&name=" + core_ + "&configSet=catalog&wt=json")
-            ->status,
-        200);
-  }
-  void TearDown() override {
-    if (!core_.empty()) {
-      (void)Call("GET", "/solr/admin/cores?action=UNLOAD&core=" + core_ +
-                            "&deleteInstanceDir=true&wt=json");
-    }
-    if (!work_.empty()) fs::remove_all(work_);
-  }
-  Result<HttpResponse> Call(std::string_view method, const std::string& target,
-                            std::string_view body = "") {
-    Result<HttpClient> c = HttpClient::Connect(port_, std::chrono::seconds(60));
-    if (!c.ok()) return c.status();
-    return method == "GET" ? c->Get(target) : c->RequestWithBody(method, target, body);
-  }
+  SolrLoadTest() : SolrTest("load") {}
 
   // EmptyCatalog writes a catalog with its tables and no rows.
   static Status EmptyCatalog(const std::string& path) {
     if (Status st = MakeCatalog(path, 1); !st.ok()) return st;
     return ExecSql(path, "DELETE FROM items; DELETE FROM reviews;");
   }
-
-  std::string url_;
-  uint16_t port_ = 0;
-  fs::path work_;
-  std::string core_;
 };
 
 TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
-  const std::string original = (work_ / "original.db").string();
+  const std::string original = work_ + "/original.db";
   ASSERT_TRUE(MakeCatalog(original, 2500).ok());
   Result<json::array> items = QueryJson(original, "SELECT * FROM items ORDER BY id");
   ASSERT_TRUE(items.ok()) << items.status().ToString();
@@ -100,7 +62,7 @@ TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
       Call("POST", "/solr/" + core_ + "/update?commit=true&wt=json", json::serialize(docs));
   ASSERT_TRUE(indexed.ok() && indexed->status == 200) << (indexed.ok() ? indexed->body : "");
 
-  const std::string loaded = (work_ / "loaded.db").string();
+  const std::string loaded = work_ + "/loaded.db";
   ASSERT_TRUE(EmptyCatalog(loaded).ok());
   const RunResult r = RunShoal(
       {"load", "--to", "sqlite:" + loaded, "--table", "items", "--from",
@@ -119,7 +81,7 @@ TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
   }
 
   // --since: only the items updated on or after a date.
-  const std::string recent = (work_ / "recent.db").string();
+  const std::string recent = work_ + "/recent.db";
   ASSERT_TRUE(EmptyCatalog(recent).ok());
   Result<json::array> expected =
       QueryJson(original, "SELECT count(*) AS n FROM items WHERE updated_at >= '2024-07-01'");
@@ -141,7 +103,7 @@ TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
 }
 
 TEST_F(SolrLoadTest, BadSolrInputGetsAClearError) {
-  const std::string db = (work_ / "x.db").string();
+  const std::string db = work_ + "/x.db";
   ASSERT_TRUE(EmptyCatalog(db).ok());
   auto load = [&](const std::string& from, std::vector<std::string> more = {}) {
     std::vector<std::string> args = {"load",   "--to", "sqlite:" + db, "--table", "items",
