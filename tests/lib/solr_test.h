@@ -8,8 +8,6 @@
 // any core the test adds to cores_. Thread-safety: a gtest fixture (one thread).
 #pragma once
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "http_client.h"
 
@@ -45,7 +44,8 @@ class SolrTest : public ::testing::Test {
   void TearDown() override {
     if (url_.empty()) return;
     cores_.push_back(core_);
-    for (const std::string& c : cores_) Admin("action=UNLOAD&core=" + c + "&deleteInstanceDir=true");
+    for (const std::string& c : cores_)
+      Admin("action=UNLOAD&core=" + c + "&deleteInstanceDir=true");
     if (!work_.empty()) std::filesystem::remove_all(work_);
   }
 
@@ -66,10 +66,10 @@ class SolrTest : public ::testing::Test {
     return r.ok() ? r->status : -1;
   }
 
-  std::string url_;   // the node's base URL, http://127.0.0.1:PORT/solr
+  std::string url_;  // the node's base URL, http://127.0.0.1:PORT/solr
   uint16_t port_ = 0;
-  std::string work_;  // this test's directory
-  std::string core_;  // this test's core
+  std::string work_;                // this test's directory
+  std::string core_;                // this test's core
   std::vector<std::string> cores_;  // more cores to unload at the end
 
  private:
