@@ -100,48 +100,11 @@ check_port_numbers() {
 
 # --- jars ------------------------------------------------------------------
 
-# Downloads cassandra-all and its runtime dependencies into $lib, once. The
-# marker file is written last, so a half-done download is never reused; the
-# flock serialises two instances starting at the same time.
+# Downloads cassandra-all and its runtime dependencies into $lib, once (maven_jars, in
+# scripts/cassandra/common.sh).
 fetch_jars() {
-  [ -f "$lib/.complete" ] && return 0
-  mkdir -p "$cache_root"
-  exec 8>"$cache_root/.cassandra-$version.lock"
-  flock -w "$mvn_timeout" 8 || die "timed out waiting for another download of Cassandra $version"
-  if [ -f "$lib/.complete" ]; then exec 8>&-; return 0; fi
-
-  local t0 work mvn_log rc=0
-  t0=$(now)
-  work=$(mktemp -d "$cache_root/.cassandra-$version.XXXXXX")
-  mvn_log=$cache_root/cassandra-$version-download.log
-  say "downloading org.apache.cassandra:cassandra-all:$version and its dependencies from Maven Central (log: $mvn_log)"
-  # A private local repository, deleted afterwards: lib/ is all we keep (67 MB
-  # instead of 67 + 96 MB), and ~/.m2 of other projects is left alone.
-  # shellcheck disable=SC2086 # SHOAL_MAVEN_ARGS is a list of words on purpose
-  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$java")")") \
-    timeout "$mvn_timeout" mvn -B -ntp -f "$helpers/pom.xml" \
-    -Dcassandra.version="$version" \
-    -Dmaven.repo.local="$work/m2" \
-    -DincludeScope=runtime -DoutputDirectory="$work/lib" \
-    ${SHOAL_MAVEN_ARGS:-} \
-    org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
-    >"$mvn_log" 2>&1 || rc=$?
-  if [ "$rc" -ne 0 ] || [ ! -f "$work/lib/cassandra-all-$version.jar" ]; then
-    rm -rf "$work"
-    if [ "$rc" -eq 124 ] || grep -qE "Unknown host|UnknownHostException|Connection refused|Connect to .* failed|Network is unreachable|No route to host|timed out|Could not transfer artifact|transfer failed" "$mvn_log"; then
-      echo "cassandra: SKIP: Maven Central cannot be reached, Cassandra $version is not cached (mvn log: $mvn_log)" >&2
-      exit 3
-    fi
-    tail -n 20 "$mvn_log" >&2
-    die "mvn could not resolve cassandra-all:$version (rc $rc); full log: $mvn_log"
-  fi
-  rm -rf "$lib"
-  mkdir -p "$(dirname "$lib")"
-  mv "$work/lib" "$lib"
-  rm -rf "$work"
-  touch "$lib/.complete"
-  exec 8>&-
-  say "downloaded $(find "$lib" -name '*.jar' | wc -l) jars ($(du -sh "$lib" | cut -f1)) in $(since "$t0") s into $lib"
+  maven_jars cassandra "$version" "$helpers/pom.xml" "$lib" "$mvn_timeout" "$java" \
+    cassandra.version "org.apache.cassandra:cassandra-all:$version" "cassandra-all-$version.jar"
 }
 
 # --- process bookkeeping ----------------------------------------------------

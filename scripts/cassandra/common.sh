@@ -1,6 +1,6 @@
-# scripts/cassandra/common.sh: process bookkeeping shared by scripts/cassandra.sh and
-# scripts/cassandra-ring.sh (sourced, not run). Callers define say and die, and set
-# stop_timeout (seconds before SIGKILL).
+# scripts/cassandra/common.sh: process bookkeeping and the Maven Central download shared by
+# scripts/cassandra.sh, scripts/cassandra-ring.sh and scripts/solr.sh (sourced, not run).
+# Callers define say and die, and set stop_timeout (seconds before SIGKILL).
 
 now() { echo "${EPOCHREALTIME/,/.}"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -64,4 +64,54 @@ terminate() {
     fi
     sleep 0.2
   done
+}
+
+# maven_jars NAME VERSION POM LIB TIMEOUT JAVA PROPERTY WHAT JAR...: downloads the runtime
+# dependencies POM names (built with -DPROPERTY=VERSION) into LIB, once, with JAVA's JDK: each
+# JAR must be among them. A private local repository, deleted afterwards, so LIB is all that is
+# kept and ~/.m2 of other projects is left alone. The marker file is written last, so a
+# half-done download is never reused; a flock serialises two starts at the same time. When
+# Maven Central cannot be reached (and LIB is not complete) it exits 3, which the callers' `with`
+# turns into skipped tests. WHAT names the download in messages.
+maven_jars() {
+  local name=$1 version=$2 pom=$3 lib=$4 timeout_s=$5 java=$6 property=$7 what=$8
+  shift 8
+  [ -f "$lib/.complete" ] && return 0
+  local root
+  root=$(dirname "$lib")
+  mkdir -p "$root"
+  exec 8>"$root/.$name-$version.lock"
+  flock -w "$timeout_s" 8 || die "timed out waiting for another download of $what"
+  if [ -f "$lib/.complete" ]; then exec 8>&-; return 0; fi
+
+  local t0 work mvn_log rc=0 jar
+  t0=$(now)
+  work=$(mktemp -d "$root/.$name-$version.XXXXXX")
+  mvn_log=$root/$name-$version-download.log
+  say "downloading $what and its dependencies from Maven Central (log: $mvn_log)"
+  # shellcheck disable=SC2086 # SHOAL_MAVEN_ARGS is a list of words on purpose
+  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$java")")") \
+    timeout "$timeout_s" nice -n 10 mvn -B -ntp -f "$pom" \
+    -D"$property=$version" \
+    -Dmaven.repo.local="$work/m2" \
+    -DincludeScope=runtime -DoutputDirectory="$work/lib" \
+    ${SHOAL_MAVEN_ARGS:-} \
+    org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
+    >"$mvn_log" 2>&1 || rc=$?
+  for jar in "$@"; do [ -f "$work/lib/$jar" ] || { [ "$rc" -ne 0 ] || rc=1; }; done
+  if [ "$rc" -ne 0 ]; then
+    rm -rf "$work"
+    if [ "$rc" -eq 124 ] || grep -qE "Unknown host|UnknownHostException|Connection refused|Connect to .* failed|Network is unreachable|No route to host|timed out|Could not transfer artifact|transfer failed" "$mvn_log"; then
+      echo "$name: SKIP: Maven Central cannot be reached, $what is not cached (mvn log: $mvn_log)" >&2
+      exit 3
+    fi
+    tail -n 20 "$mvn_log" >&2
+    die "mvn could not resolve $what (rc $rc); full log: $mvn_log"
+  fi
+  rm -rf "$lib"
+  mv "$work/lib" "$lib"
+  rm -rf "$work"
+  touch "$lib/.complete"
+  exec 8>&-
+  say "downloaded $(find "$lib" -name '*.jar' | wc -l) jars ($(du -sh "$lib" | cut -f1)) in $(since "$t0") s into $lib"
 }
