@@ -100,7 +100,7 @@ indexes() {
 running_pid() {
   local dir
   dir=$(node_dir "$1")
-  our_pid "$dir/cassandra.pid" "$dir/storage"
+  our_pid "$dir/cassandra.pid" "-Dcassandra.storagedir=$dir/storage"
 }
 
 paused() { [ "$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" = T ]; }

@@ -110,7 +110,7 @@ fetch_jars() {
 # --- process bookkeeping ----------------------------------------------------
 
 # Prints the pid of the node that owns $data if it is alive, else nothing.
-running_pid() { our_pid "$pid_file" "$data/storage"; }
+running_pid() { our_pid "$pid_file" "-Dcassandra.storagedir=$data/storage"; }
 
 state() { # key -> value recorded by the last start, or empty
   [ -f "$state_file" ] && sed -n "s/^$1=//p" "$state_file" | head -n1 || true

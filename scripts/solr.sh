@@ -73,7 +73,7 @@ base_url=http://127.0.0.1:$port/solr
 say() { echo "solr: $*"; }
 die() { echo "solr: ERROR: $*" >&2; exit 1; }
 # The process helpers Cassandra's scripts use: now, since, alive, port_busy,
-# terminate (our_pid there matches Cassandra's command line, so solr_pid below).
+# terminate, our_pid.
 # shellcheck source=cassandra/common.sh
 . "$here/cassandra/common.sh"
 
@@ -140,18 +140,9 @@ build_launcher() {
 
 # --- process bookkeeping ----------------------------------------------------
 
-# Prints the pid recorded in $pid_file if that process is alive and is the node
-# started for this $data (its command line carries -Dshoal.solr.data=$data), so
-# a recycled pid is never mistaken for ours; else nothing.
-solr_pid() {
-  [ -f "$pid_file" ] || return 0
-  local pid
-  pid=$(cat "$pid_file" 2>/dev/null || true)
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  alive "$pid" || return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dshoal.solr.data=$data " || return 0
-  echo "$pid"
-}
+# The pid of the node started for this $data (its command line carries
+# -Dshoal.solr.data=$data), or nothing.
+solr_pid() { our_pid "$pid_file" "-Dshoal.solr.data=$data"; }
 
 state() { # key -> value recorded by the last start, or empty
   [ -f "$state_file" ] && sed -n "s/^$1=//p" "$state_file" | head -n1 || true

@@ -18,16 +18,16 @@ alive() {
   [ "$st" != Z ] || [ "${threads:-1}" -gt 1 ]
 }
 
-# our_pid PID_FILE STORAGE_DIR: prints the pid recorded in PID_FILE if that process is alive
-# and is the node started with -Dcassandra.storagedir=STORAGE_DIR (so a recycled pid is never
-# mistaken for ours), else nothing.
+# our_pid PID_FILE MARKER: prints the pid recorded in PID_FILE if that process is alive and
+# its command line carries the argument MARKER (the node's own data directory, such as
+# -Dcassandra.storagedir=DIR), so a recycled pid is never mistaken for ours; else nothing.
 our_pid() {
   [ -f "$1" ] || return 0
   local pid
   pid=$(cat "$1" 2>/dev/null || true)
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
   alive "$pid" || return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dcassandra.storagedir=$2 " || return 0
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2 " || return 0
   echo "$pid"
 }
 
