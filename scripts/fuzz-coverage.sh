@@ -33,8 +33,10 @@ declare -A files=(
   [jwt]="src/api/jwt.cc src/api/jwks.cc"
   [purge_request]="src/api/purge_request.cc src/api/router.cc src/api/param_check.cc
                    src/api/percent_encoding.cc"
+  [solr_filestream]="src/solr/filestream.cc src/solr/replication.cc"
 )
-all=(http_request rpc_frame peer_message members_message config cql_frame cursor jwt purge_request)
+all=(http_request rpc_frame peer_message members_message config cql_frame cursor jwt purge_request
+  solr_filestream)
 decoders=("$@")
 [ ${#decoders[@]} -gt 0 ] || decoders=("${all[@]}")
 for d in "${decoders[@]}"; do
