@@ -373,7 +373,7 @@ FetchReport Fetch(const FetchOptions& o) {
         std::vector<std::string> said;
         {
           std::lock_guard lock(pass.mu);
-          running = pass.files_done + 0 < pass.tasks.size() && !pass.stop;
+          running = pass.files_done.load() < pass.tasks.size() && !pass.stop;
           said.swap(pass.notices);
         }
         for (const std::string& line : said) {
