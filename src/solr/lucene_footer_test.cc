@@ -14,7 +14,7 @@ namespace {
 class LuceneFooterTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& name, const std::string& bytes) {
-    const std::string path = dir_.path() + "/" + name;
+    std::string path = dir_.path() + "/" + name;
     std::ofstream(path, std::ios::binary) << bytes;
     return path;
   }
