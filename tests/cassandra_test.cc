@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cassandra_catalog.h"
 #include "catalog_suite.h"
 #include "http_client.h"
 #include "store/cassandra/cassandra_test_util.h"
@@ -30,71 +31,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace cql = store::cassandra;
 namespace json = boost::json;
-
-std::string SourceFile(const std::string& relative) {
-  return ReadFile(std::string(SHOAL_SOURCE_DIR) + "/" + relative);
-}
-
-// SchemaStatements reads examples/catalog/schema.cql with its keyspace renamed, as separate
-// statements (comments dropped).
-std::vector<std::string> SchemaStatements(const std::string& keyspace) {
-  std::string text;
-  const std::string source = SourceFile("examples/catalog/schema.cql");
-  size_t at = 0;
-  while (at < source.size()) {
-    size_t eol = source.find('\n', at);
-    if (eol == std::string::npos) eol = source.size();
-    std::string line = source.substr(at, eol - at);
-    if (const size_t dash = line.find("--"); dash != std::string::npos) line.resize(dash);
-    text += line + "\n";
-    at = eol + 1;
-  }
-  for (size_t p = text.find("shoal_catalog"); p != std::string::npos;
-       p = text.find("shoal_catalog", p + keyspace.size())) {
-    text.replace(p, std::string("shoal_catalog").size(), keyspace);
-  }
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t semi = text.find(';'); semi != std::string::npos; semi = text.find(';', start)) {
-    std::string statement = text.substr(start, semi - start);
-    if (statement.find_first_not_of(" \n\t") != std::string::npos) out.push_back(statement);
-    start = semi + 1;
-  }
-  return out;
-}
-
-// CassandraConfig is examples/catalog/shoal-cassandra.yaml pointed at `port` and `keyspace`,
-// listening on an ephemeral port; `extra_store` and `cache` replace those lines' values.
-std::string CassandraConfig(uint16_t port, const std::string& keyspace,
-                            const std::string& timeout = "2s",
-                            const std::string& cache_extra = "") {
-  std::string text = SourceFile("examples/catalog/shoal-cassandra.yaml");
-  const auto replace_line = [&text](std::string_view prefix, const std::string& line) {
-    const size_t at = text.find(prefix);
-    if (at == std::string::npos) return;
-    const size_t eol = text.find('\n', at);
-    text.replace(at, eol - at, line);
-  };
-  replace_line("listen:", "listen: 127.0.0.1:0");
-  replace_line("    contact_points:",
-               "    contact_points: [127.0.0.1:" + std::to_string(port) + "]");
-  replace_line("    keyspace:", "    keyspace: " + keyspace);
-  replace_line("  timeout:", "  timeout: " + timeout);
-  if (!cache_extra.empty()) replace_line("  grace:", cache_extra);
-  return text;
-}
-
-std::unique_ptr<cql::Session> OpenSession(uint16_t port, const std::string& user = "",
-                                          const std::string& password = "") {
-  cql::SessionOptions o;
-  o.contact_points = {"127.0.0.1:" + std::to_string(port)};
-  o.user = user;
-  o.password = password;
-  o.connections_per_node = 2;
-  auto s = cql::Session::Open(o);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return s.ok() ? std::move(s).value() : nullptr;
-}
 
 store::Value FromJson(const json::value& v) {
   if (v.is_int64()) return v.as_int64();
@@ -161,13 +97,10 @@ class CassandraCatalogTest : public CatalogSuite<kItems> {
       return;
     }
     keyspace_ = store::cassandra::testing::UniqueKeyspace("shoal_catalog_test");
-    auto session = OpenSession(store::cassandra::testing::CassandraPort());
+    auto session = OpenCqlSession(store::cassandra::testing::CassandraPort());
     ASSERT_NE(session, nullptr);
-    ASSERT_TRUE(session->Run("DROP KEYSPACE IF EXISTS " + keyspace_, 60s).ok());
-    for (const std::string& statement : SchemaStatements(keyspace_)) {
-      auto r = session->Run(statement, 60s);
-      ASSERT_TRUE(r.ok()) << statement << ": " << r.status().ToString();
-    }
+    const Status made = MakeCatalogKeyspace(*session, keyspace_);
+    ASSERT_TRUE(made.ok()) << made.ToString();
     const std::vector<std::string> item_columns = {
         "id", "sku", "title", "category", "price_cents", "stock", "rating", "tags", "updated_at"};
     Status s = CopyTable(*session, db_, "SELECT * FROM items", keyspace_, "items", item_columns);
@@ -181,7 +114,7 @@ class CassandraCatalogTest : public CatalogSuite<kItems> {
   }
   static void TearDownTestSuite() {
     if (!keyspace_.empty()) {
-      if (auto session = OpenSession(store::cassandra::testing::CassandraPort())) {
+      if (auto session = OpenCqlSession(store::cassandra::testing::CassandraPort())) {
         (void)session->Run("DROP KEYSPACE IF EXISTS " + keyspace_, 60s);
       }
     }
@@ -198,39 +131,15 @@ TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
   auto from_sqlite = ShoalProcess::Serve(dir_->Write("sqlite.yaml", *sqlite_yaml));
   ASSERT_TRUE(from_sqlite.ok()) << from_sqlite.status().ToString();
   auto from_cassandra = ShoalProcess::Serve(dir_->Write(
-      "cassandra.yaml", CassandraConfig(store::cassandra::testing::CassandraPort(), keyspace_)));
+      "cassandra.yaml", CassandraCatalogConfig(store::cassandra::testing::CassandraPort(), keyspace_)));
   ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
-  auto a = HttpClient::Connect((*from_sqlite)->port());
-  auto b = HttpClient::Connect((*from_cassandra)->port());
-  ASSERT_TRUE(a.ok() && b.ok());
-
-  std::vector<std::string> targets;
-  for (int id = 1; id <= 500; ++id) {
-    targets.push_back("/v1/items/" + std::to_string(id));
-    targets.push_back("/v1/items/" + std::to_string(id) + "/reviews?limit=50");
-    if (id % 50 == 0) targets.push_back("/v1/items/" + std::to_string(id) + "/reviews");
-  }
-  targets.push_back("/v1/items/" + std::to_string(kItems + 1));  // absent: 404 from both
-  Result<json::array> categories = QueryJson(db_, "SELECT DISTINCT category FROM items");
-  ASSERT_TRUE(categories.ok());
-  for (const json::value& c : *categories) {
-    const std::string name(c.as_object().at("category").as_string());
-    targets.push_back("/v1/categories/" + name + "/items?limit=100");
-    targets.push_back("/v1/categories/" + name + "/items");
-  }
-  targets.push_back("/v1/categories/no-such-category/items");
-  size_t nonempty = 0;
-  for (const std::string& target : targets) {
-    auto x = a->Get(target);
-    auto y = b->Get(target);
-    ASSERT_TRUE(x.ok() && y.ok()) << target;
-    EXPECT_EQ(x->status, y->status)
-        << target << "\nsqlite: " << x->body << "\ncassandra: " << y->body;
-    EXPECT_EQ(x->body, y->body) << target;
-    if (x->status == 200 && x->body != "[]") ++nonempty;
-  }
+  const std::vector<std::string> targets = CatalogTargets(db_, kItems);
+  const size_t nonempty =
+      ExpectSameAnswers((*from_sqlite)->port(), (*from_cassandra)->port(), targets);
   // The comparison is worth something only if most answers hold data.
   EXPECT_GT(nonempty, targets.size() / 2);
+  auto b = HttpClient::Connect((*from_cassandra)->port());
+  ASSERT_TRUE(b.ok());
   auto metrics = b->Get("/_shoal/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_NE(metrics->body.find("shoal_cassandra_nodes_up 1\n"), std::string::npos) << metrics->body;
@@ -286,7 +195,7 @@ TEST_F(CassandraCatalogTest, OpenApiTypesComeFromTheCqlColumns) {
   RunResult run = RunShoal(
       {"openapi", "-c",
        dir_->Write("openapi.yaml",
-                   CassandraConfig(store::cassandra::testing::CassandraPort(), keyspace_))});
+                   CassandraCatalogConfig(store::cassandra::testing::CassandraPort(), keyspace_))});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(run.out, ec);
@@ -312,7 +221,7 @@ TEST_F(CassandraCatalogTest, OpenApiTypesComeFromTheCqlColumns) {
 // a table dropped after start, so the re-prepare fails) is a 500 or 503 whose body holds
 // nothing of the database: not the node, not the query, not the server's message.
 TEST_F(CassandraCatalogTest, ACassandraErrorShowsNothingOfTheDatabase) {
-  auto session = OpenSession(store::cassandra::testing::CassandraPort());
+  auto session = OpenCqlSession(store::cassandra::testing::CassandraPort());
   ASSERT_NE(session, nullptr);
   const std::string scratch = keyspace_ + ".scratch_items";
   ASSERT_TRUE(session->Run("DROP TABLE IF EXISTS " + scratch, 60s).ok());
@@ -321,7 +230,7 @@ TEST_F(CassandraCatalogTest, ACassandraErrorShowsNothingOfTheDatabase) {
   ASSERT_TRUE(session->Run("INSERT INTO " + scratch + " (id, title) VALUES (1, 'one')", 60s).ok());
   // The limit has no min: the operator forgot it, and Cassandra refuses LIMIT 0.
   const std::string yaml =
-      CassandraConfig(store::cassandra::testing::CassandraPort(), keyspace_) +
+      CassandraCatalogConfig(store::cassandra::testing::CassandraPort(), keyspace_) +
       "  - route: /v1/unbounded/{id:int}\n"
       "    query: SELECT review_id, stars FROM reviews WHERE item_id = :id LIMIT :\"limit\"\n"
       "    params:\n"
@@ -364,30 +273,12 @@ TEST_F(CassandraCatalogTest, ACassandraErrorShowsNothingOfTheDatabase) {
   expect_nothing_of_the_database("/v1/scratch/2", after->status, after->body);
 }
 
-// CountRows runs SELECT count(*) on `table` and returns the count (-1 on an error).
-int64_t CountRows(cql::Session& session, const std::string& table) {
-  auto r = session.Run("SELECT count(*) FROM " + table, 60s);
-  if (!r.ok()) return -1;
-  auto m = cql::ParseResult(*r);
-  if (!m.ok()) return -1;
-  const auto* rows = std::get_if<cql::RowsResult>(&*m);
-  if (rows == nullptr || rows->row_count != 1) return -1;
-  cql::CellCursor cells = rows->cells();
-  auto cell = cells.Next();
-  if (!cell || cell->size() != 8) return -1;
-  int64_t n = 0;
-  for (char c : *cell) n = (n << 8) | static_cast<unsigned char>(c);
-  return n;
-}
-
 TEST_F(CassandraCatalogTest, ShoalLoadUpsertsJsonlAndCsvAndReportsRejects) {
   const std::string ks = keyspace_ + "_load";
-  auto session = OpenSession(store::cassandra::testing::CassandraPort());
+  auto session = OpenCqlSession(store::cassandra::testing::CassandraPort());
   ASSERT_NE(session, nullptr);
-  ASSERT_TRUE(session->Run("DROP KEYSPACE IF EXISTS " + ks, 60s).ok());
-  for (const std::string& statement : SchemaStatements(ks)) {
-    ASSERT_TRUE(session->Run(statement, 60s).ok()) << statement;
-  }
+  const Status made = MakeCatalogKeyspace(*session, ks);
+  ASSERT_TRUE(made.ok()) << made.ToString();
   Result<json::array> items = QueryJson(db_, "SELECT * FROM items");
   ASSERT_TRUE(items.ok());
   std::string jsonl;
@@ -399,16 +290,16 @@ TEST_F(CassandraCatalogTest, ShoalLoadUpsertsJsonlAndCsvAndReportsRejects) {
   RunResult run = RunShoal({"load", "--to", target, "--table", "items", "--from", file});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("load: 600 rows written, 0 rejected"), std::string::npos) << run.out;
-  EXPECT_EQ(CountRows(*session, ks + ".items"), kItems);
+  EXPECT_EQ(CountCqlRows(*session, ks + ".items"), kItems);
   // Again: upserts, so the same rows.
   run = RunShoal({"load", "--to", target, "--table", "items", "--from", file});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_EQ(CountRows(*session, ks + ".items"), kItems);
+  EXPECT_EQ(CountCqlRows(*session, ks + ".items"), kItems);
   // A subset of the fields into the category table.
   run = RunShoal({"load", "--to", target, "--table", "items_by_category", "--columns",
                   "category,id,title,price_cents", "--from", file});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_EQ(CountRows(*session, ks + ".items_by_category"), kItems);
+  EXPECT_EQ(CountCqlRows(*session, ks + ".items_by_category"), kItems);
   // CSV with rows the server or the binder refuses: reported by line, the rest written.
   const std::string csv =
       dir_->Write("reviews.csv",
@@ -419,7 +310,7 @@ TEST_F(CassandraCatalogTest, ShoalLoadUpsertsJsonlAndCsvAndReportsRejects) {
   EXPECT_NE(run.out.find("2 rows written, 2 rejected"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("line 3:"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("line 4:"), std::string::npos) << run.out;
-  EXPECT_EQ(CountRows(*session, ks + ".reviews"), 2);
+  EXPECT_EQ(CountCqlRows(*session, ks + ".reviews"), 2);
   // A table that does not exist stops the load before the first row, naming it.
   run = RunShoal({"load", "--to", target, "--table", "itemz", "--from", file});
   EXPECT_EQ(run.exit_code, 1);
@@ -466,9 +357,9 @@ TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   if (rc == 3) GTEST_SKIP() << "SKIPPED: Maven Central unreachable: " << own.log();
   ASSERT_EQ(rc, 0) << own.log();
   {
-    auto session = OpenSession(kPort, "cassandra", "cassandra");
+    auto session = OpenCqlSession(kPort, "cassandra", "cassandra");
     ASSERT_NE(session, nullptr);
-    for (const std::string& statement : SchemaStatements("shoal_catalog")) {
+    for (const std::string& statement : CatalogSchemaCql("shoal_catalog")) {
       auto r = session->Run(statement, 60s);
       ASSERT_TRUE(r.ok()) << statement << ": " << r.status().ToString();
     }
@@ -481,7 +372,7 @@ TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   }
   // Entries live 1 s; a failed refresh may serve the old entry for 60 s.
   std::string yaml =
-      CassandraConfig(kPort, "shoal_catalog", "1s", "  grace: 0s\n  stale_if_error: 60s");
+      CassandraCatalogConfig(kPort, "shoal_catalog", "1s", "  grace: 0s\n  stale_if_error: 60s");
   for (size_t p = yaml.find("ttl: 60s"); p != std::string::npos; p = yaml.find("ttl: 60s")) {
     yaml.replace(p, 8, "ttl: 1s");
   }
@@ -497,7 +388,7 @@ TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   EXPECT_NE(refused.err.find("authentication failed"), std::string::npos) << refused.err;
   // No password at all: the same, saying that one is needed.
   RunResult anonymous = RunShoal(
-      {"check-config", "-c", own_dir.Write("anon.yaml", CassandraConfig(kPort, "shoal_catalog"))},
+      {"check-config", "-c", own_dir.Write("anon.yaml", CassandraCatalogConfig(kPort, "shoal_catalog"))},
       30s);
   EXPECT_EQ(anonymous.exit_code, 1) << anonymous.err;
   EXPECT_NE(anonymous.err.find("asks for credentials"), std::string::npos) << anonymous.err;
@@ -577,7 +468,7 @@ TEST_F(CassandraCatalogTest, PagedEndpointsWalkAPartitionsClusteringRowsLikeSqli
   // Cassandra: the partition's clustering order; LIMIT is a keyword, so its marker is quoted.
   auto from_cassandra = ShoalProcess::Serve(
       dir_->Write("page-cassandra.yaml",
-                  head + CassandraConfig(store::cassandra::testing::CassandraPort(), keyspace_) +
+                  head + CassandraCatalogConfig(store::cassandra::testing::CassandraPort(), keyspace_) +
                       fill(by_category, "items_by_category", "LIMIT :\"limit\"") +
                       fill(reviews, "LIMIT :\"limit\"", "")));
   ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
@@ -658,7 +549,7 @@ TEST_F(CassandraCatalogTest, PagedEndpointsWalkAPartitionsClusteringRowsLikeSqli
 // refused with file:line.
 TEST_F(CassandraCatalogTest, TagsFromParamsAndRowsArePurgedByTag) {
   const uint16_t port = store::cassandra::testing::CassandraPort();
-  std::string yaml = CassandraConfig(port, keyspace_) +
+  std::string yaml = CassandraCatalogConfig(port, keyspace_) +
                      "  - route: /v2/items/{id:int}\n"
                      "    query: SELECT id, title, category FROM items WHERE id = :id\n"
                      "    result: one\n"
@@ -712,7 +603,7 @@ TEST_F(CassandraCatalogTest, TagsFromParamsAndRowsArePurgedByTag) {
   EXPECT_EQ(client->Get("/v2/items/2")->Header("X-Cache"), "HIT");
 
   // A column the CQL query does not return: a config error naming the template's line.
-  const std::string bad = CassandraConfig(port, keyspace_) +
+  const std::string bad = CassandraCatalogConfig(port, keyspace_) +
                           "  - route: /v2/items/{id:int}\n"
                           "    query: SELECT id, title FROM items WHERE id = :id\n"
                           "    result: one\n"

@@ -1,27 +1,43 @@
-// `shoal load --from solr:URL` against a real Solr (label solr; tests/lib/solr_test.h): the
-// catalog's items, indexed into a core of their own under other field names (the test configset's
-// dynamic fields), loaded back into an empty SQLite catalog with --map, must equal the original
-// rows column for column: numbers exact, multi-valued tags as JSON arrays ("[]" for none), dates as
-// written, unicode as it was. 2,500 items make three cursorMark pages.
+// `shoal load --from solr:URL` against a real Solr (label solr; tests/lib/solr_test.h). The
+// catalog's items (and reviews), indexed into cores of their own under other field names (the
+// test configset's dynamic fields), loaded back with --map:
+// - into an empty SQLite catalog, they must equal the original rows column for column: numbers
+//   exact, multi-valued tags as JSON arrays ("[]" for none), dates as written, unicode as it
+//   was. 2,500 items make three cursorMark pages;
+// - into a keyspace of the shared Cassandra (tests/lib/cassandra_catalog.h), shoal over it must
+//   answer every catalog route as shoal over the original SQLite file does;
+// - with --purge, a running shoal serves the reloaded rows.
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "cassandra_catalog.h"
 #include "catalog_db.h"
 #include "http_client.h"
 #include "shoal_process.h"
 #include "solr_test.h"
+#include "store/cassandra/cassandra_test_util.h"
 
 namespace shoal::testing {
 namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using namespace std::chrono_literals;
+
+// The items' fields in the test configset, and the --map flags that give them their catalog
+// column names back.
+constexpr char kItemFields[] =
+    "id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt";
+const std::vector<std::string> kItemMaps = {
+    "--map", "sku_s=sku",  "--map", "category_s=category", "--map", "price_cents_i=price_cents",
+    "--map", "price=rating", "--map", "updated_at_dt=updated_at"};
 
 class SolrLoadTest : public SolrTest {
  protected:
@@ -32,6 +48,47 @@ class SolrLoadTest : public SolrTest {
     if (Status st = MakeCatalog(path, 1); !st.ok()) return st;
     return ExecSql(path, "DELETE FROM items; DELETE FROM reviews;");
   }
+
+  // Index posts `docs` to `core` and commits; a failure is a test failure.
+  void Index(const std::string& core, const json::array& docs) {
+    Result<HttpResponse> indexed =
+        Call("POST", "/solr/" + core + "/update?commit=true&wt=json", json::serialize(docs));
+    ASSERT_TRUE(indexed.ok() && indexed->status == 200) << (indexed.ok() ? indexed->body : "");
+  }
+
+  // ItemDocs are the catalog's item rows as Solr documents under the configset's names: *_s
+  // strings, *_i ints, *_dt dates; rating goes in the double field `price`, tags (a JSON
+  // array's text in SQLite) in the multi-valued `tags`.
+  static json::array ItemDocs(const json::array& items) {
+    json::array docs;
+    for (const json::value& v : items) {
+      const json::object& r = v.as_object();
+      json::object d;
+      d["id"] = std::to_string(r.at("id").as_int64());
+      d["sku_s"] = r.at("sku");
+      d["title"] = r.at("title");
+      d["category_s"] = r.at("category");
+      d["price_cents_i"] = r.at("price_cents");
+      d["stock"] = r.at("stock");
+      if (!r.at("rating").is_null()) d["price"] = r.at("rating");
+      d["tags"] = json::parse(r.at("tags").as_string());
+      d["updated_at_dt"] = r.at("updated_at");
+      docs.push_back(std::move(d));
+    }
+    return docs;
+  }
+
+  // LoadItems runs `shoal load` from `core` (query `q`) into `to`'s table `table`.
+  RunResult LoadItems(const std::string& to, const std::string& table,
+                      const std::string& query = "q=*:*",
+                      const std::vector<std::string>& more = {}) {
+    std::vector<std::string> args = {"load", "--to", to, "--table", table, "--from",
+                                     "solr:" + url_ + "/" + core_ + "?" + query +
+                                         "&fl=" + kItemFields};
+    args.insert(args.end(), kItemMaps.begin(), kItemMaps.end());
+    args.insert(args.end(), more.begin(), more.end());
+    return RunShoal(args, std::chrono::seconds(120));
+  }
 };
 
 TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
@@ -41,36 +98,11 @@ TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
   ASSERT_TRUE(items.ok()) << items.status().ToString();
   ASSERT_EQ(items->size(), 2500u);
 
-  // Index them under the configset's names: *_s strings, *_i ints, *_dt dates; rating goes in
-  // the double field `price`, tags (a JSON array's text in SQLite) in the multi-valued `tags`.
-  json::array docs;
-  for (const json::value& v : *items) {
-    const json::object& r = v.as_object();
-    json::object d;
-    d["id"] = std::to_string(r.at("id").as_int64());
-    d["sku_s"] = r.at("sku");
-    d["title"] = r.at("title");
-    d["category_s"] = r.at("category");
-    d["price_cents_i"] = r.at("price_cents");
-    d["stock"] = r.at("stock");
-    if (!r.at("rating").is_null()) d["price"] = r.at("rating");
-    d["tags"] = json::parse(r.at("tags").as_string());
-    d["updated_at_dt"] = r.at("updated_at");
-    docs.push_back(std::move(d));
-  }
-  Result<HttpResponse> indexed =
-      Call("POST", "/solr/" + core_ + "/update?commit=true&wt=json", json::serialize(docs));
-  ASSERT_TRUE(indexed.ok() && indexed->status == 200) << (indexed.ok() ? indexed->body : "");
+  Index(core_, ItemDocs(*items));
 
   const std::string loaded = work_ + "/loaded.db";
   ASSERT_TRUE(EmptyCatalog(loaded).ok());
-  const RunResult r = RunShoal(
-      {"load", "--to", "sqlite:" + loaded, "--table", "items", "--from",
-       "solr:" + url_ + "/" + core_ +
-           "?q=*:*&fl=id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt",
-       "--map", "sku_s=sku", "--map", "category_s=category", "--map", "price_cents_i=price_cents",
-       "--map", "price=rating", "--map", "updated_at_dt=updated_at"},
-      std::chrono::seconds(120));
+  const RunResult r = LoadItems("sqlite:" + loaded, "items");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("2500 rows written, 0 rejected"), std::string::npos) << r.out;
   Result<json::array> back = QueryJson(loaded, "SELECT * FROM items ORDER BY id");
@@ -86,20 +118,139 @@ TEST_F(SolrLoadTest, TheCatalogsItemsComeBackFromSolrColumnForColumn) {
   Result<json::array> expected =
       QueryJson(original, "SELECT count(*) AS n FROM items WHERE updated_at >= '2024-07-01'");
   ASSERT_TRUE(expected.ok());
-  const RunResult since =
-      RunShoal({"load", "--to", "sqlite:" + recent, "--table", "items", "--from",
-                "solr:" + url_ + "/" + core_ +
-                    "?fl=id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt",
-                "--map", "sku_s=sku", "--map", "category_s=category", "--map",
-                "price_cents_i=price_cents", "--map", "price=rating", "--map",
-                "updated_at_dt=updated_at", "--since", "updated_at_dt=2024-07-01T00:00:00Z"},
-               std::chrono::seconds(120));
+  const RunResult since = LoadItems("sqlite:" + recent, "items", "q=*:*",
+                                    {"--since", "updated_at_dt=2024-07-01T00:00:00Z"});
   ASSERT_EQ(since.exit_code, 0) << since.out << since.err;
   Result<json::array> got = QueryJson(recent, "SELECT count(*) AS n FROM items");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ((*got)[0].at("n"), (*expected)[0].at("n"));
   EXPECT_GT((*got)[0].at("n").as_int64(), 0);
   EXPECT_LT((*got)[0].at("n").as_int64(), 2500);
+}
+
+// Items and reviews from Solr into the catalog's three Cassandra tables (items_by_category from
+// the same item core, with fewer fields): shoal over that keyspace answers every catalog route
+// byte for byte as shoal over the SQLite file the documents came from.
+TEST_F(SolrLoadTest, TheCatalogLoadedIntoCassandraAnswersLikeTheSqliteOriginal) {
+  SHOAL_NEED_CASSANDRA();
+  constexpr int kItems = 600;
+  const std::string original = work_ + "/original.db";
+  ASSERT_TRUE(MakeCatalog(original, kItems).ok());
+  Result<json::array> items = QueryJson(original, "SELECT * FROM items ORDER BY id");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  Index(core_, ItemDocs(*items));
+  // Reviews in a core of their own, keyed "item-review".
+  const std::string reviews_core = core_ + "_reviews";
+  ASSERT_EQ(Admin("action=CREATE&name=" + reviews_core + "&configSet=catalog"), 200);
+  cores_.push_back(reviews_core);
+  Result<json::array> reviews = QueryJson(original, "SELECT * FROM reviews");
+  ASSERT_TRUE(reviews.ok()) << reviews.status().ToString();
+  ASSERT_GT(reviews->size(), static_cast<size_t>(kItems));
+  json::array review_docs;
+  for (const json::value& v : *reviews) {
+    const json::object& r = v.as_object();
+    review_docs.push_back(json::object{
+        {"id", std::to_string(r.at("item_id").as_int64()) + "-" +
+                   std::to_string(r.at("review_id").as_int64())},
+        {"item_id_l", r.at("item_id")},
+        {"review_id_l", r.at("review_id")},
+        {"author_s", r.at("author")},
+        {"stars_i", r.at("stars")},
+        {"body", r.at("body")},
+        {"created_at_dt", r.at("created_at")}});
+  }
+  Index(reviews_core, review_docs);
+
+  const uint16_t cassandra = store::cassandra::testing::CassandraPort();
+  const std::string keyspace = store::cassandra::testing::UniqueKeyspace("shoal_solr_load");
+  auto session = OpenCqlSession(cassandra);
+  ASSERT_NE(session, nullptr);
+  const Status made = MakeCatalogKeyspace(*session, keyspace);
+  ASSERT_TRUE(made.ok()) << made.ToString();
+  const std::string to = "cassandra:127.0.0.1:" + std::to_string(cassandra) + "/" + keyspace;
+
+  RunResult r = LoadItems(to, "items");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(std::to_string(kItems) + " rows written, 0 rejected"), std::string::npos)
+      << r.out;
+  r = RunShoal({"load", "--to", to, "--table", "items_by_category", "--from",
+                "solr:" + url_ + "/" + core_ + "?q=*:*&fl=category_s,id,title,price_cents_i",
+                "--map", "category_s=category", "--map", "price_cents_i=price_cents"},
+               120s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = RunShoal({"load", "--to", to, "--table", "reviews", "--from",
+                "solr:" + url_ + "/" + reviews_core +
+                    "?q=*:*&fl=item_id_l,review_id_l,author_s,stars_i,body,created_at_dt",
+                "--map", "item_id_l=item_id", "--map", "review_id_l=review_id", "--map",
+                "author_s=author", "--map", "stars_i=stars", "--map", "created_at_dt=created_at"},
+               120s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(std::to_string(reviews->size()) + " rows written, 0 rejected"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(CountCqlRows(*session, keyspace + ".items"), kItems);
+  EXPECT_EQ(CountCqlRows(*session, keyspace + ".items_by_category"), kItems);
+  EXPECT_EQ(CountCqlRows(*session, keyspace + ".reviews"), static_cast<int64_t>(reviews->size()));
+
+  Result<std::string> sqlite_yaml = ExampleConfig(original);
+  ASSERT_TRUE(sqlite_yaml.ok());
+  TempDir configs;
+  auto from_sqlite = ShoalProcess::Serve(configs.Write("sqlite.yaml", *sqlite_yaml));
+  ASSERT_TRUE(from_sqlite.ok()) << from_sqlite.status().ToString();
+  auto from_cassandra =
+      ShoalProcess::Serve(configs.Write("cassandra.yaml", CassandraCatalogConfig(cassandra, keyspace)));
+  ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
+  const std::vector<std::string> targets = CatalogTargets(original, kItems);
+  const size_t nonempty =
+      ExpectSameAnswers((*from_sqlite)->port(), (*from_cassandra)->port(), targets);
+  EXPECT_GT(nonempty, targets.size() / 2);
+  (void)session->Run("DROP KEYSPACE IF EXISTS " + keyspace, 60s);
+}
+
+// `--purge` with a Solr source: the load of one changed document soft-purges its tag on a
+// running shoal, which then serves the new title; an item the load did not touch stays a HIT.
+TEST_F(SolrLoadTest, ALoadFromSolrPurgesTheTagsOfItsRows) {
+  const std::string db = work_ + "/served.db";
+  ASSERT_TRUE(MakeCatalog(db, 50).ok());
+  Result<json::array> items = QueryJson(db, "SELECT * FROM items ORDER BY id");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  Index(core_, ItemDocs(*items));
+  Result<std::string> config = ExampleConfig(db);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  const size_t ttl = config->find("    ttl: 60s");
+  ASSERT_NE(ttl, std::string::npos);
+  config->replace(ttl, 12, "    ttl: 300s\n    tags: [\"item:{id}\"]");
+  const std::string token = "an-admin-token-for-solr-purge";
+  *config += "admin:\n  token: " + token + "\n";
+  TempDir configs;
+  auto node = ShoalProcess::Serve(configs.Write("shoal.yaml", *config));
+  ASSERT_TRUE(node.ok()) << node.status().ToString();
+  Result<HttpClient> client = HttpClient::Connect((*node)->port());
+  ASSERT_TRUE(client.ok());
+  for (const char* target : {"/v1/items/7", "/v1/items/8"}) {
+    ASSERT_EQ(client->Get(target)->Header("X-Cache"), "MISS");
+    ASSERT_EQ(client->Get(target)->Header("X-Cache"), "HIT");
+  }
+
+  json::array changed = ItemDocs(json::array{(*items)[6]});
+  changed[0].as_object()["title"] = "Reloaded from Solr";
+  Index(core_, changed);
+  ASSERT_EQ(::setenv("SHOAL_ADMIN_TOKEN", token.c_str(), 1), 0);  // NOLINT(concurrency-mt-unsafe)
+  const RunResult load =
+      LoadItems("sqlite:" + db, "items", "q=id:7",
+                {"--purge", "http://127.0.0.1:" + std::to_string((*node)->port()), "--purge-tag",
+                 "item:{id}"});
+  ASSERT_EQ(load.exit_code, 0) << load.out << load.err;
+  EXPECT_NE(load.out.find("1 rows written, 0 rejected"), std::string::npos) << load.out;
+  EXPECT_NE(load.out.find("; 1 tags purged (soft, 1 entries"), std::string::npos) << load.out;
+  HttpResponse seven;
+  for (int i = 0; i < 200; ++i) {
+    seven = *client->Get("/v1/items/7");
+    if (seven.Header("X-Cache") == "HIT" && seven.body.find("Reloaded") != std::string::npos) break;
+    std::this_thread::sleep_for(25ms);
+  }
+  EXPECT_NE(seven.body.find("\"title\":\"Reloaded from Solr\""), std::string::npos) << seven.body;
+  EXPECT_EQ(client->Get("/v1/items/8")->Header("X-Cache"), "HIT");
 }
 
 TEST_F(SolrLoadTest, BadSolrInputGetsAClearError) {
