@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 #include <utility>
@@ -198,6 +199,19 @@ Failed CopyOne(HttpClient& client, Pass& pass, const Task& t) {
   return {};
 }
 
+// ListFiles asks Solr for the files of `generation`: nullopt when Solr no longer has it.
+Result<std::optional<FileList>> ListFiles(HttpClient& client, const FetchOptions& o,
+                                          int64_t generation) {
+  Result<Answer> a =
+      client.Get(Query(o, "command=filelist&generation=" + std::to_string(generation) + "&wt=json"));
+  if (!a.ok()) return a.status();
+  if (Status st = Judge(*a, o, "filelist"); !st.ok()) return st;
+  Result<FileList> list = ParseFileList(a->body);
+  if (list.ok()) return std::optional<FileList>(std::move(list).value());
+  if (list.status().code() == StatusCode::kNotFound) return std::optional<FileList>();
+  return list.status();
+}
+
 void Worker(Pass& pass, const FetchOptions& o) {
   Result<std::unique_ptr<HttpClient>> client = HttpClient::Make(o.url, o.client);
   if (!client.ok()) return pass.Fail(Solr(client.status()));
@@ -337,24 +351,20 @@ FetchReport Fetch(const FetchOptions& o) {
   for (;;) {
     report.generation = latest->generation;
     report.version = latest->version;
-    Result<Answer> a = client.Get(
-        Query(o, "command=filelist&generation=" + std::to_string(latest->generation) + "&wt=json"));
-    if (!a.ok()) return finish(Solr(a.status()));
-    if (Status st = Judge(*a, o, "filelist"); !st.ok()) return finish(Solr(st));
-    Result<FileList> list = ParseFileList(a->body);
-    bool gone = !list.ok() && list.status().code() == StatusCode::kNotFound;
-    if (!list.ok() && !gone) return finish(Solr(list.status()));
+    Result<std::optional<FileList>> list = ListFiles(client, o, latest->generation);
+    if (!list.ok()) return finish(Solr(list.status()));
+    bool gone = !list->has_value();
 
     Pass pass;
     pass.options = &o;
     pass.generation = latest->generation;
     if (!gone) {
-      for (IndexFile& f : list->files) {
+      for (IndexFile& f : (*list)->files) {
         const std::string path = o.out + "/" + f.name;
         pass.tasks.push_back({std::move(f), false, path});
       }
       if (o.conf) {
-        for (IndexFile& f : list->conf_files) {
+        for (IndexFile& f : (*list)->conf_files) {
           const std::string path = o.out + "/conf/" + f.name;
           pass.tasks.push_back({std::move(f), true, path});
         }
@@ -397,6 +407,12 @@ FetchReport Fetch(const FetchOptions& o) {
       report.files_refetched += pass.files_refetched;
       report.bytes_fetched += pass.bytes_fetched;
       gone = pass.generation_gone;
+      if (!pass.failure.ok() && !gone && pass.failure.kind == FetchFailure::kSolr) {
+        // Solr 9.10 answers a file of a released generation with HTTP 500 ("too old to be
+        // saved"), not an empty stream: whether the generation is still there, its list says.
+        Result<std::optional<FileList>> still = ListFiles(client, o, pass.generation);
+        gone = still.ok() && !still->has_value();
+      }
       if (!pass.failure.ok() && !gone) return finish(std::move(pass.failure));
     }
     // Done with this generation, or Solr released it: where is the index now?
