@@ -2,6 +2,7 @@
 #include "ingest/solr_source.h"
 
 #include <algorithm>
+#include <future>
 #include <string_view>
 #include <unordered_set>
 
@@ -37,7 +38,14 @@ class SolrSource final : public RowSource {
 
  private:
   Result<rapidjson::Document> GetJson(const std::string& target, std::string_view what);
-  Status FetchPage();
+  // PageTarget is the select for the page after cursor_.
+  std::string PageTarget() const;
+  // TakePage checks a fetched page and makes it the current one (cursor_ moves on only then).
+  Status TakePage(Result<rapidjson::Document> page);
+  // FetchPage fetches the page after cursor_ on this thread; Prefetch starts that fetch on a
+  // thread of its own, so that Solr renders the next page while the writer writes this one.
+  Status FetchPage() { return TakePage(GetJson(PageTarget(), "select")); }
+  void Prefetch();
 
   std::unique_ptr<solr::HttpClient> client_;
   std::string core_path_;  // "/CORE"
@@ -55,6 +63,9 @@ class SolrSource final : public RowSource {
   size_t at_ = 0;  // next document of page_
   uint64_t read_ = 0;
   uint64_t found_ = 0;
+  // The next page, being fetched (valid from Prefetch to the next Next that needs it). While it
+  // is, only its thread uses client_. Declared after client_, so it is waited for first.
+  std::future<Result<rapidjson::Document>> next_;
 };
 
 Result<rapidjson::Document> SolrSource::GetJson(const std::string& target, std::string_view what) {
@@ -199,10 +210,12 @@ Status SolrSource::Open(const SolrSourceOptions& o) {
       return Status::InvalidArgument(message);
     }
   }
-  return internal::CheckNames(columns_, "solr: the columns");
+  if (Status st = internal::CheckNames(columns_, "solr: the columns"); !st.ok()) return st;
+  Prefetch();
+  return Status::Ok();
 }
 
-Status SolrSource::FetchPage() {
+std::string SolrSource::PageTarget() const {
   std::string target = "/select?wt=json&sort=" + solr::PercentEncode(unique_key_ + " asc") +
                        "&rows=" + std::to_string(rows_) +
                        "&cursorMark=" + solr::PercentEncode(cursor_) + query_;
@@ -211,7 +224,10 @@ Status SolrSource::FetchPage() {
     for (const std::string& f : fields_) fl += (fl.empty() ? "" : ",") + f;
     target += "&fl=" + solr::PercentEncode(fl);
   }
-  Result<rapidjson::Document> page = GetJson(target, "select");
+  return target;
+}
+
+Status SolrSource::TakePage(Result<rapidjson::Document> page) {
   if (!page.ok()) return page.status();
   const Value* response = Member(*page, "response");
   const Value* docs = response != nullptr ? Member(*response, "docs") : nullptr;
@@ -228,6 +244,12 @@ Status SolrSource::FetchPage() {
   page_ = std::move(*page);
   at_ = 0;
   return Status::Ok();
+}
+
+void SolrSource::Prefetch() {
+  if (last_page_) return;
+  next_ = std::async(std::launch::async,
+                     [this, target = PageTarget()] { return GetJson(target, "select"); });
 }
 
 Result<bool> SolrSource::Next(std::vector<store::Value>* row, size_t* line) {
@@ -257,7 +279,7 @@ Result<bool> SolrSource::Next(std::vector<store::Value>* row, size_t* line) {
       return true;
     }
     if (last_page_ || stopped_) return false;
-    Status st = FetchPage();
+    Status st = next_.valid() ? TakePage(next_.get()) : FetchPage();
     for (int retry = 0; !st.ok() && retry < 2; ++retry) st = FetchPage();  // the same mark
     if (!st.ok()) {
       // The rest cannot be read: this is the last record (a reject that says why).
@@ -267,6 +289,7 @@ Result<bool> SolrSource::Next(std::vector<store::Value>* row, size_t* line) {
                                  " documents: " + std::string(st.message()));
     }
     if (page_["response"]["docs"].Empty()) return false;
+    Prefetch();
   }
 }
 

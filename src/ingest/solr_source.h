@@ -3,8 +3,10 @@
 // URL: http[s]://HOST:PORT/PATH/CORE?q=...&fl=...&fq=... (the last path segment is the core;
 // q defaults to *:*). The source pages through the result with cursorMark, sorted by the core's
 // uniqueKey (read from /schema/uniquekey), `rows` documents a page: never start/rows deep
-// paging, so a load of millions of documents costs each page the same, and memory holds one
-// page. sort, start, cursorMark and wt are the source's own; a URL that sets them is refused.
+// paging, so a load of millions of documents costs each page the same. While the loader writes
+// one page's rows, a thread of the source already fetches the next (cursorMark names it as soon
+// as a page has arrived), so Solr's rendering and the writing overlap; memory holds those two
+// pages. sort, start, cursorMark and wt are the source's own; a URL that sets them is refused.
 //
 // Columns: the fields `fl` names (or, without fl, the fields of the first page's documents in
 // the order they first appear, a later document's other field being an error for that row),
@@ -18,8 +20,8 @@
 // Progress: bytes_read() counts documents read, total_bytes() the documents the query matched.
 // A row's "line" is the document's position in the result (1 for the first).
 //
-// Ownership: owns its HTTP client and the current page. Thread-safety: not thread-safe
-// (RowSource).
+// Ownership: owns its HTTP client, the current page and the fetch of the next (its thread is
+// waited for when the source is destroyed). Thread-safety: not thread-safe (RowSource).
 #pragma once
 
 #include <cstddef>
