@@ -130,8 +130,9 @@ TEST_F(CassandraCatalogTest, TheCatalogRoutesAnswerTheSameJsonAsFromSqlite) {
   ASSERT_TRUE(sqlite_yaml.ok());
   auto from_sqlite = ShoalProcess::Serve(dir_->Write("sqlite.yaml", *sqlite_yaml));
   ASSERT_TRUE(from_sqlite.ok()) << from_sqlite.status().ToString();
-  auto from_cassandra = ShoalProcess::Serve(dir_->Write(
-      "cassandra.yaml", CassandraCatalogConfig(store::cassandra::testing::CassandraPort(), keyspace_)));
+  auto from_cassandra = ShoalProcess::Serve(
+      dir_->Write("cassandra.yaml",
+                  CassandraCatalogConfig(store::cassandra::testing::CassandraPort(), keyspace_)));
   ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
   const std::vector<std::string> targets = CatalogTargets(db_, kItems);
   const size_t nonempty =
@@ -387,9 +388,10 @@ TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   EXPECT_NE(refused.err.find("store.cassandra"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("authentication failed"), std::string::npos) << refused.err;
   // No password at all: the same, saying that one is needed.
-  RunResult anonymous = RunShoal(
-      {"check-config", "-c", own_dir.Write("anon.yaml", CassandraCatalogConfig(kPort, "shoal_catalog"))},
-      30s);
+  RunResult anonymous =
+      RunShoal({"check-config", "-c",
+                own_dir.Write("anon.yaml", CassandraCatalogConfig(kPort, "shoal_catalog"))},
+               30s);
   EXPECT_EQ(anonymous.exit_code, 1) << anonymous.err;
   EXPECT_NE(anonymous.err.find("asks for credentials"), std::string::npos) << anonymous.err;
   auto server = ShoalProcess::Serve(own_dir.Write("shoal.yaml", yaml));
@@ -466,11 +468,11 @@ TEST_F(CassandraCatalogTest, PagedEndpointsWalkAPartitionsClusteringRowsLikeSqli
                               fill(reviews, "ORDER BY review_id DESC LIMIT :limit", "")));
   ASSERT_TRUE(from_sqlite.ok()) << from_sqlite.status().ToString();
   // Cassandra: the partition's clustering order; LIMIT is a keyword, so its marker is quoted.
-  auto from_cassandra = ShoalProcess::Serve(
-      dir_->Write("page-cassandra.yaml",
-                  head + CassandraCatalogConfig(store::cassandra::testing::CassandraPort(), keyspace_) +
-                      fill(by_category, "items_by_category", "LIMIT :\"limit\"") +
-                      fill(reviews, "LIMIT :\"limit\"", "")));
+  auto from_cassandra = ShoalProcess::Serve(dir_->Write(
+      "page-cassandra.yaml",
+      head + CassandraCatalogConfig(store::cassandra::testing::CassandraPort(), keyspace_) +
+          fill(by_category, "items_by_category", "LIMIT :\"limit\"") +
+          fill(reviews, "LIMIT :\"limit\"", "")));
   ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
   auto a = HttpClient::Connect((*from_sqlite)->port());
   auto b = HttpClient::Connect((*from_cassandra)->port());

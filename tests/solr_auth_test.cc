@@ -42,10 +42,10 @@ class OwnSolr {
   }
   // Script runs scripts/solr.sh `verb` for this node; returns its exit code.
   int Script(const std::string& verb) {
-    const std::string command = "SHOAL_SOLR_AUTH=1 SHOAL_SOLR_FRESH=1 SHOAL_SOLR_PORT=" +
-                                std::to_string(port_) + " SHOAL_SOLR_DATA='" + data_ + "' '" +
-                                std::string(SHOAL_SOURCE_DIR) + "/scripts/solr.sh' " + verb +
-                                " >>'" + data_ + ".log' 2>&1";
+    const std::string command =
+        "SHOAL_SOLR_AUTH=1 SHOAL_SOLR_FRESH=1 SHOAL_SOLR_PORT=" + std::to_string(port_) +
+        " SHOAL_SOLR_DATA='" + data_ + "' '" + std::string(SHOAL_SOURCE_DIR) +
+        "/scripts/solr.sh' " + verb + " >>'" + data_ + ".log' 2>&1";
     const int rc = std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe): test
     const int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
     if (verb == "start" && code == 0) started_ = true;
@@ -81,11 +81,11 @@ TEST_F(SolrAuthTest, AWrongPasswordIsAClearErrorAndTheRightOneCopiesAndLoads) {
     const std::string docs =
         R"([{"id":"1","title":"Caf\u00e9","tags":["a","b"]},{"id":"2","title":"two"},)"
         R"({"id":"3","title":"three","tags":["c"]}])";
-    const std::string request = "POST /solr/catalog/update?commit=true&wt=json HTTP/1.1\r\n"
-                                "Host: t\r\nContent-Type: application/json\r\n"
-                                "Authorization: Basic " +
-                                credentials + "\r\nContent-Length: " +
-                                std::to_string(docs.size()) + "\r\n\r\n" + docs;
+    const std::string request =
+        "POST /solr/catalog/update?commit=true&wt=json HTTP/1.1\r\n"
+        "Host: t\r\nContent-Type: application/json\r\n"
+        "Authorization: Basic " +
+        credentials + "\r\nContent-Length: " + std::to_string(docs.size()) + "\r\n\r\n" + docs;
     ASSERT_TRUE(c->Send(request).ok());
     Result<HttpResponse> r = c->Read();
     ASSERT_TRUE(r.ok());
@@ -121,10 +121,15 @@ TEST_F(SolrAuthTest, AWrongPasswordIsAClearErrorAndTheRightOneCopiesAndLoads) {
   ASSERT_TRUE(MakeCatalog(db, 1).ok());  // a SQLite file; the load goes to a table of its own
   ASSERT_TRUE(ExecSql(db, "CREATE TABLE docs (id TEXT PRIMARY KEY, title TEXT, tags TEXT)").ok());
   ASSERT_EQ(::setenv("SHOAL_SOLR_PASSWORD", kWrong, 1), 0);  // NOLINT(concurrency-mt-unsafe)
-  const std::vector<std::string> load = {"load",     "--to",   "sqlite:" + db,
-                                         "--table",  "docs",  "--from",
+  const std::vector<std::string> load = {"load",
+                                         "--to",
+                                         "sqlite:" + db,
+                                         "--table",
+                                         "docs",
+                                         "--from",
                                          "solr:" + url + "/catalog?fl=id,title,tags",
-                                         "--solr-user", kUser};
+                                         "--solr-user",
+                                         kUser};
   r = RunShoal(load, std::chrono::seconds(120));
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("refused the credentials (HTTP 401"), std::string::npos) << r.err;
@@ -134,7 +139,8 @@ TEST_F(SolrAuthTest, AWrongPasswordIsAClearErrorAndTheRightOneCopiesAndLoads) {
   EXPECT_EQ((*none)[0].at("n").as_int64(), 0);
 
   // The right password.
-  ASSERT_EQ(::setenv("SHOAL_TEST_SOLR_PASSWORD", kPassword, 1), 0);  // NOLINT(concurrency-mt-unsafe)
+  ASSERT_EQ(::setenv("SHOAL_TEST_SOLR_PASSWORD", kPassword, 1),
+            0);  // NOLINT(concurrency-mt-unsafe)
   r = fetch(work_ + "/right", as_user);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(fs::exists(work_ + "/right/" + solr::kManifestName));

@@ -2,11 +2,6 @@
 // how the node is found). Each test indexes documents into its own core with multi-valued fields,
 // dates, unicode and a large text field, and unloads the core at the end. A copy "opens" when a
 // second core whose data directory is the copy answers the same count.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -17,9 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

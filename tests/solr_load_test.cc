@@ -35,9 +35,11 @@ using namespace std::chrono_literals;
 // column names back.
 constexpr char kItemFields[] =
     "id,sku_s,title,category_s,price_cents_i,stock,price,tags,updated_at_dt";
-const std::vector<std::string> kItemMaps = {
-    "--map", "sku_s=sku",  "--map", "category_s=category", "--map", "price_cents_i=price_cents",
-    "--map", "price=rating", "--map", "updated_at_dt=updated_at"};
+const std::vector<std::string> kItemMaps = {"--map", "sku_s=sku",
+                                            "--map", "category_s=category",
+                                            "--map", "price_cents_i=price_cents",
+                                            "--map", "price=rating",
+                                            "--map", "updated_at_dt=updated_at"};
 
 class SolrLoadTest : public SolrTest {
  protected:
@@ -82,9 +84,14 @@ class SolrLoadTest : public SolrTest {
   RunResult LoadItems(const std::string& to, const std::string& table,
                       const std::string& query = "q=*:*",
                       const std::vector<std::string>& more = {}) {
-    std::vector<std::string> args = {"load", "--to", to, "--table", table, "--from",
-                                     "solr:" + url_ + "/" + core_ + "?" + query +
-                                         "&fl=" + kItemFields};
+    std::vector<std::string> args = {
+        "load",
+        "--to",
+        to,
+        "--table",
+        table,
+        "--from",
+        "solr:" + url_ + "/" + core_ + "?" + query + "&fl=" + kItemFields};
     args.insert(args.end(), kItemMaps.begin(), kItemMaps.end());
     args.insert(args.end(), more.begin(), more.end());
     return RunShoal(args, std::chrono::seconds(120));
@@ -149,15 +156,14 @@ TEST_F(SolrLoadTest, TheCatalogLoadedIntoCassandraAnswersLikeTheSqliteOriginal) 
   json::array review_docs;
   for (const json::value& v : *reviews) {
     const json::object& r = v.as_object();
-    review_docs.push_back(json::object{
-        {"id", std::to_string(r.at("item_id").as_int64()) + "-" +
-                   std::to_string(r.at("review_id").as_int64())},
-        {"item_id_l", r.at("item_id")},
-        {"review_id_l", r.at("review_id")},
-        {"author_s", r.at("author")},
-        {"stars_i", r.at("stars")},
-        {"body", r.at("body")},
-        {"created_at_dt", r.at("created_at")}});
+    review_docs.push_back(json::object{{"id", std::to_string(r.at("item_id").as_int64()) + "-" +
+                                                  std::to_string(r.at("review_id").as_int64())},
+                                       {"item_id_l", r.at("item_id")},
+                                       {"review_id_l", r.at("review_id")},
+                                       {"author_s", r.at("author")},
+                                       {"stars_i", r.at("stars")},
+                                       {"body", r.at("body")},
+                                       {"created_at_dt", r.at("created_at")}});
   }
   Index(reviews_core, review_docs);
 
@@ -197,8 +203,8 @@ TEST_F(SolrLoadTest, TheCatalogLoadedIntoCassandraAnswersLikeTheSqliteOriginal) 
   TempDir configs;
   auto from_sqlite = ShoalProcess::Serve(configs.Write("sqlite.yaml", *sqlite_yaml));
   ASSERT_TRUE(from_sqlite.ok()) << from_sqlite.status().ToString();
-  auto from_cassandra =
-      ShoalProcess::Serve(configs.Write("cassandra.yaml", CassandraCatalogConfig(cassandra, keyspace)));
+  auto from_cassandra = ShoalProcess::Serve(
+      configs.Write("cassandra.yaml", CassandraCatalogConfig(cassandra, keyspace)));
   ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
   const std::vector<std::string> targets = CatalogTargets(original, kItems);
   const size_t nonempty =

@@ -202,8 +202,8 @@ Failed CopyOne(HttpClient& client, Pass& pass, const Task& t) {
 // ListFiles asks Solr for the files of `generation`: nullopt when Solr no longer has it.
 Result<std::optional<FileList>> ListFiles(HttpClient& client, const FetchOptions& o,
                                           int64_t generation) {
-  Result<Answer> a =
-      client.Get(Query(o, "command=filelist&generation=" + std::to_string(generation) + "&wt=json"));
+  Result<Answer> a = client.Get(
+      Query(o, "command=filelist&generation=" + std::to_string(generation) + "&wt=json"));
   if (!a.ok()) return a.status();
   if (Status st = Judge(*a, o, "filelist"); !st.ok()) return st;
   Result<FileList> list = ParseFileList(a->body);
