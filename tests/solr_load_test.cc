@@ -7,6 +7,7 @@
 // - into a keyspace of the shared Cassandra (tests/lib/cassandra_catalog.h), shoal over it must
 //   answer every catalog route as shoal over the original SQLite file does;
 // - with --purge, a running shoal serves the reloaded rows.
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cassandra_catalog.h"
@@ -279,9 +281,60 @@ TEST_F(SolrLoadTest, BadSolrInputGetsAClearError) {
   r = load("solr:" + url_ + "/" + core_ + "?fl=id", {"--map", "other=x"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("'other' is not among the fields"), std::string::npos) << r.err;
+  // Solr's own Jetty under a path with no Solr behind it.
+  r = load("solr:http://127.0.0.1:" + std::to_string(port_) + "/elsewhere/" + core_ + "?fl=id");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("HTTP 404"), std::string::npos) << r.err;
   r = load("solr:http://127.0.0.1:" + std::to_string(FreeLocalPort()) + "/solr/c?fl=id");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
+}
+
+// A disk that fills during the load (a file-size limit, SIGXFSZ ignored so the write fails with
+// EFBIG): a clear error and a non-zero exit, and what the database holds is whole rows of the
+// batches committed before, which the same load run again completes.
+TEST_F(SolrLoadTest, AFullDiskStopsTheLoadWithAClearError) {
+  const std::string original = work_ + "/original.db";
+  ASSERT_TRUE(MakeCatalog(original, 2500).ok());
+  Result<json::array> items = QueryJson(original, "SELECT * FROM items ORDER BY id");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  Index(core_, ItemDocs(*items));
+  const std::string db = work_ + "/small.db";
+  ASSERT_TRUE(EmptyCatalog(db).ok());
+  const uintmax_t empty_size = fs::file_size(db);
+  const std::string from = "solr:" + url_ + "/" + core_ + "?q=*:*&fl=" + kItemFields;
+  std::string cmd = "trap '' XFSZ; ulimit -f " + std::to_string(empty_size / 1024 + 64) +
+                    "; exec '" + ShoalBinary() + "' load --to 'sqlite:" + db +
+                    "' --table items --from '" + from + "'";
+  for (const std::string& m : kItemMaps) cmd += " '" + m + "'";
+  cmd += " 2>&1";
+  std::string output;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) output.append(buf, n);
+  const int status = ::pclose(p);
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  // One clear reason, and the load stopped there rather than rejecting every document.
+  EXPECT_NE(output.find("the load stopped: "), std::string::npos) << output;
+  EXPECT_NE(output.find("small.db"), std::string::npos) << output;
+  unsigned long long written = 0, rejected = 0;
+  const size_t at = output.rfind("load: ", output.find(" rows written, "));
+  ASSERT_NE(at, std::string::npos) << output;
+  ASSERT_EQ(std::sscanf(output.c_str() + at, "load: %llu rows written, %llu rejected", &written,
+                        &rejected),
+            2)
+      << output;
+  EXPECT_LT(written + rejected, 2500u) << output;
+  Result<json::array> kept = QueryJson(db, "SELECT count(*) AS n FROM items");
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_LT(kept->at(0).at("n").as_int64(), 2500);
+  const RunResult again = LoadItems("sqlite:" + db, "items");
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  Result<json::array> back = QueryJson(db, "SELECT * FROM items ORDER BY id");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, *items);
 }
 
 }  // namespace

@@ -74,7 +74,8 @@ constexpr char kLoadUsage[] =
     "\n"
     "Upsert the rows of a JSONL or CSV file into a table that exists (running a load again\n"
     "is safe). Rows that do not parse or that the database refuses are rejected and the load\n"
-    "goes on; the summary gives the first reasons by line.\n"
+    "goes on; the summary gives the first reasons by line. A failure of the store itself (a\n"
+    "full disk, an I/O error, a lock, a cluster that cannot take writes) stops the load.\n"
     "\n"
     "  --to sqlite:PATH                     an existing SQLite file\n"
     "  --to cassandra:HOST[:PORT]/KEYSPACE  a Cassandra cluster (any node; port 9042);\n"
@@ -105,7 +106,8 @@ constexpr char kLoadUsage[] =
     "  -h, --help           this text\n"
     "\n"
     "Exit status: 0 all rows written (and purged); 1 some rows rejected (the others are\n"
-    "written), the load could not start or commit, or a purge failed (the rows stay loaded);\n"
+    "written), the load could not start, commit or go on, or a purge failed (the rows stay\n"
+    "loaded);\n"
     "2 usage error.\n";
 
 int UsageError(std::string_view message) { return cli::UsageError("load", message, kLoadUsage); }
@@ -354,6 +356,12 @@ int LoadCommand(std::span<const std::string_view> args) {
     std::printf("  (and %" PRIu64 " more)\n", report.rejected - report.first_rejects.size());
   }
   std::fflush(stdout);
+  if (!report.stopped.ok()) {
+    return Fail("the load stopped: " + std::string(report.stopped.message()) + "; " +
+                std::to_string(report.written) +
+                " rows were written before it (loads are upserts: run it again once the cause "
+                "is fixed)");
+  }
   if (!report.finish.ok()) return Fail(report.finish.message());
   if (purger && !purger->failure().ok()) {
     return Fail("purge failed: " + std::string(purger->failure().message()) + "; " +

@@ -19,6 +19,11 @@ LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progre
     size_t in_flight SHOAL_GUARDED_BY(mu) = 0;
     LoadReport report SHOAL_GUARDED_BY(mu);
 
+    // A row the store failed stops the load (writer.h): the first such reason is kept.
+    void Stop(const Status& s) SHOAL_REQUIRES(mu) {
+      if (s.code() == StatusCode::kUnavailable && report.stopped.ok()) report.stopped = s;
+    }
+
     // Keeps the kMaxReasons lowest lines: with writes in flight, rejects arrive out of order.
     void AddReject(size_t line, std::string_view reason) SHOAL_REQUIRES(mu) {
       ++report.rejected;
@@ -31,6 +36,10 @@ LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progre
   } shared;
   const size_t limit = std::max<size_t>(1, writer.concurrency());
   for (;;) {
+    {
+      MutexLock lock(shared.mu);
+      if (!shared.report.stopped.ok()) break;
+    }
     std::vector<store::Value> row;
     size_t line = 0;
     Result<bool> more = source.Next(&row, &line);
@@ -55,6 +64,7 @@ LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progre
           ++shared.report.written;
         } else {
           shared.AddReject(line, s.message());
+          shared.Stop(s);
         }
         --shared.in_flight;
         shared.changed.NotifyAll();

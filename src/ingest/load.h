@@ -34,13 +34,16 @@ struct LoadReport {
   uint64_t rejected = 0;
   std::vector<Reject> first_rejects;  // the lowest lines, sorted, at most kMaxReasons
   Status finish;                      // what writer.Finish() returned
+  Status stopped;  // the store's first failure (an Unavailable reject): the load read no more
 };
 
 // Progress gets the rows written so far and the source's bytes read so far.
 using Progress = std::function<void(uint64_t rows, uint64_t bytes)>;
 
 // LoadRows moves every row of `source` into `writer`, keeping at most writer.concurrency()
-// writes unfinished, then calls writer.Finish(). `progress` is called after each record.
+// writes unfinished, then calls writer.Finish(). `progress` is called after each record. A row
+// the store itself failed (an Unavailable reject, writer.h) stops it: no further row is read,
+// the writes in flight finish, and the report's `stopped` says why.
 // REQUIRES: writer.Begin(table, source.columns(), source.values_are_text()) succeeded.
 LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progress);
 

@@ -7,11 +7,13 @@
 #include "ingest/sqlite_writer.h"
 
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include <sqlite3.h>
 
+#include "base/status.h"
 #include "ingest/column_type.h"
 #include "ingest/writer_internal.h"
 #include "store/sqlite/sqlite_open.h"
@@ -64,7 +66,7 @@ class SqliteWriter final : public RowWriter {
     }
     const int rc = sqlite3_step(insert_);
     std::optional<Status> error;
-    if (rc != SQLITE_DONE) error = Status::InvalidArgument(sqlite3_errmsg(db()));
+    if (rc != SQLITE_DONE) error = StepError(rc);
     sqlite3_reset(insert_);
     sqlite3_clear_bindings(insert_);  // the bindings point into `row`
     if (error) {
@@ -74,8 +76,10 @@ class SqliteWriter final : public RowWriter {
       // then the batch's earlier rows are lost too, and say so.
       if (sqlite3_get_autocommit(db()) != 0) {
         in_tx_ = false;
-        FailPending(Status::Unavailable("SQLite rolled the transaction back: " +
-                                        std::string(error->message())));
+        FailPending(Status(
+            error->code() == StatusCode::kUnavailable ? StatusCode::kUnavailable
+                                                      : StatusCode::kCancelled,
+            "SQLite rolled the transaction back: " + std::string(error->message())));
       }
       return done(*error);
     }
@@ -95,11 +99,41 @@ class SqliteWriter final : public RowWriter {
  private:
   sqlite3* db() const { return db_.get(); }
 
+  // StepError is a failed insert's reason: the row's (InvalidArgument: a constraint, a
+  // trigger) or the store's (Unavailable: the disk, I/O, a lock, a broken file).
+  Status StepError(int rc) const {
+    std::string message = sqlite3_errmsg(db()) + OsError();
+    switch (rc & 0xff) {
+      case SQLITE_FULL:
+      case SQLITE_IOERR:
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB:
+      case SQLITE_CANTOPEN:
+      case SQLITE_READONLY:
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+      case SQLITE_NOMEM:
+        return Status::Unavailable(path_ + ": " + message);
+      default:
+        return Status::InvalidArgument(std::move(message));
+    }
+  }
+
+  // OsError is " (the system's reason)" after an I/O or disk error, "" otherwise.
+  std::string OsError() const {
+    const int code = sqlite3_errcode(db()) & 0xff;
+    const int err = sqlite3_system_errno(db());
+    if (err == 0 || (code != SQLITE_IOERR && code != SQLITE_FULL && code != SQLITE_CANTOPEN)) {
+      return "";
+    }
+    return " (" + ErrnoText(err) + ")";
+  }
+
   Status Exec(const char* sql) {
     char* error = nullptr;
     if (sqlite3_exec(db(), sql, nullptr, nullptr, &error) != SQLITE_OK) {
       Status s = Status::Unavailable(std::string(sql) + " on " + path_ + ": " +
-                                     (error ? error : sqlite3_errmsg(db())));
+                                     (error ? error : sqlite3_errmsg(db())) + OsError());
       sqlite3_free(error);
       return s;
     }

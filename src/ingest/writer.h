@@ -37,7 +37,10 @@ class RowWriter {
 
   // Write writes one row, values in `columns` order. `done` runs exactly once, on any thread
   // (possibly inside Write, possibly inside a later Write or Finish), with the row's outcome:
-  // OK means the row is stored; an error is the reason the row was rejected.
+  // OK means the row is stored; an error is the reason the row was rejected, and its code says
+  // whose fault it is: InvalidArgument, the row's (a value, a constraint); Cancelled, another
+  // row's (its failure undid this row's batch); Unavailable, the store's (the disk is full, an
+  // I/O error, the database is locked, the cluster cannot take writes), which stops the load.
   virtual void Write(std::vector<store::Value> row, std::function<void(Status)> done) = 0;
 
   // concurrency is how many writes may be unfinished at once (at least 1).
