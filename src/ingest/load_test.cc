@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -23,10 +24,12 @@ using testing::TempDir;
 
 // ThreadedWriter completes each write on one of its worker threads after a pause, as a writer
 // over the network does, and records the most writes it ever held unfinished. Rows whose id
-// is a multiple of 7 fail; row 14 is slow, so rejects arrive out of line order.
+// is a multiple of 7 fail; row 14 is slow, so rejects arrive out of line order. From row
+// `broken_from` on, the store itself fails (Unavailable), as a full disk does.
 class ThreadedWriter : public RowWriter {
  public:
-  explicit ThreadedWriter(size_t concurrency) : concurrency_(concurrency) {
+  explicit ThreadedWriter(size_t concurrency, int64_t broken_from = INT64_MAX)
+      : concurrency_(concurrency), broken_from_(broken_from) {
     for (int i = 0; i < 4; ++i) workers_.emplace_back([this] { Work(); });
   }
   ~ThreadedWriter() override {
@@ -93,7 +96,9 @@ class ThreadedWriter : public RowWriter {
       Status s;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (item.id % 7 == 0) {
+        if (item.id >= broken_from_) {
+          s = Status::Unavailable("the disk is full");
+        } else if (item.id % 7 == 0) {
           s = Status::InvalidArgument("id " + std::to_string(item.id) + " is a multiple of 7");
         } else {
           stored_.insert(item.id);
@@ -106,6 +111,7 @@ class ThreadedWriter : public RowWriter {
   }
 
   const size_t concurrency_;
+  const int64_t broken_from_;
   std::string table_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -156,6 +162,35 @@ TEST(LoadRowsTest, KeepsTheBoundCountsEveryRowAndKeepsTheLowestReasons) {
   ASSERT_EQ(progress.size(), 300u);
   EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
   EXPECT_EQ(progress.back().second, text.size());
+}
+
+// A failure of the store itself stops the load: the rows before it are written (rejects of
+// their own kept), no row is read after the writes in flight finish, and the report says why.
+TEST(LoadRowsTest, AStoreFailureStopsTheLoad) {
+  TempDir dir;
+  std::string text;
+  for (int id = 1; id <= 300; ++id) text += "{\"id\": " + std::to_string(id) + "}\n";
+  auto source = OpenFileSource(dir.Write("ids.jsonl", text), FileFormat::kJsonl, {});
+  ASSERT_TRUE(source.ok());
+  ThreadedWriter writer(8, /*broken_from=*/100);
+  size_t read = 0;
+  Result<LoadReport> result = Load(**source, writer, "items", [&](uint64_t, uint64_t) { ++read; });
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->stopped.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(result->stopped.message(), "the disk is full");
+  std::set<int64_t> expected;
+  for (int64_t id = 1; id < 100; ++id) {
+    if (id % 7 != 0) expected.insert(id);
+  }
+  EXPECT_EQ(writer.stored(), expected);
+  EXPECT_EQ(result->written, expected.size());
+  // Row 100 fails with up to 8 writes in flight behind it, and the driver may have read one
+  // more row before it saw the failure: nowhere near the 300 rows of the file.
+  EXPECT_GE(read, 100u);
+  EXPECT_LE(read, 100u + 8 + 1);
+  EXPECT_EQ(result->written + result->rejected, read);
+  EXPECT_EQ(writer.finished(), 1);
+  EXPECT_EQ(result->first_rejects.front().line, 7u);  // a row's own reason, kept
 }
 
 TEST(LoadRowsTest, ABeginErrorStopsBeforeTheFirstRow) {

@@ -76,10 +76,9 @@ class SqliteWriter final : public RowWriter {
       // then the batch's earlier rows are lost too, and say so.
       if (sqlite3_get_autocommit(db()) != 0) {
         in_tx_ = false;
-        FailPending(Status(
-            error->code() == StatusCode::kUnavailable ? StatusCode::kUnavailable
-                                                      : StatusCode::kCancelled,
-            "SQLite rolled the transaction back: " + std::string(error->message())));
+        FailPending(Status(error->code() == StatusCode::kUnavailable ? StatusCode::kUnavailable
+                                                                     : StatusCode::kCancelled,
+                           "SQLite rolled the transaction back: " + std::string(error->message())));
       }
       return done(*error);
     }
