@@ -23,12 +23,9 @@ KS=shoal_bench
 mkdir -p "$OUT"
 cd "$ROOT"
 
-if [[ -z ${SHOAL_BIN:-} ]]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target shoal >/dev/null
-  SHOAL_BIN=$ROOT/build/release/src/cli/shoal
-fi
-BIN=$SHOAL_BIN
+# shellcheck source=store_common.sh
+. "$HERE/store_common.sh"
+shoal_binary
 scripts/cassandra.sh start >&2
 
 if [[ ! -f $OUT/catalog.db ]]; then
@@ -37,22 +34,12 @@ fi
 if [[ ! -f $OUT/items.jsonl ]]; then
   python3 "$HERE/bench_tool.py" jsonl "$OUT/catalog.db" "$OUT" items reviews
 fi
-schema() {  # the CQL schema with keyspace $KS, one statement per line, NUL-separated
-  python3 - "$KS" <<'PY'
-import sys
-text = open("examples/catalog/schema.cql").read().replace("shoal_catalog", sys.argv[1])
-text = "\n".join(line.split("--")[0] for line in text.splitlines())
-for s in text.split(";"):
-    if s.strip():
-        print(s.strip(), end="\0")
-PY
-}
 rows_per_s() { sed -n 's/.*(\([0-9,]*\) rows\/s).*/\1/p' | tail -1 | tr -d ,; }
 : >"$OUT/results.txt"
 
 for ((r = 1; r <= ROUNDS; r++)); do
   scripts/cassandra.sh cql "DROP KEYSPACE IF EXISTS $KS" >/dev/null
-  schema | while IFS= read -r -d '' s; do scripts/cassandra.sh cql "$s" >/dev/null; done
+  catalog_cql "$KS" | while IFS= read -r -d '' s; do scripts/cassandra.sh cql "$s" >/dev/null; done
   for table in items reviews; do
     c=$("$BIN" load --to "cassandra:127.0.0.1:$PORT/$KS" --table $table \
       --from "$OUT/$table.jsonl" 2>/dev/null | rows_per_s)

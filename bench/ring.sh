@@ -39,12 +39,9 @@ SEEDGO_SRC=${SEEDGO_SRC:-$ROOT/../shared/seedgo}
 mkdir -p "$OUT"
 cd "$ROOT"
 
-if [[ -z ${SHOAL_BIN:-} ]]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target shoal >/dev/null
-  SHOAL_BIN=$ROOT/build/release/src/cli/shoal
-fi
-BIN=$SHOAL_BIN
+# shellcheck source=store_common.sh
+. "$HERE/store_common.sh"
+shoal_binary
 
 if ! "$RING" status >/dev/null 2>&1; then "$RING" start 3 >&2; fi
 SLOW_PID=$("$RING" nodes | awk '$2 == "127.0.0.3" { print $5 }')

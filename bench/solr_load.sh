@@ -29,12 +29,9 @@ KS=shoal_solr_bench
 mkdir -p "$OUT"
 cd "$ROOT"
 
-if [[ -z ${SHOAL_BIN:-} ]]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target shoal >/dev/null
-  SHOAL_BIN=$ROOT/build/release/src/cli/shoal
-fi
-BIN=$SHOAL_BIN
+# shellcheck source=store_common.sh
+. "$HERE/store_common.sh"
+shoal_binary
 
 started_cassandra=0
 if ! scripts/cassandra.sh status >/dev/null 2>&1; then started_cassandra=1; fi
@@ -87,14 +84,7 @@ MAPS=(--map sku_s=sku --map category_s=category --map price_cents_i=price_cents
 rows_per_s() { sed -n 's/.*(\([0-9,]*\) rows\/s).*/\1/p' | tail -1 | tr -d ,; }
 keyspace() {  # a fresh keyspace $KS with the catalog's tables
   scripts/cassandra.sh cql "DROP KEYSPACE IF EXISTS $KS" >/dev/null
-  python3 - "$KS" <<'PY' | while IFS= read -r -d '' s; do scripts/cassandra.sh cql "$s" >/dev/null; done
-import sys
-text = open("examples/catalog/schema.cql").read().replace("shoal_catalog", sys.argv[1])
-text = "\n".join(line.split("--")[0] for line in text.splitlines())
-for s in text.split(";"):
-    if s.strip():
-        print(s.strip(), end="\0")
-PY
+  catalog_cql "$KS" | while IFS= read -r -d '' s; do scripts/cassandra.sh cql "$s" >/dev/null; done
 }
 count_cassandra() {
   scripts/cassandra.sh cql "SELECT count(*) FROM $KS.items" | grep -Eo '^ *[0-9]+ *$' | tr -d ' '

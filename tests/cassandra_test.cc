@@ -16,12 +16,12 @@
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cassandra_catalog.h"
 #include "catalog_suite.h"
 #include "http_client.h"
+#include "own_node.h"
 #include "store/cassandra/cassandra_test_util.h"
 #include "store/cassandra/cql_session.h"
 
@@ -319,41 +319,18 @@ TEST_F(CassandraCatalogTest, ShoalLoadUpsertsJsonlAndCsvAndReportsRejects) {
   (void)session->Run("DROP KEYSPACE IF EXISTS " + ks, 60s);
 }
 
-// A Cassandra of the test's own: scripts/cassandra.sh on another port and data directory, with
-// PasswordAuthenticator (user cassandra, password cassandra).
-class OwnCassandra {
- public:
-  OwnCassandra(uint16_t port, std::string data) : port_(port), data_(std::move(data)) {}
-  ~OwnCassandra() {
-    if (started_) Script("stop");
-  }
-  // Script runs scripts/cassandra.sh `verb` for this instance; returns its exit code.
-  int Script(const std::string& verb) {
-    const std::string command =
-        "SHOAL_CASSANDRA_AUTH=1 SHOAL_CASSANDRA_PORT=" + std::to_string(port_) +
-        " SHOAL_CASSANDRA_DATA='" + data_ + "' SHOAL_CASSANDRA_HEAP=512M '" +
-        std::string(SHOAL_SOURCE_DIR) + "/scripts/cassandra.sh' " + verb + " >'" + data_ +
-        ".log' 2>&1";
-    const int rc = std::system(command.c_str());
-    const int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
-    if (verb == "start" && code == 0) started_ = true;
-    if (verb == "stop") started_ = false;
-    return code;
-  }
-  std::string log() const { return ReadFile(data_ + ".log"); }
-
- private:
-  uint16_t port_;
-  std::string data_;
-  bool started_ = false;
-};
-
 // With its own server (it must stop it) that also asks for a password: a wrong one is a clear
 // start-up error.
 TEST_F(CassandraCatalogTest, ACassandraThatStopsGives503OrStaleThenRecovers) {
   constexpr uint16_t kPort = 9342;  // storage port 7300
   TempDir own_dir;
-  OwnCassandra own(kPort, own_dir.File("node"));
+  // scripts/cassandra.sh on another port and data directory, with PasswordAuthenticator (user
+  // cassandra, password cassandra).
+  const std::string data = own_dir.File("node");
+  OwnNode own("scripts/cassandra.sh",
+              "SHOAL_CASSANDRA_AUTH=1 SHOAL_CASSANDRA_PORT=" + std::to_string(kPort) +
+                  " SHOAL_CASSANDRA_DATA='" + data + "' SHOAL_CASSANDRA_HEAP=512M",
+              data);
   const int rc = own.Script("start");
   if (rc == 3) GTEST_SKIP() << "SKIPPED: Maven Central unreachable: " << own.log();
   ASSERT_EQ(rc, 0) << own.log();

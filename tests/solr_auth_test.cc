@@ -12,11 +12,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include "base/base64.h"
 #include "catalog_db.h"
 #include "http_client.h"
+#include "own_node.h"
 #include "shoal_process.h"
 #include "solr/fetch.h"
 #include "solr_test.h"
@@ -30,36 +30,6 @@ constexpr char kUser[] = "shoal";
 constexpr char kPassword[] = "shoal-test";
 constexpr char kWrong[] = "not-the-password";
 
-// OwnSolr: scripts/solr.sh on `port` with authentication, its node directory `data`. Stopped
-// (by the pid the script recorded) when it goes out of scope.
-class OwnSolr {
- public:
-  OwnSolr(uint16_t port, std::string data) : port_(port), data_(std::move(data)) {}
-  OwnSolr(const OwnSolr&) = delete;
-  OwnSolr& operator=(const OwnSolr&) = delete;
-  ~OwnSolr() {
-    if (started_) Script("stop");
-  }
-  // Script runs scripts/solr.sh `verb` for this node; returns its exit code.
-  int Script(const std::string& verb) {
-    const std::string command =
-        "SHOAL_SOLR_AUTH=1 SHOAL_SOLR_FRESH=1 SHOAL_SOLR_PORT=" + std::to_string(port_) +
-        " SHOAL_SOLR_DATA='" + data_ + "' '" + std::string(SHOAL_SOURCE_DIR) +
-        "/scripts/solr.sh' " + verb + " >>'" + data_ + ".log' 2>&1";
-    const int rc = std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe): test
-    const int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
-    if (verb == "start" && code == 0) started_ = true;
-    if (verb == "stop") started_ = false;
-    return code;
-  }
-  std::string log() const { return ReadFile(data_ + ".log"); }
-
- private:
-  uint16_t port_;
-  std::string data_;
-  bool started_ = false;
-};
-
 class SolrAuthTest : public SolrTest {
  protected:
   SolrAuthTest() : SolrTest("auth") {}
@@ -67,7 +37,11 @@ class SolrAuthTest : public SolrTest {
 
 TEST_F(SolrAuthTest, AWrongPasswordIsAClearErrorAndTheRightOneCopiesAndLoads) {
   const uint16_t port = FreeLocalPort();
-  OwnSolr own(port, work_ + "/node");
+  const std::string data = work_ + "/node";
+  OwnNode own("scripts/solr.sh",
+              "SHOAL_SOLR_AUTH=1 SHOAL_SOLR_FRESH=1 SHOAL_SOLR_PORT=" + std::to_string(port) +
+                  " SHOAL_SOLR_DATA='" + data + "'",
+              data);
   const int started = own.Script("start");
   ASSERT_EQ(started, 0) << own.log();
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/solr";

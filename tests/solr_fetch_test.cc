@@ -451,14 +451,9 @@ TEST_F(SolrFetchTest, AFullDiskFailsWithoutAManifest) {
   const std::string out = work_ + "/full";
   const std::string cmd = "trap '' XFSZ; ulimit -f 64; exec '" + ShoalBinary() + "' solr-fetch '" +
                           url_ + "' --core " + core_ + " --out '" + out + "' 2>&1";
-  std::string output;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) output.append(buf, n);
-  const int status = ::pclose(p);
-  ASSERT_TRUE(WIFEXITED(status)) << output;
-  EXPECT_EQ(WEXITSTATUS(status), 5) << output;
+  const RunResult run = RunShell(cmd);
+  const std::string& output = run.out;
+  EXPECT_EQ(run.exit_code, 5) << output;
   EXPECT_NE(output.find("cannot write"), std::string::npos) << output;
   EXPECT_FALSE(fs::exists(out + "/" + solr::kManifestName));
 }

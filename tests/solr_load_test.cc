@@ -16,7 +16,6 @@
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cassandra_catalog.h"
@@ -308,14 +307,9 @@ TEST_F(SolrLoadTest, AFullDiskStopsTheLoadWithAClearError) {
                     "' --table items --from '" + from + "'";
   for (const std::string& m : kItemMaps) cmd += " '" + m + "'";
   cmd += " 2>&1";
-  std::string output;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) output.append(buf, n);
-  const int status = ::pclose(p);
-  ASSERT_TRUE(WIFEXITED(status)) << output;
-  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  const RunResult run = RunShell(cmd);
+  const std::string& output = run.out;
+  EXPECT_EQ(run.exit_code, 1) << output;
   // One clear reason, and the load stopped there rather than rejecting every document.
   EXPECT_NE(output.find("the load stopped: "), std::string::npos) << output;
   EXPECT_NE(output.find("small.db"), std::string::npos) << output;

@@ -320,19 +320,27 @@ std::optional<int> ShoalProcess::Stop(Duration timeout) {
 
 void ShoalProcess::AppendStacks() {
   if (pid_ <= 0 || exit_code_) return;
-  std::string text = "\n--- shoal did not stop in time: its threads (gdb) ---\n";
-  const std::string command =
-      "timeout 60 gdb -batch -nx -p " + std::to_string(pid_) + " -ex 'thread apply all bt 40' 2>&1";
-  if (FILE* f = ::popen(command.c_str(), "r")) {
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-    const int status = ::pclose(f);
-    if (status != 0) text += "(gdb: exit status " + std::to_string(status) + ")\n";
-  } else {
-    text += std::string("(popen: ") + std::strerror(errno) + ")\n";
-  }
+  const RunResult gdb = RunShell("timeout 60 gdb -batch -nx -p " + std::to_string(pid_) +
+                                 " -ex 'thread apply all bt 40' 2>&1");
+  std::string text = "\n--- shoal did not stop in time: its threads (gdb) ---\n" + gdb.out;
+  if (gdb.exit_code != 0) text += "(gdb: exit status " + std::to_string(gdb.exit_code) + ")\n";
   std::lock_guard guard(mu_);
   output_ += text;
+}
+
+RunResult RunShell(const std::string& command) {
+  RunResult r;
+  FILE* f = ::popen(command.c_str(), "r");
+  if (f == nullptr) return r;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) r.out.append(buf, n);
+  const int status = ::pclose(f);
+  if (WIFEXITED(status)) {
+    r.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    r.exit_code = 128 + WTERMSIG(status);
+  }
+  return r;
 }
 
 std::string ShoalProcess::Output() const {

@@ -70,6 +70,11 @@ uint16_t FreeLocalPort();
 // ShoalBinary is the path of the shoal executable under test (SHOAL_BINARY).
 std::string ShoalBinary();
 
+// RunShell runs `command` with /bin/sh to completion and returns its exit code (128 + signal
+// if a signal ended it, -1 if it could not start) and its standard output (`err` stays empty:
+// add 2>&1 to the command to have both).
+RunResult RunShell(const std::string& command);
+
 // RunShoal runs SHOAL_BINARY with `args` to completion (SIGKILL after `timeout`).
 RunResult RunShoal(const std::vector<std::string>& args,
                    Duration timeout = std::chrono::seconds(60));

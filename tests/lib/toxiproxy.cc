@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+#include <utility>
 
 #ifndef SHOAL_SOURCE_DIR
 #error "SHOAL_SOURCE_DIR must name the source tree (tests/CMakeLists.txt defines it)"
@@ -17,12 +18,9 @@ std::string Toxiproxy::ServerBinary() {
   }
   // The script knows where it installs (and which version): one place for that.
   const std::string command = std::string(SHOAL_SOURCE_DIR) + "/scripts/toxiproxy.sh path";
-  FILE* out = popen(command.c_str(), "r");
-  if (out == nullptr) return "";
-  std::string path;
-  char chunk[512];
-  while (std::fgets(chunk, sizeof chunk, out) != nullptr) path += chunk;
-  if (pclose(out) != 0) return "";
+  RunResult run = RunShell(command);
+  if (run.exit_code != 0) return "";
+  std::string path = std::move(run.out);
   while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
   return path;
 }
