@@ -389,6 +389,7 @@ TEST_F(SolrFetchTest, ACommitDuringTheCopyIsReportedOrFollowed) {
 // commitReserveDuration does not help: on 9.10.1 the replication requests still reserve 10 s.)
 TEST_F(SolrFetchTest, AGenerationSolrReleasesDuringTheCopyIsLeftForTheNewest) {
   for (int batch = 0; batch < 3; ++batch) Index(batch * 400, 400);  // three segments
+  std::atomic<bool> changed{false};  // the hook ran to its end (its failures are the test's)
   HoldingProxy proxy(port_, "command=filecontent", 2, [&] {
     Result<HttpResponse> deleted =
         Call("POST", "/solr/" + core_ + "/update?wt=json", R"({"delete":{"query":"*:*"}})");
@@ -396,6 +397,7 @@ TEST_F(SolrFetchTest, AGenerationSolrReleasesDuringTheCopyIsLeftForTheNewest) {
     Index(50000, 250);  // commits: the old generation has no segment left in the new one
     std::this_thread::sleep_for(std::chrono::milliseconds(10500));
     Index(60000, 1);  // the first commit after the reserve: Solr deletes the old generation
+    changed = true;
   });
   solr::FetchOptions o;
   o.url = *solr::ParseSolrUrl("http://127.0.0.1:" + std::to_string(proxy.port()) + "/solr");
@@ -406,6 +408,7 @@ TEST_F(SolrFetchTest, AGenerationSolrReleasesDuringTheCopyIsLeftForTheNewest) {
   o.on_notice = [&](const std::string& line) { notices.push_back(line); };
   const solr::FetchReport r = solr::Fetch(o);
   ASSERT_TRUE(proxy.held());
+  ASSERT_TRUE(changed);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   EXPECT_EQ(r.restarts, 1);
   EXPECT_EQ(r.generation, r.latest_generation);

@@ -19,9 +19,16 @@ LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progre
     size_t in_flight SHOAL_GUARDED_BY(mu) = 0;
     LoadReport report SHOAL_GUARDED_BY(mu);
 
-    // A row the store failed stops the load (writer.h): the first such reason is kept.
-    void Stop(const Status& s) SHOAL_REQUIRES(mu) {
-      if (s.code() == StatusCode::kUnavailable && report.stopped.ok()) report.stopped = s;
+    uint64_t store_failures_in_a_row SHOAL_GUARDED_BY(mu) = 0;
+
+    // Counts a write's outcome towards the stop (load.h): kStopAfter store failures in a row.
+    void Count(const Status& s) SHOAL_REQUIRES(mu) {
+      const bool store =
+          s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDeadlineExceeded;
+      store_failures_in_a_row = store ? store_failures_in_a_row + 1 : 0;
+      if (store_failures_in_a_row >= LoadReport::kStopAfter && report.stopped.ok()) {
+        report.stopped = s;
+      }
     }
 
     // Keeps the kMaxReasons lowest lines: with writes in flight, rejects arrive out of order.
@@ -47,14 +54,20 @@ LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progre
     if (!more.ok()) {
       MutexLock lock(shared.mu);
       shared.AddReject(line, more.status().message());
+      // A source that cannot go on (Solr unreachable mid-load) stops the load at once.
+      if (more.status().code() == StatusCode::kUnavailable && shared.report.stopped.ok()) {
+        shared.report.stopped = more.status();
+      }
       written = shared.report.written;
     } else if (!*more) {
       break;
     } else {
       {
         MutexLock lock(shared.mu);
-        shared.changed.Wait(shared.mu,
-                            [&]() SHOAL_REQUIRES(shared.mu) { return shared.in_flight < limit; });
+        shared.changed.Wait(shared.mu, [&]() SHOAL_REQUIRES(shared.mu) {
+          return shared.in_flight < limit || !shared.report.stopped.ok();
+        });
+        if (!shared.report.stopped.ok()) break;  // this row is not written: the load stopped
         ++shared.in_flight;
       }
       // Not under the lock: the writer may call `done` inline.
@@ -64,8 +77,8 @@ LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progre
           ++shared.report.written;
         } else {
           shared.AddReject(line, s.message());
-          shared.Stop(s);
         }
+        shared.Count(s);
         --shared.in_flight;
         shared.changed.NotifyAll();
       });

@@ -29,21 +29,26 @@ struct Reject {
 
 struct LoadReport {
   static constexpr size_t kMaxReasons = 10;
+  // The store failures in a row (writer.h) that stop a load: enough that a transient refusal
+  // (an overloaded node, one timeout) does not, few enough that a full disk or a cluster that
+  // is down costs one reason, not a reject for every row that follows.
+  static constexpr uint64_t kStopAfter = 100;
 
   uint64_t written = 0;
   uint64_t rejected = 0;
   std::vector<Reject> first_rejects;  // the lowest lines, sorted, at most kMaxReasons
   Status finish;                      // what writer.Finish() returned
-  Status stopped;  // the store's first failure (an Unavailable reject): the load read no more
+  Status stopped;  // why the load stopped early (the store, or a source that cannot go on)
 };
 
 // Progress gets the rows written so far and the source's bytes read so far.
 using Progress = std::function<void(uint64_t rows, uint64_t bytes)>;
 
 // LoadRows moves every row of `source` into `writer`, keeping at most writer.concurrency()
-// writes unfinished, then calls writer.Finish(). `progress` is called after each record. A row
-// the store itself failed (an Unavailable reject, writer.h) stops it: no further row is read,
-// the writes in flight finish, and the report's `stopped` says why.
+// writes unfinished, then calls writer.Finish(). `progress` is called after each record. The
+// load stops early when kStopAfter writes in a row fail by the store's fault (Unavailable or
+// DeadlineExceeded, writer.h), or when the source fails with Unavailable (it cannot go on): no
+// further row is read or written, the writes in flight finish, and `stopped` says why.
 // REQUIRES: writer.Begin(table, source.columns(), source.values_are_text()) succeeded.
 LoadReport LoadRows(RowSource& source, RowWriter& writer, const Progress& progress);
 

@@ -210,9 +210,7 @@ Status SolrSource::Open(const SolrSourceOptions& o) {
       return Status::InvalidArgument(message);
     }
   }
-  if (Status st = internal::CheckNames(columns_, "solr: the columns"); !st.ok()) return st;
-  Prefetch();
-  return Status::Ok();
+  return internal::CheckNames(columns_, "solr: the columns");
 }
 
 std::string SolrSource::PageTarget() const {
@@ -253,6 +251,9 @@ void SolrSource::Prefetch() {
 }
 
 Result<bool> SolrSource::Next(std::vector<store::Value>* row, size_t* line) {
+  // The second page is asked for once the load has begun (not from Open: a load that fails to
+  // start waits for no page).
+  if (read_ == 0 && !next_.valid()) Prefetch();
   for (;;) {
     const Value& docs = page_["response"]["docs"];
     if (at_ < docs.Size()) {
@@ -285,8 +286,8 @@ Result<bool> SolrSource::Next(std::vector<store::Value>* row, size_t* line) {
       // The rest cannot be read: this is the last record (a reject that says why).
       stopped_ = true;
       *line = static_cast<size_t>(read_ + 1);
-      return Status::Unavailable("the load stopped after " + std::to_string(read_) +
-                                 " documents: " + std::string(st.message()));
+      return Status::Unavailable("documents from " + std::to_string(read_ + 1) +
+                                 " on could not be read: " + std::string(st.message()));
     }
     if (page_["response"]["docs"].Empty()) return false;
     Prefetch();

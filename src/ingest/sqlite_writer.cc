@@ -98,23 +98,19 @@ class SqliteWriter final : public RowWriter {
  private:
   sqlite3* db() const { return db_.get(); }
 
-  // StepError is a failed insert's reason: the row's (InvalidArgument: a constraint, a
-  // trigger) or the store's (Unavailable: the disk, I/O, a lock, a broken file).
+  // StepError is a failed insert's reason: the row's (InvalidArgument: a constraint or a
+  // trigger's RAISE, a value of the wrong type or size) or else the store's (Unavailable: the
+  // disk, I/O, a lock, a broken file, the table dropped during the load).
   Status StepError(int rc) const {
     std::string message = sqlite3_errmsg(db()) + OsError();
     switch (rc & 0xff) {
-      case SQLITE_FULL:
-      case SQLITE_IOERR:
-      case SQLITE_CORRUPT:
-      case SQLITE_NOTADB:
-      case SQLITE_CANTOPEN:
-      case SQLITE_READONLY:
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-      case SQLITE_NOMEM:
-        return Status::Unavailable(path_ + ": " + message);
-      default:
+      case SQLITE_CONSTRAINT:
+      case SQLITE_MISMATCH:
+      case SQLITE_TOOBIG:
+      case SQLITE_RANGE:
         return Status::InvalidArgument(std::move(message));
+      default:
+        return Status::Unavailable(path_ + ": " + message);
     }
   }
 
@@ -122,7 +118,7 @@ class SqliteWriter final : public RowWriter {
   std::string OsError() const {
     const int code = sqlite3_errcode(db()) & 0xff;
     const int err = sqlite3_system_errno(db());
-    if (err == 0 || (code != SQLITE_IOERR && code != SQLITE_FULL && code != SQLITE_CANTOPEN)) {
+    if (err == 0 || (code != SQLITE_IOERR && code != SQLITE_CANTOPEN)) {  // only those set it
       return "";
     }
     return " (" + ErrnoText(err) + ")";

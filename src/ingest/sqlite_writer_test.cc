@@ -131,5 +131,36 @@ TEST_F(SqliteWriterTest, ErrorsBeforeTheFirstRow) {
   EXPECT_NE(s.message().find("no column named colour"), std::string_view::npos) << s.message();
 }
 
+// Whose fault a failed row is (writer.h), which decides whether a load goes on: a trigger's
+// RAISE(ROLLBACK) is the row's (InvalidArgument) and undoes the batch's earlier rows
+// (Cancelled); a table dropped under the load is the store's (Unavailable).
+TEST_F(SqliteWriterTest, TheRowsFaultsAndTheStoresAreToldApart) {
+  store::testing::Writer(db_).Exec(
+      "CREATE TRIGGER no_boom BEFORE INSERT ON items WHEN NEW.label = 'boom' "
+      "BEGIN SELECT RAISE(ROLLBACK, 'boom refused'); END");
+  auto writer = OpenSqliteWriter(db_);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Begin("items", {"id", "label"}, false).ok());
+  std::vector<Status> outcome(6, Status::Internal("not called"));
+  const auto write = [&](int64_t id, const std::string& label) {
+    (*writer)->Write({store::Value(id), store::Value(label)},
+                     [&outcome, id](const Status& s) { outcome[static_cast<size_t>(id)] = s; });
+  };
+  write(1, "a");
+  write(2, "boom");
+  write(3, "c");
+  ASSERT_TRUE((*writer)->Finish().ok());
+  EXPECT_EQ(outcome[1].code(), StatusCode::kCancelled) << outcome[1].ToString();
+  EXPECT_EQ(outcome[2].code(), StatusCode::kInvalidArgument) << outcome[2].ToString();
+  EXPECT_TRUE(outcome[3].ok()) << outcome[3].ToString();
+
+  store::testing::Writer(db_).Exec("DROP TABLE items");
+  write(4, "d");
+  (void)(*writer)->Finish();
+  EXPECT_EQ(outcome[4].code(), StatusCode::kUnavailable) << outcome[4].ToString();
+  EXPECT_NE(outcome[4].message().find("no such table"), std::string_view::npos)
+      << outcome[4].ToString();
+}
+
 }  // namespace
 }  // namespace shoal::ingest

@@ -39,8 +39,9 @@ class RowWriter {
   // (possibly inside Write, possibly inside a later Write or Finish), with the row's outcome:
   // OK means the row is stored; an error is the reason the row was rejected, and its code says
   // whose fault it is: InvalidArgument, the row's (a value, a constraint); Cancelled, another
-  // row's (its failure undid this row's batch); Unavailable, the store's (the disk is full, an
-  // I/O error, the database is locked, the cluster cannot take writes), which stops the load.
+  // row's (its failure undid this row's batch); Unavailable or DeadlineExceeded, the store's
+  // (the disk is full, an I/O error, the database is locked, the cluster refuses or does not
+  // answer), which stop the load when they go on (LoadReport::kStopAfter in a row).
   virtual void Write(std::vector<store::Value> row, std::function<void(Status)> done) = 0;
 
   // concurrency is how many writes may be unfinished at once (at least 1).

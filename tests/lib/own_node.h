@@ -29,8 +29,8 @@ class OwnNode {
 
   // Script runs the script with `verb` (start, stop, ...) and returns its exit code.
   int Script(const std::string& verb) {
-    const std::string command = env_ + " '" + std::string(SHOAL_SOURCE_DIR) + "/" + script_ +
-                                "' " + verb + " >>'" + data_ + ".log' 2>&1";
+    const std::string command = env_ + " '" + std::string(SHOAL_SOURCE_DIR) + "/" + script_ + "' " +
+                                verb + " >>'" + data_ + ".log' 2>&1";
     const int code = RunShell(command).exit_code;
     if (verb == "start" && code == 0) started_ = true;
     if (verb == "stop") started_ = false;
