@@ -148,7 +148,12 @@ TEST_F(SolrLoadTest, TheCatalogLoadedIntoCassandraAnswersLikeTheSqliteOriginal) 
   ASSERT_TRUE(MakeCatalog(original, kItems).ok());
   Result<json::array> items = QueryJson(original, "SELECT * FROM items ORDER BY id");
   ASSERT_TRUE(items.ok()) << items.status().ToString();
-  Index(core_, ItemDocs(*items));
+  json::array item_docs = ItemDocs(*items);
+  for (json::value& d : item_docs) {  // the day of each update, for a CQL date column
+    const std::string updated(d.at("updated_at_dt").as_string());
+    d.as_object()["day_dt"] = updated.substr(0, 10) + "T00:00:00Z";
+  }
+  Index(core_, item_docs);
   // Reviews in a core of their own, keyed "item-review".
   const std::string reviews_core = core_ + "_reviews";
   ASSERT_EQ(Admin("action=CREATE&name=" + reviews_core + "&configSet=catalog"), 200);
@@ -181,6 +186,12 @@ TEST_F(SolrLoadTest, TheCatalogLoadedIntoCassandraAnswersLikeTheSqliteOriginal) 
     ~DropAtEnd() { (void)session->Run("DROP KEYSPACE IF EXISTS " + keyspace, 60s); }
   } drop{session.get(), keyspace};
   ASSERT_TRUE(made.ok()) << made.ToString();
+  // Solr's dates into CQL's own types too (the catalog keeps them as text).
+  ASSERT_TRUE(session
+                  ->Run("CREATE TABLE " + keyspace +
+                            ".items_dated (id bigint PRIMARY KEY, updated_at timestamp, day date)",
+                        60s)
+                  .ok());
   const std::string to = "cassandra:127.0.0.1:" + std::to_string(cassandra) + "/" + keyspace;
 
   RunResult r = LoadItems(to, "items");
@@ -202,7 +213,13 @@ TEST_F(SolrLoadTest, TheCatalogLoadedIntoCassandraAnswersLikeTheSqliteOriginal) 
   EXPECT_NE(r.out.find(std::to_string(reviews->size()) + " rows written, 0 rejected"),
             std::string::npos)
       << r.out;
+  r = RunShoal({"load", "--to", to, "--table", "items_dated", "--from",
+                "solr:" + url_ + "/" + core_ + "?q=*:*&fl=id,updated_at_dt,day_dt", "--map",
+                "updated_at_dt=updated_at", "--map", "day_dt=day"},
+               120s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(CountCqlRows(*session, keyspace + ".items"), kItems);
+  EXPECT_EQ(CountCqlRows(*session, keyspace + ".items_dated"), kItems);
   EXPECT_EQ(CountCqlRows(*session, keyspace + ".items_by_category"), kItems);
   EXPECT_EQ(CountCqlRows(*session, keyspace + ".reviews"), static_cast<int64_t>(reviews->size()));
 
@@ -212,12 +229,32 @@ TEST_F(SolrLoadTest, TheCatalogLoadedIntoCassandraAnswersLikeTheSqliteOriginal) 
   auto from_sqlite = ShoalProcess::Serve(configs.Write("sqlite.yaml", *sqlite_yaml));
   ASSERT_TRUE(from_sqlite.ok()) << from_sqlite.status().ToString();
   auto from_cassandra = ShoalProcess::Serve(
-      configs.Write("cassandra.yaml", CassandraCatalogConfig(cassandra, keyspace)));
+      configs.Write("cassandra.yaml", CassandraCatalogConfig(cassandra, keyspace) +
+                                          "  - route: /v1/dated/{id:int}\n"
+                                          "    query: SELECT id, updated_at, day FROM "
+                                          "items_dated WHERE id = :id\n"
+                                          "    result: one\n"
+                                          "    ttl: 60s\n"));
   ASSERT_TRUE(from_cassandra.ok()) << from_cassandra.status().ToString();
   const std::vector<std::string> targets = CatalogTargets(original, kItems);
   const size_t nonempty =
       ExpectSameAnswers((*from_sqlite)->port(), (*from_cassandra)->port(), targets);
   EXPECT_GT(nonempty, targets.size() / 2);
+  // The timestamps and dates read back as the instants and days Solr held (rendered by CQL
+  // type: milliseconds always written).
+  Result<HttpClient> dated = HttpClient::Connect((*from_cassandra)->port());
+  ASSERT_TRUE(dated.ok());
+  for (size_t i = 0; i < items->size(); i += 37) {
+    const json::object& item = (*items)[i].as_object();
+    std::string updated(item.at("updated_at").as_string());
+    ASSERT_EQ(updated.size(), 20u) << updated;  // YYYY-MM-DDThh:mm:ssZ
+    const std::string id = std::to_string(item.at("id").as_int64());
+    const std::string expected = "{\"id\":" + id + ",\"updated_at\":\"" + updated.substr(0, 19) +
+                                 ".000Z\",\"day\":\"" + updated.substr(0, 10) + "\"}";
+    Result<HttpResponse> got = dated->Get("/v1/dated/" + id);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->body, expected);
+  }
 }
 
 // `--purge` with a Solr source: the load of one changed document soft-purges its tag on a

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 
 #include "base/big_endian.h"
+#include "base/iso8601.h"
 #include "base/numbers.h"
 #include "store/cassandra/cql_types.h"
 #include "store/cassandra/cql_wire.h"
@@ -176,6 +177,18 @@ Status EncodeString(std::string& out, const CqlType& type, std::string_view s) {
       if (s != "true" && s != "false") return bad();
       out.push_back(s == "true" ? '\1' : '\0');
       return Status();
+    case TypeId::kTimestamp: {  // ISO 8601 with a zone (Solr's dates): milliseconds
+      const std::optional<int64_t> ms = ParseIsoMillis(s);
+      if (!ms) return bad();
+      AppendBigEndian(out, static_cast<uint64_t>(*ms), 8);
+      return Status();
+    }
+    case TypeId::kDate: {  // a day, or an instant at its midnight UTC: days, 2^31 at the epoch
+      const std::optional<int64_t> ms = ParseIsoMillis(s);
+      if (!ms || *ms % kMillisPerDay != 0) return bad();  // a time of day would be lost
+      AppendBigEndian(out, static_cast<uint32_t>(*ms / kMillisPerDay + (int64_t{1} << 31)), 4);
+      return Status();
+    }
     case TypeId::kInet: {
       const std::string text(s);  // inet_pton wants a NUL-terminated string
       unsigned char addr[16];

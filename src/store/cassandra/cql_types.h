@@ -42,7 +42,9 @@
 //   double          double, float (finite values beyond float's range are refused)
 //   string          ascii (checked), varchar, blob; uuid/timeuuid from the 8-4-4-4-12 form;
 //                   integer types, double, float from their decimal text; boolean from
-//                   "true"/"false"; inet from its text form
+//                   "true"/"false"; inet from its text form; timestamp from ISO 8601 with a
+//                   zone, date from "YYYY-MM-DD" or an instant at midnight UTC
+//                   (base/iso8601.h: what Solr's date fields hold)
 //   Blob            blob, custom
 //   Json            nothing: it is a result value only (store.h)
 //

@@ -414,6 +414,18 @@ TEST(CqlBoundValueTest, Strings) {
   EXPECT_EQ(Bound(TypeId::kInet, std::string("::1")),
             H("00000010 00000000000000000000000000000001"));
   EXPECT_NE(Bound(TypeId::kInet, std::string("10.0.0")).find("error"), std::string::npos);
+  // Dates as Solr writes them: a timestamp's milliseconds, a date's days from 2^31.
+  EXPECT_EQ(Bound(TypeId::kTimestamp, std::string("2024-05-01T12:00:00.123Z")),
+            H("00000008 0000018f34069e7b"));
+  EXPECT_EQ(Bound(TypeId::kTimestamp, std::string("1969-12-31T23:59:59.999Z")),
+            H("00000008 ffffffffffffffff"));
+  EXPECT_NE(Bound(TypeId::kTimestamp, std::string("2024-05-01T12:00:00")).find("error"),
+            std::string::npos);  // no zone
+  EXPECT_EQ(Bound(TypeId::kDate, std::string("1970-01-02")), H("00000004 80000001"));
+  EXPECT_EQ(Bound(TypeId::kDate, std::string("1969-12-31T00:00:00Z")), H("00000004 7fffffff"));
+  EXPECT_NE(Bound(TypeId::kDate, std::string("2024-05-01T12:00:00Z"))
+                .find("'2024-05-01T12:00:00Z' is not a date"),
+            std::string::npos);  // a time of day would be lost
   EXPECT_NE(Bound(Type(T(TypeId::kList) + T(TypeId::kInt)), std::string("[1]"))
                 .find("cannot bind a string to a list<int> parameter"),
             std::string::npos);
@@ -442,6 +454,10 @@ TEST(CqlBoundValueTest, ValuesReadBackAsTheSameJson) {
       {TypeId::kDecimal, int64_t{1234}, "1234"},
       {TypeId::kDouble, 2.5, "2.5"},
       {TypeId::kTimestamp, int64_t{-1}, "\"1969-12-31T23:59:59.999Z\""},
+      {TypeId::kTimestamp, std::string("2024-05-01T14:00:00.5+02:00"),
+       "\"2024-05-01T12:00:00.500Z\""},
+      {TypeId::kDate, std::string("2024-02-29"), "\"2024-02-29\""},
+      {TypeId::kDate, std::string("1900-01-01"), "\"1900-01-01\""},
       {TypeId::kVarchar, std::string("x\ty"), "\"x\\ty\""},
       {TypeId::kUuid, std::string("00112233-4455-6677-8899-aabbccddeeff"),
        "\"00112233-4455-6677-8899-aabbccddeeff\""},
