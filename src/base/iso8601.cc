@@ -82,7 +82,7 @@ std::optional<int64_t> ParseIsoMillis(std::string_view text) {
       if (!m || *m > 59) return std::nullopt;
       om = *m;
     }
-    offset_minutes = sign * (*oh * 60 + om);
+    offset_minutes = int64_t{sign} * (*oh * 60 + om);
   }
   if (at != text.size()) return std::nullopt;
   const int64_t seconds_of_day = (*hour * 60 + *minute - offset_minutes) * 60 + second;
