@@ -61,7 +61,7 @@ log_dir=$data/logs
 say() { echo "cassandra: $*"; }
 die() { echo "cassandra: ERROR: $*" >&2; exit 1; }
 # shellcheck source=cassandra/common.sh
-. "$helpers/common.sh" # now, since, alive, our_pid, port_busy, terminate
+. "$helpers/common.sh" # now, since, alive, our_pid, port_busy, terminate, stop_node
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
@@ -287,22 +287,7 @@ YAML
 
 cmd_stop() {
   check_port_numbers
-  [ -d "$data" ] || { say "not running (no $data)"; return 0; }
-  exec 9>"$data/.lock"
-  # Long enough for a concurrent start or stop on this node to finish.
-  flock -w $((start_timeout + stop_timeout + 30)) 9 || die "another start/stop still holds $data/.lock"
-  local pid t0
-  pid=$(running_pid)
-  if [ -z "$pid" ]; then
-    rm -f "$pid_file"
-    say "not running (port $port, data $data)"
-    return 0
-  fi
-  t0=$(now)
-  terminate "$pid"
-  rm -f "$pid_file"
-  keep_cds_archive
-  say "stopped pid $pid (port $port) in $(since "$t0") s"
+  stop_node running_pid keep_cds_archive
 }
 
 cmd_status() {

@@ -72,10 +72,9 @@ base_url=http://127.0.0.1:$port/solr
 
 say() { echo "solr: $*"; }
 die() { echo "solr: ERROR: $*" >&2; exit 1; }
-# The process helpers Cassandra's scripts use: now, since, alive, port_busy,
-# terminate, our_pid.
+# The process helpers Cassandra's scripts use.
 # shellcheck source=cassandra/common.sh
-. "$here/cassandra/common.sh"
+. "$here/cassandra/common.sh" # now, since, alive, our_pid, port_busy, terminate, stop_node
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
@@ -286,21 +285,8 @@ cmd_start() {
 
 cmd_stop() {
   check_port_number
-  [ -d "$data" ] || { say "not running (no $data)"; return 0; }
-  exec 9>"$data/.lock"
-  flock -w $((start_timeout + stop_timeout + 30)) 9 || die "another start/stop still holds $data/.lock"
-  local pid t0
-  pid=$(solr_pid)
-  if [ -z "$pid" ]; then
-    rm -f "$pid_file"
-    say "not running (port $port, data $data)"
-    return 0
-  fi
-  t0=$(now)
   # SIGTERM runs the launcher's shutdown hook: Jetty stops, cores close.
-  terminate "$pid"
-  rm -f "$pid_file"
-  say "stopped pid $pid (port $port) in $(since "$t0") s"
+  stop_node solr_pid
 }
 
 cmd_status() {

@@ -66,6 +66,29 @@ terminate() {
   done
 }
 
+# stop_node PID_COMMAND [AFTER]: the stop of a node this script started (cassandra.sh,
+# solr.sh). Under $data/.lock (waiting long enough for a start or stop of the same node to
+# finish), terminate the pid that PID_COMMAND prints, remove $pid_file, run AFTER if given,
+# and say how long it took. Uses the caller's data, pid_file, port, start_timeout and
+# stop_timeout.
+stop_node() {
+  [ -d "$data" ] || { say "not running (no $data)"; return 0; }
+  exec 9>"$data/.lock"
+  flock -w $((start_timeout + stop_timeout + 30)) 9 || die "another start/stop still holds $data/.lock"
+  local pid t0
+  pid=$("$1")
+  if [ -z "$pid" ]; then
+    rm -f "$pid_file"
+    say "not running (port $port, data $data)"
+    return 0
+  fi
+  t0=$(now)
+  terminate "$pid"
+  rm -f "$pid_file"
+  [ -z "${2:-}" ] || "$2"
+  say "stopped pid $pid (port $port) in $(since "$t0") s"
+}
+
 # maven_jars NAME VERSION POM LIB TIMEOUT JAVA PROPERTY WHAT JAR...: downloads the runtime
 # dependencies POM names (built with -DPROPERTY=VERSION) into LIB, once, with JAVA's JDK: each
 # JAR must be among them. A private local repository, deleted afterwards, so LIB is all that is
