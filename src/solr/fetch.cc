@@ -312,18 +312,11 @@ void RemoveObsolete(const FetchOptions& o, const std::vector<Task>& tasks) {
   }
 }
 
-struct Latest {
-  int64_t version = 0;
-  int64_t generation = 0;
-};
-
-Result<Latest> AskLatest(HttpClient& client, const FetchOptions& o) {
+Result<IndexVersion> AskLatest(HttpClient& client, const FetchOptions& o) {
   Result<Answer> a = client.Get(Query(o, "command=indexversion&wt=json"));
   if (!a.ok()) return a.status();
   if (Status st = Judge(*a, o, "indexversion"); !st.ok()) return st;
-  Result<IndexVersion> v = ParseIndexVersion(a->body);
-  if (!v.ok()) return v.status();
-  return Latest{v->version, v->generation};
+  return ParseIndexVersion(a->body);
 }
 
 }  // namespace
@@ -345,7 +338,7 @@ FetchReport Fetch(const FetchOptions& o) {
   if (!made.ok()) return finish({made.status(), FetchFailure::kUsage});
   HttpClient& client = **made;
   // Solr first: a URL that is not Solr, or a core that is not there, leaves no directory.
-  Result<Latest> latest = AskLatest(client, o);
+  Result<IndexVersion> latest = AskLatest(client, o);
   if (!latest.ok()) return finish(Solr(latest.status()));
   if (Failed f = Prepare(o); !f.ok()) return finish(std::move(f));
   for (;;) {
@@ -416,7 +409,7 @@ FetchReport Fetch(const FetchOptions& o) {
       if (!pass.failure.ok() && !gone) return finish(std::move(pass.failure));
     }
     // Done with this generation, or Solr released it: where is the index now?
-    Result<Latest> now = AskLatest(client, o);
+    Result<IndexVersion> now = AskLatest(client, o);
     if (!now.ok()) return finish(Solr(now.status()));
     report.latest_generation = now->generation;
     const bool moved = now->generation != latest->generation;
